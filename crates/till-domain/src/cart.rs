@@ -1,0 +1,218 @@
+//! The cart being rung up: lines, quantity changes, voids, manual discounts, price
+//! overrides and coupons. Pricing it is [`crate::pricing::price_cart`]'s job.
+
+use rust_decimal::Decimal;
+
+use crate::catalog::Item;
+use crate::money::Money;
+use crate::quantity::{Quantity, QuantityError, Unit};
+
+/// A line's identity within its cart: 1, 2, 3… in the order lines were added. Voided
+/// lines keep their number so the receipt and the audit trail can refer to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineId(pub u32);
+
+/// A manual discount, on a line or on the whole order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discount {
+    /// Percent off, 0 < p ≤ 100.
+    Percent(Decimal),
+    /// A fixed amount off (capped so no line goes negative).
+    Amount(Money),
+}
+
+/// A cashier-entered price replacing the catalog price; it needs permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceOverride {
+    /// The new price per unit.
+    pub price: Money,
+    /// Why the price was changed.
+    pub reason: String,
+}
+
+/// One line of the cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
+    /// The line's number.
+    pub id: LineId,
+    /// The item as looked up when it was scanned.
+    pub item: Item,
+    /// How many pieces, or how many kilograms.
+    pub quantity: Quantity,
+    /// A manual line discount.
+    pub discount: Option<Discount>,
+    /// A manual price, which needs permission.
+    pub price_override: Option<PriceOverride>,
+    /// Voided lines stay in the cart for the record but are not sold.
+    pub voided: bool,
+}
+
+impl CartLine {
+    /// The unit price in force: the override, else the catalog price.
+    pub fn unit_price(&self) -> Money {
+        self.price_override.as_ref().map_or(self.item.price, |o| o.price)
+    }
+}
+
+/// Why a cart operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CartError {
+    /// No such line.
+    #[error("line {0} is not in the cart")]
+    NoSuchLine(u32),
+    /// The line was voided already.
+    #[error("line {0} is voided")]
+    LineVoided(u32),
+    /// The quantity is not valid for the item.
+    #[error("line quantity: {0}")]
+    Quantity(#[from] QuantityError),
+    /// The discount is out of range.
+    #[error("invalid discount: {0}")]
+    Discount(String),
+    /// A price override below zero.
+    #[error("an override price cannot be negative (got {0})")]
+    NegativePrice(Money),
+    /// The coupon code is already on the cart.
+    #[error("coupon {0} is already applied")]
+    DuplicateCoupon(String),
+}
+
+/// A cart: lines plus order-level discount and coupon codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cart {
+    lines: Vec<CartLine>,
+    order_discount: Option<Discount>,
+    coupons: Vec<String>,
+}
+
+impl Cart {
+    /// An empty cart.
+    pub fn new() -> Cart {
+        Cart::default()
+    }
+
+    /// Every line, voided ones included, in the order they were added.
+    pub fn lines(&self) -> &[CartLine] {
+        &self.lines
+    }
+
+    /// Lines that will be sold.
+    pub fn active_lines(&self) -> impl Iterator<Item = &CartLine> {
+        self.lines.iter().filter(|l| !l.voided)
+    }
+
+    /// True when nothing is to be sold.
+    pub fn is_empty(&self) -> bool {
+        self.active_lines().next().is_none()
+    }
+
+    /// The order-level manual discount.
+    pub fn order_discount(&self) -> Option<Discount> {
+        self.order_discount
+    }
+
+    /// Coupon codes entered, normalised to upper case.
+    pub fn coupons(&self) -> &[String] {
+        &self.coupons
+    }
+
+    /// True when any line carries a price override (which needs permission).
+    pub fn has_price_override(&self) -> bool {
+        self.active_lines().any(|l| l.price_override.is_some())
+    }
+
+    /// Adds `quantity` of `item`. Scanning a piece item that is already on an undiscounted,
+    /// un-overridden line adds to that line; weighed items always get a line of their own.
+    pub fn add(&mut self, item: Item, quantity: Quantity) -> Result<LineId, CartError> {
+        if item.unit == Unit::Each
+            && let Some(line) = self.lines.iter_mut().find(|l| {
+                !l.voided
+                    && l.item == item
+                    && l.discount.is_none()
+                    && l.price_override.is_none()
+            })
+        {
+            line.quantity = Quantity::new(line.quantity.value() + quantity.value(), item.unit)?;
+            return Ok(line.id);
+        }
+        Quantity::new(quantity.value(), item.unit)?;
+        let id = LineId(self.lines.len() as u32 + 1);
+        self.lines.push(CartLine {
+            id,
+            item,
+            quantity,
+            discount: None,
+            price_override: None,
+            voided: false,
+        });
+        Ok(id)
+    }
+
+    fn line_mut(&mut self, id: LineId) -> Result<&mut CartLine, CartError> {
+        let line =
+            self.lines.iter_mut().find(|l| l.id == id).ok_or(CartError::NoSuchLine(id.0))?;
+        if line.voided {
+            return Err(CartError::LineVoided(id.0));
+        }
+        Ok(line)
+    }
+
+    /// Sets a line's quantity.
+    pub fn set_quantity(&mut self, id: LineId, quantity: Decimal) -> Result<(), CartError> {
+        let line = self.line_mut(id)?;
+        line.quantity = Quantity::new(quantity, line.item.unit)?;
+        Ok(())
+    }
+
+    /// Voids a line (it stays listed, is not sold).
+    pub fn void_line(&mut self, id: LineId) -> Result<(), CartError> {
+        self.line_mut(id)?.voided = true;
+        Ok(())
+    }
+
+    /// Puts a manual discount on a line, replacing any earlier one.
+    pub fn discount_line(&mut self, id: LineId, discount: Discount) -> Result<(), CartError> {
+        validate_discount(discount)?;
+        self.line_mut(id)?.discount = Some(discount);
+        Ok(())
+    }
+
+    /// Puts a manual discount on the whole order, replacing any earlier one.
+    pub fn discount_order(&mut self, discount: Discount) -> Result<(), CartError> {
+        validate_discount(discount)?;
+        self.order_discount = Some(discount);
+        Ok(())
+    }
+
+    /// Replaces a line's unit price; the sale will be flagged as needing permission.
+    pub fn override_price(&mut self, id: LineId, price: Money, reason: &str) -> Result<(), CartError> {
+        if price.is_negative() {
+            return Err(CartError::NegativePrice(price));
+        }
+        self.line_mut(id)?.price_override =
+            Some(PriceOverride { price, reason: reason.to_string() });
+        Ok(())
+    }
+
+    /// Adds a coupon code (case-insensitive). Whether it exists is the caller's check.
+    pub fn add_coupon(&mut self, code: &str) -> Result<(), CartError> {
+        let code = code.trim().to_uppercase();
+        if self.coupons.contains(&code) {
+            return Err(CartError::DuplicateCoupon(code));
+        }
+        self.coupons.push(code);
+        Ok(())
+    }
+}
+
+fn validate_discount(discount: Discount) -> Result<(), CartError> {
+    match discount {
+        Discount::Percent(p) if p <= Decimal::ZERO || p > Decimal::ONE_HUNDRED => {
+            Err(CartError::Discount(format!("{p}% is not between 0 and 100")))
+        }
+        Discount::Amount(a) if a.is_negative() || a.is_zero() => {
+            Err(CartError::Discount(format!("amount {a} must be greater than zero")))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,46 @@
+//! A completed sale as it is committed, journalled and printed.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::pricing::PricedCart;
+use crate::tender::Settlement;
+
+/// A receipt number: the register and its gap-free sequence number.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReceiptNumber {
+    /// The register that sold.
+    pub register: String,
+    /// 1, 2, 3… per register, assigned when the sale commits.
+    pub seq: u64,
+}
+
+impl std::fmt::Display for ReceiptNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:06}", self.register, self.seq)
+    }
+}
+
+/// Everything about one completed sale. Receipts, reports and the journal are built from
+/// this record as stored, never from what a screen showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleRecord {
+    /// Globally unique id (a UUID), the key HQ deduplicates on.
+    pub id: String,
+    /// The receipt number.
+    pub receipt: ReceiptNumber,
+    /// The store.
+    pub store: String,
+    /// When the sale completed.
+    pub at: Timestamp,
+    /// The store's business day it belongs to.
+    pub business_date: Date,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// Priced lines, tax breakdown and totals.
+    pub cart: PricedCart,
+    /// How it was paid.
+    pub settlement: Settlement,
+    /// Coupon codes presented.
+    pub coupons: Vec<String>,
+}

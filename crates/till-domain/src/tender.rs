@@ -1,0 +1,271 @@
+//! Tenders and settlement: cash with change and cash rounding, card through an external
+//! terminal (reference, brand and last four digits only), custom tenders, mixed.
+
+use rust_decimal::Decimal;
+
+use crate::money::{Money, MoneyError, RoundingMode, round_to_increment};
+
+/// Card details the register may keep. The card number itself never reaches Till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardDetails {
+    /// Scheme, e.g. `VISA`.
+    pub brand: String,
+    /// The last four digits printed on the receipt.
+    pub last4: String,
+    /// The terminal's transaction reference.
+    pub reference: String,
+}
+
+impl CardDetails {
+    /// Validates what a terminal returned: exactly four digits for `last4`, and nothing
+    /// that looks like a card number (a run of 12 or more digits) anywhere.
+    pub fn new(brand: &str, last4: &str, reference: &str) -> Result<CardDetails, TenderError> {
+        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(TenderError::Card(format!("last4 must be exactly 4 digits, got {} characters", last4.len())));
+        }
+        for (field, value) in [("brand", brand), ("reference", reference)] {
+            if longest_digit_run(value) >= 12 {
+                return Err(TenderError::Card(format!(
+                    "the card {field} looks like a card number; only brand, last 4 digits and the terminal reference may be kept"
+                )));
+            }
+        }
+        Ok(CardDetails { brand: brand.trim().to_uppercase(), last4: last4.to_string(), reference: reference.trim().to_string() })
+    }
+}
+
+fn longest_digit_run(text: &str) -> usize {
+    text.split(|c: char| !(c.is_ascii_digit() || c == ' ' || c == '-'))
+        .map(|run| run.chars().filter(char::is_ascii_digit).count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A kind of tender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenderKind {
+    /// Notes and coins: may exceed what is due (change is given) and is cash-rounded.
+    Cash,
+    /// A card paid on an external terminal.
+    Card(CardDetails),
+    /// A store-defined tender (voucher, cheque, …) that gives no change.
+    Custom(String),
+}
+
+impl TenderKind {
+    /// A short code for reports: `cash`, `card`, or the custom tender's name.
+    pub fn code(&self) -> &str {
+        match self {
+            TenderKind::Cash => "cash",
+            TenderKind::Card(_) => "card",
+            TenderKind::Custom(name) => name,
+        }
+    }
+}
+
+/// What the customer handed over for one tender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tender {
+    /// The kind.
+    pub kind: TenderKind,
+    /// The amount tendered.
+    pub amount: Money,
+}
+
+/// One tender as settled: what it paid toward the sale and what was handed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// The kind.
+    pub kind: TenderKind,
+    /// What this tender pays toward the sale (after cash rounding, before change).
+    pub amount: Money,
+    /// What was handed over; exceeds `amount` only for cash that got change.
+    pub tendered: Money,
+}
+
+/// Cash rounding: cash settles to a multiple of `increment` (e.g. 0.05), with `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CashRounding {
+    /// The smallest cash amount in circulation, e.g. 0.05.
+    pub increment: Decimal,
+    /// How a remainder is rounded.
+    pub mode: RoundingMode,
+}
+
+/// A fully paid sale's money: total, cash rounding, payments and change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// The sale total before cash rounding.
+    pub total: Money,
+    /// The cash-rounding adjustment (e.g. −0.02), recorded so every report reconciles.
+    pub cash_rounding: Money,
+    /// Payments in the order tendered.
+    pub payments: Vec<Payment>,
+    /// Cash handed back.
+    pub change: Money,
+}
+
+impl Settlement {
+    /// What was actually collected: total plus cash rounding.
+    pub fn collected(&self) -> Result<Money, MoneyError> {
+        self.total.checked_add(self.cash_rounding)
+    }
+}
+
+/// Why tenders do not settle a sale.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TenderError {
+    /// A tender of zero or less.
+    #[error("tender amounts must be greater than zero ({kind} {amount})")]
+    NotPositive {
+        /// The tender kind.
+        kind: String,
+        /// The amount given.
+        amount: Money,
+    },
+    /// Not enough was tendered; the sale cannot complete.
+    #[error("underpaid: {due} due, {paid} tendered ({short} short)")]
+    Underpaid {
+        /// Due (after cash rounding when paying cash).
+        due: Money,
+        /// Tendered.
+        paid: Money,
+        /// Missing.
+        short: Money,
+    },
+    /// A tender that gives no change exceeds what is due.
+    #[error("{kind} tenders total {amount} but only {due} is due; only cash gives change")]
+    NonCashOverpays {
+        /// The tender kind.
+        kind: String,
+        /// The sum of non-cash tenders.
+        amount: Money,
+        /// What was due.
+        due: Money,
+    },
+    /// Card details that must not be kept, or are malformed.
+    #[error("card details refused: {0}")]
+    Card(String),
+    /// Arithmetic overflow.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// Settles `total` with `tenders`.
+///
+/// Non-cash tenders pay exact amounts and may not exceed what is due. Whatever is left is
+/// paid in cash; with `cash_rounding` set, that remainder is rounded to the increment and
+/// the difference recorded as `cash_rounding`. Cash above the rounded remainder is change.
+/// A sale settles only when fully paid.
+pub fn settle(
+    total: Money,
+    tenders: &[Tender],
+    cash_rounding: Option<CashRounding>,
+    minor_units: u32,
+) -> Result<Settlement, TenderError> {
+    for t in tenders {
+        if t.amount.is_negative() || t.amount.is_zero() {
+            return Err(TenderError::NotPositive { kind: t.kind.code().to_string(), amount: t.amount });
+        }
+    }
+    let is_cash = |t: &&Tender| t.kind == TenderKind::Cash;
+    let non_cash = Money::sum(tenders.iter().filter(|t| !is_cash(t)).map(|t| t.amount))?;
+    let cash = Money::sum(tenders.iter().filter(is_cash).map(|t| t.amount))?;
+    let has_cash = tenders.iter().any(|t| is_cash(&t));
+
+    if non_cash > total {
+        let kind = tenders.iter().find(|t| !is_cash(t)).map_or("non-cash", |t| t.kind.code());
+        return Err(TenderError::NonCashOverpays { kind: kind.to_string(), amount: non_cash, due: total });
+    }
+    let remaining = total.checked_sub(non_cash)?;
+    let (cash_due, rounding) = match (has_cash, cash_rounding) {
+        (true, Some(r)) => {
+            let due = round_to_increment(remaining, r.increment, r.mode, minor_units)?;
+            (due, due.checked_sub(remaining)?)
+        }
+        _ => (remaining, Money::ZERO),
+    };
+    if cash < cash_due {
+        let paid = non_cash.checked_add(cash)?;
+        let due = non_cash.checked_add(cash_due)?;
+        return Err(TenderError::Underpaid { due, paid, short: due.checked_sub(paid)? });
+    }
+    let mut payments = Vec::with_capacity(tenders.len());
+    let mut cash_left = cash_due;
+    for t in tenders {
+        let amount = if is_cash(&t) {
+            let applied = t.amount.min(cash_left);
+            cash_left = cash_left.checked_sub(applied)?;
+            applied
+        } else {
+            t.amount
+        };
+        payments.push(Payment { kind: t.kind.clone(), amount, tendered: t.amount });
+    }
+    Ok(Settlement { total, cash_rounding: rounding, payments, change: cash.checked_sub(cash_due)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    const NICKEL: Option<CashRounding> =
+        Some(CashRounding { increment: dec!(0.05), mode: RoundingMode::HalfUp });
+
+    fn cash(a: Decimal) -> Tender {
+        Tender { kind: TenderKind::Cash, amount: Money::new(a) }
+    }
+    fn card(a: Decimal) -> Tender {
+        let details = CardDetails::new("visa", "4242", "T-1").unwrap();
+        Tender { kind: TenderKind::Card(details), amount: Money::new(a) }
+    }
+
+    #[test]
+    fn cash_sale_is_rounded_and_recorded() {
+        let s = settle(Money::new(dec!(4.97)), &[cash(dec!(5))], NICKEL, 2).unwrap();
+        assert_eq!(s.total.amount(), dec!(4.97));
+        assert_eq!(s.cash_rounding.amount(), dec!(-0.02));
+        assert_eq!(s.payments[0].amount.amount(), dec!(4.95));
+        assert_eq!(s.change.amount(), dec!(0.05));
+    }
+
+    #[test]
+    fn card_only_is_never_rounded() {
+        let s = settle(Money::new(dec!(4.97)), &[card(dec!(4.97))], NICKEL, 2).unwrap();
+        assert!(s.cash_rounding.is_zero());
+        assert!(s.change.is_zero());
+    }
+
+    #[test]
+    fn mixed_tender_rounds_only_the_cash_part() {
+        // 10.03 due: 5.00 on card, 5.03 left in cash → 5.05 at 0.05 rounding.
+        let s = settle(Money::new(dec!(10.03)), &[card(dec!(5.00)), cash(dec!(10))], NICKEL, 2).unwrap();
+        assert_eq!(s.cash_rounding.amount(), dec!(0.02));
+        assert_eq!(s.payments[0].amount.amount(), dec!(5.00));
+        assert_eq!(s.payments[1].amount.amount(), dec!(5.05));
+        assert_eq!(s.change.amount(), dec!(4.95));
+        assert_eq!(s.collected().unwrap().amount(), dec!(10.05));
+    }
+
+    #[test]
+    fn underpaid_sales_do_not_settle() {
+        let err = settle(Money::new(dec!(12.34)), &[cash(dec!(10))], None, 2).unwrap_err();
+        assert_eq!(err.to_string(), "underpaid: 12.34 due, 10 tendered (2.34 short)");
+        assert!(settle(Money::new(dec!(1)), &[], None, 2).is_err());
+    }
+
+    #[test]
+    fn card_cannot_overpay() {
+        let err = settle(Money::new(dec!(3)), &[card(dec!(5))], None, 2).unwrap_err();
+        assert!(matches!(err, TenderError::NonCashOverpays { .. }), "{err}");
+    }
+
+    #[test]
+    fn card_numbers_are_refused() {
+        assert!(CardDetails::new("VISA", "4242", "4111 1111 1111 1111").is_err());
+        assert!(CardDetails::new("VISA", "42424", "ok").is_err());
+        assert!(CardDetails::new("4111111111111111", "1111", "ok").is_err());
+        assert!(CardDetails::new("VISA", "1111", "AUTH-123456").is_ok());
+    }
+}
