@@ -1,0 +1,126 @@
+//! The register's system of record: one SQLite file per register.
+//!
+//! WAL journal, `synchronous=FULL`, foreign keys on. A completed sale is one transaction
+//! covering the sale, its lines, adjustments, taxes, payments, stock movements and its
+//! journal record; the caller is told "done" only after that commit returns.
+//!
+//! Architecture invariant: only this crate opens SQLite files. Callers get domain types
+//! and plain row structs back, never a connection.
+
+mod catalog;
+mod codec;
+mod journal;
+mod parked;
+mod reports;
+mod sales;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use catalog::{CatalogWriter, ImportMode, SearchHit, StoredVariant};
+pub use journal::{JournalProblem, JournalReport};
+pub use parked::ParkedCart;
+pub use sales::StockLevel;
+
+/// What can go wrong in the store, said in the register's words.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused an operation.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// No register database at the path.
+    #[error("no register at {0}; create one with `till init --config store.toml`")]
+    NotInitialized(PathBuf),
+    /// A register database already exists at the path.
+    #[error("a register already exists at {0}")]
+    AlreadyInitialized(PathBuf),
+    /// The file was written by a newer Till.
+    #[error("{path} has schema version {found}; this Till understands up to {supported}. Upgrade Till.")]
+    SchemaTooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// Ours.
+        supported: i64,
+    },
+    /// A stored value cannot be read back; names the table, the row and the column.
+    #[error("corrupt value in {0}")]
+    Corrupt(String),
+    /// Something looked up does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A catalog row conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// A result in the store's error type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open register database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Store {
+    /// Creates a new register database at `path`; refuses to touch an existing file.
+    pub fn create(path: &Path) -> Result<Store> {
+        if path.exists() {
+            return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Store::configure(Connection::open_with_flags(path, flags)?, path)
+    }
+
+    /// Opens an existing register database, migrating it to the current schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::NotInitialized(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Store::configure(Connection::open_with_flags(path, flags)?, path)
+    }
+
+    fn configure(conn: Connection, path: &Path) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt(format!("{}: could not switch to WAL (got {mode})", path.display())));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = Store { conn, path: path.to_path_buf() };
+        schema::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads a register setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Writes a register setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,48 @@
+//! Parked carts: a cart put aside to serve the next customer, resumed later. The payload
+//! is the register's to define; the store keeps it until it is taken back.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use crate::{Result, Store, StoreError};
+
+/// A parked cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedCart {
+    /// Its number, used to resume it.
+    pub id: u64,
+    /// What the cashier called it ("blue coat").
+    pub label: String,
+    /// When it was parked (RFC 3339).
+    pub parked_at: String,
+    /// The register's serialised cart.
+    pub payload: String,
+}
+
+impl Store {
+    /// Parks a cart and returns its number.
+    pub fn park(&self, label: &str, parked_at: &str, payload: &str) -> Result<u64> {
+        self.conn.execute("INSERT INTO parked_carts (label, parked_at, payload) VALUES (?1, ?2, ?3)", params![label, parked_at, payload])?;
+        Ok(self.conn.last_insert_rowid() as u64)
+    }
+
+    /// Every parked cart, oldest first.
+    pub fn parked(&self) -> Result<Vec<ParkedCart>> {
+        let mut stmt = self.conn.prepare("SELECT id, label, parked_at, payload FROM parked_carts ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Takes a parked cart back (it is no longer parked). Two registers cannot both take it.
+    pub fn unpark(&mut self, id: u64) -> Result<ParkedCart> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let cart = tx
+            .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
+                Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? })
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))?;
+        tx.execute("DELETE FROM parked_carts WHERE id = ?1", [id as i64])?;
+        tx.commit()?;
+        Ok(cart)
+    }
+}

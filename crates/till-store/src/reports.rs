@@ -1,0 +1,86 @@
+//! Totals over completed sales, for X (and later Z) reports. Built from the same stored
+//! rows the receipts are printed from, so they agree to the cent.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use till_domain::{Money, SalesTotals, TaxTotal, TenderTotal};
+
+use crate::codec;
+use crate::{Result, Store};
+
+impl Store {
+    /// Totals over every sale with a receipt sequence above `after`.
+    pub fn sales_totals(&self, after: u64) -> Result<SalesTotals> {
+        let mut t = SalesTotals::default();
+        let mut sums = [Decimal::ZERO; 6];
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, subtotal, discount_total, tax_total, total, cash_rounding, change FROM sales WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([after as i64])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let amount = |i: usize, col: &str| -> Result<Decimal> {
+                codec::decimal(&r.get::<_, String>(i)?, || format!("sales.{col} of receipt sequence {seq}"))
+            };
+            for (i, col) in ["subtotal", "discount_total", "tax_total", "total", "cash_rounding", "change"].into_iter().enumerate() {
+                sums[i] = add(sums[i], amount(i + 1, col)?)?;
+            }
+            t.sales += 1;
+            let seq = seq as u64;
+            t.receipts = Some(t.receipts.map_or((seq, seq), |(first, _)| (first, seq)));
+        }
+
+        [t.subtotal, t.discount_total, t.tax_total, t.total, t.cash_rounding, t.change] = sums.map(Money::new);
+
+        let mut taxes: BTreeMap<Decimal, (String, [Decimal; 3])> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.label, t.rate, t.net, t.tax, t.gross, s.seq FROM sale_taxes t JOIN sales s ON s.id = t.sale_id WHERE s.seq > ?1",
+        )?;
+        let mut rows = stmt.query([after as i64])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(5)?;
+            let at = || format!("sale_taxes of receipt sequence {seq}");
+            let label: String = r.get(0)?;
+            let rate = codec::decimal(&r.get::<_, String>(1)?, at)?;
+            let (labels, amounts) = taxes.entry(rate).or_default();
+            for name in label.split('/') {
+                if !labels.split('/').any(|n| n == name) {
+                    *labels = if labels.is_empty() { name.to_string() } else { format!("{labels}/{name}") };
+                }
+            }
+            for (i, sum) in amounts.iter_mut().enumerate() {
+                *sum = add(*sum, codec::decimal(&r.get::<_, String>(i + 2)?, at)?)?;
+            }
+        }
+        t.taxes = taxes
+            .into_iter()
+            .rev()
+            .map(|(rate, (label, [net, tax, gross]))| TaxTotal { label, rate, net: Money::new(net), tax: Money::new(tax), gross: Money::new(gross) })
+            .collect();
+
+        let mut tenders: BTreeMap<String, TenderTotal> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.kind, p.name, p.amount, s.seq FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.seq > ?1",
+        )?;
+        let mut rows = stmt.query([after as i64])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(3)?;
+            let kind: String = r.get(0)?;
+            let name: Option<String> = r.get(1)?;
+            let tender = if kind == "custom" { name.unwrap_or(kind) } else { kind };
+            let amount = codec::decimal(&r.get::<_, String>(2)?, || format!("payments of receipt sequence {seq}"))?;
+            let row = tenders.entry(tender.clone()).or_insert(TenderTotal { tender, count: 0, amount: Money::ZERO });
+            row.count += 1;
+            row.amount = Money::new(add(row.amount.amount(), amount)?);
+        }
+        t.tenders = tenders.into_values().collect();
+        Ok(t)
+    }
+}
+
+/// Adds two stored amounts; a sum out of range means the stored values are corrupt.
+fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(|| crate::StoreError::Corrupt(format!("report totals overflow adding {b} to {a}")))
+}

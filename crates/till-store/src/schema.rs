@@ -1,0 +1,230 @@
+//! Schema migrations, applied in order inside one transaction; `PRAGMA user_version`
+//! records how far a file has come.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::{Result, StoreError};
+
+/// Each entry moves the schema one version up. Never edit a released entry; add one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE products (
+    id       INTEGER PRIMARY KEY,
+    handle   TEXT NOT NULL UNIQUE,
+    title    TEXT NOT NULL,
+    category TEXT,
+    vendor   TEXT,
+    active   INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE variants (
+    id         INTEGER PRIMARY KEY,
+    sku        TEXT NOT NULL UNIQUE,
+    product_id INTEGER NOT NULL REFERENCES products (id),
+    name       TEXT NOT NULL,
+    options    TEXT NOT NULL,          -- JSON [[name, value], ...]
+    price      TEXT NOT NULL,
+    cost       TEXT,
+    unit       TEXT NOT NULL,          -- each | kg
+    tax_class  TEXT NOT NULL,
+    is_bundle  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX variants_product ON variants (product_id);
+
+CREATE TABLE barcodes (
+    code       TEXT PRIMARY KEY,
+    variant_id INTEGER NOT NULL REFERENCES variants (id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX barcodes_variant ON barcodes (variant_id);
+
+CREATE TABLE components (
+    bundle_id     INTEGER NOT NULL REFERENCES variants (id),
+    component_sku TEXT NOT NULL,
+    quantity      TEXT NOT NULL,
+    PRIMARY KEY (bundle_id, component_sku)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE price_list_entries (
+    list           TEXT NOT NULL,
+    sku            TEXT NOT NULL,
+    channel        TEXT,
+    region         TEXT,
+    price          TEXT NOT NULL,
+    effective_from TEXT NOT NULL,
+    effective_to   TEXT,
+    PRIMARY KEY (list, sku, effective_from)
+) STRICT;
+CREATE INDEX price_list_entries_sku ON price_list_entries (sku);
+
+CREATE TABLE promotions (
+    id       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    rule     TEXT NOT NULL,            -- JSON, see catalog.rs
+    coupon   TEXT,
+    starts   TEXT,
+    ends     TEXT,
+    priority INTEGER NOT NULL
+) STRICT;
+
+-- Full-text search over the catalog; rowid = variants.id. Contentless: the text lives
+-- in variants, the index only points at it.
+CREATE VIRTUAL TABLE catalog_fts USING fts5 (
+    name, sku, barcodes, vendor, category,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE sales (
+    id                 TEXT PRIMARY KEY,
+    seq                INTEGER NOT NULL UNIQUE,
+    register           TEXT NOT NULL,
+    store              TEXT NOT NULL,
+    at                 TEXT NOT NULL,
+    business_date      TEXT NOT NULL,
+    currency           TEXT NOT NULL,
+    prices_include_tax INTEGER NOT NULL,
+    subtotal           TEXT NOT NULL,
+    discount_total     TEXT NOT NULL,
+    tax_total          TEXT NOT NULL,
+    total              TEXT NOT NULL,
+    cash_rounding      TEXT NOT NULL,
+    change             TEXT NOT NULL,
+    coupons            TEXT NOT NULL    -- JSON array
+) STRICT;
+
+CREATE TABLE sale_lines (
+    sale_id         TEXT NOT NULL REFERENCES sales (id),
+    line_no         INTEGER NOT NULL,
+    sku             TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    category        TEXT,
+    quantity        TEXT NOT NULL,
+    unit            TEXT NOT NULL,
+    list_price      TEXT NOT NULL,
+    price_source    TEXT NOT NULL,     -- base | list:NAME
+    override_price  TEXT,
+    override_reason TEXT,
+    gross           TEXT NOT NULL,
+    total           TEXT NOT NULL,
+    tax_class       TEXT NOT NULL,
+    tax_rate        TEXT NOT NULL,
+    cost            TEXT,
+    PRIMARY KEY (sale_id, line_no)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sale_adjustments (
+    sale_id      TEXT NOT NULL REFERENCES sales (id),
+    line_no      INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    kind         TEXT NOT NULL,        -- promotion | line_discount | order_discount
+    promotion_id TEXT,
+    label        TEXT NOT NULL,
+    amount       TEXT NOT NULL,
+    PRIMARY KEY (sale_id, line_no, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE sale_taxes (
+    sale_id TEXT NOT NULL REFERENCES sales (id),
+    seq     INTEGER NOT NULL,
+    label   TEXT NOT NULL,
+    rate    TEXT NOT NULL,
+    net     TEXT NOT NULL,
+    tax     TEXT NOT NULL,
+    gross   TEXT NOT NULL,
+    PRIMARY KEY (sale_id, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE payments (
+    sale_id        TEXT NOT NULL REFERENCES sales (id),
+    seq            INTEGER NOT NULL,
+    kind           TEXT NOT NULL,      -- cash | card | custom
+    name           TEXT,               -- card brand or custom tender name
+    card_last4     TEXT,
+    card_reference TEXT,
+    amount         TEXT NOT NULL,
+    tendered       TEXT NOT NULL,
+    PRIMARY KEY (sale_id, seq)
+) STRICT, WITHOUT ROWID;
+
+-- The stock ledger: append-only movements; stock_levels is their running projection,
+-- kept in the same transaction and rebuildable from the movements.
+CREATE TABLE stock_movements (
+    id        INTEGER PRIMARY KEY,
+    sku       TEXT NOT NULL,
+    location  TEXT NOT NULL,
+    quantity  TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    sale_id   TEXT REFERENCES sales (id),
+    unit_cost TEXT,
+    at        TEXT NOT NULL
+) STRICT;
+CREATE INDEX stock_movements_sku ON stock_movements (sku, location);
+
+CREATE TABLE stock_levels (
+    sku      TEXT NOT NULL,
+    location TEXT NOT NULL,
+    quantity TEXT NOT NULL,
+    PRIMARY KEY (sku, location)
+) STRICT, WITHOUT ROWID;
+
+-- The fiscal journal: append-only, gap-free, each record carrying the previous hash.
+CREATE TABLE journal (
+    seq         INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    ref         TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    amount      TEXT NOT NULL,
+    grand_total TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    prev_hash   TEXT NOT NULL,
+    hash        TEXT NOT NULL
+) STRICT;
+CREATE INDEX journal_ref ON journal (ref);
+
+CREATE TABLE parked_carts (
+    id        INTEGER PRIMARY KEY,
+    label     TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    payload   TEXT NOT NULL
+) STRICT;
+
+-- What has been sold and journalled is never changed in place.
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sales_no_delete BEFORE DELETE ON sales BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_lines_no_update BEFORE UPDATE ON sale_lines BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
+CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
+"#];
+
+/// The schema version this build writes.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the file at `path` up to [`VERSION`].
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(StoreError::SchemaTooNew { path: path.to_path_buf(), found: current, supported: VERSION });
+    }
+    if current == VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Another process may have migrated while we waited for the lock.
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tracing::info!(version = i + 1, "migrating register database");
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
