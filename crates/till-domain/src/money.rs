@@ -200,6 +200,21 @@ impl Currency {
         Money(mode.round(amount.0, self.minor_units))
     }
 
+    /// Reads an amount typed for this currency: exact, no finer than the minor unit, and
+    /// shown at the currency's scale ("20" → 20.00).
+    pub fn parse_amount(&self, text: &str) -> Result<Money, MoneyError> {
+        let value = parse_decimal(text)?;
+        if value.normalize().scale() > self.minor_units {
+            return Err(MoneyError::Parse {
+                text: text.to_string(),
+                reason: format!("{} allows at most {} decimals", self.code, self.minor_units),
+            });
+        }
+        let mut scaled = value;
+        scaled.rescale(self.minor_units);
+        Ok(Money(scaled))
+    }
+
     /// True when `amount` has no digits below the minor unit.
     pub fn is_whole(&self, amount: Money) -> bool {
         amount.0.normalize().scale() <= self.minor_units
@@ -267,6 +282,16 @@ mod tests {
         assert_eq!(Money::parse("12.50").unwrap().amount(), dec!(12.50));
         let err = Money::parse("12,50").unwrap_err();
         assert!(err.to_string().contains("'12,50' is not a valid amount"), "{err}");
+    }
+
+    #[test]
+    fn amounts_are_read_at_the_currency_scale() {
+        let eur = Currency::from_code("EUR").unwrap();
+        assert_eq!(eur.parse_amount("20").unwrap().to_string(), "20.00");
+        assert_eq!(eur.parse_amount("4.9").unwrap().to_string(), "4.90");
+        let err = eur.parse_amount("1.005").unwrap_err().to_string();
+        assert_eq!(err, "'1.005' is not a valid amount: EUR allows at most 2 decimals");
+        assert_eq!(Currency::from_code("JPY").unwrap().parse_amount("500").unwrap().to_string(), "500");
     }
 
     #[test]

@@ -32,6 +32,16 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Reads a parked cart without taking it.
+    pub fn parked_cart(&self, id: u64) -> Result<ParkedCart> {
+        self.conn
+            .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
+                Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? })
+            })
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))
+    }
+
     /// Takes a parked cart back (it is no longer parked). Two registers cannot both take it.
     pub fn unpark(&mut self, id: u64) -> Result<ParkedCart> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

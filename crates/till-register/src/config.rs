@@ -1,0 +1,238 @@
+//! The register's configuration (`store.toml`): store and register ids, currency, tax
+//! classes and policy, cash rounding, time zone, receipt texts. Errors name the file, the
+//! line and the field.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use till_domain::{CashRounding, Currency, PriceBasis, RoundingMode, SalesContext, TaxClass, TaxPolicy, TaxRounding};
+use till_receipt::ReceiptLayout;
+use toml::Spanned;
+
+/// A configuration that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ConfigError {
+    /// The file (or other source) name.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    store: Spanned<String>,
+    register: Spanned<String>,
+    currency: Spanned<String>,
+    prices_include_tax: bool,
+    tax_rounding: Spanned<String>,
+    rounding_mode: Spanned<String>,
+    cash_rounding: Option<Spanned<String>>,
+    tax_classes: Spanned<BTreeMap<String, Spanned<String>>>,
+    default_tax_class: Spanned<String>,
+    exempt_tax_class: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    location: Option<String>,
+    channel: Option<String>,
+    region: Option<String>,
+    #[serde(default)]
+    custom_tenders: Vec<String>,
+    #[serde(default)]
+    receipt: ReceiptSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReceiptSection {
+    #[serde(default)]
+    header: Vec<String>,
+    #[serde(default)]
+    footer: Vec<String>,
+    width: Option<Spanned<u32>>,
+}
+
+/// A register's validated configuration.
+#[derive(Debug, Clone)]
+pub struct RegisterConfig {
+    /// Store id.
+    pub store: String,
+    /// Register id, the prefix of its receipt numbers.
+    pub register: String,
+    /// The currency.
+    pub currency: Currency,
+    /// Tax basis, rounding place and mode.
+    pub policy: TaxPolicy,
+    /// Cash rounding, when the store rounds cash.
+    pub cash_rounding: Option<CashRounding>,
+    /// Tax classes by name.
+    pub tax_classes: Vec<TaxClass>,
+    /// Class for items naming none.
+    pub default_tax_class: String,
+    /// Class for tax-exempt items (Shopify `Variant Taxable` = FALSE).
+    pub exempt_tax_class: Option<String>,
+    /// The store's IANA time zone name.
+    pub timezone_name: String,
+    /// The stock location this register sells from.
+    pub location: String,
+    /// Channel and region for price lists.
+    pub sales_context: SalesContext,
+    /// Names of store-defined tenders (voucher, cheque…).
+    pub custom_tenders: Vec<String>,
+    /// Receipt texts and width.
+    pub receipt: ReceiptLayout,
+}
+
+impl RegisterConfig {
+    /// Parses and validates a configuration; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<RegisterConfig, ConfigError> {
+        let err = |span: Option<Range<usize>>, message: String| ConfigError {
+            file: source.to_string(),
+            line: span.map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            message,
+        };
+        let file: ConfigFile = toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_string()))?;
+        let at = |s: &Spanned<String>, field: &str, reason: String| err(Some(s.span()), format!("{field}: {reason}"));
+
+        let id = |s: &Spanned<String>, field: &str| {
+            let v = s.get_ref().trim();
+            let ok = !v.is_empty() && v.len() <= 16 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if ok { Ok(v.to_string()) } else { Err(at(s, field, format!("'{v}' must be 1-16 letters, digits, '-' or '_'"))) }
+        };
+        let store = id(&file.store, "store")?;
+        let register = id(&file.register, "register")?;
+        let currency = Currency::from_code(file.currency.get_ref().trim()).map_err(|r| at(&file.currency, "currency", r))?;
+        let rounding: TaxRounding = file.tax_rounding.get_ref().parse().map_err(|r| at(&file.tax_rounding, "tax_rounding", r))?;
+        let mode: RoundingMode = file.rounding_mode.get_ref().parse().map_err(|r| at(&file.rounding_mode, "rounding_mode", r))?;
+
+        let mut tax_classes = Vec::new();
+        for (name, rate) in file.tax_classes.get_ref() {
+            let field = format!("tax_classes.{name}");
+            let value = Decimal::from_str_exact(rate.get_ref().trim())
+                .map_err(|_| at(rate, &field, format!("'{}' is not a rate in percent (write e.g. \"19\" or \"7.7\")", rate.get_ref())))?;
+            if value < Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
+                return Err(at(rate, &field, format!("{value} must be at least 0 and below 100")));
+            }
+            tax_classes.push(TaxClass { name: name.clone(), rate: value });
+        }
+        if tax_classes.is_empty() {
+            return Err(err(Some(file.tax_classes.span()), "tax_classes: at least one class is needed".into()));
+        }
+        let known = |s: &Spanned<String>, field: &str| {
+            let name = s.get_ref().trim();
+            if tax_classes.iter().any(|c| c.name == name) {
+                Ok(name.to_string())
+            } else {
+                let names: Vec<&str> = tax_classes.iter().map(|c| c.name.as_str()).collect();
+                Err(at(s, field, format!("'{name}' is not one of the tax classes ({})", names.join(", "))))
+            }
+        };
+        let default_tax_class = known(&file.default_tax_class, "default_tax_class")?;
+        let exempt_tax_class = file.exempt_tax_class.as_ref().map(|s| known(s, "exempt_tax_class")).transpose()?;
+
+        let cash_rounding = match &file.cash_rounding {
+            None => None,
+            Some(s) => {
+                let inc = Decimal::from_str_exact(s.get_ref().trim())
+                    .map_err(|_| at(s, "cash_rounding", format!("'{}' is not an amount such as \"0.05\"", s.get_ref())))?;
+                if inc <= Decimal::ZERO || inc.normalize().scale() > currency.minor_units() {
+                    return Err(at(s, "cash_rounding", format!("{inc} must be positive and a multiple of the minor unit")));
+                }
+                Some(CashRounding { increment: inc, mode })
+            }
+        };
+        let (timezone_name, timezone) = match &file.timezone {
+            None => ("UTC".to_string(), TimeZone::UTC),
+            Some(s) => {
+                let tz = TimeZone::get(s.get_ref().trim())
+                    .map_err(|e| at(s, "timezone", format!("'{}' is not a known IANA time zone ({e})", s.get_ref())))?;
+                (s.get_ref().trim().to_string(), tz)
+            }
+        };
+        let width = match &file.receipt.width {
+            None => 42,
+            Some(w) if matches!(*w.get_ref(), 32 | 42 | 48) => *w.get_ref() as usize,
+            Some(w) => return Err(err(Some(w.span()), format!("receipt.width: {} must be 32 (58 mm), 42 or 48 (80 mm)", w.get_ref()))),
+        };
+        Ok(RegisterConfig {
+            store,
+            register,
+            policy: TaxPolicy {
+                basis: if file.prices_include_tax { PriceBasis::TaxInclusive } else { PriceBasis::TaxExclusive },
+                rounding,
+                mode,
+                minor_units: currency.minor_units(),
+            },
+            currency,
+            cash_rounding,
+            tax_classes,
+            default_tax_class,
+            exempt_tax_class,
+            timezone_name,
+            location: file.location.unwrap_or_else(|| "store".to_string()),
+            sales_context: SalesContext { channel: Some(file.channel.unwrap_or_else(|| "store".to_string())), region: file.region },
+            custom_tenders: file.custom_tenders,
+            receipt: ReceiptLayout { width, header: file.receipt.header, footer: file.receipt.footer, timezone },
+        })
+    }
+
+    /// The tax class named `name`.
+    pub fn tax_class(&self, name: &str) -> Option<&TaxClass> {
+        self.tax_classes.iter().find(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+store = "S1"
+register = "R1"
+currency = "EUR"
+prices_include_tax = true
+tax_rounding = "line"
+rounding_mode = "half_up"
+cash_rounding = "0.05"
+default_tax_class = "standard"
+
+[tax_classes]
+standard = "19"
+reduced = "7"
+"#;
+
+    #[test]
+    fn a_good_config_parses() {
+        let c = RegisterConfig::parse(GOOD, "store.toml").unwrap();
+        assert_eq!(c.register, "R1");
+        assert_eq!(c.policy.basis, PriceBasis::TaxInclusive);
+        assert_eq!(c.cash_rounding.unwrap().increment.to_string(), "0.05");
+        assert_eq!(c.tax_class("reduced").unwrap().rate.to_string(), "7");
+        assert_eq!(c.receipt.width, 42);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let bad_rate = GOOD.replace("reduced = \"7\"", "reduced = \"7%\"");
+        let e = RegisterConfig::parse(&bad_rate, "store.toml").unwrap_err();
+        assert_eq!(e.to_string(), "store.toml:13: tax_classes.reduced: '7%' is not a rate in percent (write e.g. \"19\" or \"7.7\")");
+        let bad_mode = GOOD.replace("half_up", "up");
+        let e = RegisterConfig::parse(&bad_mode, "store.toml").unwrap_err();
+        assert_eq!(e.to_string(), "store.toml:7: rounding_mode: unknown rounding mode 'up' (expected half_up or half_even)");
+        let unknown = format!("printer = \"x\"{GOOD}");
+        let e = RegisterConfig::parse(&unknown, "store.toml").unwrap_err();
+        assert!(e.to_string().starts_with("store.toml:1"), "{e}");
+        assert!(e.message.contains("unknown field `printer`"), "{e}");
+        let missing = GOOD.replace("currency = \"EUR\"\n", "");
+        let e = RegisterConfig::parse(&missing, "store.toml").unwrap_err();
+        assert!(e.message.contains("missing field `currency`"), "{e}");
+        let class = GOOD.replace("default_tax_class = \"standard\"", "default_tax_class = \"food\"");
+        let e = RegisterConfig::parse(&class, "store.toml").unwrap_err();
+        assert_eq!(e.to_string(), "store.toml:9: default_tax_class: 'food' is not one of the tax classes (reduced, standard)");
+    }
+}

@@ -1,0 +1,321 @@
+//! The register service: one API over the checkout core, the SQLite store and, as they
+//! arrive, sync and devices. The `till` CLI, the desktop app and the tests all call it.
+//!
+//! Architecture invariant: callers hold no business rule. Everything a sale needs —
+//! lookups, pricing, settlement, the durable commit, receipts and reports — goes through
+//! [`Register`]. Time and ids come in through [`Clock`] and [`IdSource`].
+
+mod clock;
+mod config;
+mod import;
+mod parked;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use till_domain::{
+    Cart, CartError, Item, LineId, MoneyError, PriceSource, PricedCart, PricingContext, PricingError, Promotion, Quantity,
+    QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, XReport, price_cart, settle,
+};
+use till_import::ImportError;
+use till_store::{JournalReport, Store, StoreError, StoredVariant};
+
+pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
+pub use config::{ConfigError, RegisterConfig};
+pub use import::{ImportProgress, ImportReport};
+pub use parked::{discount_text, parse_discount};
+pub use till_receipt::Copy;
+pub use till_store::ParkedCart;
+
+/// The register database's file name inside the data directory.
+pub const DATABASE_FILE: &str = "register.sqlite";
+
+/// What went wrong, in words a cashier or a script can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The configuration is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A catalog file could not be imported at all.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// No item has this barcode or SKU.
+    #[error("unknown barcode or SKU '{0}'")]
+    UnknownCode(String),
+    /// The item exists but cannot be sold.
+    #[error("{sku} ({name}) is not for sale: {reason}")]
+    NotForSale {
+        /// The SKU.
+        sku: String,
+        /// Its name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// A cart operation was refused.
+    #[error(transparent)]
+    Cart(#[from] CartError),
+    /// A quantity was refused.
+    #[error("{0}")]
+    Quantity(#[from] QuantityError),
+    /// The tenders do not settle the sale.
+    #[error(transparent)]
+    Tender(#[from] TenderError),
+    /// Pricing failed.
+    #[error(transparent)]
+    Pricing(#[from] PricingError),
+    /// An amount was refused.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+    /// Nothing to sell.
+    #[error("the cart is empty")]
+    EmptyCart,
+    /// A coupon code no promotion uses.
+    #[error("coupon '{0}' is not valid")]
+    UnknownCoupon(String),
+    /// No such receipt.
+    #[error("no receipt {0} on this register")]
+    ReceiptNotFound(String),
+    /// Input the caller passed is malformed.
+    #[error("{0}")]
+    Input(String),
+}
+
+/// An open register: its store, configuration, promotions, clock and id source.
+pub struct Register {
+    store: Store,
+    config: RegisterConfig,
+    promotions: Vec<Promotion>,
+    clock: Arc<dyn Clock>,
+    ids: Box<dyn IdSource>,
+}
+
+/// Setting under which the configuration text is kept in the database.
+const CONFIG_KEY: &str = "config";
+
+impl Register {
+    /// Creates a register in `dir` from configuration text (`source` names it in errors).
+    pub fn init(dir: &Path, config_text: &str, source: &str) -> Result<PathBuf, RegisterError> {
+        RegisterConfig::parse(config_text, source)?;
+        std::fs::create_dir_all(dir).map_err(|e| RegisterError::Io { path: dir.display().to_string(), source: e })?;
+        let path = dir.join(DATABASE_FILE);
+        let store = Store::create(&path)?;
+        store.set_setting(CONFIG_KEY, config_text)?;
+        Ok(path)
+    }
+
+    /// Opens the register in `dir`.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>, ids: Box<dyn IdSource>) -> Result<Register, RegisterError> {
+        let store = Store::open(&dir.join(DATABASE_FILE))?;
+        let text = store
+            .setting(CONFIG_KEY)?
+            .ok_or_else(|| RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display())))?;
+        let config = RegisterConfig::parse(&text, "stored configuration")?;
+        let promotions = store.promotions()?;
+        Ok(Register { store, config, promotions, clock, ids })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RegisterConfig {
+        &self.config
+    }
+
+    /// The clock the register reads.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// Finds the item for a scanned barcode or typed SKU.
+    ///
+    /// Tries the exact barcode, then the same GTIN written with or without leading zeros
+    /// (a UPC-A scanned as EAN-13 and back), then the SKU.
+    pub fn lookup(&self, code: &str) -> Result<Item, RegisterError> {
+        let code = code.trim();
+        let variant = match self.store.variant_by_barcode(code)? {
+            Some(v) => v,
+            None => {
+                let mut found = None;
+                for alt in gtin_alternatives(code) {
+                    if let Some(v) = self.store.variant_by_barcode(&alt)? {
+                        found = Some(v);
+                        break;
+                    }
+                }
+                match found {
+                    Some(v) => v,
+                    None => self.store.variant_by_sku(code)?.ok_or_else(|| RegisterError::UnknownCode(code.to_string()))?,
+                }
+            }
+        };
+        self.item(variant)
+    }
+
+    /// Makes a sellable item of a stored variant: tax class resolved, price in force now.
+    fn item(&self, v: StoredVariant) -> Result<Item, RegisterError> {
+        if !v.active {
+            return Err(RegisterError::NotForSale { sku: v.sku, name: v.name, reason: "the product is draft or archived".into() });
+        }
+        let Some(tax_class) = self.config.tax_class(&v.tax_class).cloned() else {
+            let reason = format!("its tax class '{}' is not configured on this register", v.tax_class);
+            return Err(RegisterError::NotForSale { sku: v.sku, name: v.name, reason });
+        };
+        let (price, price_source) = till_domain::catalog::resolve_price(v.price, &v.prices, &self.config.sales_context, self.clock.now());
+        Ok(Item {
+            sku: v.sku,
+            name: v.name,
+            category: v.category,
+            price,
+            price_source,
+            cost: v.cost,
+            unit: v.unit,
+            tax_class,
+            components: v.components,
+        })
+    }
+
+    /// Catalog search for the sell screen; inactive items are left out.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Item>, RegisterError> {
+        let hits = self.store.search(text, limit)?;
+        Ok(hits.into_iter().filter_map(|v| self.item(v).ok()).collect())
+    }
+
+    /// Adds the item for `code` to `cart` (quantity 1 unless given).
+    pub fn scan(&self, cart: &mut Cart, code: &str, quantity: Option<Decimal>) -> Result<LineId, RegisterError> {
+        let item = self.lookup(code)?;
+        let quantity = Quantity::new(quantity.unwrap_or(Decimal::ONE), item.unit)?;
+        Ok(cart.add(item, quantity)?)
+    }
+
+    /// Adds a coupon code, refusing codes no promotion uses.
+    pub fn apply_coupon(&self, cart: &mut Cart, code: &str) -> Result<(), RegisterError> {
+        let wanted = code.trim().to_uppercase();
+        if !self.promotions.iter().any(|p| p.coupon.as_deref() == Some(wanted.as_str())) {
+            return Err(RegisterError::UnknownCoupon(code.trim().to_string()));
+        }
+        Ok(cart.add_coupon(&wanted)?)
+    }
+
+    /// Prices `cart` now.
+    pub fn price(&self, cart: &Cart) -> Result<PricedCart, RegisterError> {
+        let ctx = PricingContext { policy: self.config.policy, promotions: &self.promotions, now: self.clock.now() };
+        Ok(price_cart(cart, &ctx)?)
+    }
+
+    /// Completes a sale: prices the cart, settles the tenders, and commits the sale durably.
+    /// Returns only after the commit; on any error nothing is stored.
+    pub fn complete_sale(&mut self, cart: &Cart, tenders: &[Tender]) -> Result<SaleRecord, RegisterError> {
+        if cart.is_empty() {
+            return Err(RegisterError::EmptyCart);
+        }
+        let priced = self.price(cart)?;
+        let settlement = settle(priced.total, tenders, self.config.cash_rounding, self.config.currency.minor_units())?;
+        let at = self.clock.now();
+        let sale = SaleRecord {
+            id: self.ids.sale_id(),
+            receipt: ReceiptNumber { register: self.config.register.clone(), seq: 0 },
+            store: self.config.store.clone(),
+            at,
+            business_date: at.to_zoned_datetime(self.config.receipt.timezone.clone()).date(),
+            currency: self.config.currency.code().to_string(),
+            cart: priced,
+            settlement,
+            coupons: cart.coupons().to_vec(),
+        };
+        let committed = self.store.commit_sale(&sale, &self.config.location)?;
+        tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
+        Ok(committed)
+    }
+
+    /// The sale with receipt number `number` (`R1-000042` or `42`).
+    pub fn receipt(&self, number: &str) -> Result<SaleRecord, RegisterError> {
+        let not_found = || RegisterError::ReceiptNotFound(number.to_string());
+        let digits = match number.trim().rsplit_once('-') {
+            Some((register, seq)) if register == self.config.register => seq,
+            Some(_) => return Err(not_found()),
+            None => number.trim(),
+        };
+        let seq: u64 = digits.parse().map_err(|_| not_found())?;
+        self.store.sale_by_seq(seq)?.ok_or_else(not_found)
+    }
+
+    /// A receipt as text.
+    pub fn receipt_text(&self, sale: &SaleRecord, copy: Copy) -> String {
+        till_receipt::receipt_text(sale, &self.config.receipt, copy)
+    }
+
+    /// The X report: totals since the register was created (cash sessions will bound it).
+    pub fn x_report(&self) -> Result<XReport, RegisterError> {
+        let totals = self.store.sales_totals(0)?;
+        let (records, grand) = self.store.journal_head()?;
+        Ok(XReport {
+            store: self.config.store.clone(),
+            register: self.config.register.clone(),
+            currency: self.config.currency.code().to_string(),
+            at: self.clock.now(),
+            totals,
+            grand_total: till_domain::Money::new(grand),
+            journal_records: records,
+        })
+    }
+
+    /// The X report as text.
+    pub fn x_report_text(&self, report: &XReport) -> String {
+        till_receipt::x_report_text(report, &self.config.receipt)
+    }
+
+    /// Verifies the journal chain and the sales it covers.
+    pub fn verify_journal(&self) -> Result<JournalReport, RegisterError> {
+        Ok(self.store.verify_journal()?)
+    }
+
+    /// Parked carts, oldest first.
+    pub fn parked(&self) -> Result<Vec<ParkedCart>, RegisterError> {
+        Ok(self.store.parked()?)
+    }
+
+    /// Stock on hand of a SKU at this register's location.
+    pub fn stock(&self, sku: &str) -> Result<Decimal, RegisterError> {
+        Ok(self.store.stock_level(sku, &self.config.location)?)
+    }
+
+    /// The underlying store, for diagnostics and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// The same GTIN written another way: UPC-A (12) ↔ EAN-13 with a leading zero, and
+/// GTIN-14 with a leading zero ↔ EAN-13.
+fn gtin_alternatives(code: &str) -> Vec<String> {
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    match code.len() {
+        12 => vec![format!("0{code}"), format!("00{code}")],
+        13 if code.starts_with('0') => vec![code[1..].to_string(), format!("0{code}")],
+        13 => vec![format!("0{code}")],
+        14 if code.starts_with("00") => vec![code[1..].to_string(), code[2..].to_string()],
+        14 if code.starts_with('0') => vec![code[1..].to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// Where the price came from, as shown to the cashier (`base` or `list NAME`).
+pub fn price_source_text(source: &PriceSource) -> String {
+    match source {
+        PriceSource::Base => "base".to_string(),
+        PriceSource::List(name) => format!("list {name}"),
+    }
+}
