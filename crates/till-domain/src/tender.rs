@@ -10,17 +10,18 @@ use crate::money::{Money, MoneyError, RoundingMode, round_to_increment};
 pub struct CardDetails {
     /// Scheme, e.g. `VISA`.
     pub brand: String,
-    /// The last four digits printed on the receipt.
+    /// The last four digits printed on the receipt; empty when the terminal is not
+    /// integrated and the cashier only keyed the amount.
     pub last4: String,
     /// The terminal's transaction reference.
     pub reference: String,
 }
 
 impl CardDetails {
-    /// Validates what a terminal returned: exactly four digits for `last4`, and nothing
-    /// that looks like a card number (a run of 12 or more digits) anywhere.
+    /// Validates what a terminal returned: `last4` empty or exactly four digits, and
+    /// nothing that looks like a card number (a run of 12 or more digits) anywhere.
     pub fn new(brand: &str, last4: &str, reference: &str) -> Result<CardDetails, TenderError> {
-        if last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit()) {
+        if !last4.is_empty() && (last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit())) {
             return Err(TenderError::Card(format!("last4 must be exactly 4 digits, got {} characters", last4.len())));
         }
         for (field, value) in [("brand", brand), ("reference", reference)] {
@@ -202,7 +203,12 @@ pub fn settle(
         };
         payments.push(Payment { kind: t.kind.clone(), amount, tendered: t.amount });
     }
-    Ok(Settlement { total, cash_rounding: rounding, payments, change: cash.checked_sub(cash_due)? })
+    let scaled = |m: Money| {
+        let mut d = m.amount();
+        d.rescale(minor_units.max(d.scale()));
+        Money::new(d)
+    };
+    Ok(Settlement { total, cash_rounding: scaled(rounding), payments, change: scaled(cash.checked_sub(cash_due)?) })
 }
 
 #[cfg(test)]
@@ -267,5 +273,6 @@ mod tests {
         assert!(CardDetails::new("VISA", "42424", "ok").is_err());
         assert!(CardDetails::new("4111111111111111", "1111", "ok").is_err());
         assert!(CardDetails::new("VISA", "1111", "AUTH-123456").is_ok());
+        assert!(CardDetails::new("", "", "").is_ok(), "a non-integrated terminal gives no details");
     }
 }

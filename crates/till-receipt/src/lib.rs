@@ -124,7 +124,7 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     t.pair(&format!("TOTAL {}", sale.currency), &format!("{}  ", cart.total));
     t.rule();
     let inclusive = if cart.basis == PriceBasis::TaxInclusive { "incl." } else { "excl." };
-    t.line(&format!("Tax ({inclusive})      Net      Tax    Gross"));
+    t.pair(&format!("Tax ({inclusive})"), &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
     for (i, tax) in cart.taxes.iter().enumerate() {
         let name = format!("{} {}%", letter(i), tax.rate.normalize());
         let figures = format!("{:>9}{:>9}{:>9}", tax.net.to_string(), tax.tax.to_string(), tax.gross.to_string());
@@ -135,6 +135,7 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     for p in &s.payments {
         let label = match &p.kind {
             TenderKind::Cash => "Cash".to_string(),
+            TenderKind::Card(c) if c.last4.is_empty() => format!("Card {}", c.brand).trim_end().to_string(),
             TenderKind::Card(c) => format!("Card {} ****{}", c.brand, c.last4),
             TenderKind::Custom(name) => name.clone(),
         };
@@ -183,7 +184,7 @@ pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
     t.pair(&format!("Sales total {}", report.currency), &totals.total.to_string());
     t.pair("  of which tax", &totals.tax_total.to_string());
     t.rule();
-    t.line("Tax rate          Net      Tax    Gross");
+    t.pair("Tax rate", &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
     for tax in &totals.taxes {
         let figures = format!("{:>9}{:>9}{:>9}", tax.net.to_string(), tax.tax.to_string(), tax.gross.to_string());
         t.pair(&format!("{}%", tax.rate.normalize()), &figures);

@@ -19,14 +19,14 @@ use till_domain::{
     QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, XReport, price_cart, settle,
 };
 use till_import::ImportError;
-use till_store::{JournalReport, Store, StoreError, StoredVariant};
+use till_store::{Store, StoreError, StoredVariant};
 
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{ConfigError, RegisterConfig};
 pub use import::{ImportProgress, ImportReport};
 pub use parked::{discount_text, parse_discount};
 pub use till_receipt::Copy;
-pub use till_store::ParkedCart;
+pub use till_store::{JournalReport, ParkedCart};
 
 /// The register database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "register.sqlite";
@@ -257,15 +257,20 @@ impl Register {
 
     /// The X report: totals since the register was created (cash sessions will bound it).
     pub fn x_report(&self) -> Result<XReport, RegisterError> {
-        let totals = self.store.sales_totals(0)?;
+        let mut totals = self.store.sales_totals(0)?;
         let (records, grand) = self.store.journal_head()?;
+        // Sums of nothing are plain zeros; show every figure at the currency's scale.
+        let scale = |m: &mut till_domain::Money| *m = self.config.currency.round(*m, self.config.policy.mode);
+        for m in [&mut totals.subtotal, &mut totals.discount_total, &mut totals.tax_total, &mut totals.total, &mut totals.cash_rounding, &mut totals.change] {
+            scale(m);
+        }
         Ok(XReport {
             store: self.config.store.clone(),
             register: self.config.register.clone(),
             currency: self.config.currency.code().to_string(),
             at: self.clock.now(),
             totals,
-            grand_total: till_domain::Money::new(grand),
+            grand_total: self.config.currency.round(till_domain::Money::new(grand), self.config.policy.mode),
             journal_records: records,
         })
     }

@@ -1,0 +1,118 @@
+//! The CLI's JSON output shapes. This is a public surface: scripts parse it, so fields are
+//! only ever added. Decimals are strings so they stay exact.
+
+use serde_json::{Value, json};
+use till_domain::{AdjustmentKind, Item, SaleRecord, TenderKind, XReport};
+use till_register::{ImportReport, JournalReport, price_source_text};
+
+/// An item as looked up or found.
+pub fn item(i: &Item) -> Value {
+    json!({
+        "sku": i.sku,
+        "name": i.name,
+        "category": i.category,
+        "price": i.price.to_string(),
+        "price_source": price_source_text(&i.price_source),
+        "unit": i.unit.as_str(),
+        "tax_class": i.tax_class.name,
+        "tax_rate": i.tax_class.rate.to_string(),
+        "components": i.components.iter().map(|c| json!({"sku": c.sku, "quantity": c.quantity.to_string()})).collect::<Vec<_>>(),
+    })
+}
+
+/// A completed sale.
+pub fn sale(s: &SaleRecord) -> Value {
+    let cart = &s.cart;
+    let collected = s.settlement.total.amount() + s.settlement.cash_rounding.amount();
+    json!({
+        "receipt": s.receipt.to_string(),
+        "id": s.id,
+        "store": s.store,
+        "at": s.at.to_string(),
+        "business_date": s.business_date.to_string(),
+        "currency": s.currency,
+        "lines": cart.lines.iter().map(|l| json!({
+            "line": l.id.0,
+            "sku": l.sku,
+            "name": l.name,
+            "quantity": l.quantity.to_string(),
+            "unit": l.unit.as_str(),
+            "unit_price": l.unit_price().to_string(),
+            "price_overridden": l.price_override.is_some(),
+            "gross": l.gross.to_string(),
+            "adjustments": l.adjustments.iter().map(|a| json!({
+                "source": match &a.kind { AdjustmentKind::Promotion(id) => format!("promotion:{id}"), AdjustmentKind::LineDiscount => "line_discount".into(), AdjustmentKind::OrderDiscount => "order_discount".into() },
+                "label": a.label,
+                "amount": a.amount.to_string(),
+            })).collect::<Vec<_>>(),
+            "total": l.total.to_string(),
+            "tax_rate": l.tax_class.rate.to_string(),
+        })).collect::<Vec<_>>(),
+        "subtotal": cart.subtotal.to_string(),
+        "discount_total": cart.discount_total.to_string(),
+        "tax_total": cart.tax_total.to_string(),
+        "taxes": cart.taxes.iter().map(|t| json!({"label": t.label, "rate": t.rate.to_string(), "net": t.net.to_string(), "tax": t.tax.to_string(), "gross": t.gross.to_string()})).collect::<Vec<_>>(),
+        "total": cart.total.to_string(),
+        "cash_rounding": s.settlement.cash_rounding.to_string(),
+        "collected": collected.to_string(),
+        "tenders": s.settlement.payments.iter().map(|p| {
+            let mut v = json!({"kind": p.kind.code(), "amount": p.amount.to_string(), "tendered": p.tendered.to_string()});
+            if let TenderKind::Card(c) = &p.kind {
+                v["brand"] = json!(c.brand);
+                v["last4"] = json!(c.last4);
+                v["reference"] = json!(c.reference);
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "change": s.settlement.change.to_string(),
+        "coupons": s.coupons,
+    })
+}
+
+/// An import summary.
+pub fn import(r: &ImportReport) -> Value {
+    json!({
+        "products": r.products,
+        "variants": r.variants,
+        "prices": r.prices,
+        "promotions": r.promotions,
+        "skipped": r.skipped,
+        "bulk": r.bulk,
+        "rejected": r.rejected.iter().map(|e| json!({"line": e.line, "field": e.field, "reason": e.reason})).collect::<Vec<_>>(),
+        "warnings": r.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect::<Vec<_>>(),
+    })
+}
+
+/// An X report.
+pub fn x_report(r: &XReport) -> Value {
+    let t = &r.totals;
+    json!({
+        "store": r.store,
+        "register": r.register,
+        "currency": r.currency,
+        "at": r.at.to_string(),
+        "sales": t.sales,
+        "receipts": t.receipts.map(|(a, b)| json!({"first": a, "last": b})),
+        "subtotal": t.subtotal.to_string(),
+        "discount_total": t.discount_total.to_string(),
+        "tax_total": t.tax_total.to_string(),
+        "total": t.total.to_string(),
+        "cash_rounding": t.cash_rounding.to_string(),
+        "change": t.change.to_string(),
+        "taxes": t.taxes.iter().map(|x| json!({"label": x.label, "rate": x.rate.to_string(), "net": x.net.to_string(), "tax": x.tax.to_string(), "gross": x.gross.to_string()})).collect::<Vec<_>>(),
+        "tenders": t.tenders.iter().map(|x| json!({"tender": x.tender, "count": x.count, "amount": x.amount.to_string()})).collect::<Vec<_>>(),
+        "grand_total": r.grand_total.to_string(),
+        "journal_records": r.journal_records,
+    })
+}
+
+/// A journal verification.
+pub fn journal(r: &JournalReport) -> Value {
+    json!({
+        "ok": r.problem.is_none(),
+        "records": r.records,
+        "grand_total": r.grand_total.to_string(),
+        "head": r.head,
+        "problem": r.problem.as_ref().map(|p| json!({"record": p.seq, "receipt": p.receipt, "reason": p.reason})),
+    })
+}

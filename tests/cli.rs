@@ -1,0 +1,344 @@
+//! The `till` CLI end to end: real binary, real SQLite files in temporary directories.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::thread;
+
+use till_tests::{TempRegister, repo, stderr, stdout};
+
+const SHOPIFY_HEADER: &str = "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,Image Position,Image Alt Text,Gift Card,SEO Title,SEO Description,Variant Image,Variant Weight Unit,Variant Tax Code,Cost per item,Status";
+
+fn write(reg: &TempRegister, name: &str, text: &str) -> String {
+    let path = reg.data_dir().parent().unwrap().join(format!("{}-{name}", reg.data_dir().file_name().unwrap().to_string_lossy()));
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn init_import_sell_verify_report() {
+    let reg = TempRegister::with_config("assets/demo/store.toml");
+    let import = reg.json(&["catalog", "import", repo().join("assets/demo/catalog.csv").to_str().unwrap()]);
+    assert_eq!(import["products"], 10);
+    assert_eq!(import["variants"], 14, "variant rows that repeat the handle join their product");
+    assert_eq!(import["rejected"].as_array().unwrap().len(), 0);
+
+    let tee = reg.json(&["lookup", "8712345000042"]);
+    assert_eq!(tee["name"], "Organic Cotton Tee - M / White");
+    assert_eq!(tee["price"], "17.95");
+
+    let sale = reg.json(&["sale", "--scan", "TEE-M-WHT", "--scan", "COFFEE-250*2", "--tender", "cash:50"]);
+    assert_eq!(sale["receipt"], "R1-000001");
+    assert_eq!(sale["total"], "35.85");
+    assert_eq!(sale["taxes"][0]["rate"], "21");
+    assert_eq!(sale["taxes"][0]["tax"], "3.12", "17.95 × 21/121");
+    assert_eq!(sale["taxes"][1]["rate"], "9");
+    assert_eq!(sale["taxes"][1]["tax"], "1.48", "17.90 × 9/109");
+    assert_eq!(sale["tax_total"], "4.60");
+    assert_eq!(sale["cash_rounding"], "0.00");
+    assert_eq!(sale["tenders"][0]["kind"], "cash");
+    assert_eq!(sale["tenders"][0]["amount"], "35.85");
+    assert_eq!(sale["tenders"][0]["tendered"], "50.00");
+    assert_eq!(sale["change"], "14.15");
+
+    let verify = reg.json(&["journal", "verify"]);
+    assert_eq!(verify["ok"], true);
+    assert_eq!(verify["records"], 1);
+    assert_eq!(verify["grand_total"], "35.85");
+
+    let x = reg.json(&["report", "x"]);
+    assert_eq!(x["sales"], 1);
+    assert_eq!(x["total"], "35.85");
+    assert_eq!(x["tax_total"], "4.60");
+    assert_eq!(x["taxes"], sale["taxes"]);
+    assert_eq!(x["tenders"][0], serde_json::json!({"tender": "cash", "count": 1, "amount": "35.85"}));
+
+    let text = stdout(&reg.till(&["receipt", "show", "R1-000001"]));
+    assert!(text.contains("Receipt R1-000001"), "{text}");
+    assert!(text.contains("TOTAL EUR                          35.85"), "{text}");
+    let stock = reg.json(&["stock", "COFFEE-250"]);
+    assert_eq!(stock["quantity"], "-2", "stock is the movements ledger's projection");
+}
+
+#[test]
+fn cash_rounding_is_its_own_recorded_adjustment() {
+    let reg = TempRegister::with_config("assets/demo/store.toml");
+    let catalog = write(&reg, "c.jsonl", r#"{"type":"product","handle":"p","title":"P","variants":[{"sku":"P497","price":"4.97"}]}"#);
+    reg.json(&["catalog", "import", &catalog]);
+    let sale = reg.json(&["sale", "--scan", "P497", "--tender", "cash:5"]);
+    assert_eq!(sale["total"], "4.97");
+    assert_eq!(sale["cash_rounding"], "-0.02");
+    assert_eq!(sale["collected"], "4.95");
+    assert_eq!(sale["tenders"][0]["amount"], "4.95");
+    assert_eq!(sale["change"], "0.05");
+    let card = reg.json(&["sale", "--scan", "P497", "--tender", "card:4.97"]);
+    assert_eq!(card["cash_rounding"], "0.00", "card payments are never rounded");
+    let x = reg.json(&["report", "x"]);
+    assert_eq!(x["total"], "9.94");
+    assert_eq!(x["cash_rounding"], "-0.02");
+    let takings: rust_decimal::Decimal = x["tenders"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()).sum();
+    assert_eq!(takings.to_string(), "9.92", "tenders = total + cash rounding");
+}
+
+#[test]
+fn bad_csv_rows_are_reported_by_line_and_the_rest_imports() {
+    let reg = TempRegister::with_config("assets/demo/store.toml");
+    let csv = format!(
+        "{SHOPIFY_HEADER}\n\
+ok,Good Product,,,,Misc,,TRUE,Title,Default Title,,,,,OK-1,,,,,,5.00,,,TRUE,8712345000165,,,,,,,,,,,active\n\
+badprice,Bad Price,,,,Misc,,TRUE,Title,Default Title,,,,,BAD-1,,,,,,five,,,TRUE,,,,,,,,,,,,active\n\
+checkdigit,Wrong Check Digit,,,,Misc,,TRUE,Title,Default Title,,,,,CD-1,,,,,,2.00,,,TRUE,8712345000160,,,,,,,,,,,active\n\
+dup,Duplicate SKU,,,,Misc,,TRUE,Title,Default Title,,,,,OK-1,,,,,,1.00,,,TRUE,,,,,,,,,,,,active\n"
+    );
+    let file = write(&reg, "bad.csv", &csv);
+    let out = reg.till(&["catalog", "import", &file]);
+    assert_eq!(out.status.code(), Some(3), "rows were rejected: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Imported 2 products (2 variants)"), "{text}");
+    assert!(text.contains("line 3: Variant Price: 'five' is not a valid amount"), "{text}");
+    assert!(text.contains("line 5: Variant SKU: SKU 'OK-1' already used at line 2"), "{text}");
+    assert!(text.contains("line 4: barcode 8712345000160 has a wrong GTIN check digit"), "{text}");
+    assert_eq!(reg.json(&["lookup", "8712345000165"])["sku"], "OK-1");
+    assert_eq!(reg.json(&["lookup", "8712345000160"])["sku"], "CD-1", "found by exact match despite the check digit");
+    assert!(!reg.till(&["lookup", "BAD-1"]).status.success(), "the bad row was not imported");
+}
+
+#[test]
+fn a_broken_file_imports_nothing() {
+    let reg = TempRegister::with_config("assets/demo/store.toml");
+    let file = write(&reg, "broken.csv", "Name,Price\nWidget,1.00\n");
+    let out = reg.till(&["catalog", "import", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("line 1: missing column 'Handle'"), "{}", stderr(&out));
+    let jsonl = write(&reg, "half.jsonl", "{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}\n\u{0}\u{ff}\u{fe}\n");
+    std::fs::write(&jsonl, b"{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}\n\xff\xfe\n").unwrap();
+    let out = reg.till(&["catalog", "import", &jsonl]);
+    assert_eq!(out.status.code(), Some(1), "invalid UTF-8 is fatal: {}", stderr(&out));
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert!(!reg.till(&["lookup", "A"]).status.success(), "the good first line was rolled back with the rest");
+}
+
+#[test]
+fn unknown_barcode_fails_and_commits_nothing() {
+    let reg = TempRegister::demo();
+    let out = reg.till(&["--json", "sale", "--scan", "TEE-M-WHT", "--scan", "0000000000000", "--tender", "cash:100"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err["error"]["code"], "unknown_code");
+    assert!(stderr(&out).contains("--scan 0000000000000: unknown barcode or SKU '0000000000000'"), "{}", stderr(&out));
+    assert_eq!(reg.json(&["report", "x"])["sales"], 0);
+    assert_eq!(reg.json(&["journal", "verify"])["records"], 0);
+}
+
+#[test]
+fn underpaid_sale_fails_and_commits_nothing() {
+    let reg = TempRegister::demo();
+    let out = reg.till(&["--json", "sale", "--scan", "HOOD-M", "--tender", "cash:20", "--tender", "card:10"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err["error"]["code"], "underpaid");
+    assert_eq!(err["error"]["message"], "underpaid: 49.95 due, 30.00 tendered (19.95 short)");
+    assert_eq!(reg.json(&["report", "x"])["sales"], 0);
+    // The next good sale takes receipt number 1: a failed sale consumes no number.
+    assert_eq!(reg.json(&["sale", "--scan", "HOOD-M", "--tender", "cash:50"])["receipt"], "R1-000001");
+}
+
+#[test]
+fn card_numbers_are_refused() {
+    let reg = TempRegister::demo();
+    let out = reg.till(&["sale", "--scan", "TOTE-1", "--tender", "card:12.50:VISA:1111:4111111111111111"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("looks like a card number"), "{}", stderr(&out));
+    let bytes = std::fs::read(reg.database()).unwrap();
+    assert!(!bytes.windows(16).any(|w| w == b"4111111111111111"), "the number never reached the database");
+}
+
+#[test]
+fn two_processes_selling_at_once_never_share_a_receipt_number() {
+    let reg = TempRegister::demo();
+    let per_process = 12;
+    let receipts: Vec<String> = thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let reg = &reg;
+                s.spawn(move || {
+                    (0..per_process)
+                        .map(|i| {
+                            let item = if (w + i) % 2 == 0 { "TOTE-1" } else { "NOTE-A5" };
+                            reg.json(&["sale", "--scan", item, "--tender", "cash:20"])["receipt"].as_str().unwrap().to_string()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let unique: BTreeSet<&String> = receipts.iter().collect();
+    assert_eq!(unique.len(), 2 * per_process, "no duplicate receipt numbers");
+    let expected: BTreeSet<String> = (1..=2 * per_process).map(|n| format!("R1-{n:06}")).collect();
+    assert_eq!(unique.into_iter().cloned().collect::<BTreeSet<_>>(), expected, "no gaps");
+    let verify = reg.json(&["journal", "verify"]);
+    assert_eq!(verify["ok"], true, "{verify}");
+    assert_eq!(verify["records"], 2 * per_process);
+}
+
+fn three_sales() -> TempRegister {
+    let reg = TempRegister::demo();
+    for scan in ["TOTE-1", "HOOD-L", "NOTE-A5"] {
+        reg.json(&["sale", "--scan", scan, "--tender", "cash:50"]);
+    }
+    reg
+}
+
+fn tamper(reg: &TempRegister, sql: &str) {
+    let conn = rusqlite::Connection::open(reg.database()).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn verify_fails(reg: &TempRegister) -> serde_json::Value {
+    let out = reg.till(&["--json", "journal", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "verify must fail: {}", stdout(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn stored_sales_cannot_be_changed_in_place() {
+    let reg = three_sales();
+    let conn = rusqlite::Connection::open(reg.database()).unwrap();
+    let err = conn.execute("UPDATE sale_lines SET total = '0.01'", []).unwrap_err();
+    assert!(err.to_string().contains("completed sales are immutable"), "{err}");
+    let err = conn.execute("DELETE FROM journal WHERE seq = 2", []).unwrap_err();
+    assert!(err.to_string().contains("the journal is append-only"), "{err}");
+}
+
+#[test]
+fn tampering_with_a_stored_amount_is_detected_and_named() {
+    let reg = three_sales();
+    tamper(&reg, "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_id = (SELECT id FROM sales WHERE seq = 2);");
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["record"], 2);
+    assert_eq!(v["problem"]["receipt"], "R1-000002");
+    let reason = v["problem"]["reason"].as_str().unwrap();
+    assert!(reason.contains("lines[0].total: journal has \"49.95\", tables have \"0.01\""), "{reason}");
+    let out = reg.till(&["journal", "verify"]);
+    assert!(stderr(&out).contains("journal record 2 (receipt R1-000002)"), "{}", stderr(&out));
+}
+
+#[test]
+fn tampering_with_the_sale_total_is_detected() {
+    let reg = three_sales();
+    tamper(&reg, "DROP TRIGGER sales_no_update; UPDATE sales SET total = '1.00' WHERE seq = 3;");
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["record"], 3);
+    assert_eq!(v["problem"]["reason"], "sales.total is 1.00 but the journal recorded 9.99");
+}
+
+#[test]
+fn tampering_with_the_journal_itself_is_detected() {
+    let reg = three_sales();
+    tamper(&reg, "DROP TRIGGER journal_no_update; UPDATE journal SET amount = '0.00' WHERE seq = 1;");
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["record"], 1);
+    assert_eq!(v["problem"]["reason"], "its contents do not match its hash (the record was altered)");
+
+    let reg = three_sales();
+    tamper(&reg, "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = 2;");
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["record"], 3);
+    assert!(v["problem"]["reason"].as_str().unwrap().contains("expected record 2 next"), "{v}");
+}
+
+#[test]
+fn a_sale_slipped_in_without_a_journal_record_is_detected() {
+    let reg = three_sales();
+    tamper(
+        &reg,
+        "INSERT INTO sales SELECT 'forged', 4, register, store, at, business_date, currency, prices_include_tax, subtotal, \
+         discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE seq = 1;",
+    );
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["reason"], "sale forged (receipt sequence 4) has no journal record");
+}
+
+#[test]
+fn data_dir_comes_from_the_environment_when_not_given() {
+    let reg = TempRegister::demo();
+    let out = std::process::Command::new(till_tests::till_bin())
+        .args(["--json", "lookup", "TOTE-1"])
+        .env("TILL_DATA_DIR", reg.data_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sku"], "TOTE-1");
+}
+
+#[test]
+fn an_uninitialised_directory_says_how_to_create_a_register() {
+    let reg = TempRegister::empty();
+    let out = reg.till(&["lookup", "X"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("create one with `till init --config store.toml`"), "{}", stderr(&out));
+    let twice = TempRegister::with_config("assets/demo/store.toml");
+    let out = twice.till(&["init", "--config", repo().join("assets/demo/store.toml").to_str().unwrap()]);
+    assert!(stderr(&out).contains("a register already exists"), "{}", stderr(&out));
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let reg = TempRegister::empty();
+    let text = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap().replace("cash_rounding = \"0.05\"", "cash_rounding = \"five cents\"");
+    let file = write(&reg, "store.toml", &text);
+    let out = reg.till(&["init", "--config", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("store.toml:9: cash_rounding: 'five cents' is not an amount such as \"0.05\""), "{}", stderr(&out));
+    assert!(!reg.database().exists(), "nothing was created");
+}
+
+#[test]
+fn park_and_resume_a_cart() {
+    let reg = TempRegister::demo();
+    let parked = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "TEE-M-BLK", "--discount", "2:5.00", "--park", "blue coat"]);
+    assert_eq!(parked["parked"], 1);
+    let list = reg.json(&["parked"]);
+    assert_eq!(list[0]["label"], "blue coat");
+    let sale = reg.json(&["sale", "--resume", "1", "--scan", "TEE-L-BLK", "--tender", "card:34.90"]);
+    assert_eq!(sale["lines"].as_array().unwrap().len(), 3);
+    assert_eq!(sale["total"], "34.90", "59.85 − 19.95 (3 for 2) − 5.00 line discount");
+    assert_eq!(reg.json(&["parked"]), serde_json::json!([]), "resumed carts are no longer parked");
+    let out = reg.till(&["sale", "--resume", "1", "--tender", "cash:1"]);
+    assert!(stderr(&out).contains("no parked cart 1"), "{}", stderr(&out));
+}
+
+#[test]
+fn price_overrides_and_coupons_are_recorded() {
+    let reg = TempRegister::demo();
+    let sale = reg.json(&["sale", "--scan", "CUPS-SET", "--price", "1:20.00:chipped box", "--coupon", "Welcome10", "--tender", "cash:20"]);
+    assert_eq!(sale["lines"][0]["price_overridden"], true);
+    assert_eq!(sale["lines"][0]["unit_price"], "20.00");
+    assert_eq!(sale["total"], "18.00");
+    assert_eq!(sale["coupons"], serde_json::json!(["WELCOME10"]));
+    let text = stdout(&reg.till(&["receipt", "show", "1"]));
+    assert!(text.contains("Price override from 24.00: chipped box"), "{text}");
+    let out = reg.till(&["sale", "--scan", "CUPS-SET", "--coupon", "NOPE", "--tender", "cash:30"]);
+    assert!(stderr(&out).contains("coupon 'NOPE' is not valid"), "{}", stderr(&out));
+}
+
+#[test]
+fn archived_products_cannot_be_sold() {
+    let reg = TempRegister::demo();
+    let out = reg.till(&["sale", "--scan", "MUG-OLD", "--tender", "cash:10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("MUG-OLD (Logo Mug (old design)) is not for sale: the product is draft or archived"), "{}", stderr(&out));
+}
+
+#[test]
+fn search_finds_by_prefix_across_name_vendor_and_sku() {
+    let reg = TempRegister::demo();
+    let hits = reg.json(&["search", "org tee"]);
+    let skus: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus.len(), 4, "{skus:?}");
+    assert!(skus.iter().all(|s| s.starts_with("TEE-")));
+    let hits = reg.json(&["search", "zeepziederij"]);
+    assert_eq!(hits.as_array().unwrap().len(), 2, "vendor is searchable");
+    assert_eq!(reg.json(&["search", "mug"]), serde_json::json!([]), "archived items are not offered");
+}

@@ -1,0 +1,110 @@
+//! Helpers for the end-to-end tests: where the `till` binary is, temporary registers, and
+//! running commands.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The `till` binary of this checkout (target/<profile>/till), built once per test
+/// process so a test never runs a stale binary (`cargo test -p till-tests` alone would
+/// not rebuild another package's binary).
+pub fn till_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            // target/<profile>/deps/<test>-<hash> → target/<profile>/till
+            let dir = exe.parent().unwrap().parent().unwrap();
+            let mut build = Command::new(env!("CARGO"));
+            build.args(["build", "--quiet", "-p", "till-cli"]).current_dir(repo());
+            if dir.file_name().is_some_and(|p| p == "release") {
+                build.arg("--release");
+            }
+            let status = build.status().unwrap();
+            assert!(status.success(), "building the till binary failed");
+            let bin = dir.join(format!("till{}", std::env::consts::EXE_SUFFIX));
+            assert!(bin.exists(), "{} is missing after cargo build", bin.display());
+            bin
+        })
+        .clone()
+}
+
+/// The fixed time tests ring sales at, unless a test says otherwise.
+pub const NOW: &str = "2026-11-27T10:15:00Z";
+
+/// A register in a temporary directory, driven through the real `till` binary.
+pub struct TempRegister {
+    pub dir: tempfile::TempDir,
+    pub now: String,
+}
+
+impl TempRegister {
+    /// A new, empty data directory (no register yet).
+    pub fn empty() -> TempRegister {
+        TempRegister { dir: tempfile::tempdir().unwrap(), now: NOW.to_string() }
+    }
+
+    /// A register created from `config` (a path relative to the repository).
+    pub fn with_config(config: &str) -> TempRegister {
+        let reg = TempRegister::empty();
+        let out = reg.till(&["init", "--config", repo().join(config).to_str().unwrap()]);
+        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+        reg
+    }
+
+    /// The demo register with the demo catalog imported.
+    pub fn demo() -> TempRegister {
+        let reg = TempRegister::with_config("assets/demo/store.toml");
+        for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+            let out = reg.till(&["catalog", "import", repo().join(file).to_str().unwrap()]);
+            assert!(out.status.success(), "import {file} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        reg
+    }
+
+    /// The register's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The register's SQLite file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("register.sqlite")
+    }
+
+    /// A `till` command for this register (not yet run).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(till_bin());
+        cmd.arg("--data-dir").arg(self.dir.path()).args(args).env("TILL_NOW", &self.now).env_remove("TILL_DATA_DIR");
+        cmd
+    }
+
+    /// Runs `till ARGS` for this register.
+    pub fn till(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs `till --json ARGS`, expects success, and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.till(&all);
+        assert!(out.status.success(), "till {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
