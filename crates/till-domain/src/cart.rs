@@ -64,7 +64,7 @@ pub enum CartError {
     #[error("line {0} is voided")]
     LineVoided(u32),
     /// The quantity is not valid for the item.
-    #[error("line quantity: {0}")]
+    #[error(transparent)]
     Quantity(#[from] QuantityError),
     /// The discount is out of range.
     #[error("invalid discount: {0}")]

@@ -180,7 +180,9 @@ pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
     t.rule();
     t.pair("Sales", &totals.sales.to_string());
     t.pair("Gross before discounts", &totals.subtotal.to_string());
-    t.pair("Discounts", &format!("-{}", totals.discount_total));
+    if !totals.discount_total.is_zero() {
+        t.pair("Discounts", &format!("-{}", totals.discount_total));
+    }
     t.pair(&format!("Sales total {}", report.currency), &totals.total.to_string());
     t.pair("  of which tax", &totals.tax_total.to_string());
     t.rule();

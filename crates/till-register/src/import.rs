@@ -61,7 +61,7 @@ impl Register {
     /// now and then.
     pub fn import_catalog(&mut self, path: &Path, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportReport, RegisterError> {
         let format = Format::from_path(path)?;
-        let io = |source| RegisterError::Io { path: path.display().to_string(), source };
+        let io = |error| RegisterError::Io { path: path.display().to_string(), error };
         let file = File::open(path).map_err(io)?;
         let bytes_total = file.metadata().map_err(io)?.len();
         let read = std::rc::Rc::new(std::cell::Cell::new(0));

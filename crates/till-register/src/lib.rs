@@ -44,12 +44,12 @@ pub enum RegisterError {
     #[error(transparent)]
     Import(#[from] ImportError),
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The cause.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// No item has this barcode or SKU.
     #[error("unknown barcode or SKU '{0}'")]
@@ -68,7 +68,7 @@ pub enum RegisterError {
     #[error(transparent)]
     Cart(#[from] CartError),
     /// A quantity was refused.
-    #[error("{0}")]
+    #[error(transparent)]
     Quantity(#[from] QuantityError),
     /// The tenders do not settle the sale.
     #[error(transparent)]
@@ -109,7 +109,7 @@ impl Register {
     /// Creates a register in `dir` from configuration text (`source` names it in errors).
     pub fn init(dir: &Path, config_text: &str, source: &str) -> Result<PathBuf, RegisterError> {
         RegisterConfig::parse(config_text, source)?;
-        std::fs::create_dir_all(dir).map_err(|e| RegisterError::Io { path: dir.display().to_string(), source: e })?;
+        std::fs::create_dir_all(dir).map_err(|error| RegisterError::Io { path: dir.display().to_string(), error })?;
         let path = dir.join(DATABASE_FILE);
         let store = Store::create(&path)?;
         store.set_setting(CONFIG_KEY, config_text)?;
@@ -282,7 +282,9 @@ impl Register {
 
     /// Verifies the journal chain and the sales it covers.
     pub fn verify_journal(&self) -> Result<JournalReport, RegisterError> {
-        Ok(self.store.verify_journal()?)
+        let mut report = self.store.verify_journal()?;
+        report.grand_total = self.config.currency.round(till_domain::Money::new(report.grand_total), self.config.policy.mode).amount();
+        Ok(report)
     }
 
     /// Parked carts, oldest first.

@@ -30,7 +30,7 @@ pub use sales::StockLevel;
 pub enum StoreError {
     /// SQLite refused an operation.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// No register database at the path.
     #[error("no register at {0}; create one with `till init --config store.toml`")]
     NotInitialized(PathBuf),
@@ -56,6 +56,13 @@ pub enum StoreError {
     /// A catalog row conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+}
+
+// Not `#[from]`: the message already carries SQLite's, so it is not repeated as a source.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
 }
 
 /// A result in the store's error type.
