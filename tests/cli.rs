@@ -9,7 +9,11 @@ use till_tests::{TempRegister, repo, stderr, stdout};
 const SHOPIFY_HEADER: &str = "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,Image Position,Image Alt Text,Gift Card,SEO Title,SEO Description,Variant Image,Variant Weight Unit,Variant Tax Code,Cost per item,Status";
 
 fn write(reg: &TempRegister, name: &str, text: &str) -> String {
-    let path = reg.data_dir().parent().unwrap().join(format!("{}-{name}", reg.data_dir().file_name().unwrap().to_string_lossy()));
+    let path = reg
+        .data_dir()
+        .parent()
+        .unwrap()
+        .join(format!("{}-{name}", reg.data_dir().file_name().unwrap().to_string_lossy()));
     std::fs::write(&path, text).unwrap();
     path.to_string_lossy().into_owned()
 }
@@ -62,7 +66,11 @@ fn init_import_sell_verify_report() {
 #[test]
 fn cash_rounding_is_its_own_recorded_adjustment() {
     let reg = TempRegister::with_config("assets/demo/store.toml");
-    let catalog = write(&reg, "c.jsonl", r#"{"type":"product","handle":"p","title":"P","variants":[{"sku":"P497","price":"4.97"}]}"#);
+    let catalog = write(
+        &reg,
+        "c.jsonl",
+        r#"{"type":"product","handle":"p","title":"P","variants":[{"sku":"P497","price":"4.97"}]}"#,
+    );
     reg.json(&["catalog", "import", &catalog]);
     let sale = reg.json(&["sale", "--scan", "P497", "--tender", "cash:5"]);
     assert_eq!(sale["total"], "4.97");
@@ -75,7 +83,12 @@ fn cash_rounding_is_its_own_recorded_adjustment() {
     let x = reg.json(&["report", "x"]);
     assert_eq!(x["total"], "9.94");
     assert_eq!(x["cash_rounding"], "-0.02");
-    let takings: rust_decimal::Decimal = x["tenders"].as_array().unwrap().iter().map(|t| t["amount"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()).sum();
+    let takings: rust_decimal::Decimal = x["tenders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["amount"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
     assert_eq!(takings.to_string(), "9.92", "tenders = total + cash rounding");
 }
 
@@ -109,7 +122,11 @@ fn a_broken_file_imports_nothing() {
     let out = reg.till(&["catalog", "import", &file]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("line 1: missing column 'Handle'"), "{}", stderr(&out));
-    let jsonl = write(&reg, "half.jsonl", "{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}\n\u{0}\u{ff}\u{fe}\n");
+    let jsonl = write(
+        &reg,
+        "half.jsonl",
+        "{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}\n\u{0}\u{ff}\u{fe}\n",
+    );
     std::fs::write(&jsonl, b"{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}\n\xff\xfe\n").unwrap();
     let out = reg.till(&["catalog", "import", &jsonl]);
     assert_eq!(out.status.code(), Some(1), "invalid UTF-8 is fatal: {}", stderr(&out));
@@ -164,7 +181,10 @@ fn two_processes_selling_at_once_never_share_a_receipt_number() {
                     (0..per_process)
                         .map(|i| {
                             let item = if (w + i) % 2 == 0 { "TOTE-1" } else { "NOTE-A5" };
-                            reg.json(&["sale", "--scan", item, "--tender", "cash:20"])["receipt"].as_str().unwrap().to_string()
+                            reg.json(&["sale", "--scan", item, "--tender", "cash:20"])["receipt"]
+                                .as_str()
+                                .unwrap()
+                                .to_string()
                         })
                         .collect::<Vec<_>>()
                 })
@@ -213,7 +233,10 @@ fn stored_sales_cannot_be_changed_in_place() {
 #[test]
 fn tampering_with_a_stored_amount_is_detected_and_named() {
     let reg = three_sales();
-    tamper(&reg, "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_id = (SELECT id FROM sales WHERE seq = 2);");
+    tamper(
+        &reg,
+        "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_id = (SELECT id FROM sales WHERE seq = 2);",
+    );
     let v = verify_fails(&reg);
     assert_eq!(v["problem"]["record"], 2);
     assert_eq!(v["problem"]["receipt"], "R1-000002");
@@ -286,18 +309,34 @@ fn an_uninitialised_directory_says_how_to_create_a_register() {
 #[test]
 fn bad_config_names_file_and_line() {
     let reg = TempRegister::empty();
-    let text = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap().replace("cash_rounding = \"0.05\"", "cash_rounding = \"five cents\"");
+    let text = std::fs::read_to_string(repo().join("assets/demo/store.toml"))
+        .unwrap()
+        .replace("cash_rounding = \"0.05\"", "cash_rounding = \"five cents\"");
     let file = write(&reg, "store.toml", &text);
     let out = reg.till(&["init", "--config", &file]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("store.toml:9: cash_rounding: 'five cents' is not an amount such as \"0.05\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("store.toml:9: cash_rounding: 'five cents' is not an amount such as \"0.05\""),
+        "{}",
+        stderr(&out)
+    );
     assert!(!reg.database().exists(), "nothing was created");
 }
 
 #[test]
 fn park_and_resume_a_cart() {
     let reg = TempRegister::demo();
-    let parked = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "TEE-M-BLK", "--discount", "2:5.00", "--park", "blue coat"]);
+    let parked = reg.json(&[
+        "sale",
+        "--scan",
+        "TEE-S-BLK",
+        "--scan",
+        "TEE-M-BLK",
+        "--discount",
+        "2:5.00",
+        "--park",
+        "blue coat",
+    ]);
     assert_eq!(parked["parked"], 1);
     let list = reg.json(&["parked"]);
     assert_eq!(list[0]["label"], "blue coat");
@@ -312,7 +351,17 @@ fn park_and_resume_a_cart() {
 #[test]
 fn price_overrides_and_coupons_are_recorded() {
     let reg = TempRegister::demo();
-    let sale = reg.json(&["sale", "--scan", "CUPS-SET", "--price", "1:20.00:chipped box", "--coupon", "Welcome10", "--tender", "cash:20"]);
+    let sale = reg.json(&[
+        "sale",
+        "--scan",
+        "CUPS-SET",
+        "--price",
+        "1:20.00:chipped box",
+        "--coupon",
+        "Welcome10",
+        "--tender",
+        "cash:20",
+    ]);
     assert_eq!(sale["lines"][0]["price_overridden"], true);
     assert_eq!(sale["lines"][0]["unit_price"], "20.00");
     assert_eq!(sale["total"], "18.00");
@@ -328,7 +377,11 @@ fn archived_products_cannot_be_sold() {
     let reg = TempRegister::demo();
     let out = reg.till(&["sale", "--scan", "MUG-OLD", "--tender", "cash:10"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("MUG-OLD (Logo Mug (old design)) is not for sale: the product is draft or archived"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("MUG-OLD (Logo Mug (old design)) is not for sale: the product is draft or archived"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use till_domain::{Cart, CardDetails, Discount, Money, Tender, TenderKind};
+use till_domain::{CardDetails, Cart, Discount, Money, Tender, TenderKind};
 use till_register::{FixedClock, IdSource, Register, SeededIds};
 use till_tests::repo;
 
@@ -123,7 +123,14 @@ fn reimporting_updates_prices_and_moves_barcodes_with_a_warning() {
     assert!(!report.bulk);
     assert_eq!(reg.lookup("TOTE-1").unwrap().price.to_string(), "13.50");
     assert_eq!(reg.lookup("8712345000110").unwrap().sku, "TOTE-2", "the barcode moved from the notebook");
-    assert!(report.warnings.iter().any(|w| w.line == 2 && w.message == "barcode 8712345000110 moved from SKU NOTE-A5 to TOTE-2"), "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.line == 2 && w.message == "barcode 8712345000110 moved from SKU NOTE-A5 to TOTE-2"),
+        "{:?}",
+        report.warnings
+    );
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].line, 3);
     assert_eq!(report.rejected[0].reason, "bundle BOX-X contains SKU NOT-THERE, which is not in the catalog");
@@ -140,7 +147,11 @@ fn resume_keeps_the_cart_parked_when_it_cannot_be_rebuilt() {
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
     let id = reg.park(&cart, "coat").unwrap();
     let archive = dir.path().join("archive.csv");
-    std::fs::write(&archive, "Handle,Title,Variant SKU,Variant Price,Status\ncanvas-tote,Canvas Tote Bag,TOTE-1,12.50,archived\n").unwrap();
+    std::fs::write(
+        &archive,
+        "Handle,Title,Variant SKU,Variant Price,Status\ncanvas-tote,Canvas Tote Bag,TOTE-1,12.50,archived\n",
+    )
+    .unwrap();
     reg.import_catalog(&archive, &mut |_| {}).unwrap();
     assert!(reg.resume(id).is_err(), "TOTE-1 is archived now");
     assert_eq!(reg.parked().unwrap().len(), 1, "the parked cart was not lost");
@@ -157,7 +168,21 @@ fn a_random_day_of_sales_reconciles() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(at("2026-11-27T08:00:00Z")));
     let mut reg = demo_register(dir.path(), clock.clone(), Box::new(SeededIds::new(seed ^ 1)));
-    let codes = ["TEE-S-BLK", "TEE-M-BLK", "TEE-L-BLK", "TEE-M-WHT", "HOOD-M", "TOTE-1", "COFFEE-250", "CUPS-SET", "STROOP-8", "NOTE-A5", "SOAP-LAV", "SOAP-CIT", "GIFT-COFFEE"];
+    let codes = [
+        "TEE-S-BLK",
+        "TEE-M-BLK",
+        "TEE-L-BLK",
+        "TEE-M-WHT",
+        "HOOD-M",
+        "TOTE-1",
+        "COFFEE-250",
+        "CUPS-SET",
+        "STROOP-8",
+        "NOTE-A5",
+        "SOAP-LAV",
+        "SOAP-CIT",
+        "GIFT-COFFEE",
+    ];
     let mut totals = Decimal::ZERO;
     let mut collected = Decimal::ZERO;
     let mut sales = 0u64;
@@ -180,10 +205,16 @@ fn a_random_day_of_sales_reconciles() {
         let total = reg.price(&cart).unwrap().total.amount();
         let tenders = match next(3) {
             0 => vec![cash((total / dec!(10)).ceil() * dec!(10) + dec!(10))],
-            1 => vec![Tender { kind: TenderKind::Card(CardDetails::new("VISA", "4242", "T").unwrap()), amount: Money::new(total) }],
+            1 => vec![Tender {
+                kind: TenderKind::Card(CardDetails::new("VISA", "4242", "T").unwrap()),
+                amount: Money::new(total),
+            }],
             _ => {
                 let card = (total / dec!(2)).round_dp(2);
-                vec![Tender { kind: TenderKind::Card(CardDetails::new("", "", "").unwrap()), amount: Money::new(card) }, cash(total)]
+                vec![
+                    Tender { kind: TenderKind::Card(CardDetails::new("", "", "").unwrap()), amount: Money::new(card) },
+                    cash(total),
+                ]
             }
         };
         let sale = reg.complete_sale(&cart, &tenders).unwrap();

@@ -83,7 +83,8 @@ fn run_scenario(dir: &Path) -> String {
 #[test]
 fn scenarios() {
     let root = repo().join("tests/scenarios");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("commands").exists()).collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("commands").exists()).collect();
     dirs.sort();
     assert!(!dirs.is_empty(), "no scenarios under {}", root.display());
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
@@ -97,7 +98,11 @@ fn scenarios() {
                 std::fs::write(&expected_path, &actual).unwrap();
             } else {
                 let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-                let first = actual.lines().zip(expected.lines()).position(|(a, e)| a != e).unwrap_or(actual.lines().count().min(expected.lines().count()));
+                let first = actual
+                    .lines()
+                    .zip(expected.lines())
+                    .position(|(a, e)| a != e)
+                    .unwrap_or(actual.lines().count().min(expected.lines().count()));
                 failures.push(format!(
                     "scenario {name}: transcript differs at line {} (UPDATE_EXPECT=1 rewrites it)\n  expected: {:?}\n  actual:   {:?}",
                     first + 1,

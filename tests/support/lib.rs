@@ -94,7 +94,12 @@ impl TempRegister {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let out = self.till(&all);
-        assert!(out.status.success(), "till {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "till {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 }

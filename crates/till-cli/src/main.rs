@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use rust_decimal::Decimal;
 use serde_json::json;
-use till_domain::{Cart, CardDetails, LineId, Tender, TenderKind};
+use till_domain::{CardDetails, Cart, LineId, Tender, TenderKind};
 use till_register::{Clock, Copy, FixedClock, RandomIds, Register, RegisterError, SystemClock, parse_discount};
 
 /// Exit status when an import committed but some rows were rejected.
@@ -215,9 +215,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             let path = Register::init(&dir, &text, &config.display().to_string())?;
             let reg = open(&dir)?;
             let c = reg.config();
-            print(cli, json!({"store": c.store, "register": c.register, "database": path.display().to_string()}), || {
-                format!("Created register {} of store {} in {}\n", c.register, c.store, dir.display())
-            });
+            print(
+                cli,
+                json!({"store": c.store, "register": c.register, "database": path.display().to_string()}),
+                || format!("Created register {} of store {} in {}\n", c.register, c.store, dir.display()),
+            );
         }
         Command::Catalog(CatalogCommand::Import { file }) => {
             let mut reg = open(&dir)?;
@@ -242,7 +244,11 @@ fn run(cli: &Cli) -> Result<ExitCode> {
                     report.prices,
                     report.promotions,
                     file.display(),
-                    if report.skipped > 0 { format!("; {} rows carried no data", report.skipped) } else { String::new() }
+                    if report.skipped > 0 {
+                        format!("; {} rows carried no data", report.skipped)
+                    } else {
+                        String::new()
+                    }
                 );
                 for w in &report.warnings {
                     out.push_str(&format!("warning: {}: {w}\n", file.display()));
@@ -286,9 +292,16 @@ fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Parked => {
             let reg = open(&dir)?;
             let carts = reg.parked()?;
-            print(cli, json!(carts.iter().map(|c| json!({"id": c.id, "label": c.label, "parked_at": c.parked_at})).collect::<Vec<_>>()), || {
-                carts.iter().map(|c| format!("{:>4}  {}  {}\n", c.id, c.parked_at, c.label)).collect()
-            });
+            print(
+                cli,
+                json!(
+                    carts
+                        .iter()
+                        .map(|c| json!({"id": c.id, "label": c.label, "parked_at": c.parked_at}))
+                        .collect::<Vec<_>>()
+                ),
+                || carts.iter().map(|c| format!("{:>4}  {}  {}\n", c.id, c.parked_at, c.label)).collect(),
+            );
         }
         Command::Journal(JournalCommand::Verify) => {
             let reg = open(&dir)?;
@@ -335,7 +348,8 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
     for scan in &args.scans {
         let (code, qty) = match scan.rsplit_once('*') {
             Some((code, qty)) => {
-                let q = Decimal::from_str_exact(qty.trim()).with_context(|| format!("--scan {scan}: '{qty}' is not a quantity"))?;
+                let q = Decimal::from_str_exact(qty.trim())
+                    .with_context(|| format!("--scan {scan}: '{qty}' is not a quantity"))?;
                 (code, Some(q))
             }
             None => (scan.as_str(), None),
@@ -354,7 +368,8 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
     for o in &args.overrides {
         let mut parts = o.splitn(3, ':');
         let line = line_id(parts.next().unwrap_or(""), "--price", o)?;
-        let price = reg.config().currency.parse_amount(parts.next().unwrap_or("")).with_context(|| format!("--price {o}"))?;
+        let price =
+            reg.config().currency.parse_amount(parts.next().unwrap_or("")).with_context(|| format!("--price {o}"))?;
         cart.override_price(line, price, parts.next().unwrap_or("")).with_context(|| format!("--price {o}"))?;
     }
     for c in &args.coupons {
@@ -391,10 +406,16 @@ fn tender(reg: &Register, text: &str) -> Result<Tender> {
             TenderKind::Card(CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))?)
         }
         ("card", []) => TenderKind::Card(CardDetails::new("", "", "")?),
-        (name, []) if reg.config().custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => TenderKind::Custom(name.to_string()),
+        (name, []) if reg.config().custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
+            TenderKind::Custom(name.to_string())
+        }
         _ => bail!(
             "--tender {text}: unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]]{}",
-            if reg.config().custom_tenders.is_empty() { String::new() } else { format!(" or one of {}", reg.config().custom_tenders.join(", ")) }
+            if reg.config().custom_tenders.is_empty() {
+                String::new()
+            } else {
+                format!(" or one of {}", reg.config().custom_tenders.join(", "))
+            }
         ),
     };
     Ok(Tender { kind, amount })

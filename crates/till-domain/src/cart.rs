@@ -125,32 +125,22 @@ impl Cart {
     /// un-overridden line adds to that line; weighed items always get a line of their own.
     pub fn add(&mut self, item: Item, quantity: Quantity) -> Result<LineId, CartError> {
         if item.unit == Unit::Each
-            && let Some(line) = self.lines.iter_mut().find(|l| {
-                !l.voided
-                    && l.item == item
-                    && l.discount.is_none()
-                    && l.price_override.is_none()
-            })
+            && let Some(line) = self
+                .lines
+                .iter_mut()
+                .find(|l| !l.voided && l.item == item && l.discount.is_none() && l.price_override.is_none())
         {
             line.quantity = Quantity::new(line.quantity.value() + quantity.value(), item.unit)?;
             return Ok(line.id);
         }
         Quantity::new(quantity.value(), item.unit)?;
         let id = LineId(self.lines.len() as u32 + 1);
-        self.lines.push(CartLine {
-            id,
-            item,
-            quantity,
-            discount: None,
-            price_override: None,
-            voided: false,
-        });
+        self.lines.push(CartLine { id, item, quantity, discount: None, price_override: None, voided: false });
         Ok(id)
     }
 
     fn line_mut(&mut self, id: LineId) -> Result<&mut CartLine, CartError> {
-        let line =
-            self.lines.iter_mut().find(|l| l.id == id).ok_or(CartError::NoSuchLine(id.0))?;
+        let line = self.lines.iter_mut().find(|l| l.id == id).ok_or(CartError::NoSuchLine(id.0))?;
         if line.voided {
             return Err(CartError::LineVoided(id.0));
         }
@@ -189,8 +179,7 @@ impl Cart {
         if price.is_negative() {
             return Err(CartError::NegativePrice(price));
         }
-        self.line_mut(id)?.price_override =
-            Some(PriceOverride { price, reason: reason.to_string() });
+        self.line_mut(id)?.price_override = Some(PriceOverride { price, reason: reason.to_string() });
         Ok(())
     }
 

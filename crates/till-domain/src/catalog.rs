@@ -50,17 +50,9 @@ impl Variant {
     /// The display name of this variant of `product_title`: title plus option values,
     /// leaving out Shopify's placeholder `Default Title`.
     pub fn display_name(&self, product_title: &str) -> String {
-        let values: Vec<&str> = self
-            .options
-            .iter()
-            .map(|o| o.value.as_str())
-            .filter(|v| !v.is_empty() && *v != "Default Title")
-            .collect();
-        if values.is_empty() {
-            product_title.to_string()
-        } else {
-            format!("{product_title} - {}", values.join(" / "))
-        }
+        let values: Vec<&str> =
+            self.options.iter().map(|o| o.value.as_str()).filter(|v| !v.is_empty() && *v != "Default Title").collect();
+        if values.is_empty() { product_title.to_string() } else { format!("{product_title} - {}", values.join(" / ")) }
     }
 }
 
@@ -137,9 +129,7 @@ pub fn resolve_price(
         .iter()
         .filter(|e| matches(&e.channel, &context.channel) && matches(&e.region, &context.region))
         .filter(|e| e.effective_from <= now && e.effective_to.is_none_or(|to| now < to))
-        .max_by(|a, b| {
-            (a.effective_from, specificity(a), &b.list).cmp(&(b.effective_from, specificity(b), &a.list))
-        })
+        .max_by(|a, b| (a.effective_from, specificity(a), &b.list).cmp(&(b.effective_from, specificity(b), &a.list)))
         .map_or((base, PriceSource::Base), |e| (e.price, PriceSource::List(e.list.clone())))
 }
 
@@ -174,12 +164,8 @@ pub fn gtin_check_digit_ok(code: &str) -> Option<bool> {
         return None;
     }
     let (body, check) = bytes.split_at(bytes.len() - 1);
-    let sum: u32 = body
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
-        .sum();
+    let sum: u32 =
+        body.iter().rev().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
     Some((10 - sum % 10) % 10 == u32::from(check[0] - b'0'))
 }
 

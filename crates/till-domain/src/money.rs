@@ -147,10 +147,7 @@ impl fmt::Display for Money {
 /// Reads a decimal exactly (no silent rounding of extra digits); used for every input.
 pub fn parse_decimal(text: &str) -> Result<Decimal, MoneyError> {
     let trimmed = text.trim();
-    Decimal::from_str_exact(trimmed).map_err(|e| MoneyError::Parse {
-        text: text.to_string(),
-        reason: e.to_string(),
-    })
+    Decimal::from_str_exact(trimmed).map_err(|e| MoneyError::Parse { text: text.to_string(), reason: e.to_string() })
 }
 
 /// The register's currency: its ISO 4217 code and how many minor units it rounds to.
@@ -168,13 +165,11 @@ impl Currency {
         let minor_units = match code {
             "JPY" | "KRW" | "ISK" | "CLP" | "VND" | "PYG" | "UGX" | "XAF" | "XOF" => 0,
             "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
-            "EUR" | "USD" | "GBP" | "CHF" | "CAD" | "AUD" | "NZD" | "SEK" | "NOK" | "DKK" | "PLN"
-            | "CZK" | "HUF" | "RON" | "BGN" | "MXN" | "BRL" | "ZAR" | "SGD" | "HKD" | "INR"
-            | "CNY" | "TRY" | "ILS" | "AED" | "SAR" | "THB" | "MYR" | "PHP" | "IDR" | "TWD" => 2,
+            "EUR" | "USD" | "GBP" | "CHF" | "CAD" | "AUD" | "NZD" | "SEK" | "NOK" | "DKK" | "PLN" | "CZK" | "HUF"
+            | "RON" | "BGN" | "MXN" | "BRL" | "ZAR" | "SGD" | "HKD" | "INR" | "CNY" | "TRY" | "ILS" | "AED" | "SAR"
+            | "THB" | "MYR" | "PHP" | "IDR" | "TWD" => 2,
             other => {
-                return Err(format!(
-                    "unknown currency '{other}' (use an ISO 4217 code such as EUR, USD, GBP, JPY)"
-                ));
+                return Err(format!("unknown currency '{other}' (use an ISO 4217 code such as EUR, USD, GBP, JPY)"));
             }
         };
         Ok(Currency { code: code.to_string(), minor_units })
@@ -234,8 +229,7 @@ pub fn round_to_increment(
     }
     let steps = amount.0.checked_div(increment).ok_or(MoneyError::Overflow("cash rounding"))?;
     let whole_steps = mode.round(steps, 0);
-    let rounded =
-        whole_steps.checked_mul(increment).ok_or(MoneyError::Overflow("cash rounding"))?;
+    let rounded = whole_steps.checked_mul(increment).ok_or(MoneyError::Overflow("cash rounding"))?;
     Ok(Money(mode.round(rounded, places)))
 }
 

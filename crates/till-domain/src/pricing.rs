@@ -265,13 +265,7 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
 fn rank_by_content(work: &mut [Work<'_>]) {
     let key = |w: &Work<'_>| {
         let l = w.line;
-        (
-            l.item.sku.clone(),
-            w.unit_price,
-            l.quantity,
-            format!("{:?}", l.discount),
-            format!("{:?}", l.price_override),
-        )
+        (l.item.sku.clone(), w.unit_price, l.quantity, format!("{:?}", l.discount), format!("{:?}", l.price_override))
     };
     let mut order: Vec<usize> = (0..work.len()).collect();
     order.sort_by_key(|&i| key(&work[i]));
@@ -419,7 +413,13 @@ fn apply_item_promotion(promo: &Promotion, work: &mut [Work<'_>], ctx: &PricingC
 }
 
 /// Spreads `value` over the lines in proportion to what is left of each.
-fn spread(work: &mut [Work<'_>], value: Money, kind: AdjustmentKind, label: &str, ctx: &PricingContext<'_>) -> Result<(), MoneyError> {
+fn spread(
+    work: &mut [Work<'_>],
+    value: Money,
+    kind: AdjustmentKind,
+    label: &str,
+    ctx: &PricingContext<'_>,
+) -> Result<(), MoneyError> {
     let weights: Vec<(Money, usize)> = work.iter().map(|w| (w.left, w.rank)).collect();
     let shares = allocate(value, &weights, ctx.policy.minor_units)?;
     for (w, share) in work.iter_mut().zip(shares) {

@@ -25,9 +25,7 @@ impl Target {
         match self {
             Target::All => true,
             Target::Skus(skus) => skus.iter().any(|s| s == &item.sku),
-            Target::Categories(cats) => {
-                item.category.as_ref().is_some_and(|c| cats.iter().any(|t| t == c))
-            }
+            Target::Categories(cats) => item.category.as_ref().is_some_and(|c| cats.iter().any(|t| t == c)),
         }
     }
 }
@@ -140,9 +138,7 @@ impl Promotion {
             PromotionRule::SpendThreshold { threshold, reward } => match reward {
                 _ if threshold.is_negative() => Some("threshold cannot be negative".to_string()),
                 Discount::Percent(p) if !percent_ok(p) => Some(format!("percent {p} is not in (0, 100]")),
-                Discount::Amount(a) if a.is_negative() || a.is_zero() => {
-                    Some(format!("amount {a} must be positive"))
-                }
+                Discount::Amount(a) if a.is_negative() || a.is_zero() => Some(format!("amount {a} must be positive")),
                 _ => None,
             },
             _ => None,

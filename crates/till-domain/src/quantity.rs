@@ -87,8 +87,7 @@ impl Quantity {
 
     /// Parses text such as `3` or `1.235` for `unit`.
     pub fn parse(text: &str, unit: Unit) -> Result<Quantity, QuantityError> {
-        let value =
-            parse_decimal(text).map_err(|_| QuantityError::NotANumber(text.to_string()))?;
+        let value = parse_decimal(text).map_err(|_| QuantityError::NotANumber(text.to_string()))?;
         Quantity::new(value, unit)
     }
 
@@ -120,15 +119,9 @@ mod tests {
         assert!(Quantity::new(dec!(2.00), Unit::Each).is_ok());
         assert_eq!(Quantity::new(dec!(1.5), Unit::Each), Err(QuantityError::NotWhole(dec!(1.5))));
         assert!(Quantity::new(dec!(1.235), Unit::Kilogram).is_ok());
-        assert!(matches!(
-            Quantity::new(dec!(1.2345), Unit::Kilogram),
-            Err(QuantityError::TooPrecise(_))
-        ));
+        assert!(matches!(Quantity::new(dec!(1.2345), Unit::Kilogram), Err(QuantityError::TooPrecise(_))));
         assert!(matches!(Quantity::new(dec!(0), Unit::Each), Err(QuantityError::NotPositive(_))));
-        assert!(matches!(
-            Quantity::new(dec!(100000), Unit::Each),
-            Err(QuantityError::TooLarge(_))
-        ));
+        assert!(matches!(Quantity::new(dec!(100000), Unit::Each), Err(QuantityError::TooLarge(_))));
     }
 
     #[test]

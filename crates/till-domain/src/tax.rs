@@ -171,12 +171,9 @@ mod tests {
     fn three_lines_of_099_at_19_percent_exclusive() {
         let class = standard();
         let lines = vec![(&class, Money::new(dec!(0.99))); 3];
-        let per_line = policy(PriceBasis::TaxExclusive, TaxRounding::PerLine)
-            .breakdown(lines.clone())
-            .unwrap();
+        let per_line = policy(PriceBasis::TaxExclusive, TaxRounding::PerLine).breakdown(lines.clone()).unwrap();
         assert_eq!(per_line[0].tax.amount(), dec!(0.57));
-        let per_doc =
-            policy(PriceBasis::TaxExclusive, TaxRounding::PerDocument).breakdown(lines).unwrap();
+        let per_doc = policy(PriceBasis::TaxExclusive, TaxRounding::PerDocument).breakdown(lines).unwrap();
         assert_eq!(per_doc[0].tax.amount(), dec!(0.56));
         assert_eq!(per_doc[0].net.amount(), dec!(2.97));
         assert_eq!(per_doc[0].gross.amount(), dec!(3.53));

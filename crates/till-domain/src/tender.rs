@@ -31,7 +31,11 @@ impl CardDetails {
                 )));
             }
         }
-        Ok(CardDetails { brand: brand.trim().to_uppercase(), last4: last4.to_string(), reference: reference.trim().to_string() })
+        Ok(CardDetails {
+            brand: brand.trim().to_uppercase(),
+            last4: last4.to_string(),
+            reference: reference.trim().to_string(),
+        })
     }
 }
 
@@ -216,8 +220,7 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    const NICKEL: Option<CashRounding> =
-        Some(CashRounding { increment: dec!(0.05), mode: RoundingMode::HalfUp });
+    const NICKEL: Option<CashRounding> = Some(CashRounding { increment: dec!(0.05), mode: RoundingMode::HalfUp });
 
     fn cash(a: Decimal) -> Tender {
         Tender { kind: TenderKind::Cash, amount: Money::new(a) }

@@ -133,10 +133,13 @@ fn spend_threshold_takes_the_best_tier_and_spreads_it() {
     cart.add(item("a", dec!(30), dec!(19), "x"), each(1)).unwrap();
     cart.add(item("b", dec!(30), dec!(7), "x"), each(1)).unwrap();
     let tier = |id: &str, threshold: Decimal, off: Decimal| {
-        promo(id, PromotionRule::SpendThreshold {
-            threshold: Money::new(threshold),
-            reward: Discount::Amount(Money::new(off)),
-        })
+        promo(
+            id,
+            PromotionRule::SpendThreshold {
+                threshold: Money::new(threshold),
+                reward: Discount::Amount(Money::new(off)),
+            },
+        )
     };
     let promos = [tier("spend50", dec!(50), dec!(5)), tier("spend100", dec!(100), dec!(15))];
     let priced = price(&cart, policy(PriceBasis::TaxInclusive, TaxRounding::PerLine), &promos);
@@ -166,7 +169,11 @@ fn promotion_windows_use_the_time_passed_in() {
     p.starts = Some("2026-12-01T00:00:00Z".parse().unwrap());
     let pol = policy(PriceBasis::TaxInclusive, TaxRounding::PerLine);
     assert_eq!(price(&cart, pol, std::slice::from_ref(&p)).total.to_string(), "10.00");
-    let later = PricingContext { policy: pol, promotions: std::slice::from_ref(&p), now: "2026-12-02T00:00:00Z".parse().unwrap() };
+    let later = PricingContext {
+        policy: pol,
+        promotions: std::slice::from_ref(&p),
+        now: "2026-12-02T00:00:00Z".parse().unwrap(),
+    };
     assert_eq!(price_cart(&cart, &later).unwrap().total.to_string(), "5.00");
 }
 
@@ -242,16 +249,25 @@ fn catalog_item(sku: usize, cents: i64) -> Item {
 fn promotions() -> Vec<Promotion> {
     vec![
         promo("p1", PromotionRule::PercentOff { target: Target::Categories(vec!["odd".into()]), percent: dec!(15) }),
-        promo("p2", PromotionRule::BuyXGetY {
-            buy: Target::Categories(vec!["even".into()]),
-            buy_quantity: 2,
-            get: Target::Categories(vec!["even".into()]),
-            get_quantity: 1,
-            percent: dec!(100),
-        }),
+        promo(
+            "p2",
+            PromotionRule::BuyXGetY {
+                buy: Target::Categories(vec!["even".into()]),
+                buy_quantity: 2,
+                get: Target::Categories(vec!["even".into()]),
+                get_quantity: 1,
+                percent: dec!(100),
+            },
+        ),
         promo("p3", PromotionRule::MixAndMatch { target: Target::All, quantity: 3, price: Money::new(dec!(5)) }),
-        promo("p4", PromotionRule::AmountOff { target: Target::Skus(vec!["sku1".into()]), amount: Money::new(dec!(0.75)) }),
-        promo("p5", PromotionRule::SpendThreshold { threshold: Money::new(dec!(20)), reward: Discount::Percent(dec!(5)) }),
+        promo(
+            "p4",
+            PromotionRule::AmountOff { target: Target::Skus(vec!["sku1".into()]), amount: Money::new(dec!(0.75)) },
+        ),
+        promo(
+            "p5",
+            PromotionRule::SpendThreshold { threshold: Money::new(dec!(20)), reward: Discount::Percent(dec!(5)) },
+        ),
     ]
 }
 

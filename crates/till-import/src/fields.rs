@@ -62,7 +62,9 @@ pub(crate) fn barcode(text: &str) -> Result<(String, Option<String>), String> {
     // Spreadsheets protect digit strings with a leading apostrophe.
     let code = text.trim().trim_start_matches('\'');
     if code.contains(['E', 'e']) && code.contains('.') && code.chars().filter(char::is_ascii_digit).count() > 2 {
-        return Err(format!("'{code}' looks like a number a spreadsheet turned into scientific notation; export barcodes as text"));
+        return Err(format!(
+            "'{code}' looks like a number a spreadsheet turned into scientific notation; export barcodes as text"
+        ));
     }
     if code.is_empty() || code.len() > 64 {
         return Err(format!("'{code}' must be 1 to 64 characters"));
@@ -71,7 +73,9 @@ pub(crate) fn barcode(text: &str) -> Result<(String, Option<String>), String> {
         return Err(format!("'{code}' contains spaces or characters a scanner cannot send"));
     }
     let warning = match gtin_check_digit_ok(code) {
-        Some(false) => Some(format!("barcode {code} has a wrong GTIN check digit; imported as is, found by exact match")),
+        Some(false) => {
+            Some(format!("barcode {code} has a wrong GTIN check digit; imported as is, found by exact match"))
+        }
         _ => None,
     };
     Ok((code.to_string(), warning))

@@ -128,7 +128,13 @@ pub struct JsonLinesReader<R: Read> {
 impl<R: Read> JsonLinesReader<R> {
     /// Prepares to stream `input`.
     pub fn new(input: R, options: ImportOptions) -> Self {
-        JsonLinesReader { lines: BufReader::new(input).lines(), options, seen: SeenKeys::default(), line: 0, pending: Vec::new() }
+        JsonLinesReader {
+            lines: BufReader::new(input).lines(),
+            options,
+            seen: SeenKeys::default(),
+            line: 0,
+            pending: Vec::new(),
+        }
     }
 
     fn parse(&mut self, text: &str) -> Result<(Record, Vec<String>), (Option<String>, String)> {
@@ -141,8 +147,13 @@ impl<R: Read> JsonLinesReader<R> {
                 let line = serde_json::from_str(text).map_err(json)?;
                 Ok((Record::Promotion(promotion(line, self.options.minor_units)?), Vec::new()))
             }
-            Some(other) => Err((Some("type".into()), format!("unknown record type '{other}' (expected product, price or promotion)"))),
-            None => Err((Some("type".into()), "missing; every line needs \"type\": product, price or promotion".into())),
+            Some(other) => Err((
+                Some("type".into()),
+                format!("unknown record type '{other}' (expected product, price or promotion)"),
+            )),
+            None => {
+                Err((Some("type".into()), "missing; every line needs \"type\": product, price or promotion".into()))
+            }
         }
     }
 
@@ -164,11 +175,18 @@ impl<R: Read> JsonLinesReader<R> {
             let sku = fields::sku(&v.sku).map_err(|r| (at("sku"), r))?;
             let unit: Unit = v.unit.as_deref().unwrap_or("each").parse().map_err(|r| (at("unit"), r))?;
             let price = fields::amount(&v.price, self.options.minor_units).map_err(|r| (at("price"), r))?;
-            let cost = v.cost.as_deref().map(|c| fields::amount(c, self.options.minor_units)).transpose().map_err(|r| (at("cost"), r))?;
-            let tax_class = fields::tax_class(v.tax_class.as_deref().unwrap_or(""), &self.options).map_err(|r| (at("tax_class"), r))?;
+            let cost = v
+                .cost
+                .as_deref()
+                .map(|c| fields::amount(c, self.options.minor_units))
+                .transpose()
+                .map_err(|r| (at("cost"), r))?;
+            let tax_class = fields::tax_class(v.tax_class.as_deref().unwrap_or(""), &self.options)
+                .map_err(|r| (at("tax_class"), r))?;
             let mut barcodes = Vec::new();
             for (j, b) in v.barcodes.iter().enumerate() {
-                let (code, warning) = fields::barcode(b).map_err(|r| (Some(format!("variants[{i}].barcodes[{j}]")), r))?;
+                let (code, warning) =
+                    fields::barcode(b).map_err(|r| (Some(format!("variants[{i}].barcodes[{j}]")), r))?;
                 warnings.extend(warning);
                 barcodes.push(code);
             }
@@ -179,7 +197,10 @@ impl<R: Read> JsonLinesReader<R> {
                 if component_sku == sku {
                     return Err((at("sku"), "a bundle cannot contain itself".into()));
                 }
-                components.push(Component { sku: component_sku, quantity: fields::positive_decimal(&c.quantity).map_err(|r| (at("quantity"), r))? });
+                components.push(Component {
+                    sku: component_sku,
+                    quantity: fields::positive_decimal(&c.quantity).map_err(|r| (at("quantity"), r))?,
+                });
             }
             let options = v.options.into_iter().map(|o| OptionValue { name: o.name, value: o.value }).collect();
             variants.push(Variant { sku, options, barcodes, price, cost, unit, tax_class, components });
@@ -241,7 +262,8 @@ fn non_empty(text: &str) -> Result<String, String> {
 }
 
 fn timestamp(text: &str) -> Result<Timestamp, String> {
-    text.parse::<Timestamp>().map_err(|e| format!("'{text}' is not an RFC 3339 timestamp such as 2026-06-01T00:00:00Z ({e})"))
+    text.parse::<Timestamp>()
+        .map_err(|e| format!("'{text}' is not an RFC 3339 timestamp such as 2026-06-01T00:00:00Z ({e})"))
 }
 
 fn target(t: TargetLine) -> Target {
@@ -257,8 +279,12 @@ fn promotion(p: PromotionLine, minor_units: u32) -> Result<Promotion, (Option<St
     let percent = |name: &str, text: &str| fields::positive_decimal(text).map_err(|r| (field(name), r));
     let money = |name: &str, text: &str| fields::amount(text, minor_units).map_err(|r| (field(name), r));
     let rule = match p.rule {
-        RuleLine::PercentOff { target: t, percent: pct } => PromotionRule::PercentOff { target: target(t), percent: percent("percent", &pct)? },
-        RuleLine::AmountOff { target: t, amount } => PromotionRule::AmountOff { target: target(t), amount: money("amount", &amount)? },
+        RuleLine::PercentOff { target: t, percent: pct } => {
+            PromotionRule::PercentOff { target: target(t), percent: percent("percent", &pct)? }
+        }
+        RuleLine::AmountOff { target: t, amount } => {
+            PromotionRule::AmountOff { target: target(t), amount: money("amount", &amount)? }
+        }
         RuleLine::BuyXGetY { buy, buy_quantity, get, get_quantity, percent: pct } => PromotionRule::BuyXGetY {
             buy: target(buy),
             buy_quantity,
@@ -266,7 +292,9 @@ fn promotion(p: PromotionLine, minor_units: u32) -> Result<Promotion, (Option<St
             get_quantity,
             percent: percent("percent", pct.as_deref().unwrap_or("100"))?,
         },
-        RuleLine::MixAndMatch { target: t, quantity, price } => PromotionRule::MixAndMatch { target: target(t), quantity, price: money("price", &price)? },
+        RuleLine::MixAndMatch { target: t, quantity, price } => {
+            PromotionRule::MixAndMatch { target: target(t), quantity, price: money("price", &price)? }
+        }
         RuleLine::SpendThreshold { threshold, percent: pct, amount } => {
             let reward = match (pct, amount) {
                 (Some(p), None) => Discount::Percent(percent("percent", &p)?),
@@ -314,7 +342,8 @@ impl<R: Read> Iterator for JsonLinesReader<R> {
         }
         Some(Ok(match self.parse(&text) {
             Ok((record, warnings)) => {
-                self.pending.extend(warnings.into_iter().rev().map(|message| Entry::Warning(RowWarning { line, message })));
+                self.pending
+                    .extend(warnings.into_iter().rev().map(|message| Entry::Warning(RowWarning { line, message })));
                 Entry::Record { line, record }
             }
             Err((field, reason)) => Entry::Rejected(RowError { line, field, reason }),

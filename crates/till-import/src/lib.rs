@@ -162,7 +162,11 @@ impl Format {
 pub type EntryReader<'r> = Box<dyn Iterator<Item = Result<Entry, ImportError>> + 'r>;
 
 /// Opens a reader of `format` over `input`.
-pub fn reader<'r, R: Read + 'r>(format: Format, input: R, options: ImportOptions) -> Result<EntryReader<'r>, ImportError> {
+pub fn reader<'r, R: Read + 'r>(
+    format: Format,
+    input: R,
+    options: ImportOptions,
+) -> Result<EntryReader<'r>, ImportError> {
     Ok(match format {
         Format::ShopifyCsv => Box::new(ShopifyCsvReader::new(input, options)?),
         Format::JsonLines => Box::new(JsonLinesReader::new(input, options)),

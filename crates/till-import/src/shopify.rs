@@ -32,7 +32,8 @@ struct Columns {
 
 impl Columns {
     fn from_header(header: &csv::StringRecord) -> Result<Columns, ImportError> {
-        let find = |name: &str| header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
+        let find =
+            |name: &str| header.iter().position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
         let require = |name: &str| {
             find(name).ok_or_else(|| {
                 ImportError::Header(format!(
@@ -130,7 +131,8 @@ impl<R: Read> ShopifyCsvReader<R> {
     fn read_row(&mut self, line: u64) {
         if self.row.len() != self.cols.count {
             let newlines: usize = self.row.iter().map(|f| f.matches('\n').count()).sum();
-            let span = if newlines == 0 { format!("line {line}") } else { format!("lines {line}-{}", line + newlines as u64) };
+            let span =
+                if newlines == 0 { format!("line {line}") } else { format!("lines {line}-{}", line + newlines as u64) };
             let reason = format!(
                 "{span} hold {} fields where the header has {} (a missing separator or an unterminated quote?)",
                 self.row.len(),
@@ -152,7 +154,9 @@ impl<R: Read> ShopifyCsvReader<R> {
         if !same_product {
             self.flush();
             if let Some((first, last)) = self.finished.get(&fields::fingerprint(&handle)) {
-                let reason = format!("handle '{handle}' already appeared at lines {first}-{last}; rows of one product must be consecutive");
+                let reason = format!(
+                    "handle '{handle}' already appeared at lines {first}-{last}; rows of one product must be consecutive"
+                );
                 return self.reject(line, Some("Handle"), reason);
             }
             if !carries_variant && !has_title {
@@ -230,21 +234,31 @@ impl<R: Read> ShopifyCsvReader<R> {
                 continue;
             }
             let row_name = self.get(c.option_names[i]);
-            let name = if !row_name.is_empty() { row_name.to_string() } else if !pending.option_names[i].is_empty() { pending.option_names[i].clone() } else { format!("Option{}", i + 1) };
+            let name = if !row_name.is_empty() {
+                row_name.to_string()
+            } else if !pending.option_names[i].is_empty() {
+                pending.option_names[i].clone()
+            } else {
+                format!("Option{}", i + 1)
+            };
             options.push(OptionValue { name, value: value.to_string() });
         }
-        let price = fields::amount(self.get(Some(c.price)), self.options.minor_units).map_err(|r| ("Variant Price", r))?;
+        let price =
+            fields::amount(self.get(Some(c.price)), self.options.minor_units).map_err(|r| ("Variant Price", r))?;
         let cost = match self.get(c.cost) {
             "" => None,
             text => Some(fields::amount(text, self.options.minor_units).map_err(|r| ("Cost per item", r))?),
         };
         let taxable = self.get(c.taxable).to_ascii_lowercase();
         let tax_class = match taxable.as_str() {
-            "" | "true" => fields::tax_class(self.get(c.tax_code), &self.options).map_err(|r| ("Variant Tax Code", r))?,
-            "false" => self.options.exempt_tax_class.clone().ok_or((
-                "Variant Taxable",
-                "FALSE, but the store configures no exempt_tax_class".to_string(),
-            ))?,
+            "" | "true" => {
+                fields::tax_class(self.get(c.tax_code), &self.options).map_err(|r| ("Variant Tax Code", r))?
+            }
+            "false" => self
+                .options
+                .exempt_tax_class
+                .clone()
+                .ok_or(("Variant Taxable", "FALSE, but the store configures no exempt_tax_class".to_string()))?,
             other => return Err(("Variant Taxable", format!("'{other}' is not TRUE or FALSE"))),
         };
         let sku = match self.get(c.sku) {
@@ -269,7 +283,8 @@ impl<R: Read> ShopifyCsvReader<R> {
             self.seen.release(&sku, &[]);
             return Err(("Variant Barcode", reason));
         }
-        let variant = Variant { sku, options, barcodes, price, cost, unit: Unit::Each, tax_class, components: Vec::new() };
+        let variant =
+            Variant { sku, options, barcodes, price, cost, unit: Unit::Each, tax_class, components: Vec::new() };
         Ok((variant, warnings))
     }
 }

@@ -26,7 +26,16 @@ fn summary(entries: &[Entry]) -> Vec<String> {
                 "{line}: product {} [{}] variants {:?} at {:?}",
                 product.handle,
                 product.title,
-                product.variants.iter().map(|v| format!("{}={}{}", v.sku, v.price, if v.barcodes.is_empty() { String::new() } else { format!("/{}", v.barcodes.join("+")) })).collect::<Vec<_>>(),
+                product
+                    .variants
+                    .iter()
+                    .map(|v| format!(
+                        "{}={}{}",
+                        v.sku,
+                        v.price,
+                        if v.barcodes.is_empty() { String::new() } else { format!("/{}", v.barcodes.join("+")) }
+                    ))
+                    .collect::<Vec<_>>(),
                 variant_lines
             ),
             Entry::Record { line, record } => format!("{line}: {record:?}"),
@@ -120,7 +129,10 @@ h,Hazelnut,,,,Nuts,,TRUE,Title,Default Title,,,,,,,,,,,4.00,,,TRUE,,,,,,,,reduce
 fn shopify_header_without_required_columns_is_fatal() {
     let err = reader(Format::ShopifyCsv, "Name,Price\nx,1\n".as_bytes(), options()).err().unwrap();
     assert!(matches!(err, ImportError::Header(_)));
-    assert_eq!(err.to_string(), "line 1: missing column 'Handle'; a Shopify product CSV needs at least Handle and Variant Price");
+    assert_eq!(
+        err.to_string(),
+        "line 1: missing column 'Handle'; a Shopify product CSV needs at least Handle and Variant Price"
+    );
 }
 
 #[test]
@@ -155,7 +167,10 @@ not json
     let entries = read(Format::JsonLines, text);
     let s = summary(&entries);
     assert!(s[0].starts_with("1: product cheese [Gouda]"), "{s:?}");
-    assert_eq!(s[1], "warning line 1: barcode 2012345000000 has a wrong GTIN check digit; imported as is, found by exact match");
+    assert_eq!(
+        s[1],
+        "warning line 1: barcode 2012345000000 has a wrong GTIN check digit; imported as is, found by exact match"
+    );
     assert!(s[2].starts_with("2: product box"), "{s:?}");
     assert_eq!(s[3], "skipped line 3: blank line");
     assert!(s[4].starts_with("4: Price(PriceListEntry { list: \"winter\""), "{s:?}");

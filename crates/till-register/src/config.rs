@@ -101,20 +101,33 @@ impl RegisterConfig {
 
         let id = |s: &Spanned<String>, field: &str| {
             let v = s.get_ref().trim();
-            let ok = !v.is_empty() && v.len() <= 16 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if ok { Ok(v.to_string()) } else { Err(at(s, field, format!("'{v}' must be 1-16 letters, digits, '-' or '_'"))) }
+            let ok =
+                !v.is_empty() && v.len() <= 16 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if ok {
+                Ok(v.to_string())
+            } else {
+                Err(at(s, field, format!("'{v}' must be 1-16 letters, digits, '-' or '_'")))
+            }
         };
         let store = id(&file.store, "store")?;
         let register = id(&file.register, "register")?;
-        let currency = Currency::from_code(file.currency.get_ref().trim()).map_err(|r| at(&file.currency, "currency", r))?;
-        let rounding: TaxRounding = file.tax_rounding.get_ref().parse().map_err(|r| at(&file.tax_rounding, "tax_rounding", r))?;
-        let mode: RoundingMode = file.rounding_mode.get_ref().parse().map_err(|r| at(&file.rounding_mode, "rounding_mode", r))?;
+        let currency =
+            Currency::from_code(file.currency.get_ref().trim()).map_err(|r| at(&file.currency, "currency", r))?;
+        let rounding: TaxRounding =
+            file.tax_rounding.get_ref().parse().map_err(|r| at(&file.tax_rounding, "tax_rounding", r))?;
+        let mode: RoundingMode =
+            file.rounding_mode.get_ref().parse().map_err(|r| at(&file.rounding_mode, "rounding_mode", r))?;
 
         let mut tax_classes = Vec::new();
         for (name, rate) in file.tax_classes.get_ref() {
             let field = format!("tax_classes.{name}");
-            let value = Decimal::from_str_exact(rate.get_ref().trim())
-                .map_err(|_| at(rate, &field, format!("'{}' is not a rate in percent (write e.g. \"19\" or \"7.7\")", rate.get_ref())))?;
+            let value = Decimal::from_str_exact(rate.get_ref().trim()).map_err(|_| {
+                at(
+                    rate,
+                    &field,
+                    format!("'{}' is not a rate in percent (write e.g. \"19\" or \"7.7\")", rate.get_ref()),
+                )
+            })?;
             if value < Decimal::ZERO || value >= Decimal::ONE_HUNDRED {
                 return Err(at(rate, &field, format!("{value} must be at least 0 and below 100")));
             }
@@ -138,10 +151,15 @@ impl RegisterConfig {
         let cash_rounding = match &file.cash_rounding {
             None => None,
             Some(s) => {
-                let inc = Decimal::from_str_exact(s.get_ref().trim())
-                    .map_err(|_| at(s, "cash_rounding", format!("'{}' is not an amount such as \"0.05\"", s.get_ref())))?;
+                let inc = Decimal::from_str_exact(s.get_ref().trim()).map_err(|_| {
+                    at(s, "cash_rounding", format!("'{}' is not an amount such as \"0.05\"", s.get_ref()))
+                })?;
                 if inc <= Decimal::ZERO || inc.normalize().scale() > currency.minor_units() {
-                    return Err(at(s, "cash_rounding", format!("{inc} must be positive and a multiple of the minor unit")));
+                    return Err(at(
+                        s,
+                        "cash_rounding",
+                        format!("{inc} must be positive and a multiple of the minor unit"),
+                    ));
                 }
                 Some(CashRounding { increment: inc, mode })
             }
@@ -157,7 +175,12 @@ impl RegisterConfig {
         let width = match &file.receipt.width {
             None => 42,
             Some(w) if matches!(*w.get_ref(), 32 | 42 | 48) => *w.get_ref() as usize,
-            Some(w) => return Err(err(Some(w.span()), format!("receipt.width: {} must be 32 (58 mm), 42 or 48 (80 mm)", w.get_ref()))),
+            Some(w) => {
+                return Err(err(
+                    Some(w.span()),
+                    format!("receipt.width: {} must be 32 (58 mm), 42 or 48 (80 mm)", w.get_ref()),
+                ));
+            }
         };
         Ok(RegisterConfig {
             store,
@@ -175,7 +198,10 @@ impl RegisterConfig {
             exempt_tax_class,
             timezone_name,
             location: file.location.unwrap_or_else(|| "store".to_string()),
-            sales_context: SalesContext { channel: Some(file.channel.unwrap_or_else(|| "store".to_string())), region: file.region },
+            sales_context: SalesContext {
+                channel: Some(file.channel.unwrap_or_else(|| "store".to_string())),
+                region: file.region,
+            },
             custom_tenders: file.custom_tenders,
             receipt: ReceiptLayout { width, header: file.receipt.header, footer: file.receipt.footer, timezone },
         })
@@ -220,10 +246,16 @@ reduced = "7"
     fn errors_name_file_line_and_field() {
         let bad_rate = GOOD.replace("reduced = \"7\"", "reduced = \"7%\"");
         let e = RegisterConfig::parse(&bad_rate, "store.toml").unwrap_err();
-        assert_eq!(e.to_string(), "store.toml:13: tax_classes.reduced: '7%' is not a rate in percent (write e.g. \"19\" or \"7.7\")");
+        assert_eq!(
+            e.to_string(),
+            "store.toml:13: tax_classes.reduced: '7%' is not a rate in percent (write e.g. \"19\" or \"7.7\")"
+        );
         let bad_mode = GOOD.replace("half_up", "up");
         let e = RegisterConfig::parse(&bad_mode, "store.toml").unwrap_err();
-        assert_eq!(e.to_string(), "store.toml:7: rounding_mode: unknown rounding mode 'up' (expected half_up or half_even)");
+        assert_eq!(
+            e.to_string(),
+            "store.toml:7: rounding_mode: unknown rounding mode 'up' (expected half_up or half_even)"
+        );
         let unknown = format!("printer = \"x\"{GOOD}");
         let e = RegisterConfig::parse(&unknown, "store.toml").unwrap_err();
         assert!(e.to_string().starts_with("store.toml:1"), "{e}");
@@ -233,6 +265,9 @@ reduced = "7"
         assert!(e.message.contains("missing field `currency`"), "{e}");
         let class = GOOD.replace("default_tax_class = \"standard\"", "default_tax_class = \"food\"");
         let e = RegisterConfig::parse(&class, "store.toml").unwrap_err();
-        assert_eq!(e.to_string(), "store.toml:9: default_tax_class: 'food' is not one of the tax classes (reduced, standard)");
+        assert_eq!(
+            e.to_string(),
+            "store.toml:9: default_tax_class: 'food' is not one of the tax classes (reduced, standard)"
+        );
     }
 }

@@ -59,7 +59,11 @@ impl<R: Read> Read for Counting<R> {
 impl Register {
     /// Imports a catalog file (`.csv` Shopify export or `.jsonl`), calling `progress`
     /// now and then.
-    pub fn import_catalog(&mut self, path: &Path, progress: &mut dyn FnMut(ImportProgress)) -> Result<ImportReport, RegisterError> {
+    pub fn import_catalog(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport, RegisterError> {
         let format = Format::from_path(path)?;
         let io = |error| RegisterError::Io { path: path.display().to_string(), error };
         let file = File::open(path).map_err(io)?;
@@ -129,7 +133,12 @@ impl Register {
         report.rejected.sort_by_key(|e| e.line);
         report.warnings.sort_by_key(|w| w.line);
         self.promotions = self.store.promotions()?;
-        tracing::info!(products = report.products, variants = report.variants, rejected = report.rejected.len(), "catalog imported");
+        tracing::info!(
+            products = report.products,
+            variants = report.variants,
+            rejected = report.rejected.len(),
+            "catalog imported"
+        );
         Ok(report)
     }
 }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use till_domain::{
-    Cart, CartError, Item, LineId, MoneyError, PriceSource, PricedCart, PricingContext, PricingError, Promotion, Quantity,
-    QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, XReport, price_cart, settle,
+    Cart, CartError, Item, LineId, MoneyError, PriceSource, PricedCart, PricingContext, PricingError, Promotion,
+    Quantity, QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, XReport, price_cart, settle,
 };
 use till_import::ImportError;
 use till_store::{Store, StoreError, StoredVariant};
@@ -119,9 +119,9 @@ impl Register {
     /// Opens the register in `dir`.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>, ids: Box<dyn IdSource>) -> Result<Register, RegisterError> {
         let store = Store::open(&dir.join(DATABASE_FILE))?;
-        let text = store
-            .setting(CONFIG_KEY)?
-            .ok_or_else(|| RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display())))?;
+        let text = store.setting(CONFIG_KEY)?.ok_or_else(|| {
+            RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display()))
+        })?;
         let config = RegisterConfig::parse(&text, "stored configuration")?;
         let promotions = store.promotions()?;
         Ok(Register { store, config, promotions, clock, ids })
@@ -155,7 +155,9 @@ impl Register {
                 }
                 match found {
                     Some(v) => v,
-                    None => self.store.variant_by_sku(code)?.ok_or_else(|| RegisterError::UnknownCode(code.to_string()))?,
+                    None => {
+                        self.store.variant_by_sku(code)?.ok_or_else(|| RegisterError::UnknownCode(code.to_string()))?
+                    }
                 }
             }
         };
@@ -165,13 +167,18 @@ impl Register {
     /// Makes a sellable item of a stored variant: tax class resolved, price in force now.
     fn item(&self, v: StoredVariant) -> Result<Item, RegisterError> {
         if !v.active {
-            return Err(RegisterError::NotForSale { sku: v.sku, name: v.name, reason: "the product is draft or archived".into() });
+            return Err(RegisterError::NotForSale {
+                sku: v.sku,
+                name: v.name,
+                reason: "the product is draft or archived".into(),
+            });
         }
         let Some(tax_class) = self.config.tax_class(&v.tax_class).cloned() else {
             let reason = format!("its tax class '{}' is not configured on this register", v.tax_class);
             return Err(RegisterError::NotForSale { sku: v.sku, name: v.name, reason });
         };
-        let (price, price_source) = till_domain::catalog::resolve_price(v.price, &v.prices, &self.config.sales_context, self.clock.now());
+        let (price, price_source) =
+            till_domain::catalog::resolve_price(v.price, &v.prices, &self.config.sales_context, self.clock.now());
         Ok(Item {
             sku: v.sku,
             name: v.name,
@@ -261,7 +268,14 @@ impl Register {
         let (records, grand) = self.store.journal_head()?;
         // Sums of nothing are plain zeros; show every figure at the currency's scale.
         let scale = |m: &mut till_domain::Money| *m = self.config.currency.round(*m, self.config.policy.mode);
-        for m in [&mut totals.subtotal, &mut totals.discount_total, &mut totals.tax_total, &mut totals.total, &mut totals.cash_rounding, &mut totals.change] {
+        for m in [
+            &mut totals.subtotal,
+            &mut totals.discount_total,
+            &mut totals.tax_total,
+            &mut totals.total,
+            &mut totals.cash_rounding,
+            &mut totals.change,
+        ] {
             scale(m);
         }
         Ok(XReport {
@@ -283,7 +297,8 @@ impl Register {
     /// Verifies the journal chain and the sales it covers.
     pub fn verify_journal(&self) -> Result<JournalReport, RegisterError> {
         let mut report = self.store.verify_journal()?;
-        report.grand_total = self.config.currency.round(till_domain::Money::new(report.grand_total), self.config.policy.mode).amount();
+        report.grand_total =
+            self.config.currency.round(till_domain::Money::new(report.grand_total), self.config.policy.mode).amount();
         Ok(report)
     }
 

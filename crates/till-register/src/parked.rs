@@ -58,7 +58,12 @@ impl Register {
                 override_reason: l.price_override.as_ref().map(|o| o.reason.clone()),
             })
             .collect();
-        let payload = ParkedPayload { version: 1, lines, order_discount: cart.order_discount().map(discount_text), coupons: cart.coupons().to_vec() };
+        let payload = ParkedPayload {
+            version: 1,
+            lines,
+            order_discount: cart.order_discount().map(discount_text),
+            coupons: cart.coupons().to_vec(),
+        };
         let text = serde_json::to_string(&payload).map_err(|e| RegisterError::Input(e.to_string()))?;
         Ok(self.store.park(label, &self.clock.now().to_string(), &text)?)
     }
@@ -71,7 +76,8 @@ impl Register {
             .map_err(|e| RegisterError::Input(format!("parked cart {id} cannot be read: {e}")))?;
         let mut cart = Cart::new();
         for line in payload.lines {
-            let quantity = Decimal::from_str_exact(&line.quantity).map_err(|e| RegisterError::Input(format!("parked cart {id}: {e}")))?;
+            let quantity = Decimal::from_str_exact(&line.quantity)
+                .map_err(|e| RegisterError::Input(format!("parked cart {id}: {e}")))?;
             let line_id = self.scan(&mut cart, &line.sku, Some(quantity))?;
             if let Some(d) = line.discount {
                 cart.discount_line(line_id, parse_discount(&d, self)?)?;

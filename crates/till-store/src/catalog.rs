@@ -57,7 +57,8 @@ pub struct CatalogWriter<'s> {
     mode: ImportMode,
 }
 
-const VARIANT_COLUMNS: &str = "v.id, v.sku, v.name, p.category, p.vendor, v.price, v.cost, v.unit, v.tax_class, p.active, v.is_bundle";
+const VARIANT_COLUMNS: &str =
+    "v.id, v.sku, v.name, p.category, p.vendor, v.price, v.cost, v.unit, v.tax_class, p.active, v.is_bundle";
 
 impl Store {
     /// Starts a catalog import (takes the write lock until commit or drop).
@@ -82,7 +83,8 @@ impl Store {
 
     /// The variant with a SKU.
     pub fn variant_by_sku(&self, sku: &str) -> Result<Option<StoredVariant>> {
-        let sql = format!("SELECT {VARIANT_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = ?1");
+        let sql =
+            format!("SELECT {VARIANT_COLUMNS} FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = ?1");
         self.variant_where(&sql, sku)
     }
 
@@ -111,17 +113,23 @@ impl Store {
                 sku: row.sku.clone(),
                 price: codec::money(&r.get::<_, String>(3)?, || at("price"))?,
                 effective_from: codec::timestamp(&r.get::<_, String>(4)?, || at("effective_from"))?,
-                effective_to: r.get::<_, Option<String>>(5)?.map(|t| codec::timestamp(&t, || at("effective_to"))).transpose()?,
+                effective_to: r
+                    .get::<_, Option<String>>(5)?
+                    .map(|t| codec::timestamp(&t, || at("effective_to")))
+                    .transpose()?,
                 list,
             });
         }
         let mut components = Vec::new();
         if row.is_bundle {
-            let mut stmt = self.conn.prepare_cached("SELECT component_sku, quantity FROM components WHERE bundle_id = ?1 ORDER BY component_sku")?;
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT component_sku, quantity FROM components WHERE bundle_id = ?1 ORDER BY component_sku",
+            )?;
             let mut rows = stmt.query([row.id])?;
             while let Some(r) = rows.next()? {
                 let sku: String = r.get(0)?;
-                let quantity = codec::decimal(&r.get::<_, String>(1)?, || format!("components.quantity of bundle {}", row.sku))?;
+                let quantity =
+                    codec::decimal(&r.get::<_, String>(1)?, || format!("components.quantity of bundle {}", row.sku))?;
                 components.push(Component { sku, quantity });
             }
         }
@@ -165,7 +173,9 @@ impl Store {
 
     /// Every promotion on file.
     pub fn promotions(&self) -> Result<Vec<Promotion>> {
-        let mut stmt = self.conn.prepare_cached("SELECT id, name, rule, coupon, starts, ends, priority FROM promotions ORDER BY priority, id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, rule, coupon, starts, ends, priority FROM promotions ORDER BY priority, id",
+        )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -263,7 +273,10 @@ impl CatalogWriter<'_> {
                  ON CONFLICT (handle) DO UPDATE SET title = excluded.title, category = excluded.category, \
                  vendor = excluded.vendor, active = excluded.active RETURNING id",
             )?
-            .query_row(params![product.handle, product.title, product.category, product.vendor, product.active], |r| r.get(0))?;
+            .query_row(
+                params![product.handle, product.title, product.category, product.vendor, product.active],
+                |r| r.get(0),
+            )?;
         let mut notes = Vec::new();
         for v in &product.variants {
             let options: Vec<Value> = v.options.iter().map(|o| json!([o.name, o.value])).collect();
@@ -296,7 +309,9 @@ impl CatalogWriter<'_> {
                 tx.prepare_cached("DELETE FROM catalog_fts WHERE rowid = ?1")?.execute([variant_id])?;
                 for code in &v.barcodes {
                     let owner: Option<String> = tx
-                        .prepare_cached("SELECT v.sku FROM barcodes b JOIN variants v ON v.id = b.variant_id WHERE b.code = ?1")?
+                        .prepare_cached(
+                            "SELECT v.sku FROM barcodes b JOIN variants v ON v.id = b.variant_id WHERE b.code = ?1",
+                        )?
                         .query_row([code], |r| r.get(0))
                         .optional()?;
                     if let Some(owner) = owner {
@@ -306,7 +321,8 @@ impl CatalogWriter<'_> {
                 }
             }
             for code in &v.barcodes {
-                tx.prepare_cached("INSERT INTO barcodes (code, variant_id) VALUES (?1, ?2)")?.execute(params![code, variant_id])?;
+                tx.prepare_cached("INSERT INTO barcodes (code, variant_id) VALUES (?1, ?2)")?
+                    .execute(params![code, variant_id])?;
             }
             for c in &v.components {
                 tx.prepare_cached("INSERT INTO components (bundle_id, component_sku, quantity) VALUES (?1, ?2, ?3)")?
@@ -370,7 +386,8 @@ impl CatalogWriter<'_> {
 
     /// Removes a variant written by this import (a bundle found invalid at the end).
     pub fn remove_variant(&mut self, sku: &str) -> Result<()> {
-        let id: Option<i64> = self.tx.query_row("SELECT id FROM variants WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
+        let id: Option<i64> =
+            self.tx.query_row("SELECT id FROM variants WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
         if let Some(id) = id {
             self.tx.execute("DELETE FROM barcodes WHERE variant_id = ?1", [id])?;
             self.tx.execute("DELETE FROM components WHERE bundle_id = ?1", [id])?;
@@ -418,8 +435,12 @@ fn encode_rule(rule: &PromotionRule) -> Value {
             "kind": "mix_and_match", "target": encode_target(target), "quantity": quantity, "price": price.to_string()
         }),
         PromotionRule::SpendThreshold { threshold, reward } => match reward {
-            Discount::Percent(p) => json!({ "kind": "spend_threshold", "threshold": threshold.to_string(), "percent": p.to_string() }),
-            Discount::Amount(a) => json!({ "kind": "spend_threshold", "threshold": threshold.to_string(), "amount": a.to_string() }),
+            Discount::Percent(p) => {
+                json!({ "kind": "spend_threshold", "threshold": threshold.to_string(), "percent": p.to_string() })
+            }
+            Discount::Amount(a) => {
+                json!({ "kind": "spend_threshold", "threshold": threshold.to_string(), "amount": a.to_string() })
+            }
         },
     }
 }
@@ -460,9 +481,17 @@ fn decode_rule(text: &str) -> std::result::Result<PromotionRule, String> {
             get_quantity: count("get_quantity")?,
             percent: dec("percent")?,
         },
-        "mix_and_match" => PromotionRule::MixAndMatch { target: target("target")?, quantity: count("quantity")?, price: money("price")? },
+        "mix_and_match" => PromotionRule::MixAndMatch {
+            target: target("target")?,
+            quantity: count("quantity")?,
+            price: money("price")?,
+        },
         "spend_threshold" => {
-            let reward = if v.get("percent").is_some() { Discount::Percent(dec("percent")?) } else { Discount::Amount(money("amount")?) };
+            let reward = if v.get("percent").is_some() {
+                Discount::Percent(dec("percent")?)
+            } else {
+                Discount::Amount(money("amount")?)
+            };
             PromotionRule::SpendThreshold { threshold: money("threshold")?, reward }
         }
         other => return Err(format!("unknown rule kind {other}")),

@@ -33,7 +33,16 @@ impl JournalKind {
 }
 
 /// The hash of a record: SHA-256 over its fields and the previous hash.
-fn record_hash(seq: i64, kind: &str, reference: &str, at: &str, amount: &str, grand_total: &str, payload: &str, prev: &str) -> String {
+fn record_hash(
+    seq: i64,
+    kind: &str,
+    reference: &str,
+    at: &str,
+    amount: &str,
+    grand_total: &str,
+    payload: &str,
+    prev: &str,
+) -> String {
     let mut h = Sha256::new();
     for part in [&seq.to_string(), kind, reference, at, amount, grand_total, prev, payload] {
         h.update(part.as_bytes());
@@ -43,13 +52,22 @@ fn record_hash(seq: i64, kind: &str, reference: &str, at: &str, amount: &str, gr
 }
 
 /// Appends a record in `tx`.
-pub(crate) fn append(tx: &Transaction<'_>, kind: JournalKind, reference: &str, at: &str, amount: Decimal, payload: &str) -> Result<i64> {
+pub(crate) fn append(
+    tx: &Transaction<'_>,
+    kind: JournalKind,
+    reference: &str,
+    at: &str,
+    amount: Decimal,
+    payload: &str,
+) -> Result<i64> {
     let last: Option<(i64, String, String)> = tx
         .prepare_cached("SELECT seq, hash, grand_total FROM journal ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let (seq, prev, grand) = match last {
-        Some((seq, hash, grand)) => (seq + 1, hash, codec::decimal(&grand, || format!("journal.grand_total of record {seq}"))?),
+        Some((seq, hash, grand)) => {
+            (seq + 1, hash, codec::decimal(&grand, || format!("journal.grand_total of record {seq}"))?)
+        }
         None => (1, GENESIS.to_string(), Decimal::ZERO),
     };
     let grand_total = grand
@@ -175,14 +193,21 @@ impl Store {
     /// hash matching, the grand total adding up, every sale record equal to the sale
     /// tables as they are now, and every stored sale journalled. Stops at the first problem.
     pub fn verify_journal(&self) -> Result<JournalReport> {
-        let mut stmt = self.conn.prepare("SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal ORDER BY seq")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal ORDER BY seq",
+        )?;
         let mut rows = stmt.query([])?;
         let mut expected_seq = 1i64;
         let mut prev = GENESIS.to_string();
         let mut grand = Decimal::ZERO;
         let mut records = 0u64;
         let mut journalled_sales = 0u64;
-        let report = |records, grand, head: &str, problem| JournalReport { records, grand_total: grand, head: head.to_string(), problem };
+        let report = |records, grand, head: &str, problem| JournalReport {
+            records,
+            grand_total: grand,
+            head: head.to_string(),
+            problem,
+        };
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let kind: String = r.get(1)?;
@@ -193,24 +218,40 @@ impl Store {
             let payload: String = r.get(6)?;
             let prev_hash: String = r.get(7)?;
             let hash: String = r.get(8)?;
-            let receipt = serde_json::from_str::<Value>(&payload).ok().and_then(|v| v.get("receipt").and_then(Value::as_str).map(str::to_string));
+            let receipt = serde_json::from_str::<Value>(&payload)
+                .ok()
+                .and_then(|v| v.get("receipt").and_then(Value::as_str).map(str::to_string));
             let problem = |reason: String| Some(JournalProblem { seq: seq as u64, receipt: receipt.clone(), reason });
             if seq != expected_seq {
                 let p = problem(format!("expected record {expected_seq} next; records are missing or out of order"));
                 return Ok(report(records, grand, &prev, p));
             }
             if prev_hash != prev {
-                return Ok(report(records, grand, &prev, problem("its previous-hash does not match the record before it".into())));
+                return Ok(report(
+                    records,
+                    grand,
+                    &prev,
+                    problem("its previous-hash does not match the record before it".into()),
+                ));
             }
             if record_hash(seq, &kind, &reference, &at, &amount_text, &grand_text, &payload, &prev_hash) != hash {
-                return Ok(report(records, grand, &prev, problem("its contents do not match its hash (the record was altered)".into())));
+                return Ok(report(
+                    records,
+                    grand,
+                    &prev,
+                    problem("its contents do not match its hash (the record was altered)".into()),
+                ));
             }
-            let (Ok(amount), Ok(stated)) = (Decimal::from_str_exact(&amount_text), Decimal::from_str_exact(&grand_text)) else {
+            let (Ok(amount), Ok(stated)) =
+                (Decimal::from_str_exact(&amount_text), Decimal::from_str_exact(&grand_text))
+            else {
                 return Ok(report(records, grand, &prev, problem("amount or grand total is not a number".into())));
             };
             match grand.checked_add(amount) {
                 Some(sum) if sum == stated => {}
-                Some(sum) => return Ok(report(records, grand, &prev, problem(format!("grand total {stated} should be {sum}")))),
+                Some(sum) => {
+                    return Ok(report(records, grand, &prev, problem(format!("grand total {stated} should be {sum}"))));
+                }
                 None => return Ok(report(records, grand, &prev, problem("grand total overflows".into()))),
             }
             if kind == JournalKind::Sale.as_str() {
@@ -218,14 +259,27 @@ impl Store {
                 match self.load_sale(&reference) {
                     Ok(sale) => {
                         if sale.cart.total.amount() != amount {
-                            return Ok(report(records, grand, &prev, problem(format!("sales.total is {} but the journal recorded {amount}", sale.cart.total))));
+                            return Ok(report(
+                                records,
+                                grand,
+                                &prev,
+                                problem(format!(
+                                    "sales.total is {} but the journal recorded {amount}",
+                                    sale.cart.total
+                                )),
+                            ));
                         }
                         if sale_payload(&sale) != payload {
-                            let reason = format!("the stored sale no longer matches its journal record ({})", first_difference(&payload, &sale_payload(&sale)));
+                            let reason = format!(
+                                "the stored sale no longer matches its journal record ({})",
+                                first_difference(&payload, &sale_payload(&sale))
+                            );
                             return Ok(report(records, grand, &prev, problem(reason)));
                         }
                     }
-                    Err(e) => return Ok(report(records, grand, &prev, problem(format!("its sale cannot be read: {e}")))),
+                    Err(e) => {
+                        return Ok(report(records, grand, &prev, problem(format!("its sale cannot be read: {e}"))));
+                    }
                 }
             }
             prev = hash;
@@ -251,8 +305,12 @@ impl Store {
 
     /// The perpetual grand total and the number of journal records.
     pub fn journal_head(&self) -> Result<(u64, Decimal)> {
-        let last: Option<(i64, String)> =
-            self.conn.query_row("SELECT seq, grand_total FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let last: Option<(i64, String)> = self
+            .conn
+            .query_row("SELECT seq, grand_total FROM journal ORDER BY seq DESC LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
         match last {
             Some((seq, g)) => Ok((seq as u64, codec::decimal(&g, || format!("journal.grand_total of record {seq}"))?)),
             None => Ok((0, Decimal::ZERO)),
@@ -267,7 +325,9 @@ fn first_difference(recorded: &str, now: &str) -> String {
     };
     fn walk(path: String, a: &Value, b: &Value) -> Option<String> {
         match (a, b) {
-            (Value::Object(x), Value::Object(y)) => x.iter().find_map(|(k, v)| walk(format!("{path}.{k}"), v, y.get(k).unwrap_or(&Value::Null))),
+            (Value::Object(x), Value::Object(y)) => {
+                x.iter().find_map(|(k, v)| walk(format!("{path}.{k}"), v, y.get(k).unwrap_or(&Value::Null)))
+            }
             (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
                 x.iter().zip(y).enumerate().find_map(|(i, (v, w))| walk(format!("{path}[{i}]"), v, w))
             }

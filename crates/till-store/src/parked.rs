@@ -21,14 +21,24 @@ pub struct ParkedCart {
 impl Store {
     /// Parks a cart and returns its number.
     pub fn park(&self, label: &str, parked_at: &str, payload: &str) -> Result<u64> {
-        self.conn.execute("INSERT INTO parked_carts (label, parked_at, payload) VALUES (?1, ?2, ?3)", params![label, parked_at, payload])?;
+        self.conn.execute(
+            "INSERT INTO parked_carts (label, parked_at, payload) VALUES (?1, ?2, ?3)",
+            params![label, parked_at, payload],
+        )?;
         Ok(self.conn.last_insert_rowid() as u64)
     }
 
     /// Every parked cart, oldest first.
     pub fn parked(&self) -> Result<Vec<ParkedCart>> {
         let mut stmt = self.conn.prepare("SELECT id, label, parked_at, payload FROM parked_carts ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? }))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ParkedCart {
+                id: r.get::<_, i64>(0)? as u64,
+                label: r.get(1)?,
+                parked_at: r.get(2)?,
+                payload: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -36,7 +46,12 @@ impl Store {
     pub fn parked_cart(&self, id: u64) -> Result<ParkedCart> {
         self.conn
             .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
-                Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? })
+                Ok(ParkedCart {
+                    id: r.get::<_, i64>(0)? as u64,
+                    label: r.get(1)?,
+                    parked_at: r.get(2)?,
+                    payload: r.get(3)?,
+                })
             })
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))
@@ -47,7 +62,12 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let cart = tx
             .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
-                Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? })
+                Ok(ParkedCart {
+                    id: r.get::<_, i64>(0)? as u64,
+                    label: r.get(1)?,
+                    parked_at: r.get(2)?,
+                    payload: r.get(3)?,
+                })
             })
             .optional()?
             .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))?;

@@ -24,7 +24,9 @@ impl Store {
             let amount = |i: usize, col: &str| -> Result<Decimal> {
                 codec::decimal(&r.get::<_, String>(i)?, || format!("sales.{col} of receipt sequence {seq}"))
             };
-            for (i, col) in ["subtotal", "discount_total", "tax_total", "total", "cash_rounding", "change"].into_iter().enumerate() {
+            for (i, col) in
+                ["subtotal", "discount_total", "tax_total", "total", "cash_rounding", "change"].into_iter().enumerate()
+            {
                 sums[i] = add(sums[i], amount(i + 1, col)?)?;
             }
             t.sales += 1;
@@ -57,7 +59,13 @@ impl Store {
         t.taxes = taxes
             .into_iter()
             .rev()
-            .map(|(rate, (label, [net, tax, gross]))| TaxTotal { label, rate, net: Money::new(net), tax: Money::new(tax), gross: Money::new(gross) })
+            .map(|(rate, (label, [net, tax, gross]))| TaxTotal {
+                label,
+                rate,
+                net: Money::new(net),
+                tax: Money::new(tax),
+                gross: Money::new(gross),
+            })
             .collect();
 
         let mut tenders: BTreeMap<String, TenderTotal> = BTreeMap::new();

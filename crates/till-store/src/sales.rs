@@ -50,8 +50,11 @@ impl Store {
 
     /// The sale with receipt sequence number `seq`.
     pub fn sale_by_seq(&self, seq: u64) -> Result<Option<SaleRecord>> {
-        let id: Option<String> =
-            self.conn.prepare_cached("SELECT id FROM sales WHERE seq = ?1")?.query_row([seq as i64], |r| r.get(0)).optional()?;
+        let id: Option<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM sales WHERE seq = ?1")?
+            .query_row([seq as i64], |r| r.get(0))
+            .optional()?;
         id.map(|id| self.load_sale(&id)).transpose()
     }
 
@@ -67,7 +70,9 @@ impl Store {
             .prepare_cached("SELECT quantity FROM stock_levels WHERE sku = ?1 AND location = ?2")?
             .query_row([sku, location], |r| r.get(0))
             .optional()?;
-        text.map_or(Ok(Decimal::ZERO), |t| codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}")))
+        text.map_or(Ok(Decimal::ZERO), |t| {
+            codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}"))
+        })
     }
 
     /// Levels that disagree with the sum of their movements (empty when the projection
@@ -87,7 +92,8 @@ impl Store {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (sku, location): (String, String) = (r.get(0)?, r.get(1)?);
-            let q = codec::decimal(&r.get::<_, String>(2)?, || format!("stock_levels.quantity of {sku} at {location}"))?;
+            let q =
+                codec::decimal(&r.get::<_, String>(2)?, || format!("stock_levels.quantity of {sku} at {location}"))?;
             projected.insert((sku, location), q);
         }
         let keys: std::collections::BTreeSet<_> = ledger.keys().chain(projected.keys()).cloned().collect();
@@ -172,7 +178,8 @@ impl Store {
             let at = |col: &str| format!("sale_lines.{col} of sale {id} line {line_no}");
             let unit = codec::unit(&r.get::<_, String>(5)?, || at("unit"))?;
             let qty = codec::decimal(&r.get::<_, String>(4)?, || at("quantity"))?;
-            let quantity = Quantity::new(qty, unit).map_err(|e| StoreError::Corrupt(format!("{}: {e}", at("quantity"))))?;
+            let quantity =
+                Quantity::new(qty, unit).map_err(|e| StoreError::Corrupt(format!("{}: {e}", at("quantity"))))?;
             let source: String = r.get(7)?;
             let price_source = match source.strip_prefix("list:") {
                 Some(list) => PriceSource::List(list.to_string()),
@@ -180,9 +187,10 @@ impl Store {
                 None => return Err(StoreError::Corrupt(format!("{}: '{source}'", at("price_source")))),
             };
             let price_override = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?) {
-                (Some(p), reason) => {
-                    Some(PriceOverride { price: codec::money(&p, || at("override_price"))?, reason: reason.unwrap_or_default() })
-                }
+                (Some(p), reason) => Some(PriceOverride {
+                    price: codec::money(&p, || at("override_price"))?,
+                    reason: reason.unwrap_or_default(),
+                }),
                 (None, _) => None,
             };
             lines.push(PricedLine {
@@ -198,14 +206,18 @@ impl Store {
                 gross: codec::money(&r.get::<_, String>(10)?, || at("gross"))?,
                 adjustments: adjustments.remove(&line_no).unwrap_or_default(),
                 total: codec::money(&r.get::<_, String>(11)?, || at("total"))?,
-                tax_class: TaxClass { name: r.get(12)?, rate: codec::decimal(&r.get::<_, String>(13)?, || at("tax_rate"))? },
+                tax_class: TaxClass {
+                    name: r.get(12)?,
+                    rate: codec::decimal(&r.get::<_, String>(13)?, || at("tax_rate"))?,
+                },
                 cost: codec::opt_money(r.get(14)?, || at("cost"))?,
                 components: Vec::new(),
             });
         }
 
         let mut taxes = Vec::new();
-        let mut stmt = c.prepare_cached("SELECT label, rate, net, tax, gross FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
+        let mut stmt =
+            c.prepare_cached("SELECT label, rate, net, tax, gross FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
             let at = || format!("sale_taxes of sale {id}");
@@ -242,13 +254,17 @@ impl Store {
             });
         }
 
-        let coupons: Vec<String> = serde_json::from_str(&head.coupons).map_err(|e| StoreError::Corrupt(format!("{}: {e}", place("coupons"))))?;
+        let coupons: Vec<String> = serde_json::from_str(&head.coupons)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", place("coupons"))))?;
         Ok(SaleRecord {
             id: id.to_string(),
             receipt: ReceiptNumber { register: head.register, seq: head.seq as u64 },
             store: head.store,
             at: codec::timestamp(&head.at, || place("at"))?,
-            business_date: head.date.parse().map_err(|e| StoreError::Corrupt(format!("{}: {e}", place("business_date"))))?,
+            business_date: head
+                .date
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("{}: {e}", place("business_date"))))?,
             currency: head.currency,
             cart: PricedCart {
                 lines,
@@ -331,8 +347,18 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         }
     }
     for (i, t) in cart.taxes.iter().enumerate() {
-        tx.prepare_cached("INSERT INTO sale_taxes (sale_id, seq, label, rate, net, tax, gross) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-            .execute(params![sale.id, i as i64, t.label, t.rate.to_string(), t.net.to_string(), t.tax.to_string(), t.gross.to_string()])?;
+        tx.prepare_cached(
+            "INSERT INTO sale_taxes (sale_id, seq, label, rate, net, tax, gross) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            sale.id,
+            i as i64,
+            t.label,
+            t.rate.to_string(),
+            t.net.to_string(),
+            t.tax.to_string(),
+            t.gross.to_string()
+        ])?;
     }
     for (i, p) in s.payments.iter().enumerate() {
         let (kind, name, last4, reference) = match &p.kind {
@@ -370,12 +396,18 @@ fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, location: &str) -> Resu
                 .prepare_cached("SELECT quantity FROM stock_levels WHERE sku = ?1 AND location = ?2")?
                 .query_row([sku, location], |r| r.get(0))
                 .optional()?;
-            let current = current.map_or(Ok(Decimal::ZERO), |t| codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}")))?;
+            let current = current.map_or(Ok(Decimal::ZERO), |t| {
+                codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}"))
+            })?;
             tx.prepare_cached(
                 "INSERT INTO stock_levels (sku, location, quantity) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (sku, location) DO UPDATE SET quantity = excluded.quantity",
             )?
-            .execute(params![sku, location, current.checked_add(delta).ok_or_else(overflow)?.normalize().to_string()])?;
+            .execute(params![
+                sku,
+                location,
+                current.checked_add(delta).ok_or_else(overflow)?.normalize().to_string()
+            ])?;
         }
     }
     Ok(())
