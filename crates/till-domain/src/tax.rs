@@ -140,7 +140,7 @@ impl TaxPolicy {
                 group.gross = group.gross.checked_add(gross)?;
             }
         }
-        groups.sort_by(|a, b| b.rate.cmp(&a.rate));
+        groups.sort_by_key(|g| std::cmp::Reverse(g.rate));
         groups
             .into_iter()
             .map(|mut g| {

@@ -32,23 +32,31 @@ impl JournalKind {
     }
 }
 
-/// The hash of a record: SHA-256 over its fields and the previous hash.
-fn record_hash(
+/// The fields of a journal record that its hash covers, as stored (text).
+struct RecordFields<'a> {
     seq: i64,
-    kind: &str,
-    reference: &str,
-    at: &str,
-    amount: &str,
-    grand_total: &str,
-    payload: &str,
-    prev: &str,
-) -> String {
-    let mut h = Sha256::new();
-    for part in [&seq.to_string(), kind, reference, at, amount, grand_total, prev, payload] {
-        h.update(part.as_bytes());
-        h.update([0x1f]);
+    kind: &'a str,
+    reference: &'a str,
+    at: &'a str,
+    amount: &'a str,
+    grand_total: &'a str,
+    payload: &'a str,
+    prev_hash: &'a str,
+}
+
+impl RecordFields<'_> {
+    /// SHA-256 over every field and the previous record's hash, unit-separated.
+    fn hash(&self) -> String {
+        let mut h = Sha256::new();
+        let seq = self.seq.to_string();
+        for part in
+            [&seq, self.kind, self.reference, self.at, self.amount, self.grand_total, self.prev_hash, self.payload]
+        {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        hex::encode(h.finalize())
     }
-    hex::encode(h.finalize())
 }
 
 /// Appends a record in `tx`.
@@ -75,7 +83,17 @@ pub(crate) fn append(
         .ok_or_else(|| crate::StoreError::Corrupt(format!("journal grand total overflows after record {}", seq - 1)))?
         .to_string();
     let amount = amount.to_string();
-    let hash = record_hash(seq, kind.as_str(), reference, at, &amount, &grand_total, payload, &prev);
+    let hash = RecordFields {
+        seq,
+        kind: kind.as_str(),
+        reference,
+        at,
+        amount: &amount,
+        grand_total: &grand_total,
+        payload,
+        prev_hash: &prev,
+    }
+    .hash();
     tx.prepare_cached(
         "INSERT INTO journal (seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
@@ -234,7 +252,17 @@ impl Store {
                     problem("its previous-hash does not match the record before it".into()),
                 ));
             }
-            if record_hash(seq, &kind, &reference, &at, &amount_text, &grand_text, &payload, &prev_hash) != hash {
+            let fields = RecordFields {
+                seq,
+                kind: &kind,
+                reference: &reference,
+                at: &at,
+                amount: &amount_text,
+                grand_total: &grand_text,
+                payload: &payload,
+                prev_hash: &prev_hash,
+            };
+            if fields.hash() != hash {
                 return Ok(report(
                     records,
                     grand,

@@ -102,7 +102,7 @@ impl Store {
             .filter_map(|k| {
                 let p = projected.get(&k).copied().unwrap_or_default();
                 let l = ledger.get(&k).copied().unwrap_or_default();
-                (p != l).then(|| (k.0, k.1, p, l))
+                (p != l).then_some((k.0, k.1, p, l))
             })
             .collect())
     }
