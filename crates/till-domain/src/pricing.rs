@@ -263,12 +263,18 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
 /// Ranks lines by their content (SKU, price, quantity, manual changes) so that tie-breaks
 /// do not depend on the order lines were scanned in.
 fn rank_by_content(work: &mut [Work<'_>]) {
-    let key = |w: &Work<'_>| {
+    type Key<'k> = (&'k str, Money, Quantity, Option<(u8, Decimal)>, Option<(Money, &'k str)>);
+    fn key<'k>(w: &'k Work<'_>) -> Key<'k> {
         let l = w.line;
-        (l.item.sku.clone(), w.unit_price, l.quantity, format!("{:?}", l.discount), format!("{:?}", l.price_override))
-    };
+        let discount = l.discount.map(|d| match d {
+            Discount::Percent(p) => (0u8, p),
+            Discount::Amount(a) => (1u8, a.amount()),
+        });
+        let price_override = l.price_override.as_ref().map(|o| (o.price, o.reason.as_str()));
+        (l.item.sku.as_str(), w.unit_price, l.quantity, discount, price_override)
+    }
     let mut order: Vec<usize> = (0..work.len()).collect();
-    order.sort_by_key(|&i| key(&work[i]));
+    order.sort_by(|&a, &b| key(&work[a]).cmp(&key(&work[b])));
     for (rank, i) in order.into_iter().enumerate() {
         work[i].rank = rank;
     }

@@ -33,8 +33,6 @@ pub struct StoredVariant {
     pub components: Vec<Component>,
     /// Price-list entries for this SKU.
     pub prices: Vec<PriceListEntry>,
-    /// Its barcodes.
-    pub barcodes: Vec<String>,
 }
 
 /// One search result.
@@ -96,7 +94,7 @@ impl Store {
         }
     }
 
-    /// Fills in a variant's price-list entries, components and barcodes.
+    /// Fills in a variant's price-list entries and components.
     fn complete(&self, row: VariantRow) -> Result<StoredVariant> {
         let place = |col: &str| format!("variants.{col} of SKU {}", row.sku);
         let mut prices = Vec::new();
@@ -133,12 +131,6 @@ impl Store {
                 components.push(Component { sku, quantity });
             }
         }
-        let mut barcodes = Vec::new();
-        let mut stmt = self.conn.prepare_cached("SELECT code FROM barcodes WHERE variant_id = ?1 ORDER BY code")?;
-        let mut rows = stmt.query([row.id])?;
-        while let Some(r) = rows.next()? {
-            barcodes.push(r.get(0)?);
-        }
         Ok(StoredVariant {
             price: codec::money(&row.price, || place("price"))?,
             cost: codec::opt_money(row.cost, || place("cost"))?,
@@ -151,7 +143,6 @@ impl Store {
             active: row.active,
             components,
             prices,
-            barcodes,
         })
     }
 
