@@ -1,7 +1,7 @@
 //! Parked carts: a cart put aside to serve the next customer, resumed later. The payload
 //! is the register's to define; the store keeps it until it is taken back.
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::{Result, Store, StoreError};
 
@@ -18,6 +18,18 @@ pub struct ParkedCart {
     pub payload: String,
 }
 
+const SELECT: &str = "SELECT id, label, parked_at, payload FROM parked_carts";
+
+fn read_parked(r: &rusqlite::Row<'_>) -> rusqlite::Result<ParkedCart> {
+    Ok(ParkedCart { id: r.get::<_, i64>(0)? as u64, label: r.get(1)?, parked_at: r.get(2)?, payload: r.get(3)? })
+}
+
+fn find(conn: &Connection, id: u64) -> Result<ParkedCart> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id as i64], read_parked)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))
+}
+
 impl Store {
     /// Parks a cart and returns its number.
     pub fn park(&self, label: &str, parked_at: &str, payload: &str) -> Result<u64> {
@@ -30,47 +42,20 @@ impl Store {
 
     /// Every parked cart, oldest first.
     pub fn parked(&self) -> Result<Vec<ParkedCart>> {
-        let mut stmt = self.conn.prepare("SELECT id, label, parked_at, payload FROM parked_carts ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(ParkedCart {
-                id: r.get::<_, i64>(0)? as u64,
-                label: r.get(1)?,
-                parked_at: r.get(2)?,
-                payload: r.get(3)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+        let rows = stmt.query_map([], read_parked)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Reads a parked cart without taking it.
     pub fn parked_cart(&self, id: u64) -> Result<ParkedCart> {
-        self.conn
-            .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
-                Ok(ParkedCart {
-                    id: r.get::<_, i64>(0)? as u64,
-                    label: r.get(1)?,
-                    parked_at: r.get(2)?,
-                    payload: r.get(3)?,
-                })
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))
+        find(&self.conn, id)
     }
 
     /// Takes a parked cart back (it is no longer parked). Two registers cannot both take it.
     pub fn unpark(&mut self, id: u64) -> Result<ParkedCart> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let cart = tx
-            .query_row("SELECT id, label, parked_at, payload FROM parked_carts WHERE id = ?1", [id as i64], |r| {
-                Ok(ParkedCart {
-                    id: r.get::<_, i64>(0)? as u64,
-                    label: r.get(1)?,
-                    parked_at: r.get(2)?,
-                    payload: r.get(3)?,
-                })
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("no parked cart {id}")))?;
+        let cart = find(&tx, id)?;
         tx.execute("DELETE FROM parked_carts WHERE id = ?1", [id as i64])?;
         tx.commit()?;
         Ok(cart)
