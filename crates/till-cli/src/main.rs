@@ -118,6 +118,12 @@ struct SaleArgs {
     /// Payment: cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REFERENCE]], or NAME:AMOUNT for a custom tender
     #[arg(long = "tender", value_name = "KIND:AMOUNT")]
     tenders: Vec<String>,
+    /// Change a line's quantity: LINE:QTY
+    #[arg(long = "quantity", value_name = "LINE:QTY")]
+    quantities: Vec<String>,
+    /// Void a line (it stays numbered but is not sold): LINE
+    #[arg(long = "void", value_name = "LINE")]
+    voids: Vec<String>,
     /// Discount on the order (10% or 2.50) or on one line (LINE:10%, LINE:2.50)
     #[arg(long = "discount", value_name = "[LINE:]AMOUNT|PCT%")]
     discounts: Vec<String>,
@@ -355,6 +361,14 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
             None => (scan.as_str(), None),
         };
         reg.scan(&mut cart, code, qty).with_context(|| format!("--scan {scan}"))?;
+    }
+    for q in &args.quantities {
+        let (line, qty) = q.split_once(':').with_context(|| format!("--quantity {q}: expected LINE:QTY"))?;
+        let qty = Decimal::from_str_exact(qty.trim()).with_context(|| format!("--quantity {q}: '{qty}' is not a quantity"))?;
+        cart.set_quantity(line_id(line, "--quantity", q)?, qty).with_context(|| format!("--quantity {q}"))?;
+    }
+    for v in &args.voids {
+        cart.void_line(line_id(v, "--void", v)?).with_context(|| format!("--void {v}"))?;
     }
     for d in &args.discounts {
         match d.split_once(':') {

@@ -78,6 +78,8 @@ pub struct RegisterConfig {
     pub exempt_tax_class: Option<String>,
     /// The store's IANA time zone name.
     pub timezone_name: String,
+    /// The store's time zone: business days and printed times are local to it.
+    pub timezone: TimeZone,
     /// The stock location this register sells from.
     pub location: String,
     /// Channel and region for price lists.
@@ -197,6 +199,7 @@ impl RegisterConfig {
             default_tax_class,
             exempt_tax_class,
             timezone_name,
+            timezone: timezone.clone(),
             location: file.location.unwrap_or_else(|| "store".to_string()),
             sales_context: SalesContext {
                 channel: Some(file.channel.unwrap_or_else(|| "store".to_string())),

@@ -234,7 +234,7 @@ impl Register {
             receipt: ReceiptNumber { register: self.config.register.clone(), seq: 0 },
             store: self.config.store.clone(),
             at,
-            business_date: at.to_zoned_datetime(self.config.receipt.timezone.clone()).date(),
+            business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
             currency: self.config.currency.code().to_string(),
             cart: priced,
             settlement,
