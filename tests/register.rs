@@ -239,3 +239,17 @@ fn a_random_day_of_sales_reconciles() {
     assert_eq!(verify.records, sales);
     assert!(reg.store().stock_mismatches().unwrap().is_empty());
 }
+
+#[test]
+fn the_business_day_is_the_stores_local_day() {
+    let dir = tempfile::tempdir().unwrap();
+    // 23:30 UTC is 00:30 the next day in Amsterdam (UTC+1 in November).
+    let clock = Arc::new(FixedClock::new(at("2026-11-27T23:30:00Z")));
+    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(6)));
+    let mut cart = Cart::new();
+    reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    let sale = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
+    assert_eq!(sale.business_date.to_string(), "2026-11-28");
+    let text = reg.receipt_text(&sale, till_register::Copy::Original);
+    assert!(text.contains("2026-11-28 00:30"), "{text}");
+}
