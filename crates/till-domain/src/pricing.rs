@@ -400,12 +400,14 @@ fn apply_item_promotion(promo: &Promotion, work: &mut [Work<'_>], ctx: &PricingC
             let eligible = pieces(work, |l| target.matches(&l.item));
             for set in eligible.chunks_exact(*quantity as usize) {
                 let set_total = Money::sum(set.iter().map(|p| p.price))?;
-                for p in set {
-                    work[p.line].used += 1;
-                }
                 let saving = set_total.checked_sub(*price)?;
                 if saving.is_negative() || saving.is_zero() {
-                    continue;
+                    // Sets are formed dearest first: no later set saves either, and
+                    // pieces that gain nothing stay free for other promotions.
+                    break;
+                }
+                for p in set {
+                    work[p.line].used += 1;
                 }
                 let weights: Vec<(Money, usize)> = set.iter().map(|p| (p.price, p.rank)).collect();
                 for (p, share) in set.iter().zip(allocate(saving, &weights, policy.minor_units)?) {

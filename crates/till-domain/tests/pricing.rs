@@ -128,6 +128,23 @@ fn mix_and_match_three_for_ten() {
 }
 
 #[test]
+fn a_set_that_saves_nothing_leaves_its_pieces_to_other_promotions() {
+    let mut cart = Cart::new();
+    cart.add(item("cheap", dec!(2.00), dec!(19), "soap"), each(3)).unwrap();
+    let mut set = promo("3for10", PromotionRule::MixAndMatch {
+        target: Target::Categories(vec!["soap".into()]),
+        quantity: 3,
+        price: Money::new(dec!(10)),
+    });
+    set.priority = -1;
+    let percent = promo("10off", PromotionRule::PercentOff { target: Target::All, percent: dec!(10) });
+    let priced = price(&cart, policy(PriceBasis::TaxInclusive, TaxRounding::PerLine), &[set, percent]);
+    assert_eq!(priced.lines[0].adjustments.len(), 1);
+    assert_eq!(priced.lines[0].adjustments[0].label, "10off");
+    assert_eq!(priced.total.to_string(), "5.40");
+}
+
+#[test]
 fn spend_threshold_takes_the_best_tier_and_spreads_it() {
     let mut cart = Cart::new();
     cart.add(item("a", dec!(30), dec!(19), "x"), each(1)).unwrap();
