@@ -17,11 +17,6 @@ impl Samples {
         Ok(Samples { sorted: samples })
     }
 
-    /// The number of samples.
-    pub fn len(&self) -> usize {
-        self.sorted.len()
-    }
-
     /// The `p`-th percentile (0 < p ≤ 100) by the nearest-rank method: the smallest
     /// sample such that at least p % of the samples are at or below it.
     pub fn percentile(&self, p: u32) -> Duration {
@@ -54,16 +49,16 @@ pub fn ratio(till: Duration, bare: Duration) -> f64 {
     if bare > 0.0 { till.as_secs_f64() / bare } else { f64::INFINITY }
 }
 
-/// A duration in the unit that reads best: µs below a millisecond, ms below ten
-/// seconds, seconds above.
+/// A duration in the unit that reads best: µs below a millisecond, ms below a second,
+/// seconds above.
 pub fn human(d: Duration) -> String {
     let secs = d.as_secs_f64();
     if secs < 1e-3 {
         format!("{:.1} µs", secs * 1e6)
-    } else if secs < 10.0 {
+    } else if secs < 1.0 {
         format!("{:.1} ms", secs * 1e3)
     } else {
-        format!("{secs:.1} s")
+        format!("{secs:.2} s")
     }
 }
 
