@@ -233,10 +233,7 @@ fn stored_sales_cannot_be_changed_in_place() {
 #[test]
 fn tampering_with_a_stored_amount_is_detected_and_named() {
     let reg = three_sales();
-    tamper(
-        &reg,
-        "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_id = (SELECT id FROM sales WHERE seq = 2);",
-    );
+    tamper(&reg, "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_seq = 2;");
     let v = verify_fails(&reg);
     assert_eq!(v["problem"]["record"], 2);
     assert_eq!(v["problem"]["receipt"], "R1-000002");
@@ -275,7 +272,7 @@ fn a_sale_slipped_in_without_a_journal_record_is_detected() {
     let reg = three_sales();
     tamper(
         &reg,
-        "INSERT INTO sales SELECT 'forged', 4, register, store, at, business_date, currency, prices_include_tax, subtotal, \
+        "INSERT INTO sales SELECT 4, 'forged', register, store, at, business_date, currency, prices_include_tax, subtotal, \
          discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE seq = 1;",
     );
     let v = verify_fails(&reg);
@@ -394,4 +391,10 @@ fn search_finds_by_prefix_across_name_vendor_and_sku() {
     let hits = reg.json(&["search", "zeepziederij"]);
     assert_eq!(hits.as_array().unwrap().len(), 2, "vendor is searchable");
     assert_eq!(reg.json(&["search", "mug"]), serde_json::json!([]), "archived items are not offered");
+    let hits = reg.json(&["search", "soap-l"]);
+    assert_eq!(hits[0]["sku"], "SOAP-LAV", "a SKU prefix, in any case, finds the SKU first");
+    assert_eq!(hits.as_array().unwrap().len(), 1, "the words 'soap' 'l…' find the same variant, listed once");
+    let hits = reg.json(&["search", "tee-m"]);
+    let skus: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus[..2], ["TEE-M-BLK", "TEE-M-WHT"], "SKU prefix matches come first, in SKU order");
 }

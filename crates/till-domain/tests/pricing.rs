@@ -131,11 +131,14 @@ fn mix_and_match_three_for_ten() {
 fn a_set_that_saves_nothing_leaves_its_pieces_to_other_promotions() {
     let mut cart = Cart::new();
     cart.add(item("cheap", dec!(2.00), dec!(19), "soap"), each(3)).unwrap();
-    let mut set = promo("3for10", PromotionRule::MixAndMatch {
-        target: Target::Categories(vec!["soap".into()]),
-        quantity: 3,
-        price: Money::new(dec!(10)),
-    });
+    let mut set = promo(
+        "3for10",
+        PromotionRule::MixAndMatch {
+            target: Target::Categories(vec!["soap".into()]),
+            quantity: 3,
+            price: Money::new(dec!(10)),
+        },
+    );
     set.priority = -1;
     let percent = promo("10off", PromotionRule::PercentOff { target: Target::All, percent: dec!(10) });
     let priced = price(&cart, policy(PriceBasis::TaxInclusive, TaxRounding::PerLine), &[set, percent]);

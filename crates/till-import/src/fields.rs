@@ -98,6 +98,7 @@ pub(crate) fn tax_class(text: &str, options: &ImportOptions) -> Result<String, S
 /// million-row file costs little memory, to refuse duplicates within one file.
 #[derive(Default)]
 pub(crate) struct SeenKeys {
+    handles: HashMap<u128, u64>,
     skus: HashMap<u128, u64>,
     barcodes: HashMap<u128, u64>,
 }
@@ -111,6 +112,12 @@ pub(crate) fn fingerprint(text: &str) -> u128 {
 }
 
 impl SeenKeys {
+    /// Claims a product handle for `line`, or says where it was used first.
+    pub(crate) fn claim_handle(&mut self, handle: &str, line: u64) -> Result<(), String> {
+        claim(&mut self.handles, handle, line)
+            .map_err(|first| format!("handle '{handle}' already used at line {first}"))
+    }
+
     /// Claims `sku` for `line`, or says where it was used first.
     pub(crate) fn claim_sku(&mut self, sku: &str, line: u64) -> Result<(), String> {
         claim(&mut self.skus, sku, line).map_err(|first| format!("SKU '{sku}' already used at line {first}"))

@@ -224,6 +224,11 @@ impl<R: Read> JsonLinesReader<R> {
                 }
             }
         }
+        if clash.is_none()
+            && let Err(r) = self.seen.claim_handle(p.handle.trim(), self.line)
+        {
+            clash = Some((Some("handle".to_string()), r));
+        }
         if let Some(err) = clash {
             for (sku, codes) in claimed {
                 self.seen.release(&sku, &codes);

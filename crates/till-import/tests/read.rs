@@ -163,6 +163,7 @@ fn json_lines_products_prices_promotions_and_errors() {
 {"type":"product","handle":"z","title":"Z","variants":[{"sku":"GOUDA","price":"1"}]}
 {"type":"promotion","id":"bad","name":"Bad","rule":{"kind":"percent_off","target":"all","percent":"150"}}
 not json
+{"type":"product","handle":"cheese","title":"Gouda again","variants":[{"sku":"GOUDA-2","price":"1"}]}
 "#;
     let entries = read(Format::JsonLines, text);
     let s = summary(&entries);
@@ -185,6 +186,7 @@ not json
             "rejected line 10: variants[0].sku: SKU 'GOUDA' already used at line 1",
             "rejected line 11: rule: promotion 'bad': percent 150 is not in (0, 100]",
             "rejected line 12: expected ident (column 2)",
+            "rejected line 13: handle: handle 'cheese' already used at line 1",
         ]
     );
 }

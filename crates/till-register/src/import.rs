@@ -2,12 +2,15 @@
 //! transaction. Bad rows are reported with their line and skipped; a fatal problem (an
 //! unreadable file, a wrong header) imports nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
-use till_import::{Entry, Format, ImportOptions, Record, RowError, RowWarning};
+use till_import::{Entry, Format, ImportError, ImportOptions, Record, RowError, RowWarning};
 use till_store::ImportMode;
 
 use crate::{Register, RegisterError};
@@ -45,15 +48,55 @@ pub struct ImportProgress {
 /// Counts bytes as they are read, for the progress bar.
 struct Counting<R> {
     inner: R,
-    read: std::rc::Rc<std::cell::Cell<u64>>,
+    read: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.set(self.read.get() + n as u64);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+/// Entries travel from the reading thread in batches of this many.
+const BATCH: usize = 1024;
+
+/// Reads `file` on its own thread, so parsing overlaps with SQLite's writing; batches
+/// of entries arrive on the returned channel. The thread stops when the receiver is
+/// dropped.
+fn read_in_background(
+    file: File,
+    format: Format,
+    options: ImportOptions,
+    read: Arc<AtomicU64>,
+) -> (mpsc::Receiver<Vec<Result<Entry, ImportError>>>, std::thread::JoinHandle<()>) {
+    let (send, receive) = mpsc::sync_channel(16);
+    let handle = std::thread::spawn(move || {
+        let input = Counting { inner: BufReader::with_capacity(1 << 16, file), read };
+        let entries = match till_import::reader(format, input, options) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let _ = send.send(vec![Err(e)]);
+                return;
+            }
+        };
+        let mut batch = Vec::with_capacity(BATCH);
+        for entry in entries {
+            let fatal = entry.is_err();
+            batch.push(entry);
+            if (batch.len() == BATCH || fatal)
+                && send.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+            {
+                return;
+            }
+            if fatal {
+                return;
+            }
+        }
+        let _ = send.send(batch);
+    });
+    (receive, handle)
 }
 
 impl Register {
@@ -68,62 +111,59 @@ impl Register {
         let io = |error| RegisterError::Io { path: path.display().to_string(), error };
         let file = File::open(path).map_err(io)?;
         let bytes_total = file.metadata().map_err(io)?.len();
-        let read = std::rc::Rc::new(std::cell::Cell::new(0));
-        let input = Counting { inner: BufReader::with_capacity(1 << 16, file), read: read.clone() };
         let options = ImportOptions {
             tax_classes: self.config.tax_classes.iter().map(|c| c.name.clone()).collect(),
             default_tax_class: self.config.default_tax_class.clone(),
             exempt_tax_class: self.config.exempt_tax_class.clone(),
             minor_units: self.config.currency.minor_units(),
         };
-        let entries = till_import::reader(format, input, options)?;
+        let read = Arc::new(AtomicU64::new(0));
+        let (batches, reader) = read_in_background(file, format, options, read.clone());
 
         let mut report = ImportReport::default();
         let mut bundle_lines: HashMap<String, u64> = HashMap::new();
         let mut writer = self.store.catalog_writer()?;
         report.bulk = writer.mode() == ImportMode::Bulk;
-        for (n, entry) in entries.enumerate() {
-            match entry? {
-                Entry::Record { line, record } => match record {
-                    Record::Product { product, variant_lines } => match writer.put_product(&product) {
-                        Ok(notes) => {
-                            report.products += 1;
-                            report.variants += product.variants.len() as u64;
-                            for (v, l) in product.variants.iter().zip(&variant_lines) {
-                                if !v.components.is_empty() {
-                                    bundle_lines.insert(v.sku.clone(), *l);
-                                }
+        for batch in &batches {
+            for entry in batch {
+                match entry? {
+                    Entry::Record { line, record: Record::Product { product, variant_lines } } => {
+                        let notes = writer.put_product(&product)?;
+                        report.products += 1;
+                        report.variants += product.variants.len() as u64;
+                        for (v, l) in product.variants.iter().zip(&variant_lines) {
+                            if !v.components.is_empty() {
+                                bundle_lines.insert(v.sku.clone(), *l);
                             }
-                            report.warnings.extend(notes.into_iter().map(|message| RowWarning { line, message }));
                         }
-                        Err(e) => report.rejected.push(RowError { line, field: None, reason: e.to_string() }),
-                    },
-                    Record::Price(p) => {
+                        report.warnings.extend(notes.into_iter().map(|message| RowWarning { line, message }));
+                    }
+                    Entry::Record { record: Record::Price(p), .. } => {
                         writer.put_price(&p)?;
                         report.prices += 1;
                     }
-                    Record::Promotion(p) => {
+                    Entry::Record { record: Record::Promotion(p), .. } => {
                         writer.put_promotion(&p)?;
                         report.promotions += 1;
                     }
-                },
-                Entry::Rejected(e) => report.rejected.push(e),
-                Entry::Warning(w) => report.warnings.push(w),
-                Entry::Skipped { .. } => report.skipped += 1,
+                    Entry::Rejected(e) => report.rejected.push(e),
+                    Entry::Warning(w) => report.warnings.push(w),
+                    Entry::Skipped { .. } => report.skipped += 1,
+                }
             }
-            if n % 4096 == 0 {
-                progress(ImportProgress { bytes_read: read.get(), bytes_total });
-            }
+            progress(ImportProgress { bytes_read: read.load(Ordering::Relaxed), bytes_total });
         }
-        let mut removed = std::collections::HashSet::new();
+        if reader.join().is_err() {
+            return Err(RegisterError::Input(format!("reading {} failed unexpectedly", path.display())));
+        }
+        let mut removed = HashSet::new();
         for (bundle, missing) in writer.bundles_missing_components()? {
             if removed.insert(bundle.clone()) {
                 writer.remove_variant(&bundle)?;
                 report.variants = report.variants.saturating_sub(1);
             }
-            let line = bundle_lines.get(&bundle).copied().unwrap_or(0);
             report.rejected.push(RowError {
-                line,
+                line: bundle_lines.get(&bundle).copied().unwrap_or(0),
                 field: Some("components".into()),
                 reason: format!("bundle {bundle} contains SKU {missing}, which is not in the catalog"),
             });

@@ -245,6 +245,12 @@ impl Register {
         Ok(committed)
     }
 
+    /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
+    /// checkpoints the SQLite write-ahead log so the next sale's commit stays short.
+    pub fn maintain(&self) -> Result<(), RegisterError> {
+        Ok(self.store.checkpoint()?)
+    }
+
     /// The sale with receipt number `number` (`R1-000042` or `42`).
     pub fn receipt(&self, number: &str) -> Result<SaleRecord, RegisterError> {
         let not_found = || RegisterError::ReceiptNotFound(number.to_string());

@@ -284,7 +284,11 @@ impl Store {
             }
             if kind == JournalKind::Sale.as_str() {
                 journalled_sales += 1;
-                match self.load_sale(&reference) {
+                let sale = match self.seq_of(&reference)? {
+                    Some(seq) => self.load_sale(seq),
+                    None => Err(crate::StoreError::NotFound(format!("sale {reference} is missing"))),
+                };
+                match sale {
                     Ok(sale) => {
                         if sale.cart.total.amount() != amount {
                             return Ok(report(

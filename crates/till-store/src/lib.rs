@@ -8,10 +8,12 @@
 //! and plain row structs back, never a connection.
 
 mod catalog;
+mod catalog_import;
 mod codec;
 mod journal;
 mod parked;
 mod reports;
+mod rules;
 mod sales;
 mod schema;
 
@@ -20,7 +22,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use catalog::{CatalogWriter, ImportMode, SearchHit, StoredVariant};
+pub use catalog::{SearchHit, StoredVariant};
+pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{JournalProblem, JournalReport};
 pub use parked::ParkedCart;
 pub use sales::StockLevel;
@@ -74,6 +77,14 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// The connection's page cache (KiB, as SQLite's negative `cache_size`).
+pub(crate) const CACHE_SIZE: i64 = -16_384;
+
+/// WAL pages after which SQLite checkpoints on its own, inside some unlucky commit. The
+/// register checkpoints when idle instead ([`Store::checkpoint`]); this is the safety net
+/// for a caller that never does (32 MiB of WAL at 4 KiB pages).
+const WAL_AUTOCHECKPOINT: i64 = 8192;
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -105,6 +116,8 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         conn.set_prepared_statement_cache_capacity(64);
         let mut store = Store { conn, path: path.to_path_buf() };
         schema::migrate(&mut store.conn, path)?;
@@ -114,6 +127,14 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Copies committed WAL pages into the database file without waiting for readers
+    /// (a passive checkpoint). Call it off the sale path — after a sale is handed over, or
+    /// when idle — so no sale's commit pays for it.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// Reads a register setting.

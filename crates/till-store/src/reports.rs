@@ -38,7 +38,7 @@ impl Store {
 
         let mut taxes: BTreeMap<Decimal, (String, [Decimal; 3])> = BTreeMap::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.label, t.rate, t.net, t.tax, t.gross, s.seq FROM sale_taxes t JOIN sales s ON s.id = t.sale_id WHERE s.seq > ?1",
+            "SELECT t.label, t.rate, t.net, t.tax, t.gross, t.sale_seq FROM sale_taxes t WHERE t.sale_seq > ?1",
         )?;
         let mut rows = stmt.query([after as i64])?;
         while let Some(r) = rows.next()? {
@@ -69,9 +69,9 @@ impl Store {
             .collect();
 
         let mut tenders: BTreeMap<String, TenderTotal> = BTreeMap::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.kind, p.name, p.amount, s.seq FROM payments p JOIN sales s ON s.id = p.sale_id WHERE s.seq > ?1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT p.kind, p.name, p.amount, p.sale_seq FROM payments p WHERE p.sale_seq > ?1")?;
         let mut rows = stmt.query([after as i64])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(3)?;

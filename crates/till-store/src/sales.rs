@@ -35,13 +35,13 @@ impl Store {
             tx.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([&sale.id], |r| r.get(0)).optional()?;
         if let Some(seq) = existing {
             drop(tx);
-            return self.sale_by_seq(seq as u64)?.ok_or_else(|| StoreError::NotFound(format!("sale {}", sale.id)));
+            return self.load_sale(seq);
         }
         let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales", [], |r| r.get(0))?;
         let mut sale = sale.clone();
         sale.receipt = ReceiptNumber { register: sale.receipt.register.clone(), seq: seq as u64 };
         insert_sale(&tx, &sale, seq)?;
-        record_stock(&tx, &sale, location)?;
+        record_stock(&tx, &sale, seq, location)?;
         let payload = journal::sale_payload(&sale);
         journal::append(&tx, JournalKind::Sale, &sale.id, &sale.at.to_string(), sale.cart.total.amount(), &payload)?;
         tx.commit()?;
@@ -50,12 +50,17 @@ impl Store {
 
     /// The sale with receipt sequence number `seq`.
     pub fn sale_by_seq(&self, seq: u64) -> Result<Option<SaleRecord>> {
-        let id: Option<String> = self
+        let found: Option<i64> = self
             .conn
-            .prepare_cached("SELECT id FROM sales WHERE seq = ?1")?
+            .prepare_cached("SELECT seq FROM sales WHERE seq = ?1")?
             .query_row([seq as i64], |r| r.get(0))
             .optional()?;
-        id.map(|id| self.load_sale(&id)).transpose()
+        found.map(|seq| self.load_sale(seq)).transpose()
+    }
+
+    /// The receipt sequence number of the sale with id `id`.
+    pub(crate) fn seq_of(&self, id: &str) -> Result<Option<i64>> {
+        Ok(self.conn.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?)
     }
 
     /// The number of completed sales.
@@ -108,11 +113,11 @@ impl Store {
     }
 
     /// Reads a whole sale back from its tables.
-    pub(crate) fn load_sale(&self, id: &str) -> Result<SaleRecord> {
+    pub(crate) fn load_sale(&self, seq: i64) -> Result<SaleRecord> {
         let c = &self.conn;
-        let place = |col: &str| format!("sales.{col} of sale {id}");
+        let place = |col: &str| format!("sales.{col} of receipt sequence {seq}");
         struct Head {
-            seq: i64,
+            id: String,
             register: String,
             store: String,
             at: String,
@@ -124,12 +129,12 @@ impl Store {
         }
         let head = c
             .prepare_cached(
-                "SELECT seq, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-                 discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE id = ?1",
+                "SELECT id, register, store, at, business_date, currency, prices_include_tax, subtotal, \
+                 discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE seq = ?1",
             )?
-            .query_row([id], |r| {
+            .query_row([seq], |r| {
                 Ok(Head {
-                    seq: r.get(0)?,
+                    id: r.get(0)?,
                     register: r.get(1)?,
                     store: r.get(2)?,
                     at: r.get(3)?,
@@ -141,7 +146,7 @@ impl Store {
                 })
             })
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("no sale with id {id}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("no sale with receipt sequence {seq}")))?;
         let [subtotal, discount_total, tax_total, total, cash_rounding, change] = &head.amounts;
         let names = ["subtotal", "discount_total", "tax_total", "total", "cash_rounding", "change"];
         let mut amounts = Vec::with_capacity(6);
@@ -151,12 +156,12 @@ impl Store {
 
         let mut adjustments: std::collections::HashMap<i64, Vec<Adjustment>> = Default::default();
         let mut stmt = c.prepare_cached(
-            "SELECT line_no, kind, promotion_id, label, amount FROM sale_adjustments WHERE sale_id = ?1 ORDER BY line_no, seq",
+            "SELECT line_no, kind, promotion_id, label, amount FROM sale_adjustments WHERE sale_seq = ?1 ORDER BY line_no, seq",
         )?;
-        let mut rows = stmt.query([id])?;
+        let mut rows = stmt.query([seq])?;
         while let Some(r) = rows.next()? {
             let line_no: i64 = r.get(0)?;
-            let at = || format!("sale_adjustments of sale {id} line {line_no}");
+            let at = || format!("sale_adjustments of receipt sequence {seq} line {line_no}");
             let kind = match (r.get::<_, String>(1)?.as_str(), r.get::<_, Option<String>>(2)?) {
                 ("promotion", Some(pid)) => AdjustmentKind::Promotion(pid),
                 ("line_discount", None) => AdjustmentKind::LineDiscount,
@@ -170,12 +175,12 @@ impl Store {
         let mut lines = Vec::new();
         let mut stmt = c.prepare_cached(
             "SELECT line_no, sku, name, category, quantity, unit, list_price, price_source, override_price, \
-             override_reason, gross, total, tax_class, tax_rate, cost FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no",
+             override_reason, gross, total, tax_class, tax_rate, cost FROM sale_lines WHERE sale_seq = ?1 ORDER BY line_no",
         )?;
-        let mut rows = stmt.query([id])?;
+        let mut rows = stmt.query([seq])?;
         while let Some(r) = rows.next()? {
             let line_no: i64 = r.get(0)?;
-            let at = |col: &str| format!("sale_lines.{col} of sale {id} line {line_no}");
+            let at = |col: &str| format!("sale_lines.{col} of receipt sequence {seq} line {line_no}");
             let unit = codec::unit(&r.get::<_, String>(5)?, || at("unit"))?;
             let qty = codec::decimal(&r.get::<_, String>(4)?, || at("quantity"))?;
             let quantity =
@@ -217,10 +222,10 @@ impl Store {
 
         let mut taxes = Vec::new();
         let mut stmt =
-            c.prepare_cached("SELECT label, rate, net, tax, gross FROM sale_taxes WHERE sale_id = ?1 ORDER BY seq")?;
-        let mut rows = stmt.query([id])?;
+            c.prepare_cached("SELECT label, rate, net, tax, gross FROM sale_taxes WHERE sale_seq = ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([seq])?;
         while let Some(r) = rows.next()? {
-            let at = || format!("sale_taxes of sale {id}");
+            let at = || format!("sale_taxes of receipt sequence {seq}");
             taxes.push(TaxAmount {
                 label: r.get(0)?,
                 rate: codec::decimal(&r.get::<_, String>(1)?, at)?,
@@ -232,11 +237,11 @@ impl Store {
 
         let mut payments = Vec::new();
         let mut stmt = c.prepare_cached(
-            "SELECT kind, name, card_last4, card_reference, amount, tendered FROM payments WHERE sale_id = ?1 ORDER BY seq",
+            "SELECT kind, name, card_last4, card_reference, amount, tendered FROM payments WHERE sale_seq = ?1 ORDER BY seq",
         )?;
-        let mut rows = stmt.query([id])?;
+        let mut rows = stmt.query([seq])?;
         while let Some(r) = rows.next()? {
-            let at = || format!("payments of sale {id}");
+            let at = || format!("payments of receipt sequence {seq}");
             let kind = match r.get::<_, String>(0)?.as_str() {
                 "cash" => TenderKind::Cash,
                 "card" => TenderKind::Card(CardDetails {
@@ -257,8 +262,8 @@ impl Store {
         let coupons: Vec<String> = serde_json::from_str(&head.coupons)
             .map_err(|e| StoreError::Corrupt(format!("{}: {e}", place("coupons"))))?;
         Ok(SaleRecord {
-            id: id.to_string(),
-            receipt: ReceiptNumber { register: head.register, seq: head.seq as u64 },
+            id: head.id,
+            receipt: ReceiptNumber { register: head.register, seq: seq as u64 },
             store: head.store,
             at: codec::timestamp(&head.at, || place("at"))?,
             business_date: head
@@ -312,12 +317,12 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             PriceSource::List(name) => format!("list:{name}"),
         };
         tx.prepare_cached(
-            "INSERT INTO sale_lines (sale_id, line_no, sku, name, category, quantity, unit, list_price, price_source, \
+            "INSERT INTO sale_lines (sale_seq, line_no, sku, name, category, quantity, unit, list_price, price_source, \
              override_price, override_reason, gross, total, tax_class, tax_rate, cost) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?
         .execute(params![
-            sale.id,
+            seq,
             line.id.0,
             line.sku,
             line.name,
@@ -341,17 +346,17 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
                 AdjustmentKind::OrderDiscount => ("order_discount", None),
             };
             tx.prepare_cached(
-                "INSERT INTO sale_adjustments (sale_id, line_no, seq, kind, promotion_id, label, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO sale_adjustments (sale_seq, line_no, seq, kind, promotion_id, label, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
-            .execute(params![sale.id, line.id.0, i as i64, kind, promotion, a.label, a.amount.to_string()])?;
+            .execute(params![seq, line.id.0, i as i64, kind, promotion, a.label, a.amount.to_string()])?;
         }
     }
     for (i, t) in cart.taxes.iter().enumerate() {
         tx.prepare_cached(
-            "INSERT INTO sale_taxes (sale_id, seq, label, rate, net, tax, gross) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO sale_taxes (sale_seq, seq, label, rate, net, tax, gross) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
-            sale.id,
+            seq,
             i as i64,
             t.label,
             t.rate.to_string(),
@@ -367,15 +372,15 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             TenderKind::Custom(n) => ("custom", Some(n.as_str()), None, None),
         };
         tx.prepare_cached(
-            "INSERT INTO payments (sale_id, seq, kind, name, card_last4, card_reference, amount, tendered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO payments (sale_seq, seq, kind, name, card_last4, card_reference, amount, tendered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
-        .execute(params![sale.id, i as i64, kind, name, last4, reference, p.amount.to_string(), p.tendered.to_string()])?;
+        .execute(params![seq, i as i64, kind, name, last4, reference, p.amount.to_string(), p.tendered.to_string()])?;
     }
     Ok(())
 }
 
 /// Writes the sale's stock movements (components for bundles) and moves the projection.
-fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, location: &str) -> Result<()> {
+fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, location: &str) -> Result<()> {
     let at = sale.at.to_string();
     for line in &sale.cart.lines {
         let qty = line.quantity.value();
@@ -389,9 +394,9 @@ fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, location: &str) -> Resu
         }
         for (sku, delta, cost) in moves {
             tx.prepare_cached(
-                "INSERT INTO stock_movements (sku, location, quantity, reason, sale_id, unit_cost, at) VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
+                "INSERT INTO stock_movements (sku, location, quantity, reason, sale_seq, unit_cost, at) VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
             )?
-            .execute(params![sku, location, delta.to_string(), sale.id, cost, at])?;
+            .execute(params![sku, location, delta.to_string(), seq, cost, at])?;
             let current: Option<String> = tx
                 .prepare_cached("SELECT quantity FROM stock_levels WHERE sku = ?1 AND location = ?2")?
                 .query_row([sku, location], |r| r.get(0))

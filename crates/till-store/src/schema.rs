@@ -14,18 +14,21 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) STRICT;
 
+-- Unique keys are separate indexes (not column constraints) so a bulk import into an
+-- empty catalog can drop them and build them once at the end.
 CREATE TABLE products (
     id       INTEGER PRIMARY KEY,
-    handle   TEXT NOT NULL UNIQUE,
+    handle   TEXT NOT NULL,
     title    TEXT NOT NULL,
     category TEXT,
     vendor   TEXT,
     active   INTEGER NOT NULL
 ) STRICT;
+CREATE UNIQUE INDEX products_handle ON products (handle);
 
 CREATE TABLE variants (
     id         INTEGER PRIMARY KEY,
-    sku        TEXT NOT NULL UNIQUE,
+    sku        TEXT NOT NULL,
     product_id INTEGER NOT NULL REFERENCES products (id),
     name       TEXT NOT NULL,
     options    TEXT NOT NULL,          -- JSON [[name, value], ...]
@@ -35,6 +38,7 @@ CREATE TABLE variants (
     tax_class  TEXT NOT NULL,
     is_bundle  INTEGER NOT NULL
 ) STRICT;
+CREATE UNIQUE INDEX variants_sku ON variants (sku);
 CREATE INDEX variants_product ON variants (product_id);
 
 CREATE TABLE barcodes (
@@ -73,16 +77,19 @@ CREATE TABLE promotions (
 ) STRICT;
 
 -- Full-text search over the catalog; rowid = variants.id. Contentless: the text lives
--- in variants, the index only points at it.
+-- in variants, the index only points at it. SKUs and barcodes are not in it: codes are
+-- found through their own unique indexes (exact and prefix), words through this one.
 CREATE VIRTUAL TABLE catalog_fts USING fts5 (
-    name, sku, barcodes, vendor, category,
+    name, vendor, category,
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
+-- A sale's rows are keyed by its receipt sequence number (small integer keys keep the
+-- b-trees a commit touches small); its UUID is what HQ deduplicates on.
 CREATE TABLE sales (
-    id                 TEXT PRIMARY KEY,
-    seq                INTEGER NOT NULL UNIQUE,
+    seq                INTEGER PRIMARY KEY,
+    id                 TEXT NOT NULL UNIQUE,
     register           TEXT NOT NULL,
     store              TEXT NOT NULL,
     at                 TEXT NOT NULL,
@@ -99,7 +106,7 @@ CREATE TABLE sales (
 ) STRICT;
 
 CREATE TABLE sale_lines (
-    sale_id         TEXT NOT NULL REFERENCES sales (id),
+    sale_seq        INTEGER NOT NULL REFERENCES sales (seq),
     line_no         INTEGER NOT NULL,
     sku             TEXT NOT NULL,
     name            TEXT NOT NULL,
@@ -115,33 +122,33 @@ CREATE TABLE sale_lines (
     tax_class       TEXT NOT NULL,
     tax_rate        TEXT NOT NULL,
     cost            TEXT,
-    PRIMARY KEY (sale_id, line_no)
+    PRIMARY KEY (sale_seq, line_no)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sale_adjustments (
-    sale_id      TEXT NOT NULL REFERENCES sales (id),
+    sale_seq     INTEGER NOT NULL REFERENCES sales (seq),
     line_no      INTEGER NOT NULL,
     seq          INTEGER NOT NULL,
     kind         TEXT NOT NULL,        -- promotion | line_discount | order_discount
     promotion_id TEXT,
     label        TEXT NOT NULL,
     amount       TEXT NOT NULL,
-    PRIMARY KEY (sale_id, line_no, seq)
+    PRIMARY KEY (sale_seq, line_no, seq)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sale_taxes (
-    sale_id TEXT NOT NULL REFERENCES sales (id),
+    sale_seq INTEGER NOT NULL REFERENCES sales (seq),
     seq     INTEGER NOT NULL,
     label   TEXT NOT NULL,
     rate    TEXT NOT NULL,
     net     TEXT NOT NULL,
     tax     TEXT NOT NULL,
     gross   TEXT NOT NULL,
-    PRIMARY KEY (sale_id, seq)
+    PRIMARY KEY (sale_seq, seq)
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE payments (
-    sale_id        TEXT NOT NULL REFERENCES sales (id),
+    sale_seq       INTEGER NOT NULL REFERENCES sales (seq),
     seq            INTEGER NOT NULL,
     kind           TEXT NOT NULL,      -- cash | card | custom
     name           TEXT,               -- card brand or custom tender name
@@ -149,7 +156,7 @@ CREATE TABLE payments (
     card_reference TEXT,
     amount         TEXT NOT NULL,
     tendered       TEXT NOT NULL,
-    PRIMARY KEY (sale_id, seq)
+    PRIMARY KEY (sale_seq, seq)
 ) STRICT, WITHOUT ROWID;
 
 -- The stock ledger: append-only movements; stock_levels is their running projection,
@@ -160,11 +167,10 @@ CREATE TABLE stock_movements (
     location  TEXT NOT NULL,
     quantity  TEXT NOT NULL,
     reason    TEXT NOT NULL,
-    sale_id   TEXT REFERENCES sales (id),
+    sale_seq  INTEGER REFERENCES sales (seq),
     unit_cost TEXT,
     at        TEXT NOT NULL
 ) STRICT;
-CREATE INDEX stock_movements_sku ON stock_movements (sku, location);
 
 CREATE TABLE stock_levels (
     sku      TEXT NOT NULL,
@@ -185,7 +191,6 @@ CREATE TABLE journal (
     prev_hash   TEXT NOT NULL,
     hash        TEXT NOT NULL
 ) STRICT;
-CREATE INDEX journal_ref ON journal (ref);
 
 CREATE TABLE parked_carts (
     id        INTEGER PRIMARY KEY,

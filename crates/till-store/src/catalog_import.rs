@@ -1,0 +1,314 @@
+//! Writing a catalog import: everything in one transaction, committed together or not
+//! at all.
+//!
+//! Into an empty catalog the import is a bulk load: unique and secondary indexes are
+//! dropped and built once at the end, barcodes are inserted in key order at the end, the
+//! full-text index is filled with one `INSERT … SELECT`, and foreign-key checks are off
+//! (every key written comes from this transaction). Into a catalog with rows, each
+//! product replaces its stored version through the indexes. Either way a database error
+//! aborts the whole import: the reader has already refused bad rows by line, so what is
+//! left to fail is the disk, and a half import is worse than none.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use till_domain::{PriceListEntry, Product, Promotion, Variant};
+
+use crate::{Result, Store, rules};
+
+/// How an import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// The catalog was empty: a bulk load.
+    Bulk,
+    /// The catalog has rows: each product replaces its stored version.
+    Incremental,
+}
+
+/// Page cache for an import (KiB, as SQLite's negative `cache_size`): random-order
+/// inserts into the key indexes otherwise spill dirty pages to the WAL and read them back.
+const IMPORT_CACHE: i64 = -65_536;
+
+/// Indexes a bulk load drops and rebuilds.
+const BULK_INDEXES: &str = "
+    CREATE UNIQUE INDEX products_handle ON products (handle);
+    CREATE UNIQUE INDEX variants_sku ON variants (sku);
+    CREATE INDEX variants_product ON variants (product_id);
+    CREATE INDEX barcodes_variant ON barcodes (variant_id);";
+
+/// One catalog import in progress; dropped without [`CatalogWriter::commit`], it rolls back.
+pub struct CatalogWriter<'s> {
+    conn: &'s Connection,
+    mode: ImportMode,
+    /// Bulk mode: barcodes to insert in key order once all rows are in.
+    barcodes: Vec<(String, i64)>,
+    /// Bulk mode: the indexes have been built (rows written after this go through them).
+    indexed: bool,
+    finished: bool,
+}
+
+impl Store {
+    /// Starts a catalog import; holds the write lock until commit or drop.
+    pub fn catalog_writer(&mut self) -> Result<CatalogWriter<'_>> {
+        let conn = &self.conn;
+        let empty =
+            || -> Result<bool> { Ok(conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM variants)", [], |r| r.get(0))?) };
+        // Pragmas cannot change inside a transaction; CatalogWriter's drop restores them.
+        let bulk = empty()?;
+        if bulk {
+            conn.pragma_update(None, "foreign_keys", false)?;
+        }
+        conn.pragma_update(None, "cache_size", IMPORT_CACHE)?;
+        let mut writer =
+            CatalogWriter { conn, mode: ImportMode::Incremental, barcodes: Vec::new(), indexed: false, finished: true };
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        writer.finished = false;
+        // Another process may have imported while we waited for the lock.
+        if bulk && empty()? {
+            writer.mode = ImportMode::Bulk;
+            conn.execute_batch(
+                "DROP INDEX products_handle; DROP INDEX variants_sku; DROP INDEX variants_product; DROP INDEX barcodes_variant;",
+            )?;
+        }
+        Ok(writer)
+    }
+}
+
+impl Drop for CatalogWriter<'_> {
+    fn drop(&mut self) {
+        if !self.finished
+            && let Err(e) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!("rolling back a catalog import failed: {e}");
+        }
+        let restore = self
+            .conn
+            .pragma_update(None, "foreign_keys", true)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", crate::CACHE_SIZE));
+        if let Err(e) = restore {
+            tracing::error!("restoring connection settings after a catalog import failed: {e}");
+        }
+    }
+}
+
+impl CatalogWriter<'_> {
+    /// How this import writes.
+    pub fn mode(&self) -> ImportMode {
+        self.mode
+    }
+
+    /// Inserts or replaces a product and its variants. Returns notes worth showing (a
+    /// barcode that moved from another SKU).
+    pub fn put_product(&mut self, product: &Product) -> Result<Vec<String>> {
+        let c = self.conn;
+        let product_id: i64 = match self.mode {
+            ImportMode::Bulk => {
+                c.prepare_cached(
+                    "INSERT INTO products (handle, title, category, vendor, active) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    product.handle,
+                    product.title,
+                    product.category,
+                    product.vendor,
+                    product.active
+                ])?;
+                c.last_insert_rowid()
+            }
+            ImportMode::Incremental => c
+                .prepare_cached(
+                    "INSERT INTO products (handle, title, category, vendor, active) VALUES (?1, ?2, ?3, ?4, ?5) \
+                     ON CONFLICT (handle) DO UPDATE SET title = excluded.title, category = excluded.category, \
+                     vendor = excluded.vendor, active = excluded.active RETURNING id",
+                )?
+                .query_row(
+                    params![product.handle, product.title, product.category, product.vendor, product.active],
+                    |r| r.get(0),
+                )?,
+        };
+        let mut notes = Vec::new();
+        for v in &product.variants {
+            let name = v.display_name(&product.title);
+            let variant_id = self.write_variant(product_id, &name, v)?;
+            match self.mode {
+                ImportMode::Bulk => self.barcodes.extend(v.barcodes.iter().map(|b| (b.clone(), variant_id))),
+                ImportMode::Incremental => {
+                    notes.extend(self.replace_barcodes(variant_id, v)?);
+                    c.prepare_cached("DELETE FROM catalog_fts WHERE rowid = ?1")?.execute([variant_id])?;
+                    c.prepare_cached(
+                        "INSERT INTO catalog_fts (rowid, name, vendor, category) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![variant_id, name, product.vendor, product.category])?;
+                }
+            }
+            for comp in &v.components {
+                c.prepare_cached("INSERT INTO components (bundle_id, component_sku, quantity) VALUES (?1, ?2, ?3)")?
+                    .execute(params![variant_id, comp.sku, comp.quantity.to_string()])?;
+            }
+        }
+        Ok(notes)
+    }
+
+    /// Writes a variant row (insert, or in incremental mode insert-or-update by SKU,
+    /// clearing its components) and returns its id.
+    fn write_variant(&self, product_id: i64, name: &str, v: &Variant) -> Result<i64> {
+        let options: Vec<Value> = v.options.iter().map(|o| json!([o.name, o.value])).collect();
+        let values = params![
+            v.sku,
+            product_id,
+            name,
+            Value::Array(options).to_string(),
+            v.price.to_string(),
+            v.cost.map(|c| c.to_string()),
+            v.unit.as_str(),
+            v.tax_class,
+            !v.components.is_empty()
+        ];
+        const INSERT: &str = "INSERT INTO variants (sku, product_id, name, options, price, cost, unit, tax_class, is_bundle) \
+                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        Ok(match self.mode {
+            ImportMode::Bulk => {
+                self.conn.prepare_cached(INSERT)?.execute(values)?;
+                self.conn.last_insert_rowid()
+            }
+            ImportMode::Incremental => {
+                let id: i64 = self
+                    .conn
+                    .prepare_cached(&format!(
+                        "{INSERT} ON CONFLICT (sku) DO UPDATE SET product_id = excluded.product_id, name = excluded.name, \
+                         options = excluded.options, price = excluded.price, cost = excluded.cost, unit = excluded.unit, \
+                         tax_class = excluded.tax_class, is_bundle = excluded.is_bundle RETURNING id"
+                    ))?
+                    .query_row(values, |r| r.get(0))?;
+                self.conn.prepare_cached("DELETE FROM components WHERE bundle_id = ?1")?.execute([id])?;
+                id
+            }
+        })
+    }
+
+    /// Incremental mode: gives a variant exactly its new barcodes, taking a barcode from
+    /// another SKU if need be (with a note).
+    fn replace_barcodes(&self, variant_id: i64, v: &Variant) -> Result<Vec<String>> {
+        let c = self.conn;
+        let mut notes = Vec::new();
+        c.prepare_cached("DELETE FROM barcodes WHERE variant_id = ?1")?.execute([variant_id])?;
+        for code in &v.barcodes {
+            let owner: Option<String> = c
+                .prepare_cached(
+                    "SELECT v.sku FROM barcodes b JOIN variants v ON v.id = b.variant_id WHERE b.code = ?1",
+                )?
+                .query_row([code], |r| r.get(0))
+                .optional()?;
+            if let Some(owner) = owner {
+                notes.push(format!("barcode {code} moved from SKU {owner} to {}", v.sku));
+                c.prepare_cached("DELETE FROM barcodes WHERE code = ?1")?.execute([code])?;
+            }
+            c.prepare_cached("INSERT INTO barcodes (code, variant_id) VALUES (?1, ?2)")?
+                .execute(params![code, variant_id])?;
+        }
+        Ok(notes)
+    }
+
+    /// Inserts or replaces a price-list entry (keyed by list, SKU and start).
+    pub fn put_price(&mut self, e: &PriceListEntry) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO price_list_entries (list, sku, channel, region, price, effective_from, effective_to) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (list, sku, effective_from) DO UPDATE SET \
+                 channel = excluded.channel, region = excluded.region, price = excluded.price, effective_to = excluded.effective_to",
+            )?
+            .execute(params![
+                e.list,
+                e.sku,
+                e.channel,
+                e.region,
+                e.price.to_string(),
+                e.effective_from.to_string(),
+                e.effective_to.map(|t| t.to_string())
+            ])?;
+        Ok(())
+    }
+
+    /// Inserts or replaces a promotion.
+    pub fn put_promotion(&mut self, p: &Promotion) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO promotions (id, name, rule, coupon, starts, ends, priority) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, rule = excluded.rule, coupon = excluded.coupon, \
+                 starts = excluded.starts, ends = excluded.ends, priority = excluded.priority",
+            )?
+            .execute(params![
+                p.id,
+                p.name,
+                rules::encode(&p.rule).to_string(),
+                p.coupon,
+                p.starts.map(|t| t.to_string()),
+                p.ends.map(|t| t.to_string()),
+                p.priority
+            ])?;
+        Ok(())
+    }
+
+    /// Bulk mode: writes the buffered barcodes in key order and builds the indexes, once;
+    /// after this, lookups inside the import are indexed again.
+    fn build_indexes(&mut self) -> Result<()> {
+        if self.mode != ImportMode::Bulk || self.indexed {
+            return Ok(());
+        }
+        self.barcodes.sort_unstable();
+        {
+            let mut insert = self.conn.prepare_cached("INSERT INTO barcodes (code, variant_id) VALUES (?1, ?2)")?;
+            for (code, id) in &self.barcodes {
+                insert.execute(params![code, id])?;
+            }
+        }
+        self.barcodes = Vec::new();
+        self.conn.execute_batch(BULK_INDEXES)?;
+        self.indexed = true;
+        Ok(())
+    }
+
+    /// Bundles whose components are not in the catalog: (bundle SKU, missing SKU). Call
+    /// once every row is written.
+    pub fn bundles_missing_components(&mut self) -> Result<Vec<(String, String)>> {
+        self.build_indexes()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT v.sku, c.component_sku FROM components c JOIN variants v ON v.id = c.bundle_id \
+             WHERE NOT EXISTS (SELECT 1 FROM variants x WHERE x.sku = c.component_sku) ORDER BY v.sku, c.component_sku",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Removes a variant this import wrote (a bundle found invalid at the end).
+    pub fn remove_variant(&mut self, sku: &str) -> Result<()> {
+        self.build_indexes()?;
+        let c = self.conn;
+        let id: Option<i64> = c.query_row("SELECT id FROM variants WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
+        if let Some(id) = id {
+            c.execute("DELETE FROM barcodes WHERE variant_id = ?1", [id])?;
+            c.execute("DELETE FROM components WHERE bundle_id = ?1", [id])?;
+            if self.mode == ImportMode::Incremental {
+                c.execute("DELETE FROM catalog_fts WHERE rowid = ?1", [id])?;
+            }
+            c.execute("DELETE FROM variants WHERE id = ?1", [id])?;
+        }
+        Ok(())
+    }
+
+    /// Commits the whole import (in bulk mode, after building indexes and the search
+    /// index).
+    pub fn commit(mut self) -> Result<()> {
+        let c = self.conn;
+        if self.mode == ImportMode::Bulk {
+            self.build_indexes()?;
+            c.execute_batch(
+                "INSERT INTO catalog_fts (rowid, name, vendor, category) \
+                     SELECT v.id, v.name, p.vendor, p.category FROM variants v JOIN products p ON p.id = v.product_id;
+                 INSERT INTO catalog_fts (catalog_fts) VALUES ('optimize');",
+            )?;
+        }
+        c.execute_batch("COMMIT")?;
+        self.finished = true;
+        Ok(())
+    }
+}
