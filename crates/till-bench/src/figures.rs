@@ -376,8 +376,8 @@ pub fn commit(b: &mut Bench<'_>, commits: usize, report: &mut Report) -> Result<
         if i >= COMMIT_WARMUP {
             till.push(t);
             bare.push(bt);
-            // What the CLI and the app do once the receipt is out: checkpoint off the
-            // sale path (untimed, as it is not part of any sale's commit).
+            // What the CLI and the app do once the receipt is out: checkpoint, when due,
+            // off the sale path (untimed, as it is not part of any sale's commit).
             register.maintain().context("cannot checkpoint the register")?;
         } else if i == COMMIT_WARMUP - 1 {
             // The WAL files grow from their size before the first commit; none of the first

@@ -7,7 +7,8 @@ use std::io::{BufRead, BufReader, Read};
 use jiff::Timestamp;
 use serde::Deserialize;
 use till_domain::{
-    Component, Discount, OptionValue, PriceListEntry, Product, Promotion, PromotionRule, Target, Unit, Variant,
+    Component, Discount, OptionValue, PriceListEntry, Product, Promotion, PromotionRule, Quantity, Target, Unit,
+    Variant,
 };
 
 use crate::fields::{self, SeenKeys};
@@ -197,10 +198,10 @@ impl<R: Read> JsonLinesReader<R> {
                 if component_sku == sku {
                     return Err((at("sku"), "a bundle cannot contain itself".into()));
                 }
-                components.push(Component {
-                    sku: component_sku,
-                    quantity: fields::positive_decimal(&c.quantity).map_err(|r| (at("quantity"), r))?,
-                });
+                // At most grams precision and the per-line limit, like any quantity sold.
+                let quantity = fields::positive_decimal(&c.quantity).map_err(|r| (at("quantity"), r))?;
+                Quantity::new(quantity, Unit::Kilogram).map_err(|e| (at("quantity"), e.to_string()))?;
+                components.push(Component { sku: component_sku, quantity });
             }
             let options = v.options.into_iter().map(|o| OptionValue { name: o.name, value: o.value }).collect();
             variants.push(Variant { sku, options, barcodes, price, cost, unit, tax_class, components });

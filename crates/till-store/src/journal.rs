@@ -4,9 +4,10 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
-use till_domain::{AdjustmentKind, PriceSource, SaleRecord, TenderKind};
+use till_domain::{AdjustmentKind, Money, PriceSource, SaleRecord, TenderKind};
 
 use crate::codec;
 use crate::{Result, Store};
@@ -101,76 +102,202 @@ pub(crate) fn append(
     Ok(seq)
 }
 
-/// The canonical JSON of a sale (keys sorted, decimals as strings). Written into the
-/// journal at commit, and rebuilt from the sale tables by verification.
-pub(crate) fn sale_payload(sale: &SaleRecord) -> String {
+/// Writes anything displayable as a JSON string, without an intermediate `String`.
+struct Text<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Text<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+#[derive(Serialize)]
+struct SalePayload<'a> {
+    version: u32,
+    id: &'a str,
+    receipt: Text<&'a till_domain::ReceiptNumber>,
+    store: &'a str,
+    at: Text<jiff::Timestamp>,
+    business_date: Text<jiff::civil::Date>,
+    currency: &'a str,
+    prices_include_tax: bool,
+    lines: Vec<LinePayload<'a>>,
+    taxes: Vec<TaxPayload<'a>>,
+    subtotal: Text<Money>,
+    discount_total: Text<Money>,
+    tax_total: Text<Money>,
+    total: Text<Money>,
+    cash_rounding: Text<Money>,
+    change: Text<Money>,
+    payments: Vec<PaymentPayload<'a>>,
+    coupons: &'a [String],
+}
+
+#[derive(Serialize)]
+struct LinePayload<'a> {
+    line: u32,
+    sku: &'a str,
+    name: &'a str,
+    category: Option<&'a str>,
+    quantity: Text<till_domain::Quantity>,
+    unit: &'static str,
+    list_price: Text<Money>,
+    price_source: Text<PriceSourceText<'a>>,
+    #[serde(rename = "override")]
+    price_override: Option<OverridePayload<'a>>,
+    gross: Text<Money>,
+    total: Text<Money>,
+    tax_class: &'a str,
+    tax_rate: Text<Decimal>,
+    cost: Option<Text<Money>>,
+    adjustments: Vec<AdjustmentPayload<'a>>,
+}
+
+#[derive(Serialize)]
+struct OverridePayload<'a> {
+    price: Text<Money>,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct AdjustmentPayload<'a> {
+    kind: Text<AdjustmentKindText<'a>>,
+    label: &'a str,
+    amount: Text<Money>,
+}
+
+#[derive(Serialize)]
+struct TaxPayload<'a> {
+    label: &'a str,
+    rate: Text<Decimal>,
+    net: Text<Money>,
+    tax: Text<Money>,
+    gross: Text<Money>,
+}
+
+#[derive(Serialize)]
+struct PaymentPayload<'a> {
+    kind: &'static str,
+    detail: Option<PaymentDetail<'a>>,
+    amount: Text<Money>,
+    tendered: Text<Money>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PaymentDetail<'a> {
+    Card { brand: &'a str, last4: &'a str, reference: &'a str },
+    Custom(&'a str),
+}
+
+/// `base` or `list:NAME`, as stored in `sale_lines.price_source`.
+struct PriceSourceText<'a>(&'a PriceSource);
+
+impl std::fmt::Display for PriceSourceText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            PriceSource::Base => f.write_str("base"),
+            PriceSource::List(name) => write!(f, "list:{name}"),
+        }
+    }
+}
+
+/// `promotion:ID`, `line_discount` or `order_discount`.
+struct AdjustmentKindText<'a>(&'a AdjustmentKind);
+
+impl std::fmt::Display for AdjustmentKindText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            AdjustmentKind::Promotion(id) => write!(f, "promotion:{id}"),
+            AdjustmentKind::LineDiscount => f.write_str("line_discount"),
+            AdjustmentKind::OrderDiscount => f.write_str("order_discount"),
+        }
+    }
+}
+
+/// The canonical JSON of a sale (fields in a fixed order, decimals as strings). Written
+/// into the journal at commit, and rebuilt from the sale tables by verification.
+pub(crate) fn sale_payload(sale: &SaleRecord) -> Result<String> {
     let cart = &sale.cart;
-    let lines: Vec<Value> = cart
+    let lines = cart
         .lines
         .iter()
-        .map(|l| {
-            json!({
-                "line": l.id.0,
-                "sku": l.sku,
-                "name": l.name,
-                "category": l.category,
-                "quantity": l.quantity.to_string(),
-                "unit": l.unit.as_str(),
-                "list_price": l.list_price.to_string(),
-                "price_source": match &l.price_source { PriceSource::Base => "base".to_string(), PriceSource::List(n) => format!("list:{n}") },
-                "override": l.price_override.as_ref().map(|o| json!({"price": o.price.to_string(), "reason": o.reason})),
-                "gross": l.gross.to_string(),
-                "total": l.total.to_string(),
-                "tax_class": l.tax_class.name,
-                "tax_rate": l.tax_class.rate.to_string(),
-                "cost": l.cost.map(|c| c.to_string()),
-                "adjustments": l.adjustments.iter().map(|a| json!({
-                    "kind": match &a.kind { AdjustmentKind::Promotion(id) => format!("promotion:{id}"), AdjustmentKind::LineDiscount => "line_discount".into(), AdjustmentKind::OrderDiscount => "order_discount".into() },
-                    "label": a.label,
-                    "amount": a.amount.to_string(),
-                })).collect::<Vec<_>>(),
-            })
+        .map(|l| LinePayload {
+            line: l.id.0,
+            sku: &l.sku,
+            name: &l.name,
+            category: l.category.as_deref(),
+            quantity: Text(l.quantity),
+            unit: l.unit.as_str(),
+            list_price: Text(l.list_price),
+            price_source: Text(PriceSourceText(&l.price_source)),
+            price_override: l
+                .price_override
+                .as_ref()
+                .map(|o| OverridePayload { price: Text(o.price), reason: &o.reason }),
+            gross: Text(l.gross),
+            total: Text(l.total),
+            tax_class: &l.tax_class.name,
+            tax_rate: Text(l.tax_class.rate),
+            cost: l.cost.map(Text),
+            adjustments: l
+                .adjustments
+                .iter()
+                .map(|a| AdjustmentPayload {
+                    kind: Text(AdjustmentKindText(&a.kind)),
+                    label: &a.label,
+                    amount: Text(a.amount),
+                })
+                .collect(),
         })
         .collect();
-    let taxes: Vec<Value> = cart
+    let taxes = cart
         .taxes
         .iter()
-        .map(|t| json!({"label": t.label, "rate": t.rate.to_string(), "net": t.net.to_string(), "tax": t.tax.to_string(), "gross": t.gross.to_string()}))
+        .map(|t| TaxPayload {
+            label: &t.label,
+            rate: Text(t.rate),
+            net: Text(t.net),
+            tax: Text(t.tax),
+            gross: Text(t.gross),
+        })
         .collect();
-    let payments: Vec<Value> = sale
+    let payments = sale
         .settlement
         .payments
         .iter()
         .map(|p| {
             let (kind, detail) = match &p.kind {
-                TenderKind::Cash => ("cash", Value::Null),
-                TenderKind::Card(c) => ("card", json!({"brand": c.brand, "last4": c.last4, "reference": c.reference})),
-                TenderKind::Custom(n) => ("custom", json!(n)),
+                TenderKind::Cash => ("cash", None),
+                TenderKind::Card(c) => {
+                    ("card", Some(PaymentDetail::Card { brand: &c.brand, last4: &c.last4, reference: &c.reference }))
+                }
+                TenderKind::Custom(n) => ("custom", Some(PaymentDetail::Custom(n))),
             };
-            json!({"kind": kind, "detail": detail, "amount": p.amount.to_string(), "tendered": p.tendered.to_string()})
+            PaymentPayload { kind, detail, amount: Text(p.amount), tendered: Text(p.tendered) }
         })
         .collect();
-    json!({
-        "version": SALE_PAYLOAD_VERSION,
-        "id": sale.id,
-        "receipt": sale.receipt.to_string(),
-        "store": sale.store,
-        "at": sale.at.to_string(),
-        "business_date": sale.business_date.to_string(),
-        "currency": sale.currency,
-        "prices_include_tax": cart.basis == till_domain::PriceBasis::TaxInclusive,
-        "lines": lines,
-        "taxes": taxes,
-        "subtotal": cart.subtotal.to_string(),
-        "discount_total": cart.discount_total.to_string(),
-        "tax_total": cart.tax_total.to_string(),
-        "total": cart.total.to_string(),
-        "cash_rounding": sale.settlement.cash_rounding.to_string(),
-        "change": sale.settlement.change.to_string(),
-        "payments": payments,
-        "coupons": sale.coupons,
-    })
-    .to_string()
+    let payload = SalePayload {
+        version: SALE_PAYLOAD_VERSION,
+        id: &sale.id,
+        receipt: Text(&sale.receipt),
+        store: &sale.store,
+        at: Text(sale.at),
+        business_date: Text(sale.business_date),
+        currency: &sale.currency,
+        prices_include_tax: cart.basis == till_domain::PriceBasis::TaxInclusive,
+        lines,
+        taxes,
+        subtotal: Text(cart.subtotal),
+        discount_total: Text(cart.discount_total),
+        tax_total: Text(cart.tax_total),
+        total: Text(cart.total),
+        cash_rounding: Text(sale.settlement.cash_rounding),
+        change: Text(sale.settlement.change),
+        payments,
+        coupons: &sale.coupons,
+    };
+    serde_json::to_string(&payload).map_err(|e| crate::StoreError::Corrupt(format!("sale {}: {e}", sale.id)))
 }
 
 /// The first thing wrong with the journal.
@@ -301,10 +428,11 @@ impl Store {
                                 )),
                             ));
                         }
-                        if sale_payload(&sale) != payload {
+                        let rebuilt = sale_payload(&sale)?;
+                        if rebuilt != payload {
                             let reason = format!(
                                 "the stored sale no longer matches its journal record ({})",
-                                first_difference(&payload, &sale_payload(&sale))
+                                first_difference(&payload, &rebuilt)
                             );
                             return Ok(report(records, grand, &prev, problem(reason)));
                         }

@@ -20,6 +20,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant};
@@ -81,9 +82,13 @@ pub struct Store {
 pub(crate) const CACHE_SIZE: i64 = -16_384;
 
 /// WAL pages after which SQLite checkpoints on its own, inside some unlucky commit. The
-/// register checkpoints when idle instead ([`Store::checkpoint`]); this is the safety net
-/// for a caller that never does (32 MiB of WAL at 4 KiB pages).
+/// register checkpoints when idle instead ([`Store::checkpoint_if_due`]); this is the
+/// safety net for a caller that never does (32 MiB of WAL at 4 KiB pages).
 const WAL_AUTOCHECKPOINT: i64 = 8192;
+
+/// WAL pages that make an idle-time checkpoint due (16 MiB at 4 KiB pages, a few hundred
+/// sales).
+pub const CHECKPOINT_PAGES: i32 = 4096;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -129,12 +134,18 @@ impl Store {
         &self.path
     }
 
-    /// Copies committed WAL pages into the database file without waiting for readers
-    /// (a passive checkpoint). Call it off the sale path — after a sale is handed over, or
-    /// when idle — so no sale's commit pays for it.
-    pub fn checkpoint(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        Ok(())
+    /// Checkpoints the write-ahead log when it has grown past [`CHECKPOINT_PAGES`] pages
+    /// not yet copied into the database (passive: it never waits for readers). Returns
+    /// whether it did. Call it off the sale path — after a sale is handed over, or when
+    /// idle. Not after every sale: the commit after a checkpoint restarts the log and, with
+    /// `synchronous=FULL`, pays one more fsync for the log header.
+    pub fn checkpoint_if_due(&self) -> Result<bool> {
+        let (log, done) = self.conn.wal_checkpoint_v2(Some("main"), CheckpointMode::NOOP)?;
+        if log - done < CHECKPOINT_PAGES {
+            return Ok(false);
+        }
+        self.conn.wal_checkpoint_v2(Some("main"), CheckpointMode::PASSIVE)?;
+        Ok(true)
     }
 
     /// Reads a register setting.

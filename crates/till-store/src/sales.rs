@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use till_domain::{
     Adjustment, AdjustmentKind, CardDetails, LineId, Payment, PriceBasis, PriceOverride, PriceSource, PricedCart,
     PricedLine, Quantity, ReceiptNumber, SaleRecord, Settlement, TaxAmount, TaxClass, TenderKind,
@@ -37,12 +38,12 @@ impl Store {
             drop(tx);
             return self.load_sale(seq);
         }
-        let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales", [], |r| r.get(0))?;
+        let seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales")?.query_row([], |r| r.get(0))?;
         let mut sale = sale.clone();
         sale.receipt = ReceiptNumber { register: sale.receipt.register.clone(), seq: seq as u64 };
         insert_sale(&tx, &sale, seq)?;
         record_stock(&tx, &sale, seq, location)?;
-        let payload = journal::sale_payload(&sale);
+        let payload = journal::sale_payload(&sale)?;
         journal::append(&tx, JournalKind::Sale, &sale.id, &sale.at.to_string(), sale.cart.total.amount(), &payload)?;
         tx.commit()?;
         Ok(sale)
@@ -70,46 +71,32 @@ impl Store {
 
     /// Stock on hand of `sku` at `location` (zero when never moved).
     pub fn stock_level(&self, sku: &str, location: &str) -> Result<Decimal> {
-        let text: Option<String> = self
+        let micro: Option<i64> = self
             .conn
-            .prepare_cached("SELECT quantity FROM stock_levels WHERE sku = ?1 AND location = ?2")?
+            .prepare_cached("SELECT micro_units FROM stock_levels WHERE sku = ?1 AND location = ?2")?
             .query_row([sku, location], |r| r.get(0))
             .optional()?;
-        text.map_or(Ok(Decimal::ZERO), |t| {
-            codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}"))
-        })
+        Ok((Decimal::from(micro.unwrap_or(0)) / MICRO).normalize())
     }
 
     /// Levels that disagree with the sum of their movements (empty when the projection
     /// holds): (sku, location, projected, ledger sum).
     pub fn stock_mismatches(&self) -> Result<Vec<(String, String, Decimal, Decimal)>> {
-        let mut ledger = std::collections::BTreeMap::<(String, String), Decimal>::new();
-        let mut stmt = self.conn.prepare("SELECT sku, location, quantity, id FROM stock_movements")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (sku, location): (String, String) = (r.get(0)?, r.get(1)?);
-            let id: i64 = r.get(3)?;
-            let q = codec::decimal(&r.get::<_, String>(2)?, || format!("stock_movements.quantity of movement {id}"))?;
-            *ledger.entry((sku, location)).or_default() += q;
-        }
-        let mut projected = std::collections::BTreeMap::<(String, String), Decimal>::new();
-        let mut stmt = self.conn.prepare("SELECT sku, location, quantity FROM stock_levels")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (sku, location): (String, String) = (r.get(0)?, r.get(1)?);
-            let q =
-                codec::decimal(&r.get::<_, String>(2)?, || format!("stock_levels.quantity of {sku} at {location}"))?;
-            projected.insert((sku, location), q);
-        }
-        let keys: std::collections::BTreeSet<_> = ledger.keys().chain(projected.keys()).cloned().collect();
-        Ok(keys
-            .into_iter()
-            .filter_map(|k| {
-                let p = projected.get(&k).copied().unwrap_or_default();
-                let l = ledger.get(&k).copied().unwrap_or_default();
-                (p != l).then_some((k.0, k.1, p, l))
-            })
-            .collect())
+        let mut stmt = self.conn.prepare(
+            "WITH ledger AS (SELECT sku, location, SUM(micro_units) AS total FROM stock_movements GROUP BY sku, location) \
+             SELECT l.sku, l.location, COALESCE(s.micro_units, 0), l.total FROM ledger l \
+               LEFT JOIN stock_levels s ON s.sku = l.sku AND s.location = l.location \
+               WHERE COALESCE(s.micro_units, 0) != l.total \
+             UNION ALL \
+             SELECT s.sku, s.location, s.micro_units, 0 FROM stock_levels s \
+               WHERE s.micro_units != 0 AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.sku = s.sku AND l.location = s.location) \
+             ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let (p, l): (i64, i64) = (r.get(2)?, r.get(3)?);
+            Ok((r.get(0)?, r.get(1)?, Decimal::from(p) / MICRO, Decimal::from(l) / MICRO))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Reads a whole sale back from its tables.
@@ -379,40 +366,43 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
     Ok(())
 }
 
+/// Millionths of a unit: stock quantities as exact integers SQLite can add up.
+const MICRO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// A quantity in millionths of a unit, or an error naming `what` if it is finer or too big.
+fn to_micro(quantity: Decimal, what: impl FnOnce() -> String) -> Result<i64> {
+    quantity
+        .checked_mul(MICRO)
+        .filter(|m| m.fract().is_zero())
+        .and_then(|m| m.to_i64())
+        .ok_or_else(|| StoreError::Conflict(format!("stock quantity {quantity} of {} cannot be recorded", what())))
+}
+
 /// Writes the sale's stock movements (components for bundles) and moves the projection.
 fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, location: &str) -> Result<()> {
     let at = sale.at.to_string();
     for line in &sale.cart.lines {
         let qty = line.quantity.value();
-        let overflow = || StoreError::Conflict(format!("stock quantity overflow on line {} ({})", line.id.0, line.sku));
-        let mut moves: Vec<(&str, Decimal, Option<String>)> = Vec::new();
+        let what = || format!("line {} ({})", line.id.0, line.sku);
+        let mut moves: Vec<(&str, i64, Option<String>)> = Vec::new();
         if line.components.is_empty() {
-            moves.push((line.sku.as_str(), -qty, line.cost.map(|c| c.to_string())));
+            moves.push((line.sku.as_str(), -to_micro(qty, what)?, line.cost.map(|c| c.to_string())));
         }
         for c in &line.components {
-            moves.push((c.sku.as_str(), -qty.checked_mul(c.quantity).ok_or_else(overflow)?, None));
+            let consumed = qty.checked_mul(c.quantity).unwrap_or(Decimal::MAX);
+            moves.push((c.sku.as_str(), -to_micro(consumed, what)?, None));
         }
         for (sku, delta, cost) in moves {
             tx.prepare_cached(
-                "INSERT INTO stock_movements (sku, location, quantity, reason, sale_seq, unit_cost, at) VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
+                "INSERT INTO stock_movements (sku, location, micro_units, reason, sale_seq, unit_cost, at) \
+                 VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
             )?
-            .execute(params![sku, location, delta.to_string(), seq, cost, at])?;
-            let current: Option<String> = tx
-                .prepare_cached("SELECT quantity FROM stock_levels WHERE sku = ?1 AND location = ?2")?
-                .query_row([sku, location], |r| r.get(0))
-                .optional()?;
-            let current = current.map_or(Ok(Decimal::ZERO), |t| {
-                codec::decimal(&t, || format!("stock_levels.quantity of {sku} at {location}"))
-            })?;
+            .execute(params![sku, location, delta, seq, cost, at])?;
             tx.prepare_cached(
-                "INSERT INTO stock_levels (sku, location, quantity) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (sku, location) DO UPDATE SET quantity = excluded.quantity",
+                "INSERT INTO stock_levels (sku, location, micro_units) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (sku, location) DO UPDATE SET micro_units = micro_units + excluded.micro_units",
             )?
-            .execute(params![
-                sku,
-                location,
-                current.checked_add(delta).ok_or_else(overflow)?.normalize().to_string()
-            ])?;
+            .execute(params![sku, location, delta])?;
         }
     }
     Ok(())

@@ -160,22 +160,23 @@ CREATE TABLE payments (
 ) STRICT, WITHOUT ROWID;
 
 -- The stock ledger: append-only movements; stock_levels is their running projection,
--- kept in the same transaction and rebuildable from the movements.
+-- kept in the same transaction and rebuildable from the movements. Quantities are
+-- integer millionths of a unit (piece or kg): exact, and summed by SQLite itself.
 CREATE TABLE stock_movements (
-    id        INTEGER PRIMARY KEY,
-    sku       TEXT NOT NULL,
-    location  TEXT NOT NULL,
-    quantity  TEXT NOT NULL,
-    reason    TEXT NOT NULL,
-    sale_seq  INTEGER REFERENCES sales (seq),
-    unit_cost TEXT,
-    at        TEXT NOT NULL
+    id          INTEGER PRIMARY KEY,
+    sku         TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    micro_units INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    sale_seq    INTEGER REFERENCES sales (seq),
+    unit_cost   TEXT,
+    at          TEXT NOT NULL
 ) STRICT;
 
 CREATE TABLE stock_levels (
-    sku      TEXT NOT NULL,
-    location TEXT NOT NULL,
-    quantity TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    micro_units INTEGER NOT NULL,
     PRIMARY KEY (sku, location)
 ) STRICT, WITHOUT ROWID;
 
