@@ -66,7 +66,18 @@ fn bundles_take_stock_from_their_components_and_the_projection_holds() {
     assert_eq!(reg.stock("CUPS-SET").unwrap(), dec!(-2));
     assert_eq!(reg.stock("GIFT-COFFEE").unwrap(), dec!(0), "a bundle holds no stock of its own");
     assert_eq!(reg.stock("GOUDA-KG").unwrap(), dec!(-0.25));
+    assert_eq!(reg.store().unfolded_stock_movements().unwrap(), 4, "the sale only appended movements");
+    assert_eq!(reg.store_mut().fold_stock().unwrap(), 4);
+    assert_eq!(reg.store().unfolded_stock_movements().unwrap(), 0);
+    assert_eq!(reg.stock("COFFEE-250").unwrap(), dec!(-3), "the same stock after folding");
+    assert_eq!(reg.stock("CUPS-SET").unwrap(), dec!(-2));
+    assert_eq!(reg.stock("GOUDA-KG").unwrap(), dec!(-0.25));
     assert!(reg.store().stock_mismatches().unwrap().is_empty());
+    // One more sale after the fold: projection plus the new movement.
+    let mut cart = Cart::new();
+    reg.scan(&mut cart, "COFFEE-250", None).unwrap();
+    reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
+    assert_eq!(reg.stock("COFFEE-250").unwrap(), dec!(-4));
 }
 
 #[test]
@@ -219,6 +230,7 @@ fn a_random_day_of_sales_reconciles() {
         };
         let sale = reg.complete_sale(&cart, &tenders).unwrap();
         assert_eq!(sale.cart.total.amount(), total, "the committed total is the priced total");
+        reg.maintain().unwrap();
         totals += sale.cart.total.amount();
         collected += sale.settlement.collected().unwrap().amount();
         sales += 1;
@@ -237,7 +249,12 @@ fn a_random_day_of_sales_reconciles() {
     let verify = reg.verify_journal().unwrap();
     assert!(verify.problem.is_none(), "{:?}", verify.problem);
     assert_eq!(verify.records, sales);
+    let before: Vec<Decimal> = codes.iter().map(|c| reg.stock(c).unwrap()).collect();
+    reg.store_mut().fold_stock().unwrap();
+    let after: Vec<Decimal> = codes.iter().map(|c| reg.stock(c).unwrap()).collect();
+    assert_eq!(before, after, "folding never changes stock on hand");
     assert!(reg.store().stock_mismatches().unwrap().is_empty());
+    assert_eq!(after[codes.iter().position(|c| *c == "GIFT-COFFEE").unwrap()], Decimal::ZERO, "bundles hold no stock");
 }
 
 #[test]

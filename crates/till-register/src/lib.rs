@@ -246,8 +246,12 @@ impl Register {
     }
 
     /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
-    /// checkpoints the SQLite write-ahead log once it has grown, so no sale's commit has to.
-    pub fn maintain(&self) -> Result<(), RegisterError> {
+    /// folds recent stock movements into the stock projection and checkpoints the SQLite
+    /// write-ahead log, each only once enough has accumulated, so no sale's commit has to.
+    pub fn maintain(&mut self) -> Result<(), RegisterError> {
+        if self.store.unfolded_stock_movements()? >= till_store::FOLD_AFTER {
+            self.store.fold_stock()?;
+        }
         self.store.checkpoint_if_due()?;
         Ok(())
     }
@@ -322,6 +326,11 @@ impl Register {
     /// The underlying store, for diagnostics and tests.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The underlying store, writable, for diagnostics and tests.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
     }
 }
 

@@ -16,6 +16,7 @@ mod reports;
 mod rules;
 mod sales;
 mod schema;
+mod stock;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,7 +28,7 @@ pub use catalog::{SearchHit, StoredVariant};
 pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{JournalProblem, JournalReport};
 pub use parked::ParkedCart;
-pub use sales::StockLevel;
+pub use stock::{FOLD_AFTER, StockLevel};
 
 /// What can go wrong in the store, said in the register's words.
 #[derive(Debug, thiserror::Error)]

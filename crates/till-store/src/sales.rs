@@ -2,8 +2,6 @@
 //! movements and journal record in one transaction — and reading it back.
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use till_domain::{
     Adjustment, AdjustmentKind, CardDetails, LineId, Payment, PriceBasis, PriceOverride, PriceSource, PricedCart,
     PricedLine, Quantity, ReceiptNumber, SaleRecord, Settlement, TaxAmount, TaxClass, TenderKind,
@@ -11,18 +9,8 @@ use till_domain::{
 
 use crate::codec;
 use crate::journal::{self, JournalKind};
+use crate::stock;
 use crate::{Result, Store, StoreError};
-
-/// Stock on hand of one SKU at one location (a projection of the movements ledger).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StockLevel {
-    /// The SKU.
-    pub sku: String,
-    /// The location.
-    pub location: String,
-    /// Quantity on hand (negative when more was sold than was ever received).
-    pub quantity: Decimal,
-}
 
 impl Store {
     /// Commits a completed sale durably and returns it with its receipt number.
@@ -42,7 +30,7 @@ impl Store {
         let mut sale = sale.clone();
         sale.receipt = ReceiptNumber { register: sale.receipt.register.clone(), seq: seq as u64 };
         insert_sale(&tx, &sale, seq)?;
-        record_stock(&tx, &sale, seq, location)?;
+        stock::record_sale(&tx, &sale, seq, location)?;
         let payload = journal::sale_payload(&sale)?;
         journal::append(&tx, JournalKind::Sale, &sale.id, &sale.at.to_string(), sale.cart.total.amount(), &payload)?;
         tx.commit()?;
@@ -67,36 +55,6 @@ impl Store {
     /// The number of completed sales.
     pub fn sale_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM sales", [], |r| r.get::<_, i64>(0))? as u64)
-    }
-
-    /// Stock on hand of `sku` at `location` (zero when never moved).
-    pub fn stock_level(&self, sku: &str, location: &str) -> Result<Decimal> {
-        let micro: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT micro_units FROM stock_levels WHERE sku = ?1 AND location = ?2")?
-            .query_row([sku, location], |r| r.get(0))
-            .optional()?;
-        Ok((Decimal::from(micro.unwrap_or(0)) / MICRO).normalize())
-    }
-
-    /// Levels that disagree with the sum of their movements (empty when the projection
-    /// holds): (sku, location, projected, ledger sum).
-    pub fn stock_mismatches(&self) -> Result<Vec<(String, String, Decimal, Decimal)>> {
-        let mut stmt = self.conn.prepare(
-            "WITH ledger AS (SELECT sku, location, SUM(micro_units) AS total FROM stock_movements GROUP BY sku, location) \
-             SELECT l.sku, l.location, COALESCE(s.micro_units, 0), l.total FROM ledger l \
-               LEFT JOIN stock_levels s ON s.sku = l.sku AND s.location = l.location \
-               WHERE COALESCE(s.micro_units, 0) != l.total \
-             UNION ALL \
-             SELECT s.sku, s.location, s.micro_units, 0 FROM stock_levels s \
-               WHERE s.micro_units != 0 AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.sku = s.sku AND l.location = s.location) \
-             ORDER BY 1, 2",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let (p, l): (i64, i64) = (r.get(2)?, r.get(3)?);
-            Ok((r.get(0)?, r.get(1)?, Decimal::from(p) / MICRO, Decimal::from(l) / MICRO))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Reads a whole sale back from its tables.
@@ -362,48 +320,6 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             "INSERT INTO payments (sale_seq, seq, kind, name, card_last4, card_reference, amount, tendered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![seq, i as i64, kind, name, last4, reference, p.amount.to_string(), p.tendered.to_string()])?;
-    }
-    Ok(())
-}
-
-/// Millionths of a unit: stock quantities as exact integers SQLite can add up.
-const MICRO: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
-/// A quantity in millionths of a unit, or an error naming `what` if it is finer or too big.
-fn to_micro(quantity: Decimal, what: impl FnOnce() -> String) -> Result<i64> {
-    quantity
-        .checked_mul(MICRO)
-        .filter(|m| m.fract().is_zero())
-        .and_then(|m| m.to_i64())
-        .ok_or_else(|| StoreError::Conflict(format!("stock quantity {quantity} of {} cannot be recorded", what())))
-}
-
-/// Writes the sale's stock movements (components for bundles) and moves the projection.
-fn record_stock(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, location: &str) -> Result<()> {
-    let at = sale.at.to_string();
-    for line in &sale.cart.lines {
-        let qty = line.quantity.value();
-        let what = || format!("line {} ({})", line.id.0, line.sku);
-        let mut moves: Vec<(&str, i64, Option<String>)> = Vec::new();
-        if line.components.is_empty() {
-            moves.push((line.sku.as_str(), -to_micro(qty, what)?, line.cost.map(|c| c.to_string())));
-        }
-        for c in &line.components {
-            let consumed = qty.checked_mul(c.quantity).unwrap_or(Decimal::MAX);
-            moves.push((c.sku.as_str(), -to_micro(consumed, what)?, None));
-        }
-        for (sku, delta, cost) in moves {
-            tx.prepare_cached(
-                "INSERT INTO stock_movements (sku, location, micro_units, reason, sale_seq, unit_cost, at) \
-                 VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
-            )?
-            .execute(params![sku, location, delta, seq, cost, at])?;
-            tx.prepare_cached(
-                "INSERT INTO stock_levels (sku, location, micro_units) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (sku, location) DO UPDATE SET micro_units = micro_units + excluded.micro_units",
-            )?
-            .execute(params![sku, location, delta])?;
-        }
     }
     Ok(())
 }

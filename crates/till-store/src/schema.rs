@@ -39,7 +39,6 @@ CREATE TABLE variants (
     is_bundle  INTEGER NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX variants_sku ON variants (sku);
-CREATE INDEX variants_product ON variants (product_id);
 
 CREATE TABLE barcodes (
     code       TEXT PRIMARY KEY,
@@ -159,9 +158,10 @@ CREATE TABLE payments (
     PRIMARY KEY (sale_seq, seq)
 ) STRICT, WITHOUT ROWID;
 
--- The stock ledger: append-only movements; stock_levels is their running projection,
--- kept in the same transaction and rebuildable from the movements. Quantities are
--- integer millionths of a unit (piece or kg): exact, and summed by SQLite itself.
+-- The stock ledger: append-only movements; stock_levels is their projection, folded in
+-- off the sale path (settings.stock_folded_through is the last movement folded) and
+-- rebuildable from the movements. Quantities are integer millionths of a unit (piece or
+-- kg): exact, and summed by SQLite itself.
 CREATE TABLE stock_movements (
     id          INTEGER PRIMARY KEY,
     sku         TEXT NOT NULL,
