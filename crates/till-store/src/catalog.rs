@@ -58,11 +58,12 @@ impl Store {
     }
 
     fn variant_where(&self, sql: &str, key: &str) -> Result<Option<StoredVariant>> {
+        // One read snapshot for the variant and its prices (and one lock round-trip).
+        let snapshot = self.conn.unchecked_transaction()?;
         let row = self.conn.prepare_cached(sql)?.query_row([key], read_variant_row).optional()?;
-        match row {
-            Some(row) => Ok(Some(self.complete(row)?)),
-            None => Ok(None),
-        }
+        let variant = row.map(|row| self.complete(row)).transpose()?;
+        snapshot.commit()?;
+        Ok(variant)
     }
 
     /// Fills in a variant's price-list entries and components.
