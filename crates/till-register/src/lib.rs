@@ -143,24 +143,12 @@ impl Register {
     /// (a UPC-A scanned as EAN-13 and back), then the SKU.
     pub fn lookup(&self, code: &str) -> Result<Item, RegisterError> {
         let code = code.trim();
-        let variant = match self.store.variant_by_barcode(code)? {
-            Some(v) => v,
-            None => {
-                let mut found = None;
-                for alt in gtin_alternatives(code) {
-                    if let Some(v) = self.store.variant_by_barcode(&alt)? {
-                        found = Some(v);
-                        break;
-                    }
-                }
-                match found {
-                    Some(v) => v,
-                    None => {
-                        self.store.variant_by_sku(code)?.ok_or_else(|| RegisterError::UnknownCode(code.to_string()))?
-                    }
-                }
+        for candidate in std::iter::once(code.to_string()).chain(gtin_alternatives(code)) {
+            if let Some(variant) = self.store.variant_by_barcode(&candidate)? {
+                return self.item(variant);
             }
-        };
+        }
+        let variant = self.store.variant_by_sku(code)?.ok_or_else(|| RegisterError::UnknownCode(code.to_string()))?;
         self.item(variant)
     }
 
