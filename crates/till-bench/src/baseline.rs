@@ -133,18 +133,6 @@ pub fn search(conn: &Connection, fts_query: &str) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// What a cashier typed, as the FTS5 query Till's store builds from it: each word a
-/// quoted prefix term, all required. A copy of `till-store`'s private `fts_query`, so
-/// the bare index answers exactly the question Till's does.
-pub fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
-    if terms.is_empty() { None } else { Some(terms.join(" ")) }
-}
-
 /// A small SQLite file for the durable-commit baseline: one row per transaction.
 pub struct CommitLog {
     conn: Connection,
@@ -168,17 +156,5 @@ impl CommitLog {
             .context("cannot insert the commit row")?;
         tx.commit().context("cannot commit")?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fts_query_quotes_prefix_terms() {
-        assert_eq!(fts_query("rustic lin").as_deref(), Some("\"rustic\"* \"lin\"*"));
-        assert_eq!(fts_query("yo-yo").as_deref(), Some("\"yo\"* \"yo\"*"));
-        assert_eq!(fts_query("  - "), None);
     }
 }

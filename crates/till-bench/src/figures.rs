@@ -285,7 +285,7 @@ pub fn search(b: &mut Bench<'_>, count: usize, report: &mut Report) -> Result<()
     let register = till_side::open(&b.till_dir)?;
     let bare = baseline::open(&b.bare_path)?;
     let queries = queries(b, count);
-    let fts: Vec<String> = queries.iter().map(|q| baseline::fts_query(q).unwrap_or_default()).collect();
+    let fts: Vec<String> = queries.iter().map(|q| till_store::fts_query(q).unwrap_or_default()).collect();
 
     let till_search = |q: &str| -> Result<(Duration, usize)> {
         let start = Instant::now();

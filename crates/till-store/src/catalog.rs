@@ -220,12 +220,25 @@ fn read_variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
 }
 
 /// Turns what a cashier typed into an FTS5 query: each word a quoted prefix term, all
-/// required. `None` when nothing searchable remains.
-fn fts_query(text: &str) -> Option<String> {
+/// required. `None` when nothing searchable remains. Public so the benchmark's bare FTS5
+/// baseline asks exactly the question the store does.
+pub fn fts_query(text: &str) -> Option<String> {
     let terms: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     if terms.is_empty() { None } else { Some(terms.join(" ")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn typed_words_become_required_prefix_terms() {
+        assert_eq!(fts_query("rustic lin").as_deref(), Some("\"rustic\"* \"lin\"*"));
+        assert_eq!(fts_query("yo-yo").as_deref(), Some("\"yo\"* \"yo\"*"));
+        assert_eq!(fts_query("  - "), None);
+    }
 }

@@ -24,7 +24,7 @@ use std::time::Duration;
 use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, OpenFlags};
 
-pub use catalog::{SearchHit, StoredVariant};
+pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{JournalProblem, JournalReport};
 pub use parked::ParkedCart;
