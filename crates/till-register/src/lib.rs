@@ -228,7 +228,7 @@ impl Register {
             settlement,
             coupons: cart.coupons().to_vec(),
         };
-        let committed = self.store.commit_sale(&sale, &self.config.location)?;
+        let committed = self.store.commit_sale(sale, &self.config.location)?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
         Ok(committed)
     }

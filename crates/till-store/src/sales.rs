@@ -18,7 +18,7 @@ impl Store {
     /// The receipt number is the register's next, assigned inside the transaction, so
     /// numbers never skip or repeat. Committing a sale whose id is already stored (a retry
     /// after an unknown outcome) returns the stored sale instead of selling twice.
-    pub fn commit_sale(&mut self, sale: &SaleRecord, location: &str) -> Result<SaleRecord> {
+    pub fn commit_sale(&mut self, mut sale: SaleRecord, location: &str) -> Result<SaleRecord> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> =
             tx.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([&sale.id], |r| r.get(0)).optional()?;
@@ -27,8 +27,7 @@ impl Store {
             return self.load_sale(seq);
         }
         let seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales")?.query_row([], |r| r.get(0))?;
-        let mut sale = sale.clone();
-        sale.receipt = ReceiptNumber { register: sale.receipt.register.clone(), seq: seq as u64 };
+        sale.receipt.seq = seq as u64;
         insert_sale(&tx, &sale, seq)?;
         stock::record_sale(&tx, &sale, seq, location)?;
         let payload = journal::sale_payload(&sale)?;
