@@ -398,3 +398,69 @@ fn search_finds_by_prefix_across_name_vendor_and_sku() {
     let skus: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["sku"].as_str().unwrap()).collect();
     assert_eq!(skus[..2], ["TEE-M-BLK", "TEE-M-WHT"], "SKU prefix matches come first, in SKU order");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_committed_sale_exits_zero_even_when_stdout_is_full() {
+    let reg = TempRegister::demo();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let status =
+        reg.command(&["--json", "sale", "--scan", "NOTE-A5", "--tender", "cash:20"]).stdout(full).status().unwrap();
+    assert!(status.success(), "the sale is committed, so the exit says so (a retry would sell twice)");
+    assert_eq!(reg.json(&["report", "x"])["sales"], 1);
+}
+
+#[test]
+fn a_failed_payment_keeps_the_resumed_cart_parked() {
+    let reg = TempRegister::demo();
+    reg.json(&["sale", "--scan", "NOTE-A5", "--scan", "TOTE-1", "--park", "coat"]);
+    let out = reg.till(&["sale", "--resume", "1", "--tender", "cash:1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(reg.json(&["parked"]).as_array().unwrap().len(), 1, "still parked after the failed payment");
+    let reparked = reg.json(&["sale", "--resume", "1", "--scan", "SOAP-LAV", "--park", "coat and soap"]);
+    assert_eq!(reparked["parked"], 2);
+    let parked = reg.json(&["parked"]);
+    assert_eq!(parked.as_array().unwrap().len(), 1, "parking again replaces the cart it was resumed from");
+    assert_eq!(parked[0]["label"], "coat and soap");
+    let sale = reg.json(&["sale", "--resume", "2", "--tender", "cash:50"]);
+    assert_eq!(sale["lines"].as_array().unwrap().len(), 3);
+    assert_eq!(reg.json(&["parked"]), serde_json::json!([]));
+}
+
+#[test]
+fn json_error_codes_name_the_kind_of_failure() {
+    let reg = TempRegister::demo();
+    let code = |args: &[&str]| {
+        let mut all = vec!["--json", "sale", "--scan", "NOTE-A5"];
+        all.extend_from_slice(args);
+        let out = reg.till(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["error"]["code"].as_str().unwrap().to_string()
+    };
+    assert_eq!(code(&["--quantity", "1:1.5", "--tender", "cash:50"]), "cart");
+    assert_eq!(code(&["--tender", "card:9.99:VISA:1111:4111.1111.1111.1111"]), "tender");
+    assert_eq!(code(&["--tender", "cash:abc"]), "amount");
+    assert_eq!(code(&["--void", "x", "--tender", "cash:50"]), "input");
+    assert_eq!(code(&["--tender", "bitcoin:10"]), "input");
+    assert_eq!(code(&["--price", "1:8712345000011:typo", "--tender", "cash:50"]), "amount");
+    assert_eq!(code(&["--tender", "cash:5"]), "underpaid");
+    assert_eq!(reg.json(&["report", "x"])["sales"], 0, "nothing was committed");
+}
+
+#[test]
+fn an_adjustment_slipped_onto_a_sale_is_detected() {
+    let reg = TempRegister::demo();
+    reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    tamper(
+        &reg,
+        "DROP TRIGGER sale_adjustments_no_update; \
+         INSERT INTO sale_adjustments VALUES (1, 7, 0, 'line_discount', NULL, 'Discount', '5.00');",
+    );
+    let v = verify_fails(&reg);
+    assert_eq!(v["problem"]["record"], 1);
+    assert!(
+        v["problem"]["reason"].as_str().unwrap().contains("an adjustment for line 7, which the sale does not have"),
+        "{v}"
+    );
+}

@@ -89,7 +89,7 @@ fn price_lists_apply_by_effective_date_and_the_line_records_which() {
     clock.advance(SignedDuration::from_hours(24 * 30));
     let item = reg.lookup("STROOP-8").unwrap();
     assert_eq!(item.price.to_string(), "2.99");
-    assert_eq!(till_register::price_source_text(&item.price_source), "list winter-treats");
+    assert_eq!(item.price_source.to_string(), "list:winter-treats");
     let mut cart = Cart::new();
     reg.scan(&mut cart, "STROOP-8", None).unwrap();
     let sale = reg.complete_sale(&cart, &[cash(dec!(5))]).unwrap();
@@ -147,6 +147,24 @@ fn reimporting_updates_prices_and_moves_barcodes_with_a_warning() {
     assert_eq!(report.rejected[0].reason, "bundle BOX-X contains SKU NOT-THERE, which is not in the catalog");
     assert!(reg.lookup("BOX-X").is_err(), "the invalid bundle was not kept");
     assert_eq!(reg.search("tote", 10).unwrap().len(), 2, "the search index follows updates");
+}
+
+#[test]
+fn a_rejected_bundle_update_leaves_the_stored_bundle_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
+    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(7)));
+    let typo = dir.path().join("typo.jsonl");
+    std::fs::write(
+        &typo,
+        r#"{"type":"product","handle":"coffee-gift-box","title":"Gift Box (new)","variants":[{"sku":"GIFT-COFFEE","price":"1.00","components":[{"sku":"CUPS-SETT","quantity":"1"}]}]}"#,
+    )
+    .unwrap();
+    let report = reg.import_catalog(&typo, &mut |_| {}).unwrap();
+    assert_eq!(report.rejected[0].reason, "bundle GIFT-COFFEE contains SKU CUPS-SETT, which is not in the catalog");
+    let item = reg.lookup("8712345000158").unwrap();
+    assert_eq!((item.name.as_str(), item.price.to_string()), ("Coffee Lover's Gift Box", "29.95".to_string()));
+    assert_eq!(item.components.len(), 2, "the stored bundle and its components are untouched");
 }
 
 #[test]

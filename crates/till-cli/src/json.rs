@@ -2,8 +2,8 @@
 //! only ever added. Decimals are strings so they stay exact.
 
 use serde_json::{Value, json};
-use till_domain::{AdjustmentKind, Item, SaleRecord, TenderKind, XReport};
-use till_register::{ImportReport, JournalReport, price_source_text};
+use till_domain::{Item, SaleRecord, TenderKind, XReport};
+use till_register::{ImportReport, JournalReport};
 
 /// An item as looked up or found.
 pub fn item(i: &Item) -> Value {
@@ -12,7 +12,7 @@ pub fn item(i: &Item) -> Value {
         "name": i.name,
         "category": i.category,
         "price": i.price.to_string(),
-        "price_source": price_source_text(&i.price_source),
+        "price_source": i.price_source.to_string(),
         "unit": i.unit.as_str(),
         "tax_class": i.tax_class.name,
         "tax_rate": i.tax_class.rate.to_string(),
@@ -23,7 +23,8 @@ pub fn item(i: &Item) -> Value {
 /// A completed sale.
 pub fn sale(s: &SaleRecord) -> Value {
     let cart = &s.cart;
-    let collected = s.settlement.total.amount() + s.settlement.cash_rounding.amount();
+    // Both amounts were checked when the sale settled; a sum out of range cannot occur.
+    let collected = s.settlement.collected().map_or_else(|e| e.to_string(), |m| m.to_string());
     json!({
         "receipt": s.receipt.to_string(),
         "id": s.id,
@@ -41,7 +42,7 @@ pub fn sale(s: &SaleRecord) -> Value {
             "price_overridden": l.price_override.is_some(),
             "gross": l.gross.to_string(),
             "adjustments": l.adjustments.iter().map(|a| json!({
-                "source": match &a.kind { AdjustmentKind::Promotion(id) => format!("promotion:{id}"), AdjustmentKind::LineDiscount => "line_discount".into(), AdjustmentKind::OrderDiscount => "order_discount".into() },
+                "source": a.kind.to_string(),
                 "label": a.label,
                 "amount": a.amount.to_string(),
             })).collect::<Vec<_>>(),
@@ -54,7 +55,7 @@ pub fn sale(s: &SaleRecord) -> Value {
         "taxes": cart.taxes.iter().map(|t| json!({"label": t.label, "rate": t.rate.to_string(), "net": t.net.to_string(), "tax": t.tax.to_string(), "gross": t.gross.to_string()})).collect::<Vec<_>>(),
         "total": cart.total.to_string(),
         "cash_rounding": s.settlement.cash_rounding.to_string(),
-        "collected": collected.to_string(),
+        "collected": collected,
         "tenders": s.settlement.payments.iter().map(|p| {
             let mut v = json!({"kind": p.kind.code(), "amount": p.amount.to_string(), "tendered": p.tendered.to_string()});
             if let TenderKind::Card(c) = &p.kind {

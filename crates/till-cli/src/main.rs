@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use std::io::Write as _;
+
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rust_decimal::Decimal;
 use serde_json::json;
-use till_domain::{CardDetails, Cart, LineId, Tender, TenderKind};
+use till_domain::{CardDetails, Cart, CartError, LineId, MoneyError, QuantityError, Tender, TenderError, TenderKind};
 use till_register::{Clock, Copy, FixedClock, RandomIds, Register, RegisterError, SystemClock, parse_discount};
 
 /// Exit status when an import committed but some rows were rejected.
@@ -151,17 +153,58 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if cli.json {
-                let code = e.downcast_ref::<RegisterError>().map_or("error", error_code);
-                println!("{}", json!({"error": {"code": code, "message": format!("{e:#}")}}));
+                write_out(&json!({"error": {"code": error_code(&e), "message": format!("{e:#}")}}).to_string());
+                write_out("\n");
             }
-            eprintln!("till: error: {e:#}");
+            // Nothing to do if stderr is gone too.
+            let _ = writeln!(std::io::stderr(), "till: error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// A stable code per kind of failure, for scripts.
-fn error_code(e: &RegisterError) -> &'static str {
+/// A malformed flag or argument (error code `input`).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn usage(message: String) -> anyhow::Error {
+    anyhow::Error::new(Usage(message))
+}
+
+/// A stable code per kind of failure, for scripts: the first cause that has one.
+fn error_code(e: &anyhow::Error) -> &'static str {
+    for cause in e.chain() {
+        if let Some(r) = cause.downcast_ref::<RegisterError>() {
+            return register_error_code(r);
+        }
+        if cause.is::<Usage>() {
+            return "input";
+        }
+        if let Some(t) = cause.downcast_ref::<TenderError>() {
+            return if matches!(t, TenderError::Underpaid { .. }) { "underpaid" } else { "tender" };
+        }
+        if cause.is::<CartError>() || cause.is::<QuantityError>() {
+            return "cart";
+        }
+        if cause.is::<MoneyError>() {
+            return "amount";
+        }
+        if cause.is::<std::io::Error>() {
+            return "io";
+        }
+    }
+    "error"
+}
+
+fn register_error_code(e: &RegisterError) -> &'static str {
     match e {
         RegisterError::Config(_) => "config",
         RegisterError::Store(_) => "store",
@@ -205,11 +248,20 @@ fn open(dir: &Path) -> Result<Register> {
     Ok(Register::open(dir, clock()?, Box::new(RandomIds))?)
 }
 
+/// Writes to stdout. A closed or full stdout must not turn a committed sale into a
+/// failure (a script would retry and sell twice), so write errors are logged, not raised.
+fn write_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        tracing::warn!("could not write the output: {e}");
+    }
+}
+
 fn print(cli: &Cli, value: serde_json::Value, text: impl FnOnce() -> String) {
     if cli.json {
-        println!("{value}");
+        write_out(&format!("{value}\n"));
     } else {
-        print!("{}", text());
+        write_out(&text());
     }
 }
 
@@ -318,7 +370,7 @@ fn run(cli: &Cli) -> Result<ExitCode> {
             });
             if let Some(p) = &report.problem {
                 if !cli.json {
-                    eprintln!("till: error: journal verification failed at {p}");
+                    let _ = writeln!(std::io::stderr(), "till: error: journal verification failed at {p}");
                 }
                 return Ok(ExitCode::FAILURE);
             }
@@ -355,7 +407,7 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
         let (code, qty) = match scan.rsplit_once('*') {
             Some((code, qty)) => {
                 let q = Decimal::from_str_exact(qty.trim())
-                    .with_context(|| format!("--scan {scan}: '{qty}' is not a quantity"))?;
+                    .map_err(|_| usage(format!("--scan {scan}: '{qty}' is not a quantity")))?;
                 (code, Some(q))
             }
             None => (scan.as_str(), None),
@@ -363,9 +415,9 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
         reg.scan(&mut cart, code, qty).with_context(|| format!("--scan {scan}"))?;
     }
     for q in &args.quantities {
-        let (line, qty) = q.split_once(':').with_context(|| format!("--quantity {q}: expected LINE:QTY"))?;
+        let (line, qty) = q.split_once(':').ok_or_else(|| usage(format!("--quantity {q}: expected LINE:QTY")))?;
         let qty = Decimal::from_str_exact(qty.trim())
-            .with_context(|| format!("--quantity {q}: '{qty}' is not a quantity"))?;
+            .map_err(|_| usage(format!("--quantity {q}: '{qty}' is not a quantity")))?;
         cart.set_quantity(line_id(line, "--quantity", q)?, qty).with_context(|| format!("--quantity {q}"))?;
     }
     for v in &args.voids {
@@ -375,9 +427,13 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
         match d.split_once(':') {
             Some((line, value)) => {
                 let line = line_id(line, "--discount", d)?;
-                cart.discount_line(line, parse_discount(value, &reg)?).with_context(|| format!("--discount {d}"))?;
+                let discount = parse_discount(value, &reg).with_context(|| format!("--discount {d}"))?;
+                cart.discount_line(line, discount).with_context(|| format!("--discount {d}"))?;
             }
-            None => cart.discount_order(parse_discount(d, &reg)?).with_context(|| format!("--discount {d}"))?,
+            None => {
+                let discount = parse_discount(d, &reg).with_context(|| format!("--discount {d}"))?;
+                cart.discount_order(discount).with_context(|| format!("--discount {d}"))?;
+            }
         }
     }
     for o in &args.overrides {
@@ -408,7 +464,7 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
 fn line_id(text: &str, flag: &str, whole: &str) -> Result<LineId> {
     match text.trim().parse::<u32>() {
         Ok(n) if n > 0 => Ok(LineId(n)),
-        _ => bail!("{flag} {whole}: '{text}' is not a line number"),
+        _ => Err(usage(format!("{flag} {whole}: '{text}' is not a line number"))),
     }
 }
 
@@ -416,26 +472,26 @@ fn line_id(text: &str, flag: &str, whole: &str) -> Result<LineId> {
 fn tender(reg: &Register, text: &str) -> Result<Tender> {
     let parts: Vec<&str> = text.split(':').collect();
     let [kind, amount, rest @ ..] = parts.as_slice() else {
-        bail!("--tender {text}: expected KIND:AMOUNT, e.g. cash:20 or card:12.34");
+        return Err(usage(format!("--tender {text}: expected KIND:AMOUNT, e.g. cash:20 or card:12.34")));
     };
     let amount = reg.config().currency.parse_amount(amount).with_context(|| format!("--tender {text}"))?;
     let kind = match (kind.to_ascii_lowercase().as_str(), rest) {
         ("cash", []) => TenderKind::Cash,
-        ("card", [brand, last4, reference @ ..]) if reference.len() <= 1 => {
-            TenderKind::Card(CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))?)
-        }
+        ("card", [brand, last4, reference @ ..]) if reference.len() <= 1 => TenderKind::Card(
+            CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))
+                .with_context(|| format!("--tender {text}"))?,
+        ),
         ("card", []) => TenderKind::Card(CardDetails::new("", "", "")?),
         (name, []) if reg.config().custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
             TenderKind::Custom(name.to_string())
         }
-        _ => bail!(
-            "--tender {text}: unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]]{}",
-            if reg.config().custom_tenders.is_empty() {
-                String::new()
-            } else {
-                format!(" or one of {}", reg.config().custom_tenders.join(", "))
-            }
-        ),
+        _ => {
+            let custom = &reg.config().custom_tenders;
+            let others = if custom.is_empty() { String::new() } else { format!(" or one of {}", custom.join(", ")) };
+            return Err(usage(format!(
+                "--tender {text}: unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]]{others}"
+            )));
+        }
     };
     Ok(Tender { kind, amount })
 }

@@ -72,6 +72,9 @@ pub enum CartError {
     /// A price override below zero.
     #[error("an override price cannot be negative (got {0})")]
     NegativePrice(Money),
+    /// A price override without a reason.
+    #[error("a price override needs a reason")]
+    MissingReason,
     /// The coupon code is already on the cart.
     #[error("coupon {0} is already applied")]
     DuplicateCoupon(String),
@@ -83,6 +86,7 @@ pub struct Cart {
     lines: Vec<CartLine>,
     order_discount: Option<Discount>,
     coupons: Vec<String>,
+    resumed_from: Option<u64>,
 }
 
 impl Cart {
@@ -114,6 +118,17 @@ impl Cart {
     /// Coupon codes entered, normalised to upper case.
     pub fn coupons(&self) -> &[String] {
         &self.coupons
+    }
+
+    /// The parked cart this one was resumed from: completing (or parking again) takes
+    /// that one off the parked list in the same transaction, so it cannot be sold twice.
+    pub fn resumed_from(&self) -> Option<u64> {
+        self.resumed_from
+    }
+
+    /// Records which parked cart this one was resumed from.
+    pub fn set_resumed_from(&mut self, parked: u64) {
+        self.resumed_from = Some(parked);
     }
 
     /// True when any line carries a price override (which needs permission).
@@ -178,6 +193,9 @@ impl Cart {
     pub fn override_price(&mut self, id: LineId, price: Money, reason: &str) -> Result<(), CartError> {
         if price.is_negative() {
             return Err(CartError::NegativePrice(price));
+        }
+        if reason.trim().is_empty() {
+            return Err(CartError::MissingReason);
         }
         self.line_mut(id)?.price_override = Some(PriceOverride { price, reason: reason.to_string() });
         Ok(())

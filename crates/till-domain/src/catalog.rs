@@ -111,6 +111,27 @@ pub enum PriceSource {
     List(String),
 }
 
+/// `base` or `list:NAME`: how a price source is written in records and exports.
+impl std::fmt::Display for PriceSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PriceSource::Base => f.write_str("base"),
+            PriceSource::List(name) => write!(f, "list:{name}"),
+        }
+    }
+}
+
+impl std::str::FromStr for PriceSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.strip_prefix("list:") {
+            Some(name) => Ok(PriceSource::List(name.to_string())),
+            None if s == "base" => Ok(PriceSource::Base),
+            None => Err(format!("'{s}' is not a price source (base or list:NAME)")),
+        }
+    }
+}
+
 /// Picks the price in force at `now` for `context`: among matching entries that are in
 /// effect, the one that took effect last wins (ties go to the more specific entry, then to
 /// the list name, so the choice is deterministic); with none, the base price.

@@ -112,11 +112,6 @@ impl Money {
         self.0.checked_mul(factor).map(Money).ok_or(MoneyError::Overflow("a product"))
     }
 
-    /// The amount with its sign flipped.
-    pub fn negated(self) -> Money {
-        Money(-self.0)
-    }
-
     /// True for amounts below zero.
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()
@@ -143,6 +138,11 @@ impl fmt::Display for Money {
         fmt::Display::fmt(&self.0, f)
     }
 }
+
+/// The largest amount accepted as input (a price, a tender, a discount): anything above is
+/// a keying error (a barcode typed into the price field), and refusing it keeps every
+/// sum far from the limits of a decimal.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
 /// Reads a decimal exactly (no silent rounding of extra digits); used for every input.
 pub fn parse_decimal(text: &str) -> Result<Decimal, MoneyError> {
@@ -185,20 +185,18 @@ impl Currency {
         self.minor_units
     }
 
-    /// The smallest coin: 0.01 for EUR, 1 for JPY.
-    pub fn minor_unit(&self) -> Decimal {
-        Decimal::new(1, self.minor_units)
-    }
-
     /// Rounds an amount to the currency's minor units with `mode`.
     pub fn round(&self, amount: Money, mode: RoundingMode) -> Money {
         Money(mode.round(amount.0, self.minor_units))
     }
 
-    /// Reads an amount typed for this currency: exact, no finer than the minor unit, and
-    /// shown at the currency's scale ("20" → 20.00).
+    /// Reads an amount typed for this currency: exact, no finer than the minor unit, not
+    /// above [`MAX_AMOUNT`], and shown at the currency's scale ("20" → 20.00).
     pub fn parse_amount(&self, text: &str) -> Result<Money, MoneyError> {
         let value = parse_decimal(text)?;
+        if value.abs() > MAX_AMOUNT {
+            return Err(MoneyError::Parse { text: text.to_string(), reason: format!("larger than {MAX_AMOUNT}") });
+        }
         if value.normalize().scale() > self.minor_units {
             return Err(MoneyError::Parse {
                 text: text.to_string(),
@@ -208,11 +206,6 @@ impl Currency {
         let mut scaled = value;
         scaled.rescale(self.minor_units);
         Ok(Money(scaled))
-    }
-
-    /// True when `amount` has no digits below the minor unit.
-    pub fn is_whole(&self, amount: Money) -> bool {
-        amount.0.normalize().scale() <= self.minor_units
     }
 }
 

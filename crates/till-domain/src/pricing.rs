@@ -48,6 +48,18 @@ pub enum AdjustmentKind {
     OrderDiscount,
 }
 
+/// `promotion:ID`, `line_discount` or `order_discount`: how an adjustment's source is
+/// written in records and exports.
+impl std::fmt::Display for AdjustmentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdjustmentKind::Promotion(id) => write!(f, "promotion:{id}"),
+            AdjustmentKind::LineDiscount => f.write_str("line_discount"),
+            AdjustmentKind::OrderDiscount => f.write_str("order_discount"),
+        }
+    }
+}
+
 /// One discount on one line, with the text that explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Adjustment {
@@ -358,7 +370,7 @@ fn apply_item_promotion(promo: &Promotion, work: &mut [Work<'_>], ctx: &PricingC
             let (mut buy_at, mut get_at) = (0, 0);
             let mut rewards = Vec::new();
             'groups: loop {
-                let mut buys = Vec::with_capacity(*buy_quantity as usize);
+                let mut buys = Vec::new();
                 while buys.len() < *buy_quantity as usize {
                     if buy_at == all.len() {
                         break 'groups;
@@ -368,7 +380,7 @@ fn apply_item_promotion(promo: &Promotion, work: &mut [Work<'_>], ctx: &PricingC
                     }
                     buy_at += 1;
                 }
-                let mut gets = Vec::with_capacity(*get_quantity as usize);
+                let mut gets = Vec::new();
                 let mut probe = get_at;
                 while gets.len() < *get_quantity as usize {
                     if probe == all.len() {

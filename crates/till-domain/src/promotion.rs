@@ -7,6 +7,10 @@ use rust_decimal::Decimal;
 use crate::cart::Discount;
 use crate::catalog::Item;
 use crate::money::Money;
+use crate::quantity::Quantity;
+
+/// The most pieces a promotion rule may count: the per-line quantity limit.
+const MAX_PIECES: u32 = Quantity::MAX_PIECES;
 
 /// Which items a promotion looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +124,8 @@ impl Promotion {
             PromotionRule::BuyXGetY { buy_quantity, get_quantity, percent, .. } => {
                 if *buy_quantity == 0 || *get_quantity == 0 {
                     Some("buy and get quantities must be at least 1".to_string())
+                } else if *buy_quantity > MAX_PIECES || *get_quantity > MAX_PIECES {
+                    Some(format!("buy and get quantities must be at most {MAX_PIECES}"))
                 } else if !percent_ok(percent) {
                     Some(format!("percent {percent} is not in (0, 100]"))
                 } else {
@@ -129,6 +135,8 @@ impl Promotion {
             PromotionRule::MixAndMatch { quantity, price, .. } => {
                 if *quantity < 2 {
                     Some("a mix-and-match set needs at least 2 pieces".to_string())
+                } else if *quantity > MAX_PIECES {
+                    Some(format!("a mix-and-match set has at most {MAX_PIECES} pieces"))
                 } else if price.is_negative() {
                     Some(format!("set price {price} cannot be negative"))
                 } else {

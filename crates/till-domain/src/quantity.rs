@@ -63,8 +63,11 @@ pub enum QuantityError {
 pub struct Quantity(Decimal);
 
 impl Quantity {
-    /// The largest quantity one line may carry; larger entries are almost always typos.
-    pub const MAX: Decimal = Decimal::from_parts(99_999, 0, 0, false, 0);
+    /// The most pieces one line may carry; larger entries are almost always typos.
+    pub const MAX_PIECES: u32 = 99_999;
+
+    /// The largest quantity one line may carry (pieces or kg).
+    pub const MAX: Decimal = Decimal::from_parts(Self::MAX_PIECES, 0, 0, false, 0);
 
     /// One piece.
     pub const ONE: Quantity = Quantity(Decimal::ONE);

@@ -19,13 +19,13 @@ pub struct CardDetails {
 
 impl CardDetails {
     /// Validates what a terminal returned: `last4` empty or exactly four digits, and
-    /// nothing that looks like a card number (a run of 12 or more digits) anywhere.
+    /// nothing that looks like a card number anywhere.
     pub fn new(brand: &str, last4: &str, reference: &str) -> Result<CardDetails, TenderError> {
         if !last4.is_empty() && (last4.len() != 4 || !last4.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(TenderError::Card(format!("last4 must be exactly 4 digits, got {} characters", last4.len())));
+            return Err(TenderError::Card(format!("last4 must be exactly 4 digits, got '{last4}'")));
         }
         for (field, value) in [("brand", brand), ("reference", reference)] {
-            if longest_digit_run(value) >= 12 {
+            if looks_like_card_number(value) {
                 return Err(TenderError::Card(format!(
                     "the card {field} looks like a card number; only brand, last 4 digits and the terminal reference may be kept"
                 )));
@@ -39,11 +39,33 @@ impl CardDetails {
     }
 }
 
-fn longest_digit_run(text: &str) -> usize {
-    text.split(|c: char| !(c.is_ascii_digit() || c == ' ' || c == '-'))
-        .map(|run| run.chars().filter(char::is_ascii_digit).count())
-        .max()
-        .unwrap_or(0)
+/// True when `text` holds something that looks like a card number: a run of 12 to 19
+/// digits — read through any separator (spaces, dots, slashes, dashes…), only a letter
+/// ends a run — whose Luhn check digit is right. So "4111.1111.1111.1111" is caught, and a
+/// terminal reference such as "T-000981" is not.
+fn looks_like_card_number(text: &str) -> bool {
+    let mut runs: Vec<Vec<u32>> = vec![Vec::new()];
+    for c in text.chars() {
+        if let Some(d) = c.to_digit(10) {
+            if let Some(run) = runs.last_mut() {
+                run.push(d);
+            }
+        } else if c.is_alphabetic() {
+            runs.push(Vec::new());
+        }
+    }
+    runs.iter().any(|run| (12..=19).contains(&run.len()) && luhn_ok(run))
+}
+
+/// The Luhn (mod 10) check every payment card number carries.
+fn luhn_ok(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .sum();
+    sum.is_multiple_of(10)
 }
 
 /// A kind of tender.
@@ -273,6 +295,11 @@ mod tests {
     #[test]
     fn card_numbers_are_refused() {
         assert!(CardDetails::new("VISA", "4242", "4111 1111 1111 1111").is_err());
+        assert!(CardDetails::new("VISA", "4242", "4111.1111.1111.1111").is_err());
+        assert!(CardDetails::new("VISA", "4242", "4111/1111/1111/1111").is_err());
+        assert!(CardDetails::new("VISA", "4242", "5555-5555-5555-4444").is_err());
+        assert!(CardDetails::new("VISA", "4242", "T-2026-11-27-000982").is_ok(), "a dated reference is not a card");
+        assert!(CardDetails::new("VISA", "4242", "1234 5678 9012 3456").is_ok(), "fails the Luhn check");
         assert!(CardDetails::new("VISA", "42424", "ok").is_err());
         assert!(CardDetails::new("4111111111111111", "1111", "ok").is_err());
         assert!(CardDetails::new("VISA", "1111", "AUTH-123456").is_ok());

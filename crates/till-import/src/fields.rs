@@ -6,11 +6,9 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use rust_decimal::Decimal;
 use till_domain::Money;
 use till_domain::catalog::gtin_check_digit_ok;
+use till_domain::money::MAX_AMOUNT;
 
 use crate::ImportOptions;
-
-/// Largest price accepted; anything above is a keying error.
-const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
 /// A price or cost: an exact decimal, not negative, no finer than the currency's minor unit.
 pub(crate) fn amount(text: &str, minor_units: u32) -> Result<Money, String> {
@@ -22,8 +20,8 @@ pub(crate) fn amount(text: &str, minor_units: u32) -> Result<Money, String> {
     if money.is_negative() {
         return Err(format!("{text} is negative"));
     }
-    if money.amount() > MAX_PRICE {
-        return Err(format!("{text} is larger than {MAX_PRICE}"));
+    if money.amount() > MAX_AMOUNT {
+        return Err(format!("{text} is larger than {MAX_AMOUNT}"));
     }
     if money.amount().normalize().scale() > minor_units {
         return Err(format!("{text} has more than {minor_units} decimals"));

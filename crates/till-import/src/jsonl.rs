@@ -198,6 +198,9 @@ impl<R: Read> JsonLinesReader<R> {
                 if component_sku == sku {
                     return Err((at("sku"), "a bundle cannot contain itself".into()));
                 }
+                if components.iter().any(|c: &Component| c.sku == component_sku) {
+                    return Err((at("sku"), format!("{component_sku} is listed twice; give one quantity")));
+                }
                 // At most grams precision and the per-line limit, like any quantity sold.
                 let quantity = fields::positive_decimal(&c.quantity).map_err(|r| (at("quantity"), r))?;
                 Quantity::new(quantity, Unit::Kilogram).map_err(|e| (at("quantity"), e.to_string()))?;
@@ -257,7 +260,15 @@ impl<R: Read> JsonLinesReader<R> {
             sku: fields::sku(&p.sku).map_err(|r| (field("sku"), r))?,
             price: fields::amount(&p.price, self.options.minor_units).map_err(|r| (field("price"), r))?,
             effective_from: timestamp(&p.from).map_err(|r| (field("from"), r))?,
-            effective_to: p.to.as_deref().map(timestamp).transpose().map_err(|r| (field("to"), r))?,
+            effective_to: match p.to.as_deref().map(timestamp).transpose().map_err(|r| (field("to"), r))? {
+                Some(to) if to <= timestamp(&p.from).map_err(|r| (field("from"), r))? => {
+                    return Err((
+                        field("to"),
+                        format!("'{}' is not after 'from' ({})", p.to.unwrap_or_default(), p.from),
+                    ));
+                }
+                to => to,
+            },
         })
     }
 }
@@ -314,7 +325,12 @@ fn promotion(p: PromotionLine, minor_units: u32) -> Result<Promotion, (Option<St
         id: non_empty(&p.id).map_err(|r| (Some("id".into()), r))?,
         name: non_empty(&p.name).map_err(|r| (Some("name".into()), r))?,
         rule,
-        coupon: p.coupon.map(|c| c.trim().to_uppercase()).filter(|c| !c.is_empty()),
+        coupon: match p.coupon.map(|c| c.trim().to_uppercase()) {
+            Some(c) if c.is_empty() => {
+                return Err((Some("coupon".into()), "is blank; leave it out for a promotion without a code".into()));
+            }
+            c => c,
+        },
         starts: p.starts.as_deref().map(timestamp).transpose().map_err(|r| (Some("starts".into()), r))?,
         ends: p.ends.as_deref().map(timestamp).transpose().map_err(|r| (Some("ends".into()), r))?,
         priority: p.priority,
@@ -343,10 +359,12 @@ impl<R: Read> Iterator for JsonLinesReader<R> {
         };
         self.line += 1;
         let line = self.line;
+        // Editors on some systems start a UTF-8 file with a byte-order mark.
+        let text = if line == 1 { text.trim_start_matches('\u{feff}') } else { text.as_str() };
         if text.trim().is_empty() {
             return Some(Ok(Entry::Skipped { line, reason: "blank line" }));
         }
-        Some(Ok(match self.parse(&text) {
+        Some(Ok(match self.parse(text) {
             Ok((record, warnings)) => {
                 self.pending
                     .extend(warnings.into_iter().rev().map(|message| Entry::Warning(RowWarning { line, message })));

@@ -132,9 +132,9 @@ impl<R: Read> ShopifyCsvReader<R> {
         if self.row.len() != self.cols.count {
             let newlines: usize = self.row.iter().map(|f| f.matches('\n').count()).sum();
             let span =
-                if newlines == 0 { format!("line {line}") } else { format!("lines {line}-{}", line + newlines as u64) };
+                if newlines == 0 { String::new() } else { format!(" (lines {line}-{})", line + newlines as u64) };
             let reason = format!(
-                "{span} hold {} fields where the header has {} (a missing separator or an unterminated quote?)",
+                "the row{span} has {} fields where the header has {} (a missing separator or an unterminated quote?)",
                 self.row.len(),
                 self.cols.count
             );

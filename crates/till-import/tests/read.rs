@@ -145,7 +145,7 @@ fn shopify_unterminated_quote_reports_every_line_it_swallowed() {
     assert!(shown[2].contains("handle: \"a\""), "the product before the break still imports");
     assert_eq!(
         shown[1],
-        "Ok(Rejected(RowError { line: 3, field: None, reason: \"lines 3-5 hold 2 fields where the header has 3 (a missing separator or an unterminated quote?)\" }))"
+        "Ok(Rejected(RowError { line: 3, field: None, reason: \"the row (lines 3-5) has 2 fields where the header has 3 (a missing separator or an unterminated quote?)\" }))"
     );
 }
 
@@ -187,6 +187,29 @@ not json
             "rejected line 11: rule: promotion 'bad': percent 150 is not in (0, 100]",
             "rejected line 12: expected ident (column 2)",
             "rejected line 13: handle: handle 'cheese' already used at line 1",
+        ]
+    );
+}
+
+#[test]
+fn json_lines_refuse_what_would_break_a_sale_later() {
+    let text = "\u{feff}{\"type\":\"product\",\"handle\":\"a\",\"title\":\"A\",\"variants\":[{\"sku\":\"A\",\"price\":\"1\"}]}
+{\"type\":\"promotion\",\"id\":\"huge\",\"name\":\"x\",\"rule\":{\"kind\":\"buy_x_get_y\",\"buy\":\"all\",\"buy_quantity\":4000000000,\"get\":\"all\",\"get_quantity\":1}}
+{\"type\":\"promotion\",\"id\":\"set\",\"name\":\"x\",\"rule\":{\"kind\":\"mix_and_match\",\"target\":\"all\",\"quantity\":100000,\"price\":\"1\"}}
+{\"type\":\"promotion\",\"id\":\"blank\",\"name\":\"x\",\"coupon\":\"  \",\"rule\":{\"kind\":\"percent_off\",\"target\":\"all\",\"percent\":\"10\"}}
+{\"type\":\"product\",\"handle\":\"box\",\"title\":\"Box\",\"variants\":[{\"sku\":\"BOX\",\"price\":\"9\",\"components\":[{\"sku\":\"A\",\"quantity\":\"1\"},{\"sku\":\"A\",\"quantity\":\"2\"}]}]}
+{\"type\":\"price\",\"list\":\"w\",\"sku\":\"A\",\"price\":\"1\",\"from\":\"2026-06-01T00:00:00Z\",\"to\":\"2026-05-01T00:00:00Z\"}
+";
+    let s = summary(&read(Format::JsonLines, text));
+    assert!(s[0].starts_with("1: product a [A]"), "a byte-order mark does not cost the first line: {s:?}");
+    assert_eq!(
+        &s[1..],
+        [
+            "rejected line 2: rule: promotion 'huge': buy and get quantities must be at most 99999",
+            "rejected line 3: rule: promotion 'set': a mix-and-match set has at most 99999 pieces",
+            "rejected line 4: coupon: is blank; leave it out for a promotion without a code",
+            "rejected line 5: variants[0].components[1].sku: A is listed twice; give one quantity",
+            "rejected line 6: to: '2026-05-01T00:00:00Z' is not after 'from' (2026-06-01T00:00:00Z)",
         ]
     );
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use jiff::tz::TimeZone;
-use till_domain::{AdjustmentKind, PriceBasis, SaleRecord, TenderKind, Unit, XReport};
+use till_domain::{PriceBasis, SaleRecord, TenderKind, Unit, XReport};
 
 /// What the store puts on its receipts and how wide the paper is.
 #[derive(Debug, Clone)]
@@ -107,10 +107,7 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
             t.wrapped(&format!("Price override from {}: {}", line.list_price, o.reason), 4);
         }
         for a in &line.adjustments {
-            let label = match &a.kind {
-                AdjustmentKind::Promotion(_) | AdjustmentKind::LineDiscount | AdjustmentKind::OrderDiscount => &a.label,
-            };
-            t.pair(&format!("    {label}"), &format!("-{}  ", a.amount));
+            t.pair(&format!("    {}", a.label), &format!("-{}  ", a.amount));
         }
     }
     t.rule();
@@ -179,7 +176,7 @@ pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
     }
     t.rule();
     t.pair("Sales", &totals.sales.to_string());
-    t.pair("Gross before discounts", &totals.subtotal.to_string());
+    t.pair("Before discounts", &totals.subtotal.to_string());
     if !totals.discount_total.is_zero() {
         t.pair("Discounts", &format!("-{}", totals.discount_total));
     }

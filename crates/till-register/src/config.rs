@@ -123,6 +123,9 @@ impl RegisterConfig {
         let mut tax_classes = Vec::new();
         for (name, rate) in file.tax_classes.get_ref() {
             let field = format!("tax_classes.{name}");
+            if name.contains('/') || name.trim().is_empty() {
+                return Err(at(rate, &field, format!("'{name}' is not a usable class name (no '/', not blank)")));
+            }
             let value = Decimal::from_str_exact(rate.get_ref().trim()).map_err(|_| {
                 at(
                     rate,

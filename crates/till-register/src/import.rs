@@ -2,7 +2,7 @@
 //! transaction. Bad rows are reported with their line and skipped; a fatal problem (an
 //! unreadable file, a wrong header) imports nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
+use till_domain::Product;
 use till_import::{Entry, Format, ImportError, ImportOptions, Record, RowError, RowWarning};
-use till_store::ImportMode;
+use till_store::{CatalogWriter, ImportMode};
 
 use crate::{Register, RegisterError};
 
@@ -121,22 +122,22 @@ impl Register {
         let (batches, reader) = read_in_background(file, format, options, read.clone());
 
         let mut report = ImportReport::default();
-        let mut bundle_lines: HashMap<String, u64> = HashMap::new();
+        // Products with bundles wait until every other row is in: their components may
+        // come later in the file, and a bundle must not be written (replacing a stored
+        // one) before its components are known to exist.
+        let mut bundles: Vec<(Product, Vec<u64>)> = Vec::new();
         let mut writer = self.store.catalog_writer()?;
         report.bulk = writer.mode() == ImportMode::Bulk;
         for batch in &batches {
             for entry in batch {
                 match entry? {
-                    Entry::Record { line, record: Record::Product { product, variant_lines } } => {
-                        let notes = writer.put_product(&product)?;
-                        report.products += 1;
-                        report.variants += product.variants.len() as u64;
-                        for (v, l) in product.variants.iter().zip(&variant_lines) {
-                            if !v.components.is_empty() {
-                                bundle_lines.insert(v.sku.clone(), *l);
-                            }
-                        }
-                        report.warnings.extend(notes.into_iter().map(|message| RowWarning { line, message }));
+                    Entry::Record { record: Record::Product { product, variant_lines }, .. }
+                        if product.variants.iter().any(|v| !v.components.is_empty()) =>
+                    {
+                        bundles.push((product, variant_lines));
+                    }
+                    Entry::Record { line, record: Record::Product { product, .. } } => {
+                        put_product(&mut writer, &product, line, &mut report)?;
                     }
                     Entry::Record { record: Record::Price(p), .. } => {
                         writer.put_price(&p)?;
@@ -156,17 +157,31 @@ impl Register {
         if reader.join().is_err() {
             return Err(RegisterError::Input(format!("reading {} failed unexpectedly", path.display())));
         }
-        let mut removed = HashSet::new();
-        for (bundle, missing) in writer.bundles_missing_components()? {
-            if removed.insert(bundle.clone()) {
-                writer.remove_variant(&bundle)?;
-                report.variants = report.variants.saturating_sub(1);
+        let in_bundles: HashSet<String> =
+            bundles.iter().flat_map(|(p, _)| p.variants.iter().map(|v| v.sku.clone())).collect();
+        for (mut product, lines) in bundles {
+            let mut kept = Vec::new();
+            for (variant, line) in product.variants.into_iter().zip(lines) {
+                let mut missing = None;
+                for c in &variant.components {
+                    if !in_bundles.contains(&c.sku) && !writer.has_sku(&c.sku)? {
+                        missing = Some(c.sku.clone());
+                        break;
+                    }
+                }
+                match missing {
+                    None => kept.push((variant, line)),
+                    Some(sku) => report.rejected.push(RowError {
+                        line,
+                        field: Some("components".into()),
+                        reason: format!("bundle {} contains SKU {sku}, which is not in the catalog", variant.sku),
+                    }),
+                }
             }
-            report.rejected.push(RowError {
-                line: bundle_lines.get(&bundle).copied().unwrap_or(0),
-                field: Some("components".into()),
-                reason: format!("bundle {bundle} contains SKU {missing}, which is not in the catalog"),
-            });
+            if let Some(&(_, first)) = kept.first() {
+                product.variants = kept.into_iter().map(|(v, _)| v).collect();
+                put_product(&mut writer, &product, first, &mut report)?;
+            }
         }
         writer.commit()?;
         progress(ImportProgress { bytes_read: bytes_total, bytes_total });
@@ -181,4 +196,18 @@ impl Register {
         );
         Ok(report)
     }
+}
+
+/// Writes one product and counts it.
+fn put_product(
+    writer: &mut CatalogWriter<'_>,
+    product: &Product,
+    line: u64,
+    report: &mut ImportReport,
+) -> Result<(), RegisterError> {
+    let notes = writer.put_product(product)?;
+    report.products += 1;
+    report.variants += product.variants.len() as u64;
+    report.warnings.extend(notes.into_iter().map(|message| RowWarning { line, message }));
+    Ok(())
 }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use till_domain::{
-    Cart, CartError, Item, LineId, MoneyError, PriceSource, PricedCart, PricingContext, PricingError, Promotion,
-    Quantity, QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, XReport, price_cart, settle,
+    Cart, CartError, Item, LineId, MoneyError, PricedCart, PricingContext, PricingError, Promotion, Quantity,
+    QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, Unit, XReport, price_cart, settle,
 };
 use till_import::ImportError;
 use till_store::{Store, StoreError, StoredVariant};
@@ -180,16 +180,28 @@ impl Register {
         })
     }
 
-    /// Catalog search for the sell screen; inactive items are left out.
+    /// Catalog search for the sell screen. Items that cannot be sold (draft or archived, or
+    /// with a tax class this register does not configure) are left out; a lookup of one of
+    /// them says why.
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<Item>, RegisterError> {
         let hits = self.store.search(text, limit)?;
         Ok(hits.into_iter().filter_map(|v| self.item(v).ok()).collect())
     }
 
-    /// Adds the item for `code` to `cart` (quantity 1 unless given).
+    /// Adds the item for `code` to `cart`: one piece unless a quantity is given; an item
+    /// sold by weight needs its weight (selling "1 kg" by default would be a guess).
     pub fn scan(&self, cart: &mut Cart, code: &str, quantity: Option<Decimal>) -> Result<LineId, RegisterError> {
         let item = self.lookup(code)?;
-        let quantity = Quantity::new(quantity.unwrap_or(Decimal::ONE), item.unit)?;
+        let quantity = match (quantity, item.unit) {
+            (Some(q), unit) => Quantity::new(q, unit)?,
+            (None, Unit::Each) => Quantity::ONE,
+            (None, Unit::Kilogram) => {
+                return Err(RegisterError::Input(format!(
+                    "{} ({}) is sold by weight: give the weight in kg (e.g. {code}*0.412)",
+                    item.sku, item.name
+                )));
+            }
+        };
         Ok(cart.add(item, quantity)?)
     }
 
@@ -228,7 +240,7 @@ impl Register {
             settlement,
             coupons: cart.coupons().to_vec(),
         };
-        let committed = self.store.commit_sale(sale, &self.config.location)?;
+        let committed = self.store.commit_sale(sale, &self.config.location, cart.resumed_from())?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
         Ok(committed)
     }
@@ -308,6 +320,9 @@ impl Register {
 
     /// Stock on hand of a SKU at this register's location.
     pub fn stock(&self, sku: &str) -> Result<Decimal, RegisterError> {
+        if self.store.variant_by_sku(sku)?.is_none() {
+            return Err(RegisterError::UnknownCode(sku.to_string()));
+        }
         Ok(self.store.stock_level(sku, &self.config.location)?)
     }
 
@@ -335,13 +350,5 @@ fn gtin_alternatives(code: &str) -> Vec<String> {
         14 if code.starts_with("00") => vec![code[1..].to_string(), code[2..].to_string()],
         14 if code.starts_with('0') => vec![code[1..].to_string()],
         _ => Vec::new(),
-    }
-}
-
-/// Where the price came from, as shown to the cashier (`base` or `list NAME`).
-pub fn price_source_text(source: &PriceSource) -> String {
-    match source {
-        PriceSource::Base => "base".to_string(),
-        PriceSource::List(name) => format!("list {name}"),
     }
 }

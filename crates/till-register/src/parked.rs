@@ -44,7 +44,7 @@ pub fn parse_discount(text: &str, register: &Register) -> Result<Discount, Regis
 
 impl Register {
     /// Parks `cart` under `label`; returns its number.
-    pub fn park(&self, cart: &Cart, label: &str) -> Result<u64, RegisterError> {
+    pub fn park(&mut self, cart: &Cart, label: &str) -> Result<u64, RegisterError> {
         if cart.is_empty() {
             return Err(RegisterError::EmptyCart);
         }
@@ -65,12 +65,13 @@ impl Register {
             coupons: cart.coupons().to_vec(),
         };
         let text = serde_json::to_string(&payload).map_err(|e| RegisterError::Input(e.to_string()))?;
-        Ok(self.store.park(label, &self.clock.now().to_string(), &text)?)
+        Ok(self.store.park(label, &self.clock.now().to_string(), &text, cart.resumed_from())?)
     }
 
-    /// Takes parked cart `id` back, priced with today's catalog. The cart stays parked
-    /// unless it could be rebuilt completely.
-    pub fn resume(&mut self, id: u64) -> Result<Cart, RegisterError> {
+    /// Rebuilds parked cart `id`, priced with today's catalog. It stays on the parked list
+    /// until the sale completes (or the cart is parked again): a failed payment or a
+    /// crash loses nothing.
+    pub fn resume(&self, id: u64) -> Result<Cart, RegisterError> {
         let parked = self.store.parked_cart(id)?;
         let payload: ParkedPayload = serde_json::from_str(&parked.payload)
             .map_err(|e| RegisterError::Input(format!("parked cart {id} cannot be read: {e}")))?;
@@ -93,7 +94,7 @@ impl Register {
         for c in payload.coupons {
             self.apply_coupon(&mut cart, &c)?;
         }
-        self.store.unpark(id)?;
+        cart.set_resumed_from(id);
         Ok(cart)
     }
 }

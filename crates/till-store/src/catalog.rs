@@ -182,11 +182,6 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Number of variants in the catalog.
-    pub fn variant_count(&self) -> Result<u64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM variants", [], |r| r.get::<_, i64>(0))? as u64)
-    }
 }
 
 struct VariantRow {

@@ -60,8 +60,13 @@ impl Store {
             CatalogWriter { conn, mode: ImportMode::Incremental, barcodes: Vec::new(), indexed: false, finished: true };
         conn.execute_batch("BEGIN IMMEDIATE")?;
         writer.finished = false;
-        // Another process may have imported while we waited for the lock.
-        if bulk && empty()? {
+        if bulk && !empty()? {
+            // Another process imported while we waited for the lock: start over as an
+            // update, with foreign-key checks back on.
+            conn.execute_batch("ROLLBACK")?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        } else if bulk {
             writer.mode = ImportMode::Bulk;
             conn.execute_batch("DROP INDEX products_handle; DROP INDEX variants_sku; DROP INDEX barcodes_variant;")?;
         }
@@ -126,7 +131,15 @@ impl CatalogWriter<'_> {
             let name = v.display_name(&product.title);
             let variant_id = self.write_variant(product_id, &name, v)?;
             match self.mode {
-                ImportMode::Bulk => self.barcodes.extend(v.barcodes.iter().map(|b| (b.clone(), variant_id))),
+                ImportMode::Bulk if !self.indexed => {
+                    self.barcodes.extend(v.barcodes.iter().map(|b| (b.clone(), variant_id)))
+                }
+                ImportMode::Bulk => {
+                    for code in &v.barcodes {
+                        c.prepare_cached("INSERT INTO barcodes (code, variant_id) VALUES (?1, ?2)")?
+                            .execute(params![code, variant_id])?;
+                    }
+                }
                 ImportMode::Incremental => {
                     notes.extend(self.replace_barcodes(variant_id, v)?);
                     c.prepare_cached("DELETE FROM catalog_fts WHERE rowid = ?1")?.execute([variant_id])?;
@@ -264,32 +277,13 @@ impl CatalogWriter<'_> {
         Ok(())
     }
 
-    /// Bundles whose components are not in the catalog: (bundle SKU, missing SKU). Call
-    /// once every row is written.
-    pub fn bundles_missing_components(&mut self) -> Result<Vec<(String, String)>> {
+    /// True when `sku` is in the catalog (stored before, or written by this import).
+    pub fn has_sku(&mut self, sku: &str) -> Result<bool> {
         self.build_indexes()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT v.sku, c.component_sku FROM components c JOIN variants v ON v.id = c.bundle_id \
-             WHERE NOT EXISTS (SELECT 1 FROM variants x WHERE x.sku = c.component_sku) ORDER BY v.sku, c.component_sku",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Removes a variant this import wrote (a bundle found invalid at the end).
-    pub fn remove_variant(&mut self, sku: &str) -> Result<()> {
-        self.build_indexes()?;
-        let c = self.conn;
-        let id: Option<i64> = c.query_row("SELECT id FROM variants WHERE sku = ?1", [sku], |r| r.get(0)).optional()?;
-        if let Some(id) = id {
-            c.execute("DELETE FROM barcodes WHERE variant_id = ?1", [id])?;
-            c.execute("DELETE FROM components WHERE bundle_id = ?1", [id])?;
-            if self.mode == ImportMode::Incremental {
-                c.execute("DELETE FROM catalog_fts WHERE rowid = ?1", [id])?;
-            }
-            c.execute("DELETE FROM variants WHERE id = ?1", [id])?;
-        }
-        Ok(())
+        Ok(self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM variants WHERE sku = ?1)")?
+            .query_row([sku], |r| r.get(0))?)
     }
 
     /// Commits the whole import (in bulk mode, after building indexes and the search

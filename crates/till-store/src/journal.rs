@@ -81,7 +81,9 @@ pub(crate) fn append(
     };
     let grand_total = grand
         .checked_add(amount)
-        .ok_or_else(|| crate::StoreError::Corrupt(format!("journal grand total overflows after record {}", seq - 1)))?
+        .ok_or_else(|| {
+            crate::StoreError::Conflict(format!("the journal's grand total would overflow after record {}", seq - 1))
+        })?
         .to_string();
     let amount = amount.to_string();
     let hash = RecordFields {
@@ -142,7 +144,7 @@ struct LinePayload<'a> {
     quantity: Text<till_domain::Quantity>,
     unit: &'static str,
     list_price: Text<Money>,
-    price_source: Text<PriceSourceText<'a>>,
+    price_source: Text<&'a PriceSource>,
     #[serde(rename = "override")]
     price_override: Option<OverridePayload<'a>>,
     gross: Text<Money>,
@@ -161,7 +163,7 @@ struct OverridePayload<'a> {
 
 #[derive(Serialize)]
 struct AdjustmentPayload<'a> {
-    kind: Text<AdjustmentKindText<'a>>,
+    kind: Text<&'a AdjustmentKind>,
     label: &'a str,
     amount: Text<Money>,
 }
@@ -190,31 +192,6 @@ enum PaymentDetail<'a> {
     Custom(&'a str),
 }
 
-/// `base` or `list:NAME`, as stored in `sale_lines.price_source`.
-struct PriceSourceText<'a>(&'a PriceSource);
-
-impl std::fmt::Display for PriceSourceText<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            PriceSource::Base => f.write_str("base"),
-            PriceSource::List(name) => write!(f, "list:{name}"),
-        }
-    }
-}
-
-/// `promotion:ID`, `line_discount` or `order_discount`.
-struct AdjustmentKindText<'a>(&'a AdjustmentKind);
-
-impl std::fmt::Display for AdjustmentKindText<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            AdjustmentKind::Promotion(id) => write!(f, "promotion:{id}"),
-            AdjustmentKind::LineDiscount => f.write_str("line_discount"),
-            AdjustmentKind::OrderDiscount => f.write_str("order_discount"),
-        }
-    }
-}
-
 /// The canonical JSON of a sale (fields in a fixed order, decimals as strings). Written
 /// into the journal at commit, and rebuilt from the sale tables by verification.
 pub(crate) fn sale_payload(sale: &SaleRecord) -> Result<String> {
@@ -230,7 +207,7 @@ pub(crate) fn sale_payload(sale: &SaleRecord) -> Result<String> {
             quantity: Text(l.quantity),
             unit: l.unit.as_str(),
             list_price: Text(l.list_price),
-            price_source: Text(PriceSourceText(&l.price_source)),
+            price_source: Text(&l.price_source),
             price_override: l
                 .price_override
                 .as_ref()
@@ -243,11 +220,7 @@ pub(crate) fn sale_payload(sale: &SaleRecord) -> Result<String> {
             adjustments: l
                 .adjustments
                 .iter()
-                .map(|a| AdjustmentPayload {
-                    kind: Text(AdjustmentKindText(&a.kind)),
-                    label: &a.label,
-                    amount: Text(a.amount),
-                })
+                .map(|a| AdjustmentPayload { kind: Text(&a.kind), label: &a.label, amount: Text(a.amount) })
                 .collect(),
         })
         .collect();

@@ -28,7 +28,7 @@ pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{JournalProblem, JournalReport};
 pub use parked::ParkedCart;
-pub use stock::{FOLD_AFTER, StockLevel};
+pub use stock::FOLD_AFTER;
 
 /// What can go wrong in the store, said in the register's words.
 #[derive(Debug, thiserror::Error)]

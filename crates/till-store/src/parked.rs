@@ -31,13 +31,20 @@ fn find(conn: &Connection, id: u64) -> Result<ParkedCart> {
 }
 
 impl Store {
-    /// Parks a cart and returns its number.
-    pub fn park(&self, label: &str, parked_at: &str, payload: &str) -> Result<u64> {
-        self.conn.execute(
+    /// Parks a cart and returns its number; `replaces` is the parked cart it was resumed
+    /// from, taken off the list in the same transaction.
+    pub fn park(&mut self, label: &str, parked_at: &str, payload: &str, replaces: Option<u64>) -> Result<u64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(old) = replaces {
+            take(&tx, old)?;
+        }
+        tx.execute(
             "INSERT INTO parked_carts (label, parked_at, payload) VALUES (?1, ?2, ?3)",
             params![label, parked_at, payload],
         )?;
-        Ok(self.conn.last_insert_rowid() as u64)
+        let id = tx.last_insert_rowid() as u64;
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Every parked cart, oldest first.
@@ -51,13 +58,16 @@ impl Store {
     pub fn parked_cart(&self, id: u64) -> Result<ParkedCart> {
         find(&self.conn, id)
     }
+}
 
-    /// Takes a parked cart back (it is no longer parked). Two registers cannot both take it.
-    pub fn unpark(&mut self, id: u64) -> Result<ParkedCart> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let cart = find(&tx, id)?;
-        tx.execute("DELETE FROM parked_carts WHERE id = ?1", [id as i64])?;
-        tx.commit()?;
-        Ok(cart)
+/// Takes parked cart `id` off the list inside the caller's transaction; an error if it is
+/// gone (resumed and completed elsewhere), so the caller's transaction rolls back.
+pub(crate) fn take(conn: &Connection, id: u64) -> Result<()> {
+    let removed = conn.execute("DELETE FROM parked_carts WHERE id = ?1", [id as i64])?;
+    if removed == 0 {
+        return Err(StoreError::Conflict(format!(
+            "parked cart {id} is no longer parked (it was completed or parked again elsewhere)"
+        )));
     }
+    Ok(())
 }

@@ -9,6 +9,7 @@ use till_domain::{
 
 use crate::codec;
 use crate::journal::{self, JournalKind};
+use crate::parked;
 use crate::stock;
 use crate::{Result, Store, StoreError};
 
@@ -18,7 +19,14 @@ impl Store {
     /// The receipt number is the register's next, assigned inside the transaction, so
     /// numbers never skip or repeat. Committing a sale whose id is already stored (a retry
     /// after an unknown outcome) returns the stored sale instead of selling twice.
-    pub fn commit_sale(&mut self, mut sale: SaleRecord, location: &str) -> Result<SaleRecord> {
+    /// `resumed_from` is the parked cart the sale was resumed from, taken off the parked
+    /// list in the same transaction.
+    pub fn commit_sale(
+        &mut self,
+        mut sale: SaleRecord,
+        location: &str,
+        resumed_from: Option<u64>,
+    ) -> Result<SaleRecord> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> =
             tx.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([&sale.id], |r| r.get(0)).optional()?;
@@ -28,6 +36,9 @@ impl Store {
         }
         let seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales")?.query_row([], |r| r.get(0))?;
         sale.receipt.seq = seq as u64;
+        if let Some(parked) = resumed_from {
+            parked::take(&tx, parked)?;
+        }
         insert_sale(&tx, &sale, seq)?;
         stock::record_sale(&tx, &sale, seq, location)?;
         let payload = journal::sale_payload(&sale)?;
@@ -130,11 +141,8 @@ impl Store {
             let quantity =
                 Quantity::new(qty, unit).map_err(|e| StoreError::Corrupt(format!("{}: {e}", at("quantity"))))?;
             let source: String = r.get(7)?;
-            let price_source = match source.strip_prefix("list:") {
-                Some(list) => PriceSource::List(list.to_string()),
-                None if source == "base" => PriceSource::Base,
-                None => return Err(StoreError::Corrupt(format!("{}: '{source}'", at("price_source")))),
-            };
+            let price_source: PriceSource =
+                source.parse().map_err(|e| StoreError::Corrupt(format!("{}: {e}", at("price_source"))))?;
             let price_override = match (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?) {
                 (Some(p), reason) => Some(PriceOverride {
                     price: codec::money(&p, || at("override_price"))?,
@@ -162,6 +170,12 @@ impl Store {
                 cost: codec::opt_money(r.get(14)?, || at("cost"))?,
                 components: Vec::new(),
             });
+        }
+
+        if let Some(line_no) = adjustments.keys().next() {
+            return Err(StoreError::Corrupt(format!(
+                "sale_adjustments of receipt sequence {seq}: an adjustment for line {line_no}, which the sale does not have"
+            )));
         }
 
         let mut taxes = Vec::new();
@@ -256,10 +270,7 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         serde_json::Value::from(sale.coupons.clone()).to_string(),
     ])?;
     for line in &cart.lines {
-        let source = match &line.price_source {
-            PriceSource::Base => "base".to_string(),
-            PriceSource::List(name) => format!("list:{name}"),
-        };
+        let source = line.price_source.to_string();
         tx.prepare_cached(
             "INSERT INTO sale_lines (sale_seq, line_no, sku, name, category, quantity, unit, list_price, price_source, \
              override_price, override_reason, gross, total, tax_class, tax_rate, cost) \

@@ -193,8 +193,10 @@ CREATE TABLE journal (
     hash        TEXT NOT NULL
 ) STRICT;
 
+-- AUTOINCREMENT: a parked cart's number is never reused, so a stale number cannot
+-- resume somebody else's cart.
 CREATE TABLE parked_carts (
-    id        INTEGER PRIMARY KEY,
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
     label     TEXT NOT NULL,
     parked_at TEXT NOT NULL,
     payload   TEXT NOT NULL
@@ -206,7 +208,13 @@ CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABO
 CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
 CREATE TRIGGER sales_no_delete BEFORE DELETE ON sales BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
 CREATE TRIGGER sale_lines_no_update BEFORE UPDATE ON sale_lines BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_lines_no_delete BEFORE DELETE ON sale_lines BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_adjustments_no_update BEFORE UPDATE ON sale_adjustments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_adjustments_no_delete BEFORE DELETE ON sale_adjustments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_taxes_no_update BEFORE UPDATE ON sale_taxes BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER sale_taxes_no_delete BEFORE DELETE ON sale_taxes BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
 CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
+CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
 CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
 CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
 "#];

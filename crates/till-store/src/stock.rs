@@ -23,17 +23,6 @@ const FOLDED_THROUGH: &str = "stock_folded_through";
 /// Movements not yet folded that make [`Store::fold_stock`] worth its transaction.
 pub const FOLD_AFTER: i64 = 256;
 
-/// Stock on hand of one SKU at one location.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StockLevel {
-    /// The SKU.
-    pub sku: String,
-    /// The location.
-    pub location: String,
-    /// Quantity on hand (negative when more was sold than was ever received).
-    pub quantity: Decimal,
-}
-
 /// A quantity in millionths of a unit, or an error naming `what` if it is finer or too big.
 fn to_micro(quantity: Decimal, what: impl FnOnce() -> String) -> Result<i64> {
     quantity
@@ -73,7 +62,9 @@ pub(crate) fn record_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, loc
             insert.execute(params![line.sku, location, -to_micro(qty, what)?, seq, cost, at])?;
         }
         for c in &line.components {
-            let consumed = qty.checked_mul(c.quantity).unwrap_or(Decimal::MAX);
+            let consumed = qty
+                .checked_mul(c.quantity)
+                .ok_or_else(|| StoreError::Conflict(format!("stock quantity of {} in {} overflows", c.sku, what())))?;
             insert.execute(params![c.sku, location, -to_micro(consumed, what)?, seq, None::<String>, at])?;
         }
     }
