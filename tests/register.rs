@@ -15,15 +15,18 @@ fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-fn demo_register(dir: &std::path::Path, clock: Arc<FixedClock>, ids: Box<dyn IdSource>) -> Register {
+/// The demo register with its catalog in a fresh temporary directory, its clock at `now`.
+fn demo(now: &str, ids: Box<dyn IdSource>) -> (tempfile::TempDir, Arc<FixedClock>, Register) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at(now)));
     let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir, &config, "store.toml").unwrap();
-    let mut reg = Register::open(dir, clock, ids).unwrap();
+    Register::init(dir.path(), &config, "store.toml").unwrap();
+    let mut reg = Register::open(dir.path(), clock.clone(), ids).unwrap();
     for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
         let report = reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
         assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     }
-    reg
+    (dir, clock, reg)
 }
 
 fn cash(amount: Decimal) -> Tender {
@@ -40,9 +43,7 @@ impl IdSource for SameId {
 
 #[test]
 fn committing_the_same_sale_twice_stores_it_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SameId));
+    let (_dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SameId));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
     let first = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
@@ -54,9 +55,7 @@ fn committing_the_same_sale_twice_stores_it_once() {
 
 #[test]
 fn bundles_take_stock_from_their_components_and_the_projection_holds() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(1)));
+    let (_dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(1)));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "GIFT-COFFEE", Some(dec!(2))).unwrap();
     reg.scan(&mut cart, "COFFEE-250", None).unwrap();
@@ -82,9 +81,7 @@ fn bundles_take_stock_from_their_components_and_the_projection_holds() {
 
 #[test]
 fn price_lists_apply_by_effective_date_and_the_line_records_which() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-10-15T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock.clone(), Box::new(SeededIds::new(2)));
+    let (_dir, clock, mut reg) = demo("2026-10-15T10:00:00Z", Box::new(SeededIds::new(2)));
     assert_eq!(reg.lookup("STROOP-8").unwrap().price.to_string(), "3.49", "before the winter list");
     clock.advance(SignedDuration::from_hours(24 * 30));
     let item = reg.lookup("STROOP-8").unwrap();
@@ -101,9 +98,7 @@ fn price_lists_apply_by_effective_date_and_the_line_records_which() {
 
 #[test]
 fn a_gtin_scans_with_or_without_leading_zeros() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(3)));
+    let (dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(3)));
     let jsonl = dir.path().join("upc.jsonl");
     std::fs::write(&jsonl, r#"{"type":"product","handle":"soda","title":"Soda","variants":[{"sku":"SODA","price":"1.00","barcodes":["036000291452"]}]}"#).unwrap();
     reg.import_catalog(&jsonl, &mut |_| {}).unwrap();
@@ -114,9 +109,7 @@ fn a_gtin_scans_with_or_without_leading_zeros() {
 
 #[test]
 fn reimporting_updates_prices_and_moves_barcodes_with_a_warning() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(4)));
+    let (dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(4)));
     let update = dir.path().join("update.jsonl");
     std::fs::write(
         &update,
@@ -151,9 +144,7 @@ fn reimporting_updates_prices_and_moves_barcodes_with_a_warning() {
 
 #[test]
 fn a_rejected_bundle_update_leaves_the_stored_bundle_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(7)));
+    let (dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(7)));
     let typo = dir.path().join("typo.jsonl");
     std::fs::write(
         &typo,
@@ -169,9 +160,7 @@ fn a_rejected_bundle_update_leaves_the_stored_bundle_alone() {
 
 #[test]
 fn resume_keeps_the_cart_parked_when_it_cannot_be_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T10:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(5)));
+    let (dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(5)));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
     let id = reg.park(&cart, "coat").unwrap();
@@ -194,9 +183,7 @@ fn a_random_day_of_sales_reconciles() {
     println!("TILL_SEED={seed}");
     let mut rng = SeededIds::new(seed);
     let mut next = move |n: u64| -> u64 { u64::from_str_radix(&rng.sale_id().replace('-', "")[..15], 16).unwrap() % n };
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T08:00:00Z")));
-    let mut reg = demo_register(dir.path(), clock.clone(), Box::new(SeededIds::new(seed ^ 1)));
+    let (_dir, clock, mut reg) = demo("2026-11-27T08:00:00Z", Box::new(SeededIds::new(seed ^ 1)));
     let codes = [
         "TEE-S-BLK",
         "TEE-M-BLK",
@@ -277,10 +264,8 @@ fn a_random_day_of_sales_reconciles() {
 
 #[test]
 fn the_business_day_is_the_stores_local_day() {
-    let dir = tempfile::tempdir().unwrap();
     // 23:30 UTC is 00:30 the next day in Amsterdam (UTC+1 in November).
-    let clock = Arc::new(FixedClock::new(at("2026-11-27T23:30:00Z")));
-    let mut reg = demo_register(dir.path(), clock, Box::new(SeededIds::new(6)));
+    let (_dir, _clock, mut reg) = demo("2026-11-27T23:30:00Z", Box::new(SeededIds::new(6)));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
     let sale = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
