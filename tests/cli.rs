@@ -46,7 +46,7 @@ fn init_import_sell_verify_report() {
 
     let verify = reg.json(&["journal", "verify"]);
     assert_eq!(verify["ok"], true);
-    assert_eq!(verify["records"], 1);
+    assert_eq!(verify["records"], 2, "the cash session's opening float, then the sale");
     assert_eq!(verify["grand_total"], "35.85");
 
     let x = reg.json(&["report", "x"]);
@@ -198,7 +198,7 @@ fn two_processes_selling_at_once_never_share_a_receipt_number() {
     assert_eq!(unique.into_iter().cloned().collect::<BTreeSet<_>>(), expected, "no gaps");
     let verify = reg.json(&["journal", "verify"]);
     assert_eq!(verify["ok"], true, "{verify}");
-    assert_eq!(verify["records"], 2 * per_process);
+    assert_eq!(verify["records"], 2 * per_process + 1, "one cash session opened for all of them, then the sales");
 }
 
 fn three_sales() -> TempRegister {
@@ -235,12 +235,12 @@ fn tampering_with_a_stored_amount_is_detected_and_named() {
     let reg = three_sales();
     tamper(&reg, "DROP TRIGGER sale_lines_no_update; UPDATE sale_lines SET total = '0.01' WHERE sale_seq = 2;");
     let v = verify_fails(&reg);
-    assert_eq!(v["problem"]["record"], 2);
+    assert_eq!(v["problem"]["record"], 3, "record 1 opened the cash session");
     assert_eq!(v["problem"]["receipt"], "R1-000002");
     let reason = v["problem"]["reason"].as_str().unwrap();
     assert!(reason.contains("lines[0].total: journal has \"49.95\", tables have \"0.01\""), "{reason}");
     let out = reg.till(&["journal", "verify"]);
-    assert!(stderr(&out).contains("journal record 2 (receipt R1-000002)"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("journal record 3 (receipt R1-000002)"), "{}", stderr(&out));
 }
 
 #[test]
@@ -248,16 +248,16 @@ fn tampering_with_the_sale_total_is_detected() {
     let reg = three_sales();
     tamper(&reg, "DROP TRIGGER sales_no_update; UPDATE sales SET total = '1.00' WHERE seq = 3;");
     let v = verify_fails(&reg);
-    assert_eq!(v["problem"]["record"], 3);
+    assert_eq!(v["problem"]["record"], 4);
     assert_eq!(v["problem"]["reason"], "sales.total is 1.00 but the journal recorded 9.99");
 }
 
 #[test]
 fn tampering_with_the_journal_itself_is_detected() {
     let reg = three_sales();
-    tamper(&reg, "DROP TRIGGER journal_no_update; UPDATE journal SET amount = '0.00' WHERE seq = 1;");
+    tamper(&reg, "DROP TRIGGER journal_no_update; UPDATE journal SET amount = '0.00' WHERE seq = 2;");
     let v = verify_fails(&reg);
-    assert_eq!(v["problem"]["record"], 1);
+    assert_eq!(v["problem"]["record"], 2);
     assert_eq!(v["problem"]["reason"], "its contents do not match its hash (the record was altered)");
 
     let reg = three_sales();
@@ -273,7 +273,7 @@ fn a_sale_slipped_in_without_a_journal_record_is_detected() {
     tamper(
         &reg,
         "INSERT INTO sales SELECT 4, 'forged', register, store, at, business_date, currency, prices_include_tax, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE seq = 1;",
+         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff FROM sales WHERE seq = 1;",
     );
     let v = verify_fails(&reg);
     assert_eq!(v["problem"]["reason"], "sale forged (receipt sequence 4) has no journal record");
@@ -322,7 +322,8 @@ fn bad_config_names_file_and_line() {
 
 #[test]
 fn park_and_resume_a_cart() {
-    let reg = TempRegister::demo();
+    let mut reg = TempRegister::demo_with_staff();
+    reg.staff = Some(till_tests::MANAGER.into());
     let parked = reg.json(&[
         "sale",
         "--scan",
@@ -347,8 +348,10 @@ fn park_and_resume_a_cart() {
 
 #[test]
 fn price_overrides_and_coupons_are_recorded() {
-    let reg = TempRegister::demo();
+    let reg = TempRegister::demo_with_staff();
     let sale = reg.json(&[
+        "--approve",
+        till_tests::MANAGER,
         "sale",
         "--scan",
         "CUPS-SET",
@@ -458,7 +461,7 @@ fn an_adjustment_slipped_onto_a_sale_is_detected() {
          INSERT INTO sale_adjustments VALUES (1, 7, 0, 'line_discount', NULL, 'Discount', '5.00');",
     );
     let v = verify_fails(&reg);
-    assert_eq!(v["problem"]["record"], 1);
+    assert_eq!(v["problem"]["record"], 2, "record 1 opened the cash session");
     assert!(
         v["problem"]["reason"].as_str().unwrap().contains("an adjustment for line 7, which the sale does not have"),
         "{v}"

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use till_domain::{CardDetails, Cart, Discount, Money, Tender, TenderKind};
-use till_register::{FixedClock, IdSource, Register, SeededIds};
+use till_register::{Authority, FixedClock, IdSource, Register, SeededIds, Settle};
 use till_tests::repo;
 
 fn at(text: &str) -> Timestamp {
@@ -46,11 +46,11 @@ fn committing_the_same_sale_twice_stores_it_once() {
     let (_dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SameId));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
-    let first = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
-    let again = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
+    let first = reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut Authority::setup()).unwrap();
+    let again = reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut Authority::setup()).unwrap();
     assert_eq!(first.receipt, again.receipt);
     assert_eq!(reg.store().sale_count().unwrap(), 1);
-    assert_eq!(reg.verify_journal().unwrap().records, 1);
+    assert_eq!(reg.verify_journal().unwrap().records, 2, "the session's float, then the one sale");
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn bundles_take_stock_from_their_components_and_the_projection_holds() {
     reg.scan(&mut cart, "GIFT-COFFEE", Some(dec!(2))).unwrap();
     reg.scan(&mut cart, "COFFEE-250", None).unwrap();
     reg.scan(&mut cart, "GOUDA-KG", Some(dec!(0.25))).unwrap();
-    reg.complete_sale(&cart, &[cash(dec!(100))]).unwrap();
+    reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(100))]), &mut Authority::setup()).unwrap();
     assert_eq!(reg.stock("COFFEE-250").unwrap(), dec!(-3));
     assert_eq!(reg.stock("CUPS-SET").unwrap(), dec!(-2));
     assert_eq!(reg.stock("GIFT-COFFEE").unwrap(), dec!(0), "a bundle holds no stock of its own");
@@ -75,7 +75,7 @@ fn bundles_take_stock_from_their_components_and_the_projection_holds() {
     // One more sale after the fold: projection plus the new movement.
     let mut cart = Cart::new();
     reg.scan(&mut cart, "COFFEE-250", None).unwrap();
-    reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
+    reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut Authority::setup()).unwrap();
     assert_eq!(reg.stock("COFFEE-250").unwrap(), dec!(-4));
 }
 
@@ -89,7 +89,7 @@ fn price_lists_apply_by_effective_date_and_the_line_records_which() {
     assert_eq!(item.price_source.to_string(), "list:winter-treats");
     let mut cart = Cart::new();
     reg.scan(&mut cart, "STROOP-8", None).unwrap();
-    let sale = reg.complete_sale(&cart, &[cash(dec!(5))]).unwrap();
+    let sale = reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(5))]), &mut Authority::setup()).unwrap();
     let stored = reg.receipt(&sale.receipt.to_string()).unwrap();
     assert_eq!(stored.cart.lines[0].price_source, till_domain::PriceSource::List("winter-treats".into()));
     clock.advance(SignedDuration::from_hours(24 * 120));
@@ -233,7 +233,7 @@ fn a_random_day_of_sales_reconciles() {
                 ]
             }
         };
-        let sale = reg.complete_sale(&cart, &tenders).unwrap();
+        let sale = reg.complete_sale(&cart, Settle::Tenders(&tenders), &mut Authority::setup()).unwrap();
         assert_eq!(sale.cart.total.amount(), total, "the committed total is the priced total");
         reg.maintain().unwrap();
         totals += sale.cart.total.amount();
@@ -268,7 +268,7 @@ fn the_business_day_is_the_stores_local_day() {
     let (_dir, _clock, mut reg) = demo("2026-11-27T23:30:00Z", Box::new(SeededIds::new(6)));
     let mut cart = Cart::new();
     reg.scan(&mut cart, "TOTE-1", None).unwrap();
-    let sale = reg.complete_sale(&cart, &[cash(dec!(20))]).unwrap();
+    let sale = reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut Authority::setup()).unwrap();
     assert_eq!(sale.business_date.to_string(), "2026-11-28");
     let text = reg.receipt_text(&sale, till_register::Copy::Original);
     assert!(text.contains("2026-11-28 00:30"), "{text}");

@@ -41,12 +41,19 @@ pub const NOW: &str = "2026-11-27T10:15:00Z";
 pub struct TempRegister {
     pub dir: tempfile::TempDir,
     pub now: String,
+    /// `CODE:PIN` passed as `--staff` to every command, once staff exist.
+    pub staff: Option<String>,
 }
+
+/// The demo staff: a manager and a cashier.
+pub const MANAGER: &str = "1:1234";
+/// The demo cashier.
+pub const CASHIER: &str = "2:5678";
 
 impl TempRegister {
     /// A new, empty data directory (no register yet).
     pub fn empty() -> TempRegister {
-        TempRegister { dir: tempfile::tempdir().unwrap(), now: NOW.to_string() }
+        TempRegister { dir: tempfile::tempdir().unwrap(), now: NOW.to_string(), staff: None }
     }
 
     /// A register created from `config` (a path relative to the repository).
@@ -67,6 +74,21 @@ impl TempRegister {
         reg
     }
 
+    /// The demo register with a manager (1, PIN 1234) and a cashier (2, PIN 5678); commands
+    /// run as the cashier unless told otherwise.
+    pub fn demo_with_staff() -> TempRegister {
+        let mut reg = TempRegister::demo();
+        let add = |reg: &TempRegister, args: &[&str]| {
+            let out = reg.till(args);
+            assert!(out.status.success(), "staff add failed: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        add(&reg, &["staff", "add", "--code", "1", "--name", "Maria Manager", "--role", "manager", "--pin", "1234"]);
+        reg.staff = Some(MANAGER.to_string());
+        add(&reg, &["staff", "add", "--code", "2", "--name", "Carl Cashier", "--role", "cashier", "--pin", "5678"]);
+        reg.staff = Some(CASHIER.to_string());
+        reg
+    }
+
     /// The register's data directory.
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
@@ -80,7 +102,13 @@ impl TempRegister {
     /// A `till` command for this register (not yet run).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(till_bin());
-        cmd.arg("--data-dir").arg(self.dir.path()).args(args).env("TILL_NOW", &self.now).env_remove("TILL_DATA_DIR");
+        cmd.arg("--data-dir").arg(self.dir.path());
+        if let Some(staff) = &self.staff
+            && !args.contains(&"--staff")
+        {
+            cmd.arg("--staff").arg(staff);
+        }
+        cmd.args(args).env("TILL_NOW", &self.now).env_remove("TILL_DATA_DIR");
         cmd
     }
 

@@ -367,7 +367,9 @@ pub fn commit(b: &mut Bench<'_>, commits: usize, report: &mut Report) -> Result<
     for (i, cart) in carts.iter().enumerate() {
         let tenders = [Tender { kind: TenderKind::Cash, amount: tendered }];
         let start = Instant::now();
-        let sale = register.complete_sale(cart, &tenders).context("cannot complete the sale")?;
+        let sale = register
+            .complete_sale(cart, till_register::Settle::Tenders(&tenders), &mut till_register::Authority::setup())
+            .context("cannot complete the sale")?;
         let t = start.elapsed();
         let (at, amount) = (sale.at.to_string(), sale.cart.total.amount().to_string());
         let start = Instant::now();

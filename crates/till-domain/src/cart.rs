@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use crate::catalog::Item;
 use crate::money::Money;
 use crate::quantity::{Quantity, QuantityError, Unit};
+use crate::returns::Disposition;
 
 /// A line's identity within its cart: 1, 2, 3… in the order lines were added. Voided
 /// lines keep their number so the receipt and the audit trail can refer to them.
@@ -30,6 +31,37 @@ pub struct PriceOverride {
     pub reason: String,
 }
 
+/// The sale line a returned item was bought on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalLine {
+    /// The original sale's id.
+    pub sale_id: String,
+    /// Its receipt number, for the receipt and the audit trail.
+    pub receipt: String,
+    /// Its sequence number on this register.
+    pub seq: u64,
+    /// The line number on that sale.
+    pub line: u32,
+}
+
+/// What a return line gives back. Its amounts are fixed when the line is added (the
+/// share of what was paid), so promotions and discounts never touch it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnLine {
+    /// Where it was bought; `None` for a return without a receipt.
+    pub original: Option<OriginalLine>,
+    /// The refund before any restocking fee (positive).
+    pub refund: Money,
+    /// The restocking fee in percent of the refund (zero for none).
+    pub fee_percent: Decimal,
+    /// The reason code.
+    pub reason: String,
+    /// Back to stock or written off.
+    pub disposition: Disposition,
+    /// A manager's note when the return rules were overridden.
+    pub override_note: Option<String>,
+}
+
 /// One line of the cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
@@ -45,6 +77,8 @@ pub struct CartLine {
     pub price_override: Option<PriceOverride>,
     /// Voided lines stay in the cart for the record but are not sold.
     pub voided: bool,
+    /// For a line that takes goods back: what it refunds.
+    pub returning: Option<ReturnLine>,
 }
 
 impl CartLine {
@@ -72,6 +106,9 @@ pub enum CartError {
     /// A price override below zero.
     #[error("an override price cannot be negative (got {0})")]
     NegativePrice(Money),
+    /// Return lines are fixed when added; they take no discount, override or new quantity.
+    #[error("line {0} returns goods; remove it and add it again to change it")]
+    ReturnLineFixed(u32),
     /// A price override without a reason.
     #[error("a price override needs a reason")]
     MissingReason,
@@ -140,18 +177,51 @@ impl Cart {
     /// un-overridden line adds to that line; weighed items always get a line of their own.
     pub fn add(&mut self, item: Item, quantity: Quantity) -> Result<LineId, CartError> {
         if item.unit == Unit::Each
-            && let Some(line) = self
-                .lines
-                .iter_mut()
-                .find(|l| !l.voided && l.item == item && l.discount.is_none() && l.price_override.is_none())
+            && let Some(line) = self.lines.iter_mut().find(|l| {
+                !l.voided
+                    && l.returning.is_none()
+                    && l.item == item
+                    && l.discount.is_none()
+                    && l.price_override.is_none()
+            })
         {
             line.quantity = Quantity::new(line.quantity.value() + quantity.value(), item.unit)?;
             return Ok(line.id);
         }
         Quantity::new(quantity.value(), item.unit)?;
         let id = LineId(self.lines.len() as u32 + 1);
-        self.lines.push(CartLine { id, item, quantity, discount: None, price_override: None, voided: false });
+        self.lines.push(CartLine {
+            id,
+            item,
+            quantity,
+            discount: None,
+            price_override: None,
+            voided: false,
+            returning: None,
+        });
         Ok(id)
+    }
+
+    /// Adds a line taking `quantity` of `item` back, refunding what `returning` says.
+    pub fn add_return(&mut self, item: Item, quantity: Quantity, returning: ReturnLine) -> Result<LineId, CartError> {
+        Quantity::new(quantity.value(), item.unit)?;
+        let id = LineId(self.lines.len() as u32 + 1);
+        let returning = Some(returning);
+        self.lines.push(CartLine {
+            id,
+            item,
+            quantity,
+            discount: None,
+            price_override: None,
+            voided: false,
+            returning,
+        });
+        Ok(id)
+    }
+
+    /// True when some line takes goods back.
+    pub fn has_returns(&self) -> bool {
+        self.active_lines().any(|l| l.returning.is_some())
     }
 
     fn line_mut(&mut self, id: LineId) -> Result<&mut CartLine, CartError> {
@@ -162,9 +232,18 @@ impl Cart {
         Ok(line)
     }
 
+    /// A line that sells (not a return line), for changes only selling lines take.
+    fn selling_line_mut(&mut self, id: LineId) -> Result<&mut CartLine, CartError> {
+        let line = self.line_mut(id)?;
+        if line.returning.is_some() {
+            return Err(CartError::ReturnLineFixed(id.0));
+        }
+        Ok(line)
+    }
+
     /// Sets a line's quantity.
     pub fn set_quantity(&mut self, id: LineId, quantity: Decimal) -> Result<(), CartError> {
-        let line = self.line_mut(id)?;
+        let line = self.selling_line_mut(id)?;
         line.quantity = Quantity::new(quantity, line.item.unit)?;
         Ok(())
     }
@@ -178,7 +257,7 @@ impl Cart {
     /// Puts a manual discount on a line, replacing any earlier one.
     pub fn discount_line(&mut self, id: LineId, discount: Discount) -> Result<(), CartError> {
         validate_discount(discount)?;
-        self.line_mut(id)?.discount = Some(discount);
+        self.selling_line_mut(id)?.discount = Some(discount);
         Ok(())
     }
 
@@ -197,7 +276,7 @@ impl Cart {
         if reason.trim().is_empty() {
             return Err(CartError::MissingReason);
         }
-        self.line_mut(id)?.price_override = Some(PriceOverride { price, reason: reason.to_string() });
+        self.selling_line_mut(id)?.price_override = Some(PriceOverride { price, reason: reason.to_string() });
         Ok(())
     }
 

@@ -21,6 +21,10 @@ pub struct Product {
     pub vendor: Option<String>,
     /// False for draft or archived products, which cannot be sold.
     pub active: bool,
+    /// Sold as final: not taken back (unless a manager overrides).
+    pub final_sale: bool,
+    /// The product's own return window in days, overriding its category's.
+    pub return_days: Option<u32>,
     /// The sellable variants; at least one.
     pub variants: Vec<Variant>,
 }

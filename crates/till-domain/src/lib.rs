@@ -5,23 +5,32 @@
 //! numbers. Time comes in as arguments (`now`), so every result is reproducible.
 
 pub mod cart;
+pub mod cash;
 pub mod catalog;
 pub mod money;
+pub mod permission;
 pub mod pricing;
 pub mod promotion;
 pub mod quantity;
 pub mod report;
+pub mod returns;
 pub mod sale;
 pub mod tax;
 pub mod tender;
 
-pub use cart::{Cart, CartError, CartLine, Discount, LineId, PriceOverride};
+pub use cart::{Cart, CartError, CartLine, Discount, LineId, OriginalLine, PriceOverride, ReturnLine};
+pub use cash::{CashCount, Denominations, TenderBalance};
 pub use catalog::{Component, Item, OptionValue, PriceListEntry, PriceSource, Product, SalesContext, Variant};
 pub use money::{Currency, Money, MoneyError, RoundingMode};
+pub use permission::{Action, Permission, PermissionError, Role};
 pub use pricing::{Adjustment, AdjustmentKind, PricedCart, PricedLine, PricingContext, PricingError, price_cart};
 pub use promotion::{Promotion, PromotionRule, Target};
 pub use quantity::{Quantity, QuantityError, Unit};
-pub use report::{SalesTotals, TaxTotal, TenderTotal, XReport};
-pub use sale::{ReceiptNumber, SaleRecord};
+pub use report::{DrawerSummary, SalesTotals, TaxTotal, TenderTotal, XReport, ZReport};
+pub use returns::{Disposition, NoReceiptRefund, ReturnRefusal, ReturnRules, ReturnTerms};
+pub use sale::{DocumentKind, ReceiptNumber, SaleRecord};
 pub use tax::{PriceBasis, TaxAmount, TaxClass, TaxPolicy, TaxRounding};
-pub use tender::{CardDetails, CashRounding, Payment, Settlement, Tender, TenderError, TenderKind, settle};
+pub use tender::{
+    CardDetails, CashRounding, Payment, RefundTarget, Settlement, Tender, TenderError, TenderKind, settle,
+    settle_refund,
+};

@@ -112,6 +112,11 @@ impl Money {
         self.0.checked_mul(factor).map(Money).ok_or(MoneyError::Overflow("a product"))
     }
 
+    /// The amount with its sign flipped (refunds, returns).
+    pub fn negated(self) -> Money {
+        if self.0.is_zero() { self } else { Money(-self.0) }
+    }
+
     /// True for amounts below zero.
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()

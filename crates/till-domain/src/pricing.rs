@@ -19,11 +19,12 @@ use std::cmp::Ordering;
 use jiff::Timestamp;
 use rust_decimal::Decimal;
 
-use crate::cart::{Cart, CartLine, Discount, LineId, PriceOverride};
+use crate::cart::{Cart, CartLine, Discount, LineId, PriceOverride, ReturnLine};
 use crate::catalog::{Component, PriceSource};
 use crate::money::{Money, MoneyError};
 use crate::promotion::{Promotion, PromotionRule};
 use crate::quantity::{Quantity, Unit};
+use crate::returns::restocking_fee;
 use crate::tax::{PriceBasis, TaxAmount, TaxClass, TaxPolicy};
 
 /// What priced a cart: the tax policy, the promotions on file and the moment of sale.
@@ -46,6 +47,8 @@ pub enum AdjustmentKind {
     LineDiscount,
     /// This line's share of the cashier's order discount.
     OrderDiscount,
+    /// A restocking fee kept back from a return's refund (a negative adjustment).
+    RestockingFee,
 }
 
 /// `promotion:ID`, `line_discount` or `order_discount`: how an adjustment's source is
@@ -56,6 +59,7 @@ impl std::fmt::Display for AdjustmentKind {
             AdjustmentKind::Promotion(id) => write!(f, "promotion:{id}"),
             AdjustmentKind::LineDiscount => f.write_str("line_discount"),
             AdjustmentKind::OrderDiscount => f.write_str("order_discount"),
+            AdjustmentKind::RestockingFee => f.write_str("restocking_fee"),
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct PricedLine {
     pub cost: Option<Money>,
     /// Components consumed from stock.
     pub components: Vec<Component>,
+    /// For a line taking goods back: what it refunds and why (its amounts are negative).
+    pub returning: Option<ReturnLine>,
 }
 
 impl PricedLine {
@@ -155,8 +161,16 @@ struct Work<'c> {
 }
 
 impl Work<'_> {
+    /// What is left of a line that sells; zero for a return line.
+    fn selling_left(&self) -> Money {
+        if self.line.returning.is_some() { Money::ZERO } else { self.left }
+    }
+
     /// Pieces (or 1 for a weighed line) not yet used by an item promotion.
     fn free_units(&self) -> u32 {
+        if self.line.returning.is_some() {
+            return 0;
+        }
         match self.line.item.unit {
             Unit::Each => self.line.quantity.whole().unwrap_or(0).saturating_sub(self.used),
             Unit::Kilogram => 1 - self.used.min(1),
@@ -186,8 +200,29 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
     let mut work = Vec::new();
     for line in cart.active_lines() {
         let unit_price = line.unit_price();
-        let gross = round(unit_price.checked_mul(line.quantity.value())?);
-        work.push(Work { line, rank: 0, unit_price, gross, left: gross, used: 0, adjustments: Vec::new() });
+        let mut w =
+            Work { line, rank: 0, unit_price, gross: Money::ZERO, left: Money::ZERO, used: 0, adjustments: Vec::new() };
+        match &line.returning {
+            None => {
+                w.gross = round(unit_price.checked_mul(line.quantity.value())?);
+                w.left = w.gross;
+            }
+            Some(r) => {
+                // Goods coming back: the refund is negative, a restocking fee keeps part of it.
+                w.gross = r.refund.negated();
+                let fee = restocking_fee(r.refund, r.fee_percent, policy.mode, policy.minor_units)?;
+                w.left = w.gross.checked_add(fee)?;
+                if !fee.is_zero() {
+                    let label = format!("Restocking fee {}%", r.fee_percent.normalize());
+                    w.adjustments.push(Adjustment {
+                        kind: AdjustmentKind::RestockingFee,
+                        label,
+                        amount: fee.negated(),
+                    });
+                }
+            }
+        }
+        work.push(w);
     }
     rank_by_content(&mut work);
 
@@ -211,8 +246,8 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
         }
     }
 
-    // Spend thresholds: only the tier worth most applies.
-    let left_total = Money::sum(work.iter().map(|w| w.left))?;
+    // Spend thresholds: only the tier worth most applies (on what is bought, not returned).
+    let left_total = Money::sum(work.iter().map(Work::selling_left))?;
     let mut best: Option<(&Promotion, Money)> = None;
     for promo in &promotions {
         if let PromotionRule::SpendThreshold { threshold, reward } = &promo.rule
@@ -228,7 +263,7 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
         spread(&mut work, value, AdjustmentKind::Promotion(promo.id.clone()), &promo.name, ctx)?;
     }
     if let Some(discount) = cart.order_discount() {
-        let left_total = Money::sum(work.iter().map(|w| w.left))?;
+        let left_total = Money::sum(work.iter().map(Work::selling_left))?;
         let value = discount_value(discount, left_total, ctx)?;
         let label = match discount {
             Discount::Percent(p) => format!("Order discount {}%", p.normalize()),
@@ -266,6 +301,7 @@ pub fn price_cart(cart: &Cart, ctx: &PricingContext<'_>) -> Result<PricedCart, P
                 tax_class: item.tax_class.clone(),
                 cost: item.cost,
                 components: item.components.clone(),
+                returning: w.line.returning.clone(),
             }
         })
         .collect();
@@ -440,7 +476,7 @@ fn spread(
     label: &str,
     ctx: &PricingContext<'_>,
 ) -> Result<(), MoneyError> {
-    let weights: Vec<(Money, usize)> = work.iter().map(|w| (w.left, w.rank)).collect();
+    let weights: Vec<(Money, usize)> = work.iter().map(|w| (w.selling_left(), w.rank)).collect();
     let shares = allocate(value, &weights, ctx.policy.minor_units)?;
     for (w, share) in work.iter_mut().zip(shares) {
         w.take(kind.clone(), label, share)?;

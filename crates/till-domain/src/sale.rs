@@ -43,4 +43,48 @@ pub struct SaleRecord {
     pub settlement: Settlement,
     /// Coupon codes presented.
     pub coupons: Vec<String>,
+    /// The staff member who rang it (`None` on a register still being set up).
+    pub staff: Option<String>,
+    /// The cash session it belongs to.
+    pub session: Option<u64>,
+}
+
+/// What a document does: sell, take back, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// Only selling lines.
+    Sale,
+    /// Only return lines.
+    Return,
+    /// Both: goods taken back and others sold, in one transaction.
+    Exchange,
+}
+
+impl DocumentKind {
+    /// The spelling in records (`sale`, `return`, `exchange`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Sale => "sale",
+            DocumentKind::Return => "return",
+            DocumentKind::Exchange => "exchange",
+        }
+    }
+}
+
+impl SaleRecord {
+    /// What the receipt's barcode or QR code carries, for finding the sale again at a
+    /// return: `till:STORE/RECEIPT`.
+    pub fn receipt_code(&self) -> String {
+        format!("till:{}/{}", self.store, self.receipt)
+    }
+
+    /// Whether the document sells, takes back, or both.
+    pub fn kind(&self) -> DocumentKind {
+        let returns = self.cart.lines.iter().filter(|l| l.returning.is_some()).count();
+        match returns {
+            0 => DocumentKind::Sale,
+            n if n == self.cart.lines.len() => DocumentKind::Return,
+            _ => DocumentKind::Exchange,
+        }
+    }
 }

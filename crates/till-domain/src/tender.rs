@@ -77,6 +77,8 @@ pub enum TenderKind {
     Card(CardDetails),
     /// A store-defined tender (voucher, cheque, …) that gives no change.
     Custom(String),
+    /// Store credit under a code (issued by refunds, spent like money).
+    StoreCredit(String),
 }
 
 impl TenderKind {
@@ -86,6 +88,7 @@ impl TenderKind {
             TenderKind::Cash => "cash",
             TenderKind::Card(_) => "card",
             TenderKind::Custom(name) => name,
+            TenderKind::StoreCredit(_) => "store_credit",
         }
     }
 }
@@ -170,6 +173,14 @@ pub enum TenderError {
         /// What was due.
         due: Money,
     },
+    /// A refund larger than the tenders it may go to can take.
+    #[error("the refund of {refund} cannot be paid out: {short} more than the allowed tenders can take")]
+    RefundNotCovered {
+        /// The whole refund.
+        refund: Money,
+        /// What is left over.
+        short: Money,
+    },
     /// Card details that must not be kept, or are malformed.
     #[error("card details refused: {0}")]
     Card(String),
@@ -237,6 +248,58 @@ pub fn settle(
     Ok(Settlement { total, cash_rounding: scaled(rounding), payments, change: scaled(cash.checked_sub(cash_due)?) })
 }
 
+/// Where (part of) a refund may go, and how much it may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundTarget {
+    /// The tender refunded to.
+    pub kind: TenderKind,
+    /// The most it may take (what was paid with it, less what it already got back);
+    /// `None` for no limit.
+    pub limit: Option<Money>,
+}
+
+/// Settles a refund (`total` below zero): pays it out to `targets` in order, each up to
+/// its limit. A cash refund that takes the rest is cash-rounded, the difference recorded
+/// like a sale's. Payments are negative. A refund the targets cannot take fails.
+pub fn settle_refund(
+    total: Money,
+    targets: &[RefundTarget],
+    cash_rounding: Option<CashRounding>,
+    minor_units: u32,
+) -> Result<Settlement, TenderError> {
+    let mut owed = total.negated();
+    let mut payments = Vec::new();
+    let mut rounding = Money::ZERO;
+    for target in targets {
+        if owed.is_zero() || owed.is_negative() {
+            break;
+        }
+        let mut amount = target.limit.map_or(owed, |limit| owed.min(limit));
+        if target.kind == TenderKind::Cash
+            && amount == owed
+            && let Some(r) = cash_rounding
+        {
+            amount = round_to_increment(owed, r.increment, r.mode, minor_units)?;
+            // Paying out more than owed by rounding up (or less, down) is the adjustment.
+            rounding = owed.checked_sub(amount)?;
+            owed = Money::ZERO;
+        } else {
+            owed = owed.checked_sub(amount)?;
+        }
+        if !amount.is_zero() {
+            payments.push(Payment { kind: target.kind.clone(), amount: amount.negated(), tendered: amount.negated() });
+        }
+    }
+    if owed > Money::ZERO {
+        return Err(TenderError::RefundNotCovered { refund: total.negated(), short: owed });
+    }
+    let mut zero = Decimal::ZERO;
+    zero.rescale(minor_units);
+    let mut rounded = rounding.amount();
+    rounded.rescale(minor_units.max(rounded.scale()));
+    Ok(Settlement { total, cash_rounding: Money::new(rounded), payments, change: Money::new(zero) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +353,26 @@ mod tests {
     fn card_cannot_overpay() {
         let err = settle(Money::new(dec!(3)), &[card(dec!(5))], None, 2).unwrap_err();
         assert!(matches!(err, TenderError::NonCashOverpays { .. }), "{err}");
+    }
+
+    #[test]
+    fn refunds_go_to_their_targets_in_order_up_to_each_limit() {
+        let card = TenderKind::Card(CardDetails::new("VISA", "4242", "T-1").unwrap());
+        let targets = [
+            RefundTarget { kind: card.clone(), limit: Some(Money::new(dec!(6.00))) },
+            RefundTarget { kind: TenderKind::Cash, limit: None },
+        ];
+        let s = settle_refund(Money::new(dec!(-10.03)), &targets, NICKEL, 2).unwrap();
+        assert_eq!(
+            s.payments[0],
+            Payment { kind: card, amount: Money::new(dec!(-6.00)), tendered: Money::new(dec!(-6.00)) }
+        );
+        assert_eq!(s.payments[1].amount.amount(), dec!(-4.05), "4.03 in cash, rounded to 4.05");
+        assert_eq!(s.cash_rounding.amount(), dec!(-0.02));
+        assert_eq!(s.collected().unwrap().amount(), dec!(-10.05));
+        let only_card = [RefundTarget { kind: TenderKind::Cash, limit: Some(Money::new(dec!(2))) }];
+        let err = settle_refund(Money::new(dec!(-5)), &only_card, None, 2).unwrap_err();
+        assert_eq!(err.to_string(), "the refund of 5 cannot be paid out: 3 more than the allowed tenders can take");
     }
 
     #[test]

@@ -33,6 +33,9 @@ struct ProductLine {
     vendor: Option<String>,
     #[serde(default = "yes")]
     active: bool,
+    #[serde(default)]
+    final_sale: bool,
+    return_days: Option<u32>,
     variants: Vec<VariantLine>,
 }
 
@@ -245,6 +248,8 @@ impl<R: Read> JsonLinesReader<R> {
             category: p.category.filter(|c| !c.trim().is_empty()),
             vendor: p.vendor.filter(|v| !v.trim().is_empty()),
             active: p.active,
+            final_sale: p.final_sale,
+            return_days: p.return_days,
             variants,
         };
         let variant_lines = vec![self.line; product.variants.len()];

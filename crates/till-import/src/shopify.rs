@@ -28,6 +28,7 @@ struct Columns {
     cost: Option<usize>,
     status: Option<usize>,
     published: Option<usize>,
+    tags: Option<usize>,
 }
 
 impl Columns {
@@ -59,6 +60,7 @@ impl Columns {
             cost: find("Cost per item"),
             status: find("Status"),
             published: find("Published"),
+            tags: find("Tags"),
         })
     }
 }
@@ -200,6 +202,9 @@ impl<R: Read> ShopifyCsvReader<R> {
             .or_else(|| self.get(c.category).rsplit('>').next().map(str::trim).filter(|t| !t.is_empty()))
             .map(str::to_string);
         let vendor = Some(self.get(c.vendor)).filter(|v| !v.is_empty()).map(str::to_string);
+        // Shopify has no final-sale field; a "final sale" tag (any case, dash or space) marks it.
+        let final_sale =
+            self.get(c.tags).split(',').any(|t| t.trim().to_ascii_lowercase().replace('-', " ") == "final sale");
         let option_names = [0, 1, 2].map(|i| self.get(c.option_names[i]).to_string());
         let problem = if title.is_empty() {
             Some(("Title", "is empty on the product's first row".to_string()))
@@ -213,7 +218,16 @@ impl<R: Read> ShopifyCsvReader<R> {
             handle: handle.clone(),
             first_line: line,
             rejected_at: problem.as_ref().map(|_| line),
-            product: Product { handle, title, category, vendor, active, variants: Vec::new() },
+            product: Product {
+                handle,
+                title,
+                category,
+                vendor,
+                active,
+                final_sale,
+                return_days: None,
+                variants: Vec::new(),
+            },
             option_names,
             lines: Vec::new(),
         });

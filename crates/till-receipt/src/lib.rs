@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use jiff::tz::TimeZone;
-use till_domain::{PriceBasis, SaleRecord, TenderKind, Unit, XReport};
+use till_domain::{
+    DocumentKind, DrawerSummary, Money, PriceBasis, SaleRecord, SalesTotals, TenderKind, Unit, XReport, ZReport,
+};
 
 /// What the store puts on its receipts and how wide the paper is.
 #[derive(Debug, Clone)]
@@ -22,13 +24,47 @@ pub struct ReceiptLayout {
     pub timezone: TimeZone,
 }
 
-/// Marks reprints.
+/// Which copy is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Copy {
     /// The receipt handed over at the sale.
     Original,
-    /// A reprint, marked DUPLICATE.
-    Duplicate,
+    /// The n-th reprint, marked DUPLICATE.
+    Duplicate(u32),
+    /// A training sale's slip: not a receipt.
+    Training,
+}
+
+impl Copy {
+    /// The banner printed at the top and bottom, if any.
+    fn banner(self) -> Option<String> {
+        match self {
+            Copy::Original => None,
+            Copy::Duplicate(n) => Some(format!("*** DUPLICATE {n} ***")),
+            Copy::Training => Some("*** TRAINING - NOT A RECEIPT ***".to_string()),
+        }
+    }
+}
+
+/// An amount taken off (positive) shown as `-x`, one given back (negative) as `+x`.
+fn signed_off(amount: Money) -> String {
+    if amount.is_negative() {
+        format!("+{}", amount.negated())
+    } else if amount.is_zero() {
+        amount.to_string()
+    } else {
+        format!("-{amount}")
+    }
+}
+
+fn tender_label(kind: &TenderKind) -> String {
+    match kind {
+        TenderKind::Cash => "Cash".to_string(),
+        TenderKind::Card(c) if c.last4.is_empty() => format!("Card {}", c.brand).trim_end().to_string(),
+        TenderKind::Card(c) => format!("Card {} ****{}", c.brand, c.last4),
+        TenderKind::Custom(name) => name.clone(),
+        TenderKind::StoreCredit(_) => "Store credit".to_string(),
+    }
 }
 
 struct Text {
@@ -84,11 +120,16 @@ fn letter(i: usize) -> char {
 pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> String {
     let mut t = Text { out: String::new(), width: layout.width.max(24) };
     let cart = &sale.cart;
-    if copy == Copy::Duplicate {
-        t.centre("*** DUPLICATE ***");
+    if let Some(banner) = copy.banner() {
+        t.centre(&banner);
     }
     for h in &layout.header {
         t.centre(h);
+    }
+    match sale.kind() {
+        DocumentKind::Sale => {}
+        DocumentKind::Return => t.centre("RETURN"),
+        DocumentKind::Exchange => t.centre("EXCHANGE"),
     }
     t.rule();
     t.pair(&format!("Store {}", sale.store), &format!("Register {}", sale.receipt.register));
@@ -98,27 +139,38 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     let rate_letter = |rate| cart.taxes.iter().position(|x| x.rate == rate).map_or(' ', letter);
     for line in &cart.lines {
         t.wrapped(&line.name, 0);
-        let qty = match line.unit {
-            Unit::Each => format!("  {} x {}", line.quantity, line.unit_price()),
-            Unit::Kilogram => format!("  {} kg x {}/kg", line.quantity, line.unit_price()),
+        let qty = match (line.unit, &line.returning) {
+            (Unit::Each, None) => format!("  {} x {}", line.quantity, line.unit_price()),
+            (Unit::Kilogram, None) => format!("  {} kg x {}/kg", line.quantity, line.unit_price()),
+            (Unit::Each, Some(_)) => format!("  returned {}", line.quantity),
+            (Unit::Kilogram, Some(_)) => format!("  returned {} kg", line.quantity),
         };
         t.pair(&qty, &format!("{} {}", line.gross, rate_letter(line.tax_class.rate)));
+        if let Some(r) = &line.returning {
+            let from =
+                r.original.as_ref().map_or("no receipt".to_string(), |o| format!("{} line {}", o.receipt, o.line));
+            t.wrapped(&format!("from {from}; {}; {}", r.reason.replace('_', " "), r.disposition.as_str()), 4);
+            if let Some(note) = &r.override_note {
+                t.wrapped(&format!("Manager override: {note}"), 4);
+            }
+        }
         if let Some(o) = &line.price_override {
             t.wrapped(&format!("Price override from {}: {}", line.list_price, o.reason), 4);
         }
         for a in &line.adjustments {
-            t.pair(&format!("    {}", a.label), &format!("-{}  ", a.amount));
+            t.pair(&format!("    {}", a.label), &format!("{}  ", signed_off(a.amount)));
         }
     }
     t.rule();
     t.pair("Subtotal", &format!("{}  ", cart.subtotal));
     if !cart.discount_total.is_zero() {
-        t.pair("Discounts", &format!("-{}  ", cart.discount_total));
+        t.pair("Discounts", &format!("{}  ", signed_off(cart.discount_total)));
     }
     if cart.basis == PriceBasis::TaxExclusive {
         t.pair("Tax", &format!("{}  ", cart.tax_total));
     }
-    t.pair(&format!("TOTAL {}", sale.currency), &format!("{}  ", cart.total));
+    let total_label = if cart.total.is_negative() { "REFUND" } else { "TOTAL" };
+    t.pair(&format!("{total_label} {}", sale.currency), &format!("{}  ", cart.total));
     t.rule();
     let inclusive = if cart.basis == PriceBasis::TaxInclusive { "incl." } else { "excl." };
     t.pair(&format!("Tax ({inclusive})"), &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
@@ -130,17 +182,13 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     t.rule();
     let s = &sale.settlement;
     for p in &s.payments {
-        let label = match &p.kind {
-            TenderKind::Cash => "Cash".to_string(),
-            TenderKind::Card(c) if c.last4.is_empty() => format!("Card {}", c.brand).trim_end().to_string(),
-            TenderKind::Card(c) => format!("Card {} ****{}", c.brand, c.last4),
-            TenderKind::Custom(name) => name.clone(),
-        };
+        let label = tender_label(&p.kind);
+        let label = if p.amount.is_negative() { format!("Refund to {label}") } else { label };
         t.pair(&label, &format!("{}  ", p.tendered));
-        if let TenderKind::Card(c) = &p.kind
-            && !c.reference.is_empty()
-        {
-            t.line(&format!("  ref {}", c.reference));
+        match &p.kind {
+            TenderKind::Card(c) if !c.reference.is_empty() => t.line(&format!("  ref {}", c.reference)),
+            TenderKind::StoreCredit(code) => t.line(&format!("  code {code}")),
+            _ => {}
         }
     }
     if !s.cash_rounding.is_zero() {
@@ -152,35 +200,40 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     if !sale.coupons.is_empty() {
         t.line(&format!("Coupons: {}", sale.coupons.join(", ")));
     }
+    if let Some(staff) = &sale.staff {
+        t.line(&format!("Served by {staff}"));
+    }
     t.rule();
     for f in &layout.footer {
         t.centre(f);
     }
-    if copy == Copy::Duplicate {
-        t.centre("*** DUPLICATE ***");
+    t.centre(&sale.receipt_code());
+    if let Some(banner) = copy.banner() {
+        t.centre(&banner);
     }
     t.out
 }
 
-/// Lays out an X report.
-pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
-    let mut t = Text { out: String::new(), width: layout.width.max(24) };
-    let totals = &report.totals;
-    t.centre("X REPORT");
-    t.centre("(interim - nothing is reset)");
-    t.rule();
-    t.pair(&format!("Store {}", report.store), &format!("Register {}", report.register));
-    t.pair("Taken at", &report.at.to_zoned_datetime(layout.timezone.clone()).strftime("%Y-%m-%d %H:%M").to_string());
+fn when(at: jiff::Timestamp, layout: &ReceiptLayout) -> String {
+    at.to_zoned_datetime(layout.timezone.clone()).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The figures X and Z reports share: sales, returns, tax per rate, tenders.
+fn totals_section(t: &mut Text, totals: &SalesTotals, currency: &str) {
     if let Some((first, last)) = totals.receipts {
         t.pair("Receipts", &format!("{first} - {last}"));
     }
     t.rule();
-    t.pair("Sales", &totals.sales.to_string());
+    t.pair("Documents", &totals.sales.to_string());
+    if totals.returns > 0 {
+        t.pair("  of which returns/exchanges", &totals.returns.to_string());
+        t.pair("Returned", &totals.returned.to_string());
+    }
     t.pair("Before discounts", &totals.subtotal.to_string());
     if !totals.discount_total.is_zero() {
-        t.pair("Discounts", &format!("-{}", totals.discount_total));
+        t.pair("Discounts", &signed_off(totals.discount_total));
     }
-    t.pair(&format!("Sales total {}", report.currency), &totals.total.to_string());
+    t.pair(&format!("Sales total {currency}"), &totals.total.to_string());
     t.pair("  of which tax", &totals.tax_total.to_string());
     t.rule();
     t.pair("Tax rate", &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
@@ -195,8 +248,77 @@ pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
     }
     t.pair("Cash rounding", &totals.cash_rounding.to_string());
     t.pair("Change given", &totals.change.to_string());
+}
+
+fn drawer_section(t: &mut Text, drawer: &DrawerSummary) {
+    t.rule();
+    t.line("Drawer");
+    t.pair("  Opening float", &drawer.float.to_string());
+    t.pair("  Paid in", &drawer.paid_in.to_string());
+    t.pair("  Paid out", &signed_off(drawer.paid_out));
+    t.pair("  Safe drops", &signed_off(drawer.drops));
+    t.pair("  Opened without a sale", &drawer.no_sales.to_string());
+}
+
+/// Lays out an X report.
+pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
+    let mut t = Text { out: String::new(), width: layout.width.max(24) };
+    t.centre("X REPORT");
+    t.centre("(interim - nothing is reset)");
+    t.rule();
+    t.pair(&format!("Store {}", report.store), &format!("Register {}", report.register));
+    t.pair("Taken at", &when(report.at, layout));
+    if let Some(session) = report.session {
+        t.pair("Cash session", &session.to_string());
+    }
+    totals_section(&mut t, &report.totals, &report.currency);
+    if let Some(drawer) = &report.drawer {
+        drawer_section(&mut t, drawer);
+        t.line("Expected now");
+        for (tender, amount) in &report.expected {
+            t.pair(&format!("  {tender}"), &amount.to_string());
+        }
+    }
     t.rule();
     t.pair("Journal records", &report.journal_records.to_string());
     t.pair("Grand total (perpetual)", &report.grand_total.to_string());
+    t.out
+}
+
+/// Lays out a Z report (`copy` marks reprints).
+pub fn z_report_text(report: &ZReport, layout: &ReceiptLayout, copy: Copy) -> String {
+    let mut t = Text { out: String::new(), width: layout.width.max(24) };
+    if let Some(banner) = copy.banner() {
+        t.centre(&banner);
+    }
+    t.centre(&format!("Z REPORT {}", report.number));
+    t.centre("(cash session closed)");
+    t.rule();
+    t.pair(&format!("Store {}", report.store), &format!("Register {}", report.register));
+    t.pair("Cash session", &report.session.to_string());
+    t.pair("Opened", &when(report.opened_at, layout));
+    if let Some(by) = &report.opened_by {
+        t.pair("  by", by);
+    }
+    t.pair("Closed", &when(report.closed_at, layout));
+    if let Some(by) = &report.closed_by {
+        t.pair("  by", by);
+    }
+    totals_section(&mut t, &report.totals, &report.currency);
+    drawer_section(&mut t, &report.drawer);
+    t.rule();
+    t.pair("Tender", &format!("{:>9}{:>9}{:>9}", "Expected", "Counted", "Over"));
+    for b in &report.balances {
+        let over = b.over_short().map_or_else(|e| e.to_string(), |m| m.to_string());
+        t.pair(
+            &format!("  {}", b.tender),
+            &format!("{:>9}{:>9}{:>9}", b.expected.to_string(), b.counted.to_string(), over),
+        );
+    }
+    t.rule();
+    t.pair("Grand total (perpetual)", &report.grand_total.to_string());
+    if let Some(banner) = copy.banner() {
+        t.centre(&banner);
+    }
     t.out
 }

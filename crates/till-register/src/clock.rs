@@ -44,10 +44,27 @@ impl Clock for FixedClock {
     }
 }
 
-/// Where sale ids come from.
+/// Where sale ids and secret codes come from.
 pub trait IdSource: Send {
     /// A new globally unique sale id (a UUID string).
     fn sale_id(&mut self) -> String;
+
+    /// A new unguessable code for store credit (`SC-` and 12 characters from an
+    /// alphabet without look-alikes), derived from a fresh id's random bits.
+    fn secret_code(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let id = self.sale_id().replace('-', "");
+        // The last 16 hex digits of a v4 or v7 UUID are random: 64 bits for 12 symbols.
+        let mut bits = u64::from_str_radix(&id[id.len() - 16..], 16).unwrap_or(0);
+        let code: String = (0..12)
+            .map(|_| {
+                let c = ALPHABET[(bits % 32) as usize] as char;
+                bits /= 32;
+                c
+            })
+            .collect();
+        format!("SC-{code}")
+    }
 }
 
 /// Time-ordered random UUIDs (version 7: milliseconds since 1970, then random bits from

@@ -8,7 +8,10 @@ use std::ops::Range;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use till_domain::{CashRounding, Currency, PriceBasis, RoundingMode, SalesContext, TaxClass, TaxPolicy, TaxRounding};
+use till_domain::{
+    CashRounding, Currency, Denominations, Money, NoReceiptRefund, PriceBasis, ReturnRules, RoundingMode, SalesContext,
+    TaxClass, TaxPolicy, TaxRounding,
+};
 use till_receipt::ReceiptLayout;
 use toml::Spanned;
 
@@ -45,6 +48,35 @@ struct ConfigFile {
     custom_tenders: Vec<String>,
     #[serde(default)]
     receipt: ReceiptSection,
+    #[serde(default)]
+    returns: ReturnsSection,
+    #[serde(default)]
+    permissions: PermissionsSection,
+    denominations: Option<Spanned<Vec<String>>>,
+    min_free_space_mb: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReturnsSection {
+    window_days: Option<u32>,
+    #[serde(default)]
+    category_window_days: BTreeMap<String, u32>,
+    #[serde(default)]
+    final_sale_categories: Vec<String>,
+    #[serde(default)]
+    restocking_fee_percent: BTreeMap<String, Spanned<String>>,
+    reasons: Option<Vec<String>>,
+    no_receipt_refund: Option<Spanned<String>>,
+    no_receipt_price_days: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PermissionsSection {
+    discount_threshold_percent: Option<Spanned<String>>,
+    refund_threshold: Option<Spanned<String>>,
+    close_difference_threshold: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +120,26 @@ pub struct RegisterConfig {
     pub custom_tenders: Vec<String>,
     /// Receipt texts and width.
     pub receipt: ReceiptLayout,
+    /// Return windows, final sale, restocking fees, reasons, no-receipt refunds.
+    pub returns: ReturnRules,
+    /// Thresholds that make an action sensitive.
+    pub thresholds: Thresholds,
+    /// The notes and coins a drawer is counted in.
+    pub denominations: Denominations,
+    /// Sales are refused when less disk space than this is free, instead of failing
+    /// mid-sale (bytes).
+    pub min_free_space: u64,
+}
+
+/// Amounts above which an action needs its permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// A discount above this percent of what it discounts.
+    pub discount_percent: Decimal,
+    /// A refund above this amount.
+    pub refund: Money,
+    /// A drawer count off by more than this amount.
+    pub close_difference: Money,
 }
 
 impl RegisterConfig {
@@ -187,7 +239,72 @@ impl RegisterConfig {
                 ));
             }
         };
+        let amount = |s: &Spanned<String>, field: &str| {
+            currency.parse_amount(s.get_ref()).map_err(|e| at(s, field, e.to_string()))
+        };
+        let percent = |s: &Spanned<String>, field: &str| -> Result<Decimal, ConfigError> {
+            let v = Decimal::from_str_exact(s.get_ref().trim())
+                .map_err(|_| at(s, field, format!("'{}' is not a percentage such as \"10\"", s.get_ref())))?;
+            if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
+                return Err(at(s, field, format!("{v} is not between 0 and 100")));
+            }
+            Ok(v)
+        };
+        let p = &file.permissions;
+        let thresholds = Thresholds {
+            discount_percent: p
+                .discount_threshold_percent
+                .as_ref()
+                .map_or(Ok(Decimal::TEN), |s| percent(s, "permissions.discount_threshold_percent"))?,
+            refund: p
+                .refund_threshold
+                .as_ref()
+                .map_or(Ok(Money::new(Decimal::ONE_HUNDRED)), |s| amount(s, "permissions.refund_threshold"))?,
+            close_difference: p
+                .close_difference_threshold
+                .as_ref()
+                .map_or(Ok(Money::new(Decimal::new(5, 0))), |s| amount(s, "permissions.close_difference_threshold"))?,
+        };
+        let r = file.returns;
+        let defaults = ReturnRules::default();
+        let mut fees = BTreeMap::new();
+        for (category, fee) in &r.restocking_fee_percent {
+            fees.insert(category.clone(), percent(fee, &format!("returns.restocking_fee_percent.{category}"))?);
+        }
+        let no_receipt_refund = match &r.no_receipt_refund {
+            None => defaults.no_receipt_refund,
+            Some(s) => match s.get_ref().as_str() {
+                "store_credit" => NoReceiptRefund::StoreCreditOnly,
+                "any" => NoReceiptRefund::Any,
+                other => {
+                    return Err(at(s, "returns.no_receipt_refund", format!("'{other}' is not store_credit or any")));
+                }
+            },
+        };
+        let returns = ReturnRules {
+            window_days: r.window_days.unwrap_or(defaults.window_days),
+            category_window_days: r.category_window_days,
+            final_sale_categories: r.final_sale_categories,
+            restocking_fee_percent: fees,
+            reasons: r.reasons.unwrap_or(defaults.reasons),
+            no_receipt_refund,
+            no_receipt_price_days: r.no_receipt_price_days.unwrap_or(defaults.no_receipt_price_days),
+        };
+        let denominations = match &file.denominations {
+            Some(list) => Denominations::parse(list.get_ref())
+                .map_err(|e| err(Some(list.span()), format!("denominations: {e}")))?,
+            None => Denominations::for_currency(currency.code()).ok_or_else(|| {
+                err(
+                    Some(file.currency.span()),
+                    format!("no built-in notes and coins for {}; list them under `denominations`", currency.code()),
+                )
+            })?,
+        };
         Ok(RegisterConfig {
+            returns,
+            thresholds,
+            denominations,
+            min_free_space: file.min_free_space_mb.unwrap_or(64) * 1024 * 1024,
             store,
             register,
             policy: TaxPolicy {

@@ -5,10 +5,16 @@
 //! lookups, pricing, settlement, the durable commit, receipts and reports — goes through
 //! [`Register`]. Time and ids come in through [`Clock`] and [`IdSource`].
 
+mod auth;
 mod clock;
 mod config;
+mod drawer;
+mod export;
 mod import;
 mod parked;
+mod returns;
+mod sale;
+pub mod zreport;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,15 +22,21 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use till_domain::{
     Cart, CartError, Item, LineId, MoneyError, PricedCart, PricingContext, PricingError, Promotion, Quantity,
-    QuantityError, ReceiptNumber, SaleRecord, Tender, TenderError, Unit, XReport, price_cart, settle,
+    QuantityError, SaleRecord, TenderError, Unit, XReport, price_cart,
 };
+use till_domain::{PermissionError, Role};
 use till_import::ImportError;
 use till_store::{Store, StoreError, StoredVariant};
 
+pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
-pub use config::{ConfigError, RegisterConfig};
+pub use config::{ConfigError, RegisterConfig, Thresholds};
+pub use drawer::{Count, DrawerMove};
+pub use export::{ExportFormat, JournalExport};
 pub use import::{ImportProgress, ImportReport};
 pub use parked::{discount_text, parse_discount};
+pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
+pub use sale::Settle;
 pub use till_receipt::Copy;
 pub use till_store::{JournalReport, ParkedCart};
 
@@ -91,6 +103,18 @@ pub enum RegisterError {
     /// Input the caller passed is malformed.
     #[error("{0}")]
     Input(String),
+    /// Signing in failed (unknown staff, wrong PIN, locked account, none given).
+    #[error("{0}")]
+    SignIn(String),
+    /// The permission matrix refused the action.
+    #[error(transparent)]
+    Permission(#[from] PermissionError),
+    /// The return rules refuse the return.
+    #[error("return refused: {0}")]
+    ReturnRefused(String),
+    /// Too little disk space to sell safely.
+    #[error("{0}")]
+    DiskFull(String),
 }
 
 /// An open register: its store, configuration, promotions, clock and id source.
@@ -111,8 +135,11 @@ impl Register {
         RegisterConfig::parse(config_text, source)?;
         std::fs::create_dir_all(dir).map_err(|error| RegisterError::Io { path: dir.display().to_string(), error })?;
         let path = dir.join(DATABASE_FILE);
-        let store = Store::create(&path)?;
+        let mut store = Store::create(&path)?;
         store.set_setting(CONFIG_KEY, config_text)?;
+        for role in Role::defaults() {
+            store.put_role(&role, None)?;
+        }
         Ok(path)
     }
 
@@ -220,31 +247,6 @@ impl Register {
         Ok(price_cart(cart, &ctx)?)
     }
 
-    /// Completes a sale: prices the cart, settles the tenders, and commits the sale durably.
-    /// Returns only after the commit; on any error nothing is stored.
-    pub fn complete_sale(&mut self, cart: &Cart, tenders: &[Tender]) -> Result<SaleRecord, RegisterError> {
-        if cart.is_empty() {
-            return Err(RegisterError::EmptyCart);
-        }
-        let priced = self.price(cart)?;
-        let settlement = settle(priced.total, tenders, self.config.cash_rounding, self.config.currency.minor_units())?;
-        let at = self.clock.now();
-        let sale = SaleRecord {
-            id: self.ids.sale_id(),
-            receipt: ReceiptNumber { register: self.config.register.clone(), seq: 0 },
-            store: self.config.store.clone(),
-            at,
-            business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
-            currency: self.config.currency.code().to_string(),
-            cart: priced,
-            settlement,
-            coupons: cart.coupons().to_vec(),
-        };
-        let committed = self.store.commit_sale(sale, &self.config.location, cart.resumed_from())?;
-        tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
-        Ok(committed)
-    }
-
     /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
     /// folds recent stock movements into the stock projection and checkpoints the SQLite
     /// write-ahead log, each only once enough has accumulated, so no sale's commit has to.
@@ -273,33 +275,6 @@ impl Register {
         till_receipt::receipt_text(sale, &self.config.receipt, copy)
     }
 
-    /// The X report: totals since the register was created (cash sessions will bound it).
-    pub fn x_report(&self) -> Result<XReport, RegisterError> {
-        let mut totals = self.store.sales_totals(0)?;
-        let (records, grand) = self.store.journal_head()?;
-        // Sums of nothing are plain zeros; show every figure at the currency's scale.
-        let scale = |m: &mut till_domain::Money| *m = self.config.currency.round(*m, self.config.policy.mode);
-        for m in [
-            &mut totals.subtotal,
-            &mut totals.discount_total,
-            &mut totals.tax_total,
-            &mut totals.total,
-            &mut totals.cash_rounding,
-            &mut totals.change,
-        ] {
-            scale(m);
-        }
-        Ok(XReport {
-            store: self.config.store.clone(),
-            register: self.config.register.clone(),
-            currency: self.config.currency.code().to_string(),
-            at: self.clock.now(),
-            totals,
-            grand_total: self.config.currency.round(till_domain::Money::new(grand), self.config.policy.mode),
-            journal_records: records,
-        })
-    }
-
     /// The X report as text.
     pub fn x_report_text(&self, report: &XReport) -> String {
         till_receipt::x_report_text(report, &self.config.receipt)
@@ -324,6 +299,15 @@ impl Register {
             return Err(RegisterError::UnknownCode(sku.to_string()));
         }
         Ok(self.store.stock_level(sku, &self.config.location)?)
+    }
+
+    /// What a store-credit code holds; an unknown code is an error.
+    pub fn store_credit(&self, code: &str) -> Result<till_domain::Money, RegisterError> {
+        let code = code.trim().to_uppercase();
+        if !self.store.store_credit_exists(&code)? {
+            return Err(RegisterError::Input(format!("no store credit {code}")));
+        }
+        Ok(self.config.currency.round(self.store.store_credit_balance(&code)?, self.config.policy.mode))
     }
 
     /// The underlying store, for diagnostics and tests.

@@ -28,6 +28,10 @@ pub struct StoredVariant {
     pub tax_class: String,
     /// False when the product is draft or archived.
     pub active: bool,
+    /// The product is sold as final.
+    pub final_sale: bool,
+    /// The product's own return window.
+    pub return_days: Option<u32>,
     /// Components of a bundle.
     pub components: Vec<Component>,
     /// Price-list entries for this SKU.
@@ -37,8 +41,7 @@ pub struct StoredVariant {
 /// One search result.
 pub type SearchHit = StoredVariant;
 
-const VARIANT_COLUMNS: &str =
-    "v.id, v.sku, v.name, p.category, p.vendor, v.price, v.cost, v.unit, v.tax_class, p.active, v.is_bundle";
+const VARIANT_COLUMNS: &str = "v.id, v.sku, v.name, p.category, p.vendor, v.price, v.cost, v.unit, v.tax_class, p.active, v.is_bundle, p.final_sale, p.return_days";
 
 impl Store {
     /// The variant a barcode scans to.
@@ -113,6 +116,8 @@ impl Store {
             vendor: row.vendor,
             tax_class: row.tax_class,
             active: row.active,
+            final_sale: row.final_sale,
+            return_days: row.return_days,
             components,
             prices,
         })
@@ -196,6 +201,8 @@ struct VariantRow {
     tax_class: String,
     active: bool,
     is_bundle: bool,
+    final_sale: bool,
+    return_days: Option<u32>,
 }
 
 fn read_variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
@@ -211,6 +218,8 @@ fn read_variant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VariantRow> {
         tax_class: r.get(8)?,
         active: r.get(9)?,
         is_bundle: r.get(10)?,
+        final_sale: r.get(11)?,
+        return_days: r.get(12)?,
     })
 }
 

@@ -101,30 +101,22 @@ impl CatalogWriter<'_> {
     /// barcode that moved from another SKU).
     pub fn put_product(&mut self, product: &Product) -> Result<Vec<String>> {
         let c = self.conn;
+        const INSERT: &str = "INSERT INTO products (handle, title, category, vendor, active, final_sale, return_days) \
+                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        let p = product;
+        let values = params![p.handle, p.title, p.category, p.vendor, p.active, p.final_sale, p.return_days];
         let product_id: i64 = match self.mode {
             ImportMode::Bulk => {
-                c.prepare_cached(
-                    "INSERT INTO products (handle, title, category, vendor, active) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    product.handle,
-                    product.title,
-                    product.category,
-                    product.vendor,
-                    product.active
-                ])?;
+                c.prepare_cached(INSERT)?.execute(values)?;
                 c.last_insert_rowid()
             }
             ImportMode::Incremental => c
-                .prepare_cached(
-                    "INSERT INTO products (handle, title, category, vendor, active) VALUES (?1, ?2, ?3, ?4, ?5) \
-                     ON CONFLICT (handle) DO UPDATE SET title = excluded.title, category = excluded.category, \
-                     vendor = excluded.vendor, active = excluded.active RETURNING id",
-                )?
-                .query_row(
-                    params![product.handle, product.title, product.category, product.vendor, product.active],
-                    |r| r.get(0),
-                )?,
+                .prepare_cached(&format!(
+                    "{INSERT} ON CONFLICT (handle) DO UPDATE SET title = excluded.title, category = excluded.category, \
+                     vendor = excluded.vendor, active = excluded.active, final_sale = excluded.final_sale, \
+                     return_days = excluded.return_days RETURNING id"
+                ))?
+                .query_row(values, |r| r.get(0))?,
         };
         let mut notes = Vec::new();
         for v in &product.variants {

@@ -2,35 +2,78 @@
 //! the hash of the one before it and the perpetual grand total. Any edit to a record, or
 //! to the sale tables a record describes, is found by [`Store::verify_journal`].
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use till_domain::{AdjustmentKind, Money, PriceSource, SaleRecord, TenderKind};
 
-use crate::codec;
-use crate::{Result, Store};
+use crate::{Result, Store, codec, payload};
 
 /// The hash the first record points back to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Version of the sale payload layout; bump when [`sale_payload`] changes.
-const SALE_PAYLOAD_VERSION: u32 = 1;
-
 /// What a journal record is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JournalKind {
-    /// A completed sale.
+    /// A completed document: sale, return or exchange (its amount moves the grand total).
     Sale,
+    /// A sensitive action: who did it, who approved it.
+    Audit,
+    /// Cash moved without a sale (float, paid in/out, drop, no-sale opening).
+    Cash,
+    /// A Z report closing a cash session.
+    Z,
 }
 
 impl JournalKind {
     fn as_str(self) -> &'static str {
         match self {
             JournalKind::Sale => "sale",
+            JournalKind::Audit => "audit",
+            JournalKind::Cash => "cash",
+            JournalKind::Z => "z",
         }
     }
+}
+
+/// A journal record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalRecord {
+    /// Its number.
+    pub seq: u64,
+    /// `sale`, `audit`, `cash` or `z`.
+    pub kind: String,
+    /// What it refers to (sale id, action, movement id, Z number).
+    pub reference: String,
+    /// When.
+    pub at: jiff::Timestamp,
+    /// What it adds to the grand total.
+    pub amount: Decimal,
+    /// The grand total after it.
+    pub grand_total: Decimal,
+    /// Its canonical JSON.
+    pub payload: String,
+    /// Its hash.
+    pub hash: String,
+}
+
+/// A sensitive action to record in the journal's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// What was done (`price_override`, `reprint`, `pin_failed`, …).
+    pub action: String,
+    /// Who did it (`None` while the register is being set up).
+    pub staff: Option<String>,
+    /// Who approved it, when approval was needed.
+    pub approver: Option<String>,
+    /// What it was about, in words (line, amounts, receipt, note).
+    pub detail: String,
+}
+
+/// Appends an audit record (no amount) in `tx`.
+pub(crate) fn append_audit(tx: &rusqlite::Connection, entry: &AuditEntry, at: &str) -> Result<i64> {
+    let payload = payload::audit(entry, at)?;
+    append(tx, JournalKind::Audit, &entry.action, at, Decimal::ZERO, &payload)
 }
 
 /// The fields of a journal record that its hash covers, as stored (text).
@@ -62,7 +105,7 @@ impl RecordFields<'_> {
 
 /// Appends a record in `tx`.
 pub(crate) fn append(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     kind: JournalKind,
     reference: &str,
     at: &str,
@@ -102,175 +145,6 @@ pub(crate) fn append(
     )?
     .execute(params![seq, kind.as_str(), reference, at, amount, grand_total, payload, prev, hash])?;
     Ok(seq)
-}
-
-/// Writes anything displayable as a JSON string, without an intermediate `String`.
-struct Text<T>(T);
-
-impl<T: std::fmt::Display> Serialize for Text<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
-
-#[derive(Serialize)]
-struct SalePayload<'a> {
-    version: u32,
-    id: &'a str,
-    receipt: Text<&'a till_domain::ReceiptNumber>,
-    store: &'a str,
-    at: Text<jiff::Timestamp>,
-    business_date: Text<jiff::civil::Date>,
-    currency: &'a str,
-    prices_include_tax: bool,
-    lines: Vec<LinePayload<'a>>,
-    taxes: Vec<TaxPayload<'a>>,
-    subtotal: Text<Money>,
-    discount_total: Text<Money>,
-    tax_total: Text<Money>,
-    total: Text<Money>,
-    cash_rounding: Text<Money>,
-    change: Text<Money>,
-    payments: Vec<PaymentPayload<'a>>,
-    coupons: &'a [String],
-}
-
-#[derive(Serialize)]
-struct LinePayload<'a> {
-    line: u32,
-    sku: &'a str,
-    name: &'a str,
-    category: Option<&'a str>,
-    quantity: Text<till_domain::Quantity>,
-    unit: &'static str,
-    list_price: Text<Money>,
-    price_source: Text<&'a PriceSource>,
-    #[serde(rename = "override")]
-    price_override: Option<OverridePayload<'a>>,
-    gross: Text<Money>,
-    total: Text<Money>,
-    tax_class: &'a str,
-    tax_rate: Text<Decimal>,
-    cost: Option<Text<Money>>,
-    adjustments: Vec<AdjustmentPayload<'a>>,
-}
-
-#[derive(Serialize)]
-struct OverridePayload<'a> {
-    price: Text<Money>,
-    reason: &'a str,
-}
-
-#[derive(Serialize)]
-struct AdjustmentPayload<'a> {
-    kind: Text<&'a AdjustmentKind>,
-    label: &'a str,
-    amount: Text<Money>,
-}
-
-#[derive(Serialize)]
-struct TaxPayload<'a> {
-    label: &'a str,
-    rate: Text<Decimal>,
-    net: Text<Money>,
-    tax: Text<Money>,
-    gross: Text<Money>,
-}
-
-#[derive(Serialize)]
-struct PaymentPayload<'a> {
-    kind: &'static str,
-    detail: Option<PaymentDetail<'a>>,
-    amount: Text<Money>,
-    tendered: Text<Money>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum PaymentDetail<'a> {
-    Card { brand: &'a str, last4: &'a str, reference: &'a str },
-    Custom(&'a str),
-}
-
-/// The canonical JSON of a sale (fields in a fixed order, decimals as strings). Written
-/// into the journal at commit, and rebuilt from the sale tables by verification.
-pub(crate) fn sale_payload(sale: &SaleRecord) -> Result<String> {
-    let cart = &sale.cart;
-    let lines = cart
-        .lines
-        .iter()
-        .map(|l| LinePayload {
-            line: l.id.0,
-            sku: &l.sku,
-            name: &l.name,
-            category: l.category.as_deref(),
-            quantity: Text(l.quantity),
-            unit: l.unit.as_str(),
-            list_price: Text(l.list_price),
-            price_source: Text(&l.price_source),
-            price_override: l
-                .price_override
-                .as_ref()
-                .map(|o| OverridePayload { price: Text(o.price), reason: &o.reason }),
-            gross: Text(l.gross),
-            total: Text(l.total),
-            tax_class: &l.tax_class.name,
-            tax_rate: Text(l.tax_class.rate),
-            cost: l.cost.map(Text),
-            adjustments: l
-                .adjustments
-                .iter()
-                .map(|a| AdjustmentPayload { kind: Text(&a.kind), label: &a.label, amount: Text(a.amount) })
-                .collect(),
-        })
-        .collect();
-    let taxes = cart
-        .taxes
-        .iter()
-        .map(|t| TaxPayload {
-            label: &t.label,
-            rate: Text(t.rate),
-            net: Text(t.net),
-            tax: Text(t.tax),
-            gross: Text(t.gross),
-        })
-        .collect();
-    let payments = sale
-        .settlement
-        .payments
-        .iter()
-        .map(|p| {
-            let (kind, detail) = match &p.kind {
-                TenderKind::Cash => ("cash", None),
-                TenderKind::Card(c) => {
-                    ("card", Some(PaymentDetail::Card { brand: &c.brand, last4: &c.last4, reference: &c.reference }))
-                }
-                TenderKind::Custom(n) => ("custom", Some(PaymentDetail::Custom(n))),
-            };
-            PaymentPayload { kind, detail, amount: Text(p.amount), tendered: Text(p.tendered) }
-        })
-        .collect();
-    let payload = SalePayload {
-        version: SALE_PAYLOAD_VERSION,
-        id: &sale.id,
-        receipt: Text(&sale.receipt),
-        store: &sale.store,
-        at: Text(sale.at),
-        business_date: Text(sale.business_date),
-        currency: &sale.currency,
-        prices_include_tax: cart.basis == till_domain::PriceBasis::TaxInclusive,
-        lines,
-        taxes,
-        subtotal: Text(cart.subtotal),
-        discount_total: Text(cart.discount_total),
-        tax_total: Text(cart.tax_total),
-        total: Text(cart.total),
-        cash_rounding: Text(sale.settlement.cash_rounding),
-        change: Text(sale.settlement.change),
-        payments,
-        coupons: &sale.coupons,
-    };
-    serde_json::to_string(&payload).map_err(|e| crate::StoreError::Corrupt(format!("sale {}: {e}", sale.id)))
 }
 
 /// The first thing wrong with the journal.
@@ -401,7 +275,7 @@ impl Store {
                                 )),
                             ));
                         }
-                        let rebuilt = sale_payload(&sale)?;
+                        let rebuilt = payload::sale(&sale)?;
                         if rebuilt != payload {
                             let reason = format!(
                                 "the stored sale no longer matches its journal record ({})",
@@ -414,11 +288,17 @@ impl Store {
                         return Ok(report(records, grand, &prev, problem(format!("its sale cannot be read: {e}"))));
                     }
                 }
+            } else if let Some(reason) = self.check_record(&kind, &reference, &amount, &payload)? {
+                return Ok(report(records, grand, &prev, problem(reason)));
             }
             prev = hash;
             grand = stated;
             records += 1;
             expected_seq += 1;
+        }
+        if let Some(reason) = self.unjournalled()? {
+            let p = Some(JournalProblem { seq: records + 1, receipt: None, reason });
+            return Ok(report(records, grand, &prev, p));
         }
         let sales = self.sale_count()?;
         if sales != journalled_sales {
@@ -434,6 +314,94 @@ impl Store {
             return Ok(report(records, grand, &prev, p));
         }
         Ok(report(records, grand, &prev, None))
+    }
+
+    /// Checks a non-sale record against the table it describes; `Some(reason)` when they
+    /// disagree.
+    fn check_record(&self, kind: &str, reference: &str, amount: &Decimal, payload: &str) -> Result<Option<String>> {
+        if !amount.is_zero() {
+            return Ok(Some(format!("a {kind} record must not move the grand total (amount {amount})")));
+        }
+        Ok(match kind {
+            "audit" => None,
+            "cash" => {
+                let row = reference.parse::<i64>().ok().map(|id| {
+                    self.conn
+                        .query_row(
+                            "SELECT id, session_id, kind, amount, reason, staff, approver, at FROM cash_movements WHERE id = ?1",
+                            [id],
+                            crate::session::read_movement,
+                        )
+                        .optional()
+                });
+                match row.transpose()?.flatten() {
+                    None => Some(format!("cash movement {reference} is missing")),
+                    Some(m) if payload::cash(&m)? != payload => Some(format!(
+                        "cash movement {reference} no longer matches its journal record ({})",
+                        first_difference(payload, &payload::cash(&m)?)
+                    )),
+                    Some(_) => None,
+                }
+            }
+            "z" => match reference.parse::<u64>().ok().map(|n| self.z_report(n)).transpose()?.flatten() {
+                None => Some(format!("Z report {reference} is missing")),
+                Some(stored) if stored != payload => Some(format!(
+                    "Z report {reference} no longer matches its journal record ({})",
+                    first_difference(payload, &stored)
+                )),
+                Some(_) => None,
+            },
+            other => Some(format!("unknown record kind '{other}'")),
+        })
+    }
+
+    /// A cash movement or Z report with no journal record, if any.
+    fn unjournalled(&self) -> Result<Option<String>> {
+        let movement: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM cash_movements WHERE CAST(id AS TEXT) NOT IN (SELECT ref FROM journal WHERE kind = 'cash') \
+                 ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = movement {
+            return Ok(Some(format!("cash movement {id} has no journal record")));
+        }
+        let z: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT number FROM z_reports WHERE CAST(number AS TEXT) NOT IN (SELECT ref FROM journal WHERE kind = 'z') \
+                 ORDER BY number LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(z.map(|n| format!("Z report {n} has no journal record")))
+    }
+
+    /// Calls `each` with every journal record in order (for exports).
+    pub fn each_journal_record(&self, each: &mut dyn FnMut(JournalRecord) -> Result<()>) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, kind, ref, at, amount, grand_total, payload, hash FROM journal ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let place = |col: &str| format!("journal.{col} of record {seq}");
+            each(JournalRecord {
+                seq: seq as u64,
+                kind: r.get(1)?,
+                reference: r.get(2)?,
+                at: codec::timestamp(&r.get::<_, String>(3)?, || place("at"))?,
+                amount: codec::decimal(&r.get::<_, String>(4)?, || place("amount"))?,
+                grand_total: codec::decimal(&r.get::<_, String>(5)?, || place("grand_total"))?,
+                payload: r.get(6)?,
+                hash: r.get(7)?,
+            })?;
+        }
+        Ok(())
     }
 
     /// The perpetual grand total and the number of journal records.

@@ -10,12 +10,17 @@
 mod catalog;
 mod catalog_import;
 mod codec;
+mod credit;
 mod journal;
 mod parked;
+mod payload;
 mod reports;
+mod returns;
 mod rules;
 mod sales;
 mod schema;
+mod session;
+mod staff;
 mod stock;
 
 use std::path::{Path, PathBuf};
@@ -26,8 +31,18 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
-pub use journal::{JournalProblem, JournalReport};
+pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
+pub use payload::CashMovement;
+
+/// The canonical JSON of a sale document, as the journal records it (also used for
+/// training sales, which the journal never sees).
+pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
+    payload::sale(sale)
+}
 pub use parked::ParkedCart;
+pub use sales::SaleCommit;
+pub use session::CashSessionRow;
+pub use staff::StaffRow;
 pub use stock::FOLD_AFTER;
 
 /// What can go wrong in the store, said in the register's words.

@@ -11,14 +11,18 @@ use crate::codec;
 use crate::{Result, Store};
 
 impl Store {
-    /// Totals over every sale with a receipt sequence above `after`.
-    pub fn sales_totals(&self, after: u64) -> Result<SalesTotals> {
+    /// Totals over the documents of one cash session, or (with `None`) over every
+    /// document ever rung on this register.
+    pub fn sales_totals(&self, session: Option<i64>) -> Result<SalesTotals> {
+        // `?1 IS NULL` selects everything; otherwise the session's documents.
+        const IN_SCOPE: &str = "(?1 IS NULL OR session_id = ?1)";
         let mut t = SalesTotals::default();
         let mut sums = [Decimal::ZERO; 6];
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, subtotal, discount_total, tax_total, total, cash_rounding, change FROM sales WHERE seq > ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([after as i64])?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT seq, subtotal, discount_total, tax_total, total, cash_rounding, change, kind FROM sales \
+             WHERE {IN_SCOPE} ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query([session])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let amount = |i: usize, col: &str| -> Result<Decimal> {
@@ -30,17 +34,34 @@ impl Store {
                 sums[i] = add(sums[i], amount(i + 1, col)?)?;
             }
             t.sales += 1;
+            if r.get::<_, String>(7)? != "sale" {
+                t.returns += 1;
+            }
             let seq = seq as u64;
             t.receipts = Some(t.receipts.map_or((seq, seq), |(first, _)| (first, seq)));
         }
 
         [t.subtotal, t.discount_total, t.tax_total, t.total, t.cash_rounding, t.change] = sums.map(Money::new);
+        let scope = format!("sale_seq IN (SELECT seq FROM sales WHERE {IN_SCOPE})");
+
+        let mut returned = Decimal::ZERO;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT total, sale_seq FROM sale_lines WHERE returned = 1 AND {scope}"))?;
+        let mut rows = stmt.query([session])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(1)?;
+            let total =
+                codec::decimal(&r.get::<_, String>(0)?, || format!("sale_lines.total of receipt sequence {seq}"))?;
+            returned = add(returned, total)?;
+        }
+        t.returned = Money::new(returned);
 
         let mut taxes: BTreeMap<Decimal, (String, [Decimal; 3])> = BTreeMap::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.label, t.rate, t.net, t.tax, t.gross, t.sale_seq FROM sale_taxes t WHERE t.sale_seq > ?1",
-        )?;
-        let mut rows = stmt.query([after as i64])?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT label, rate, net, tax, gross, sale_seq FROM sale_taxes WHERE {scope}"))?;
+        let mut rows = stmt.query([session])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(5)?;
             let at = || format!("sale_taxes of receipt sequence {seq}");
@@ -69,10 +90,9 @@ impl Store {
             .collect();
 
         let mut tenders: BTreeMap<String, TenderTotal> = BTreeMap::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT p.kind, p.name, p.amount, p.sale_seq FROM payments p WHERE p.sale_seq > ?1")?;
-        let mut rows = stmt.query([after as i64])?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT kind, name, amount, sale_seq FROM payments WHERE {scope}"))?;
+        let mut rows = stmt.query([session])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(3)?;
             let kind: String = r.get(0)?;

@@ -3,30 +3,37 @@
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use till_domain::{
-    Adjustment, AdjustmentKind, CardDetails, LineId, Payment, PriceBasis, PriceOverride, PriceSource, PricedCart,
-    PricedLine, Quantity, ReceiptNumber, SaleRecord, Settlement, TaxAmount, TaxClass, TenderKind,
+    Adjustment, AdjustmentKind, CardDetails, LineId, OriginalLine, Payment, PriceBasis, PriceOverride, PriceSource,
+    PricedCart, PricedLine, Quantity, ReceiptNumber, ReturnLine, SaleRecord, Settlement, TaxAmount, TaxClass,
+    TenderKind,
 };
 
-use crate::codec;
-use crate::journal::{self, JournalKind};
-use crate::parked;
-use crate::stock;
+use crate::journal::{self, AuditEntry, JournalKind};
 use crate::{Result, Store, StoreError};
+use crate::{codec, credit, parked, payload, stock};
+
+/// What else a sale's transaction carries besides the sale itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SaleCommit<'a> {
+    /// The stock location sold from (and returned to).
+    pub location: &'a str,
+    /// The parked cart the sale was resumed from, taken off the parked list.
+    pub resumed_from: Option<u64>,
+    /// Audit records of the sensitive actions the sale contains (overrides, discounts,
+    /// returns without receipt…), chained right after it.
+    pub audit: &'a [AuditEntry],
+}
 
 impl Store {
-    /// Commits a completed sale durably and returns it with its receipt number.
+    /// Commits a completed document (sale, return or exchange) durably and returns it
+    /// with its receipt number.
     ///
-    /// The receipt number is the register's next, assigned inside the transaction, so
-    /// numbers never skip or repeat. Committing a sale whose id is already stored (a retry
-    /// after an unknown outcome) returns the stored sale instead of selling twice.
-    /// `resumed_from` is the parked cart the sale was resumed from, taken off the parked
-    /// list in the same transaction.
-    pub fn commit_sale(
-        &mut self,
-        mut sale: SaleRecord,
-        location: &str,
-        resumed_from: Option<u64>,
-    ) -> Result<SaleRecord> {
+    /// One transaction holds the sale, its lines, adjustments, taxes, payments, stock
+    /// movements, store-credit entries, its journal record and its audit records. The
+    /// receipt number is the register's next, assigned inside the transaction, so numbers
+    /// never skip or repeat. Committing a sale whose id is already stored (a retry after
+    /// an unknown outcome) returns the stored sale instead of selling twice.
+    pub fn commit_sale(&mut self, mut sale: SaleRecord, commit: &SaleCommit<'_>) -> Result<SaleRecord> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> =
             tx.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([&sale.id], |r| r.get(0)).optional()?;
@@ -36,13 +43,18 @@ impl Store {
         }
         let seq: i64 = tx.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM sales")?.query_row([], |r| r.get(0))?;
         sale.receipt.seq = seq as u64;
-        if let Some(parked) = resumed_from {
+        if let Some(parked) = commit.resumed_from {
             parked::take(&tx, parked)?;
         }
         insert_sale(&tx, &sale, seq)?;
-        stock::record_sale(&tx, &sale, seq, location)?;
-        let payload = journal::sale_payload(&sale)?;
-        journal::append(&tx, JournalKind::Sale, &sale.id, &sale.at.to_string(), sale.cart.total.amount(), &payload)?;
+        credit::record_sale(&tx, &sale, seq)?;
+        stock::record_sale(&tx, &sale, seq, commit.location)?;
+        let payload = payload::sale(&sale)?;
+        let at = sale.at.to_string();
+        journal::append(&tx, JournalKind::Sale, &sale.id, &at, sale.cart.total.amount(), &payload)?;
+        for entry in commit.audit {
+            journal::append_audit(&tx, entry, &at)?;
+        }
         tx.commit()?;
         Ok(sale)
     }
@@ -81,11 +93,14 @@ impl Store {
             inclusive: bool,
             amounts: [String; 6],
             coupons: String,
+            session: Option<i64>,
+            staff: Option<String>,
         }
         let head = c
             .prepare_cached(
                 "SELECT id, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-                 discount_total, tax_total, total, cash_rounding, change, coupons FROM sales WHERE seq = ?1",
+                 discount_total, tax_total, total, cash_rounding, change, coupons, session_id, staff \
+                 FROM sales WHERE seq = ?1",
             )?
             .query_row([seq], |r| {
                 Ok(Head {
@@ -98,6 +113,8 @@ impl Store {
                     inclusive: r.get(6)?,
                     amounts: [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?],
                     coupons: r.get(13)?,
+                    session: r.get(14)?,
+                    staff: r.get(15)?,
                 })
             })
             .optional()?
@@ -121,6 +138,7 @@ impl Store {
                 ("promotion", Some(pid)) => AdjustmentKind::Promotion(pid),
                 ("line_discount", None) => AdjustmentKind::LineDiscount,
                 ("order_discount", None) => AdjustmentKind::OrderDiscount,
+                ("restocking_fee", None) => AdjustmentKind::RestockingFee,
                 (other, _) => return Err(StoreError::Corrupt(format!("{}: kind '{other}'", at()))),
             };
             let amount = codec::money(&r.get::<_, String>(4)?, at)?;
@@ -129,8 +147,11 @@ impl Store {
 
         let mut lines = Vec::new();
         let mut stmt = c.prepare_cached(
-            "SELECT line_no, sku, name, category, quantity, unit, list_price, price_source, override_price, \
-             override_reason, gross, total, tax_class, tax_rate, cost FROM sale_lines WHERE sale_seq = ?1 ORDER BY line_no",
+            "SELECT l.line_no, l.sku, l.name, l.category, l.quantity, l.unit, l.list_price, l.price_source, \
+             l.override_price, l.override_reason, l.gross, l.total, l.tax_class, l.tax_rate, l.cost, l.returned, \
+             l.return_of_seq, l.return_of_line, o.id, o.register, l.return_reason, l.disposition, l.refund, \
+             l.fee_percent, l.override_note \
+             FROM sale_lines l LEFT JOIN sales o ON o.seq = l.return_of_seq WHERE l.sale_seq = ?1 ORDER BY l.line_no",
         )?;
         let mut rows = stmt.query([seq])?;
         while let Some(r) = rows.next()? {
@@ -169,6 +190,7 @@ impl Store {
                 },
                 cost: codec::opt_money(r.get(14)?, || at("cost"))?,
                 components: Vec::new(),
+                returning: read_return(r, &at)?,
             });
         }
 
@@ -208,6 +230,7 @@ impl Store {
                     reference: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                 }),
                 "custom" => TenderKind::Custom(r.get::<_, Option<String>>(1)?.unwrap_or_default()),
+                "store_credit" => TenderKind::StoreCredit(r.get::<_, Option<String>>(1)?.unwrap_or_default()),
                 other => return Err(StoreError::Corrupt(format!("{}: kind '{other}'", at()))),
             };
             payments.push(Payment {
@@ -240,8 +263,43 @@ impl Store {
             },
             settlement: Settlement { total: amounts[3], cash_rounding: amounts[4], payments, change: amounts[5] },
             coupons,
+            staff: head.staff,
+            session: head.session.map(|s| s as u64),
         })
     }
+}
+
+/// The return details of a sale line row (columns 15–24 of `load_sale`'s query).
+fn read_return(r: &rusqlite::Row<'_>, at: &dyn Fn(&str) -> String) -> Result<Option<ReturnLine>> {
+    if !r.get::<_, bool>(15)? {
+        return Ok(None);
+    }
+    let original = match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?) {
+        (Some(seq), Some(line)) => {
+            let id: Option<String> = r.get(18)?;
+            let register: Option<String> = r.get(19)?;
+            let (Some(sale_id), Some(register)) = (id, register) else {
+                return Err(StoreError::Corrupt(format!("{}: returns a sale that is not stored", at("return_of_seq"))));
+            };
+            let receipt = ReceiptNumber { register, seq: seq as u64 }.to_string();
+            Some(OriginalLine { sale_id, receipt, seq: seq as u64, line: line as u32 })
+        }
+        _ => None,
+    };
+    let text = |i: usize, col: &str| -> Result<String> {
+        r.get::<_, Option<String>>(i)?
+            .ok_or_else(|| StoreError::Corrupt(format!("{}: missing on a return line", at(col))))
+    };
+    Ok(Some(ReturnLine {
+        original,
+        reason: text(20, "return_reason")?,
+        disposition: text(21, "disposition")?
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", at("disposition"))))?,
+        refund: codec::money(&text(22, "refund")?, || at("refund"))?,
+        fee_percent: codec::decimal(&text(23, "fee_percent")?, || at("fee_percent"))?,
+        override_note: r.get(24)?,
+    }))
 }
 
 fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> {
@@ -249,8 +307,8 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
     let s = &sale.settlement;
     tx.prepare_cached(
         "INSERT INTO sales (id, seq, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change, coupons) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         sale.id,
@@ -268,13 +326,20 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         s.cash_rounding.to_string(),
         s.change.to_string(),
         serde_json::Value::from(sale.coupons.clone()).to_string(),
+        sale.kind().as_str(),
+        sale.session.map(|s| s as i64),
+        sale.staff,
     ])?;
     for line in &cart.lines {
         let source = line.price_source.to_string();
+        let r = line.returning.as_ref();
+        let original = r.and_then(|r| r.original.as_ref());
         tx.prepare_cached(
             "INSERT INTO sale_lines (sale_seq, line_no, sku, name, category, quantity, unit, list_price, price_source, \
-             override_price, override_reason, gross, total, tax_class, tax_rate, cost) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             override_price, override_reason, gross, total, tax_class, tax_rate, cost, returned, return_of_seq, \
+             return_of_line, return_reason, disposition, refund, fee_percent, override_note, return_of_sale) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+             ?23, ?24, ?25)",
         )?
         .execute(params![
             seq,
@@ -293,12 +358,22 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             line.tax_class.name,
             line.tax_class.rate.to_string(),
             line.cost.map(|c| c.to_string()),
+            r.is_some(),
+            original.map(|o| o.seq as i64),
+            original.map(|o| o.line),
+            r.map(|r| r.reason.as_str()),
+            r.map(|r| r.disposition.as_str()),
+            r.map(|r| r.refund.to_string()),
+            r.map(|r| r.fee_percent.to_string()),
+            r.and_then(|r| r.override_note.as_deref()),
+            original.map(|o| o.sale_id.as_str()),
         ])?;
         for (i, a) in line.adjustments.iter().enumerate() {
             let (kind, promotion) = match &a.kind {
                 AdjustmentKind::Promotion(id) => ("promotion", Some(id.as_str())),
                 AdjustmentKind::LineDiscount => ("line_discount", None),
                 AdjustmentKind::OrderDiscount => ("order_discount", None),
+                AdjustmentKind::RestockingFee => ("restocking_fee", None),
             };
             tx.prepare_cached(
                 "INSERT INTO sale_adjustments (sale_seq, line_no, seq, kind, promotion_id, label, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -325,6 +400,7 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             TenderKind::Cash => ("cash", None, None, None),
             TenderKind::Card(c) => ("card", Some(c.brand.as_str()), Some(c.last4.as_str()), Some(c.reference.as_str())),
             TenderKind::Custom(n) => ("custom", Some(n.as_str()), None, None),
+            TenderKind::StoreCredit(code) => ("store_credit", Some(code.as_str()), None, None),
         };
         tx.prepare_cached(
             "INSERT INTO payments (sale_seq, seq, kind, name, card_last4, card_reference, amount, tendered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

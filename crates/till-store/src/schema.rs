@@ -8,7 +8,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::{Result, StoreError};
 
 /// Each entry moves the schema one version up. Never edit a released entry; add one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -217,7 +218,116 @@ CREATE TRIGGER payments_no_update BEFORE UPDATE ON payments BEGIN SELECT RAISE(A
 CREATE TRIGGER payments_no_delete BEFORE DELETE ON payments BEGIN SELECT RAISE(ABORT, 'completed sales are immutable'); END;
 CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
 CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END;
-"#];
+"#,
+    r#"
+-- Version 2: returns and exchanges, staff and permissions, cash sessions, Z reports,
+-- store credit, training sales.
+
+-- Return rules from the catalog.
+ALTER TABLE products ADD COLUMN final_sale INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE products ADD COLUMN return_days INTEGER;
+
+-- A document is a sale, a return, or an exchange (both); who rang it and in which cash
+-- session.
+ALTER TABLE sales ADD COLUMN kind TEXT NOT NULL DEFAULT 'sale';
+ALTER TABLE sales ADD COLUMN session_id INTEGER;
+ALTER TABLE sales ADD COLUMN staff TEXT;
+CREATE INDEX sales_session ON sales (session_id);
+
+-- Return lines: what they take back, why, and where the goods go. Their amounts are
+-- negative.
+ALTER TABLE sale_lines ADD COLUMN return_of_sale TEXT;
+ALTER TABLE sale_lines ADD COLUMN return_of_seq INTEGER;
+ALTER TABLE sale_lines ADD COLUMN return_of_line INTEGER;
+ALTER TABLE sale_lines ADD COLUMN return_reason TEXT;
+ALTER TABLE sale_lines ADD COLUMN disposition TEXT;
+ALTER TABLE sale_lines ADD COLUMN refund TEXT;
+ALTER TABLE sale_lines ADD COLUMN fee_percent TEXT;
+ALTER TABLE sale_lines ADD COLUMN override_note TEXT;
+ALTER TABLE sale_lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sale_lines_return_of ON sale_lines (return_of_sale, return_of_line) WHERE return_of_sale IS NOT NULL;
+CREATE INDEX sale_lines_sku ON sale_lines (sku, sale_seq);
+
+-- Store credit: issued by refunds (positive), spent as a tender (negative); the balance
+-- of a code is its sum. HQ becomes authoritative with sync.
+CREATE TABLE store_credit (
+    id       INTEGER PRIMARY KEY,
+    code     TEXT NOT NULL,
+    amount   TEXT NOT NULL,
+    sale_seq INTEGER NOT NULL REFERENCES sales (seq),
+    at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX store_credit_code ON store_credit (code);
+CREATE TRIGGER store_credit_no_update BEFORE UPDATE ON store_credit BEGIN SELECT RAISE(ABORT, 'the store credit ledger is append-only'); END;
+CREATE TRIGGER store_credit_no_delete BEFORE DELETE ON store_credit BEGIN SELECT RAISE(ABORT, 'the store credit ledger is append-only'); END;
+
+-- Staff and roles. PINs are Argon2id hashes (PHC strings), never the PIN.
+CREATE TABLE roles (
+    name        TEXT PRIMARY KEY,
+    permissions TEXT NOT NULL            -- JSON {action: allowed|denied|approval}
+) STRICT;
+
+CREATE TABLE staff (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL REFERENCES roles (name),
+    pin_hash    TEXT NOT NULL,
+    failed_pins INTEGER NOT NULL DEFAULT 0,
+    locked      INTEGER NOT NULL DEFAULT 0,
+    active      INTEGER NOT NULL DEFAULT 1,
+    created_at  TEXT NOT NULL
+) STRICT;
+
+-- Cash sessions: a drawer from its opening float to its Z report.
+CREATE TABLE cash_sessions (
+    id           INTEGER PRIMARY KEY,
+    opened_at    TEXT NOT NULL,
+    opened_by    TEXT,
+    float        TEXT NOT NULL,
+    float_count  TEXT NOT NULL,          -- JSON [[denomination, pieces], ...]
+    closed_at    TEXT,
+    closed_by    TEXT,
+    z_number     INTEGER UNIQUE,
+    counted      TEXT                    -- JSON, the blind count last entered
+) STRICT;
+CREATE UNIQUE INDEX cash_sessions_one_open ON cash_sessions ((closed_at IS NULL)) WHERE closed_at IS NULL;
+CREATE TRIGGER cash_sessions_closed BEFORE UPDATE ON cash_sessions WHEN OLD.closed_at IS NOT NULL
+    BEGIN SELECT RAISE(ABORT, 'a closed cash session is immutable'); END;
+CREATE TRIGGER cash_sessions_no_delete BEFORE DELETE ON cash_sessions BEGIN SELECT RAISE(ABORT, 'cash sessions are kept'); END;
+
+-- Cash moved without a sale: paid in, paid out, safe drops, drawer opened without a sale.
+CREATE TABLE cash_movements (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES cash_sessions (id),
+    kind       TEXT NOT NULL,            -- paid_in | paid_out | drop | no_sale
+    amount     TEXT NOT NULL,            -- into the drawer: positive; out: negative
+    reason     TEXT NOT NULL,
+    staff      TEXT,
+    approver   TEXT,
+    at         TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER cash_movements_no_update BEFORE UPDATE ON cash_movements BEGIN SELECT RAISE(ABORT, 'cash movements are immutable'); END;
+CREATE TRIGGER cash_movements_no_delete BEFORE DELETE ON cash_movements BEGIN SELECT RAISE(ABORT, 'cash movements are immutable'); END;
+
+-- Z reports: numbered, immutable; the payload is also in the journal.
+CREATE TABLE z_reports (
+    number     INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL UNIQUE REFERENCES cash_sessions (id),
+    at         TEXT NOT NULL,
+    payload    TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER z_reports_no_update BEFORE UPDATE ON z_reports BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+CREATE TRIGGER z_reports_no_delete BEFORE DELETE ON z_reports BEGIN SELECT RAISE(ABORT, 'Z reports are immutable'); END;
+
+-- Training sales: kept for practice review, numbered on their own, never in totals,
+-- stock or the journal.
+CREATE TABLE training_sales (
+    seq     INTEGER PRIMARY KEY,
+    at      TEXT NOT NULL,
+    payload TEXT NOT NULL
+) STRICT;
+"#,
+];
 
 /// The schema version this build writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;

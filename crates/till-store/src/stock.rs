@@ -10,7 +10,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use till_domain::SaleRecord;
+use till_domain::{Disposition, SaleRecord};
 
 use crate::{Result, Store, StoreError};
 
@@ -47,25 +47,38 @@ fn folded_through(conn: &Connection) -> Result<i64> {
     }
 }
 
-/// Appends the stock movements of a sale (the components of a bundle).
+/// The location damaged returns are written off to.
+pub fn damaged_location(location: &str) -> String {
+    format!("{location}/damaged")
+}
+
+/// Appends the stock movements of a document: sold goods leave `location` (a bundle's
+/// components), returned goods come back to it or go to its damaged location, each at
+/// its cost.
 pub(crate) fn record_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, location: &str) -> Result<()> {
     let at = sale.at.to_string();
+    let damaged = damaged_location(location);
     let mut insert = tx.prepare_cached(
         "INSERT INTO stock_movements (sku, location, micro_units, reason, sale_seq, unit_cost, at) \
-         VALUES (?1, ?2, ?3, 'sale', ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for line in &sale.cart.lines {
         let qty = line.quantity.value();
         let what = || format!("line {} ({})", line.id.0, line.sku);
+        let (sign, place, reason) = match line.returning.as_ref().map(|r| r.disposition) {
+            None => (-1, location, "sale"),
+            Some(Disposition::Restock) => (1, location, "return"),
+            Some(Disposition::Damaged) => (1, damaged.as_str(), "damaged"),
+        };
         if line.components.is_empty() {
             let cost = line.cost.map(|c| c.to_string());
-            insert.execute(params![line.sku, location, -to_micro(qty, what)?, seq, cost, at])?;
+            insert.execute(params![line.sku, place, sign * to_micro(qty, what)?, reason, seq, cost, at])?;
         }
         for c in &line.components {
-            let consumed = qty
+            let moved = qty
                 .checked_mul(c.quantity)
                 .ok_or_else(|| StoreError::Conflict(format!("stock quantity of {} in {} overflows", c.sku, what())))?;
-            insert.execute(params![c.sku, location, -to_micro(consumed, what)?, seq, None::<String>, at])?;
+            insert.execute(params![c.sku, place, sign * to_micro(moved, what)?, reason, seq, None::<String>, at])?;
         }
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! only ever added. Decimals are strings so they stay exact.
 
 use serde_json::{Value, json};
-use till_domain::{Item, SaleRecord, TenderKind, XReport};
+use till_domain::{Item, SaleRecord, TenderKind};
 use till_register::{ImportReport, JournalReport};
 
 /// An item as looked up or found.
@@ -27,6 +27,8 @@ pub fn sale(s: &SaleRecord) -> Value {
     let collected = s.settlement.collected().map_or_else(|e| e.to_string(), |m| m.to_string());
     json!({
         "receipt": s.receipt.to_string(),
+        "receipt_code": s.receipt_code(),
+        "kind": s.kind().as_str(),
         "id": s.id,
         "store": s.store,
         "at": s.at.to_string(),
@@ -48,6 +50,15 @@ pub fn sale(s: &SaleRecord) -> Value {
             })).collect::<Vec<_>>(),
             "total": l.total.to_string(),
             "tax_rate": l.tax_class.rate.to_string(),
+            "returning": l.returning.as_ref().map(|r| json!({
+                "of_receipt": r.original.as_ref().map(|o| o.receipt.clone()),
+                "of_line": r.original.as_ref().map(|o| o.line),
+                "reason": r.reason,
+                "disposition": r.disposition.as_str(),
+                "refund": r.refund.to_string(),
+                "fee_percent": r.fee_percent.to_string(),
+                "override_note": r.override_note,
+            })),
         })).collect::<Vec<_>>(),
         "subtotal": cart.subtotal.to_string(),
         "discount_total": cart.discount_total.to_string(),
@@ -58,15 +69,21 @@ pub fn sale(s: &SaleRecord) -> Value {
         "collected": collected,
         "tenders": s.settlement.payments.iter().map(|p| {
             let mut v = json!({"kind": p.kind.code(), "amount": p.amount.to_string(), "tendered": p.tendered.to_string()});
-            if let TenderKind::Card(c) = &p.kind {
-                v["brand"] = json!(c.brand);
-                v["last4"] = json!(c.last4);
-                v["reference"] = json!(c.reference);
+            match &p.kind {
+                TenderKind::Card(c) => {
+                    v["brand"] = json!(c.brand);
+                    v["last4"] = json!(c.last4);
+                    v["reference"] = json!(c.reference);
+                }
+                TenderKind::StoreCredit(code) => v["code"] = json!(code),
+                _ => {}
             }
             v
         }).collect::<Vec<_>>(),
         "change": s.settlement.change.to_string(),
         "coupons": s.coupons,
+        "staff": s.staff,
+        "session": s.session,
     })
 }
 
@@ -81,29 +98,6 @@ pub fn import(r: &ImportReport) -> Value {
         "bulk": r.bulk,
         "rejected": r.rejected.iter().map(|e| json!({"line": e.line, "field": e.field, "reason": e.reason})).collect::<Vec<_>>(),
         "warnings": r.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect::<Vec<_>>(),
-    })
-}
-
-/// An X report.
-pub fn x_report(r: &XReport) -> Value {
-    let t = &r.totals;
-    json!({
-        "store": r.store,
-        "register": r.register,
-        "currency": r.currency,
-        "at": r.at.to_string(),
-        "sales": t.sales,
-        "receipts": t.receipts.map(|(a, b)| json!({"first": a, "last": b})),
-        "subtotal": t.subtotal.to_string(),
-        "discount_total": t.discount_total.to_string(),
-        "tax_total": t.tax_total.to_string(),
-        "total": t.total.to_string(),
-        "cash_rounding": t.cash_rounding.to_string(),
-        "change": t.change.to_string(),
-        "taxes": t.taxes.iter().map(|x| json!({"label": x.label, "rate": x.rate.to_string(), "net": x.net.to_string(), "tax": x.tax.to_string(), "gross": x.gross.to_string()})).collect::<Vec<_>>(),
-        "tenders": t.tenders.iter().map(|x| json!({"tender": x.tender, "count": x.count, "amount": x.amount.to_string()})).collect::<Vec<_>>(),
-        "grand_total": r.grand_total.to_string(),
-        "journal_records": r.journal_records,
     })
 }
 

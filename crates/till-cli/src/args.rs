@@ -1,0 +1,370 @@
+//! The command line: commands, flags, and what they mean. A public surface — scripts use
+//! it — so flags are only ever added.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Till, the offline-first register, from the command line.
+#[derive(Parser)]
+#[command(name = "till", version, about, long_about = None)]
+pub struct Cli {
+    /// The register's data directory [default: $TILL_DATA_DIR, else the platform's app-data directory]
+    #[arg(long, global = true, env = "TILL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON (decimals as strings) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Who is acting: staff code and PIN (required once the register has staff).
+    #[arg(long, global = true, value_name = "CODE:PIN")]
+    pub staff: Option<String>,
+    /// A manager's approval for one action that needs it; repeat for several.
+    #[arg(long = "approve", global = true, value_name = "CODE:PIN")]
+    pub approvals: Vec<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a register from a store configuration (TOML).
+    Init {
+        /// The configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
+    /// Catalog maintenance.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Show the item a barcode or SKU rings up as.
+    Lookup {
+        /// Barcode or SKU.
+        code: String,
+    },
+    /// Search the catalog.
+    Search {
+        /// Words to find (each matches the start of a word).
+        text: String,
+        /// Most results to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Ring up a whole sale in one go; prints the receipt only after the durable commit.
+    Sale(SaleArgs),
+    /// Take goods back, with or without the receipt, and refund them.
+    Return(ReturnArgs),
+    /// Take goods back and sell others in one transaction; the difference is paid or refunded.
+    Exchange(ExchangeArgs),
+    /// List parked carts.
+    Parked,
+    /// The cash drawer: open with a float, paid in/out, drops, counts, close.
+    #[command(subcommand)]
+    Drawer(DrawerCommand),
+    /// Staff, roles and permissions.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The fiscal journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Receipts.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+    /// Stock on hand of a SKU at this register's location.
+    Stock {
+        /// The SKU.
+        sku: String,
+    },
+    /// What a store-credit code holds.
+    Credit {
+        /// The code (SC-…).
+        code: String,
+    },
+    /// Tools for the crash harness (not for use at the counter).
+    #[command(subcommand, hide = true)]
+    Stress(StressCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Import a Shopify product CSV export (.csv) or Till JSON lines (.jsonl). Bad rows are
+    /// listed with their line and skipped; exit status 3 when any were.
+    Import {
+        /// The catalog file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum JournalCommand {
+    /// Check the hash chain, the grand total and every record against its tables; exits
+    /// non-zero naming the first bad record.
+    Verify,
+    /// Write the journal between two business days as versioned JSON or CSV.
+    Export {
+        /// First business day (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// Last business day, included.
+        #[arg(long)]
+        to: String,
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// The open cash session (or everything so far): sales, tax per rate, tenders, what
+    /// the drawer should hold. Resets nothing.
+    X,
+    /// Close the cash session with a numbered Z report (like `drawer close`), or reprint one.
+    Z {
+        /// Cash counted by denomination, e.g. 50x2,20x5,0.05x40 (else the last blind count).
+        #[arg(long, value_name = "COUNT")]
+        cash: Option<String>,
+        /// Another tender's counted total, e.g. card=412.50.
+        #[arg(long = "counted", value_name = "TENDER=AMOUNT")]
+        counted: Vec<String>,
+        /// Reprint Z report N (marked DUPLICATE) instead of closing.
+        #[arg(long, value_name = "N")]
+        reprint: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptCommand {
+    /// Print a receipt as text.
+    Show {
+        /// Receipt number (R1-000042 or 42).
+        number: String,
+        /// Reprint it, marked DUPLICATE and counted (a permission).
+        #[arg(long)]
+        duplicate: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DrawerCommand {
+    /// Open a cash session with the float counted by denomination (e.g. 20x5,10x5,1x20).
+    Open {
+        /// The float by denomination.
+        #[arg(long, value_name = "COUNT")]
+        float: String,
+    },
+    /// Put cash into the drawer.
+    PaidIn {
+        /// The amount.
+        amount: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take cash out for an expense (a permission).
+    PaidOut {
+        /// The amount.
+        amount: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take cash to the safe.
+    Drop {
+        /// The amount.
+        amount: String,
+        /// Why (default: safe drop).
+        #[arg(long, default_value = "safe drop")]
+        reason: String,
+    },
+    /// Open the drawer without a sale (a permission).
+    NoSale {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// A blind count: enter what is there without seeing what should be.
+    Count {
+        /// Cash by denomination.
+        #[arg(long, value_name = "COUNT")]
+        cash: String,
+        /// Another tender's counted total, e.g. card=412.50.
+        #[arg(long = "counted", value_name = "TENDER=AMOUNT")]
+        counted: Vec<String>,
+    },
+    /// Close the session with its Z report.
+    Close {
+        /// Cash counted by denomination (else the last blind count).
+        #[arg(long, value_name = "COUNT")]
+        cash: Option<String>,
+        /// Another tender's counted total, e.g. card=412.50.
+        #[arg(long = "counted", value_name = "TENDER=AMOUNT")]
+        counted: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum StaffCommand {
+    /// Add a staff member (the first must be a manager and needs no sign-in).
+    Add {
+        /// Staff code (badge number).
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Role: cashier, supervisor, manager, or one you made.
+        #[arg(long)]
+        role: String,
+        /// PIN, 4-8 digits.
+        #[arg(long)]
+        pin: String,
+    },
+    /// Set what a role may do: ACTION=allowed|denied|approval … (creates the role if new).
+    Role {
+        /// The role.
+        name: String,
+        /// Changes, e.g. price_override=approval paid_out=denied.
+        #[arg(required = true, value_name = "ACTION=PERMISSION")]
+        changes: Vec<String>,
+    },
+    /// Give a staff member another role.
+    Assign {
+        /// Staff code.
+        code: String,
+        /// The role.
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new PIN (also unlocks).
+    Pin {
+        /// Staff code.
+        code: String,
+        /// The new PIN.
+        #[arg(long)]
+        pin: String,
+    },
+    /// Unlock a staff member locked out by wrong PINs.
+    Unlock {
+        /// Staff code.
+        code: String,
+    },
+    /// A staff member left: they can no longer sign in.
+    Remove {
+        /// Staff code.
+        code: String,
+    },
+    /// Staff and the permission matrix.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum StressCommand {
+    /// Sell the same sale over and over, printing each receipt number once committed.
+    Sell {
+        /// Barcode or SKU.
+        #[arg(long)]
+        scan: String,
+        /// Cash tendered.
+        #[arg(long)]
+        cash: String,
+        /// How many sales.
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+}
+
+/// What goes into a cart: scans and cashier changes.
+#[derive(Args)]
+pub struct CartArgs {
+    /// Barcode or SKU, optionally with a quantity or weight: CODE, CODE*3, CODE*1.235
+    #[arg(long = "scan", value_name = "CODE[*QTY]")]
+    pub scans: Vec<String>,
+    /// Change a line's quantity: LINE:QTY
+    #[arg(long = "quantity", value_name = "LINE:QTY")]
+    pub quantities: Vec<String>,
+    /// Void a line (it stays numbered but is not sold): LINE
+    #[arg(long = "void", value_name = "LINE")]
+    pub voids: Vec<String>,
+    /// Discount on the order (10% or 2.50) or on one line (LINE:10%, LINE:2.50)
+    #[arg(long = "discount", value_name = "[LINE:]AMOUNT|PCT%")]
+    pub discounts: Vec<String>,
+    /// Price override on a line: LINE:PRICE:REASON
+    #[arg(long = "price", value_name = "LINE:PRICE:REASON")]
+    pub overrides: Vec<String>,
+    /// Coupon code.
+    #[arg(long = "coupon", value_name = "CODE")]
+    pub coupons: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct SaleArgs {
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// Payment: cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REFERENCE]], credit:CODE:AMOUNT, or NAME:AMOUNT for a custom tender
+    #[arg(long = "tender", value_name = "KIND:AMOUNT")]
+    pub tenders: Vec<String>,
+    /// Park the cart under this label instead of completing the sale.
+    #[arg(long, value_name = "LABEL", conflicts_with = "tenders")]
+    pub park: Option<String>,
+    /// Start from parked cart ID (see `till parked`).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<u64>,
+    /// Cancel the cart instead of selling it (a permission; the audit chain records it).
+    #[arg(long, conflicts_with_all = ["tenders", "park"])]
+    pub cancel: bool,
+    /// Training mode: priced and printed as NOT A RECEIPT, never in totals or stock.
+    #[arg(long)]
+    pub training: bool,
+}
+
+/// What comes back.
+#[derive(Args)]
+pub struct ReturnPicks {
+    /// The receipt: its number (R1-000042) or the code printed on it (till:STORE/R1-000042).
+    #[arg(long)]
+    pub receipt: Option<String>,
+    /// A receipt line to take back, all of it or QTY: LINE[:QTY]
+    #[arg(long = "line", value_name = "LINE[:QTY]", requires = "receipt")]
+    pub lines: Vec<String>,
+    /// Without a receipt: CODE[*QTY] (a permission; refunded at the lowest recent price).
+    #[arg(long = "item", value_name = "CODE[*QTY]", conflicts_with = "receipt")]
+    pub items: Vec<String>,
+    /// Reason code (see the store's [returns] reasons).
+    #[arg(long, default_value = "changed_mind")]
+    pub reason: String,
+    /// The goods are damaged: written off instead of restocked.
+    #[arg(long)]
+    pub damaged: bool,
+    /// Override the return rules (window, final sale) with this note (a permission).
+    #[arg(long, value_name = "NOTE")]
+    pub r#override: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ReturnArgs {
+    #[command(flatten)]
+    pub picks: ReturnPicks,
+    /// Where the refund goes: original (the tenders paid with), cash, or credit (store credit).
+    #[arg(long, default_value = "original")]
+    pub refund: String,
+}
+
+#[derive(Args)]
+pub struct ExchangeArgs {
+    #[command(flatten)]
+    pub picks: ReturnPicks,
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// When the new goods cost more: the payment (as for `sale`).
+    #[arg(long = "tender", value_name = "KIND:AMOUNT")]
+    pub tenders: Vec<String>,
+    /// When they cost less: where the difference goes (original, cash, credit).
+    #[arg(long, default_value = "original")]
+    pub refund: String,
+}

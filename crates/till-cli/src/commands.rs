@@ -1,0 +1,569 @@
+//! What each command does: parse its flags into the register's types, call the register
+//! service, print the result. No business rule lives here.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use rust_decimal::Decimal;
+use serde_json::json;
+use till_domain::{Action, CardDetails, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
+use till_register::{
+    Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, ReturnPick, ReturnRequest, Settle,
+    StaffChange, parse_discount, zreport,
+};
+
+use crate::args::{
+    CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, ReceiptCommand, ReportCommand,
+    ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand,
+};
+use crate::{authority, data_dir, open, print, usage, wire, write_out};
+
+/// Exit status when an import committed but some rows were rejected.
+const EXIT_ROWS_REJECTED: u8 = 3;
+
+/// Runs the command line.
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    let dir = data_dir(cli)?;
+    match &cli.command {
+        Command::Init { config } => {
+            let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+            let path = Register::init(&dir, &text, &config.display().to_string())?;
+            let reg = open(&dir)?;
+            let c = reg.config();
+            print(
+                cli,
+                json!({"store": c.store, "register": c.register, "database": path.display().to_string()}),
+                || format!("Created register {} of store {} in {}\n", c.register, c.store, dir.display()),
+            );
+        }
+        Command::Catalog(CatalogCommand::Import { file }) => return import(cli, &dir, file),
+        Command::Lookup { code } => {
+            let reg = open(&dir)?;
+            let item = reg.lookup(code)?;
+            print(cli, wire::item(&item), || {
+                format!(
+                    "{}  {}  {} {}/{}  tax {} ({}%)\n",
+                    item.sku,
+                    item.name,
+                    item.price,
+                    reg.config().currency.code(),
+                    item.unit.as_str(),
+                    item.tax_class.name,
+                    item.tax_class.rate.normalize()
+                )
+            });
+        }
+        Command::Search { text, limit } => {
+            let reg = open(&dir)?;
+            let items = reg.search(text, *limit)?;
+            print(cli, json!(items.iter().map(wire::item).collect::<Vec<_>>()), || {
+                items.iter().map(|i| format!("{:<20} {:<50} {:>10}\n", i.sku, i.name, i.price)).collect()
+            });
+        }
+        Command::Sale(args) => sale(cli, &dir, args)?,
+        Command::Return(args) => return_goods(cli, &dir, args)?,
+        Command::Exchange(args) => exchange(cli, &dir, args)?,
+        Command::Parked => {
+            let reg = open(&dir)?;
+            let carts = reg.parked()?;
+            let value = json!(
+                carts
+                    .iter()
+                    .map(|c| json!({"id": c.id, "label": c.label, "parked_at": c.parked_at}))
+                    .collect::<Vec<_>>()
+            );
+            print(cli, value, || {
+                carts.iter().map(|c| format!("{:>4}  {}  {}\n", c.id, c.parked_at, c.label)).collect()
+            });
+        }
+        Command::Drawer(command) => drawer(cli, &dir, command)?,
+        Command::Staff(command) => staff(cli, &dir, command)?,
+        Command::Journal(JournalCommand::Verify) => {
+            let reg = open(&dir)?;
+            let report = reg.verify_journal()?;
+            print(cli, wire::journal(&report), || match &report.problem {
+                None => format!("Journal OK: {} records, grand total {}\n", report.records, report.grand_total),
+                Some(p) => format!("Journal BROKEN at {p}\n"),
+            });
+            if let Some(p) = &report.problem {
+                if !cli.json {
+                    let _ = writeln!(std::io::stderr(), "till: error: journal verification failed at {p}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Journal(JournalCommand::Export { from, to, format, out }) => {
+            let reg = open(&dir)?;
+            let date = |flag: &str, text: &str| {
+                text.parse::<jiff::civil::Date>()
+                    .map_err(|e| usage(format!("{flag} {text}: not a date (YYYY-MM-DD): {e}")))
+            };
+            let format = match format.as_str() {
+                "json" => ExportFormat::Json,
+                "csv" => ExportFormat::Csv,
+                other => return Err(usage(format!("--format {other}: json or csv"))),
+            };
+            let export = reg.export_journal(date("--from", from)?, date("--to", to)?, format)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(path, &export.text).with_context(|| format!("cannot write {}", path.display()))?;
+                    let summary = json!({"file": path.display().to_string(), "records": export.records, "documents": export.documents, "total": export.total.to_string()});
+                    print(cli, summary, || {
+                        format!(
+                            "Exported {} journal records ({} documents, total {}) to {}\n",
+                            export.records,
+                            export.documents,
+                            export.total,
+                            path.display()
+                        )
+                    });
+                }
+                None => write_out(&export.text),
+            }
+        }
+        Command::Report(ReportCommand::X) => {
+            let reg = open(&dir)?;
+            let report = reg.x_report()?;
+            print(cli, zreport::x_json(&report), || reg.x_report_text(&report));
+        }
+        Command::Report(ReportCommand::Z { cash, counted, reprint }) => {
+            let mut reg = open(&dir)?;
+            let mut auth = authority(cli, &mut reg)?;
+            match reprint {
+                Some(number) => {
+                    let (report, copy) = reg.reprint_z(*number, &mut auth)?;
+                    print(cli, zreport::z_json(&report), || reg.z_report_text(&report, copy));
+                }
+                None => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
+            }
+        }
+        Command::Receipt(ReceiptCommand::Show { number, duplicate }) => {
+            let mut reg = open(&dir)?;
+            let (sale, copy) = if *duplicate {
+                let mut auth = authority(cli, &mut reg)?;
+                reg.reprint(number, &mut auth)?
+            } else {
+                (reg.receipt(number)?, Copy::Original)
+            };
+            print(cli, wire::sale(&sale), || reg.receipt_text(&sale, copy));
+        }
+        Command::Stock { sku } => {
+            let reg = open(&dir)?;
+            let qty = reg.stock(sku)?;
+            print(cli, json!({"sku": sku, "location": reg.config().location, "quantity": qty.to_string()}), || {
+                format!("{sku} at {}: {qty}\n", reg.config().location)
+            });
+        }
+        Command::Credit { code } => {
+            let reg = open(&dir)?;
+            let balance = reg.store_credit(code)?;
+            print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Stress(StressCommand::Sell { scan, cash, count }) => {
+            let mut reg = open(&dir)?;
+            let mut auth = authority(cli, &mut reg)?;
+            let amount = reg.config().currency.parse_amount(cash)?;
+            for _ in 0..*count {
+                let mut cart = Cart::new();
+                reg.scan(&mut cart, scan, None)?;
+                let sale =
+                    reg.complete_sale(&cart, Settle::Tenders(&[Tender { kind: TenderKind::Cash, amount }]), &mut auth)?;
+                // Printed only once durable: the crash harness holds us to it.
+                write_out(&format!("{}\n", sale.receipt));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(cli: &Cli, dir: &Path, file: &Path) -> Result<ExitCode> {
+    let mut reg = open(dir)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} importing [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if cli.json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let report = reg.import_catalog(file, &mut |p| {
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_read);
+    })?;
+    bar.finish_and_clear();
+    print(cli, wire::import(&report), || {
+        let skipped =
+            if report.skipped > 0 { format!("; {} rows carried no data", report.skipped) } else { String::new() };
+        let mut out = format!(
+            "Imported {} products ({} variants), {} prices, {} promotions from {}{skipped}\n",
+            report.products,
+            report.variants,
+            report.prices,
+            report.promotions,
+            file.display(),
+        );
+        for w in &report.warnings {
+            out.push_str(&format!("warning: {}: {w}\n", file.display()));
+        }
+        if !report.rejected.is_empty() {
+            out.push_str(&format!("{} rows were not imported:\n", report.rejected.len()));
+            for e in &report.rejected {
+                out.push_str(&format!("  {}: {e}\n", file.display()));
+            }
+        }
+        out
+    });
+    if let Err(e) = reg.maintain() {
+        tracing::warn!("housekeeping after the import failed (the import is safe): {e}");
+    }
+    Ok(if report.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_ROWS_REJECTED) })
+}
+
+/// Builds a cart from scans and cashier changes.
+fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
+    for scan in &args.scans {
+        let (code, qty) = match scan.rsplit_once('*') {
+            Some((code, qty)) => {
+                let q = Decimal::from_str_exact(qty.trim())
+                    .map_err(|_| usage(format!("--scan {scan}: '{qty}' is not a quantity")))?;
+                (code, Some(q))
+            }
+            None => (scan.as_str(), None),
+        };
+        reg.scan(cart, code, qty).with_context(|| format!("--scan {scan}"))?;
+    }
+    for q in &args.quantities {
+        let (line, qty) = q.split_once(':').ok_or_else(|| usage(format!("--quantity {q}: expected LINE:QTY")))?;
+        let qty = Decimal::from_str_exact(qty.trim())
+            .map_err(|_| usage(format!("--quantity {q}: '{qty}' is not a quantity")))?;
+        cart.set_quantity(line_id(line, "--quantity", q)?, qty).with_context(|| format!("--quantity {q}"))?;
+    }
+    for v in &args.voids {
+        cart.void_line(line_id(v, "--void", v)?).with_context(|| format!("--void {v}"))?;
+    }
+    for d in &args.discounts {
+        match d.split_once(':') {
+            Some((line, value)) => {
+                let line = line_id(line, "--discount", d)?;
+                let discount = parse_discount(value, reg).with_context(|| format!("--discount {d}"))?;
+                cart.discount_line(line, discount).with_context(|| format!("--discount {d}"))?;
+            }
+            None => {
+                let discount = parse_discount(d, reg).with_context(|| format!("--discount {d}"))?;
+                cart.discount_order(discount).with_context(|| format!("--discount {d}"))?;
+            }
+        }
+    }
+    for o in &args.overrides {
+        let mut parts = o.splitn(3, ':');
+        let line = line_id(parts.next().unwrap_or(""), "--price", o)?;
+        let price =
+            reg.config().currency.parse_amount(parts.next().unwrap_or("")).with_context(|| format!("--price {o}"))?;
+        cart.override_price(line, price, parts.next().unwrap_or("")).with_context(|| format!("--price {o}"))?;
+    }
+    for c in &args.coupons {
+        reg.apply_coupon(cart, c)?;
+    }
+    Ok(())
+}
+
+/// After a committed document: print it, then housekeeping (which never fails it).
+fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
+    print(cli, wire::sale(sale), || reg.receipt_text(sale, copy));
+    if let Err(e) = reg.maintain() {
+        tracing::warn!("housekeeping after the sale failed (the sale is safe): {e}");
+    }
+}
+
+fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
+    let mut reg = open(dir)?;
+    let mut auth = authority(cli, &mut reg)?;
+    let mut cart = match args.resume {
+        Some(id) => reg.resume(id)?,
+        None => Cart::new(),
+    };
+    fill_cart(&reg, &mut cart, &args.cart)?;
+    if let Some(label) = &args.park {
+        let id = reg.park(&cart, label)?;
+        print(cli, json!({"parked": id, "label": label}), || format!("Parked cart {id} ({label})\n"));
+        return Ok(());
+    }
+    if args.cancel {
+        reg.void_cart(&cart, &mut auth)?;
+        print(cli, json!({"cancelled": true, "lines": cart.active_lines().count()}), || "Cart cancelled\n".to_string());
+        return Ok(());
+    }
+    let tenders = args.tenders.iter().map(|t| tender(&reg, t)).collect::<Result<Vec<_>>>()?;
+    if args.training {
+        let sale = reg.complete_training_sale(&cart, &tenders, &auth)?;
+        print(cli, wire::sale(&sale), || reg.receipt_text(&sale, Copy::Training));
+        return Ok(());
+    }
+    let sale = reg.complete_sale(&cart, Settle::Tenders(&tenders), &mut auth)?;
+    committed(cli, &mut reg, &sale, Copy::Original);
+    Ok(())
+}
+
+/// Reads the return flags into a request.
+fn return_request(reg: &Register, picks: &ReturnPicks) -> Result<ReturnRequest> {
+    let mut out = Vec::new();
+    for line in &picks.lines {
+        let (no, qty) = match line.split_once(':') {
+            Some((no, qty)) => {
+                let q = Decimal::from_str_exact(qty.trim())
+                    .map_err(|_| usage(format!("--line {line}: '{qty}' is not a quantity")))?;
+                (no, Some(q))
+            }
+            None => (line.as_str(), None),
+        };
+        out.push(ReturnPick::Line(line_id(no, "--line", line)?.0, qty));
+    }
+    for item in &picks.items {
+        let (code, qty) = match item.rsplit_once('*') {
+            Some((code, qty)) => (
+                code,
+                Decimal::from_str_exact(qty.trim())
+                    .map_err(|_| usage(format!("--item {item}: '{qty}' is not a quantity")))?,
+            ),
+            None => (item.as_str(), Decimal::ONE),
+        };
+        out.push(ReturnPick::Item(code.to_string(), qty));
+    }
+    if out.is_empty() {
+        return Err(usage("say what comes back: --line N (with --receipt) or --item CODE".into()));
+    }
+    let _ = reg;
+    Ok(ReturnRequest {
+        receipt: picks.receipt.clone(),
+        picks: out,
+        reason: picks.reason.clone(),
+        disposition: if picks.damaged { Disposition::Damaged } else { Disposition::Restock },
+        override_note: picks.r#override.clone(),
+    })
+}
+
+fn refund_method(text: &str) -> Result<RefundMethod> {
+    text.parse().map_err(|e: String| usage(format!("--refund {text}: {e}")))
+}
+
+fn return_goods(cli: &Cli, dir: &Path, args: &ReturnArgs) -> Result<()> {
+    let mut reg = open(dir)?;
+    let mut auth = authority(cli, &mut reg)?;
+    let mut cart = Cart::new();
+    reg.add_return(&mut cart, &return_request(&reg, &args.picks)?)?;
+    let sale = reg.complete_sale(&cart, Settle::Refund(refund_method(&args.refund)?), &mut auth)?;
+    committed(cli, &mut reg, &sale, Copy::Original);
+    Ok(())
+}
+
+fn exchange(cli: &Cli, dir: &Path, args: &ExchangeArgs) -> Result<()> {
+    let mut reg = open(dir)?;
+    let mut auth = authority(cli, &mut reg)?;
+    let mut cart = Cart::new();
+    reg.add_return(&mut cart, &return_request(&reg, &args.picks)?)?;
+    fill_cart(&reg, &mut cart, &args.cart)?;
+    let tenders = args.tenders.iter().map(|t| tender(&reg, t)).collect::<Result<Vec<_>>>()?;
+    let total = reg.price(&cart)?.total;
+    let how = if total.is_negative() {
+        Settle::Refund(refund_method(&args.refund)?)
+    } else if total.is_zero() {
+        // An even exchange: nothing to pay, nothing to refund.
+        Settle::Tenders(&[])
+    } else {
+        Settle::Tenders(&tenders)
+    };
+    let sale = reg.complete_sale(&cart, how, &mut auth)?;
+    committed(cli, &mut reg, &sale, Copy::Original);
+    Ok(())
+}
+
+/// Reads `--cash COUNT` and `--counted TENDER=AMOUNT` into a count.
+fn count(reg: &Register, cash: &str, counted: &[String]) -> Result<Count> {
+    let cash = reg.config().denominations.parse_count(cash).map_err(|e| usage(format!("--cash {cash}: {e}")))?;
+    let mut others = Vec::new();
+    for c in counted {
+        let (tender, amount) =
+            c.split_once('=').ok_or_else(|| usage(format!("--counted {c}: expected TENDER=AMOUNT")))?;
+        others.push((
+            tender.trim().to_string(),
+            reg.config().currency.parse_amount(amount).with_context(|| format!("--counted {c}"))?,
+        ));
+    }
+    Ok(Count { cash, others })
+}
+
+fn close_drawer(
+    cli: &Cli,
+    reg: &mut Register,
+    auth: &mut till_register::Authority,
+    cash: Option<&str>,
+    counted: &[String],
+) -> Result<()> {
+    let given = cash.map(|c| count(reg, c, counted)).transpose()?;
+    let report = reg.close_drawer_session(auth, given.as_ref())?;
+    print(cli, zreport::z_json(&report), || reg.z_report_text(&report, Copy::Original));
+    Ok(())
+}
+
+fn drawer(cli: &Cli, dir: &Path, command: &DrawerCommand) -> Result<()> {
+    let mut reg = open(dir)?;
+    let mut auth = authority(cli, &mut reg)?;
+    let mut movement = |reg: &mut Register, kind: DrawerMove, amount: Option<&str>, reason: &str| -> Result<()> {
+        let amount = match amount {
+            Some(a) => reg.config().currency.parse_amount(a)?,
+            None => Money::ZERO,
+        };
+        let m = reg.move_cash(&mut auth, kind, amount, reason)?;
+        print(
+            cli,
+            json!({"movement": m.id, "session": m.session, "kind": m.kind, "amount": m.amount, "reason": m.reason, "approver": m.approver}),
+            || format!("{} {} ({}), session {}\n", m.kind.replace('_', " "), m.amount, m.reason, m.session),
+        );
+        Ok(())
+    };
+    match command {
+        DrawerCommand::Open { float } => {
+            let float =
+                reg.config().denominations.parse_count(float).map_err(|e| usage(format!("--float {float}: {e}")))?;
+            let session = reg.open_drawer_session(&auth, &float)?;
+            let total = reg.config().currency.round(float.total()?, reg.config().policy.mode);
+            print(cli, json!({"session": session, "float": total.to_string()}), || {
+                format!("Cash session {session} opened with a float of {total}\n")
+            });
+        }
+        DrawerCommand::PaidIn { amount, reason } => movement(&mut reg, DrawerMove::PaidIn, Some(amount), reason)?,
+        DrawerCommand::PaidOut { amount, reason } => movement(&mut reg, DrawerMove::PaidOut, Some(amount), reason)?,
+        DrawerCommand::Drop { amount, reason } => movement(&mut reg, DrawerMove::Drop, Some(amount), reason)?,
+        DrawerCommand::NoSale { reason } => movement(&mut reg, DrawerMove::NoSale, None, reason)?,
+        DrawerCommand::Count { cash, counted } => {
+            let c = count(&reg, cash, counted)?;
+            reg.count_drawer(&auth, &c)?;
+            // Blind: the count is taken, what should be there is not shown.
+            print(cli, json!({"counted": true}), || "Count recorded\n".to_string());
+        }
+        DrawerCommand::Close { cash, counted } => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
+    }
+    Ok(())
+}
+
+fn staff(cli: &Cli, dir: &Path, command: &StaffCommand) -> Result<()> {
+    let mut reg = open(dir)?;
+    if let StaffCommand::List = command {
+        return list_staff(cli, &reg);
+    }
+    let mut auth = if reg.in_setup()? { till_register::Authority::setup() } else { authority(cli, &mut reg)? };
+    let done = match command {
+        StaffCommand::Add { code, name, role, pin } => {
+            reg.add_staff(&mut auth, &NewStaff { code, name, role, pin })?;
+            format!("Added staff {code} ({name}) as {role}")
+        }
+        StaffCommand::Role { name, changes } => {
+            let mut parsed = Vec::new();
+            for c in changes {
+                let (a, p) =
+                    c.split_once('=').ok_or_else(|| usage(format!("{c}: expected ACTION=allowed|denied|approval")))?;
+                let action: Action = a.parse().map_err(|e: String| usage(e))?;
+                let permission: Permission = p.parse().map_err(|e: String| usage(e))?;
+                parsed.push((action, permission));
+            }
+            reg.set_role(&mut auth, name, &parsed)?;
+            format!("Role {name} updated")
+        }
+        StaffCommand::Assign { code, role } => {
+            reg.change_staff(&mut auth, code, StaffChange::Role(role))?;
+            format!("Staff {code} is now {role}")
+        }
+        StaffCommand::Pin { code, pin } => {
+            reg.change_staff(&mut auth, code, StaffChange::Pin(pin))?;
+            format!("Staff {code} has a new PIN")
+        }
+        StaffCommand::Unlock { code } => {
+            reg.change_staff(&mut auth, code, StaffChange::Unlock)?;
+            format!("Staff {code} unlocked")
+        }
+        StaffCommand::Remove { code } => {
+            reg.change_staff(&mut auth, code, StaffChange::Deactivate)?;
+            format!("Staff {code} can no longer sign in")
+        }
+        StaffCommand::List => String::new(),
+    };
+    print(cli, json!({"ok": true, "message": done}), || format!("{done}\n"));
+    Ok(())
+}
+
+/// Staff and the permission matrix.
+fn list_staff(cli: &Cli, reg: &Register) -> Result<()> {
+    {
+        let (staff, roles) = reg.staff_list()?;
+        let value = json!({
+            "staff": staff.iter().map(|s| json!({"code": s.code, "name": s.name, "role": s.role, "locked": s.locked, "active": s.active})).collect::<Vec<_>>(),
+            "roles": roles.iter().map(|r| json!({"name": r.name, "permissions": Action::ALL.iter().map(|a| (a.as_str(), r.permission(*a).as_str())).collect::<std::collections::BTreeMap<_, _>>()})).collect::<Vec<_>>(),
+        });
+        print(cli, value, || {
+            let mut out = String::new();
+            for s in &staff {
+                let state = if !s.active {
+                    " (left)"
+                } else if s.locked {
+                    " (locked)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("{:<8} {:<24} {}{state}\n", s.code, s.name, s.role));
+            }
+            out.push('\n');
+            out.push_str(&format!("{:<26}", "action"));
+            for r in &roles {
+                out.push_str(&format!("{:<12}", r.name));
+            }
+            out.push('\n');
+            for a in Action::ALL {
+                out.push_str(&format!("{:<26}", a.as_str()));
+                for r in &roles {
+                    out.push_str(&format!("{:<12}", r.permission(a).as_str()));
+                }
+                out.push('\n');
+            }
+            out
+        });
+    }
+    Ok(())
+}
+
+fn line_id(text: &str, flag: &str, whole: &str) -> Result<LineId> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n > 0 => Ok(LineId(n)),
+        _ => Err(usage(format!("{flag} {whole}: '{text}' is not a line number"))),
+    }
+}
+
+/// Reads `cash:20`, `card:12.34[:BRAND:LAST4[:REF]]`, `credit:AMOUNT:CODE` or `NAME:AMOUNT`.
+fn tender(reg: &Register, text: &str) -> Result<Tender> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let [kind, amount, rest @ ..] = parts.as_slice() else {
+        return Err(usage(format!("--tender {text}: expected KIND:AMOUNT, e.g. cash:20 or card:12.34")));
+    };
+    let amount = reg.config().currency.parse_amount(amount).with_context(|| format!("--tender {text}"))?;
+    let kind = match (kind.to_ascii_lowercase().as_str(), rest) {
+        ("cash", []) => TenderKind::Cash,
+        ("card", [brand, last4, reference @ ..]) if reference.len() <= 1 => TenderKind::Card(
+            CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))
+                .with_context(|| format!("--tender {text}"))?,
+        ),
+        ("card", []) => TenderKind::Card(CardDetails::new("", "", "")?),
+        ("credit", [code]) => TenderKind::StoreCredit(code.trim().to_uppercase()),
+        (name, []) if reg.config().custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
+            TenderKind::Custom(name.to_string())
+        }
+        _ => {
+            let custom = &reg.config().custom_tenders;
+            let others = if custom.is_empty() { String::new() } else { format!(" or one of {}", custom.join(", ")) };
+            return Err(usage(format!(
+                "--tender {text}: unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]], credit:AMOUNT:CODE{others}"
+            )));
+        }
+    };
+    Ok(Tender { kind, amount })
+}

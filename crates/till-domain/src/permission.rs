@@ -1,0 +1,229 @@
+//! Staff permissions: every sensitive action is Allowed, Denied or Approval-required per
+//! role. Deciding lives here; asking (and auditing) is the register's job, so no caller
+//! can skip it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A sensitive action a role may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    /// Void a line of a cart being rung up.
+    VoidLine,
+    /// Cancel a whole cart.
+    VoidSale,
+    /// A line or order discount above the store's threshold.
+    DiscountAboveThreshold,
+    /// Replace a catalog price.
+    PriceOverride,
+    /// Take back goods without a receipt.
+    ReturnWithoutReceipt,
+    /// A refund above the store's threshold.
+    RefundAboveAmount,
+    /// Accept a return the rules refuse (outside the window, final sale).
+    ReturnOverride,
+    /// Open the cash drawer without a sale.
+    OpenDrawer,
+    /// Take cash out of the drawer for an expense.
+    PaidOut,
+    /// Reprint a receipt or a Z report.
+    Reprint,
+    /// Close a cash session whose count differs from what was expected by more than the
+    /// store's threshold.
+    CloseWithDifference,
+    /// Add staff, change roles, unlock staff.
+    ManageStaff,
+}
+
+impl Action {
+    /// Every action, for tables and defaults.
+    pub const ALL: [Action; 12] = [
+        Action::VoidLine,
+        Action::VoidSale,
+        Action::DiscountAboveThreshold,
+        Action::PriceOverride,
+        Action::ReturnWithoutReceipt,
+        Action::RefundAboveAmount,
+        Action::ReturnOverride,
+        Action::OpenDrawer,
+        Action::PaidOut,
+        Action::Reprint,
+        Action::CloseWithDifference,
+        Action::ManageStaff,
+    ];
+
+    /// The spelling used in configuration, the CLI and audit records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::VoidLine => "void_line",
+            Action::VoidSale => "void_sale",
+            Action::DiscountAboveThreshold => "discount_above_threshold",
+            Action::PriceOverride => "price_override",
+            Action::ReturnWithoutReceipt => "return_without_receipt",
+            Action::RefundAboveAmount => "refund_above_amount",
+            Action::ReturnOverride => "return_override",
+            Action::OpenDrawer => "open_drawer",
+            Action::PaidOut => "paid_out",
+            Action::Reprint => "reprint",
+            Action::CloseWithDifference => "close_with_difference",
+            Action::ManageStaff => "manage_staff",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+            format!("unknown action '{s}' (one of: {})", names.join(", "))
+        })
+    }
+}
+
+/// What a role may do about one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Go ahead.
+    Allowed,
+    /// Never.
+    Denied,
+    /// Only with the PIN of someone whose role allows it, for this one action.
+    ApprovalRequired,
+}
+
+impl Permission {
+    /// The spelling used in configuration and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Allowed => "allowed",
+            Permission::Denied => "denied",
+            Permission::ApprovalRequired => "approval",
+        }
+    }
+}
+
+impl FromStr for Permission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "allowed" => Ok(Permission::Allowed),
+            "denied" => Ok(Permission::Denied),
+            "approval" => Ok(Permission::ApprovalRequired),
+            other => Err(format!("unknown permission '{other}' (allowed, denied or approval)")),
+        }
+    }
+}
+
+/// A role: a name and its permission per action (unlisted actions are denied).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The role's name (`cashier`, `supervisor`, `manager`).
+    pub name: String,
+    /// Permission per action.
+    pub permissions: BTreeMap<Action, Permission>,
+}
+
+impl Role {
+    /// What this role may do about `action`.
+    pub fn permission(&self, action: Action) -> Permission {
+        self.permissions.get(&action).copied().unwrap_or(Permission::Denied)
+    }
+
+    /// The roles a new register starts with: a cashier who needs approval for sensitive
+    /// actions (but voids lines, pays in, drops and reprints freely), a supervisor who
+    /// may do them but not manage staff, and a manager who may do everything.
+    pub fn defaults() -> Vec<Role> {
+        use Action::*;
+        use Permission::*;
+        let cashier = [
+            (VoidLine, Allowed),
+            (VoidSale, ApprovalRequired),
+            (DiscountAboveThreshold, ApprovalRequired),
+            (PriceOverride, ApprovalRequired),
+            (ReturnWithoutReceipt, ApprovalRequired),
+            (RefundAboveAmount, ApprovalRequired),
+            (ReturnOverride, ApprovalRequired),
+            (OpenDrawer, ApprovalRequired),
+            (PaidOut, ApprovalRequired),
+            (Reprint, Allowed),
+            (CloseWithDifference, ApprovalRequired),
+            (ManageStaff, Denied),
+        ];
+        let role = |name: &str, f: &dyn Fn(Action, Permission) -> Permission| Role {
+            name: name.to_string(),
+            permissions: cashier.iter().map(|&(a, p)| (a, f(a, p))).collect(),
+        };
+        vec![
+            role("cashier", &|_, p| p),
+            role("supervisor", &|a, _| if a == ManageStaff { Denied } else { Allowed }),
+            role("manager", &|_, _| Allowed),
+        ]
+    }
+}
+
+/// Why an action may not go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PermissionError {
+    /// The role may never do it.
+    #[error("{staff} (role {role}) may not {action}")]
+    Denied {
+        /// The action.
+        action: Action,
+        /// Who asked.
+        staff: String,
+        /// Their role.
+        role: String,
+    },
+    /// The role needs an approver and none (left) was given.
+    #[error("{action} needs a manager's approval for {staff} (role {role}); give an approver's PIN")]
+    NeedsApproval {
+        /// The action.
+        action: Action,
+        /// Who asked.
+        staff: String,
+        /// Their role.
+        role: String,
+    },
+    /// The approver's role does not allow the action itself.
+    #[error("{approver} (role {role}) may not approve {action}")]
+    ApproverNotAllowed {
+        /// The action.
+        action: Action,
+        /// The approver.
+        approver: String,
+        /// Their role.
+        role: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_and_unknowns_are_named() {
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>().unwrap(), a);
+        }
+        assert!("fly".parse::<Action>().unwrap_err().contains("unknown action 'fly'"));
+    }
+
+    #[test]
+    fn default_roles() {
+        let roles = Role::defaults();
+        let cashier = &roles[0];
+        assert_eq!(cashier.permission(Action::PriceOverride), Permission::ApprovalRequired);
+        assert_eq!(cashier.permission(Action::ManageStaff), Permission::Denied);
+        assert_eq!(roles[1].permission(Action::PriceOverride), Permission::Allowed);
+        assert_eq!(roles[1].permission(Action::ManageStaff), Permission::Denied);
+        assert!(Action::ALL.iter().all(|&a| roles[2].permission(a) == Permission::Allowed));
+    }
+}

@@ -1,0 +1,217 @@
+//! Return rules and refund arithmetic: the window per category or product, final-sale
+//! items, restocking fees, and each return's share of what was paid.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use rust_decimal::Decimal;
+
+use crate::money::{Money, MoneyError, RoundingMode};
+
+/// Where refunds for returns without a receipt may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoReceiptRefund {
+    /// Store credit only (the safe default: cash without proof of purchase invites fraud).
+    StoreCreditOnly,
+    /// Any refund method.
+    Any,
+}
+
+/// What happens to returned goods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Back into sellable stock, at its cost.
+    Restock,
+    /// Into the damaged location, written off at its cost.
+    Damaged,
+}
+
+impl Disposition {
+    /// The spelling in records (`restock`, `damaged`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Restock => "restock",
+            Disposition::Damaged => "damaged",
+        }
+    }
+}
+
+impl std::str::FromStr for Disposition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "restock" => Ok(Disposition::Restock),
+            "damaged" => Ok(Disposition::Damaged),
+            other => Err(format!("unknown disposition '{other}' (restock or damaged)")),
+        }
+    }
+}
+
+/// A store's return rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRules {
+    /// Days after the sale a return is accepted, unless a category or product says else.
+    pub window_days: u32,
+    /// Return window per category.
+    pub category_window_days: BTreeMap<String, u32>,
+    /// Categories sold as final (no returns).
+    pub final_sale_categories: Vec<String>,
+    /// Restocking fee in percent of the refund, per category (none when absent).
+    pub restocking_fee_percent: BTreeMap<String, Decimal>,
+    /// Reason codes a return must give one of.
+    pub reasons: Vec<String>,
+    /// Where no-receipt refunds may go.
+    pub no_receipt_refund: NoReceiptRefund,
+    /// How far back "the lowest recent price" of a no-receipt return looks.
+    pub no_receipt_price_days: u32,
+}
+
+impl Default for ReturnRules {
+    fn default() -> Self {
+        ReturnRules {
+            window_days: 30,
+            category_window_days: BTreeMap::new(),
+            final_sale_categories: Vec::new(),
+            restocking_fee_percent: BTreeMap::new(),
+            reasons: vec!["changed_mind".into(), "defective".into(), "wrong_size".into(), "not_as_described".into()],
+            no_receipt_refund: NoReceiptRefund::StoreCreditOnly,
+            no_receipt_price_days: 90,
+        }
+    }
+}
+
+/// What the catalog says about returning one item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReturnTerms {
+    /// The item's category.
+    pub category: Option<String>,
+    /// The product is sold as final.
+    pub final_sale: bool,
+    /// The product's own return window, overriding its category's.
+    pub window_days: Option<u32>,
+}
+
+/// Why the rules refuse a return (a manager may override, with a note).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReturnRefusal {
+    /// Sold too long ago.
+    #[error("sold {days} days ago; the return window is {window} days")]
+    OutsideWindow {
+        /// Days since the sale.
+        days: i64,
+        /// The window.
+        window: u32,
+    },
+    /// Final sale.
+    #[error("sold as final sale")]
+    FinalSale,
+}
+
+impl ReturnRules {
+    /// The window that applies to an item.
+    pub fn window_for(&self, terms: &ReturnTerms) -> u32 {
+        terms
+            .window_days
+            .or_else(|| terms.category.as_ref().and_then(|c| self.category_window_days.get(c).copied()))
+            .unwrap_or(self.window_days)
+    }
+
+    /// Checks a return of an item sold at `sold_at`, at `now`.
+    pub fn check(&self, terms: &ReturnTerms, sold_at: Timestamp, now: Timestamp) -> Result<(), ReturnRefusal> {
+        let final_category = terms.category.as_ref().is_some_and(|c| self.final_sale_categories.contains(c));
+        if terms.final_sale || final_category {
+            return Err(ReturnRefusal::FinalSale);
+        }
+        let window = self.window_for(terms);
+        let elapsed = now.duration_since(sold_at);
+        if elapsed > SignedDuration::from_hours(24 * i64::from(window)) {
+            return Err(ReturnRefusal::OutsideWindow { days: elapsed.as_hours() / 24, window });
+        }
+        Ok(())
+    }
+
+    /// The restocking fee percent for a category (zero when none).
+    pub fn fee_percent(&self, category: Option<&str>) -> Decimal {
+        category.and_then(|c| self.restocking_fee_percent.get(c).copied()).unwrap_or(Decimal::ZERO)
+    }
+}
+
+/// The refund for returning `quantity` of a line that came to `line_total` for `sold`
+/// units, of which `returned_before` were already returned. Shares telescope, so however
+/// a line is returned in parts, the parts add up to exactly what was paid.
+pub fn refund_share(
+    line_total: Money,
+    sold: Decimal,
+    returned_before: Decimal,
+    quantity: Decimal,
+    mode: RoundingMode,
+    minor_units: u32,
+) -> Result<Money, MoneyError> {
+    let overflow = MoneyError::Overflow("refund share");
+    let share = |units: Decimal| -> Result<Decimal, MoneyError> {
+        let value = line_total
+            .amount()
+            .checked_mul(units)
+            .ok_or(overflow.clone())?
+            .checked_div(sold)
+            .ok_or(overflow.clone())?;
+        Ok(mode.round(value, minor_units))
+    };
+    let after = returned_before.checked_add(quantity).ok_or(overflow.clone())?;
+    Ok(Money::new(share(after)?.checked_sub(share(returned_before)?).ok_or(overflow)?))
+}
+
+/// A restocking fee of `percent` on `refund`.
+pub fn restocking_fee(
+    refund: Money,
+    percent: Decimal,
+    mode: RoundingMode,
+    minor_units: u32,
+) -> Result<Money, MoneyError> {
+    let fee = refund.checked_mul(percent / Decimal::ONE_HUNDRED)?;
+    Ok(Money::new(mode.round(fee.amount(), minor_units)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn partial_refunds_add_up_to_what_was_paid() {
+        let total = Money::new(dec!(10.00));
+        let r = |before, q| refund_share(total, dec!(3), before, q, RoundingMode::HalfUp, 2).unwrap().amount();
+        let parts = [r(dec!(0), dec!(1)), r(dec!(1), dec!(1)), r(dec!(2), dec!(1))];
+        assert_eq!(parts, [dec!(3.33), dec!(3.34), dec!(3.33)]);
+        assert_eq!(parts.iter().sum::<Decimal>(), dec!(10.00));
+        assert_eq!(r(dec!(0), dec!(3)), dec!(10.00));
+    }
+
+    #[test]
+    fn windows_final_sale_and_fees() {
+        let mut rules = ReturnRules::default();
+        rules.category_window_days.insert("Electronics".into(), 14);
+        rules.final_sale_categories.push("Clearance".into());
+        rules.restocking_fee_percent.insert("Electronics".into(), dec!(15));
+        let sold = ts("2026-11-01T10:00:00Z");
+        let tee = ReturnTerms { category: Some("Tees".into()), ..Default::default() };
+        assert!(rules.check(&tee, sold, ts("2026-11-30T10:00:00Z")).is_ok());
+        assert_eq!(
+            rules.check(&tee, sold, ts("2026-12-02T10:00:00Z")),
+            Err(ReturnRefusal::OutsideWindow { days: 31, window: 30 })
+        );
+        let phone = ReturnTerms { category: Some("Electronics".into()), ..Default::default() };
+        assert!(rules.check(&phone, sold, ts("2026-11-20T10:00:00Z")).is_err());
+        let own = ReturnTerms { window_days: Some(60), ..phone.clone() };
+        assert!(rules.check(&own, sold, ts("2026-11-20T10:00:00Z")).is_ok(), "a product's own window wins");
+        let clearance = ReturnTerms { category: Some("Clearance".into()), ..Default::default() };
+        assert_eq!(rules.check(&clearance, sold, sold), Err(ReturnRefusal::FinalSale));
+        assert_eq!(rules.fee_percent(Some("Electronics")), dec!(15));
+        let fee = restocking_fee(Money::new(dec!(19.99)), dec!(15), RoundingMode::HalfUp, 2).unwrap();
+        assert_eq!(fee.amount(), dec!(3.00));
+    }
+}

@@ -1,0 +1,310 @@
+//! Staff, PINs and permissions. Every sensitive action asks [`Register::authorize`]
+//! here, in Rust, so no front end can skip the check; what it returns is the audit record
+//! the action writes in its own transaction.
+//!
+//! A staff member signs in with their code and PIN (`CODE:PIN`). PINs are stored as
+//! Argon2id hashes; five wrong PINs in a row lock the account until a manager unlocks it.
+//! A register with no staff at all is being set up: it sells, but refuses every
+//! sensitive action until the first manager is added.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use till_domain::{Action, Permission, PermissionError, Role};
+use till_store::{AuditEntry, StaffRow};
+
+use crate::{Register, RegisterError};
+
+/// Wrong PINs in a row that lock a staff member out.
+pub const LOCK_AFTER: u32 = 5;
+
+/// A signed-in staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// Staff code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// Who is acting, and the approvals they brought. Each approval covers one action.
+#[derive(Debug, Clone, Default)]
+pub struct Authority {
+    operator: Option<Operator>,
+    approvals: Vec<Operator>,
+}
+
+impl Authority {
+    /// Nobody signed in: only for a register that has no staff yet.
+    pub fn setup() -> Authority {
+        Authority::default()
+    }
+
+    /// The signed-in staff member's code, if any.
+    pub fn staff_code(&self) -> Option<&str> {
+        self.operator.as_ref().map(|o| o.code.as_str())
+    }
+
+    /// Approvals not used by any action.
+    pub fn unused_approvals(&self) -> usize {
+        self.approvals.len()
+    }
+}
+
+/// A staff member to add.
+#[derive(Debug, Clone)]
+pub struct NewStaff<'a> {
+    /// Staff code: 1–16 letters or digits.
+    pub code: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// PIN: 4–8 digits.
+    pub pin: &'a str,
+}
+
+fn check_pin(pin: &str) -> Result<(), RegisterError> {
+    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(RegisterError::Input("a PIN is 4 to 8 digits".into()));
+    }
+    Ok(())
+}
+
+fn hash_pin(pin: &str) -> Result<String, RegisterError> {
+    Argon2::default()
+        .hash_password(pin.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| RegisterError::Input(format!("cannot hash the PIN: {e}")))
+}
+
+fn pin_matches(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+}
+
+/// Reads `CODE:PIN`.
+pub fn split_credentials(text: &str) -> Result<(&str, &str), RegisterError> {
+    text.split_once(':')
+        .filter(|(code, pin)| !code.is_empty() && !pin.is_empty())
+        .ok_or_else(|| RegisterError::Input("staff credentials are CODE:PIN (e.g. 1001:4821)".into()))
+}
+
+impl Register {
+    /// True while the register has no staff: it sells, sensitive actions are refused.
+    pub fn in_setup(&self) -> Result<bool, RegisterError> {
+        Ok(self.store.staff_count()? == 0)
+    }
+
+    /// Checks a staff member's PIN. Wrong PINs are counted and audited; the fifth in a
+    /// row locks the account.
+    pub fn sign_in(&mut self, code: &str, pin: &str) -> Result<Operator, RegisterError> {
+        let at = self.clock.now().to_string();
+        let row = self
+            .store
+            .staff(code)?
+            .filter(|s| s.active)
+            .ok_or_else(|| RegisterError::SignIn(format!("no staff {code}")))?;
+        if row.locked {
+            return Err(RegisterError::SignIn(format!(
+                "staff {code} is locked after {LOCK_AFTER} wrong PINs; a manager must unlock it"
+            )));
+        }
+        if !pin_matches(pin, &row.pin_hash) {
+            let audit = AuditEntry {
+                action: "pin_failed".into(),
+                staff: Some(code.to_string()),
+                approver: None,
+                detail: "wrong PIN".into(),
+            };
+            let failed = self.store.record_wrong_pin(code, LOCK_AFTER, &at, &audit)?;
+            let left = LOCK_AFTER.saturating_sub(failed);
+            return Err(RegisterError::SignIn(if left == 0 {
+                format!("wrong PIN for staff {code}; the account is now locked")
+            } else {
+                format!("wrong PIN for staff {code} ({left} tries left)")
+            }));
+        }
+        self.store.clear_wrong_pins(code)?;
+        let role = self
+            .store
+            .role(&row.role)?
+            .ok_or_else(|| RegisterError::Input(format!("staff {code} has unknown role {}", row.role)))?;
+        Ok(Operator { code: row.code, name: row.name, role })
+    }
+
+    /// Builds the authority for one command: who acts (`CODE:PIN`, required once the
+    /// register has staff) and who approves (each `CODE:PIN` covers one action).
+    pub fn authority(&mut self, staff: Option<&str>, approvers: &[String]) -> Result<Authority, RegisterError> {
+        let operator = match staff {
+            Some(credentials) => {
+                let (code, pin) = split_credentials(credentials)?;
+                Some(self.sign_in(code, pin)?)
+            }
+            None if self.in_setup()? => None,
+            None => return Err(RegisterError::SignIn("sign in: give your staff code and PIN (CODE:PIN)".into())),
+        };
+        let mut approvals = Vec::new();
+        for credentials in approvers {
+            let (code, pin) = split_credentials(credentials)?;
+            approvals.push(self.sign_in(code, pin)?);
+        }
+        Ok(Authority { operator, approvals })
+    }
+
+    /// Asks whether `action` may go ahead; `detail` says what it is about. Returns the
+    /// audit record to write with the action. An approval needed is taken from the
+    /// authority and used up.
+    pub fn authorize(&self, auth: &mut Authority, action: Action, detail: String) -> Result<AuditEntry, RegisterError> {
+        let Some(operator) = &auth.operator else {
+            return Err(RegisterError::SignIn(format!(
+                "{action} needs a signed-in staff member; add a manager first (`till staff add`)"
+            )));
+        };
+        let entry = |approver: Option<String>| AuditEntry {
+            action: action.as_str().to_string(),
+            staff: Some(operator.code.clone()),
+            approver,
+            detail: detail.clone(),
+        };
+        match operator.role.permission(action) {
+            Permission::Allowed => Ok(entry(None)),
+            Permission::Denied => {
+                Err(PermissionError::Denied { action, staff: operator.code.clone(), role: operator.role.name.clone() }
+                    .into())
+            }
+            Permission::ApprovalRequired => {
+                let Some(index) = auth.approvals.iter().position(|a| a.code != operator.code) else {
+                    return Err(PermissionError::NeedsApproval {
+                        action,
+                        staff: operator.code.clone(),
+                        role: operator.role.name.clone(),
+                    }
+                    .into());
+                };
+                let approver = &auth.approvals[index];
+                if approver.role.permission(action) != Permission::Allowed {
+                    return Err(PermissionError::ApproverNotAllowed {
+                        action,
+                        approver: approver.code.clone(),
+                        role: approver.role.name.clone(),
+                    }
+                    .into());
+                }
+                let entry = entry(Some(approver.code.clone()));
+                auth.approvals.remove(index);
+                Ok(entry)
+            }
+        }
+    }
+
+    /// Adds a staff member. The first one must be a manager and needs no sign-in; after
+    /// that, adding staff is [`Action::ManageStaff`].
+    pub fn add_staff(&mut self, auth: &mut Authority, staff: &NewStaff<'_>) -> Result<(), RegisterError> {
+        let code = staff.code.trim();
+        if code.is_empty() || code.len() > 16 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(RegisterError::Input(format!("staff code '{code}' must be 1-16 letters or digits")));
+        }
+        check_pin(staff.pin)?;
+        if self.store.role(staff.role)?.is_none() {
+            let names: Vec<String> = self.store.roles()?.into_iter().map(|r| r.name).collect();
+            return Err(RegisterError::Input(format!("no role '{}' (roles: {})", staff.role, names.join(", "))));
+        }
+        let detail = format!("added staff {code} ({}) as {}", staff.name, staff.role);
+        let audit = if self.in_setup()? {
+            if staff.role != "manager" {
+                return Err(RegisterError::Input("the first staff member must be a manager".into()));
+            }
+            AuditEntry { action: Action::ManageStaff.as_str().into(), staff: None, approver: None, detail }
+        } else {
+            self.authorize(auth, Action::ManageStaff, detail)?
+        };
+        let row = StaffRow {
+            code: code.to_string(),
+            name: staff.name.to_string(),
+            role: staff.role.to_string(),
+            pin_hash: hash_pin(staff.pin)?,
+            failed_pins: 0,
+            locked: false,
+            active: true,
+        };
+        Ok(self.store.add_staff(&row, &self.clock.now().to_string(), &audit)?)
+    }
+
+    /// Changes a staff member: role, PIN, unlock, or leave. [`Action::ManageStaff`].
+    pub fn change_staff(
+        &mut self,
+        auth: &mut Authority,
+        code: &str,
+        change: StaffChange<'_>,
+    ) -> Result<(), RegisterError> {
+        let mut row = self.store.staff(code)?.ok_or_else(|| RegisterError::Input(format!("no staff {code}")))?;
+        let detail = match change {
+            StaffChange::Role(role) => {
+                if self.store.role(role)?.is_none() {
+                    return Err(RegisterError::Input(format!("no role '{role}'")));
+                }
+                row.role = role.to_string();
+                format!("staff {code} now has role {role}")
+            }
+            StaffChange::Pin(pin) => {
+                check_pin(pin)?;
+                row.pin_hash = hash_pin(pin)?;
+                row.failed_pins = 0;
+                row.locked = false;
+                format!("staff {code} has a new PIN")
+            }
+            StaffChange::Unlock => {
+                row.failed_pins = 0;
+                row.locked = false;
+                format!("staff {code} unlocked")
+            }
+            StaffChange::Deactivate => {
+                row.active = false;
+                format!("staff {code} left")
+            }
+        };
+        let audit = self.authorize(auth, Action::ManageStaff, detail)?;
+        Ok(self.store.update_staff(&row, &self.clock.now().to_string(), &audit)?)
+    }
+
+    /// Sets what a role may do about some actions. [`Action::ManageStaff`].
+    pub fn set_role(
+        &mut self,
+        auth: &mut Authority,
+        name: &str,
+        changes: &[(Action, Permission)],
+    ) -> Result<Role, RegisterError> {
+        let mut role =
+            self.store.role(name)?.unwrap_or(Role { name: name.to_string(), permissions: Default::default() });
+        for &(action, permission) in changes {
+            role.permissions.insert(action, permission);
+        }
+        let detail = format!(
+            "role {name}: {}",
+            changes.iter().map(|(a, p)| format!("{a}={}", p.as_str())).collect::<Vec<_>>().join(", ")
+        );
+        let audit = self.authorize(auth, Action::ManageStaff, detail)?;
+        self.store.put_role(&role, Some((&audit, &self.clock.now().to_string())))?;
+        Ok(role)
+    }
+
+    /// Staff and roles, for listing.
+    pub fn staff_list(&self) -> Result<(Vec<StaffRow>, Vec<Role>), RegisterError> {
+        Ok((self.store.all_staff()?, self.store.roles()?))
+    }
+}
+
+/// A change to a staff member.
+#[derive(Debug, Clone, Copy)]
+pub enum StaffChange<'a> {
+    /// A new role.
+    Role(&'a str),
+    /// A new PIN (also unlocks).
+    Pin(&'a str),
+    /// Clear a lockout.
+    Unlock,
+    /// The staff member left.
+    Deactivate,
+}

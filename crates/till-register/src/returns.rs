@@ -1,0 +1,225 @@
+//! Returns and exchanges: finding the receipt, checking the rules, and adding return
+//! lines to a cart whose refunds are each line's share of what was paid. Completing the
+//! cart (with new items for an exchange) is [`Register::complete_sale`].
+
+use jiff::SignedDuration;
+use rust_decimal::Decimal;
+use till_domain::{
+    Disposition, Item, OriginalLine, PriceSource, Quantity, ReturnLine, ReturnTerms, SaleRecord, returns::refund_share,
+};
+
+use crate::{Cart, Register, RegisterError};
+
+/// Which goods come back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReturnPick {
+    /// A line of the receipt (its number), with a quantity (`None`: all that is left).
+    Line(u32, Option<Decimal>),
+    /// Without a receipt: a barcode or SKU and a quantity.
+    Item(String, Decimal),
+}
+
+/// A return to add to a cart.
+#[derive(Debug, Clone)]
+pub struct ReturnRequest {
+    /// The receipt: its number (`R1-000042`, `42`) or the code printed on it
+    /// (`till:STORE/R1-000042`). `None` for a return without a receipt.
+    pub receipt: Option<String>,
+    /// What comes back.
+    pub picks: Vec<ReturnPick>,
+    /// A reason code from the store's list.
+    pub reason: String,
+    /// Back to stock, or written off as damaged.
+    pub disposition: Disposition,
+    /// A manager's note overriding the return rules (window, final sale); needs
+    /// `return_override`.
+    pub override_note: Option<String>,
+}
+
+impl Register {
+    /// Finds a sale by receipt number or by the code printed on its receipt.
+    pub fn find_receipt(&self, text: &str) -> Result<SaleRecord, RegisterError> {
+        let text = text.trim();
+        let number = match text.strip_prefix("till:") {
+            Some(code) => {
+                let (store, number) = code.split_once('/').ok_or_else(|| {
+                    RegisterError::Input(format!("'{text}' is not a receipt code (till:STORE/RECEIPT)"))
+                })?;
+                if store != self.config.store {
+                    return Err(RegisterError::Input(format!(
+                        "receipt {number} is from store {store}; returns across stores need HQ sync (#4)"
+                    )));
+                }
+                number
+            }
+            None => text,
+        };
+        if let Some((register, _)) = number.rsplit_once('-')
+            && register != self.config.register
+        {
+            return Err(RegisterError::ReceiptNotFound(format!(
+                "{number} (rung on register {register}; it reaches this register with HQ sync)"
+            )));
+        }
+        self.receipt(number)
+    }
+
+    /// Adds the return lines of `request` to `cart`. Quantities never exceed what was sold
+    /// minus what was returned already (here, or earlier on this cart); the store's return
+    /// rules apply unless a manager's note overrides them (checked when the sale
+    /// completes). One cart takes back goods from one receipt at most.
+    pub fn add_return(&self, cart: &mut Cart, request: &ReturnRequest) -> Result<(), RegisterError> {
+        let rules = &self.config.returns;
+        if !rules.reasons.iter().any(|r| r == &request.reason) {
+            return Err(RegisterError::Input(format!(
+                "reason '{}' is not one of the store's reasons ({})",
+                request.reason,
+                rules.reasons.join(", ")
+            )));
+        }
+        if let Some(note) = &request.override_note
+            && note.trim().is_empty()
+        {
+            return Err(RegisterError::Input("an override needs a note saying why".into()));
+        }
+        let original = request.receipt.as_deref().map(|r| self.find_receipt(r)).transpose()?;
+        let cart_original = cart
+            .active_lines()
+            .filter_map(|l| l.returning.as_ref())
+            .map(|r| r.original.as_ref().map(|o| o.sale_id.clone()))
+            .next();
+        if let Some(existing) = cart_original
+            && existing != original.as_ref().map(|o| o.id.clone())
+        {
+            return Err(RegisterError::Input("one cart takes back goods from one receipt (or none) at a time".into()));
+        }
+        let now = self.clock.now();
+        for pick in &request.picks {
+            let (item, quantity, refund, original_line, sold_at) = match (pick, &original) {
+                (ReturnPick::Line(no, qty), Some(sale)) => {
+                    let line =
+                        sale.cart.lines.iter().find(|l| l.id.0 == *no && l.returning.is_none()).ok_or_else(|| {
+                            RegisterError::Input(format!(
+                                "receipt {} has no line {no} that can be returned",
+                                sale.receipt
+                            ))
+                        })?;
+                    let in_cart: Decimal = cart
+                        .active_lines()
+                        .filter_map(|l| l.returning.as_ref().and_then(|r| r.original.as_ref()).map(|o| (o, l.quantity)))
+                        .filter(|(o, _)| o.sale_id == sale.id && o.line == *no)
+                        .map(|(_, q)| q.value())
+                        .sum();
+                    let before = self.store.returned_quantity(&sale.id, *no)? + in_cart;
+                    let left = line.quantity.value() - before;
+                    let quantity = qty.unwrap_or(left);
+                    if quantity <= Decimal::ZERO || quantity > left {
+                        return Err(RegisterError::Input(format!(
+                            "line {no} of {}: {left} left to return ({} sold, {before} returned)",
+                            sale.receipt, line.quantity
+                        )));
+                    }
+                    let quantity = Quantity::new(quantity, line.unit)?;
+                    let refund = refund_share(
+                        line.total,
+                        line.quantity.value(),
+                        before,
+                        quantity.value(),
+                        self.config.policy.mode,
+                        self.config.currency.minor_units(),
+                    )?;
+                    let stored = self.store.variant_by_sku(&line.sku)?;
+                    let item = Item {
+                        sku: line.sku.clone(),
+                        name: line.name.clone(),
+                        category: line.category.clone(),
+                        price: line.unit_price(),
+                        price_source: PriceSource::Base,
+                        cost: line.cost,
+                        unit: line.unit,
+                        tax_class: line.tax_class.clone(),
+                        components: stored.as_ref().map(|v| v.components.clone()).unwrap_or_default(),
+                    };
+                    let original = OriginalLine {
+                        sale_id: sale.id.clone(),
+                        receipt: sale.receipt.to_string(),
+                        seq: sale.receipt.seq,
+                        line: *no,
+                    };
+                    (item, quantity, refund, Some(original), Some(sale.at))
+                }
+                (ReturnPick::Item(code, qty), None) => {
+                    let item = self.lookup(code)?;
+                    let quantity = Quantity::new(*qty, item.unit)?;
+                    // Without proof of what was paid: the lowest price it sold for lately.
+                    let since = now
+                        .checked_sub(SignedDuration::from_hours(24 * i64::from(rules.no_receipt_price_days)))
+                        .unwrap_or(now);
+                    let recent = self.store.lowest_recent_unit_price(&item.sku, since)?;
+                    let unit = recent.map_or(item.price, |r| r.min(item.price));
+                    let refund =
+                        self.config.currency.round(unit.checked_mul(quantity.value())?, self.config.policy.mode);
+                    (item, quantity, refund, None, None)
+                }
+                (ReturnPick::Line(..), None) => {
+                    return Err(RegisterError::Input("a line number needs the receipt it is on".into()));
+                }
+                (ReturnPick::Item(..), Some(_)) => {
+                    return Err(RegisterError::Input("with a receipt, pick its lines by number".into()));
+                }
+            };
+            let stored = self.store.variant_by_sku(&item.sku)?;
+            let terms = ReturnTerms {
+                category: item.category.clone(),
+                final_sale: stored.as_ref().is_some_and(|v| v.final_sale),
+                window_days: stored.as_ref().and_then(|v| v.return_days),
+            };
+            let verdict = match sold_at {
+                Some(at) => rules.check(&terms, at, now),
+                None => rules.check(&terms, now, now),
+            };
+            if let Err(refusal) = verdict
+                && request.override_note.is_none()
+            {
+                return Err(RegisterError::ReturnRefused(format!(
+                    "{} ({}): {refusal}; a manager may override with a note",
+                    item.sku, item.name
+                )));
+            }
+            let returning = ReturnLine {
+                original: original_line,
+                refund,
+                fee_percent: rules.fee_percent(item.category.as_deref()),
+                reason: request.reason.clone(),
+                disposition: request.disposition,
+                override_note: request.override_note.clone(),
+            };
+            cart.add_return(item, quantity, returning)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a refund goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundMethod {
+    /// Back to the tenders the sale was paid with, each at most what it paid (less what
+    /// it already got back), cards first, cash last.
+    Original,
+    /// In cash.
+    Cash,
+    /// As store credit under a new code.
+    StoreCredit,
+}
+
+impl std::str::FromStr for RefundMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "original" => Ok(RefundMethod::Original),
+            "cash" => Ok(RefundMethod::Cash),
+            "credit" | "store_credit" => Ok(RefundMethod::StoreCredit),
+            other => Err(format!("unknown refund method '{other}' (original, cash or credit)")),
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Completing a document — sale, return or exchange — with every sensitive action in it
+//! authorized before anything is written, and written in the same transaction; voiding
+//! a cart; training sales; reprints.
+
+use rust_decimal::Decimal;
+use till_domain::{
+    Action, Cart, Discount, Money, PricedCart, ReceiptNumber, RefundTarget, SaleRecord, Settlement, Tender, TenderKind,
+    settle, settle_refund,
+};
+use till_store::{AuditEntry, SaleCommit};
+
+use crate::auth::Authority;
+use crate::returns::RefundMethod;
+use crate::{Copy, Register, RegisterError};
+
+/// How a document is settled.
+#[derive(Debug, Clone, Copy)]
+pub enum Settle<'a> {
+    /// The customer pays (or nothing is due): these tenders.
+    Tenders(&'a [Tender]),
+    /// The customer is owed money: refund it this way.
+    Refund(RefundMethod),
+}
+
+impl Register {
+    /// Refuses to start a sale when the disk is nearly full: better than failing in the
+    /// middle of one.
+    fn check_free_space(&self) -> Result<(), RegisterError> {
+        let dir = self.store.path().parent().unwrap_or(self.store.path());
+        let free =
+            fs4::available_space(dir).map_err(|error| RegisterError::Io { path: dir.display().to_string(), error })?;
+        if free < self.config.min_free_space {
+            return Err(RegisterError::DiskFull(format!(
+                "only {} MiB free on the register's disk (at least {} MiB are kept in reserve); free some space",
+                free / (1024 * 1024),
+                self.config.min_free_space / (1024 * 1024)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The sensitive actions a priced cart contains, each authorized (approvals used
+    /// up), as the audit records the sale will carry.
+    fn authorize_cart(
+        &self,
+        cart: &Cart,
+        priced: &PricedCart,
+        auth: &mut Authority,
+    ) -> Result<Vec<AuditEntry>, RegisterError> {
+        let limit = self.config.thresholds.discount_percent;
+        let above = |off: Money, of: Money| -> bool {
+            !of.is_zero() && off.amount() * Decimal::ONE_HUNDRED > limit * of.amount()
+        };
+        let mut audit = Vec::new();
+        for line in cart.lines().iter().filter(|l| l.voided) {
+            audit.push(self.authorize(
+                auth,
+                Action::VoidLine,
+                format!("voided line {} ({} x {})", line.id.0, line.item.sku, line.quantity),
+            )?);
+        }
+        for (cart_line, priced_line) in cart.active_lines().zip(&priced.lines) {
+            if let Some(o) = &cart_line.price_override {
+                let detail = format!(
+                    "line {} ({}): {} instead of {}: {}",
+                    priced_line.id.0, priced_line.sku, o.price, priced_line.list_price, o.reason
+                );
+                audit.push(self.authorize(auth, Action::PriceOverride, detail)?);
+            }
+            if let Some(discount) = cart_line.discount {
+                let off = priced_line
+                    .adjustments
+                    .iter()
+                    .filter(|a| a.kind == till_domain::AdjustmentKind::LineDiscount)
+                    .map(|a| a.amount)
+                    .fold(Money::ZERO, |a, b| a.checked_add(b).unwrap_or(a));
+                let big = match discount {
+                    Discount::Percent(p) => p > limit,
+                    Discount::Amount(_) => above(off, priced_line.gross),
+                };
+                if big {
+                    let detail =
+                        format!("line {} ({}): {} off {}", priced_line.id.0, priced_line.sku, off, priced_line.gross);
+                    audit.push(self.authorize(auth, Action::DiscountAboveThreshold, detail)?);
+                }
+            }
+            if let Some(r) = &cart_line.returning {
+                if r.original.is_none() {
+                    let detail =
+                        format!("{} x {} without a receipt, refund {}", cart_line.quantity, priced_line.sku, r.refund);
+                    audit.push(self.authorize(auth, Action::ReturnWithoutReceipt, detail)?);
+                }
+                if let Some(note) = &r.override_note {
+                    let from =
+                        r.original.as_ref().map_or("no receipt".into(), |o| format!("{} line {}", o.receipt, o.line));
+                    audit.push(self.authorize(
+                        auth,
+                        Action::ReturnOverride,
+                        format!("{} from {from}: {note}", priced_line.sku),
+                    )?);
+                }
+            }
+        }
+        if let Some(discount) = cart.order_discount() {
+            let off: Money = Money::sum(
+                priced
+                    .lines
+                    .iter()
+                    .flat_map(|l| &l.adjustments)
+                    .filter(|a| a.kind == till_domain::AdjustmentKind::OrderDiscount)
+                    .map(|a| a.amount),
+            )?;
+            let selling = Money::sum(priced.lines.iter().filter(|l| l.returning.is_none()).map(|l| l.gross))?;
+            let big = match discount {
+                Discount::Percent(p) => p > limit,
+                Discount::Amount(_) => above(off, selling),
+            };
+            if big {
+                audit.push(self.authorize(
+                    auth,
+                    Action::DiscountAboveThreshold,
+                    format!("order: {off} off {selling}"),
+                )?);
+            }
+        }
+        if priced.total.is_negative() && priced.total.negated() > self.config.thresholds.refund {
+            audit.push(self.authorize(
+                auth,
+                Action::RefundAboveAmount,
+                format!("refund of {}", priced.total.negated()),
+            )?);
+        }
+        Ok(audit)
+    }
+
+    /// Where a refund may go, in order, with what each tender may still take.
+    fn refund_targets(&mut self, cart: &Cart, method: RefundMethod) -> Result<Vec<RefundTarget>, RegisterError> {
+        let originals: Vec<&till_domain::OriginalLine> =
+            cart.active_lines().filter_map(|l| l.returning.as_ref()).filter_map(|r| r.original.as_ref()).collect();
+        let without_receipt = cart.active_lines().filter_map(|l| l.returning.as_ref()).any(|r| r.original.is_none());
+        if without_receipt
+            && self.config.returns.no_receipt_refund == till_domain::NoReceiptRefund::StoreCreditOnly
+            && method != RefundMethod::StoreCredit
+        {
+            return Err(RegisterError::Input(
+                "returns without a receipt are refunded as store credit (--refund credit)".into(),
+            ));
+        }
+        Ok(match method {
+            RefundMethod::Cash => vec![RefundTarget { kind: TenderKind::Cash, limit: None }],
+            RefundMethod::StoreCredit => {
+                vec![RefundTarget { kind: TenderKind::StoreCredit(self.ids.secret_code()), limit: None }]
+            }
+            RefundMethod::Original => {
+                let Some(first) = originals.first() else {
+                    return Err(RegisterError::Input("a refund to the original tender needs the receipt".into()));
+                };
+                let sale = self.find_receipt(&first.receipt)?;
+                let refunded = self.store.refunds_of(&sale.id)?;
+                let mut targets: Vec<RefundTarget> = Vec::new();
+                // Cards and other tenders first, cash last: cash is what the drawer can give.
+                let mut payments: Vec<_> =
+                    sale.settlement.payments.iter().filter(|p| !p.amount.is_negative()).collect();
+                payments.sort_by_key(|p| p.kind == TenderKind::Cash);
+                for p in payments {
+                    let back = Money::sum(refunded.iter().filter(|r| r.kind == p.kind).map(|r| r.amount.negated()))?;
+                    let already = Money::sum(targets.iter().filter(|t| t.kind == p.kind).filter_map(|t| t.limit))?;
+                    let limit = p.amount.checked_sub(back)?.checked_sub(already)?;
+                    if limit > Money::ZERO {
+                        targets.push(RefundTarget { kind: p.kind.clone(), limit: Some(limit) });
+                    }
+                }
+                targets
+            }
+        })
+    }
+
+    /// Settles a priced cart: tenders for what is due, or a refund for what is owed.
+    fn settle_cart(&mut self, cart: &Cart, priced: &PricedCart, how: Settle<'_>) -> Result<Settlement, RegisterError> {
+        let minor = self.config.currency.minor_units();
+        match (how, priced.total.is_negative()) {
+            (Settle::Tenders(tenders), false) => Ok(settle(priced.total, tenders, self.config.cash_rounding, minor)?),
+            (Settle::Refund(method), true) => {
+                let targets = self.refund_targets(cart, method)?;
+                Ok(settle_refund(priced.total, &targets, self.config.cash_rounding, minor)?)
+            }
+            (Settle::Refund(_), false) if priced.total.is_zero() => {
+                Ok(settle(priced.total, &[], self.config.cash_rounding, minor)?)
+            }
+            (Settle::Refund(_), false) => Err(RegisterError::Input(format!(
+                "{} is due from the customer; take tenders, not a refund",
+                priced.total
+            ))),
+            (Settle::Tenders(_), true) => Err(RegisterError::Input(format!(
+                "{} is owed to the customer; say where the refund goes (original, cash or credit)",
+                priced.total.negated()
+            ))),
+        }
+    }
+
+    /// The open cash session, opening one with no float when none is (the sale's
+    /// cashier opens it; a drawer should be opened with its float first).
+    fn session_for_sale(&mut self, auth: &Authority) -> Result<u64, RegisterError> {
+        if let Some(session) = self.store.current_session()? {
+            return Ok(session.id as u64);
+        }
+        let at = self.clock.now().to_string();
+        let float = self.config.currency.round(Money::ZERO, self.config.policy.mode);
+        let empty = r#"{"cash":[],"others":[]}"#;
+        Ok(self.store.open_session_unless_open(&at, auth.staff_code(), float, empty)?.0 as u64)
+    }
+
+    /// Completes a document: prices the cart, authorizes every sensitive action in it
+    /// (price overrides, big discounts, voided lines, returns without receipt or against
+    /// the rules, big refunds), settles it, and commits it durably with its audit records.
+    /// Returns only after the commit; on any error nothing is stored.
+    pub fn complete_sale(
+        &mut self,
+        cart: &Cart,
+        how: Settle<'_>,
+        auth: &mut Authority,
+    ) -> Result<SaleRecord, RegisterError> {
+        if cart.is_empty() {
+            return Err(RegisterError::EmptyCart);
+        }
+        self.check_free_space()?;
+        let priced = self.price(cart)?;
+        let audit = self.authorize_cart(cart, &priced, auth)?;
+        let settlement = self.settle_cart(cart, &priced, how)?;
+        let session = self.session_for_sale(auth)?;
+        let at = self.clock.now();
+        let sale = SaleRecord {
+            id: self.ids.sale_id(),
+            receipt: ReceiptNumber { register: self.config.register.clone(), seq: 0 },
+            store: self.config.store.clone(),
+            at,
+            business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
+            currency: self.config.currency.code().to_string(),
+            cart: priced,
+            settlement,
+            coupons: cart.coupons().to_vec(),
+            staff: auth.staff_code().map(str::to_string),
+            session: Some(session),
+        };
+        let commit = SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit };
+        let committed = self.store.commit_sale(sale, &commit)?;
+        tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
+        Ok(committed)
+    }
+
+    /// A training sale: priced and settled like a real one, printed as "not a receipt",
+    /// kept under its own numbering — never in totals, stock or the journal.
+    pub fn complete_training_sale(
+        &mut self,
+        cart: &Cart,
+        tenders: &[Tender],
+        auth: &Authority,
+    ) -> Result<SaleRecord, RegisterError> {
+        if cart.is_empty() {
+            return Err(RegisterError::EmptyCart);
+        }
+        if cart.has_returns() {
+            return Err(RegisterError::Input("training mode sells only".into()));
+        }
+        let priced = self.price(cart)?;
+        let settlement = settle(priced.total, tenders, self.config.cash_rounding, self.config.currency.minor_units())?;
+        let at = self.clock.now();
+        let mut sale = SaleRecord {
+            id: self.ids.sale_id(),
+            receipt: ReceiptNumber { register: format!("{}-T", self.config.register), seq: 0 },
+            store: self.config.store.clone(),
+            at,
+            business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
+            currency: self.config.currency.code().to_string(),
+            cart: priced,
+            settlement,
+            coupons: cart.coupons().to_vec(),
+            staff: auth.staff_code().map(str::to_string),
+            session: None,
+        };
+        let seq = self.store.record_training_sale(&at.to_string(), &|seq| {
+            let mut numbered = sale.clone();
+            numbered.receipt.seq = seq;
+            till_store::sale_payload(&numbered)
+        })?;
+        sale.receipt.seq = seq;
+        Ok(sale)
+    }
+
+    /// Cancels a cart that has lines ([`Action::VoidSale`]); nothing is sold, the audit
+    /// chain records what was on it.
+    pub fn void_cart(&mut self, cart: &Cart, auth: &mut Authority) -> Result<(), RegisterError> {
+        let lines: Vec<String> = cart.active_lines().map(|l| format!("{} x {}", l.quantity, l.item.sku)).collect();
+        let entry = self.authorize(auth, Action::VoidSale, format!("cart voided: {}", lines.join(", ")))?;
+        Ok(self.store.record_audit(&entry, &self.clock.now().to_string())?)
+    }
+
+    /// A reprint of a receipt ([`Action::Reprint`]), marked DUPLICATE with its number;
+    /// every reprint is counted in the audit chain.
+    pub fn reprint(&mut self, number: &str, auth: &mut Authority) -> Result<(SaleRecord, Copy), RegisterError> {
+        let sale = self.receipt(number)?;
+        let detail = format!("receipt {}", sale.receipt);
+        let copies = self.store.count_audits(till_domain::Action::Reprint.as_str(), &detail)?;
+        let entry = self.authorize(auth, Action::Reprint, detail)?;
+        self.store.record_audit(&entry, &self.clock.now().to_string())?;
+        Ok((sale, Copy::Duplicate(copies as u32 + 1)))
+    }
+}
