@@ -1,0 +1,269 @@
+//! Every sensitive action is refused without the right, refused with an approver who lacks
+//! it, and — when allowed — writes exactly one audit record naming who did it and who
+//! approved it, in the same transaction as the action.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use rust_decimal_macros::dec;
+use till_domain::{Action, Cart, Discount, Disposition, Money, Permission, PermissionError, Tender, TenderKind};
+use till_register::{
+    Authority, Count, DrawerMove, FixedClock, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
+    ReturnRequest, SeededIds, Settle, StaffChange,
+};
+use till_tests::repo;
+
+struct Shop {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    clock: Arc<FixedClock>,
+    reg: Register,
+}
+
+/// The demo register with four staff: `none` (every action denied), `ask` and `ask2`
+/// (every action needs approval), `boss` (every action allowed).
+fn shop() -> Shop {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new("2026-11-27T10:00:00Z".parse().unwrap()));
+    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
+    Register::init(dir.path(), &config, "store.toml").unwrap();
+    let mut reg = Register::open(dir.path(), clock.clone(), Box::new(SeededIds::new(7))).unwrap();
+    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+        reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
+    }
+    let first = NewStaff { code: "99", name: "Owner", role: "manager", pin: "9999" };
+    reg.add_staff(&mut Authority::setup(), &first).unwrap();
+    let mut owner = reg.authority(Some("99:9999"), &[]).unwrap();
+    for (role, permission) in
+        [("none", Permission::Denied), ("ask", Permission::ApprovalRequired), ("boss", Permission::Allowed)]
+    {
+        let all: Vec<(Action, Permission)> = Action::ALL.iter().map(|&a| (a, permission)).collect();
+        reg.set_role(&mut owner, role, &all).unwrap();
+    }
+    for (code, role) in [("10", "none"), ("20", "ask"), ("21", "ask"), ("30", "boss")] {
+        reg.add_staff(&mut owner, &NewStaff { code, name: role, role, pin: "1111" }).unwrap();
+    }
+    Shop { db: dir.path().join("register.sqlite"), _dir: dir, clock, reg }
+}
+
+fn cash(amount: rust_decimal::Decimal) -> Tender {
+    Tender { kind: TenderKind::Cash, amount: Money::new(amount) }
+}
+
+fn audits(shop: &Shop, action: Action) -> Vec<(Option<String>, Option<String>)> {
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT json_extract(payload, '$.staff'), json_extract(payload, '$.approver') FROM journal WHERE kind = 'audit' AND ref = ?1")
+        .unwrap();
+    stmt.query_map([action.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+/// Performs `action` once, as whoever `auth` says. Builds whatever state the action needs.
+fn perform(shop: &mut Shop, action: Action, auth: &mut Authority) -> Result<(), RegisterError> {
+    let reg = &mut shop.reg;
+    // A sale to return from or reprint, made by the owner.
+    let sell = |reg: &mut Register, code: &str| {
+        let mut owner = reg.authority(Some("99:9999"), &[]).unwrap();
+        let mut cart = Cart::new();
+        reg.scan(&mut cart, code, None).unwrap();
+        reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(100))]), &mut owner).unwrap()
+    };
+    let open_drawer = |reg: &mut Register| {
+        if reg.current_session().unwrap().is_none() {
+            let owner = reg.authority(Some("99:9999"), &[]).unwrap();
+            reg.open_drawer_session(&owner, &Default::default()).unwrap();
+        }
+    };
+    match action {
+        Action::VoidLine => {
+            let mut cart = Cart::new();
+            let line = reg.scan(&mut cart, "TOTE-1", None)?;
+            reg.scan(&mut cart, "NOTE-A5", None)?;
+            cart.void_line(line)?;
+            reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), auth).map(drop)
+        }
+        Action::VoidSale => {
+            let mut cart = Cart::new();
+            reg.scan(&mut cart, "TOTE-1", None)?;
+            reg.void_cart(&cart, auth)
+        }
+        Action::DiscountAboveThreshold => {
+            let mut cart = Cart::new();
+            let line = reg.scan(&mut cart, "TOTE-1", None)?;
+            cart.discount_line(line, Discount::Percent(dec!(25)))?;
+            reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), auth).map(drop)
+        }
+        Action::PriceOverride => {
+            let mut cart = Cart::new();
+            let line = reg.scan(&mut cart, "TOTE-1", None)?;
+            cart.override_price(line, Money::new(dec!(10)), "scuffed")?;
+            reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), auth).map(drop)
+        }
+        Action::ReturnWithoutReceipt => {
+            let mut cart = Cart::new();
+            let request = ReturnRequest {
+                receipt: None,
+                picks: vec![ReturnPick::Item("NOTE-A5".into(), dec!(1))],
+                reason: "changed_mind".into(),
+                disposition: Disposition::Restock,
+                override_note: None,
+            };
+            reg.add_return(&mut cart, &request)?;
+            reg.complete_sale(&cart, Settle::Refund(RefundMethod::StoreCredit), auth).map(drop)
+        }
+        Action::RefundAboveAmount => {
+            let sale = sell(reg, "HOOD-M");
+            let mut cart = Cart::new();
+            // Two hoodies make a refund above the 100.00 threshold; return both lines.
+            let second = sell(reg, "HOOD-L");
+            let _ = second;
+            let request = |receipt: String| ReturnRequest {
+                receipt: Some(receipt),
+                picks: vec![ReturnPick::Line(1, None)],
+                reason: "changed_mind".into(),
+                disposition: Disposition::Restock,
+                override_note: None,
+            };
+            reg.add_return(&mut cart, &request(sale.receipt.to_string()))?;
+            let mut big = Cart::new();
+            let mut owner = reg.authority(Some("99:9999"), &[]).unwrap();
+            let mut bundle = Cart::new();
+            reg.scan(&mut bundle, "HOOD-M", Some(dec!(3)))?;
+            let three = reg.complete_sale(&bundle, Settle::Tenders(&[cash(dec!(200))]), &mut owner).unwrap();
+            reg.add_return(&mut big, &request(three.receipt.to_string()))?;
+            reg.complete_sale(&big, Settle::Refund(RefundMethod::Original), auth).map(drop)
+        }
+        Action::ReturnOverride => {
+            let sale = sell(reg, "NOTE-A5");
+            shop.clock.advance(SignedDuration::from_hours(24 * 40));
+            let mut cart = Cart::new();
+            let request = ReturnRequest {
+                receipt: Some(sale.receipt.to_string()),
+                picks: vec![ReturnPick::Line(1, None)],
+                reason: "defective".into(),
+                disposition: Disposition::Damaged,
+                override_note: Some("loyal customer, faulty binding".into()),
+            };
+            let result = reg
+                .add_return(&mut cart, &request)
+                .and_then(|()| reg.complete_sale(&cart, Settle::Refund(RefundMethod::Original), auth).map(drop));
+            shop.clock.advance(SignedDuration::from_hours(-24 * 40));
+            result
+        }
+        Action::OpenDrawer => {
+            open_drawer(reg);
+            reg.move_cash(auth, DrawerMove::NoSale, Money::ZERO, "change for the bakery").map(drop)
+        }
+        Action::PaidOut => {
+            open_drawer(reg);
+            reg.move_cash(auth, DrawerMove::PaidOut, Money::new(dec!(5)), "window cleaner").map(drop)
+        }
+        Action::Reprint => {
+            let sale = sell(reg, "TOTE-1");
+            reg.reprint(&sale.receipt.to_string(), auth).map(drop)
+        }
+        Action::CloseWithDifference => {
+            open_drawer(reg);
+            let count = Count { cash: Default::default(), others: vec![("card".into(), Money::new(dec!(1000)))] };
+            reg.close_drawer_session(auth, Some(&count)).map(drop)
+        }
+        Action::ManageStaff => reg.change_staff(auth, "10", StaffChange::Unlock),
+    }
+}
+
+fn sign(shop: &mut Shop, staff: &str, approvers: &[&str]) -> Authority {
+    let approvers: Vec<String> = approvers.iter().map(|a| format!("{a}:1111")).collect();
+    shop.reg.authority(Some(&format!("{staff}:1111")), &approvers).unwrap()
+}
+
+#[test]
+fn every_sensitive_action_is_checked_and_audited_exactly_once() {
+    for action in Action::ALL {
+        let mut shop = shop();
+        let before = audits(&shop, action).len();
+
+        let mut denied = sign(&mut shop, "10", &[]);
+        let err = perform(&mut shop, action, &mut denied).unwrap_err();
+        assert!(matches!(err, RegisterError::Permission(PermissionError::Denied { .. })), "{action}: {err}");
+        assert_eq!(audits(&shop, action).len(), before, "{action}: a denied action writes nothing");
+
+        let mut unapproved = sign(&mut shop, "20", &[]);
+        let err = perform(&mut shop, action, &mut unapproved).unwrap_err();
+        assert!(matches!(err, RegisterError::Permission(PermissionError::NeedsApproval { .. })), "{action}: {err}");
+
+        let mut wrong_approver = sign(&mut shop, "20", &["21"]);
+        let err = perform(&mut shop, action, &mut wrong_approver).unwrap_err();
+        assert!(
+            matches!(err, RegisterError::Permission(PermissionError::ApproverNotAllowed { .. })),
+            "{action}: {err}"
+        );
+        assert_eq!(audits(&shop, action).len(), before, "{action}: refused actions write no audit record");
+
+        let mut approved = sign(&mut shop, "20", &["30"]);
+        perform(&mut shop, action, &mut approved).unwrap_or_else(|e| panic!("{action} with approval: {e}"));
+        assert_eq!(audits(&shop, action)[before..], [(Some("20".to_string()), Some("30".to_string()))], "{action}");
+        assert_eq!(approved.unused_approvals(), 0, "{action}: the approval was used up");
+
+        let mut boss = sign(&mut shop, "30", &[]);
+        perform(&mut shop, action, &mut boss).unwrap_or_else(|e| panic!("{action} allowed: {e}"));
+        assert_eq!(audits(&shop, action)[before + 1..], [(Some("30".to_string()), None)], "{action}: exactly one more");
+        let verify = shop.reg.verify_journal().unwrap();
+        assert!(verify.problem.is_none(), "{action}: {:?}", verify.problem);
+    }
+}
+
+#[test]
+fn an_approval_covers_one_action_only() {
+    let mut shop = shop();
+    let mut cart = Cart::new();
+    let a = shop.reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    let b = shop.reg.scan(&mut cart, "NOTE-A5", None).unwrap();
+    cart.override_price(a, Money::new(dec!(10)), "scuffed").unwrap();
+    cart.override_price(b, Money::new(dec!(5)), "last one").unwrap();
+    let mut one = sign(&mut shop, "20", &["30"]);
+    let err = shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut one).unwrap_err();
+    assert!(matches!(err, RegisterError::Permission(PermissionError::NeedsApproval { .. })), "{err}");
+    assert!(audits(&shop, Action::PriceOverride).is_empty(), "nothing was sold, nothing audited");
+    let mut two = sign(&mut shop, "20", &["30", "30"]);
+    shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut two).unwrap();
+    assert_eq!(audits(&shop, Action::PriceOverride).len(), 2);
+}
+
+#[test]
+fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
+    let mut shop = shop();
+    for i in 1..=4 {
+        let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
+        assert!(err.to_string().contains(&format!("({} tries left)", 5 - i)), "{err}");
+    }
+    let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
+    assert!(err.to_string().contains("now locked"), "{err}");
+    let err = shop.reg.authority(Some("20:1111"), &[]).unwrap_err();
+    assert!(err.to_string().contains("locked after 5 wrong PINs"), "{err}");
+    let mut boss = sign(&mut shop, "30", &[]);
+    shop.reg.change_staff(&mut boss, "20", StaffChange::Unlock).unwrap();
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
+    assert_eq!(audits_named(&shop, "pin_failed"), 5, "each wrong PIN is in the audit chain");
+}
+
+fn audits_named(shop: &Shop, action: &str) -> i64 {
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    conn.query_row("SELECT count(*) FROM journal WHERE kind = 'audit' AND ref = ?1", [action], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_register_with_staff_requires_sign_in_and_pins_are_never_stored() {
+    let mut shop = shop();
+    let err = shop.reg.authority(None, &[]).unwrap_err();
+    assert!(err.to_string().contains("sign in"), "{err}");
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    let mut stmt = conn.prepare("SELECT code, pin_hash FROM staff").unwrap();
+    let rows: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5);
+    for (code, hash) in rows {
+        assert!(hash.starts_with("$argon2id$"), "staff {code}: PIN kept as an Argon2id hash, got {hash}");
+        assert!(!hash.contains("1111") && !hash.contains("9999"), "staff {code}: no PIN in the clear");
+    }
+}
