@@ -69,7 +69,7 @@ impl Denominations {
                 None => entries.push((value, count)),
             }
         }
-        entries.sort_by(|a, b| b.0.cmp(&a.0));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
         Ok(CashCount { entries })
     }
 }
