@@ -38,7 +38,7 @@ pub use parked::{discount_text, parse_discount};
 pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
 pub use till_receipt::Copy;
-pub use till_store::{JournalReport, ParkedCart};
+pub use till_store::{Durability, JournalReport, ParkedCart, StoreOptions};
 
 /// The register database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "register.sqlite";
@@ -145,7 +145,18 @@ impl Register {
 
     /// Opens the register in `dir`.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>, ids: Box<dyn IdSource>) -> Result<Register, RegisterError> {
-        let store = Store::open(&dir.join(DATABASE_FILE))?;
+        Register::open_with(dir, &StoreOptions::default(), clock, ids)
+    }
+
+    /// Opens the register in `dir` with explicit store options: a fault-injecting VFS for
+    /// the crash harnesses, or no syncing for benchmark fixtures (see [`StoreOptions`]).
+    pub fn open_with(
+        dir: &Path,
+        options: &StoreOptions,
+        clock: Arc<dyn Clock>,
+        ids: Box<dyn IdSource>,
+    ) -> Result<Register, RegisterError> {
+        let store = Store::open_with(&dir.join(DATABASE_FILE), options)?;
         let text = store.setting(CONFIG_KEY)?.ok_or_else(|| {
             RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display()))
         })?;

@@ -88,6 +88,42 @@ impl From<rusqlite::Error> for StoreError {
 /// A result in the store's error type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// How much a commit waits for the disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit returns only once its WAL frames are on disk. Always
+    /// used by a selling register.
+    #[default]
+    Full,
+    /// `synchronous=NORMAL`: the WAL is synced only at checkpoints, so a power cut can lose
+    /// the last acknowledged sales. Exists for the power-loss harness's control run, which
+    /// must show the harness can see such a loss.
+    Normal,
+    /// `synchronous=OFF`: nothing is synced. For building benchmark fixtures of a million
+    /// sales quickly; never for a register that sells.
+    Off,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+            Durability::Off => "OFF",
+        }
+    }
+}
+
+/// How a register database is opened. The default is what a selling register uses.
+#[derive(Clone, Debug, Default)]
+pub struct StoreOptions {
+    /// A registered SQLite VFS to open the file through (fault-injection harnesses);
+    /// `None` is the platform's own.
+    pub vfs: Option<String>,
+    /// How much a commit waits for the disk.
+    pub durability: Durability,
+}
+
 /// An open register database.
 pub struct Store {
     conn: Connection,
@@ -116,25 +152,34 @@ impl Store {
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Store::configure(Connection::open_with_flags(path, flags)?, path)
+        Store::configure(Connection::open_with_flags(path, flags)?, path, &StoreOptions::default())
     }
 
     /// Opens an existing register database, migrating it to the current schema.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, &StoreOptions::default())
+    }
+
+    /// Opens an existing register database with explicit options (see [`StoreOptions`]).
+    pub fn open_with(path: &Path, options: &StoreOptions) -> Result<Store> {
         if !path.exists() {
             return Err(StoreError::NotInitialized(path.to_path_buf()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        Store::configure(Connection::open_with_flags(path, flags)?, path)
+        let conn = match &options.vfs {
+            Some(vfs) => Connection::open_with_flags_and_vfs(path, flags, vfs.as_str())?,
+            None => Connection::open_with_flags(path, flags)?,
+        };
+        Store::configure(conn, path, options)
     }
 
-    fn configure(conn: Connection, path: &Path) -> Result<Store> {
+    fn configure(conn: Connection, path: &Path, options: &StoreOptions) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Corrupt(format!("{}: could not switch to WAL (got {mode})", path.display())));
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "synchronous", options.durability.pragma())?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
