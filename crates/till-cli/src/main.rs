@@ -15,7 +15,7 @@ use args::Cli;
 use clap::Parser;
 use serde_json::json;
 use till_domain::{CartError, MoneyError, QuantityError, TenderError};
-use till_register::{Authority, Clock, FixedClock, RandomIds, Register, RegisterError, SystemClock};
+use till_register::{Authority, Clock, FixedClock, RandomIds, Register, RegisterError, StoreError, SystemClock};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -82,6 +82,8 @@ fn error_code(e: &anyhow::Error) -> &'static str {
 fn register_error_code(e: &RegisterError) -> &'static str {
     match e {
         RegisterError::Config(_) => "config",
+        RegisterError::Store(StoreError::DiskFull(_)) | RegisterError::DiskFull(_) => "disk_full",
+        RegisterError::Store(StoreError::DiskIo(_)) => "disk_io",
         RegisterError::Store(_) => "store",
         RegisterError::Import(_) => "import",
         RegisterError::Io { .. } => "io",
@@ -98,7 +100,6 @@ fn register_error_code(e: &RegisterError) -> &'static str {
         RegisterError::SignIn(_) => "sign_in",
         RegisterError::Permission(_) => "permission",
         RegisterError::ReturnRefused(_) => "return_refused",
-        RegisterError::DiskFull(_) => "disk_full",
     }
 }
 

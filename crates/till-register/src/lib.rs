@@ -26,7 +26,7 @@ use till_domain::{
 };
 use till_domain::{PermissionError, Role};
 use till_import::ImportError;
-use till_store::{Store, StoreError, StoredVariant};
+use till_store::{Store, StoredVariant};
 
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
@@ -38,7 +38,7 @@ pub use parked::{discount_text, parse_discount};
 pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
 pub use till_receipt::Copy;
-pub use till_store::{Durability, JournalReport, ParkedCart, StoreOptions};
+pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
 
 /// The register database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "register.sqlite";

@@ -76,12 +76,22 @@ pub enum StoreError {
     /// A catalog row conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// The disk is full. The transaction was rolled back: nothing of it was written.
+    #[error("the disk is full ({0}); nothing was written. Free some space and try again")]
+    DiskFull(rusqlite::Error),
+    /// The disk failed to write or sync. The transaction was rolled back.
+    #[error("the disk failed to write ({0}); nothing was written. Check the disk, then try again")]
+    DiskIo(rusqlite::Error),
 }
 
 // Not `#[from]`: the message already carries SQLite's, so it is not repeated as a source.
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            Some(rusqlite::ErrorCode::SystemIoFailure) => StoreError::DiskIo(e),
+            _ => StoreError::Sqlite(e),
+        }
     }
 }
 
