@@ -96,7 +96,7 @@ fn kill_9_at_random_points_never_loses_a_printed_sale() {
             .unwrap();
         // One kill in four lands in the first 3 ms (start-up, opening, log recovery); the
         // rest anywhere in the first 40 ms of selling.
-        let delay = if rng.next() % 4 == 0 { rng.next() % 3_000 } else { 3_000 + rng.next() % 37_000 };
+        let delay = if rng.next().is_multiple_of(4) { rng.next() % 3_000 } else { 3_000 + rng.next() % 37_000 };
         std::thread::sleep(Duration::from_micros(delay));
         child.kill().unwrap();
         let out = child.wait_with_output().unwrap();
