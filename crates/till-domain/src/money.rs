@@ -231,6 +231,18 @@ pub fn round_to_increment(
     Ok(Money(mode.round(rounded, places)))
 }
 
+/// Rounds toward zero to a multiple of `increment`: cash that must not round up (a refund
+/// at the limit of what a sale collected).
+pub fn truncate_to_increment(amount: Money, increment: Decimal, places: u32) -> Result<Money, MoneyError> {
+    if increment <= Decimal::ZERO {
+        return Ok(amount);
+    }
+    let steps = amount.0.checked_div(increment).ok_or(MoneyError::Overflow("cash rounding"))?.trunc();
+    let mut truncated = steps.checked_mul(increment).ok_or(MoneyError::Overflow("cash rounding"))?;
+    truncated.rescale(places);
+    Ok(Money(truncated))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::money::{Money, MoneyError, RoundingMode, round_to_increment};
+use crate::money::{Money, MoneyError, RoundingMode, round_to_increment, truncate_to_increment};
 
 /// Card details the register may keep. The card number itself never reaches Till.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,33 +259,64 @@ pub struct RefundTarget {
 }
 
 /// Settles a refund (`total` below zero): pays it out to `targets` in order, each up to
-/// its limit. A cash refund that takes the rest is cash-rounded, the difference recorded
-/// like a sale's. Payments are negative. A refund the targets cannot take fails.
+/// its limit. A cash refund that takes the rest is cash-rounded (and checked against its
+/// limit once rounded), the difference recorded like a sale's. Payments are negative. A
+/// refund the targets cannot take fails.
+///
+/// `ceiling` is what the original sale has left to give back (what it collected, less
+/// earlier refunds): the refund never exceeds it, so neither the sale's cash rounding
+/// nor the rounding of several partial cash refunds can pay out more than was taken.
+/// What the ceiling holds back (cents) is recorded as cash rounding.
 pub fn settle_refund(
     total: Money,
     targets: &[RefundTarget],
     cash_rounding: Option<CashRounding>,
     minor_units: u32,
+    ceiling: Option<Money>,
 ) -> Result<Settlement, TenderError> {
     let mut owed = total.negated();
     let mut payments = Vec::new();
     let mut rounding = Money::ZERO;
+    if let Some(ceiling) = ceiling
+        && owed > ceiling
+    {
+        rounding = owed.checked_sub(ceiling.max(Money::ZERO))?;
+        owed = ceiling.max(Money::ZERO);
+    }
+    let mut room = ceiling;
     for target in targets {
         if owed.is_zero() || owed.is_negative() {
             break;
         }
-        let mut amount = target.limit.map_or(owed, |limit| owed.min(limit));
-        if target.kind == TenderKind::Cash
-            && amount == owed
-            && let Some(r) = cash_rounding
-        {
-            amount = round_to_increment(owed, r.increment, r.mode, minor_units)?;
-            // Paying out more than owed by rounding up (or less, down) is the adjustment.
-            rounding = owed.checked_sub(amount)?;
-            owed = Money::ZERO;
-        } else {
-            owed = owed.checked_sub(amount)?;
-        }
+        // Cash that can take the rest pays it rounded, as cash was taken; the limit is
+        // compared with the rounded amount, since the cash paid in was rounded too.
+        let rounded = match cash_rounding {
+            Some(r) if target.kind == TenderKind::Cash => {
+                Some(round_to_increment(owed, r.increment, r.mode, minor_units)?)
+            }
+            _ => None,
+        };
+        // Rounding up must not break the ceiling: then cash rounds toward zero.
+        let rounded = match (rounded, room, cash_rounding) {
+            (Some(up), Some(room), Some(r)) if up > room => {
+                Some(truncate_to_increment(owed, r.increment, minor_units)?)
+            }
+            _ => rounded,
+        };
+        let amount = match rounded {
+            Some(rounded) if target.limit.is_none_or(|limit| rounded <= limit) => {
+                // Paying out more than owed by rounding up (or less, down) is the adjustment.
+                rounding = rounding.checked_add(owed.checked_sub(rounded)?)?;
+                owed = Money::ZERO;
+                rounded
+            }
+            _ => {
+                let amount = target.limit.map_or(owed, |limit| owed.min(limit));
+                owed = owed.checked_sub(amount)?;
+                amount
+            }
+        };
+        room = room.map(|r| r.checked_sub(amount)).transpose()?;
         if !amount.is_zero() {
             payments.push(Payment { kind: target.kind.clone(), amount: amount.negated(), tendered: amount.negated() });
         }
@@ -362,7 +393,7 @@ mod tests {
             RefundTarget { kind: card.clone(), limit: Some(Money::new(dec!(6.00))) },
             RefundTarget { kind: TenderKind::Cash, limit: None },
         ];
-        let s = settle_refund(Money::new(dec!(-10.03)), &targets, NICKEL, 2).unwrap();
+        let s = settle_refund(Money::new(dec!(-10.03)), &targets, NICKEL, 2, None).unwrap();
         assert_eq!(
             s.payments[0],
             Payment { kind: card, amount: Money::new(dec!(-6.00)), tendered: Money::new(dec!(-6.00)) }
@@ -371,8 +402,40 @@ mod tests {
         assert_eq!(s.cash_rounding.amount(), dec!(-0.02));
         assert_eq!(s.collected().unwrap().amount(), dec!(-10.05));
         let only_card = [RefundTarget { kind: TenderKind::Cash, limit: Some(Money::new(dec!(2))) }];
-        let err = settle_refund(Money::new(dec!(-5)), &only_card, None, 2).unwrap_err();
+        let err = settle_refund(Money::new(dec!(-5)), &only_card, None, 2, None).unwrap_err();
         assert_eq!(err.to_string(), "the refund of 5 cannot be paid out: 3 more than the allowed tenders can take");
+    }
+
+    #[test]
+    fn a_capped_cash_refund_is_rounded_before_it_is_capped() {
+        // 2.99 paid as 2.27 card, 0.40 voucher and 0.32 due in cash, collected as 0.30:
+        // refunding it all gives the cash back rounded, as it was taken.
+        let card = TenderKind::Card(CardDetails::new("visa", "4242", "T-1").unwrap());
+        let targets = [
+            RefundTarget { kind: card, limit: Some(Money::new(dec!(2.27))) },
+            RefundTarget { kind: TenderKind::Custom("voucher".into()), limit: Some(Money::new(dec!(0.40))) },
+            RefundTarget { kind: TenderKind::Cash, limit: Some(Money::new(dec!(0.30))) },
+        ];
+        let s = settle_refund(Money::new(dec!(-2.99)), &targets, NICKEL, 2, None).unwrap();
+        assert_eq!(s.payments[2].amount.amount(), dec!(-0.30));
+        assert_eq!(s.cash_rounding.amount(), dec!(0.02));
+        assert_eq!(s.collected().unwrap().amount(), dec!(-2.97));
+    }
+
+    #[test]
+    fn a_refund_never_pays_out_more_than_the_sale_has_left() {
+        let cash = [RefundTarget { kind: TenderKind::Cash, limit: None }];
+        // 10.02 rang up, 10.00 taken in cash: all of it back is 10.00.
+        let s = settle_refund(Money::new(dec!(-10.02)), &cash, NICKEL, 2, Some(Money::new(dec!(10.00)))).unwrap();
+        assert_eq!(s.payments[0].amount.amount(), dec!(-10.00));
+        assert_eq!(s.collected().unwrap().amount(), dec!(-10.00));
+        // 3.33 owed with 3.34 left: rounding up to 3.35 would break the ceiling.
+        let s = settle_refund(Money::new(dec!(-3.33)), &cash, NICKEL, 2, Some(Money::new(dec!(3.34)))).unwrap();
+        assert_eq!(s.payments[0].amount.amount(), dec!(-3.30));
+        assert_eq!(s.cash_rounding.amount(), dec!(0.03));
+        // Nothing left: nothing paid out, the whole amount recorded as held back.
+        let s = settle_refund(Money::new(dec!(-0.02)), &cash, NICKEL, 2, Some(Money::ZERO)).unwrap();
+        assert!(s.payments.is_empty());
     }
 
     #[test]

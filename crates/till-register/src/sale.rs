@@ -133,10 +133,19 @@ impl Register {
         Ok(audit)
     }
 
-    /// Where a refund may go, in order, with what each tender may still take.
-    fn refund_targets(&mut self, cart: &Cart, method: RefundMethod) -> Result<Vec<RefundTarget>, RegisterError> {
-        let originals: Vec<&till_domain::OriginalLine> =
-            cart.active_lines().filter_map(|l| l.returning.as_ref()).filter_map(|r| r.original.as_ref()).collect();
+    /// Where a refund may go, in order, with what each tender may still take; and, for a
+    /// return with its receipt, the most the sale has left to give back (what it
+    /// collected less what its returns paid out).
+    fn refund_targets(
+        &mut self,
+        cart: &Cart,
+        method: RefundMethod,
+    ) -> Result<(Vec<RefundTarget>, Option<Money>), RegisterError> {
+        let original = cart
+            .active_lines()
+            .filter_map(|l| l.returning.as_ref())
+            .find_map(|r| r.original.as_ref())
+            .map(|o| o.receipt.clone());
         let without_receipt = cart.active_lines().filter_map(|l| l.returning.as_ref()).any(|r| r.original.is_none());
         if without_receipt
             && self.config.returns.no_receipt_refund == till_domain::NoReceiptRefund::StoreCreditOnly
@@ -146,17 +155,32 @@ impl Register {
                 "returns without a receipt are refunded as store credit (--refund credit)".into(),
             ));
         }
-        Ok(match method {
+        // Returns of a sale are looked up by its id, so refunds made on other registers
+        // count once they arrive with HQ sync.
+        let (sale, refunded) = match &original {
+            Some(receipt) => {
+                let sale = self.find_receipt(receipt)?;
+                let refunded = self.store.refunds_of(&sale.id)?;
+                (Some(sale), refunded)
+            }
+            None => (None, Vec::new()),
+        };
+        let ceiling = match &sale {
+            Some(sale) => {
+                let back = Money::sum(refunded.iter().map(|r| r.amount.negated()))?;
+                Some(sale.settlement.collected()?.checked_sub(back)?)
+            }
+            None => None,
+        };
+        let targets = match method {
             RefundMethod::Cash => vec![RefundTarget { kind: TenderKind::Cash, limit: None }],
             RefundMethod::StoreCredit => {
                 vec![RefundTarget { kind: TenderKind::StoreCredit(self.ids.secret_code()), limit: None }]
             }
             RefundMethod::Original => {
-                let Some(first) = originals.first() else {
+                let Some(sale) = &sale else {
                     return Err(RegisterError::Input("a refund to the original tender needs the receipt".into()));
                 };
-                let sale = self.find_receipt(&first.receipt)?;
-                let refunded = self.store.refunds_of(&sale.id)?;
                 let mut targets: Vec<RefundTarget> = Vec::new();
                 // Cards and other tenders first, cash last: cash is what the drawer can give.
                 let mut payments: Vec<_> =
@@ -172,7 +196,8 @@ impl Register {
                 }
                 targets
             }
-        })
+        };
+        Ok((targets, ceiling))
     }
 
     /// Settles a priced cart: tenders for what is due, or a refund for what is owed.
@@ -181,8 +206,8 @@ impl Register {
         match (how, priced.total.is_negative()) {
             (Settle::Tenders(tenders), false) => Ok(settle(priced.total, tenders, self.config.cash_rounding, minor)?),
             (Settle::Refund(method), true) => {
-                let targets = self.refund_targets(cart, method)?;
-                Ok(settle_refund(priced.total, &targets, self.config.cash_rounding, minor)?)
+                let (targets, ceiling) = self.refund_targets(cart, method)?;
+                Ok(settle_refund(priced.total, &targets, self.config.cash_rounding, minor, ceiling)?)
             }
             (Settle::Refund(_), false) if priced.total.is_zero() => {
                 Ok(settle(priced.total, &[], self.config.cash_rounding, minor)?)
