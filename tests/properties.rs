@@ -283,7 +283,7 @@ proptest! {
                         reg.scan(&mut cart, SKUS[i], Some(Decimal::from(pieces))).unwrap();
                     }
                     let cash = [Tender { kind: TenderKind::Cash, amount: Money::new(dec!(1000)) }];
-                    reg.complete_training_sale(&cart, &cash, &mut auth).unwrap();
+                    reg.complete_training_sale(&cart, &cash, &auth).unwrap();
                 }
                 Step::ReturnLast(in_cash) => {
                     let Some(sale) = last_sale.take() else { continue };
