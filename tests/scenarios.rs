@@ -44,6 +44,25 @@ fn split(line: &str) -> Vec<String> {
     out
 }
 
+/// Store-credit codes are random (they are bearer secrets); the transcript shows each as
+/// `SC-` and twelve `#`.
+fn mask_codes(text: &str) -> String {
+    const ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("SC-") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let code: String = rest.chars().take(12).collect();
+        if code.len() == 12 && code.chars().all(|c| ALPHABET.contains(c)) {
+            out.push_str("############");
+            rest = &rest[12..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn run_scenario(dir: &Path) -> String {
     let data = tempfile::tempdir().unwrap();
     let script = std::fs::read_to_string(dir.join("commands")).unwrap();
@@ -67,8 +86,8 @@ fn run_scenario(dir: &Path) -> String {
         transcript.push_str(&format!("$ till {line}\n"));
         // The temporary data directory differs per run; show it as $DATA.
         let data_dir = data.path().to_string_lossy();
-        transcript.push_str(&String::from_utf8_lossy(&out.stdout).replace(data_dir.as_ref(), "$DATA"));
-        for l in String::from_utf8_lossy(&out.stderr).replace(data_dir.as_ref(), "$DATA").lines() {
+        transcript.push_str(&mask_codes(&String::from_utf8_lossy(&out.stdout).replace(data_dir.as_ref(), "$DATA")));
+        for l in mask_codes(&String::from_utf8_lossy(&out.stderr).replace(data_dir.as_ref(), "$DATA")).lines() {
             transcript.push_str(&format!("! {l}\n"));
         }
         match out.status.code() {

@@ -306,7 +306,7 @@ pub struct CartArgs {
 pub struct SaleArgs {
     #[command(flatten)]
     pub cart: CartArgs,
-    /// Payment: cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REFERENCE]], credit:CODE:AMOUNT, or NAME:AMOUNT for a custom tender
+    /// Payment: cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REFERENCE]], credit:AMOUNT:CODE (store credit), or NAME:AMOUNT for a custom tender
     #[arg(long = "tender", value_name = "KIND:AMOUNT")]
     pub tenders: Vec<String>,
     /// Park the cart under this label instead of completing the sale.
