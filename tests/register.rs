@@ -192,21 +192,7 @@ fn a_random_day_of_sales_reconciles() {
     let mut next = move |n: u64| -> u64 { u64::from_str_radix(&rng.sale_id().replace('-', "")[..15], 16).unwrap() % n };
     let (_dir, clock, mut reg) = demo("2026-11-27T08:00:00Z", Box::new(SeededIds::new(seed ^ 1)));
     let manager = manager(&mut reg);
-    let codes = [
-        "TEE-S-BLK",
-        "TEE-M-BLK",
-        "TEE-L-BLK",
-        "TEE-M-WHT",
-        "HOOD-M",
-        "TOTE-1",
-        "COFFEE-250",
-        "CUPS-SET",
-        "STROOP-8",
-        "NOTE-A5",
-        "SOAP-LAV",
-        "SOAP-CIT",
-        "GIFT-COFFEE",
-    ];
+    let codes = till_tests::DEMO_SKUS;
     let mut totals = Decimal::ZERO;
     let mut collected = Decimal::ZERO;
     let mut sales = 0u64;

@@ -34,6 +34,24 @@ pub fn till_bin() -> PathBuf {
         .clone()
 }
 
+/// The demo catalog's items sold by the piece (tees and soaps carry multi-buy
+/// promotions, the gift box is a bundle): what randomised tests ring up.
+pub const DEMO_SKUS: [&str; 13] = [
+    "TEE-S-BLK",
+    "TEE-M-BLK",
+    "TEE-L-BLK",
+    "TEE-M-WHT",
+    "HOOD-M",
+    "TOTE-1",
+    "COFFEE-250",
+    "CUPS-SET",
+    "STROOP-8",
+    "NOTE-A5",
+    "SOAP-LAV",
+    "SOAP-CIT",
+    "GIFT-COFFEE",
+];
+
 /// The fixed time tests ring sales at, unless a test says otherwise.
 pub const NOW: &str = "2026-11-27T10:15:00Z";
 

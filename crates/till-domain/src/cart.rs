@@ -188,25 +188,23 @@ impl Cart {
             line.quantity = Quantity::new(line.quantity.value() + quantity.value(), item.unit)?;
             return Ok(line.id);
         }
-        Quantity::new(quantity.value(), item.unit)?;
-        let id = LineId(self.lines.len() as u32 + 1);
-        self.lines.push(CartLine {
-            id,
-            item,
-            quantity,
-            discount: None,
-            price_override: None,
-            voided: false,
-            returning: None,
-        });
-        Ok(id)
+        self.push_line(item, quantity, None)
     }
 
     /// Adds a line taking `quantity` of `item` back, refunding what `returning` says.
     pub fn add_return(&mut self, item: Item, quantity: Quantity, returning: ReturnLine) -> Result<LineId, CartError> {
+        self.push_line(item, quantity, Some(returning))
+    }
+
+    /// Appends a new line, numbered after the last (voided lines keep their numbers).
+    fn push_line(
+        &mut self,
+        item: Item,
+        quantity: Quantity,
+        returning: Option<ReturnLine>,
+    ) -> Result<LineId, CartError> {
         Quantity::new(quantity.value(), item.unit)?;
         let id = LineId(self.lines.len() as u32 + 1);
-        let returning = Some(returning);
         self.lines.push(CartLine {
             id,
             item,

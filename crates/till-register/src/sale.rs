@@ -253,10 +253,28 @@ impl Register {
         let audit = self.authorize_cart(cart, &priced, auth)?;
         let settlement = self.settle_cart(cart, &priced, how)?;
         let session = self.session_for_sale(auth)?;
+        let sale = self.new_record(self.config.register.clone(), cart, priced, settlement, auth, Some(session));
+        let commit = SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit };
+        let committed = self.store.commit_sale(sale, &commit)?;
+        tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
+        Ok(committed)
+    }
+
+    /// The record of a document about to be committed, stamped now; its sequence number
+    /// is assigned by the commit.
+    fn new_record(
+        &mut self,
+        register: String,
+        cart: &Cart,
+        priced: PricedCart,
+        settlement: Settlement,
+        auth: &Authority,
+        session: Option<u64>,
+    ) -> SaleRecord {
         let at = self.clock.now();
-        let sale = SaleRecord {
+        SaleRecord {
             id: self.ids.sale_id(),
-            receipt: ReceiptNumber { register: self.config.register.clone(), seq: 0 },
+            receipt: ReceiptNumber { register, seq: 0 },
             store: self.config.store.clone(),
             at,
             business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
@@ -265,12 +283,8 @@ impl Register {
             settlement,
             coupons: cart.coupons().to_vec(),
             staff: auth.staff_code().map(str::to_string),
-            session: Some(session),
-        };
-        let commit = SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit };
-        let committed = self.store.commit_sale(sale, &commit)?;
-        tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
-        Ok(committed)
+            session,
+        }
     }
 
     /// A training sale: priced and settled like a real one, printed as "not a receipt",
@@ -289,20 +303,9 @@ impl Register {
         }
         let priced = self.price(cart)?;
         let settlement = settle(priced.total, tenders, self.config.cash_rounding, self.config.currency.minor_units())?;
-        let at = self.clock.now();
-        let mut sale = SaleRecord {
-            id: self.ids.sale_id(),
-            receipt: ReceiptNumber { register: format!("{}-T", self.config.register), seq: 0 },
-            store: self.config.store.clone(),
-            at,
-            business_date: at.to_zoned_datetime(self.config.timezone.clone()).date(),
-            currency: self.config.currency.code().to_string(),
-            cart: priced,
-            settlement,
-            coupons: cart.coupons().to_vec(),
-            staff: auth.staff_code().map(str::to_string),
-            session: None,
-        };
+        let register = format!("{}-T", self.config.register);
+        let mut sale = self.new_record(register, cart, priced, settlement, auth, None);
+        let at = sale.at;
         let seq = self.store.record_training_sale(&at.to_string(), &|seq| {
             let mut numbered = sale.clone();
             numbered.receipt.seq = seq;

@@ -357,28 +357,25 @@ impl Store {
 
     /// A cash movement or Z report with no journal record, if any.
     fn unjournalled(&self) -> Result<Option<String>> {
-        let movement: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM cash_movements WHERE CAST(id AS TEXT) NOT IN (SELECT ref FROM journal WHERE kind = 'cash') \
-                 ORDER BY id LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = movement {
-            return Ok(Some(format!("cash movement {id} has no journal record")));
+        for (table, key, kind, what) in
+            [("cash_movements", "id", "cash", "cash movement"), ("z_reports", "number", "z", "Z report")]
+        {
+            let missing: Option<i64> = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT {key} FROM {table} WHERE CAST({key} AS TEXT) NOT IN \
+                         (SELECT ref FROM journal WHERE kind = '{kind}') ORDER BY {key} LIMIT 1"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = missing {
+                return Ok(Some(format!("{what} {id} has no journal record")));
+            }
         }
-        let z: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT number FROM z_reports WHERE CAST(number AS TEXT) NOT IN (SELECT ref FROM journal WHERE kind = 'z') \
-                 ORDER BY number LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(z.map(|n| format!("Z report {n} has no journal record")))
+        Ok(None)
     }
 
     /// Calls `each` with every journal record in order (for exports).
