@@ -134,8 +134,8 @@ impl Register {
     }
 
     /// Where a refund may go, in order, with what each tender may still take; and, for a
-    /// return with its receipt, the most the sale has left to give back (what it
-    /// collected less what its returns paid out).
+    /// return of a plain sale with its receipt, the most the sale has left to give back
+    /// (what it collected less what its returns paid out).
     fn refund_targets(
         &mut self,
         cart: &Cart,
@@ -165,12 +165,14 @@ impl Register {
             }
             None => (None, Vec::new()),
         };
+        // Only a plain sale's collected amount is what its goods were worth; an exchange's
+        // new goods were paid partly by what came back, so it sets no ceiling.
         let ceiling = match &sale {
-            Some(sale) => {
+            Some(sale) if sale.kind() == till_domain::DocumentKind::Sale => {
                 let back = Money::sum(refunded.iter().map(|r| r.amount.negated()))?;
                 Some(sale.settlement.collected()?.checked_sub(back)?)
             }
-            None => None,
+            _ => None,
         };
         let targets = match method {
             RefundMethod::Cash => vec![RefundTarget { kind: TenderKind::Cash, limit: None }],
