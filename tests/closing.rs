@@ -113,10 +113,20 @@ fn the_journal_export_in_json_and_csv_adds_up_to_the_journal() {
     let reg = open_register();
     let sale = reg.json(&["sale", "--scan", "TOTE-1", "--scan", "NOTE-A5", "--tender", "cash:30"]);
     reg.json(&["sale", "--scan", "HOOD-M", "--tender", "card:49.95"]);
+    reg.json(&["sale", "--scan", "STROOP-8", "--tender", "voucher:2.99"]);
     reg.json(&["return", "--receipt", sale["receipt"].as_str().unwrap(), "--line", "2"]);
     reg.json(&["drawer", "paid-in", "10", "--reason", "change from the bank"]);
     // 100 float + 22.50 sale (cash-rounded) − 10.00 refund (rounded) + 10 paid in.
-    reg.json(&["drawer", "count", "--cash", "50x2,20x1,2x1,0.50x1", "--counted", "card=49.95"]);
+    reg.json(&[
+        "drawer",
+        "count",
+        "--cash",
+        "50x2,20x1,2x1,0.50x1",
+        "--counted",
+        "card=49.95",
+        "--counted",
+        "voucher=2.99",
+    ]);
     reg.json(&["drawer", "close"]);
     let verified = reg.json(&["journal", "verify"]);
     let grand_total = dec(&verified["grand_total"]);
@@ -124,7 +134,9 @@ fn the_journal_export_in_json_and_csv_adds_up_to_the_journal() {
     let json = reg.json(&["journal", "export", "--from", "2026-11-27", "--to", "2026-11-27"]);
     assert_eq!(json["format"], "till.journal-export");
     assert_eq!(json["version"], 1);
-    assert_eq!(json["totals"]["documents"], 3);
+    assert_eq!(json["totals"]["documents"], 4);
+    let voucher = json["totals"]["tenders"].as_array().unwrap().iter().find(|t| t["tender"] == "voucher");
+    assert_eq!(voucher.map(|t| dec(&t["amount"])), Some(Decimal::new(299, 2)), "custom tenders by their name");
     assert_eq!(dec(&json["totals"]["total"]), grand_total, "the export's total is the journal's");
     assert_eq!(json["journal"]["records"], verified["records"], "every record of the day is exported");
     assert_eq!(json["z_reports"].as_array().unwrap().len(), 1);
@@ -155,7 +167,8 @@ fn the_journal_export_in_json_and_csv_adds_up_to_the_journal() {
     let (record, amount) = (col("record"), col("amount"));
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     let documents: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[record] == "document").collect();
-    assert_eq!(documents.len(), 3);
+    assert_eq!(documents.len(), 4);
+    assert!(rows.iter().any(|r| &r[record] == "tender" && &r[col("tender")] == "voucher"));
     let total: Decimal = documents.iter().map(|r| r[amount].parse::<Decimal>().unwrap()).sum();
     assert_eq!(total, grand_total, "the CSV's documents add up to the journal");
     let tendered: Decimal =
@@ -165,4 +178,38 @@ fn the_journal_export_in_json_and_csv_adds_up_to_the_journal() {
     let bad = reg.till(&["journal", "export", "--from", "2026-11-28", "--to", "2026-11-27"]);
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("before"), "{}", stderr(&bad));
+}
+
+#[test]
+fn mistakes_at_the_counter_are_refused_and_change_nothing() {
+    let mut reg = open_register();
+    // A wrong PIN is refused even for a command that needs none.
+    let out = reg.till(&["--json", "report", "x", "--staff", "2:0000"]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("\"sign_in\""), "{}", stdout(&out));
+
+    // A count for the card alone would silently drop the blind count's cash.
+    reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    reg.json(&["drawer", "count", "--cash", "50x2,10x1,2x1,0.50x1"]);
+    let out = reg.till(&["drawer", "close", "--counted", "card=0"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--counted needs --cash"), "{}", stderr(&out));
+
+    // An exchange that owes the customer money takes no tender.
+    let sale = reg.json(&["sale", "--scan", "HOOD-M", "--tender", "cash:50"]);
+    let receipt = sale["receipt"].as_str().unwrap();
+    let out = reg.till(&["exchange", "--receipt", receipt, "--line", "1", "--scan", "TOTE-1", "--tender", "cash:5"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("37.45 goes back"), "{}", stderr(&out));
+
+    // Cancelling nothing is refused; cancelling a resumed cart takes it off the list.
+    reg.staff = Some(MANAGER.to_string());
+    let out = reg.till(&["sale", "--cancel"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let parked = reg.json(&["sale", "--scan", "TOTE-1", "--park", "coat rack"]);
+    let id = parked["parked"].to_string();
+    reg.json(&["sale", "--resume", &id, "--cancel"]);
+    assert_eq!(reg.json(&["parked"]), serde_json::json!([]));
+    let verified = reg.json(&["journal", "verify"]);
+    assert_eq!(verified["problem"], serde_json::Value::Null, "{verified}");
 }

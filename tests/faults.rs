@@ -20,10 +20,10 @@ use till_register::{
 use till_tests::{NOW, repo};
 
 /// A demo register in a fresh directory, made durably without the fault VFS.
-fn demo_dir(extra_config: &str) -> tempfile::TempDir {
+fn demo_dir(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir.path(), &format!("{extra_config}{config}"), "store.toml").unwrap();
+    Register::init(dir.path(), &edit(config), "store.toml").unwrap();
     let mut reg = open(dir.path(), StoreOptions::default(), 0);
     for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
         reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
@@ -80,7 +80,7 @@ fn audit(dir: &Path) -> Audit {
 /// Sells until the armed power cut fires (or `sales` are done), then cuts, brings the
 /// power back keeping what `cut` says, and returns (acknowledged, found afterwards).
 fn power_cut_run(vfs: &FaultVfs, durability: Durability, seed: u64, cut: Cut) -> (u64, u64) {
-    let dir = demo_dir("");
+    let dir = demo_dir(|c| c);
     let mut acknowledged = 0;
     {
         let mut reg = open(dir.path(), through(vfs, durability), seed);
@@ -137,7 +137,7 @@ fn the_harness_sees_the_loss_when_commits_are_not_synced() {
 /// Arms `fault` at each point of one sale in turn; each time the sale must be refused
 /// (nothing printed), nothing of it may be stored, and the same cart must then sell.
 fn refused_then_recovers(name: &str, fault: Fault, expected: fn(&RegisterError) -> bool) {
-    let dir = demo_dir("");
+    let dir = demo_dir(|c| c);
     let vfs = FaultVfs::register(name).unwrap();
     let mut reg = open(dir.path(), through(&vfs, Durability::Full), 1);
     let cart = cart(&reg);
@@ -179,7 +179,7 @@ fn a_failed_fsync_refuses_the_sale_and_the_register_recovers() {
 #[test]
 fn below_the_free_space_reserve_no_sale_starts() {
     // A reserve no disk has: every sale is refused before anything is written.
-    let dir = demo_dir("min_free_space_mb = 1000000000\n");
+    let dir = demo_dir(|c| c.replace("min_free_space_mb = 64", "min_free_space_mb = 1000000000"));
     let mut reg = open(dir.path(), StoreOptions::default(), 1);
     let cart = cart(&reg);
     let err = sell(&mut reg, &cart).unwrap_err();
@@ -191,7 +191,7 @@ fn below_the_free_space_reserve_no_sale_starts() {
 
 #[test]
 fn a_clock_jumping_backwards_keeps_numbering_and_the_chain() {
-    let dir = demo_dir("");
+    let dir = demo_dir(|c| c);
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
     let mut reg = Register::open(dir.path(), clock.clone(), Box::new(SeededIds::new(3))).unwrap();
     let cart = cart(&reg);

@@ -235,7 +235,8 @@ fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
     let mut shop = shop();
     for i in 1..=4 {
         let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
-        assert!(err.to_string().contains(&format!("({} tries left)", 5 - i)), "{err}");
+        let left = if i == 4 { "(1 try left)".to_string() } else { format!("({} tries left)", 5 - i) };
+        assert!(err.to_string().contains(&left), "{err}");
     }
     let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
     assert!(err.to_string().contains("now locked"), "{err}");
@@ -250,6 +251,21 @@ fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
 fn audits_named(shop: &Shop, action: &str) -> i64 {
     let conn = rusqlite::Connection::open(&shop.db).unwrap();
     conn.query_row("SELECT count(*) FROM journal WHERE kind = 'audit' AND ref = ?1", [action], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_last_one_who_may_manage_staff_cannot_be_removed_or_demoted() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    // Two may manage staff (owner: manager, 30: boss); one of them may go.
+    shop.reg.change_staff(&mut owner, "30", StaffChange::Deactivate).unwrap();
+    let err = shop.reg.change_staff(&mut owner, "99", StaffChange::Deactivate).unwrap_err();
+    assert!(err.to_string().contains("no active staff member could manage staff"), "{err}");
+    let err = shop.reg.change_staff(&mut owner, "99", StaffChange::Role("ask")).unwrap_err();
+    assert!(err.to_string().contains("could manage staff"), "{err}");
+    let err = shop.reg.set_role(&mut owner, "manager", &[(Action::ManageStaff, Permission::Denied)]).unwrap_err();
+    assert!(err.to_string().contains("could manage staff"), "{err}");
+    assert!(shop.reg.authority(Some("99:9999"), &[]).is_ok(), "the owner is still there");
 }
 
 #[test]

@@ -136,6 +136,16 @@ fn without_a_receipt_the_refund_is_the_lowest_recent_price_as_store_credit() {
 }
 
 #[test]
+fn a_piece_given_free_by_a_promotion_is_not_worth_nothing_without_a_receipt() {
+    let mut shop = shop(|c| c);
+    // Three tees, "buy 2, get 1 free": one line at 0.00 after the promotion.
+    shop.sell(&["TEE-S-BLK", "TEE-S-BLK", "TEE-S-BLK"], &[cash(dec!(40))]);
+    let request = Shop::request(None, vec![ReturnPick::Item("TEE-S-BLK".into(), dec!(1))]);
+    let back = shop.give_back(&request, RefundMethod::StoreCredit).unwrap();
+    assert_eq!(payments(&back), [("store_credit".into(), dec!(-19.95))], "the shelf price it sold at");
+}
+
+#[test]
 fn a_store_may_refund_returns_without_a_receipt_in_cash() {
     let mut shop = shop(|c| c.replace("no_receipt_refund = \"store_credit\"", "no_receipt_refund = \"any\""));
     let request = Shop::request(None, vec![ReturnPick::Item("TOTE-1".into(), dec!(2))]);

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use till_domain::{Action, CardDetails, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
 use till_register::{
-    Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, ReturnPick, ReturnRequest, Settle,
-    StaffChange, parse_discount, zreport,
+    Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest,
+    Settle, StaffChange, parse_discount, zreport,
 };
 
 use crate::args::{
@@ -26,6 +26,12 @@ const EXIT_ROWS_REJECTED: u8 = 3;
 /// Runs the command line.
 pub fn run(cli: &Cli) -> Result<ExitCode> {
     let dir = data_dir(cli)?;
+    // Credentials are checked even for a command that needs none (a report, a lookup):
+    // a wrong or locked-out PIN never passes unnoticed.
+    let given = cli.staff.is_some() || !cli.approvals.is_empty();
+    if given && !matches!(cli.command, Command::Init { .. }) {
+        authority(cli, &mut open(&dir)?)?;
+    }
     match &cli.command {
         Command::Init { config } => {
             let text = std::fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
@@ -158,6 +164,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Credit { code } => {
             let reg = open(&dir)?;
+            let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
         }
@@ -366,6 +373,16 @@ fn exchange(cli: &Cli, dir: &Path, args: &ExchangeArgs) -> Result<()> {
     fill_cart(&reg, &mut cart, &args.cart)?;
     let tenders = args.tenders.iter().map(|t| tender(&reg, t)).collect::<Result<Vec<_>>>()?;
     let total = reg.price(&cart)?.total;
+    if !tenders.is_empty() && total <= Money::ZERO {
+        let owed = if total.is_zero() {
+            "nothing is owed either way".to_string()
+        } else {
+            format!("{} goes back", total.negated())
+        };
+        return Err(
+            RegisterError::Input(format!("--tender given, but nothing is due: {owed} (--refund says how)")).into()
+        );
+    }
     let how = if total.is_negative() {
         Settle::Refund(refund_method(&args.refund)?)
     } else if total.is_zero() {
@@ -401,6 +418,12 @@ fn close_drawer(
     cash: Option<&str>,
     counted: &[String],
 ) -> Result<()> {
+    if cash.is_none() && !counted.is_empty() {
+        return Err(RegisterError::Input(
+            "--counted needs --cash too: a count given at the close replaces the blind count whole".into(),
+        )
+        .into());
+    }
     let given = cash.map(|c| count(reg, c, counted)).transpose()?;
     let report = reg.close_drawer_session(auth, given.as_ref())?;
     print(cli, zreport::z_json(&report), || reg.z_report_text(&report, Copy::Original));

@@ -58,6 +58,8 @@ pub struct ReturnRules {
     pub final_sale_categories: Vec<String>,
     /// Restocking fee in percent of the refund, per category (none when absent).
     pub restocking_fee_percent: BTreeMap<String, Decimal>,
+    /// Reasons that never carry a restocking fee: the shop's fault, not the customer's.
+    pub fee_exempt_reasons: Vec<String>,
     /// Reason codes a return must give one of.
     pub reasons: Vec<String>,
     /// Where no-receipt refunds may go.
@@ -73,6 +75,7 @@ impl Default for ReturnRules {
             category_window_days: BTreeMap::new(),
             final_sale_categories: Vec::new(),
             restocking_fee_percent: BTreeMap::new(),
+            fee_exempt_reasons: vec!["defective".into(), "not_as_described".into()],
             reasons: vec!["changed_mind".into(), "defective".into(), "wrong_size".into(), "not_as_described".into()],
             no_receipt_refund: NoReceiptRefund::StoreCreditOnly,
             no_receipt_price_days: 90,
@@ -130,8 +133,12 @@ impl ReturnRules {
         Ok(())
     }
 
-    /// The restocking fee percent for a category (zero when none).
-    pub fn fee_percent(&self, category: Option<&str>) -> Decimal {
+    /// The restocking fee percent for a category and reason (zero when none, or when the
+    /// reason is exempt).
+    pub fn fee_percent(&self, category: Option<&str>, reason: &str) -> Decimal {
+        if self.fee_exempt_reasons.iter().any(|r| r == reason) {
+            return Decimal::ZERO;
+        }
         category.and_then(|c| self.restocking_fee_percent.get(c).copied()).unwrap_or(Decimal::ZERO)
     }
 }
@@ -210,7 +217,8 @@ mod tests {
         assert!(rules.check(&own, sold, ts("2026-11-20T10:00:00Z")).is_ok(), "a product's own window wins");
         let clearance = ReturnTerms { category: Some("Clearance".into()), ..Default::default() };
         assert_eq!(rules.check(&clearance, sold, sold), Err(ReturnRefusal::FinalSale));
-        assert_eq!(rules.fee_percent(Some("Electronics")), dec!(15));
+        assert_eq!(rules.fee_percent(Some("Electronics"), "changed_mind"), dec!(15));
+        assert_eq!(rules.fee_percent(Some("Electronics"), "defective"), dec!(0), "the shop's fault: no fee");
         let fee = restocking_fee(Money::new(dec!(19.99)), dec!(15), RoundingMode::HalfUp, 2).unwrap();
         assert_eq!(fee.amount(), dec!(3.00));
     }

@@ -123,7 +123,7 @@ impl Register {
             return Err(RegisterError::SignIn(if left == 0 {
                 format!("wrong PIN for staff {code}; the account is now locked")
             } else {
-                format!("wrong PIN for staff {code} ({left} tries left)")
+                format!("wrong PIN for staff {code} ({left} {} left)", if left == 1 { "try" } else { "tries" })
             }));
         }
         self.store.clear_wrong_pins(code)?;
@@ -265,8 +265,40 @@ impl Register {
                 format!("staff {code} left")
             }
         };
+        self.check_someone_manages_staff(Some(&row), None)?;
         let audit = self.authorize(auth, Action::ManageStaff, detail)?;
         Ok(self.store.update_staff(&row, &self.clock.now().to_string(), &audit)?)
+    }
+
+    /// Refuses a change after which no active staff member could manage staff: nobody
+    /// could then add, unlock or change anyone again.
+    fn check_someone_manages_staff(
+        &self,
+        changed: Option<&StaffRow>,
+        role: Option<&Role>,
+    ) -> Result<(), RegisterError> {
+        let roles = self.store.roles()?;
+        let role_of = |name: &str| match role {
+            Some(r) if r.name == name => Some(r),
+            _ => roles.iter().find(|r| r.name == name),
+        };
+        let staff = self.store.all_staff()?;
+        let someone = staff
+            .iter()
+            .map(|s| match changed {
+                Some(c) if c.code == s.code => c,
+                _ => s,
+            })
+            .filter(|s| s.active)
+            .any(|s| role_of(&s.role).is_some_and(|r| r.permission(Action::ManageStaff) == Permission::Allowed));
+        if someone || staff.is_empty() {
+            return Ok(());
+        }
+        Err(RegisterError::Input(
+            "refused: afterwards no active staff member could manage staff; give someone else a role that may \
+             (e.g. manager) first"
+                .into(),
+        ))
     }
 
     /// Sets what a role may do about some actions. [`Action::ManageStaff`].
@@ -285,6 +317,7 @@ impl Register {
             "role {name}: {}",
             changes.iter().map(|(a, p)| format!("{a}={}", p.as_str())).collect::<Vec<_>>().join(", ")
         );
+        self.check_someone_manages_staff(None, Some(&role))?;
         let audit = self.authorize(auth, Action::ManageStaff, detail)?;
         self.store.put_role(&role, Some((&audit, &self.clock.now().to_string())))?;
         Ok(role)

@@ -66,6 +66,7 @@ struct ReturnsSection {
     final_sale_categories: Vec<String>,
     #[serde(default)]
     restocking_fee_percent: BTreeMap<String, Spanned<String>>,
+    fee_exempt_reasons: Option<Spanned<Vec<String>>>,
     reasons: Option<Vec<String>>,
     no_receipt_refund: Option<Spanned<String>>,
     no_receipt_price_days: Option<u32>,
@@ -281,12 +282,25 @@ impl RegisterConfig {
                 }
             },
         };
+        let reasons = r.reasons.unwrap_or(defaults.reasons);
+        let fee_exempt_reasons = match &r.fee_exempt_reasons {
+            None => defaults.fee_exempt_reasons.into_iter().filter(|e| reasons.contains(e)).collect(),
+            Some(list) => {
+                if let Some(unknown) = list.get_ref().iter().find(|e| !reasons.contains(e)) {
+                    let known = reasons.join(", ");
+                    let reason = format!("returns.fee_exempt_reasons: '{unknown}' is not a reason ({known})");
+                    return Err(err(Some(list.span()), reason));
+                }
+                list.get_ref().clone()
+            }
+        };
         let returns = ReturnRules {
             window_days: r.window_days.unwrap_or(defaults.window_days),
             category_window_days: r.category_window_days,
             final_sale_categories: r.final_sale_categories,
             restocking_fee_percent: fees,
-            reasons: r.reasons.unwrap_or(defaults.reasons),
+            fee_exempt_reasons,
+            reasons,
             no_receipt_refund,
             no_receipt_price_days: r.no_receipt_price_days.unwrap_or(defaults.no_receipt_price_days),
         };

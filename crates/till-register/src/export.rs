@@ -112,7 +112,7 @@ impl Register {
                         row[2] += dec(t, "gross")?;
                     }
                     for p in payload["payments"].as_array().into_iter().flatten() {
-                        *by_tender.entry(text(p, "kind")).or_default() += dec(p, "amount")?;
+                        *by_tender.entry(tender_name(p)).or_default() += dec(p, "amount")?;
                     }
                     documents.push(json!({"journal_seq": record.seq, "document": payload}));
                 }
@@ -163,11 +163,22 @@ impl Register {
                     "cash_movements": cash,
                     "audit": audit,
                 });
-                serde_json::to_string_pretty(&doc).map_err(|e| RegisterError::Input(e.to_string()))?
+                let mut text = serde_json::to_string_pretty(&doc).map_err(|e| RegisterError::Input(e.to_string()))?;
+                text.push('\n');
+                text
             }
             ExportFormat::Csv => csv_text(&picked)?,
         };
         Ok(JournalExport { text, ..summary })
+    }
+}
+
+/// A payment's tender as reports name it: `cash`, `card`, `store_credit`, or the custom
+/// tender's own name (`voucher`), as the X and Z reports do.
+fn tender_name(payment: &Value) -> String {
+    match payment["kind"].as_str() {
+        Some("custom") => payment["detail"].as_str().unwrap_or("custom").to_string(),
+        _ => text(payment, "kind"),
     }
 }
 
@@ -225,7 +236,7 @@ fn csv_text(picked: &[(JournalRecord, Value)]) -> Result<String, RegisterError> 
                 }
                 for pay in p["payments"].as_array().into_iter().flatten() {
                     let mut tender = base("tender");
-                    tender.extend([("tender", text(pay, "kind")), ("amount", text(pay, "amount"))]);
+                    tender.extend([("tender", tender_name(pay)), ("amount", text(pay, "amount"))]);
                     row(&tender)?;
                 }
             }

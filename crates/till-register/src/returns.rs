@@ -189,7 +189,7 @@ impl Register {
             let returning = ReturnLine {
                 original: original_line,
                 refund,
-                fee_percent: rules.fee_percent(item.category.as_deref()),
+                fee_percent: rules.fee_percent(item.category.as_deref(), &request.reason),
                 reason: request.reason.clone(),
                 disposition: request.disposition,
                 override_note: request.override_note.clone(),

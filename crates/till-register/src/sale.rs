@@ -318,11 +318,14 @@ impl Register {
     }
 
     /// Cancels a cart that has lines ([`Action::VoidSale`]); nothing is sold, the audit
-    /// chain records what was on it.
+    /// chain records what was on it, and a cart resumed from the parked list leaves it.
     pub fn void_cart(&mut self, cart: &Cart, auth: &mut Authority) -> Result<(), RegisterError> {
+        if cart.is_empty() {
+            return Err(RegisterError::EmptyCart);
+        }
         let lines: Vec<String> = cart.active_lines().map(|l| format!("{} x {}", l.quantity, l.item.sku)).collect();
         let entry = self.authorize(auth, Action::VoidSale, format!("cart voided: {}", lines.join(", ")))?;
-        Ok(self.store.record_audit(&entry, &self.clock.now().to_string())?)
+        Ok(self.store.record_void(&entry, &self.clock.now().to_string(), cart.resumed_from())?)
     }
 
     /// A reprint of a receipt ([`Action::Reprint`]), marked DUPLICATE with its number;

@@ -56,11 +56,12 @@ impl Store {
         Ok(out)
     }
 
-    /// The lowest price per unit `sku` was sold at since `since` (RFC 3339), after
-    /// discounts, if it sold at all.
+    /// The lowest price per unit `sku` was sold at since `since`, if it sold at all: the
+    /// shelf price charged (price list or override), before promotions and discounts —
+    /// a piece given free by "3 for 2" did not sell for nothing.
     pub fn lowest_recent_unit_price(&self, sku: &str, since: jiff::Timestamp) -> Result<Option<Money>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT l.total, l.quantity, s.at, s.seq FROM sale_lines l JOIN sales s ON s.seq = l.sale_seq \
+            "SELECT l.gross, l.quantity, s.at, s.seq FROM sale_lines l JOIN sales s ON s.seq = l.sale_seq \
              WHERE l.sku = ?1 AND l.returned = 0",
         )?;
         let mut rows = stmt.query([sku])?;
@@ -72,12 +73,12 @@ impl Store {
                 continue;
             }
             let place = || format!("sale_lines of receipt sequence {seq}");
-            let total = codec::decimal(&r.get::<_, String>(0)?, place)?;
+            let gross = codec::decimal(&r.get::<_, String>(0)?, place)?;
             let quantity = codec::decimal(&r.get::<_, String>(1)?, place)?;
             if quantity.is_zero() {
                 continue;
             }
-            let unit = total / quantity;
+            let unit = gross / quantity;
             lowest = Some(lowest.map_or(unit, |l| l.min(unit)));
         }
         Ok(lowest.map(Money::new))

@@ -237,8 +237,17 @@ impl Store {
 
     /// Writes an audit record on its own (a reprint, a voided cart…).
     pub fn record_audit(&mut self, entry: &AuditEntry, at: &str) -> Result<()> {
+        self.record_void(entry, at, None)
+    }
+
+    /// Records a voided cart's audit record and, if the cart was resumed from the parked
+    /// list, takes it off that list — both or neither.
+    pub fn record_void(&mut self, entry: &AuditEntry, at: &str, resumed_from: Option<u64>) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         journal::append_audit(&tx, entry, at)?;
+        if let Some(id) = resumed_from {
+            crate::parked::take(&tx, id)?;
+        }
         tx.commit()?;
         Ok(())
     }
