@@ -17,18 +17,12 @@ use till_faultvfs::{Cut, Fault, FaultVfs};
 use till_register::{
     Authority, Durability, FixedClock, Register, RegisterError, SeededIds, Settle, StoreError, StoreOptions,
 };
-use till_tests::{NOW, repo};
+use till_tests::NOW;
 
 /// A demo register in a fresh directory, made durably without the fault VFS.
 fn demo_dir(edit: impl Fn(String) -> String) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir.path(), &edit(config), "store.toml").unwrap();
-    let mut reg = open(dir.path(), StoreOptions::default(), 0);
-    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-        reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
-    }
-    dir
+    let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
+    till_tests::demo_register(edit, clock, Box::new(SeededIds::new(0))).0
 }
 
 fn open(dir: &Path, options: StoreOptions, seed: u64) -> Register {

@@ -12,7 +12,6 @@ use till_register::{
     Authority, Count, DrawerMove, FixedClock, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
     ReturnRequest, SeededIds, Settle, StaffChange,
 };
-use till_tests::repo;
 
 struct Shop {
     _dir: tempfile::TempDir,
@@ -24,14 +23,8 @@ struct Shop {
 /// The demo register with four staff: `none` (every action denied), `ask` and `ask2`
 /// (every action needs approval), `boss` (every action allowed).
 fn shop() -> Shop {
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new("2026-11-27T10:00:00Z".parse().unwrap()));
-    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir.path(), &config, "store.toml").unwrap();
-    let mut reg = Register::open(dir.path(), clock.clone(), Box::new(SeededIds::new(7))).unwrap();
-    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-        reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
-    }
+    let (dir, mut reg) = till_tests::demo_register(|c| c, clock.clone(), Box::new(SeededIds::new(7)));
     let first = NewStaff { code: "99", name: "Owner", role: "manager", pin: "9999" };
     reg.add_staff(&mut Authority::setup(), &first).unwrap();
     let mut owner = reg.authority(Some("99:9999"), &[]).unwrap();

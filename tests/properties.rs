@@ -21,7 +21,7 @@ use till_register::{
     Authority, Count, DrawerMove, FixedClock, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest,
     SeededIds, Settle,
 };
-use till_tests::{DEMO_SKUS as SKUS, NOW, repo};
+use till_tests::{DEMO_SKUS as SKUS, NOW};
 
 /// `cases` cases from the fixed seed, unless the environment asks for others.
 fn config(cases: u32) -> ProptestConfig {
@@ -39,14 +39,9 @@ fn config(cases: u32) -> ProptestConfig {
 fn template() -> &'static PathBuf {
     static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     &DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-        let db = Register::init(dir.path(), &config, "store.toml").unwrap();
         let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
-        let mut reg = Register::open(dir.path(), clock, Box::new(SeededIds::new(0))).unwrap();
-        for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-            reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
-        }
+        let (dir, mut reg) = till_tests::demo_register(|c| c, clock, Box::new(SeededIds::new(0)));
+        let db = dir.path().join(till_register::DATABASE_FILE);
         let manager = till_register::NewStaff { code: "1", name: "Maria", role: "manager", pin: "1234" };
         reg.add_staff(&mut Authority::setup(), &manager).unwrap();
         drop(reg); // checkpoints: the copy below is the whole register

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use till_domain::{CardDetails, Cart, Discount, Money, Tender, TenderKind};
 use till_register::{Authority, FixedClock, IdSource, Register, SeededIds, Settle};
-use till_tests::repo;
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -17,15 +16,8 @@ fn at(text: &str) -> Timestamp {
 
 /// The demo register with its catalog in a fresh temporary directory, its clock at `now`.
 fn demo(now: &str, ids: Box<dyn IdSource>) -> (tempfile::TempDir, Arc<FixedClock>, Register) {
-    let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(at(now)));
-    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir.path(), &config, "store.toml").unwrap();
-    let mut reg = Register::open(dir.path(), clock.clone(), ids).unwrap();
-    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-        let report = reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
-        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-    }
+    let (dir, reg) = till_tests::demo_register(|c| c, clock.clone(), ids);
     (dir, clock, reg)
 }
 

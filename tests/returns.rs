@@ -13,7 +13,7 @@ use till_register::{
     Authority, FixedClock, NewStaff, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest, SeededIds,
     Settle,
 };
-use till_tests::{NOW, repo};
+use till_tests::NOW;
 
 struct Shop {
     _dir: tempfile::TempDir,
@@ -24,14 +24,8 @@ struct Shop {
 
 /// The demo register (its config as `edit` makes it) and a signed-in manager.
 fn shop(edit: impl Fn(String) -> String) -> Shop {
-    let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-    Register::init(dir.path(), &edit(config), "store.toml").unwrap();
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
-    let mut reg = Register::open(dir.path(), clock.clone(), Box::new(SeededIds::new(11))).unwrap();
-    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-        reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
-    }
+    let (dir, mut reg) = till_tests::demo_register(edit, clock.clone(), Box::new(SeededIds::new(11)));
     reg.add_staff(&mut Authority::setup(), &NewStaff { code: "1", name: "Boss", role: "manager", pin: "1234" })
         .unwrap();
     let boss = reg.authority(Some("1:1234"), &[]).unwrap();

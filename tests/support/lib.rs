@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
+
+use till_register::{Clock, IdSource, Register};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -32,6 +35,24 @@ pub fn till_bin() -> PathBuf {
             bin
         })
         .clone()
+}
+
+/// The demo register in process: created in a fresh directory from the demo `store.toml`
+/// as `edit` changes it, with the demo catalog imported (every row accepted).
+pub fn demo_register(
+    edit: impl Fn(String) -> String,
+    clock: Arc<dyn Clock>,
+    ids: Box<dyn IdSource>,
+) -> (tempfile::TempDir, Register) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
+    Register::init(dir.path(), &edit(config), "store.toml").unwrap();
+    let mut reg = Register::open(dir.path(), clock, ids).unwrap();
+    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+        let report = reg.import_catalog(&repo().join(file), &mut |_| {}).unwrap();
+        assert!(report.rejected.is_empty(), "{file}: {:?}", report.rejected);
+    }
+    (dir, reg)
 }
 
 /// The demo catalog's items sold by the piece (tees and soaps carry multi-buy
