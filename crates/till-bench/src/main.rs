@@ -1,6 +1,7 @@
 //! `till-bench`: measures Till against bare SQLite in one run — catalog import, cold start
-//! to first scan, scan → priced line, search and the durable commit — and reports each
-//! Till figure next to the bare SQLite operation it rests on, as a ratio with a target.
+//! to first scan, scan → priced line, search, the durable commit, and closing time (Z
+//! report, journal verification, receipt lookup for returns) — and reports each Till
+//! figure next to the bare SQLite operation it rests on, as a ratio with a target.
 //!
 //! See `docs/benchmarks.md` for what is measured, why, and the latest results.
 
@@ -9,7 +10,10 @@
 #![allow(clippy::float_arithmetic)]
 
 mod baseline;
+mod closing;
+mod closing_baseline;
 mod figures;
+mod fixture;
 mod generate;
 mod machine;
 mod report;
@@ -52,6 +56,18 @@ struct Args {
     /// Search queries timed on each side.
     #[arg(long, default_value_t = 500)]
     queries: usize,
+    /// Sales in the cash session the Z report closes.
+    #[arg(long, default_value_t = 10_000)]
+    session_sales: u64,
+    /// Journal records (at least) in the journal that is verified.
+    #[arg(long, default_value_t = 100_000)]
+    journal_records: u64,
+    /// Sales in the register receipts are looked up in for returns.
+    #[arg(long, default_value_t = 1_000_000)]
+    sales: u64,
+    /// Timed receipt lookups of each form (typed, scanned), and bare lookups.
+    #[arg(long, default_value_t = 10_000)]
+    lookups: usize,
     /// Seed of the generated catalog and of every random pick.
     #[arg(long, default_value_t = 20_240_601)]
     seed: u64,
@@ -67,6 +83,12 @@ fn main() -> Result<()> {
     }
     if args.samples == 0 || args.commits == 0 || args.starts == 0 || args.queries == 0 {
         bail!("--samples, --commits, --starts and --queries must be at least 1");
+    }
+    if args.session_sales == 0 || args.journal_records == 0 || args.lookups == 0 {
+        bail!("--session-sales, --journal-records and --lookups must be at least 1");
+    }
+    if args.sales < args.session_sales {
+        bail!("--sales ({}) must be at least --session-sales ({})", args.sales, args.session_sales);
     }
     let mut temp = None;
     let root = match &args.dir {
@@ -121,7 +143,7 @@ fn run(args: &Args, root: &Path) -> Result<Report> {
 
     let mut report = Report { machine: machine::describe(root), ..Report::default() };
 
-    eprintln!("[1/6] generating {} SKUs into {} …", args.skus, csv_path.display());
+    eprintln!("[1/9] generating {} SKUs into {} …", args.skus, csv_path.display());
     let (catalog, gen_time) = timed(|| generate::write_catalog(&csv_path, args.skus, args.seed));
     let catalog = catalog?;
     eprintln!(
@@ -138,6 +160,10 @@ fn run(args: &Args, root: &Path) -> Result<Report> {
         ("commits", args.commits.to_string()),
         ("cold starts", args.starts.to_string()),
         ("queries", args.queries.to_string()),
+        ("session sales", args.session_sales.to_string()),
+        ("journal records", format!("at least {}", args.journal_records)),
+        ("register sales", args.sales.to_string()),
+        ("lookups", args.lookups.to_string()),
         ("seed", args.seed.to_string()),
         ("data dir", root.display().to_string()),
         (
@@ -161,16 +187,25 @@ fn run(args: &Args, root: &Path) -> Result<Report> {
         rng: SplitMix64::new(args.seed ^ 0x5EED_B3AC),
     };
 
-    eprintln!("[2/6] catalog import …");
+    eprintln!("[2/9] catalog import …");
     figures::import(&mut bench, &mut report)?;
-    eprintln!("[3/6] cold start ({} times each) …", args.starts);
+    eprintln!("[3/9] cold start ({} times each) …", args.starts);
     figures::cold_start(&mut bench, args.starts, &mut report)?;
-    eprintln!("[4/6] scan → priced line ({} samples each) …", args.samples);
+    eprintln!("[4/9] scan → priced line ({} samples each) …", args.samples);
     figures::scan(&mut bench, args.samples, &mut report)?;
-    eprintln!("[5/6] search ({} queries each) …", args.queries);
+    eprintln!("[5/9] search ({} queries each) …", args.queries);
     figures::search(&mut bench, args.queries, &mut report)?;
-    eprintln!("[6/6] durable commit ({} each) …", args.commits);
+    eprintln!("[6/9] durable commit ({} each) …", args.commits);
     figures::commit(&mut bench, args.commits, &mut report)?;
+
+    let mut closing = closing::Closing::prepare(root, args.seed)?;
+    eprintln!("[7/9] Z report: a register with one session of {} sales …", args.session_sales);
+    closing::z_report(&mut closing, args.session_sales, &mut report)?;
+    eprintln!("[8/9] journal verify: a register with at least {} journal records …", args.journal_records);
+    closing::journal(&mut closing, args.journal_records, args.session_sales, &mut report)?;
+    eprintln!("[9/9] a register with {} sales: Z report after history, receipt lookups …", args.sales);
+    let sizes = closing::Sizes { session_sales: args.session_sales, sales: args.sales, lookups: args.lookups };
+    closing::history(&mut closing, sizes, &mut report)?;
 
     report.notes.push(
         "the OS page cache is warm: the files were just written, and dropping caches needs root privileges this benchmark does not assume; \

@@ -124,11 +124,11 @@ impl Report {
         let mut out = String::new();
         out.push_str("Machine\n");
         for (k, v) in &self.machine {
-            out.push_str(&format!("  {}{v}\n", pad(&format!("{k}:"), 14)));
+            out.push_str(&format!("  {}{v}\n", pad(&format!("{k}:"), 18)));
         }
         out.push_str("Run\n");
         for (k, v) in &self.params {
-            out.push_str(&format!("  {}{v}\n", pad(&format!("{k}:"), 14)));
+            out.push_str(&format!("  {}{v}\n", pad(&format!("{k}:"), 18)));
         }
         out.push('\n');
         let rows: Vec<[String; 6]> = self

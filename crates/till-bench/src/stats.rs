@@ -30,6 +30,11 @@ impl Samples {
         self.percentile(50)
     }
 
+    /// Every sample, fastest first.
+    pub fn sorted(&self) -> &[Duration] {
+        &self.sorted
+    }
+
     /// The slowest sample.
     pub fn max(&self) -> Duration {
         self.sorted[self.sorted.len() - 1]
