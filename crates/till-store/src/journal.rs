@@ -210,10 +210,13 @@ impl Store {
             let payload: String = r.get(6)?;
             let prev_hash: String = r.get(7)?;
             let hash: String = r.get(8)?;
-            let receipt = serde_json::from_str::<Value>(&payload)
-                .ok()
-                .and_then(|v| v.get("receipt").and_then(Value::as_str).map(str::to_string));
-            let problem = |reason: String| Some(JournalProblem { seq: seq as u64, receipt: receipt.clone(), reason });
+            // The receipt is named only in a problem: parse the payload only then.
+            let problem = |reason: String| {
+                let receipt = serde_json::from_str::<Value>(&payload)
+                    .ok()
+                    .and_then(|v| v.get("receipt").and_then(Value::as_str).map(str::to_string));
+                Some(JournalProblem { seq: seq as u64, receipt, reason })
+            };
             if seq != expected_seq {
                 let p = problem(format!("expected record {expected_seq} next; records are missing or out of order"));
                 return Ok(report(records, grand, &prev, p));

@@ -195,6 +195,10 @@ impl Store {
         conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
         conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT)?;
         conn.set_prepared_statement_cache_capacity(64);
+        // The bundled SQLite keeps STAT4 statistics, with which it re-plans a statement
+        // whenever a bound value changes — every sale read back would re-prepare its
+        // queries. Plans stay fixed instead (the query planner stability guarantee).
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         let mut store = Store { conn, path: path.to_path_buf() };
         schema::migrate(&mut store.conn, path)?;
         Ok(store)

@@ -14,13 +14,14 @@ impl Store {
     /// Totals over the documents of one cash session, or (with `None`) over every
     /// document ever rung on this register.
     pub fn sales_totals(&self, session: Option<i64>) -> Result<SalesTotals> {
-        // `?1 IS NULL` selects everything; otherwise the session's documents.
-        const IN_SCOPE: &str = "(?1 IS NULL OR session_id = ?1)";
+        // Two statements, not one `?1 IS NULL OR session_id = ?1`: SQLite cannot use the
+        // session index for that, and a Z report would read the register's whole history.
+        let in_scope = if session.is_some() { "session_id = ?1" } else { "?1 IS NULL" };
         let mut t = SalesTotals::default();
         let mut sums = [Decimal::ZERO; 6];
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT seq, subtotal, discount_total, tax_total, total, cash_rounding, change, kind FROM sales \
-             WHERE {IN_SCOPE} ORDER BY seq"
+             WHERE {in_scope} ORDER BY seq"
         ))?;
         let mut rows = stmt.query([session])?;
         while let Some(r) = rows.next()? {
@@ -42,7 +43,7 @@ impl Store {
         }
 
         [t.subtotal, t.discount_total, t.tax_total, t.total, t.cash_rounding, t.change] = sums.map(Money::new);
-        let scope = format!("sale_seq IN (SELECT seq FROM sales WHERE {IN_SCOPE})");
+        let scope = format!("sale_seq IN (SELECT seq FROM sales WHERE {in_scope})");
 
         let mut returned = Decimal::ZERO;
         let mut stmt = self
