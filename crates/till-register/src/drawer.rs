@@ -51,7 +51,7 @@ struct CountRecord {
 }
 
 impl Count {
-    fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let record = CountRecord {
             cash: self.cash.entries.iter().map(|(v, n)| (v.to_string(), *n)).collect(),
             others: self.others.iter().map(|(t, m)| (t.clone(), m.to_string())).collect(),

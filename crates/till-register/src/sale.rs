@@ -233,8 +233,8 @@ impl Register {
         }
         let at = self.clock.now().to_string();
         let float = self.config.currency.round(Money::ZERO, self.config.policy.mode);
-        let empty = r#"{"cash":[],"others":[]}"#;
-        Ok(self.store.open_session_unless_open(&at, auth.staff_code(), float, empty)?.0 as u64)
+        let empty = crate::Count::default().to_json();
+        Ok(self.store.open_session_unless_open(&at, auth.staff_code(), float, &empty)?.0 as u64)
     }
 
     /// Completes a document: prices the cart, authorizes every sensitive action in it

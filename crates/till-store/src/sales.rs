@@ -61,12 +61,11 @@ impl Store {
 
     /// The sale with receipt sequence number `seq`.
     pub fn sale_by_seq(&self, seq: u64) -> Result<Option<SaleRecord>> {
-        let found: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT seq FROM sales WHERE seq = ?1")?
-            .query_row([seq as i64], |r| r.get(0))
-            .optional()?;
-        found.map(|seq| self.load_sale(seq)).transpose()
+        match self.load_sale(seq as i64) {
+            Ok(sale) => Ok(Some(sale)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// The receipt sequence number of the sale with id `id`.
