@@ -82,6 +82,18 @@ pub enum Command {
         /// The code (SC-…).
         code: String,
     },
+    /// Enroll this register with HQ, using the one-time token `till-hq register add` printed.
+    Enroll {
+        /// HQ's address, e.g. http://hq.example:7878.
+        #[arg(long, value_name = "URL")]
+        hq: String,
+        /// The enrollment token.
+        #[arg(long)]
+        token: String,
+    },
+    /// Sync with HQ now (or with a peer register of the same store); `till sync status`
+    /// shows where the register stands.
+    Sync(SyncArgs),
     /// Tools for the crash harness (not for use at the counter).
     #[command(subcommand, hide = true)]
     Stress(StressCommand),
@@ -261,6 +273,22 @@ pub enum StaffCommand {
     },
     /// Staff and the permission matrix.
     List,
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    /// Sync with this peer register (same store, on the LAN) instead of HQ.
+    #[arg(long, value_name = "URL")]
+    pub peer: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+}
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Online or offline, last successful sync, sales HQ has not confirmed and the age of
+    /// the oldest.
+    Status,
 }
 
 #[derive(Subcommand)]

@@ -16,7 +16,7 @@ use till_register::{
 
 use crate::args::{
     CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, ReceiptCommand, ReportCommand,
-    ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand,
+    ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -168,17 +168,59 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             print(cli, wire::sale(&sale), || reg.receipt_text(&sale, copy));
         }
         Command::Stock { sku } => {
-            let reg = open(&dir)?;
+            let mut reg = open(&dir)?;
             let qty = reg.stock(sku)?;
-            print(cli, json!({"sku": sku, "location": reg.config().location, "quantity": qty.to_string()}), || {
-                format!("{sku} at {}: {qty}\n", reg.config().location)
-            });
+            let store_qty = reg.store_stock(sku)?;
+            let location = reg.config().location.clone();
+            print(
+                cli,
+                json!({"sku": sku, "location": location, "quantity": qty.to_string(),
+                       "store_quantity": store_qty.map(|q| q.to_string())}),
+                || match store_qty {
+                    Some(s) => {
+                        format!("{sku} at {location}: {qty} (this register's ledger); {s} (store, as last synced)\n")
+                    }
+                    None => format!("{sku} at {location}: {qty}\n"),
+                },
+            );
         }
         Command::Credit { code } => {
             let reg = open(&dir)?;
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Enroll { hq, token } => {
+            let mut reg = open(&dir)?;
+            reg.enroll(hq, token)?;
+            let c = reg.config();
+            print(cli, json!({"enrolled": true, "hq": hq, "store": c.store, "register": c.register}), || {
+                format!("Register {}/{} enrolled with {hq}\n", c.store, c.register)
+            });
+        }
+        Command::Sync(SyncArgs { peer, command }) => {
+            let mut reg = open(&dir)?;
+            match command {
+                Some(SyncCommand::Status) => {
+                    let s = reg.sync_status()?;
+                    print(cli, serde_json::to_value(&s)?, || wire::sync_status_text(&s));
+                }
+                None => {
+                    let report = reg.sync_once(peer.as_deref())?;
+                    let s = reg.sync_status()?;
+                    print(cli, json!({"report": report, "status": s}), || {
+                        format!(
+                            "synced: {} document(s) exchanged in {} request(s), {} bytes sent, {} received; HQ holds records through {}\n{}",
+                            report.docs_exchanged,
+                            report.requests,
+                            report.bytes_sent,
+                            report.bytes_received,
+                            report.hq_through,
+                            wire::sync_status_text(&s)
+                        )
+                    });
+                }
+            }
         }
         Command::Stress(StressCommand::Sell { scan, cash, count }) => {
             let mut reg = open(&dir)?;

@@ -100,6 +100,9 @@ fn register_error_code(e: &RegisterError) -> &'static str {
         RegisterError::SignIn(_) => "sign_in",
         RegisterError::Permission(_) => "permission",
         RegisterError::ReturnRefused(_) => "return_refused",
+        RegisterError::Sync(till_register::SyncError::NotEnrolled) => "not_enrolled",
+        RegisterError::Sync(s) if s.is_offline() => "offline",
+        RegisterError::Sync(_) => "sync",
     }
 }
 

@@ -111,3 +111,25 @@ pub fn journal(r: &JournalReport) -> Value {
         "problem": r.problem.as_ref().map(|p| json!({"record": p.seq, "receipt": p.receipt, "reason": p.reason})),
     })
 }
+
+/// A sync status in words, for the terminal.
+pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
+    if !s.enrolled {
+        return "not enrolled with an HQ (till enroll --hq URL --token TOKEN)\n".to_string();
+    }
+    let mut out = format!(
+        "HQ {}: {}\nlast successful sync: {}\n",
+        s.hq.as_deref().unwrap_or("?"),
+        if s.online { "online" } else { "OFFLINE" },
+        s.last_success.as_deref().unwrap_or("never")
+    );
+    if let Some(e) = &s.last_error {
+        out.push_str(&format!("last error: {e}\n"));
+    }
+    out.push_str(&format!("sales not yet at HQ: {}", s.pending_sales));
+    if let (Some(at), Some(age)) = (&s.oldest_pending_at, s.oldest_pending_age_seconds) {
+        out.push_str(&format!(" (oldest {at}, {} min ago)", age / 60));
+    }
+    out.push('\n');
+    out
+}

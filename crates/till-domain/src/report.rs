@@ -61,6 +61,57 @@ pub struct SalesTotals {
     pub tenders: Vec<TenderTotal>,
 }
 
+impl SalesTotals {
+    /// Adds tax collected at one rate to that rate's row (rows stay highest rate first),
+    /// merging class names that share the rate (`standard/food`). `None` on overflow.
+    ///
+    /// The register's reports and HQ's both total through here, so they agree.
+    pub fn add_tax(&mut self, label: &str, rate: Decimal, net: Decimal, tax: Decimal, gross: Decimal) -> Option<()> {
+        let at = match self.taxes.iter().position(|t| t.rate <= rate) {
+            Some(i) if self.taxes[i].rate == rate => i,
+            Some(i) => {
+                self.taxes.insert(i, TaxTotal::empty(rate));
+                i
+            }
+            None => {
+                self.taxes.push(TaxTotal::empty(rate));
+                self.taxes.len() - 1
+            }
+        };
+        let row = &mut self.taxes[at];
+        for name in label.split('/') {
+            if !row.label.split('/').any(|n| n == name) {
+                row.label = if row.label.is_empty() { name.to_string() } else { format!("{}/{name}", row.label) };
+            }
+        }
+        row.net = Money::new(row.net.amount().checked_add(net)?);
+        row.tax = Money::new(row.tax.amount().checked_add(tax)?);
+        row.gross = Money::new(row.gross.amount().checked_add(gross)?);
+        Some(())
+    }
+
+    /// Adds one payment to its tender's row (rows stay sorted by name). `None` on overflow.
+    pub fn add_tender(&mut self, tender: &str, amount: Decimal) -> Option<()> {
+        let at = match self.tenders.binary_search_by(|t| t.tender.as_str().cmp(tender)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.tenders.insert(i, TenderTotal { tender: tender.to_string(), count: 0, amount: Money::ZERO });
+                i
+            }
+        };
+        let row = &mut self.tenders[at];
+        row.count += 1;
+        row.amount = Money::new(row.amount.amount().checked_add(amount)?);
+        Some(())
+    }
+}
+
+impl TaxTotal {
+    fn empty(rate: Decimal) -> TaxTotal {
+        TaxTotal { label: String::new(), rate, net: Money::ZERO, tax: Money::ZERO, gross: Money::ZERO }
+    }
+}
+
 /// Cash that moved through the drawer outside sales, over a session.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DrawerSummary {

@@ -14,6 +14,7 @@ mod import;
 mod parked;
 mod returns;
 mod sale;
+mod sync;
 pub mod zreport;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
 pub use till_receipt::Copy;
 pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
+pub use till_sync::{SyncError, SyncReport, SyncStatus};
 
 /// The register database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "register.sqlite";
@@ -115,6 +117,9 @@ pub enum RegisterError {
     /// Too little disk space to sell safely.
     #[error("{0}")]
     DiskFull(String),
+    /// Syncing with HQ or a peer failed.
+    #[error(transparent)]
+    Sync(#[from] till_sync::SyncError),
 }
 
 /// An open register: its store, configuration, promotions, clock and id source.
@@ -156,12 +161,17 @@ impl Register {
         clock: Arc<dyn Clock>,
         ids: Box<dyn IdSource>,
     ) -> Result<Register, RegisterError> {
-        let store = Store::open_with(&dir.join(DATABASE_FILE), options)?;
+        let mut store = Store::open_with(&dir.join(DATABASE_FILE), options)?;
         let text = store.setting(CONFIG_KEY)?.ok_or_else(|| {
             RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display()))
         })?;
         let config = RegisterConfig::parse(&text, "stored configuration")?;
         let promotions = store.promotions()?;
+        store.replicate_as(till_store::ReplicaIdentity {
+            store: config.store.clone(),
+            register: config.register.clone(),
+            timezone: config.timezone.clone(),
+        })?;
         Ok(Register { store, config, promotions, clock, ids })
     }
 

@@ -5,12 +5,10 @@
 use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::{Result, Store, codec, payload};
 
-/// The hash the first record points back to.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+use till_docs::{GENESIS, RecordFields};
 
 /// What a journal record is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,33 +74,6 @@ pub(crate) fn append_audit(tx: &rusqlite::Connection, entry: &AuditEntry, at: &s
     append(tx, JournalKind::Audit, &entry.action, at, Decimal::ZERO, &payload)
 }
 
-/// The fields of a journal record that its hash covers, as stored (text).
-struct RecordFields<'a> {
-    seq: i64,
-    kind: &'a str,
-    reference: &'a str,
-    at: &'a str,
-    amount: &'a str,
-    grand_total: &'a str,
-    payload: &'a str,
-    prev_hash: &'a str,
-}
-
-impl RecordFields<'_> {
-    /// SHA-256 over every field and the previous record's hash, unit-separated.
-    fn hash(&self) -> String {
-        let mut h = Sha256::new();
-        let seq = self.seq.to_string();
-        for part in
-            [&seq, self.kind, self.reference, self.at, self.amount, self.grand_total, self.prev_hash, self.payload]
-        {
-            h.update(part.as_bytes());
-            h.update([0x1f]);
-        }
-        hex::encode(h.finalize())
-    }
-}
-
 /// Appends a record in `tx`.
 pub(crate) fn append(
     tx: &rusqlite::Connection,
@@ -130,7 +101,7 @@ pub(crate) fn append(
         .to_string();
     let amount = amount.to_string();
     let hash = RecordFields {
-        seq,
+        seq: seq as u64,
         kind: kind.as_str(),
         reference,
         at,
@@ -230,7 +201,7 @@ impl Store {
                 ));
             }
             let fields = RecordFields {
-                seq,
+                seq: seq as u64,
                 kind: &kind,
                 reference: &reference,
                 at: &at,

@@ -14,6 +14,7 @@ mod credit;
 mod journal;
 mod parked;
 mod payload;
+mod replica;
 mod reports;
 mod returns;
 mod rules;
@@ -33,6 +34,7 @@ pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
 pub use payload::CashMovement;
+pub use replica::ReplicaIdentity;
 
 /// The canonical JSON of a sale document, as the journal records it (also used for
 /// training sales, which the journal never sees).
@@ -138,6 +140,7 @@ pub struct StoreOptions {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    replica: replica::Replica,
 }
 
 /// The connection's page cache (KiB, as SQLite's negative `cache_size`).
@@ -199,7 +202,7 @@ impl Store {
         // whenever a bound value changes — every sale read back would re-prepare its
         // queries. Plans stay fixed instead (the query planner stability guarantee).
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store { conn, path: path.to_path_buf(), replica: replica::Replica::new() };
         schema::migrate(&mut store.conn, path)?;
         Ok(store)
     }
@@ -227,6 +230,12 @@ impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
         Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Removes a register setting (nothing if absent).
+    pub fn delete_setting(&self, key: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
     }
 
     /// Writes a register setting.

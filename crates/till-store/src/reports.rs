@@ -1,11 +1,9 @@
 //! Totals over completed sales, for X (and later Z) reports. Built from the same stored
 //! rows the receipts are printed from, so they agree to the cent.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
-use till_domain::{Money, SalesTotals, TaxTotal, TenderTotal};
+use till_domain::{Money, SalesTotals};
 
 use crate::codec;
 use crate::{Result, Store};
@@ -58,7 +56,7 @@ impl Store {
         }
         t.returned = Money::new(returned);
 
-        let mut taxes: BTreeMap<Decimal, (String, [Decimal; 3])> = BTreeMap::new();
+        let overflow = || crate::StoreError::Corrupt("report totals overflow".into());
         let mut stmt = self
             .conn
             .prepare_cached(&format!("SELECT label, rate, net, tax, gross, sale_seq FROM sale_taxes WHERE {scope}"))?;
@@ -66,31 +64,10 @@ impl Store {
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(5)?;
             let at = || format!("sale_taxes of receipt sequence {seq}");
-            let label: String = r.get(0)?;
-            let rate = codec::decimal(&r.get::<_, String>(1)?, at)?;
-            let (labels, amounts) = taxes.entry(rate).or_default();
-            for name in label.split('/') {
-                if !labels.split('/').any(|n| n == name) {
-                    *labels = if labels.is_empty() { name.to_string() } else { format!("{labels}/{name}") };
-                }
-            }
-            for (i, sum) in amounts.iter_mut().enumerate() {
-                *sum = add(*sum, codec::decimal(&r.get::<_, String>(i + 2)?, at)?)?;
-            }
+            let amount = |i: usize| codec::decimal(&r.get::<_, String>(i)?, at);
+            t.add_tax(&r.get::<_, String>(0)?, amount(1)?, amount(2)?, amount(3)?, amount(4)?).ok_or_else(overflow)?;
         }
-        t.taxes = taxes
-            .into_iter()
-            .rev()
-            .map(|(rate, (label, [net, tax, gross]))| TaxTotal {
-                label,
-                rate,
-                net: Money::new(net),
-                tax: Money::new(tax),
-                gross: Money::new(gross),
-            })
-            .collect();
 
-        let mut tenders: BTreeMap<String, TenderTotal> = BTreeMap::new();
         let mut stmt =
             self.conn.prepare_cached(&format!("SELECT kind, name, amount, sale_seq FROM payments WHERE {scope}"))?;
         let mut rows = stmt.query([session])?;
@@ -100,11 +77,8 @@ impl Store {
             let name: Option<String> = r.get(1)?;
             let tender = if kind == "custom" { name.unwrap_or(kind) } else { kind };
             let amount = codec::decimal(&r.get::<_, String>(2)?, || format!("payments of receipt sequence {seq}"))?;
-            let row = tenders.entry(tender.clone()).or_insert(TenderTotal { tender, count: 0, amount: Money::ZERO });
-            row.count += 1;
-            row.amount = Money::new(add(row.amount.amount(), amount)?);
+            t.add_tender(&tender, amount).ok_or_else(overflow)?;
         }
-        t.tenders = tenders.into_values().collect();
         Ok(t)
     }
 }

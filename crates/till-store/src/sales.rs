@@ -55,6 +55,7 @@ impl Store {
         for entry in commit.audit {
             journal::append_audit(&tx, entry, &at)?;
         }
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(sale)
     }

@@ -327,6 +327,31 @@ CREATE TABLE training_sales (
     payload TEXT NOT NULL
 ) STRICT;
 "#,
+    // v3: replication. Automerge changes of the replicated documents (journal per day,
+    // store inventory), written in the transaction of what they carry; the heads of each
+    // document as stored; stock movements waiting for HQ to create their counter.
+    r#"
+CREATE TABLE sync_changes (
+    id    INTEGER PRIMARY KEY,
+    doc   TEXT NOT NULL,
+    hash  TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    UNIQUE (doc, hash)
+) STRICT;
+
+CREATE TABLE sync_docs (
+    doc        TEXT PRIMARY KEY,
+    heads      TEXT NOT NULL,
+    acked      TEXT NOT NULL DEFAULT ''   -- heads the other side (HQ) last confirmed holding
+) STRICT;
+
+CREATE TABLE sync_stock_waiting (
+    location    TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    micro_units INTEGER NOT NULL,
+    PRIMARY KEY (location, sku)
+) STRICT;
+"#,
 ];
 
 /// The schema version this build writes.

@@ -140,6 +140,7 @@ impl Store {
             at: at.to_string(),
         };
         insert_movement(&tx, &mut m)?;
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok((id, true))
     }
@@ -152,6 +153,7 @@ impl Store {
         for entry in audit {
             journal::append_audit(&tx, entry, &movement.at)?;
         }
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(movement)
     }
@@ -176,6 +178,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("cash session {session} is not open")));
         }
         journal::append_audit(&tx, audit, at)?;
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -208,6 +211,7 @@ impl Store {
         for entry in audit {
             journal::append_audit(&tx, entry, at)?;
         }
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok((number as u64, payload))
     }
@@ -248,6 +252,7 @@ impl Store {
         if let Some(id) = resumed_from {
             crate::parked::take(&tx, id)?;
         }
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(())
     }

@@ -92,6 +92,7 @@ impl Store {
         if let Some((entry, at)) = audit {
             journal::append_audit(&tx, entry, at)?;
         }
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -131,6 +132,7 @@ impl Store {
             params![row.code, row.name, row.role, row.pin_hash, at],
         )?;
         journal::append_audit(&tx, audit, at)?;
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -147,6 +149,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("no staff {}", row.code)));
         }
         journal::append_audit(&tx, audit, at)?;
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -161,6 +164,7 @@ impl Store {
         )?;
         let failed: u32 = tx.query_row("SELECT failed_pins FROM staff WHERE code = ?1", [code], |r| r.get(0))?;
         journal::append_audit(&tx, audit, at)?;
+        self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(failed)
     }

@@ -1,0 +1,196 @@
+//! Registers at HQ: one-time enrollment tokens, device credentials, rotation, revocation.
+
+use serde::Serialize;
+use till_sync::wire::{EnrollRequest, RotateRequest};
+
+use crate::db::{Row, Tx, Val, with_tx};
+use crate::{Hq, HqError, sha256_hex};
+
+/// How long an enrollment token stays usable.
+const TOKEN_DAYS: i64 = 7;
+
+/// A register as HQ knows it, once authenticated.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisterRow {
+    /// `STORE/REGISTER`.
+    pub key: String,
+    /// Store code.
+    pub store: String,
+    /// Register code.
+    pub register: String,
+    /// Enrolled (has a credential).
+    pub enrolled: bool,
+    /// Revoked: every request refused.
+    pub revoked: bool,
+    /// Last journal record materialized in chain order.
+    pub through_seq: u64,
+    /// When it last synced.
+    pub last_seen: String,
+}
+
+const COLUMNS: &str = "key, store, register, credential_hash, revoked, through_seq, last_seen";
+
+fn row(r: &Row) -> RegisterRow {
+    RegisterRow {
+        key: r.text(0),
+        store: r.text(1),
+        register: r.text(2),
+        enrolled: !r.text(3).is_empty(),
+        revoked: r.int(4) != 0,
+        through_seq: r.int(5) as u64,
+        last_seen: r.text(6),
+    }
+}
+
+fn check_code(what: &str, code: &str) -> Result<(), HqError> {
+    let ok = !code.is_empty()
+        && code.len() <= 16
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(HqError::BadRequest(format!("{what} '{code}' must be 1-16 letters, digits, '-' or '_'")))
+    }
+}
+
+/// A fresh one-time token.
+fn new_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+impl Hq {
+    /// Adds a register (or re-issues its token) and returns a one-time enrollment token.
+    /// Re-issuing leaves the register's current credential working until the new token
+    /// is used.
+    pub fn add_register(&self, store: &str, register: &str, now: jiff::Timestamp) -> Result<String, HqError> {
+        check_code("store", store)?;
+        check_code("register", register)?;
+        let token = new_token();
+        let expires = now
+            .checked_add(jiff::SignedDuration::from_hours(24 * TOKEN_DAYS))
+            .map_err(|e| HqError::Internal(e.to_string()))?;
+        let key = format!("{store}/{register}");
+        with_tx(self.db(), |tx| {
+            tx.exec(
+                "INSERT INTO registers (key, store, register, token_hash, token_expires, created_at, last_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET \
+                 token_hash = excluded.token_hash, token_expires = excluded.token_expires, revoked = 0",
+                &[
+                    key.as_str().into(),
+                    store.into(),
+                    register.into(),
+                    sha256_hex(&token).into(),
+                    expires.to_string().into(),
+                    now.to_string().into(),
+                    till_docs::GENESIS.into(),
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Revokes a register: its credential stops working at once.
+    pub fn revoke_register(&self, store: &str, register: &str) -> Result<(), HqError> {
+        let key = format!("{store}/{register}");
+        let n = with_tx(self.db(), |tx| {
+            tx.exec(
+                "UPDATE registers SET revoked = 1, credential_hash = '', next_hash = '', token_hash = '' WHERE key = $1",
+                &[key.as_str().into()],
+            )
+        })?;
+        if n == 0 {
+            return Err(HqError::NotFound(format!("no register {key}")));
+        }
+        Ok(())
+    }
+
+    /// Every register, by key.
+    pub fn registers(&self) -> Result<Vec<RegisterRow>, HqError> {
+        with_tx(self.db(), |tx| {
+            Ok(tx.query(&format!("SELECT {COLUMNS} FROM registers ORDER BY key"), &[])?.iter().map(row).collect())
+        })
+    }
+
+    /// Exchanges a one-time token for the credential the register chose. Repeating the
+    /// same request (a lost answer) succeeds; another credential with a used token fails.
+    pub fn enroll(&self, req: &EnrollRequest, now: jiff::Timestamp) -> Result<(), HqError> {
+        if req.credential.len() < 32 {
+            return Err(HqError::BadRequest("the credential must be at least 32 characters".into()));
+        }
+        let key = format!("{}/{}", req.store, req.register);
+        let token_hash = sha256_hex(&req.token);
+        let credential_hash = sha256_hex(&req.credential);
+        with_tx(self.db(), |tx| {
+            let found = tx.one(
+                "SELECT token_hash, token_expires, credential_hash, revoked FROM registers WHERE key = $1",
+                &[key.as_str().into()],
+            )?;
+            let refused = || HqError::Unauthorized(format!("enrollment token not valid for register {key}"));
+            let Some(r) = found else { return Err(refused()) };
+            if r.int(3) != 0 || r.text(0).is_empty() || r.text(0) != token_hash {
+                return Err(refused());
+            }
+            // `token_expires` is emptied when the token is used.
+            if r.text(1).is_empty() {
+                // Used: only the same enrollment, repeated after a lost answer, succeeds.
+                return if r.text(2) == credential_hash { Ok(()) } else { Err(refused()) };
+            }
+            let expires: jiff::Timestamp = r.text(1).parse().map_err(|_| refused())?;
+            if now > expires {
+                return Err(HqError::Unauthorized(format!(
+                    "enrollment token for {key} expired at {expires}; issue a new one with `till-hq register add`"
+                )));
+            }
+            tx.exec(
+                "UPDATE registers SET credential_hash = $2, next_hash = '', token_expires = '' WHERE key = $1",
+                &[key.as_str().into(), credential_hash.as_str().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The register a bearer credential belongs to; a rotated credential's first use
+    /// retires the old one. Revoked, unknown and retired credentials are refused.
+    pub fn authenticate(&self, credential: &str, now: jiff::Timestamp) -> Result<RegisterRow, HqError> {
+        let hash = sha256_hex(credential);
+        with_tx(self.db(), |tx| authenticate_in(tx, &hash, now))
+    }
+
+    /// Records the register's next credential (see [`RotateRequest`]).
+    pub fn rotate(&self, who: &RegisterRow, req: &RotateRequest) -> Result<(), HqError> {
+        if req.next.len() < 32 {
+            return Err(HqError::BadRequest("the credential must be at least 32 characters".into()));
+        }
+        with_tx(self.db(), |tx| {
+            tx.exec(
+                "UPDATE registers SET next_hash = $2 WHERE key = $1 AND revoked = 0",
+                &[who.key.as_str().into(), sha256_hex(&req.next).into()],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<RegisterRow, HqError> {
+    let unknown = || HqError::Unauthorized("unknown or revoked register credential".into());
+    if hash.is_empty() {
+        return Err(unknown());
+    }
+    let h: Val = hash.into();
+    let found = tx.one(
+        &format!(
+            "SELECT {COLUMNS}, next_hash FROM registers WHERE (credential_hash = $1 OR next_hash = $1) AND revoked = 0"
+        ),
+        std::slice::from_ref(&h),
+    )?;
+    let Some(r) = found else { return Err(unknown()) };
+    if r.text(7) == hash {
+        tx.exec(
+            "UPDATE registers SET credential_hash = next_hash, next_hash = '' WHERE key = $1",
+            &[r.text(0).into()],
+        )?;
+    }
+    tx.exec("UPDATE registers SET last_seen = $2 WHERE key = $1", &[r.text(0).into(), now.to_string().into()])?;
+    Ok(row(&r))
+}

@@ -1,0 +1,309 @@
+//! From journal documents to HQ's books: records are staged as they arrive (in any
+//! order, any number of times), then materialized strictly in each register's chain
+//! order — each sale exactly once, keyed by its id, only after its record's hash and
+//! link to the record before have been checked.
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use till_docs::StoredRecord;
+
+use crate::conflicts::{ConflictKind, raise};
+use crate::db::{Row, Tx};
+use crate::{HqError, sha256_hex};
+
+/// Stages records of a register's journal document; a record already staged under the
+/// same number with another hash is a fork of the chain, raised as a conflict.
+pub(crate) fn stage(
+    tx: &mut dyn Tx,
+    key: &str,
+    doc: &str,
+    records: &[StoredRecord],
+    now: jiff::Timestamp,
+) -> Result<(), HqError> {
+    let (store, register) = key.split_once('/').unwrap_or((key, ""));
+    for r in records {
+        let inserted = tx.exec(
+            "INSERT INTO journal (register_key, seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+            &[
+                key.into(),
+                (r.seq as i64).into(),
+                r.kind.as_str().into(),
+                r.reference.as_str().into(),
+                r.at.as_str().into(),
+                r.amount.as_str().into(),
+                r.grand_total.as_str().into(),
+                r.payload.as_str().into(),
+                r.prev_hash.as_str().into(),
+                r.hash.as_str().into(),
+                doc.into(),
+            ],
+        )?;
+        if inserted == 0 {
+            let held = tx
+                .one(
+                    "SELECT hash FROM journal WHERE register_key = $1 AND seq = $2",
+                    &[key.into(), (r.seq as i64).into()],
+                )?
+                .map(|row| row.text(0))
+                .unwrap_or_default();
+            if held != r.hash {
+                raise(
+                    tx,
+                    ConflictKind::BrokenChain,
+                    &format!("{key}/{}", r.seq),
+                    store,
+                    register,
+                    &format!(
+                        "record {} arrived twice with different contents (hash {} held, {} received): two registers share an identity, or one was restored from a backup",
+                        r.seq,
+                        short(&held),
+                        short(&r.hash)
+                    ),
+                    now,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+/// Materializes the register's staged records that follow on from the last one, in
+/// order, stopping at a gap (the record has not arrived yet) or a broken link.
+pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+    let Some(reg) = tx.one(
+        "SELECT store, register, through_seq, last_hash, halted, accept_seq FROM registers WHERE key = $1",
+        &[key.into()],
+    )?
+    else {
+        return Ok(());
+    };
+    let (store, register) = (reg.text(0), reg.text(1));
+    let (mut through, mut last_hash, accept) = (reg.int(2), reg.text(3), reg.int(5));
+    if !reg.text(4).is_empty() {
+        return Ok(());
+    }
+    let mut grand_total = None;
+    while let Some(row) = tx.one(
+        "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal \
+         WHERE register_key = $1 AND seq = $2",
+        &[key.into(), (through + 1).into()],
+    )? {
+        let record = record_of(&row);
+        let problem = if record.seq as i64 == accept {
+            None
+        } else if record.prev_hash != last_hash {
+            Some(format!(
+                "record {} points back to {} but HQ's last record of {key} is {}",
+                record.seq,
+                short(&record.prev_hash),
+                short(&last_hash)
+            ))
+        } else if !record.hash_matches() {
+            Some(format!("record {} does not match its hash (altered after it was written)", record.seq))
+        } else {
+            None
+        };
+        if let Some(detail) = problem {
+            let id = raise(
+                tx,
+                ConflictKind::BrokenChain,
+                &format!("{key}/{}", record.seq),
+                &store,
+                &register,
+                &detail,
+                now,
+            )?;
+            tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+            break;
+        }
+        let booked = if record.kind == "sale" { sale(tx, key, &store, &register, &record, now)? } else { Ok(()) };
+        // An unreadable record a manager accepted is passed over; otherwise materializing stops.
+        if let Err(unreadable) = booked
+            && record.seq as i64 != accept
+        {
+            let id = raise(
+                tx,
+                ConflictKind::BrokenChain,
+                &format!("{key}/{}", record.seq),
+                &store,
+                &register,
+                &unreadable,
+                now,
+            )?;
+            tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+            break;
+        }
+        through = record.seq as i64;
+        last_hash = record.hash.clone();
+        grand_total = Some(record.grand_total.clone());
+    }
+    if let Some(total) = grand_total {
+        tx.exec(
+            "UPDATE registers SET through_seq = $2, last_hash = $3, grand_total = $4 WHERE key = $1",
+            &[key.into(), through.into(), last_hash.into(), total.into()],
+        )?;
+    }
+    Ok(())
+}
+
+fn record_of(r: &Row) -> StoredRecord {
+    StoredRecord {
+        seq: r.int(0) as u64,
+        kind: r.text(1),
+        reference: r.text(2),
+        at: r.text(3),
+        amount: r.text(4),
+        grand_total: r.text(5),
+        payload: r.text(6),
+        prev_hash: r.text(7),
+        hash: r.text(8),
+    }
+}
+
+/// The parts of a sale payload HQ's books need.
+#[derive(Deserialize)]
+struct SalePayload {
+    id: String,
+    kind: String,
+    receipt: String,
+    at: String,
+    business_date: String,
+    lines: Vec<LinePayload>,
+    taxes: Vec<TaxPayload>,
+    subtotal: Decimal,
+    discount_total: Decimal,
+    tax_total: Decimal,
+    total: Decimal,
+    cash_rounding: Decimal,
+    change: Decimal,
+    payments: Vec<PaymentPayload>,
+}
+
+#[derive(Deserialize)]
+struct LinePayload {
+    total: Decimal,
+    returning: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct TaxPayload {
+    label: String,
+    rate: Decimal,
+    net: Decimal,
+    tax: Decimal,
+    gross: Decimal,
+}
+
+#[derive(Deserialize)]
+struct PaymentPayload {
+    kind: String,
+    detail: Option<serde_json::Value>,
+    amount: Decimal,
+}
+
+impl PaymentPayload {
+    /// The tender's name as the register's reports use it: a custom tender by its name.
+    fn tender(&self) -> String {
+        match (&*self.kind, &self.detail) {
+            ("custom", Some(serde_json::Value::String(name))) => name.clone(),
+            _ => self.kind.clone(),
+        }
+    }
+}
+
+/// Books one sale, unless its id is already booked: the same content from the same
+/// register is a repeat (nothing to do); different content is a collision. The inner
+/// error says why a record cannot be read.
+fn sale(
+    tx: &mut dyn Tx,
+    key: &str,
+    store: &str,
+    register: &str,
+    record: &StoredRecord,
+    now: jiff::Timestamp,
+) -> Result<Result<(), String>, HqError> {
+    let p: SalePayload = match serde_json::from_str(&record.payload) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("sale record {} cannot be read: {e}", record.seq))),
+    };
+    let content = sha256_hex(&record.payload);
+    if let Some(held) =
+        tx.one("SELECT register_key, content_hash, seq FROM sales WHERE id = $1", &[p.id.as_str().into()])?
+    {
+        if held.text(0) != key || held.text(1) != content {
+            raise(
+                tx,
+                ConflictKind::SaleIdCollision,
+                &p.id,
+                store,
+                register,
+                &format!(
+                    "sale {} (receipt {}, record {} of {key}) has the id of a different sale already booked from {} (record {})",
+                    p.id,
+                    p.receipt,
+                    record.seq,
+                    held.text(0),
+                    held.int(2)
+                ),
+                now,
+            )?;
+        }
+        return Ok(Ok(()));
+    }
+    let returned = p
+        .lines
+        .iter()
+        .filter(|l| l.returning.is_some())
+        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.total))
+        .ok_or_else(|| HqError::BadRequest(format!("sale {}: returned total overflows", p.id)))?;
+    tx.exec(
+        "INSERT INTO sales (id, register_key, store, register, seq, receipt, kind, at, business_date, subtotal, \
+         discount_total, tax_total, total, cash_rounding, change_given, returned, content_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        &[
+            p.id.as_str().into(),
+            key.into(),
+            store.into(),
+            register.into(),
+            (record.seq as i64).into(),
+            p.receipt.as_str().into(),
+            p.kind.as_str().into(),
+            p.at.as_str().into(),
+            p.business_date.as_str().into(),
+            p.subtotal.to_string().into(),
+            p.discount_total.to_string().into(),
+            p.tax_total.to_string().into(),
+            p.total.to_string().into(),
+            p.cash_rounding.to_string().into(),
+            p.change.to_string().into(),
+            returned.to_string().into(),
+            content.into(),
+        ],
+    )?;
+    for (n, t) in p.taxes.iter().enumerate() {
+        tx.exec(
+            "INSERT INTO sale_taxes (sale_id, n, label, rate, net, tax, gross) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                p.id.as_str().into(),
+                (n as i64).into(),
+                t.label.as_str().into(),
+                t.rate.to_string().into(),
+                t.net.to_string().into(),
+                t.tax.to_string().into(),
+                t.gross.to_string().into(),
+            ],
+        )?;
+    }
+    for (n, pay) in p.payments.iter().enumerate() {
+        tx.exec(
+            "INSERT INTO sale_tenders (sale_id, n, tender, amount) VALUES ($1, $2, $3, $4)",
+            &[p.id.as_str().into(), (n as i64).into(), pay.tender().into(), pay.amount.to_string().into()],
+        )?;
+    }
+    Ok(Ok(()))
+}

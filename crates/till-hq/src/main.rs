@@ -1,0 +1,307 @@
+//! `till-hq`: Till's HQ server and its administration commands.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use rust_decimal::Decimal;
+use serde_json::json;
+use till_hq::Hq;
+use till_hq::report::RegisterSales;
+
+/// Till HQ: enrolls registers, reconciles their sales exactly once, raises conflicts.
+#[derive(Parser)]
+#[command(name = "till-hq", version)]
+struct Cli {
+    /// The database: `sqlite:PATH` (embedded default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "TILL_HQ_DB", default_value = "sqlite:till-hq.sqlite", global = true)]
+    db: String,
+    /// Print JSON (decimals as strings) instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync API.
+    Serve {
+        /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
+    },
+    /// Registers: enrollment tokens, revocation, listing.
+    Register {
+        #[command(subcommand)]
+        command: RegisterCommand,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Conflicts HQ could not reconcile on its own (open ones; `--all` for resolved too).
+    Conflicts {
+        /// Include resolved conflicts.
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        command: Option<ConflictCommand>,
+    },
+    /// Inventory counters (HQ creates them; registers only increment).
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegisterCommand {
+    /// Add a register (or re-issue its token); prints a one-time enrollment token.
+    Add {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        register: String,
+    },
+    /// Revoke a register: its credential stops working at once.
+    Revoke {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        register: String,
+    },
+    /// List registers.
+    List,
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Sales per register: count, totals by tax rate and tender, grand total.
+    Sales {
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConflictCommand {
+    /// Resolve a conflict, saying what was done.
+    Resolve {
+        /// The conflict's id.
+        id: String,
+        /// What was done.
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StockCommand {
+    /// Goods received: creates the counter with QTY, or adds QTY to it.
+    Receive {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        location: String,
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        qty: Decimal,
+    },
+    /// A store's counters.
+    Show {
+        #[arg(long)]
+        store: String,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TILL_LOG").unwrap_or_else(|_| "till_hq=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", cli.db))?;
+    let now = jiff::Timestamp::now();
+    match cli.command {
+        Command::Serve { listen } => serve(hq, &listen),
+        Command::Register { command } => match command {
+            RegisterCommand::Add { store, register } => {
+                let token = hq.add_register(&store, &register, now)?;
+                if cli.json {
+                    println!("{}", json!({"store": store, "register": register, "token": token}));
+                } else {
+                    println!("Enrollment token for {store}/{register} (one use, valid 7 days):");
+                    println!("{token}");
+                }
+                Ok(())
+            }
+            RegisterCommand::Revoke { store, register } => {
+                hq.revoke_register(&store, &register)?;
+                println!("{store}/{register} revoked");
+                Ok(())
+            }
+            RegisterCommand::List => {
+                let regs = hq.registers()?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&regs)?);
+                } else {
+                    for r in regs {
+                        let state = if r.revoked {
+                            "revoked"
+                        } else if r.enrolled {
+                            "enrolled"
+                        } else {
+                            "awaiting enrollment"
+                        };
+                        println!("{:<24} {state:<20} through {:<8} last seen {}", r.key, r.through_seq, r.last_seen);
+                    }
+                }
+                Ok(())
+            }
+        },
+        Command::Report { command: ReportCommand::Sales { store } } => {
+            let report = hq.sales_report(store.as_deref())?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&report.iter().map(sales_json).collect::<Vec<_>>())?);
+            } else {
+                for r in &report {
+                    print_sales(r);
+                }
+            }
+            Ok(())
+        }
+        Command::Conflicts { all, command } => match command {
+            Some(ConflictCommand::Resolve { id, note }) => {
+                let c = hq.resolve(&id, &note, now)?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&c)?);
+                } else {
+                    println!("conflict {} ({}) resolved: {}", c.id, c.kind, c.resolution);
+                }
+                Ok(())
+            }
+            None => {
+                let list = hq.conflicts(all)?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&list)?);
+                } else if list.is_empty() {
+                    println!("no open conflicts");
+                } else {
+                    for c in list {
+                        let state = if c.resolved_at.is_empty() { "OPEN".to_string() } else { "resolved".into() };
+                        println!("{} {state} {} {} — {}", c.id, c.kind, c.subject, c.detail);
+                        println!("    needs: {}", c.needs);
+                        if !c.resolution.is_empty() {
+                            println!("    resolution: {}", c.resolution);
+                        }
+                    }
+                }
+                Ok(())
+            }
+        },
+        Command::Stock { command } => match command {
+            StockCommand::Receive { store, location, sku, qty } => {
+                let value = hq.receive_stock(&store, &location, &sku, qty, now)?;
+                if cli.json {
+                    println!(
+                        "{}",
+                        json!({"store": store, "location": location, "sku": sku, "quantity": value.to_string()})
+                    );
+                } else {
+                    println!("{store} {location} {sku}: {value}");
+                }
+                Ok(())
+            }
+            StockCommand::Show { store } => {
+                let rows = hq.stock(&store)?;
+                if cli.json {
+                    let rows: Vec<_> = rows
+                        .iter()
+                        .map(|(l, s, q)| json!({"location": l, "sku": s, "quantity": q.to_string()}))
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    for (l, s, q) in rows {
+                        println!("{l:<24} {s:<24} {q}");
+                    }
+                }
+                Ok(())
+            }
+        },
+    }
+}
+
+fn serve(hq: Hq, listen: &str) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, db = hq.db().kind(), "till-hq serving");
+        println!("listening on http://{addr}");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        till_hq::http::serve(Arc::new(hq), listener).await?;
+        Ok(())
+    })
+}
+
+fn sales_json(r: &RegisterSales) -> serde_json::Value {
+    let t = &r.totals;
+    json!({
+        "store": r.store,
+        "register": r.register,
+        "sales": t.sales,
+        "returns": t.returns,
+        "subtotal": t.subtotal.to_string(),
+        "discount_total": t.discount_total.to_string(),
+        "tax_total": t.tax_total.to_string(),
+        "total": t.total.to_string(),
+        "cash_rounding": t.cash_rounding.to_string(),
+        "change": t.change.to_string(),
+        "returned": t.returned.to_string(),
+        "taxes": t.taxes.iter().map(|x| json!({
+            "label": x.label, "rate": x.rate.to_string(), "net": x.net.to_string(),
+            "tax": x.tax.to_string(), "gross": x.gross.to_string(),
+        })).collect::<Vec<_>>(),
+        "tenders": t.tenders.iter().map(|x| json!({
+            "tender": x.tender, "count": x.count, "amount": x.amount.to_string(),
+        })).collect::<Vec<_>>(),
+        "grand_total": r.grand_total.to_string(),
+        "through_seq": r.through_seq,
+        "halted": r.halted,
+    })
+}
+
+fn print_sales(r: &RegisterSales) {
+    let t = &r.totals;
+    println!(
+        "{}/{}  sales {}  (returns {})  through record {}{}",
+        r.store,
+        r.register,
+        t.sales,
+        t.returns,
+        r.through_seq,
+        if r.halted { "  HALTED: see `till-hq conflicts`" } else { "" }
+    );
+    for x in &t.taxes {
+        println!("  tax {:>6}% {:<16} net {:>12} tax {:>10} gross {:>12}", x.rate, x.label, x.net, x.tax, x.gross);
+    }
+    for x in &t.tenders {
+        println!("  tender {:<16} {:>5} × {:>12}", x.tender, x.count, x.amount);
+    }
+    println!("  total {:>12}   grand total {:>12}", t.total, r.grand_total);
+}

@@ -1,0 +1,123 @@
+//! HQ on PostgreSQL: a small pool of connections; several HQ processes may serve the
+//! same database — per-register advisory locks keep their writes to one register's
+//! documents in order.
+
+use std::sync::Mutex;
+
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls};
+
+use crate::HqError;
+use crate::db::{Db, Row, Tx, Val};
+
+/// Connections kept open for reuse.
+const POOL: usize = 16;
+
+/// HQ's PostgreSQL database.
+pub struct PgDb {
+    url: String,
+    idle: Mutex<Vec<Client>>,
+}
+
+impl From<postgres::Error> for HqError {
+    fn from(e: postgres::Error) -> Self {
+        HqError::Database(match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => e.to_string(),
+        })
+    }
+}
+
+impl PgDb {
+    /// Connects to `url` and brings the schema up to date.
+    pub fn open(url: &str) -> Result<PgDb, HqError> {
+        let db = PgDb { url: url.to_string(), idle: Mutex::new(Vec::new()) };
+        crate::schema::migrate(&db, crate::schema::POSTGRES)?;
+        Ok(db)
+    }
+
+    fn take(&self) -> Result<Client, HqError> {
+        let idle = self.idle.lock().map_err(|_| HqError::Internal("pool lock poisoned".into()))?.pop();
+        if let Some(c) = idle.filter(|c| !c.is_closed()) {
+            return Ok(c);
+        }
+        Ok(Client::connect(&self.url, NoTls)?)
+    }
+
+    fn give_back(&self, client: Client) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < POOL
+            && !client.is_closed()
+        {
+            idle.push(client);
+        }
+    }
+}
+
+fn params(vals: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
+    vals.iter()
+        .map(|v| -> &(dyn ToSql + Sync) {
+            match v {
+                Val::Int(i) => i,
+                Val::Text(t) => t,
+                Val::Bytes(b) => b,
+                Val::Null => &None::<String>,
+            }
+        })
+        .collect()
+}
+
+struct PgTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+
+impl Tx for PgTx<'_, '_> {
+    fn exec(&mut self, sql: &str, vals: &[Val]) -> Result<u64, HqError> {
+        Ok(self.0.execute(sql, &params(vals))?)
+    }
+
+    fn query(&mut self, sql: &str, vals: &[Val]) -> Result<Vec<Row>, HqError> {
+        let rows = self.0.query(sql, &params(vals))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut v = Vec::with_capacity(r.len());
+            for (i, col) in r.columns().iter().enumerate() {
+                let ty = col.type_();
+                v.push(if *ty == Type::INT8 {
+                    r.get::<_, Option<i64>>(i).map_or(Val::Null, Val::Int)
+                } else if *ty == Type::INT4 {
+                    r.get::<_, Option<i32>>(i).map_or(Val::Null, |x| Val::Int(x.into()))
+                } else if *ty == Type::BYTEA {
+                    r.get::<_, Option<Vec<u8>>>(i).map_or(Val::Null, Val::Bytes)
+                } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+                    r.get::<_, Option<String>>(i).map_or(Val::Null, Val::Text)
+                } else {
+                    return Err(HqError::Database(format!("unexpected column type {ty} in '{sql}'")));
+                });
+            }
+            out.push(Row(v));
+        }
+        Ok(out)
+    }
+
+    fn lock(&mut self, key: &str) -> Result<(), HqError> {
+        self.0.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&key])?;
+        Ok(())
+    }
+}
+
+impl Db for PgDb {
+    fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
+        let mut client = self.take()?;
+        let result = (|| {
+            let mut tx = client.transaction()?;
+            f(&mut PgTx(&mut tx))?;
+            tx.commit()?;
+            Ok(())
+        })();
+        self.give_back(client);
+        result
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+}

@@ -1,0 +1,259 @@
+//! HQ's side of the sync protocol (see `till_sync`): digests, and one Automerge sync
+//! exchange per request — stateless between requests, so any HQ process can answer any
+//! request and an interrupted exchange simply starts over.
+
+use automerge::sync::{Message, State, SyncDoc};
+use rust_decimal::Decimal;
+use till_docs::{DocId, DocKind, JournalDoc, StockDoc, digest, heads_to_text};
+use till_sync::wire::{DigestRequest, DigestResponse};
+
+use crate::auth::RegisterRow;
+use crate::conflicts::{ConflictKind, raise};
+use crate::db::{Tx, with_tx};
+use crate::{Hq, HqError, ingest};
+
+/// A register clock further than this from HQ's is raised as a conflict.
+const MAX_SKEW_SECONDS: i64 = 300;
+
+/// What one doc exchange answers: HQ's next sync message (if it has one) and, for a
+/// journal document, the register's last record HQ holds in chain order.
+pub struct Exchange {
+    /// The reply message, encoded.
+    pub reply: Option<Vec<u8>>,
+    /// For journal documents: through-sequence after this request.
+    pub through: Option<u64>,
+}
+
+/// Whether `who` may read and write document `id`: its own journals, its store's stock.
+fn may_access(who: &RegisterRow, id: &DocId) -> bool {
+    match id.kind() {
+        DocKind::Journal { store, register, .. } => store == who.store && register == who.register,
+        DocKind::Stock { store } => store == who.store,
+    }
+}
+
+fn parse_id(id: &str) -> Result<DocId, HqError> {
+    DocId::parse(id).map_err(|e| HqError::BadRequest(e.to_string()))
+}
+
+impl Hq {
+    /// Answers a register's digests with HQ's, and records its clock skew if too large.
+    pub fn digests(
+        &self,
+        who: &RegisterRow,
+        req: &DigestRequest,
+        now: jiff::Timestamp,
+    ) -> Result<DigestResponse, HqError> {
+        if req.docs.len() > 10_000 {
+            return Err(HqError::BadRequest(format!(
+                "{} documents in one digest request (at most 10000)",
+                req.docs.len()
+            )));
+        }
+        let mut ids = Vec::with_capacity(req.docs.len() + 1);
+        for id in req.docs.keys() {
+            let id = parse_id(id)?;
+            if !may_access(who, &id) {
+                return Err(HqError::Forbidden(format!("register {} may not sync document {id}", who.key)));
+            }
+            ids.push(id);
+        }
+        let stock = DocId::stock(&who.store).map_err(|e| HqError::Internal(e.to_string()))?;
+        if !ids.contains(&stock) {
+            ids.push(stock);
+        }
+        let clock: Option<jiff::Timestamp> = req.clock.parse().ok();
+        with_tx(self.db(), |tx| {
+            if let Some(clock) = clock {
+                let skew = clock.as_second() - now.as_second();
+                if skew.abs() > MAX_SKEW_SECONDS {
+                    let day = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+                    raise(
+                        tx,
+                        ConflictKind::ClockSkew,
+                        &format!("{}@{day}", who.key),
+                        &who.store,
+                        &who.register,
+                        &format!("register clock {clock} is {skew} s off HQ's {now}"),
+                        now,
+                    )?;
+                }
+            }
+            let mut out = DigestResponse::default();
+            for id in &ids {
+                let found = tx.one("SELECT digest FROM docs WHERE id = $1", &[id.as_str().into()])?;
+                if let Some(r) = found {
+                    out.docs.insert(id.to_string(), r.text(0));
+                }
+            }
+            out.through_seq = through(tx, &who.key)?;
+            Ok(out)
+        })
+    }
+
+    /// Takes one sync message for document `id` from `who` and answers it. Everything it
+    /// brings is stored, staged and materialized in one transaction, or nothing is.
+    pub fn sync_doc(
+        &self,
+        who: &RegisterRow,
+        id: &str,
+        body: &[u8],
+        now: jiff::Timestamp,
+    ) -> Result<Exchange, HqError> {
+        let id = parse_id(id)?;
+        if !may_access(who, &id) {
+            return Err(HqError::Forbidden(format!("register {} may not sync document {id}", who.key)));
+        }
+        let message = Message::decode(body).map_err(|e| HqError::BadRequest(format!("not a sync message: {e}")))?;
+        with_tx(self.db(), |tx| {
+            tx.lock(id.as_str())?;
+            let held = tx.one("SELECT bytes, max_seq FROM docs WHERE id = $1", &[id.as_str().into()])?;
+            let (bytes, max_seq) = held.map(|r| (r.bytes(0), r.int(1) as u64)).unwrap_or_default();
+            let mut doc = till_docs::load(&bytes, &self.actor)
+                .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
+            let before = doc.get_heads();
+            let mut state = State::new();
+            doc.sync()
+                .receive_sync_message(&mut state, message.clone())
+                .map_err(|e| HqError::BadRequest(format!("sync message for {id} refused: {e}")))?;
+            let after = doc.get_heads();
+            let mut journal = false;
+            if after != before {
+                let mut new_max = max_seq;
+                match id.kind() {
+                    DocKind::Journal { .. } => {
+                        journal = true;
+                        let records = JournalDoc::records_after(&doc, max_seq, id.as_str())
+                            .map_err(|e| HqError::BadRequest(e.to_string()))?;
+                        new_max = records.last().map_or(max_seq, |r| r.seq);
+                        ingest::stage(tx, &who.key, id.as_str(), &records, now)?;
+                    }
+                    DocKind::Stock { store } => below_zero(tx, &doc, &store, now)?,
+                }
+                save(tx, &id, &mut doc, new_max as i64, now)?;
+                if journal {
+                    ingest::materialize(tx, &who.key, now)?;
+                }
+            }
+            let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode);
+            let through = match id.kind() {
+                DocKind::Journal { .. } => Some(through(tx, &who.key)?),
+                DocKind::Stock { .. } => None,
+            };
+            Ok(Exchange { reply, through })
+        })
+    }
+
+    /// Records goods received at a store location (HQ only): creates the SKU's counter
+    /// with `quantity` if it has none, else adds to it. Returns the counter's value.
+    pub fn receive_stock(
+        &self,
+        store: &str,
+        location: &str,
+        sku: &str,
+        quantity: Decimal,
+        now: jiff::Timestamp,
+    ) -> Result<Decimal, HqError> {
+        let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
+        let micro = to_micro(quantity)?;
+        with_tx(self.db(), |tx| {
+            tx.lock(id.as_str())?;
+            let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
+            let mut doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor)
+                .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
+            let created = StockDoc::create(&mut doc, location, sku, micro).map_err(internal)?;
+            if !created {
+                StockDoc::increment(&mut doc, location, sku, micro).map_err(internal)?;
+            }
+            till_docs::commit(&mut doc);
+            save(tx, &id, &mut doc, 0, now)?;
+            let value = StockDoc::value(&doc, location, sku).map_err(internal)?.unwrap_or_default();
+            Ok(Decimal::new(value, 6).normalize())
+        })
+    }
+
+    /// Every counter of a store: location, SKU, quantity.
+    pub fn stock(&self, store: &str) -> Result<Vec<(String, String, Decimal)>, HqError> {
+        let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
+        let bytes = with_tx(self.db(), |tx| {
+            Ok(tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0)))
+        })?;
+        let doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor).map_err(internal)?;
+        Ok(StockDoc::all(&doc)
+            .map_err(internal)?
+            .into_iter()
+            .map(|(l, s, v)| (l, s, Decimal::new(v, 6).normalize()))
+            .collect())
+    }
+
+    /// The heads of every document HQ holds (for tests and diagnostics).
+    pub fn doc_heads(&self) -> Result<Vec<(String, String)>, HqError> {
+        with_tx(self.db(), |tx| {
+            Ok(tx
+                .query("SELECT id, heads FROM docs ORDER BY id", &[])?
+                .iter()
+                .map(|r| (r.text(0), r.text(1)))
+                .collect())
+        })
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> HqError {
+    HqError::Internal(e.to_string())
+}
+
+fn to_micro(quantity: Decimal) -> Result<i64, HqError> {
+    use rust_decimal::prelude::ToPrimitive;
+    quantity
+        .checked_mul(Decimal::from(1_000_000))
+        .filter(|m| m.fract().is_zero())
+        .and_then(|m| m.to_i64())
+        .ok_or_else(|| HqError::BadRequest(format!("quantity {quantity} is finer than a millionth or too large")))
+}
+
+fn through(tx: &mut dyn Tx, key: &str) -> Result<u64, HqError> {
+    Ok(tx.one("SELECT through_seq FROM registers WHERE key = $1", &[key.into()])?.map_or(0, |r| r.int(0) as u64))
+}
+
+fn save(
+    tx: &mut dyn Tx,
+    id: &DocId,
+    doc: &mut automerge::AutoCommit,
+    max_seq: i64,
+    now: jiff::Timestamp,
+) -> Result<(), HqError> {
+    let heads = doc.get_heads();
+    tx.exec(
+        "INSERT INTO docs (id, store, bytes, heads, digest, max_seq, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, digest = excluded.digest, \
+         max_seq = excluded.max_seq, updated_at = excluded.updated_at",
+        &[
+            id.as_str().into(),
+            id.store().into(),
+            doc.save().into(),
+            heads_to_text(&heads).into(),
+            digest(&heads).into(),
+            max_seq.into(),
+            now.to_string().into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Raises a conflict for each counter of the store below zero.
+fn below_zero(tx: &mut dyn Tx, doc: &automerge::AutoCommit, store: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+    for (location, sku, value) in StockDoc::all(doc).map_err(internal)? {
+        if value < 0 {
+            raise(
+                tx,
+                ConflictKind::StockBelowZero,
+                &format!("{store}/{location}/{sku}"),
+                store,
+                "",
+                &format!("{sku} at {location} is at {}", Decimal::new(value, 6).normalize()),
+                now,
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! The register and its HQ: enrollment, a sync round, and where it stands. The protocol
+//! is `till_sync`'s; this only ties it to the register's store and clock.
+
+use rust_decimal::Decimal;
+use till_sync::{Remote, SyncReport, SyncStatus};
+
+use crate::{Register, RegisterError};
+
+impl Register {
+    /// Enrolls this register with the HQ at `url` using the one-time `token` HQ printed.
+    pub fn enroll(&mut self, url: &str, token: &str) -> Result<(), RegisterError> {
+        Ok(till_sync::enroll(self.store_mut(), url, token)?)
+    }
+
+    /// Runs one sync round with HQ, or with the peer register at `peer` (same store, on
+    /// the LAN). Sales go on meanwhile; a failure leaves everything to the next round.
+    pub fn sync_once(&mut self, peer: Option<&str>) -> Result<SyncReport, RegisterError> {
+        let remote = match peer {
+            Some(url) => Remote::new(url, None)?,
+            None => Remote::hq_of(self.store())?,
+        };
+        let now = self.now();
+        Ok(till_sync::sync_once(self.store_mut(), &remote, now)?)
+    }
+
+    /// Where this register stands with its HQ.
+    pub fn sync_status(&self) -> Result<SyncStatus, RegisterError> {
+        Ok(till_sync::status(self.store(), self.now())?)
+    }
+
+    /// The store's stock of `sku` at this register's location as the replicated counters
+    /// say (every register's sales that reached this one, and HQ's receipts), once HQ has
+    /// created the counter.
+    pub fn store_stock(&mut self, sku: &str) -> Result<Option<Decimal>, RegisterError> {
+        let location = self.config().location.clone();
+        self.store_mut().replicate_stock()?;
+        Ok(self.store_mut().replicated_stock(&location, sku)?)
+    }
+}

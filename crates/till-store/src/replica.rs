@@ -1,0 +1,349 @@
+//! The register's side of replication: the Automerge documents it writes, kept in the
+//! same SQLite file as the records they carry.
+//!
+//! Every transaction that appends journal records ends with [`Replica::seal`], which
+//! adds those records to their business day's journal document and stores the change
+//! (`sync_changes`) and the document's new heads (`sync_docs`) in that same transaction.
+//! `settings.journal_docs_through` says which record was last put in a document, so a
+//! transaction that did not seal (or a register that replicated nothing before) is
+//! caught up by the next seal: a record is never left out and never added twice.
+//!
+//! The documents are cached in memory between transactions. The cache is checked
+//! against the heads stored in `sync_docs` before each use and reloaded when they differ
+//! (another process wrote, or a transaction holding a cached change rolled back), so a
+//! stored change never depends on one that was not stored.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use till_docs::{ActorId, AutoCommit, DocId, JournalDoc, RecordFields, heads_to_text};
+
+use crate::{Result, Store, StoreError};
+
+/// Setting: the last journal record put in a journal document.
+const DOCS_THROUGH: &str = "journal_docs_through";
+
+/// A journal row as read for sealing: its number, then kind, ref, at, amount, grand total,
+/// payload, previous hash and hash.
+type JournalRow = (i64, [String; 8]);
+
+/// Who this register is in document ids, and the time zone its business days are in.
+#[derive(Debug, Clone)]
+pub struct ReplicaIdentity {
+    /// Store code.
+    pub store: String,
+    /// Register code.
+    pub register: String,
+    /// The store's time zone (a record's business day is its date there).
+    pub timezone: jiff::tz::TimeZone,
+}
+
+/// Replication state of one open store.
+pub(crate) struct Replica {
+    /// Fresh per process start (per open store): two processes never share an actor.
+    actor: ActorId,
+    identity: Option<ReplicaIdentity>,
+    cache: HashMap<DocId, AutoCommit>,
+}
+
+impl From<till_docs::DocError> for StoreError {
+    fn from(e: till_docs::DocError) -> Self {
+        StoreError::Corrupt(format!("replicated document: {e}"))
+    }
+}
+
+impl Replica {
+    pub(crate) fn new() -> Replica {
+        Replica { actor: ActorId::random(), identity: None, cache: HashMap::new() }
+    }
+
+    pub(crate) fn identity(&self) -> Option<&ReplicaIdentity> {
+        self.identity.as_ref()
+    }
+
+    pub(crate) fn set_identity(&mut self, identity: ReplicaIdentity) {
+        self.identity = Some(identity);
+    }
+
+    /// Puts the journal records not yet in a document into their day's document, in `tx`.
+    pub(crate) fn seal(&mut self, tx: &Connection) -> Result<()> {
+        let Some(identity) = self.identity.clone() else { return Ok(()) };
+        let through: i64 = tx
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([DOCS_THROUGH], |r| r.get::<_, String>(0))
+            .optional()?
+            .map(|t| t.parse().map_err(|_| StoreError::Corrupt(format!("settings.{DOCS_THROUGH}: '{t}'"))))
+            .transpose()?
+            .unwrap_or(0);
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([through], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+            ))
+        })?;
+        // Grouped by document first: a cached document is checked once, before any
+        // operation is added to it, and each touched document gets one change.
+        let mut by_doc: Vec<(DocId, Vec<JournalRow>)> = Vec::new();
+        for row in rows {
+            let (seq, fields) = row?;
+            let at = &fields[2];
+            let when: jiff::Timestamp =
+                at.parse().map_err(|e| StoreError::Corrupt(format!("journal.at of record {seq}: '{at}' ({e})")))?;
+            let day = when.to_zoned_datetime(identity.timezone.clone()).date().to_string();
+            let id = DocId::journal(&identity.store, &identity.register, &day)?;
+            match by_doc.iter_mut().find(|(d, _)| *d == id) {
+                Some((_, records)) => records.push((seq, fields)),
+                None => by_doc.push((id, vec![(seq, fields)])),
+            }
+        }
+        drop(stmt);
+        let Some(last) = by_doc.iter().flat_map(|(_, r)| r.iter().map(|(seq, _)| *seq)).max() else {
+            return Ok(());
+        };
+        for (id, records) in &by_doc {
+            let doc = self.doc(tx, id)?;
+            for (seq, [kind, reference, at, amount, grand_total, payload, prev_hash, hash]) in records {
+                let fields =
+                    RecordFields { seq: *seq as u64, kind, reference, at, amount, grand_total, payload, prev_hash };
+                JournalDoc::append(doc, &fields, hash)?;
+            }
+            self.store_local_change(tx, id)?;
+        }
+        tx.prepare_cached(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![DOCS_THROUGH, last.to_string()])?;
+        Ok(())
+    }
+
+    /// Commits the cached document's pending operations as one change, stored in `tx`.
+    pub(crate) fn store_local_change(&mut self, tx: &Connection, id: &DocId) -> Result<()> {
+        let Some(doc) = self.cache.get_mut(id) else { return Ok(()) };
+        if let Some((hash, bytes)) = till_docs::commit(doc) {
+            insert_change(tx, id, &hash.to_string(), &bytes)?;
+            set_heads(tx, id, &heads_to_text(&doc.get_heads()))?;
+        }
+        Ok(())
+    }
+
+    /// The document `id`, from the cache when it is current, else loaded from `tx`.
+    pub(crate) fn doc(&mut self, tx: &Connection, id: &DocId) -> Result<&mut AutoCommit> {
+        let stored: String = tx
+            .prepare_cached("SELECT heads FROM sync_docs WHERE doc = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?
+            .unwrap_or_default();
+        let current = match self.cache.get_mut(id) {
+            Some(doc) => heads_to_text(&doc.get_heads()) == stored,
+            None => false,
+        };
+        if !current {
+            let doc = till_docs::load(&load_bytes(tx, id)?, &self.actor)?;
+            self.cache.insert(id.clone(), doc);
+        }
+        self.cache.get_mut(id).ok_or_else(|| StoreError::NotFound(format!("document {id}")))
+    }
+
+    /// Forgets cached documents (after a failed transaction that may have touched them).
+    pub(crate) fn forget(&mut self) {
+        self.cache.clear();
+    }
+}
+
+/// Every stored change of `id`, concatenated in the order they were stored.
+pub(crate) fn load_bytes(conn: &Connection, id: &DocId) -> Result<Vec<u8>> {
+    let mut stmt = conn.prepare_cached("SELECT bytes FROM sync_changes WHERE doc = ?1 ORDER BY id")?;
+    let mut out = Vec::new();
+    for bytes in stmt.query_map([id.as_str()], |r| r.get::<_, Vec<u8>>(0))? {
+        out.extend_from_slice(&bytes?);
+    }
+    Ok(out)
+}
+
+/// Stores a change unless a change with that hash is already stored (idempotent).
+pub(crate) fn insert_change(conn: &Connection, id: &DocId, hash: &str, bytes: &[u8]) -> Result<()> {
+    conn.prepare_cached("INSERT INTO sync_changes (doc, hash, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
+        .execute(params![id.as_str(), hash, bytes])?;
+    Ok(())
+}
+
+/// Records the document's heads as stored.
+pub(crate) fn set_heads(conn: &Connection, id: &DocId, heads: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_docs (doc, heads) VALUES (?1, ?2) ON CONFLICT (doc) DO UPDATE SET heads = excluded.heads",
+    )?
+    .execute(params![id.as_str(), heads])?;
+    Ok(())
+}
+
+/// The replicated documents as the register holds them, for sync.
+impl crate::Store {
+    /// Replicates from now on as `identity`, first putting any journal records written
+    /// before (by an older Till, or before the identity was known) into their documents.
+    pub fn replicate_as(&mut self, identity: ReplicaIdentity) -> Result<()> {
+        self.replica.set_identity(identity);
+        let through = self.setting(DOCS_THROUGH)?.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+        let last: i64 = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
+        if last > through {
+            self.write(|tx, replica| replica.seal(tx))?;
+        }
+        Ok(())
+    }
+
+    /// Who this register replicates as, once [`Store::replicate_as`] was called.
+    pub fn replica_identity(&self) -> Option<&ReplicaIdentity> {
+        self.replica.identity()
+    }
+
+    /// Every replicated document stored, with its heads and the heads the other side last
+    /// confirmed (both as text, see [`till_docs::heads_to_text`]).
+    pub fn replicated_docs(&self) -> Result<Vec<(DocId, String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT doc, heads, acked FROM sync_docs ORDER BY doc")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, heads, acked) = row?;
+            out.push((DocId::parse(&id)?, heads, acked));
+        }
+        Ok(out)
+    }
+
+    /// A copy of document `id` as stored (empty if none), to run a sync exchange on
+    /// without holding the database: sales go on meanwhile.
+    pub fn doc_copy(&mut self, id: &DocId) -> Result<AutoCommit> {
+        let Store { conn, replica, .. } = self;
+        Ok(replica.doc(conn, id)?.fork())
+    }
+
+    /// Stores changes received for document `id` (applied to the register's copy too);
+    /// changes already held are skipped by hash. Returns the document's heads after.
+    pub fn store_received(&mut self, id: &DocId, changes: Vec<till_docs::Change>) -> Result<String> {
+        if changes.is_empty() {
+            return Ok(self
+                .replicated_docs()?
+                .into_iter()
+                .find(|(d, ..)| d == id)
+                .map(|(_, h, _)| h)
+                .unwrap_or_default());
+        }
+        self.write(|tx, replica| {
+            let doc = replica.doc(tx, id)?;
+            let before = doc.get_heads();
+            doc.apply_changes(changes.iter().cloned()).map_err(till_docs::DocError::from)?;
+            for mut change in changes {
+                insert_change(tx, id, &change.hash().to_string(), &change.bytes())?;
+            }
+            let heads = heads_to_text(&doc.get_heads());
+            if heads != heads_to_text(&before) {
+                set_heads(tx, id, &heads)?;
+            }
+            Ok(heads)
+        })
+    }
+
+    /// Records that the other side holds document `id` at `heads` (text).
+    pub fn set_acked(&self, id: &DocId, heads: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE sync_docs SET acked = ?2 WHERE doc = ?1")?
+            .execute(params![id.as_str(), heads])?;
+        Ok(())
+    }
+
+    /// Runs `f` in an immediate transaction with the replica; forgets cached documents if
+    /// it fails, so nothing uncommitted is built on.
+    pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Connection, &mut Replica) -> Result<T>) -> Result<T> {
+        let Store { conn, replica, .. } = self;
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx, replica)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        if result.is_err() {
+            replica.forget();
+        }
+        result
+    }
+}
+
+/// Setting: the last stock movement turned into counter increments (or set waiting).
+const STOCK_THROUGH: &str = "stock_docs_through";
+
+impl crate::Store {
+    /// Turns the stock movements not yet replicated into increments of the store's
+    /// inventory counters, in one transaction. A movement whose counter HQ has not created
+    /// yet waits (summed per location and SKU) and is applied once the counter arrives.
+    /// Returns how many location/SKU sums are still waiting.
+    pub fn replicate_stock(&mut self) -> Result<u64> {
+        let Some(identity) = self.replica.identity().cloned() else { return Ok(0) };
+        let id = DocId::stock(&identity.store)?;
+        self.write(|tx, replica| {
+            let through: i64 = tx
+                .query_row("SELECT value FROM settings WHERE key = ?1", [STOCK_THROUGH], |r| r.get::<_, String>(0))
+                .optional()?
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let mut sums: std::collections::BTreeMap<(String, String), i64> = Default::default();
+            let mut last = through;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, location, sku, micro_units FROM stock_movements WHERE id > ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([through], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+                })?;
+                for row in rows {
+                    let (mid, location, sku, micro) = row?;
+                    *sums.entry((location, sku)).or_default() += micro;
+                    last = mid;
+                }
+                let mut waiting = tx.prepare_cached("SELECT location, sku, micro_units FROM sync_stock_waiting")?;
+                for row in waiting.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))? {
+                    let (location, sku, micro): (String, String, i64) = row?;
+                    *sums.entry((location, sku)).or_default() += micro;
+                }
+            }
+            tx.execute("DELETE FROM sync_stock_waiting", [])?;
+            let doc = replica.doc(tx, &id)?;
+            let mut still_waiting = 0;
+            for ((location, sku), micro) in sums {
+                if micro != 0 && !till_docs::StockDoc::increment(doc, &location, &sku, micro)? {
+                    tx.prepare_cached(
+                        "INSERT INTO sync_stock_waiting (location, sku, micro_units) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![location, sku, micro])?;
+                    still_waiting += 1;
+                }
+            }
+            replica.store_local_change(tx, &id)?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![STOCK_THROUGH, last.to_string()],
+            )?;
+            Ok(still_waiting)
+        })
+    }
+
+    /// The store's stock of `sku` at `location` as the replicated counters say (all
+    /// registers' sales that reached this one, plus HQ's receipts), if HQ created the
+    /// counter; in the SKU's unit.
+    pub fn replicated_stock(&mut self, location: &str, sku: &str) -> Result<Option<rust_decimal::Decimal>> {
+        let Some(identity) = self.replica.identity().cloned() else { return Ok(None) };
+        let id = DocId::stock(&identity.store)?;
+        let Store { conn, replica, .. } = self;
+        let doc = replica.doc(conn, &id)?;
+        Ok(till_docs::StockDoc::value(doc, location, sku)?.map(|m| rust_decimal::Decimal::new(m, 6).normalize()))
+    }
+
+    /// Journal sales HQ has not confirmed: how many, and when the oldest was made.
+    pub fn unsynced_sales(&self, hq_through: u64) -> Result<(u64, Option<String>)> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), MIN(at) FROM journal WHERE kind = 'sale' AND seq > ?1",
+            [hq_through as i64],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )?)
+    }
+}

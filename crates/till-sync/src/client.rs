@@ -1,0 +1,369 @@
+//! The register's side: enrollment, credential rotation, one sync round, and the status
+//! a manager sees. Blocking (reqwest): the CLI runs one round; the desktop app runs it
+//! on a background thread, never on the sale path.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::sync::{Message, State, SyncDoc};
+use serde::Serialize;
+use till_docs::{DocId, digest, heads_from_text, heads_to_text};
+use till_store::{Store, StoreError};
+
+use crate::wire::{DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest, ErrorBody, RotateRequest, THROUGH_HEADER};
+
+/// Settings the register keeps about its HQ.
+mod key {
+    pub const URL: &str = "sync.hq_url";
+    pub const CREDENTIAL: &str = "sync.credential";
+    pub const ENROLLING: &str = "sync.enrolling_credential";
+    pub const NEXT: &str = "sync.next_credential";
+    pub const LAST_SUCCESS: &str = "sync.last_success";
+    pub const LAST_ATTEMPT: &str = "sync.last_attempt";
+    pub const LAST_ERROR: &str = "sync.last_error";
+    pub const THROUGH: &str = "sync.hq_through";
+}
+
+/// Exchanges per document in one round before giving up (a healthy exchange needs 2).
+const MAX_EXCHANGES: usize = 32;
+
+/// What can go wrong syncing.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The register has not been enrolled with an HQ.
+    #[error("this register is not enrolled with an HQ; run `till enroll --hq URL --token TOKEN`")]
+    NotEnrolled,
+    /// The network failed (HQ unreachable, connection dropped, timeout).
+    #[error("cannot reach {url}: {message}")]
+    Offline {
+        /// Where.
+        url: String,
+        /// What the transport said.
+        message: String,
+    },
+    /// The server refused the request.
+    #[error("{url} answered {status}: {message}")]
+    Refused {
+        /// Where.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// The server's answer made no sense.
+    #[error("bad answer from {url}: {message}")]
+    Protocol {
+        /// Where.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The register's store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Whether trying again later may succeed (the network), as opposed to a refusal.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Offline { .. })
+            || matches!(self, SyncError::Refused { status, .. } if *status >= 500 || *status == 429)
+    }
+}
+
+/// What a sync round did.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct SyncReport {
+    /// Documents that differed and were exchanged.
+    pub docs_exchanged: u64,
+    /// HTTP requests made.
+    pub requests: u64,
+    /// Request body bytes sent.
+    pub bytes_sent: u64,
+    /// Response body bytes received.
+    pub bytes_received: u64,
+    /// The last journal record HQ holds in chain order, after the round.
+    pub hq_through: u64,
+}
+
+/// An HQ (or peer) to sync with.
+pub struct Remote {
+    url: String,
+    credential: Option<String>,
+    http: reqwest::blocking::Client,
+}
+
+impl Remote {
+    /// A remote at `url` (`http://host:port`), authenticating with `credential` if given.
+    pub fn new(url: &str, credential: Option<String>) -> Result<Remote, SyncError> {
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| SyncError::Protocol { url: url.to_string(), message: e.to_string() })?;
+        Ok(Remote { url: url.trim_end_matches('/').to_string(), credential, http })
+    }
+
+    /// The HQ this register is enrolled with, from its settings.
+    pub fn hq_of(store: &Store) -> Result<Remote, SyncError> {
+        let url = store.setting(key::URL)?.ok_or(SyncError::NotEnrolled)?;
+        let credential = store.setting(key::CREDENTIAL)?.ok_or(SyncError::NotEnrolled)?;
+        Remote::new(&url, Some(credential))
+    }
+
+    /// The remote's base URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// POSTs `body` to `path`; `Ok(None)` for 204 No Content. Counts bytes in `report`.
+    fn post(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+        report: &mut SyncReport,
+    ) -> Result<Option<(Vec<u8>, reqwest::header::HeaderMap)>, SyncError> {
+        let url = format!("{}{path}", self.url);
+        let mut req = self.http.post(&url);
+        if let Some(c) = &self.credential {
+            req = req.bearer_auth(c);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        report.requests += 1;
+        report.bytes_sent += body.len() as u64;
+        let offline = |e: reqwest::Error| SyncError::Offline { url: url.clone(), message: e.to_string() };
+        let resp = req.body(body).send().map_err(offline)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().map_err(offline)?.to_vec();
+        report.bytes_received += bytes.len() as u64;
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|e| e.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
+            return Err(SyncError::Refused { url, status: status.as_u16(), message });
+        }
+        Ok(Some((bytes, headers)))
+    }
+
+    fn post_json<T: Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &T,
+        report: &mut SyncReport,
+    ) -> Result<R, SyncError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| self.protocol(e))?;
+        let (reply, _) = self
+            .post(path, bytes, &[("content-type", "application/json")], report)?
+            .ok_or_else(|| self.protocol("empty answer"))?;
+        serde_json::from_slice(&reply).map_err(|e| self.protocol(e))
+    }
+
+    fn protocol(&self, message: impl std::fmt::Display) -> SyncError {
+        SyncError::Protocol { url: self.url.clone(), message: message.to_string() }
+    }
+}
+
+/// A fresh high-entropy credential (two random v4 UUIDs: 244 random bits).
+fn new_credential() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+fn identity(store: &Store) -> Result<till_store::ReplicaIdentity, SyncError> {
+    store.replica_identity().cloned().ok_or_else(|| {
+        SyncError::Store(StoreError::NotFound("the register has no replica identity (open it as a register)".into()))
+    })
+}
+
+/// Enrolls the register with the HQ at `url` using a one-time `token`.
+///
+/// The credential is made and saved before HQ is asked, so a crash or a lost answer
+/// leaves a register that can repeat the same enrollment.
+pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError> {
+    let me = identity(store)?;
+    let credential = match store.setting(key::ENROLLING)? {
+        Some(c) => c,
+        None => {
+            let c = new_credential();
+            store.set_setting(key::ENROLLING, &c)?;
+            c
+        }
+    };
+    let remote = Remote::new(url, None)?;
+    let request = EnrollRequest {
+        token: token.to_string(),
+        store: me.store,
+        register: me.register,
+        credential: credential.clone(),
+    };
+    let _: serde_json::Value = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
+    store.set_setting(key::URL, remote.url())?;
+    store.set_setting(key::CREDENTIAL, &credential)?;
+    store.delete_setting(key::ENROLLING)?;
+    Ok(())
+}
+
+/// Replaces the register's credential with a new one (see [`RotateRequest`]). A rotation
+/// interrupted earlier is finished with the credential it had saved.
+pub fn rotate(store: &mut Store) -> Result<(), SyncError> {
+    let remote = Remote::hq_of(store)?;
+    let next = match store.setting(key::NEXT)? {
+        Some(n) => n,
+        None => {
+            let n = new_credential();
+            store.set_setting(key::NEXT, &n)?;
+            n
+        }
+    };
+    let _: serde_json::Value =
+        remote.post_json("/v1/rotate", &RotateRequest { next: next.clone() }, &mut SyncReport::default())?;
+    store.set_setting(key::CREDENTIAL, &next)?;
+    store.delete_setting(key::NEXT)?;
+    Ok(())
+}
+
+/// Runs one sync round with `remote`: stock movements become counter increments, then
+/// every document that differs is exchanged. `now` is recorded as the attempt time.
+pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
+    store.set_setting(key::LAST_ATTEMPT, &now.to_string())?;
+    let result = round(store, remote, now);
+    match &result {
+        Ok(report) => {
+            store.set_setting(key::LAST_SUCCESS, &now.to_string())?;
+            store.set_setting(key::THROUGH, &report.hq_through.to_string())?;
+            store.delete_setting(key::LAST_ERROR)?;
+        }
+        Err(e) => store.set_setting(key::LAST_ERROR, &e.to_string())?,
+    }
+    result
+}
+
+fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
+    let me = identity(store)?;
+    if store.setting(key::NEXT)?.is_some() {
+        rotate(store)?;
+    }
+    store.replicate_stock()?;
+    let stock = DocId::stock(&me.store).map_err(StoreError::from)?;
+    let mut mine: BTreeMap<String, String> = BTreeMap::new();
+    for (id, heads, acked) in store.replicated_docs()? {
+        if heads != acked || id == stock {
+            mine.insert(id.to_string(), digest_of(&heads));
+        }
+    }
+    mine.entry(stock.to_string()).or_default();
+    let mut report = SyncReport::default();
+    let request = DigestRequest { clock: now.to_string(), docs: mine.clone() };
+    let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, &mut report)?;
+    report.hq_through = theirs.through_seq;
+    let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let ours = mine.get(id).map(String::as_str).unwrap_or("");
+        let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
+        let doc_id = DocId::parse(id).map_err(|e| remote.protocol(e))?;
+        if ours == their {
+            if let Some((_, heads, _)) = store.replicated_docs()?.into_iter().find(|(d, ..)| *d == doc_id) {
+                store.set_acked(&doc_id, &heads)?;
+            }
+            continue;
+        }
+        if let Some(through) = exchange(store, remote, &doc_id, &mut report)? {
+            report.hq_through = report.hq_through.max(through);
+        }
+        report.docs_exchanged += 1;
+    }
+    Ok(report)
+}
+
+fn digest_of(heads: &str) -> String {
+    heads_from_text(heads).map(|h| digest(&h)).unwrap_or_default()
+}
+
+/// Exchanges sync messages for one document until both sides hold the same changes.
+/// Returns the through-sequence HQ reported for a journal document.
+fn exchange(store: &mut Store, remote: &Remote, id: &DocId, report: &mut SyncReport) -> Result<Option<u64>, SyncError> {
+    let mut doc = store.doc_copy(id)?;
+    let mut state = State::new();
+    let mut through = None;
+    for _ in 0..MAX_EXCHANGES {
+        let Some(message) = doc.sync().generate_sync_message(&mut state) else {
+            let heads = doc.get_heads();
+            if state.their_heads.as_deref() == Some(heads.as_slice()) {
+                store.set_acked(id, &heads_to_text(&heads))?;
+            }
+            return Ok(through);
+        };
+        let reply = remote.post("/v1/sync/doc", message.encode(), &[(DOC_HEADER, id.as_str())], report)?;
+        let Some((bytes, headers)) = reply else {
+            state.in_flight = false;
+            continue;
+        };
+        if let Some(t) = headers.get(THROUGH_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()) {
+            through = Some(t);
+        }
+        let reply = Message::decode(&bytes).map_err(|e| remote.protocol(format!("sync message for {id}: {e}")))?;
+        let before = doc.get_heads();
+        doc.sync().receive_sync_message(&mut state, reply).map_err(|e| remote.protocol(e))?;
+        let received = doc.get_changes(&before);
+        if !received.is_empty() {
+            store.store_received(id, received)?;
+        }
+    }
+    Err(remote.protocol(format!("document {id} did not converge in {MAX_EXCHANGES} exchanges")))
+}
+
+/// Where a register stands with its HQ.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    /// Enrolled with an HQ.
+    pub enrolled: bool,
+    /// The HQ's URL.
+    pub hq: Option<String>,
+    /// Whether the last attempt reached HQ.
+    pub online: bool,
+    /// When a round last succeeded.
+    pub last_success: Option<String>,
+    /// When a round was last attempted.
+    pub last_attempt: Option<String>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// Sales (documents) HQ has not confirmed.
+    pub pending_sales: u64,
+    /// When the oldest of them was made.
+    pub oldest_pending_at: Option<String>,
+    /// How old it is, in seconds, at `now`.
+    pub oldest_pending_age_seconds: Option<i64>,
+}
+
+/// The register's sync status at `now`.
+pub fn status(store: &Store, now: jiff::Timestamp) -> Result<SyncStatus, SyncError> {
+    let through = store.setting(key::THROUGH)?.and_then(|t| t.parse().ok()).unwrap_or(0);
+    let (pending, oldest) = store.unsynced_sales(through)?;
+    let last_attempt = store.setting(key::LAST_ATTEMPT)?;
+    let last_success = store.setting(key::LAST_SUCCESS)?;
+    let last_error = store.setting(key::LAST_ERROR)?;
+    let age = oldest
+        .as_deref()
+        .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+        .map(|at| now.as_second().saturating_sub(at.as_second()).max(0));
+    Ok(SyncStatus {
+        enrolled: store.setting(key::CREDENTIAL)?.is_some(),
+        hq: store.setting(key::URL)?,
+        online: last_attempt.is_some() && last_error.is_none() && last_attempt == last_success,
+        last_success,
+        last_attempt,
+        last_error,
+        pending_sales: pending,
+        oldest_pending_at: oldest,
+        oldest_pending_age_seconds: age,
+    })
+}

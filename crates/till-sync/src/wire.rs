@@ -1,0 +1,67 @@
+//! What crosses the wire: JSON for control requests, Automerge's own binary encoding for
+//! sync messages. Only this module and the HTTP handlers see these types.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Header carrying the document id of a sync message.
+pub const DOC_HEADER: &str = "x-till-doc";
+/// Header on a journal document's reply: the last journal record HQ holds for the
+/// register, in chain order.
+pub const THROUGH_HEADER: &str = "x-till-through";
+/// Largest request body a server accepts (a whole day of a busy register, compressed,
+/// with room to spare).
+pub const MAX_BODY: usize = 64 << 20;
+
+/// `POST /v1/enroll`: a one-time token exchanged for a device credential. The register
+/// makes the credential itself and saves it before asking, so a crash between HQ's
+/// answer and the register's save loses nothing: the same request succeeds again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The token HQ printed for this register.
+    pub token: String,
+    /// The register's store code (must match the token's).
+    pub store: String,
+    /// The register's code (must match the token's).
+    pub register: String,
+    /// The credential the register will authenticate with from now on.
+    pub credential: String,
+}
+
+/// `POST /v1/rotate` (authenticated): the next credential. The current one stays valid
+/// until the next is first used, so a crash between HQ's answer and the register's save
+/// leaves a register that can still authenticate and rotate again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RotateRequest {
+    /// The next credential.
+    pub next: String,
+}
+
+/// `POST /v1/sync/digests`: the register's digests and clock.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DigestRequest {
+    /// The register's clock (RFC 3339), for skew detection.
+    pub clock: String,
+    /// Document id → digest of its heads.
+    pub docs: BTreeMap<String, String>,
+}
+
+/// The server's answer to [`DigestRequest`].
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct DigestResponse {
+    /// Document id → the server's digest, for each document asked about and each shared
+    /// document the register should hold. Absent or "" means the server has none.
+    pub docs: BTreeMap<String, String>,
+    /// The last journal record of this register the server holds in chain order.
+    pub through_seq: u64,
+}
+
+/// Body of every error response.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable machine-readable code.
+    pub code: String,
+    /// What was wrong, in words.
+    pub message: String,
+}
