@@ -8,6 +8,9 @@ use std::sync::Arc;
 
 use till_register::{Clock, IdSource, Register};
 
+pub mod hq;
+pub mod proxy;
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -18,23 +21,29 @@ pub fn repo() -> PathBuf {
 /// not rebuild another package's binary).
 pub fn till_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let exe = std::env::current_exe().unwrap();
-            // target/<profile>/deps/<test>-<hash> → target/<profile>/till
-            let dir = exe.parent().unwrap().parent().unwrap();
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "--quiet", "-p", "till-cli"]).current_dir(repo());
-            if dir.file_name().is_some_and(|p| p == "release") {
-                build.arg("--release");
-            }
-            let status = build.status().unwrap();
-            assert!(status.success(), "building the till binary failed");
-            let bin = dir.join(format!("till{}", std::env::consts::EXE_SUFFIX));
-            assert!(bin.exists(), "{} is missing after cargo build", bin.display());
-            bin
-        })
-        .clone()
+    BUILT.get_or_init(|| built_bin("till-cli", "till")).clone()
+}
+
+/// The `till-hq` binary, built first if needed (in the same profile as the test).
+pub fn till_hq_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| built_bin("till-hq", "till-hq")).clone()
+}
+
+fn built_bin(package: &str, name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "-p", package]).current_dir(repo());
+    if dir.file_name().is_some_and(|p| p == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().unwrap();
+    assert!(status.success(), "building the {name} binary failed");
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing after cargo build", bin.display());
+    bin
 }
 
 /// The demo register in process: created in a fresh directory from the demo `store.toml`
@@ -179,4 +188,39 @@ pub fn stdout(out: &Output) -> String {
 /// stderr as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Rings up one varied sale on `reg` with what `next(n)` (a number below n) chooses:
+/// several demo items and quantities, sometimes weighed cheese, an order discount, a
+/// coupon; paid in cash, by card, or both. Returns the committed sale.
+pub fn ring_random_sale(reg: &mut Register, next: &mut dyn FnMut(u64) -> u64) -> till_domain::SaleRecord {
+    use rust_decimal::Decimal;
+    use till_domain::{CardDetails, Cart, Discount, Money, Tender, TenderKind};
+    let mut cart = Cart::new();
+    for _ in 0..=next(6) {
+        let code = DEMO_SKUS[next(DEMO_SKUS.len() as u64) as usize];
+        reg.scan(&mut cart, code, Some(Decimal::from(next(3) + 1))).unwrap();
+    }
+    if next(4) == 0 {
+        reg.scan(&mut cart, "GOUDA-KG", Some(Decimal::new(next(900) as i64 + 100, 3))).unwrap();
+    }
+    if next(5) == 0 {
+        // Up to 10 %: a cashier may give that without a manager (the demo threshold).
+        cart.discount_order(Discount::Percent(Decimal::from(next(10) + 1))).unwrap();
+    }
+    if next(6) == 0 {
+        reg.apply_coupon(&mut cart, "WELCOME10").unwrap();
+    }
+    let total = reg.price(&cart).unwrap().total.amount();
+    let cash = |amount: Decimal| Tender { kind: TenderKind::Cash, amount: Money::new(amount) };
+    let card = |amount: Decimal| Tender {
+        kind: TenderKind::Card(CardDetails::new("VISA", "4242", "T").unwrap()),
+        amount: Money::new(amount),
+    };
+    let tenders = match next(3) {
+        0 => vec![cash((total / Decimal::TEN).ceil() * Decimal::TEN + Decimal::TEN)],
+        1 => vec![card(total)],
+        _ => vec![card((total / Decimal::TWO).round_dp(2)), cash(total)],
+    };
+    reg.complete_sale(&cart, till_register::Settle::Tenders(&tenders), &mut till_register::Authority::setup()).unwrap()
 }

@@ -84,6 +84,12 @@ enum ReportCommand {
         #[arg(long)]
         store: Option<String>,
     },
+    /// Every sale booked, one per line: id, register, receipt, total.
+    Receipts {
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,6 +185,17 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 for r in &report {
                     print_sales(r);
+                }
+            }
+            Ok(())
+        }
+        Command::Report { command: ReportCommand::Receipts { store } } => {
+            let sales = hq.booked_sales(store.as_deref())?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&sales)?);
+            } else {
+                for s in sales {
+                    println!("{} {}/{} {} {} {} {}", s.id, s.store, s.register, s.receipt, s.kind, s.at, s.total);
                 }
             }
             Ok(())

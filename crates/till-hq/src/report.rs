@@ -38,7 +38,49 @@ fn overflow() -> HqError {
     HqError::Internal("report totals overflow".into())
 }
 
+/// One booked sale, for listings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BookedSale {
+    /// Sale id.
+    pub id: String,
+    /// Store code.
+    pub store: String,
+    /// Register code.
+    pub register: String,
+    /// Receipt number.
+    pub receipt: String,
+    /// `sale`, `return` or `exchange`.
+    pub kind: String,
+    /// When it was rung (the register's clock).
+    pub at: String,
+    /// Its total.
+    pub total: String,
+}
+
 impl Hq {
+    /// Every booked sale (of one store, if given), by register and receipt.
+    pub fn booked_sales(&self, store: Option<&str>) -> Result<Vec<BookedSale>, HqError> {
+        with_tx(self.db(), |tx| {
+            let rows = tx.query(
+                "SELECT id, store, register, receipt, kind, at, total FROM sales ORDER BY register_key, seq",
+                &[],
+            )?;
+            Ok(rows
+                .iter()
+                .filter(|r| store.is_none_or(|s| s == r.text(1)))
+                .map(|r| BookedSale {
+                    id: r.text(0),
+                    store: r.text(1),
+                    register: r.text(2),
+                    receipt: r.text(3),
+                    kind: r.text(4),
+                    at: r.text(5),
+                    total: r.text(6),
+                })
+                .collect())
+        })
+    }
+
     /// Every register's sales (of one store, if given), by store and register.
     pub fn sales_report(&self, store: Option<&str>) -> Result<Vec<RegisterSales>, HqError> {
         with_tx(self.db(), |tx| {

@@ -1,0 +1,102 @@
+//! A real `till-hq` process for end-to-end tests: started on a free loopback port, killed
+//! with SIGKILL (no clean shutdown) and restarted on the same database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use crate::till_hq_bin;
+
+/// Which database the HQ tests run on: `TILL_TEST_PG` (a PostgreSQL URL whose database
+/// the tests may fill; each test makes its own schema-free database by name), else a
+/// SQLite file in the given directory.
+pub fn database_url(dir: &std::path::Path, name: &str) -> String {
+    match std::env::var("TILL_TEST_PG") {
+        Ok(base) if !base.is_empty() => crate::hq::fresh_pg_database(&base, name),
+        _ => format!("sqlite:{}", dir.join(format!("{name}.sqlite")).display()),
+    }
+}
+
+/// Creates (dropping any old one) a PostgreSQL database `till_NAME` next to `base`'s and
+/// returns its URL. `base` is `postgres://USER@HOST:PORT/DB`.
+pub fn fresh_pg_database(base: &str, name: &str) -> String {
+    let db = format!("till_{}", name.replace('-', "_"));
+    let run = |sql: &str| {
+        let out = Command::new("psql").args([base, "-v", "ON_ERROR_STOP=1", "-qc", sql]).output().expect("psql runs");
+        assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+    run(&format!("CREATE DATABASE {db}"));
+    let (prefix, _) = base.rsplit_once('/').expect("postgres URL ends with /DB");
+    format!("{prefix}/{db}")
+}
+
+/// A running HQ server.
+pub struct HqProcess {
+    /// The database URL it serves.
+    pub db: String,
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    child: Child,
+}
+
+impl HqProcess {
+    /// Starts `till-hq --db DB serve --listen 127.0.0.1:0` and waits until it listens.
+    pub fn start(db: &str) -> HqProcess {
+        let mut child = Command::new(till_hq_bin())
+            .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
+            .env("TILL_LOG", "till_hq=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("till-hq starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url =
+            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("till-hq said '{line}'")).to_string();
+        HqProcess { db: db.to_string(), url, child }
+    }
+
+    /// Kills it with SIGKILL, whatever it is doing.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Kills it and starts a new process on the same database (a new port).
+    pub fn restart(&mut self) {
+        self.kill();
+        *self = HqProcess::start(&self.db.clone());
+    }
+
+    /// Runs an administration command against its database.
+    pub fn admin(&self, args: &[&str]) -> Output {
+        hq_admin(&self.db, args)
+    }
+
+    /// Runs an administration command with `--json` and parses its output.
+    pub fn admin_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.admin(&all);
+        assert!(out.status.success(), "till-hq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("till-hq {args:?} printed no JSON: {e}"))
+    }
+
+    /// Adds a register and returns its enrollment token (the last line of the output).
+    pub fn token(&self, store: &str, register: &str) -> String {
+        let out = self.admin(&["register", "add", "--store", store, "--register", register]);
+        assert!(out.status.success(), "register add: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_string()
+    }
+}
+
+impl Drop for HqProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `till-hq --db DB ARGS`.
+pub fn hq_admin(db: &str, args: &[&str]) -> Output {
+    Command::new(till_hq_bin()).arg("--db").arg(db).args(args).output().expect("till-hq runs")
+}

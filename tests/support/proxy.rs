@@ -1,0 +1,247 @@
+//! A loopback HTTP proxy that misbehaves on purpose, for sync tests: it drops requests,
+//! drops responses after HQ has acted on the request, duplicates requests, delays them,
+//! and slips in old requests it saw earlier (so HQ sees messages out of order). It keeps
+//! every request it forwarded, for replaying the whole outbox later.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often each fault happens, in per mille of requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Chaos {
+    /// Close the connection without forwarding.
+    pub drop_request: u32,
+    /// Forward, then close without answering (HQ acted; the register never hears).
+    pub drop_response: u32,
+    /// Forward twice.
+    pub duplicate: u32,
+    /// Before forwarding, send an old request again (reordering).
+    pub replay_old: u32,
+    /// Longest random delay before forwarding, in milliseconds.
+    pub max_delay_ms: u64,
+}
+
+/// What the proxy did.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Requests received.
+    pub requests: AtomicU64,
+    /// Dropped before forwarding.
+    pub dropped_requests: AtomicU64,
+    /// Forwarded but not answered.
+    pub dropped_responses: AtomicU64,
+    /// Forwarded twice.
+    pub duplicated: AtomicU64,
+    /// Old requests slipped in.
+    pub replayed: AtomicU64,
+}
+
+struct Shared {
+    upstream: Mutex<String>,
+    chaos: Mutex<Chaos>,
+    captured: Mutex<Vec<Vec<u8>>>,
+    stop: AtomicBool,
+    stats: Stats,
+    seed: u64,
+    counter: AtomicU64,
+}
+
+/// The proxy; stops when dropped.
+pub struct Proxy {
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    shared: Arc<Shared>,
+}
+
+/// SplitMix64: a small seeded generator, so a failing run can be repeated by its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// A number below `n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    /// True `per_mille` times in a thousand.
+    pub fn chance(&mut self, per_mille: u32) -> bool {
+        self.below(1000) < u64::from(per_mille)
+    }
+}
+
+fn host_of(url: &str) -> String {
+    url.trim_start_matches("http://").trim_end_matches('/').to_string()
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream` (`http://host:port`) misbehaving as `chaos` says.
+    pub fn start(upstream: &str, chaos: Chaos, seed: u64) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Arc::new(Shared {
+            upstream: Mutex::new(host_of(upstream)),
+            chaos: Mutex::new(chaos),
+            captured: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+            stats: Stats::default(),
+            seed,
+            counter: AtomicU64::new(0),
+        });
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if s.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let s = s.clone();
+                std::thread::spawn(move || handle(&s, conn));
+            }
+        });
+        Proxy { url, shared }
+    }
+
+    /// Points the proxy at another upstream (HQ restarted on a new port).
+    pub fn set_upstream(&self, url: &str) {
+        *self.shared.upstream.lock().unwrap() = host_of(url);
+    }
+
+    /// Changes how it misbehaves.
+    pub fn set_chaos(&self, chaos: Chaos) {
+        *self.shared.chaos.lock().unwrap() = chaos;
+    }
+
+    /// What it did so far.
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
+    /// Every request it forwarded, as raw HTTP.
+    pub fn captured(&self) -> Vec<Vec<u8>> {
+        self.shared.captured.lock().unwrap().clone()
+    }
+
+    /// Sends a raw request to the current upstream and returns the status code (0 if the
+    /// connection failed).
+    pub fn send_raw(&self, request: &[u8]) -> u16 {
+        let upstream = self.shared.upstream.lock().unwrap().clone();
+        forward(&upstream, request).map(|r| status_of(&r)).unwrap_or(0)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+    }
+}
+
+/// The status code of a raw HTTP response.
+pub fn status_of(response: &[u8]) -> u16 {
+    std::str::from_utf8(&response[..response.len().min(64)])
+        .ok()
+        .and_then(|head| head.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Reads one HTTP request (head and Content-Length body) from `conn`.
+fn read_request(conn: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let length: usize =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    while buf.len() < head_end + length {
+        let n = conn.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    buf.truncate(head_end + length);
+    Some(buf)
+}
+
+/// Sends `request` upstream on a fresh connection (asking it to close after answering)
+/// and reads the whole response.
+fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).ok()?;
+    up.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let head_end = request.windows(4).position(|w| w == b"\r\n\r\n")? + 2;
+    up.write_all(&request[..head_end]).ok()?;
+    up.write_all(b"connection: close\r\n").ok()?;
+    up.write_all(&request[head_end..]).ok()?;
+    let mut response = Vec::new();
+    up.read_to_end(&mut response).ok()?;
+    Some(response)
+}
+
+fn handle(s: &Shared, mut conn: TcpStream) {
+    let Some(request) = read_request(&mut conn) else { return };
+    let n = s.counter.fetch_add(1, Ordering::SeqCst);
+    let mut rng = Rng::new(s.seed ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let chaos = *s.chaos.lock().unwrap();
+    let upstream = s.upstream.lock().unwrap().clone();
+    s.stats.requests.fetch_add(1, Ordering::SeqCst);
+    if chaos.max_delay_ms > 0 {
+        std::thread::sleep(Duration::from_millis(rng.below(chaos.max_delay_ms)));
+    }
+    if rng.chance(chaos.drop_request) {
+        s.stats.dropped_requests.fetch_add(1, Ordering::SeqCst);
+        let _ = conn.shutdown(Shutdown::Both);
+        return;
+    }
+    if rng.chance(chaos.replay_old) {
+        let old = {
+            let captured = s.captured.lock().unwrap();
+            (!captured.is_empty()).then(|| captured[rng.below(captured.len() as u64) as usize].clone())
+        };
+        if let Some(old) = old {
+            s.stats.replayed.fetch_add(1, Ordering::SeqCst);
+            let _ = forward(&upstream, &old);
+        }
+    }
+    s.captured.lock().unwrap().push(request.clone());
+    let mut response = forward(&upstream, &request);
+    if rng.chance(chaos.duplicate) {
+        s.stats.duplicated.fetch_add(1, Ordering::SeqCst);
+        response = forward(&upstream, &request);
+    }
+    if rng.chance(chaos.drop_response) {
+        s.stats.dropped_responses.fetch_add(1, Ordering::SeqCst);
+        let _ = conn.shutdown(Shutdown::Both);
+        return;
+    }
+    match response {
+        Some(r) => {
+            let _ = conn.write_all(&r);
+        }
+        None => {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+}
