@@ -245,3 +245,53 @@ fn handle(s: &Shared, mut conn: TcpStream) {
         }
     }
 }
+
+/// Sends one HTTP/1.1 request to `base` (`http://host:port`) and returns the status and
+/// body. For hostile-input tests: the body is sent as given, whatever it holds.
+pub fn http(base: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
+    let host = host_of(base);
+    let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {host}\r\ncontent-length: {}\r\n", body.len());
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let mut raw = request.into_bytes();
+    raw.extend_from_slice(body);
+    let response = forward(&host, &raw).unwrap_or_default();
+    let body =
+        response.windows(4).position(|w| w == b"\r\n\r\n").map(|i| response[i + 4..].to_vec()).unwrap_or_default();
+    (status_of(&response), body)
+}
+
+/// Replaces the body of a raw captured request (keeping its head, fixing its length).
+pub fn with_body(request: &[u8], body: &[u8]) -> Vec<u8> {
+    let head_end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&request[..head_end]);
+    let mut out = String::new();
+    for line in head.split("\r\n").filter(|l| !l.is_empty()) {
+        if line.to_ascii_lowercase().starts_with("content-length:") {
+            out.push_str(&format!("content-length: {}\r\n", body.len()));
+        } else {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str("\r\n");
+    let mut raw = out.into_bytes();
+    raw.extend_from_slice(body);
+    raw
+}
+
+/// The value of header `name` in a raw request.
+pub fn header_of(request: &[u8], name: &str) -> Option<String> {
+    let head_end = request.windows(4).position(|w| w == b"\r\n\r\n")?;
+    String::from_utf8_lossy(&request[..head_end]).split("\r\n").find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+    })
+}
+
+/// The body of a raw request.
+pub fn body_of(request: &[u8]) -> Vec<u8> {
+    request.windows(4).position(|w| w == b"\r\n\r\n").map(|i| request[i + 4..].to_vec()).unwrap_or_default()
+}

@@ -289,6 +289,8 @@ pub enum SyncCommand {
     /// Online or offline, last successful sync, sales HQ has not confirmed and the age of
     /// the oldest.
     Status,
+    /// Replace the register's HQ credential with a new one.
+    Rotate,
 }
 
 #[derive(Subcommand)]

@@ -201,6 +201,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Sync(SyncArgs { peer, command }) => {
             let mut reg = open(&dir)?;
             match command {
+                Some(SyncCommand::Rotate) => {
+                    reg.rotate_credential()?;
+                    print(cli, json!({"rotated": true}), || "credential rotated\n".to_string());
+                }
                 Some(SyncCommand::Status) => {
                     let s = reg.sync_status()?;
                     print(cli, serde_json::to_value(&s)?, || wire::sync_status_text(&s));

@@ -131,6 +131,31 @@ impl JournalDoc {
         doc.keys(ROOT).last().and_then(|k| k.parse().ok()).unwrap_or(0)
     }
 
+    /// Record numbers that hold two different records: two writers used the same number
+    /// (a cloned register, or one restored from a backup that then went on selling). The
+    /// document shows one of them; the other must never be silently taken for it. The
+    /// same record written twice (a document rebuilt from SQLite) is not a fork.
+    pub fn forks(doc: &AutoCommit) -> Result<Vec<u64>> {
+        let mut out = Vec::new();
+        for k in doc.keys(ROOT).collect::<Vec<_>>() {
+            let values = doc.get_all(ROOT, k.as_str())?;
+            if values.len() < 2 {
+                continue;
+            }
+            let mut hashes = Vec::with_capacity(values.len());
+            for (_, obj) in values {
+                hashes.push(match doc.get(&obj, "hash")? {
+                    Some((Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+                    _ => None,
+                });
+            }
+            if hashes.windows(2).any(|w| w[0] != w[1]) {
+                out.push(k.parse().unwrap_or(0));
+            }
+        }
+        Ok(out)
+    }
+
     /// The records numbered above `after`, in order. `name` labels errors.
     pub fn records_after(doc: &AutoCommit, after: u64, name: &str) -> Result<Vec<StoredRecord>> {
         let start = key(after + 1);
@@ -223,5 +248,14 @@ mod tests {
         commit(&mut b).unwrap();
         a.merge(&mut b).unwrap();
         assert_eq!(JournalDoc::records_after(&a, 0, "t").unwrap(), records);
+
+        // A third writer numbers a different record 2: a fork, found.
+        let mut c = load(&[], &ActorId::random()).unwrap();
+        let other = RecordFields { reference: "s-other", ..fields(2, &h1) };
+        JournalDoc::append(&mut c, &other, &other.hash()).unwrap();
+        commit(&mut c).unwrap();
+        assert_eq!(JournalDoc::forks(&a).unwrap(), Vec::<u64>::new(), "the same records twice: no fork");
+        a.merge(&mut c).unwrap();
+        assert_eq!(JournalDoc::forks(&a).unwrap(), vec![2]);
     }
 }

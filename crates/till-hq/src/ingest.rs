@@ -68,6 +68,24 @@ pub(crate) fn stage(
     Ok(())
 }
 
+/// Raises the conflict for two different records under one number of a register's
+/// journal (found when their changes merged).
+pub(crate) fn fork(tx: &mut dyn Tx, key: &str, seq: u64, now: jiff::Timestamp) -> Result<(), HqError> {
+    let (store, register) = key.split_once('/').unwrap_or((key, ""));
+    raise(
+        tx,
+        ConflictKind::BrokenChain,
+        &format!("{key}/{seq}"),
+        store,
+        register,
+        &format!(
+            "two different records are numbered {seq}: two machines sell as {key} (a cloned disk, or a backup restored while the original went on selling); only the first to arrive is booked"
+        ),
+        now,
+    )?;
+    Ok(())
+}
+
 fn short(hash: &str) -> &str {
     &hash[..hash.len().min(12)]
 }

@@ -123,6 +123,9 @@ impl Hq {
                 match id.kind() {
                     DocKind::Journal { .. } => {
                         journal = true;
+                        for seq in JournalDoc::forks(&doc).map_err(internal)? {
+                            ingest::fork(tx, &who.key, seq, now)?;
+                        }
                         let records = JournalDoc::records_after(&doc, max_seq, id.as_str())
                             .map_err(|e| HqError::BadRequest(e.to_string()))?;
                         new_max = records.last().map_or(max_seq, |r| r.seq);

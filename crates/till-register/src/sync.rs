@@ -23,6 +23,11 @@ impl Register {
         Ok(till_sync::sync_once(self.store_mut(), &remote, now)?)
     }
 
+    /// Replaces the register's HQ credential (safe to interrupt: see `till_sync::rotate`).
+    pub fn rotate_credential(&mut self) -> Result<(), RegisterError> {
+        Ok(till_sync::rotate(self.store_mut())?)
+    }
+
     /// Where this register stands with its HQ.
     pub fn sync_status(&self) -> Result<SyncStatus, RegisterError> {
         Ok(till_sync::status(self.store(), self.now())?)

@@ -247,9 +247,16 @@ pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Re
 
 fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
     let me = identity(store)?;
-    if store.setting(key::NEXT)?.is_some() {
+    // A rotation interrupted earlier is finished first, and the round then uses the new
+    // credential — whose first use retires the old one at HQ.
+    let rotated;
+    let remote = if remote.credential.is_some() && store.setting(key::NEXT)?.is_some() {
         rotate(store)?;
-    }
+        rotated = Remote::hq_of(store)?;
+        &rotated
+    } else {
+        remote
+    };
     store.replicate_stock()?;
     let stock = DocId::stock(&me.store).map_err(StoreError::from)?;
     let mut mine: BTreeMap<String, String> = BTreeMap::new();
@@ -279,6 +286,17 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<Syn
         if let Some(through) = exchange(store, remote, &doc_id, &mut report)? {
             report.hq_through = report.hq_through.max(through);
         }
+        report.docs_exchanged += 1;
+    }
+    // Counters HQ created for the first time just now take the increments that were
+    // waiting for them, and go back in the same round.
+    let heads = |store: &Store| -> Result<String, SyncError> {
+        Ok(store.replicated_docs()?.into_iter().find(|(d, ..)| *d == stock).map(|(_, h, _)| h).unwrap_or_default())
+    };
+    let before = heads(store)?;
+    store.replicate_stock()?;
+    if heads(store)? != before {
+        exchange(store, remote, &stock, &mut report)?;
         report.docs_exchanged += 1;
     }
     Ok(report)

@@ -18,4 +18,4 @@
 pub mod client;
 pub mod wire;
 
-pub use client::{Remote, SyncError, SyncReport, SyncStatus, enroll, status, sync_once};
+pub use client::{Remote, SyncError, SyncReport, SyncStatus, enroll, rotate, status, sync_once};

@@ -1,0 +1,217 @@
+//! HQ against hostile input, and HQ's conflicts: real `till-hq` and `till` processes on
+//! loopback (SQLite, or PostgreSQL when TILL_TEST_PG names a server).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use till_tests::fleet::{Till, hq_sales};
+use till_tests::hq::{HqProcess, database_url};
+use till_tests::proxy::{Chaos, Proxy, body_of, header_of, http, with_body};
+
+fn sell(till: &Till, scan: &str) {
+    let out = till.command(&["sale", "--scan", scan, "--tender", "cash:100"]).output().unwrap();
+    assert!(out.status.success(), "sale: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn status_of(till: &Till) -> serde_json::Value {
+    till.json(&["sync", "status"])
+}
+
+/// Sets a register setting directly in its database (what a crashed process left).
+fn set_setting(till: &Till, key: &str, value: &str) {
+    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)", [key, value]).unwrap();
+}
+
+fn setting(till: &Till, key: &str) -> Option<String> {
+    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).ok()
+}
+
+#[test]
+fn hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "hostile"));
+    let proxy = Proxy::start(&hq.url, Chaos::default(), 1);
+    let till = Till::selling_offline("AMS-01", "R1", 5, 11);
+    till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    let booked = hq_sales(&hq);
+    assert_eq!(booked.len(), 5);
+    let report = hq.admin_json(&["report", "sales"]);
+    let captured = proxy.captured();
+    let doc_request = captured.iter().find(|r| header_of(r, "x-till-doc").is_some()).unwrap().clone();
+    let credential = header_of(&doc_request, "authorization").unwrap();
+    let doc = header_of(&doc_request, "x-till-doc").unwrap();
+
+    // A corrupt sync message: every byte flipped, then truncated halves.
+    let body = body_of(&doc_request);
+    let flipped: Vec<u8> = body.iter().map(|b| !b).collect();
+    assert_eq!(proxy.send_raw(&with_body(&doc_request, &flipped)), 400);
+    assert_eq!(proxy.send_raw(&with_body(&doc_request, &body[..body.len() / 2])), 400);
+    assert_eq!(proxy.send_raw(&with_body(&doc_request, b"")), 400);
+    // Oversized: refused before it is read.
+    let huge = vec![0x43u8; 65 << 20];
+    let (status, _) =
+        http(&hq.url, "POST", "/v1/sync/doc", &[("authorization", &credential), ("x-till-doc", &doc)], &huge);
+    assert_eq!(status, 413);
+    // A valid body from an unenrolled register (made-up credential), and from none.
+    let forged = "Bearer 0123456789abcdef0123456789abcdef0123456789abcdef";
+    let (status, _) = http(&hq.url, "POST", "/v1/sync/doc", &[("authorization", forged), ("x-till-doc", &doc)], &body);
+    assert_eq!(status, 401);
+    let (status, _) = http(&hq.url, "POST", "/v1/sync/doc", &[("x-till-doc", &doc)], &body);
+    assert_eq!(status, 401);
+    // Garbage JSON, a bad document id, another register's journal.
+    let (status, _) = http(&hq.url, "POST", "/v1/sync/digests", &[("authorization", &credential)], b"{\"docs\": 7");
+    assert_eq!(status, 400);
+    let (status, _) =
+        http(&hq.url, "POST", "/v1/sync/doc", &[("authorization", &credential), ("x-till-doc", "../../etc")], &body);
+    assert_eq!(status, 400);
+    let other = doc.replace("/R1/", "/R2/");
+    let (status, _) =
+        http(&hq.url, "POST", "/v1/sync/doc", &[("authorization", &credential), ("x-till-doc", &other)], &body);
+    assert_eq!(status, 403);
+    // The enrollment token is single-use: another register cannot take it.
+    let enroll = captured.iter().find(|r| String::from_utf8_lossy(r).starts_with("POST /v1/enroll")).unwrap();
+    assert_eq!(proxy.send_raw(enroll), 200, "the same enrollment, repeated after a lost answer, succeeds");
+    let stolen =
+        String::from_utf8_lossy(&body_of(enroll)).replace(&setting(&till, "sync.credential").unwrap(), &"f".repeat(64));
+    assert_eq!(proxy.send_raw(&with_body(enroll, stolen.as_bytes())), 401, "a used token enrolls no one else");
+
+    assert_eq!(hq_sales(&hq), booked, "nothing stored");
+    assert_eq!(hq.admin_json(&["report", "sales"]), report);
+    assert_eq!(http(&hq.url, "GET", "/v1/health", &[], b"").0, 200, "still serving");
+
+    // Revoked: the register's next sync is refused and brings nothing.
+    sell(&till, "TOTE-1");
+    let out = hq.admin(&["register", "revoke", "--store", "AMS-01", "--register", "R1"]);
+    assert!(out.status.success());
+    let out = till.command(&["sync", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"]["code"], "sync", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("401"), "{error}");
+    assert_eq!(hq_sales(&hq), booked, "a revoked register stores nothing");
+    for request in &captured {
+        let status = proxy.send_raw(request);
+        assert_eq!(status, 401, "replayed requests of a revoked register");
+    }
+    assert_eq!(hq_sales(&hq), booked);
+    assert_eq!(status_of(&till)["pending_sales"], 1);
+}
+
+#[test]
+fn credential_rotation_survives_a_crash_between_issue_and_save() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "rotate"));
+    let till = Till::selling_offline("AMS-01", "R1", 2, 12);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    let old = setting(&till, "sync.credential").unwrap();
+
+    // The register saved its next credential and HQ accepted it; then the register died
+    // before recording that the rotation was done.
+    let next = "n".repeat(64);
+    set_setting(&till, "sync.next_credential", &next);
+    let body = serde_json::json!({"next": next}).to_string();
+    let (status, _) =
+        http(&hq.url, "POST", "/v1/rotate", &[("authorization", &format!("Bearer {old}"))], body.as_bytes());
+    assert_eq!(status, 200);
+
+    // On restart the register finishes the rotation and syncs with the new credential.
+    sell(&till, "TOTE-1");
+    assert!(till.sync(), "sync after the interrupted rotation");
+    assert_eq!(setting(&till, "sync.credential").as_deref(), Some(next.as_str()));
+    assert_eq!(setting(&till, "sync.next_credential"), None);
+    assert_eq!(hq_sales(&hq).len(), 3);
+    // The old credential is retired once the new one was used: replaying it fails.
+    let (status, _) = http(
+        &hq.url,
+        "POST",
+        "/v1/sync/digests",
+        &[("authorization", &format!("Bearer {old}"))],
+        b"{\"clock\":\"\",\"docs\":{}}",
+    );
+    assert_eq!(status, 401);
+    // And a plain rotation works end to end.
+    let out = till.command(&["sync", "rotate"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(setting(&till, "sync.credential").as_deref(), Some(next.as_str()));
+    assert!(till.sync());
+}
+
+#[test]
+fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_record() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "conflicts"));
+    // R1 and R2 draw the same sale ids (a cloned id generator): a collision.
+    let r1 = Till::selling_offline("AMS-01", "R1", 3, 21);
+    let r2 = Till::selling_offline("AMS-01", "R2", 3, 21);
+    let r3 = Till::selling_offline("AMS-01", "R3", 2, 23);
+    for t in [&r1, &r2, &r3] {
+        t.enroll(&hq.url, &hq.token(&t.store, &t.register));
+    }
+    // Only one tote on the shelf, as far as HQ knows; R3 sells three.
+    let out = hq.admin(&[
+        "stock",
+        "receive",
+        "--store",
+        "AMS-01",
+        "--location",
+        "AMS-01-floor",
+        "--sku",
+        "TOTE-1",
+        "--qty",
+        "1",
+    ]);
+    assert!(out.status.success());
+    assert!(r3.sync(), "R3 receives the counter and sends the sales that waited for it");
+    // R3's disk is cloned onto a second machine; both go on selling as R3.
+    let clone = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(r3.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
+    }
+    let r3b = Till { dir: clone, store: "AMS-01".into(), register: "R3".into() };
+    sell(&r3, "TOTE-1*3");
+    sell(&r3b, "NOTE-A5");
+    for t in [&r1, &r2, &r3, &r3b] {
+        assert!(t.sync(), "{}", t.register);
+    }
+    // A register whose clock is years off.
+    let out = r1.command(&["sync"]).env("TILL_NOW", "2020-01-01T00:00:00Z").output().unwrap();
+    assert!(out.status.success());
+
+    let list = hq.admin_json(&["conflicts"]);
+    let kinds: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    for kind in ["sale_id_collision", "broken_chain", "clock_skew", "stock_below_zero"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {list}");
+    }
+    for c in list.as_array().unwrap() {
+        assert!(!c["needs"].as_str().unwrap().is_empty(), "{c} says what it needs");
+    }
+    assert_eq!(kinds.iter().filter(|k| **k == "sale_id_collision").count(), 3, "R2's three sales collide: {list}");
+    // The colliding sales are not counted twice: HQ booked R1's.
+    let booked = hq_sales(&hq);
+    assert_eq!(booked.iter().filter(|(_, k)| k == "AMS-01/R2").count(), 0);
+    assert_eq!(booked.iter().filter(|(_, k)| k == "AMS-01/R1").count(), 3);
+    let stock = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
+    let tote = stock.as_array().unwrap().iter().find(|r| r["sku"] == "TOTE-1").unwrap();
+    let sold: rust_decimal::Decimal = [&r1, &r2, &r3].iter().map(|t| t.open().stock("TOTE-1").unwrap()).sum();
+    assert_eq!(
+        tote["quantity"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(),
+        sold + rust_decimal::Decimal::ONE
+    );
+    assert!(sold + rust_decimal::Decimal::ONE < rust_decimal::Decimal::ZERO);
+
+    // Resolving is recorded, and the open list no longer shows it.
+    let skew = list.as_array().unwrap().iter().find(|c| c["kind"] == "clock_skew").unwrap();
+    let id = skew["id"].as_str().unwrap();
+    let resolved = hq.admin_json(&["conflicts", "resolve", id, "--note", "NTP enabled on R1"]);
+    assert_eq!(resolved["resolution"], "NTP enabled on R1");
+    assert!(!resolved["resolved_at"].as_str().unwrap().is_empty());
+    let open = hq.admin_json(&["conflicts"]);
+    assert!(open.as_array().unwrap().iter().all(|c| c["id"] != id));
+    let all = hq.admin_json(&["conflicts", "--all"]);
+    assert!(all.as_array().unwrap().iter().any(|c| c["id"] == id && c["resolution"] == "NTP enabled on R1"));
+    let again = hq.admin(&["conflicts", "resolve", id, "--note", "twice"]);
+    assert!(!again.status.success(), "a conflict is resolved once");
+}
