@@ -215,3 +215,62 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
     let again = hq.admin(&["conflicts", "resolve", id, "--note", "twice"]);
     assert!(!again.status.success(), "a conflict is resolved once");
 }
+
+#[test]
+fn documents_rebuilt_from_sqlite_merge_at_hq_without_changing_a_record() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "rebuild"));
+    let till = Till::selling_offline("AMS-01", "R1", 20, 31);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    let report = hq.admin_json(&["report", "sales"]);
+    // The stored changes are lost; the register rebuilds its documents from the journal.
+    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    conn.execute("DELETE FROM sync_changes WHERE doc LIKE 'journal/%'", []).unwrap();
+    drop(conn);
+    let out = till.command(&["sync", "rebuild"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(till.sync());
+    assert_eq!(hq.admin_json(&["report", "sales"]), report, "the same records: nothing new, nothing twice");
+    assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]));
+    // And selling goes on from the rebuilt documents.
+    sell(&till, "TOTE-1");
+    assert!(till.sync());
+    assert_eq!(hq_sales(&hq).len(), 21);
+    assert_eq!(status_of(&till)["pending_sales"], 0);
+    assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]));
+}
+
+#[test]
+fn the_worker_backs_off_while_hq_is_down_and_catches_up_when_it_returns() {
+    let work = tempfile::tempdir().unwrap();
+    let mut hq = HqProcess::start(&database_url(work.path(), "worker"));
+    let proxy = Proxy::start(&hq.url, Chaos::default(), 3);
+    let till = Till::selling_offline("AMS-01", "R1", 4, 41);
+    till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
+    hq.kill();
+    let enrolled = proxy.stats().requests.load(std::sync::atomic::Ordering::SeqCst);
+    let mut watcher = till
+        .command(&["sync", "--watch", "--every", "1", "--json"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Selling never waits for the network.
+    sell(&till, "TOTE-1");
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let attempts = proxy.stats().requests.load(std::sync::atomic::Ordering::SeqCst) - enrolled;
+    // Backing off from 1 s (0.5-1, 1-2, 2-4 s…): at most a handful of attempts, not a loop.
+    assert!((1..=6).contains(&attempts), "{attempts} attempts in 4 s while HQ was down");
+    assert_eq!(status_of(&till)["online"], false);
+
+    let db = hq.db.clone();
+    let hq = HqProcess::start(&db);
+    proxy.set_upstream(&hq.url);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while hq_sales(&hq).len() < 5 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let _ = watcher.kill();
+    let _ = watcher.wait();
+    assert_eq!(hq_sales(&hq).len(), 5, "the worker delivered every sale once HQ was back");
+}

@@ -280,6 +280,13 @@ pub struct SyncArgs {
     /// Sync with this peer register (same store, on the LAN) instead of HQ.
     #[arg(long, value_name = "URL")]
     pub peer: Option<String>,
+    /// Keep syncing in the background worker until stopped (Ctrl-C), printing a line per
+    /// round; offline, rounds back off with jitter.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch: seconds between rounds while online.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub every: u64,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
 }
@@ -291,6 +298,9 @@ pub enum SyncCommand {
     Status,
     /// Replace the register's HQ credential with a new one.
     Rotate,
+    /// Rebuild the journal's sync documents from the journal itself (if they were lost or
+    /// damaged); HQ merges them without changing a record.
+    Rebuild,
 }
 
 #[derive(Subcommand)]

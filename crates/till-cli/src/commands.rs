@@ -198,9 +198,14 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 format!("Register {}/{} enrolled with {hq}\n", c.store, c.register)
             });
         }
-        Command::Sync(SyncArgs { peer, command }) => {
+        Command::Sync(SyncArgs { watch: true, every, .. }) => watch(cli, &dir, *every)?,
+        Command::Sync(SyncArgs { peer, command, .. }) => {
             let mut reg = open(&dir)?;
             match command {
+                Some(SyncCommand::Rebuild) => {
+                    reg.rebuild_sync_documents()?;
+                    print(cli, json!({"rebuilt": true}), || "journal documents rebuilt from the journal\n".to_string());
+                }
                 Some(SyncCommand::Rotate) => {
                     reg.rotate_credential()?;
                     print(cli, json!({"rotated": true}), || "credential rotated\n".to_string());
@@ -241,6 +246,37 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the background sync worker in the foreground until the process is stopped.
+fn watch(cli: &Cli, dir: &Path, every: u64) -> Result<()> {
+    let interval = std::time::Duration::from_secs(every.max(1));
+    let timing = till_register::WorkerTiming {
+        interval,
+        base: interval.min(std::time::Duration::from_secs(2)),
+        cap: std::time::Duration::from_secs(300),
+    };
+    let json = cli.json;
+    let _worker = till_register::SyncWorker::spawn(dir.to_path_buf(), crate::clock()?, timing, move |e| {
+        let line = if json {
+            json!({"online": e.online, "pending_sales": e.pending_sales,
+                   "oldest_pending_age_seconds": e.oldest_pending_age_seconds,
+                   "error": e.error, "next_in_ms": e.next_in.as_millis() as u64})
+            .to_string()
+        } else {
+            format!(
+                "{} — {} sale(s) not yet at HQ; next round in {} ms{}",
+                if e.online { "online" } else { "OFFLINE" },
+                e.pending_sales,
+                e.next_in.as_millis(),
+                e.error.map(|m| format!(" ({m})")).unwrap_or_default()
+            )
+        };
+        write_out(&format!("{line}\n"));
+    })?;
+    loop {
+        std::thread::park();
+    }
 }
 
 fn import(cli: &Cli, dir: &Path, file: &Path) -> Result<ExitCode> {

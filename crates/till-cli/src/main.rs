@@ -118,7 +118,7 @@ pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
 
 /// The clock: the system's, unless `TILL_NOW` (RFC 3339) pins it — a hook for
 /// reproducible tests and demos, never set on a real register.
-fn clock() -> Result<Arc<dyn Clock>> {
+pub fn clock() -> Result<Arc<dyn Clock>> {
     match std::env::var("TILL_NOW") {
         Ok(text) => {
             let at = text.parse().with_context(|| format!("TILL_NOW='{text}' is not an RFC 3339 timestamp"))?;

@@ -15,6 +15,7 @@ mod parked;
 mod returns;
 mod sale;
 mod sync;
+mod worker;
 pub mod zreport;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub use sale::Settle;
 pub use till_receipt::Copy;
 pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
+pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 
 /// The register database's file name inside the data directory.
 pub const DATABASE_FILE: &str = "register.sqlite";

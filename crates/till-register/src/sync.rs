@@ -28,6 +28,12 @@ impl Register {
         Ok(till_sync::rotate(self.store_mut())?)
     }
 
+    /// Rebuilds the journal documents from the journal (see
+    /// `till_store::Store::rebuild_journal_docs`).
+    pub fn rebuild_sync_documents(&mut self) -> Result<(), RegisterError> {
+        Ok(self.store_mut().rebuild_journal_docs()?)
+    }
+
     /// Where this register stands with its HQ.
     pub fn sync_status(&self) -> Result<SyncStatus, RegisterError> {
         Ok(till_sync::status(self.store(), self.now())?)

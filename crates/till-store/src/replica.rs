@@ -193,6 +193,19 @@ impl crate::Store {
         Ok(())
     }
 
+    /// Rebuilds every journal document from the journal table (after the stored changes
+    /// were lost or damaged). The rebuilt documents hold the same records under the same
+    /// numbers, so merging them with the copies HQ already has changes no record.
+    pub fn rebuild_journal_docs(&mut self) -> Result<()> {
+        self.write(|tx, replica| {
+            tx.execute("DELETE FROM sync_changes WHERE doc LIKE 'journal/%'", [])?;
+            tx.execute("DELETE FROM sync_docs WHERE doc LIKE 'journal/%'", [])?;
+            tx.execute("DELETE FROM settings WHERE key = ?1", [DOCS_THROUGH])?;
+            replica.forget();
+            replica.seal(tx)
+        })
+    }
+
     /// Who this register replicates as, once [`Store::replicate_as`] was called.
     pub fn replica_identity(&self) -> Option<&ReplicaIdentity> {
         self.replica.identity()
