@@ -274,3 +274,67 @@ fn the_worker_backs_off_while_hq_is_down_and_catches_up_when_it_returns() {
     let _ = watcher.wait();
     assert_eq!(hq_sales(&hq).len(), 5, "the worker delivered every sale once HQ was back");
 }
+
+#[test]
+fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
+    use std::io::BufRead;
+    let work = tempfile::tempdir().unwrap();
+    let mut hq = HqProcess::start(&database_url(work.path(), "peers"));
+    let proxy = Proxy::start(&hq.url, Chaos::default(), 5);
+    let r1 = Till::selling_offline("AMS-01", "R1", 0, 51);
+    let r2 = Till::selling_offline("AMS-01", "R2", 0, 52);
+    let other = Till::selling_offline("AMS-02", "R1", 0, 53);
+    for t in [&r1, &r2, &other] {
+        t.enroll(&proxy.url, &hq.token(&t.store, &t.register));
+    }
+    let out = hq.admin(&[
+        "stock",
+        "receive",
+        "--store",
+        "AMS-01",
+        "--location",
+        "AMS-01-floor",
+        "--sku",
+        "TOTE-1",
+        "--qty",
+        "10",
+    ]);
+    assert!(out.status.success());
+    assert!(r1.sync() && r2.sync());
+    hq.kill();
+
+    let mut server =
+        r2.command(&["serve-peer", "--listen", "127.0.0.1:0"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let peer = line.trim().strip_prefix("listening on ").unwrap().to_string();
+
+    sell(&r1, "TOTE-1*3");
+    let out = r1.command(&["sync", "--peer", &peer]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(r2.json(&["stock", "TOTE-1"])["store_quantity"], "7", "R2 sees R1's sale without HQ");
+    sell(&r2, "TOTE-1");
+    assert!(r1.command(&["sync", "--peer", &peer]).output().unwrap().status.success());
+    assert_eq!(r1.json(&["stock", "TOTE-1"])["store_quantity"], "6", "and R1 sees R2's");
+    // Another store's register, a forged key, a journal: refused.
+    let out = other.command(&["sync", "--peer", &peer]).output().unwrap();
+    assert!(!out.status.success(), "a register of another store is not a peer");
+    let (status, _) =
+        http(&peer, "POST", "/v1/sync/digests", &[("authorization", "Bearer forged")], b"{\"clock\":\"\",\"docs\":{}}");
+    assert_eq!(status, 401);
+    let key = setting(&r1, "sync.peer_key").unwrap();
+    let body = br#"{"clock":"","docs":{"journal/AMS-01/R1/2026-11-27":""}}"#;
+    let (status, _) = http(&peer, "POST", "/v1/sync/digests", &[("authorization", &format!("Bearer {key}"))], body);
+    assert_eq!(status, 403, "peers never see a register's journal");
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // HQ returns: the increments that went round the LAN are counted once.
+    let hq = HqProcess::start(&hq.db.clone());
+    proxy.set_upstream(&hq.url);
+    assert!(r1.sync() && r2.sync() && r1.sync());
+    let stock = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
+    let tote = stock.as_array().unwrap().iter().find(|r| r["sku"] == "TOTE-1").unwrap();
+    assert_eq!(tote["quantity"], "6");
+    assert_eq!(hq_sales(&hq).len(), 2);
+}

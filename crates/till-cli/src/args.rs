@@ -91,6 +91,13 @@ pub enum Command {
         #[arg(long)]
         token: String,
     },
+    /// Serve this store's shared documents (stock) to its other registers on the LAN, so
+    /// they agree while HQ is out of reach; prints the address, then runs until stopped.
+    ServePeer {
+        /// Address to listen on (`0.0.0.0:7879`; port 0 picks a free one).
+        #[arg(long, default_value = "0.0.0.0:7879")]
+        listen: String,
+    },
     /// Sync with HQ now (or with a peer register of the same store); `till sync status`
     /// shows where the register stands.
     Sync(SyncArgs),

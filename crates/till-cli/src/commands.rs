@@ -198,6 +198,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 format!("Register {}/{} enrolled with {hq}\n", c.store, c.register)
             });
         }
+        Command::ServePeer { listen } => {
+            open(&dir)?.serve_peer(listen, |addr| write_out(&format!("listening on http://{addr}\n")))?;
+        }
         Command::Sync(SyncArgs { watch: true, every, .. }) => watch(cli, &dir, *every)?,
         Command::Sync(SyncArgs { peer, command, .. }) => {
             let mut reg = open(&dir)?;

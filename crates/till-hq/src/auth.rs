@@ -1,7 +1,7 @@
 //! Registers at HQ: one-time enrollment tokens, device credentials, rotation, revocation.
 
 use serde::Serialize;
-use till_sync::wire::{EnrollRequest, RotateRequest};
+use till_sync::wire::{EnrollRequest, EnrollResponse, RotateRequest};
 
 use crate::db::{Row, Tx, Val, with_tx};
 use crate::{Hq, HqError, sha256_hex};
@@ -114,7 +114,7 @@ impl Hq {
 
     /// Exchanges a one-time token for the credential the register chose. Repeating the
     /// same request (a lost answer) succeeds; another credential with a used token fails.
-    pub fn enroll(&self, req: &EnrollRequest, now: jiff::Timestamp) -> Result<(), HqError> {
+    pub fn enroll(&self, req: &EnrollRequest, now: jiff::Timestamp) -> Result<EnrollResponse, HqError> {
         if req.credential.len() < 32 {
             return Err(HqError::BadRequest("the credential must be at least 32 characters".into()));
         }
@@ -134,7 +134,7 @@ impl Hq {
             // `token_expires` is emptied when the token is used.
             if r.text(1).is_empty() {
                 // Used: only the same enrollment, repeated after a lost answer, succeeds.
-                return if r.text(2) == credential_hash { Ok(()) } else { Err(refused()) };
+                return if r.text(2) == credential_hash { answer(tx, req) } else { Err(refused()) };
             }
             let expires: jiff::Timestamp = r.text(1).parse().map_err(|_| refused())?;
             if now > expires {
@@ -146,7 +146,7 @@ impl Hq {
                 "UPDATE registers SET credential_hash = $2, next_hash = '', token_expires = '' WHERE key = $1",
                 &[key.as_str().into(), credential_hash.as_str().into()],
             )?;
-            Ok(())
+            answer(tx, req)
         })
     }
 
@@ -170,6 +170,19 @@ impl Hq {
             Ok(())
         })
     }
+}
+
+/// The enrollment's answer: the store's peer key, made on the store's first enrollment.
+fn answer(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse, HqError> {
+    tx.exec(
+        "INSERT INTO stores (store, peer_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[req.store.as_str().into(), new_token().into()],
+    )?;
+    let key = tx
+        .one("SELECT peer_key FROM stores WHERE store = $1", &[req.store.as_str().into()])?
+        .map(|r| r.text(0))
+        .ok_or_else(|| HqError::Internal("store without a peer key".into()))?;
+    Ok(EnrollResponse { store: req.store.clone(), register: req.register.clone(), peer_key: key })
 }
 
 fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<RegisterRow, HqError> {

@@ -70,8 +70,7 @@ fn authenticated(hq: &Hq, headers: &HeaderMap) -> Result<RegisterRow, HqError> {
 async fn enroll(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
     blocking(move || {
         let req: EnrollRequest = json(&body)?;
-        hq.enroll(&req, jiff::Timestamp::now())?;
-        Ok(axum::Json(serde_json::json!({"store": req.store, "register": req.register})).into_response())
+        Ok(axum::Json(hq.enroll(&req, jiff::Timestamp::now())?).into_response())
     })
     .await
 }

@@ -98,6 +98,10 @@ CREATE TABLE IF NOT EXISTS conflicts (
     resolution  TEXT NOT NULL DEFAULT '',
     UNIQUE (kind, subject)
 );
+CREATE TABLE IF NOT EXISTS stores (
+    store    TEXT PRIMARY KEY,
+    peer_key TEXT NOT NULL                  -- shared by the store's registers for LAN sync
+);
 CREATE TABLE IF NOT EXISTS hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#;
 

@@ -177,6 +177,11 @@ impl Register {
         Ok(Register { store, config, promotions, clock, ids })
     }
 
+    /// The register's store, for a service that takes it over (the peer server).
+    pub fn into_store(self) -> Store {
+        self.store
+    }
+
     /// The configuration.
     pub fn config(&self) -> &RegisterConfig {
         &self.config

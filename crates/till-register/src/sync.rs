@@ -15,12 +15,17 @@ impl Register {
     /// Runs one sync round with HQ, or with the peer register at `peer` (same store, on
     /// the LAN). Sales go on meanwhile; a failure leaves everything to the next round.
     pub fn sync_once(&mut self, peer: Option<&str>) -> Result<SyncReport, RegisterError> {
-        let remote = match peer {
-            Some(url) => Remote::new(url, None)?,
-            None => Remote::hq_of(self.store())?,
-        };
         let now = self.now();
-        Ok(till_sync::sync_once(self.store_mut(), &remote, now)?)
+        Ok(match peer {
+            Some(url) => {
+                let remote = Remote::peer_of(self.store(), url)?;
+                till_sync::sync_peer(self.store_mut(), &remote, now)?
+            }
+            None => {
+                let remote = Remote::hq_of(self.store())?;
+                till_sync::sync_once(self.store_mut(), &remote, now)?
+            }
+        })
     }
 
     /// Replaces the register's HQ credential (safe to interrupt: see `till_sync::rotate`).
@@ -32,6 +37,12 @@ impl Register {
     /// `till_store::Store::rebuild_journal_docs`).
     pub fn rebuild_sync_documents(&mut self) -> Result<(), RegisterError> {
         Ok(self.store_mut().rebuild_journal_docs()?)
+    }
+
+    /// Serves the store's shared documents to the other registers of the store on the LAN
+    /// until the process ends (`till serve-peer`); `ready` gets the bound address.
+    pub fn serve_peer(self, listen: &str, ready: impl FnOnce(std::net::SocketAddr)) -> Result<(), RegisterError> {
+        Ok(till_sync::peer::serve(self.into_store(), listen, ready)?)
     }
 
     /// Where this register stands with its HQ.

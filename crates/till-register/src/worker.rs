@@ -100,7 +100,8 @@ impl SyncWorker {
                     });
                     let (lock, cvar) = &*s;
                     let Ok(guard) = lock.lock() else { return };
-                    let Ok((guard, _)) = cvar.wait_timeout_while(guard, wait, |stopped| !*stopped && !n.load(Ordering::SeqCst))
+                    let Ok((guard, _)) =
+                        cvar.wait_timeout_while(guard, wait, |stopped| !*stopped && !n.load(Ordering::SeqCst))
                     else {
                         return;
                     };

@@ -10,7 +10,12 @@ use serde::Serialize;
 use till_docs::{DocId, digest, heads_from_text, heads_to_text};
 use till_store::{Store, StoreError};
 
-use crate::wire::{DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest, ErrorBody, RotateRequest, THROUGH_HEADER};
+use crate::wire::{
+    DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest, EnrollResponse, ErrorBody, RotateRequest, THROUGH_HEADER,
+};
+
+/// Setting holding the store's peer key (from HQ, at enrollment).
+pub const PEER_KEY_SETTING: &str = key::PEER_KEY;
 
 /// Settings the register keeps about its HQ.
 mod key {
@@ -22,6 +27,8 @@ mod key {
     pub const LAST_ATTEMPT: &str = "sync.last_attempt";
     pub const LAST_ERROR: &str = "sync.last_error";
     pub const THROUGH: &str = "sync.hq_through";
+    pub const PEER_KEY: &str = "sync.peer_key";
+    pub const LAST_PEER_SUCCESS: &str = "sync.last_peer_success";
 }
 
 /// Exchanges per document in one round before giving up (a healthy exchange needs 2).
@@ -110,6 +117,13 @@ impl Remote {
         let url = store.setting(key::URL)?.ok_or(SyncError::NotEnrolled)?;
         let credential = store.setting(key::CREDENTIAL)?.ok_or(SyncError::NotEnrolled)?;
         Remote::new(&url, Some(credential))
+    }
+
+    /// A peer register of the same store at `url`, authenticated with the store's peer
+    /// key (which HQ gave at enrollment).
+    pub fn peer_of(store: &Store, url: &str) -> Result<Remote, SyncError> {
+        let key = store.setting(key::PEER_KEY)?.ok_or(SyncError::NotEnrolled)?;
+        Remote::new(url, Some(key))
     }
 
     /// The remote's base URL.
@@ -203,8 +217,9 @@ pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError
         register: me.register,
         credential: credential.clone(),
     };
-    let _: serde_json::Value = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
+    let answer: EnrollResponse = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
     store.set_setting(key::URL, remote.url())?;
+    store.set_setting(key::PEER_KEY, &answer.peer_key)?;
     store.set_setting(key::CREDENTIAL, &credential)?;
     store.delete_setting(key::ENROLLING)?;
     Ok(())
@@ -233,7 +248,7 @@ pub fn rotate(store: &mut Store) -> Result<(), SyncError> {
 /// every document that differs is exchanged. `now` is recorded as the attempt time.
 pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
     store.set_setting(key::LAST_ATTEMPT, &now.to_string())?;
-    let result = round(store, remote, now);
+    let result = round(store, remote, now, Scope::Hq);
     match &result {
         Ok(report) => {
             store.set_setting(key::LAST_SUCCESS, &now.to_string())?;
@@ -245,12 +260,35 @@ pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Re
     result
 }
 
-fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
+/// Runs one round with a peer register of the same store: only the documents the store's
+/// registers share (inventory counters), so stock agrees inside the store while HQ is out
+/// of reach. HQ's status (what HQ holds) is left alone.
+pub fn sync_peer(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<SyncReport, SyncError> {
+    let report = round(store, remote, now, Scope::Peer)?;
+    store.set_setting(key::LAST_PEER_SUCCESS, &now.to_string())?;
+    Ok(report)
+}
+
+/// Which documents a round covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything, with HQ; confirmations recorded as HQ's.
+    Hq,
+    /// The store's shared documents, with a peer.
+    Peer,
+}
+
+/// Whether document `id` is one the registers of a store share with each other.
+pub fn shared_in_store(id: &DocId) -> bool {
+    matches!(id.kind(), till_docs::DocKind::Stock { .. })
+}
+
+fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope) -> Result<SyncReport, SyncError> {
     let me = identity(store)?;
     // A rotation interrupted earlier is finished first, and the round then uses the new
     // credential — whose first use retires the old one at HQ.
     let rotated;
-    let remote = if remote.credential.is_some() && store.setting(key::NEXT)?.is_some() {
+    let remote = if scope == Scope::Hq && remote.credential.is_some() && store.setting(key::NEXT)?.is_some() {
         rotate(store)?;
         rotated = Remote::hq_of(store)?;
         &rotated
@@ -261,6 +299,9 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<Syn
     let stock = DocId::stock(&me.store).map_err(StoreError::from)?;
     let mut mine: BTreeMap<String, String> = BTreeMap::new();
     for (id, heads, acked) in store.replicated_docs()? {
+        if scope == Scope::Peer && !shared_in_store(&id) {
+            continue;
+        }
         if heads != acked || id == stock {
             mine.insert(id.to_string(), digest_of(&heads));
         }
@@ -277,13 +318,18 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<Syn
         let ours = mine.get(id).map(String::as_str).unwrap_or("");
         let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
         let doc_id = DocId::parse(id).map_err(|e| remote.protocol(e))?;
+        if scope == Scope::Peer && !shared_in_store(&doc_id) {
+            continue;
+        }
         if ours == their {
-            if let Some((_, heads, _)) = store.replicated_docs()?.into_iter().find(|(d, ..)| *d == doc_id) {
+            if scope == Scope::Hq
+                && let Some((_, heads, _)) = store.replicated_docs()?.into_iter().find(|(d, ..)| *d == doc_id)
+            {
                 store.set_acked(&doc_id, &heads)?;
             }
             continue;
         }
-        if let Some(through) = exchange(store, remote, &doc_id, &mut report)? {
+        if let Some(through) = exchange(store, remote, &doc_id, scope, &mut report)? {
             report.hq_through = report.hq_through.max(through);
         }
         report.docs_exchanged += 1;
@@ -296,7 +342,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Result<Syn
     let before = heads(store)?;
     store.replicate_stock()?;
     if heads(store)? != before {
-        exchange(store, remote, &stock, &mut report)?;
+        exchange(store, remote, &stock, scope, &mut report)?;
         report.docs_exchanged += 1;
     }
     Ok(report)
@@ -308,14 +354,20 @@ fn digest_of(heads: &str) -> String {
 
 /// Exchanges sync messages for one document until both sides hold the same changes.
 /// Returns the through-sequence HQ reported for a journal document.
-fn exchange(store: &mut Store, remote: &Remote, id: &DocId, report: &mut SyncReport) -> Result<Option<u64>, SyncError> {
+fn exchange(
+    store: &mut Store,
+    remote: &Remote,
+    id: &DocId,
+    scope: Scope,
+    report: &mut SyncReport,
+) -> Result<Option<u64>, SyncError> {
     let mut doc = store.doc_copy(id)?;
     let mut state = State::new();
     let mut through = None;
     for _ in 0..MAX_EXCHANGES {
         let Some(message) = doc.sync().generate_sync_message(&mut state) else {
             let heads = doc.get_heads();
-            if state.their_heads.as_deref() == Some(heads.as_slice()) {
+            if scope == Scope::Hq && state.their_heads.as_deref() == Some(heads.as_slice()) {
                 store.set_acked(id, &heads_to_text(&heads))?;
             }
             return Ok(through);

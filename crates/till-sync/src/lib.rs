@@ -16,6 +16,7 @@
 //! exchange runs on a copy of each document, so sales never wait for the network.
 
 pub mod client;
+pub mod peer;
 pub mod wire;
 
-pub use client::{Remote, SyncError, SyncReport, SyncStatus, enroll, rotate, status, sync_once};
+pub use client::{Remote, SyncError, SyncReport, SyncStatus, enroll, rotate, status, sync_once, sync_peer};

@@ -29,6 +29,18 @@ pub struct EnrollRequest {
     pub credential: String,
 }
 
+/// HQ's answer to [`EnrollRequest`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// Store code.
+    pub store: String,
+    /// Register code.
+    pub register: String,
+    /// The store's key for syncing with the other registers of the store on the LAN
+    /// (`till serve-peer`): the same for every register of the store, from HQ.
+    pub peer_key: String,
+}
+
 /// `POST /v1/rotate` (authenticated): the next credential. The current one stays valid
 /// until the next is first used, so a crash between HQ's answer and the register's save
 /// leaves a register that can still authenticate and rotate again.
