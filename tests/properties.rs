@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use proptest::test_runner::RngSeed;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use till_domain::{CardDetails, Cart, CashCount, Disposition, Money, SaleRecord, Tender, TenderKind};
@@ -24,17 +23,6 @@ use till_register::{
 use till_tests::{DEMO_SKUS as SKUS, NOW};
 
 /// `cases` cases from the fixed seed, unless the environment asks for others.
-fn config(cases: u32) -> ProptestConfig {
-    let default = ProptestConfig::default(); // reads PROPTEST_CASES and PROPTEST_RNG_SEED
-    let set = |name: &str| std::env::var_os(name).is_some();
-    ProptestConfig {
-        cases: if set("PROPTEST_CASES") { default.cases } else { cases },
-        rng_seed: if set("PROPTEST_RNG_SEED") { default.rng_seed } else { RngSeed::Fixed(20_261_127) },
-        failure_persistence: None,
-        ..default
-    }
-}
-
 /// The demo register, made once; each case works on a copy of its file.
 fn template() -> &'static PathBuf {
     static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
@@ -130,7 +118,7 @@ fn return_spec() -> impl Strategy<Value = ReturnSpec> {
 }
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(till_tests::proptest_config(48))]
 
     #[test]
     fn refunds_never_exceed_what_each_tender_paid_and_restocked_returns_restore_stock(
@@ -272,7 +260,7 @@ fn cash_count() -> impl Strategy<Value = CashCount> {
 }
 
 proptest! {
-    #![proptest_config(config(32))]
+    #![proptest_config(till_tests::proptest_config(32))]
 
     #[test]
     fn x_then_z_add_up_to_the_session_receipts_and_over_short_is_counted_minus_expected(

@@ -225,3 +225,18 @@ pub fn ring_random_sale(reg: &mut Register, next: &mut dyn FnMut(u64) -> u64) ->
     };
     reg.complete_sale(&cart, till_register::Settle::Tenders(&tenders), &mut till_register::Authority::setup()).unwrap()
 }
+
+/// Proptest settings for Till's property tests: `cases` by default (PROPTEST_CASES
+/// overrides), a fixed seed so CI runs are repeatable (PROPTEST_RNG_SEED overrides), no
+/// failure files in the repository.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let default = Config::default(); // reads PROPTEST_CASES and PROPTEST_RNG_SEED
+    let set = |name: &str| std::env::var_os(name).is_some();
+    Config {
+        cases: if set("PROPTEST_CASES") { default.cases } else { cases },
+        rng_seed: if set("PROPTEST_RNG_SEED") { default.rng_seed } else { RngSeed::Fixed(20_261_127) },
+        failure_persistence: None,
+        ..default
+    }
+}

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
 use serde::Serialize;
 use till_docs::{DocId, digest, heads_from_text, heads_to_text};
 use till_store::{Store, StoreError};
@@ -33,6 +33,12 @@ mod key {
 
 /// Exchanges per document in one round before giving up (a healthy exchange needs 2).
 const MAX_EXCHANGES: usize = 32;
+
+/// Exchanges after which the whole document is sent along. A server answers each request
+/// with a fresh sync state (any HQ process may answer any request), so it forgets a
+/// change it could not apply yet; if the bloom filter it sent claims, falsely, that it
+/// already holds that change's dependency, the protocol alone would never send it.
+const SEND_WHOLE_AFTER: usize = 4;
 
 /// What can go wrong syncing.
 #[derive(Debug, thiserror::Error)]
@@ -364,14 +370,19 @@ fn exchange(
     let mut doc = store.doc_copy(id)?;
     let mut state = State::new();
     let mut through = None;
-    for _ in 0..MAX_EXCHANGES {
-        let Some(message) = doc.sync().generate_sync_message(&mut state) else {
+    for exchanges in 0..MAX_EXCHANGES {
+        let Some(mut message) = doc.sync().generate_sync_message(&mut state) else {
             let heads = doc.get_heads();
             if scope == Scope::Hq && state.their_heads.as_deref() == Some(heads.as_slice()) {
                 store.set_acked(id, &heads_to_text(&heads))?;
             }
             return Ok(through);
         };
+        if exchanges == SEND_WHOLE_AFTER {
+            tracing::info!(doc = %id, "sync stalled; sending the whole document");
+            message.changes = ChunkList::from(doc.save());
+            message.version = MessageVersion::V2;
+        }
         let reply = remote.post("/v1/sync/doc", message.encode(), &[(DOC_HEADER, id.as_str())], report)?;
         let Some((bytes, headers)) = reply else {
             state.in_flight = false;
