@@ -8,7 +8,7 @@ use serde::Deserialize;
 use till_docs::StoredRecord;
 
 use crate::conflicts::{ConflictKind, raise};
-use crate::db::{Row, Tx};
+use crate::db::{Row, Tx, Val};
 use crate::{HqError, sha256_hex};
 
 /// Stages records of a register's journal document; a record already staged under the
@@ -21,11 +21,10 @@ pub(crate) fn stage(
     now: jiff::Timestamp,
 ) -> Result<(), HqError> {
     let (store, register) = key.split_once('/').unwrap_or((key, ""));
-    for r in records {
-        let inserted = tx.exec(
-            "INSERT INTO journal (register_key, seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
-            &[
+    for chunk in records.chunks(STAGE_BATCH) {
+        let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 11);
+        for r in chunk {
+            params.extend([
                 key.into(),
                 (r.seq as i64).into(),
                 r.kind.as_str().into(),
@@ -37,14 +36,26 @@ pub(crate) fn stage(
                 r.prev_hash.as_str().into(),
                 r.hash.as_str().into(),
                 doc.into(),
-            ],
-        )?;
-        if inserted == 0 {
+            ]);
+        }
+        let inserted: std::collections::HashSet<i64> = tx
+            .query(
+                &format!(
+                    "INSERT INTO journal (register_key, seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash, doc) \
+                     VALUES {} ON CONFLICT DO NOTHING RETURNING seq",
+                    values(chunk.len(), 11)
+                ),
+                &params,
+            )?
+            .iter()
+            .map(|row| row.int(0))
+            .collect();
+        for r in chunk.iter().filter(|r| !inserted.contains(&(r.seq as i64))) {
             let held = tx
-                .one(
-                    "SELECT hash FROM journal WHERE register_key = $1 AND seq = $2",
-                    &[key.into(), (r.seq as i64).into()],
-                )?
+                .one("SELECT hash FROM journal WHERE register_key = $1 AND seq = $2", &[
+                    key.into(),
+                    (r.seq as i64).into(),
+                ])?
                 .map(|row| row.text(0))
                 .unwrap_or_default();
             if held != r.hash {
@@ -66,6 +77,17 @@ pub(crate) fn stage(
         }
     }
     Ok(())
+}
+
+/// Records staged per statement.
+const STAGE_BATCH: usize = 200;
+
+/// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
+fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Raises the conflict for two different records under one number of a register's
@@ -106,59 +128,68 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
         return Ok(());
     }
     let mut grand_total = None;
-    while let Some(row) = tx.one(
-        "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal \
-         WHERE register_key = $1 AND seq = $2",
-        &[key.into(), (through + 1).into()],
-    )? {
-        let record = record_of(&row);
-        let problem = if record.seq as i64 == accept {
-            None
-        } else if record.prev_hash != last_hash {
-            Some(format!(
-                "record {} points back to {} but HQ's last record of {key} is {}",
-                record.seq,
-                short(&record.prev_hash),
-                short(&last_hash)
-            ))
-        } else if !record.hash_matches() {
-            Some(format!("record {} does not match its hash (altered after it was written)", record.seq))
-        } else {
-            None
-        };
-        if let Some(detail) = problem {
-            let id = raise(
-                tx,
-                ConflictKind::BrokenChain,
-                &format!("{key}/{}", record.seq),
-                &store,
-                &register,
-                &detail,
-                now,
-            )?;
-            tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+    'batches: loop {
+        let rows = tx.query(
+            "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal \
+             WHERE register_key = $1 AND seq > $2 ORDER BY seq LIMIT 1000",
+            &[key.into(), through.into()],
+        )?;
+        if rows.is_empty() {
             break;
         }
-        let booked = if record.kind == "sale" { sale(tx, key, &store, &register, &record, now)? } else { Ok(()) };
-        // An unreadable record a manager accepted is passed over; otherwise materializing stops.
-        if let Err(unreadable) = booked
-            && record.seq as i64 != accept
-        {
-            let id = raise(
-                tx,
-                ConflictKind::BrokenChain,
-                &format!("{key}/{}", record.seq),
-                &store,
-                &register,
-                &unreadable,
-                now,
-            )?;
-            tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
-            break;
+        for row in rows {
+            if row.int(0) != through + 1 {
+                break 'batches; // a gap: the next record has not arrived yet
+            }
+            let record = record_of(&row);
+            let problem = if record.seq as i64 == accept {
+                None
+            } else if record.prev_hash != last_hash {
+                Some(format!(
+                    "record {} points back to {} but HQ's last record of {key} is {}",
+                    record.seq,
+                    short(&record.prev_hash),
+                    short(&last_hash)
+                ))
+            } else if !record.hash_matches() {
+                Some(format!("record {} does not match its hash (altered after it was written)", record.seq))
+            } else {
+                None
+            };
+            if let Some(detail) = problem {
+                let id = raise(
+                    tx,
+                    ConflictKind::BrokenChain,
+                    &format!("{key}/{}", record.seq),
+                    &store,
+                    &register,
+                    &detail,
+                    now,
+                )?;
+                tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+                break 'batches;
+            }
+            let booked = if record.kind == "sale" { sale(tx, key, &store, &register, &record, now)? } else { Ok(()) };
+            // An unreadable record a manager accepted is passed over; otherwise materializing stops.
+            if let Err(unreadable) = booked
+                && record.seq as i64 != accept
+            {
+                let id = raise(
+                    tx,
+                    ConflictKind::BrokenChain,
+                    &format!("{key}/{}", record.seq),
+                    &store,
+                    &register,
+                    &unreadable,
+                    now,
+                )?;
+                tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+                break 'batches;
+            }
+            through = record.seq as i64;
+            last_hash = record.hash.clone();
+            grand_total = Some(record.grand_total.clone());
         }
-        through = record.seq as i64;
-        last_hash = record.hash.clone();
-        grand_total = Some(record.grand_total.clone());
     }
     if let Some(total) = grand_total {
         tx.exec(
@@ -250,8 +281,40 @@ fn sale(
         Err(e) => return Ok(Err(format!("sale record {} cannot be read: {e}", record.seq))),
     };
     let content = sha256_hex(&record.payload);
-    if let Some(held) =
-        tx.one("SELECT register_key, content_hash, seq FROM sales WHERE id = $1", &[p.id.as_str().into()])?
+    let returned = p
+        .lines
+        .iter()
+        .filter(|l| l.returning.is_some())
+        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.total))
+        .ok_or_else(|| HqError::BadRequest(format!("sale {}: returned total overflows", p.id)))?;
+    let booked = tx.one(
+        "INSERT INTO sales (id, register_key, store, register, seq, receipt, kind, at, business_date, subtotal, \
+         discount_total, tax_total, total, cash_rounding, change_given, returned, content_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+        &[
+            p.id.as_str().into(),
+            key.into(),
+            store.into(),
+            register.into(),
+            (record.seq as i64).into(),
+            p.receipt.as_str().into(),
+            p.kind.as_str().into(),
+            p.at.as_str().into(),
+            p.business_date.as_str().into(),
+            p.subtotal.to_string().into(),
+            p.discount_total.to_string().into(),
+            p.tax_total.to_string().into(),
+            p.total.to_string().into(),
+            p.cash_rounding.to_string().into(),
+            p.change.to_string().into(),
+            returned.to_string().into(),
+            content.as_str().into(),
+        ],
+    )?;
+    if booked.is_none()
+        && let Some(held) =
+            tx.one("SELECT register_key, content_hash, seq FROM sales WHERE id = $1", &[p.id.as_str().into()])?
     {
         if held.text(0) != key || held.text(1) != content {
             raise(
@@ -273,40 +336,10 @@ fn sale(
         }
         return Ok(Ok(()));
     }
-    let returned = p
-        .lines
-        .iter()
-        .filter(|l| l.returning.is_some())
-        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.total))
-        .ok_or_else(|| HqError::BadRequest(format!("sale {}: returned total overflows", p.id)))?;
-    tx.exec(
-        "INSERT INTO sales (id, register_key, store, register, seq, receipt, kind, at, business_date, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change_given, returned, content_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-        &[
-            p.id.as_str().into(),
-            key.into(),
-            store.into(),
-            register.into(),
-            (record.seq as i64).into(),
-            p.receipt.as_str().into(),
-            p.kind.as_str().into(),
-            p.at.as_str().into(),
-            p.business_date.as_str().into(),
-            p.subtotal.to_string().into(),
-            p.discount_total.to_string().into(),
-            p.tax_total.to_string().into(),
-            p.total.to_string().into(),
-            p.cash_rounding.to_string().into(),
-            p.change.to_string().into(),
-            returned.to_string().into(),
-            content.into(),
-        ],
-    )?;
-    for (n, t) in p.taxes.iter().enumerate() {
-        tx.exec(
-            "INSERT INTO sale_taxes (sale_id, n, label, rate, net, tax, gross) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
+    if !p.taxes.is_empty() {
+        let mut params: Vec<Val> = Vec::with_capacity(p.taxes.len() * 7);
+        for (n, t) in p.taxes.iter().enumerate() {
+            params.extend([
                 p.id.as_str().into(),
                 (n as i64).into(),
                 t.label.as_str().into(),
@@ -314,13 +347,29 @@ fn sale(
                 t.net.to_string().into(),
                 t.tax.to_string().into(),
                 t.gross.to_string().into(),
-            ],
+            ]);
+        }
+        tx.exec(
+            &format!(
+                "INSERT INTO sale_taxes (sale_id, n, label, rate, net, tax, gross) VALUES {}",
+                values(p.taxes.len(), 7)
+            ),
+            &params,
         )?;
     }
-    for (n, pay) in p.payments.iter().enumerate() {
+    if !p.payments.is_empty() {
+        let mut params: Vec<Val> = Vec::with_capacity(p.payments.len() * 4);
+        for (n, pay) in p.payments.iter().enumerate() {
+            params.extend([
+                p.id.as_str().into(),
+                (n as i64).into(),
+                pay.tender().into(),
+                pay.amount.to_string().into(),
+            ]);
+        }
         tx.exec(
-            "INSERT INTO sale_tenders (sale_id, n, tender, amount) VALUES ($1, $2, $3, $4)",
-            &[p.id.as_str().into(), (n as i64).into(), pay.tender().into(), pay.amount.to_string().into()],
+            &format!("INSERT INTO sale_tenders (sale_id, n, tender, amount) VALUES {}", values(p.payments.len(), 4)),
+            &params,
         )?;
     }
     Ok(Ok(()))

@@ -2,10 +2,11 @@
 //! same database — per-register advisory locks keep their writes to one register's
 //! documents in order.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
 
 use crate::HqError;
 use crate::db::{Db, Row, Tx, Val};
@@ -13,10 +14,17 @@ use crate::db::{Db, Row, Tx, Val};
 /// Connections kept open for reuse.
 const POOL: usize = 16;
 
+/// A connection and the statements prepared on it (each statement is parsed once per
+/// connection, not once per call: one round trip per call instead of two).
+struct Conn {
+    client: Client,
+    prepared: HashMap<String, Statement>,
+}
+
 /// HQ's PostgreSQL database.
 pub struct PgDb {
     url: String,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Conn>>,
 }
 
 impl From<postgres::Error> for HqError {
@@ -36,20 +44,20 @@ impl PgDb {
         Ok(db)
     }
 
-    fn take(&self) -> Result<Client, HqError> {
+    fn take(&self) -> Result<Conn, HqError> {
         let idle = self.idle.lock().map_err(|_| HqError::Internal("pool lock poisoned".into()))?.pop();
-        if let Some(c) = idle.filter(|c| !c.is_closed()) {
+        if let Some(c) = idle.filter(|c| !c.client.is_closed()) {
             return Ok(c);
         }
-        Ok(Client::connect(&self.url, NoTls)?)
+        Ok(Conn { client: Client::connect(&self.url, NoTls)?, prepared: HashMap::new() })
     }
 
-    fn give_back(&self, client: Client) {
+    fn give_back(&self, conn: Conn) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < POOL
-            && !client.is_closed()
+            && !conn.client.is_closed()
         {
-            idle.push(client);
+            idle.push(conn);
         }
     }
 }
@@ -67,15 +75,31 @@ fn params(vals: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-struct PgTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+struct PgTx<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    prepared: &'a mut HashMap<String, Statement>,
+}
+
+impl PgTx<'_, '_> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, HqError> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql)?;
+        self.prepared.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
 
 impl Tx for PgTx<'_, '_> {
     fn exec(&mut self, sql: &str, vals: &[Val]) -> Result<u64, HqError> {
-        Ok(self.0.execute(sql, &params(vals))?)
+        let stmt = self.statement(sql)?;
+        Ok(self.tx.execute(&stmt, &params(vals))?)
     }
 
     fn query(&mut self, sql: &str, vals: &[Val]) -> Result<Vec<Row>, HqError> {
-        let rows = self.0.query(sql, &params(vals))?;
+        let stmt = self.statement(sql)?;
+        let rows = self.tx.query(&stmt, &params(vals))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut v = Vec::with_capacity(r.len());
@@ -99,21 +123,21 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn lock(&mut self, key: &str) -> Result<(), HqError> {
-        self.0.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&key])?;
+        self.tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&key])?;
         Ok(())
     }
 }
 
 impl Db for PgDb {
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
-        let mut client = self.take()?;
+        let mut conn = self.take()?;
         let result = (|| {
-            let mut tx = client.transaction()?;
-            f(&mut PgTx(&mut tx))?;
+            let mut tx = conn.client.transaction()?;
+            f(&mut PgTx { tx: &mut tx, prepared: &mut conn.prepared })?;
             tx.commit()?;
             Ok(())
         })();
-        self.give_back(client);
+        self.give_back(conn);
         result
     }
 

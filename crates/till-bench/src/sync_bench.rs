@@ -1,0 +1,244 @@
+//! `till-sync-bench`: what reconciling with HQ costs, measured in one run.
+//!
+//! 1. One register with N offline sales (5 lines on average) reconciled with an HQ over
+//!    loopback (HQ in process, behind its real HTTP router): wall time, and bytes on the
+//!    wire against the same sales as zstd-compressed JSON (the journal's own sale JSON),
+//!    measured in the same run.
+//! 2. Steady state: sync rounds when nothing changed — time and bytes per round.
+//! 3. HQ ingest: R registers syncing at the same moment, each with S sales — sales
+//!    materialized per second, on SQLite and (with --pg) on PostgreSQL.
+//!
+//! See `docs/benchmarks.md` for the figures and the command.
+
+// Floats appear only in timing statistics; money is `rust_decimal`.
+#![allow(clippy::float_arithmetic)]
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use clap::Parser;
+use rust_decimal::Decimal;
+use till_domain::{CardDetails, Cart, Money, Tender, TenderKind};
+use till_register::{Authority, Durability, FixedClock, Register, SeededIds, Settle, StoreOptions};
+
+/// Measures sync with HQ: one register's backlog, steady state, and many registers at once.
+#[derive(Parser, Debug)]
+#[command(name = "till-sync-bench", version, about)]
+struct Args {
+    /// Offline sales reconciled by the single register.
+    #[arg(long, default_value_t = 10_000)]
+    sales: u64,
+    /// Registers syncing at once for the ingest figure.
+    #[arg(long, default_value_t = 50)]
+    registers: u64,
+    /// Sales per register for the ingest figure.
+    #[arg(long, default_value_t = 200)]
+    sales_per_register: u64,
+    /// Steady-state rounds timed.
+    #[arg(long, default_value_t = 20)]
+    rounds: u32,
+    /// Also run HQ on this PostgreSQL server (`postgres://USER@HOST:PORT/DB`; the
+    /// benchmark creates and drops its own databases there with `psql`).
+    #[arg(long, value_name = "URL")]
+    pg: Option<String>,
+    /// Seed of every random pick.
+    #[arg(long, default_value_t = 20_261_127)]
+    seed: u64,
+}
+
+const DEMO_CONFIG: &str = include_str!("../../../assets/demo/store.toml");
+const DEMO_CATALOG: &str = "assets/demo/catalog.csv";
+const SKUS: [&str; 12] = [
+    "TEE-S-BLK", "TEE-M-BLK", "TEE-L-BLK", "TEE-M-WHT", "HOOD-M", "TOTE-1", "COFFEE-250", "CUPS-SET", "STROOP-8",
+    "NOTE-A5", "SOAP-LAV", "SOAP-CIT",
+];
+
+/// SplitMix64.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % n.max(1)
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// A demo register `code` in `dir` with `sales` offline sales of 1–9 lines (5 on average),
+/// built fast (no fsync), then reopened as a selling register.
+fn register_with_sales(dir: &Path, code: &str, sales: u64, seed: u64) -> Result<Register> {
+    let config = DEMO_CONFIG.replace("register = \"R1\"", &format!("register = \"{code}\""));
+    Register::init(dir, &config, "store.toml")?;
+    let clock = Arc::new(FixedClock::new(jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48)));
+    let fast = StoreOptions { vfs: None, durability: Durability::Off };
+    let mut reg = Register::open_with(dir, &fast, clock.clone(), Box::new(SeededIds::new(seed)))?;
+    reg.import_catalog(&repo().join(DEMO_CATALOG), &mut |_| {})?;
+    let mut rng = Rng(seed);
+    let card = CardDetails::new("VISA", "4242", "T").map_err(anyhow::Error::msg)?;
+    for _ in 0..sales {
+        clock.advance(jiff::SignedDuration::from_secs(10));
+        let mut cart = Cart::new();
+        for _ in 0..1 + rng.below(9) {
+            reg.scan(&mut cart, SKUS[rng.below(SKUS.len() as u64) as usize], Some(Decimal::from(1 + rng.below(2))))?;
+        }
+        let total = reg.price(&cart)?.total;
+        let tender = if rng.below(2) == 0 {
+            Tender { kind: TenderKind::Card(card.clone()), amount: total }
+        } else {
+            Tender { kind: TenderKind::Cash, amount: Money::new((total.amount() / Decimal::TEN).ceil() * Decimal::TEN) }
+        };
+        reg.complete_sale(&cart, Settle::Tenders(&[tender]), &mut Authority::setup())?;
+    }
+    drop(reg);
+    Ok(Register::open(dir, Arc::new(till_register::SystemClock), Box::new(SeededIds::new(seed ^ 0xD0AB1E)))?)
+}
+
+/// HQ in process on a loopback port, on `db`.
+fn start_hq(db: &str) -> Result<(Arc<till_hq::Hq>, String)> {
+    let hq = Arc::new(till_hq::Hq::open(db)?);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let served = hq.clone();
+    std::thread::spawn(move || -> Result<()> {
+        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            till_hq::http::serve(served, listener).await
+        })?;
+        Ok(())
+    });
+    Ok((hq, url))
+}
+
+/// A fresh PostgreSQL database `name` beside `base`'s, through psql.
+fn fresh_pg(base: &str, name: &str) -> Result<String> {
+    for sql in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
+        let out = std::process::Command::new("psql").args([base, "-qc", &sql]).output().context("running psql")?;
+        ensure!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (prefix, _) = base.rsplit_once('/').context("postgres URL ends with /DB")?;
+    Ok(format!("{prefix}/{name}"))
+}
+
+/// The register's sales as JSON (the journal's sale payloads), raw and zstd-compressed.
+fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
+    let conn = rusqlite::Connection::open(dir.join(till_register::DATABASE_FILE))?;
+    let mut stmt = conn.prepare("SELECT payload FROM journal WHERE kind = 'sale' ORDER BY seq")?;
+    let payloads: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let json = format!("[{}]", payloads.join(","));
+    let started = Instant::now();
+    let compressed = zstd::encode_all(json.as_bytes(), 3)?;
+    Ok((json.len(), compressed.len(), started.elapsed()))
+}
+
+fn enroll(hq: &till_hq::Hq, url: &str, reg: &mut Register, code: &str) -> Result<()> {
+    let token = hq.add_register("AMS-01", code, jiff::Timestamp::now())?;
+    reg.enroll(url, &token)?;
+    Ok(())
+}
+
+fn backlog(args: &Args, db: &str, label: &str) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    eprintln!("[{label}] ringing {} offline sales…", args.sales);
+    let mut reg = register_with_sales(work.path(), "R1", args.sales, args.seed)?;
+    let (json, zstd_bytes, zstd_time) = json_baseline(work.path())?;
+    let (hq, url) = start_hq(db)?;
+    enroll(&hq, &url, &mut reg, "R1")?;
+    let started = Instant::now();
+    let report = reg.sync_once(None)?;
+    let took = started.elapsed();
+    let booked = hq.booked_sales(None)?.len() as u64;
+    ensure!(booked == args.sales, "HQ booked {booked} of {} sales", args.sales);
+    let wire = report.bytes_sent + report.bytes_received;
+    println!("[{label}] backlog: {} sales reconciled in {:.2} s (target < 5 s: {})", args.sales, took.as_secs_f64(),
+        if took < Duration::from_secs(5) { "PASS" } else { "MISS" });
+    println!(
+        "[{label}]   wire {} B ({} requests; sent {} B, received {} B) vs JSON {} B, zstd-3 JSON {} B ({:.1} ms to compress): {:.2}x zstd JSON (target <= 1.5x: {})",
+        wire, report.requests, report.bytes_sent, report.bytes_received, json, zstd_bytes, zstd_time.as_secs_f64() * 1e3,
+        wire as f64 / zstd_bytes as f64, if (wire as f64) <= 1.5 * zstd_bytes as f64 { "PASS" } else { "MISS" }
+    );
+    // Steady state: nothing changed.
+    let mut bytes = 0;
+    let mut requests = 0;
+    let started = Instant::now();
+    for _ in 0..args.rounds {
+        let r = reg.sync_once(None)?;
+        bytes += r.bytes_sent + r.bytes_received;
+        requests += r.requests;
+        ensure!(r.docs_exchanged == 0, "a steady-state round exchanged {} documents", r.docs_exchanged);
+    }
+    let per = started.elapsed() / args.rounds.max(1);
+    println!(
+        "[{label}] steady state: {:.2} ms, {} request(s), {} B per round when nothing changed",
+        per.as_secs_f64() * 1e3,
+        requests / u64::from(args.rounds.max(1)),
+        bytes / u64::from(args.rounds.max(1))
+    );
+    Ok(())
+}
+
+fn ingest(args: &Args, db: &str, label: &str) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    eprintln!("[{label}] ringing {} sales on each of {} registers…", args.sales_per_register, args.registers);
+    let (hq, url) = start_hq(db)?;
+    let mut regs = Vec::new();
+    for i in 0..args.registers {
+        let code = format!("R{}", i + 1);
+        let dir = work.path().join(&code);
+        let mut reg = register_with_sales(&dir, &code, args.sales_per_register, args.seed ^ (i + 1))?;
+        enroll(&hq, &url, &mut reg, &code)?;
+        regs.push(reg);
+    }
+    let barrier = Arc::new(Barrier::new(regs.len() + 1));
+    let handles: Vec<_> = regs
+        .into_iter()
+        .map(|mut reg| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || -> Result<()> {
+                barrier.wait();
+                // A register whose round failed (HQ busy) tries again, as the worker would.
+                for _ in 0..20 {
+                    if reg.sync_once(None).is_ok() && reg.sync_status()?.pending_sales == 0 {
+                        return Ok(());
+                    }
+                }
+                anyhow::bail!("a register did not finish syncing")
+            })
+        })
+        .collect();
+    barrier.wait();
+    let started = Instant::now();
+    for h in handles {
+        h.join().map_err(|_| anyhow::anyhow!("a register thread panicked"))??;
+    }
+    let took = started.elapsed();
+    let total = args.registers * args.sales_per_register;
+    let booked = hq.booked_sales(None)?.len() as u64;
+    ensure!(booked == total, "HQ booked {booked} of {total} sales");
+    println!(
+        "[{label}] ingest: {} registers x {} sales synced at once in {:.2} s: {:.0} sales/s",
+        args.registers, args.sales_per_register, took.as_secs_f64(), total as f64 / took.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let work = tempfile::tempdir()?;
+    let sqlite = |name: &str| format!("sqlite:{}", work.path().join(format!("{name}.sqlite")).display());
+    backlog(&args, &sqlite("backlog"), "sqlite")?;
+    ingest(&args, &sqlite("ingest"), "sqlite")?;
+    if let Some(pg) = &args.pg {
+        backlog(&args, &fresh_pg(pg, "till_bench_backlog")?, "postgres")?;
+        ingest(&args, &fresh_pg(pg, "till_bench_ingest")?, "postgres")?;
+    }
+    Ok(())
+}
