@@ -134,6 +134,35 @@ fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
     let mut stmt = conn.prepare("SELECT payload FROM journal WHERE kind = 'sale' ORDER BY seq")?;
     let payloads: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let json = format!("[{}]", payloads.join(","));
+    // What the journal documents (one per business day) weigh saved with and without
+    // Automerge's own compression, and zstd'd whole.
+    let mut docs = conn.prepare("SELECT doc, bytes FROM sync_changes WHERE doc LIKE 'journal/%' ORDER BY id")?;
+    let mut by_doc: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for row in docs.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))? {
+        let (doc, bytes) = row?;
+        by_doc.entry(doc).or_default().extend(bytes);
+    }
+    let (mut deflated, mut plain, mut z3) = (0, 0, 0);
+    for bytes in by_doc.values() {
+        let mut doc = automerge::AutoCommit::new();
+        doc.load_incremental(bytes)?;
+        let p = doc.save_nocompress();
+        deflated += doc.save().len();
+        plain += p.len();
+        z3 += zstd::encode_all(p.as_slice(), 3)?.len();
+    }
+    println!(
+        "journal documents ({}): save() {deflated} B, save_nocompress() {plain} B, zstd-3 of that {z3} B",
+        by_doc.len()
+    );
+    // The same JSON with each record's chain hash beside it: what the wire must carry
+    // for HQ to verify the chain, compressed the same way.
+    let mut hashes = conn.prepare("SELECT payload, hash FROM journal WHERE kind = 'sale' ORDER BY seq")?;
+    let with_hash: Vec<String> = hashes
+        .query_map([], |r| Ok(format!("{{\"hash\":\"{}\",\"sale\":{}}}", r.get::<_, String>(1)?, r.get::<_, String>(0)?)))?
+        .collect::<Result<_, _>>()?;
+    let with_hash = zstd::encode_all(format!("[{}]", with_hash.join(",")).as_bytes(), 3)?.len();
+    println!("the same sales as JSON with each record's SHA-256 chain hash, zstd-3: {with_hash} B");
     let started = Instant::now();
     let compressed = zstd::encode_all(json.as_bytes(), 3)?;
     Ok((json.len(), compressed.len(), started.elapsed()))
