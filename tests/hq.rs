@@ -338,3 +338,47 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     assert_eq!(tote["quantity"], "6");
     assert_eq!(hq_sales(&hq).len(), 2);
 }
+
+#[test]
+fn an_hq_restored_from_an_old_backup_gets_back_every_sale_it_lost() {
+    // SQLite on purpose: the backup is a copy of HQ's file (the PostgreSQL equivalent
+    // would be pg_dump/pg_restore; the register's side is the same).
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("hq.sqlite");
+    let mut hq = HqProcess::start(&format!("sqlite:{}", file.display()));
+    let proxy = Proxy::start(&hq.url, Chaos::default(), 9);
+    let till = Till::selling_offline("AMS-01", "R1", 10, 61);
+    till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    hq.kill();
+    let backup = work.path().join("backup");
+    std::fs::create_dir(&backup).unwrap();
+    for suffix in ["", "-wal"] {
+        let from = format!("{}{suffix}", file.display());
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(&from, backup.join(format!("hq.sqlite{suffix}"))).unwrap();
+        }
+    }
+    let hq = HqProcess::start(&format!("sqlite:{}", file.display()));
+    proxy.set_upstream(&hq.url);
+    sell(&till, "TOTE-1");
+    sell(&till, "NOTE-A5");
+    assert!(till.sync());
+    assert_eq!(hq_sales(&hq).len(), 12);
+    drop(hq);
+
+    // HQ's disk dies; it is restored from the backup taken before the last two sales.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    for entry in std::fs::read_dir(&backup).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), work.path().join(entry.file_name())).unwrap();
+    }
+    let hq = HqProcess::start(&format!("sqlite:{}", file.display()));
+    proxy.set_upstream(&hq.url);
+    assert_eq!(hq_sales(&hq).len(), 10, "the restored HQ lost two sales");
+    assert!(till.sync());
+    assert_eq!(hq_sales(&hq).len(), 12, "the register sent them again");
+    assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]));
+}

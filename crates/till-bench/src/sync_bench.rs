@@ -51,8 +51,18 @@ struct Args {
 const DEMO_CONFIG: &str = include_str!("../../../assets/demo/store.toml");
 const DEMO_CATALOG: &str = "assets/demo/catalog.csv";
 const SKUS: [&str; 12] = [
-    "TEE-S-BLK", "TEE-M-BLK", "TEE-L-BLK", "TEE-M-WHT", "HOOD-M", "TOTE-1", "COFFEE-250", "CUPS-SET", "STROOP-8",
-    "NOTE-A5", "SOAP-LAV", "SOAP-CIT",
+    "TEE-S-BLK",
+    "TEE-M-BLK",
+    "TEE-L-BLK",
+    "TEE-M-WHT",
+    "HOOD-M",
+    "TOTE-1",
+    "COFFEE-250",
+    "CUPS-SET",
+    "STROOP-8",
+    "NOTE-A5",
+    "SOAP-LAV",
+    "SOAP-CIT",
 ];
 
 /// SplitMix64.
@@ -159,7 +169,9 @@ fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
     // for HQ to verify the chain, compressed the same way.
     let mut hashes = conn.prepare("SELECT payload, hash FROM journal WHERE kind = 'sale' ORDER BY seq")?;
     let with_hash: Vec<String> = hashes
-        .query_map([], |r| Ok(format!("{{\"hash\":\"{}\",\"sale\":{}}}", r.get::<_, String>(1)?, r.get::<_, String>(0)?)))?
+        .query_map([], |r| {
+            Ok(format!("{{\"hash\":\"{}\",\"sale\":{}}}", r.get::<_, String>(1)?, r.get::<_, String>(0)?))
+        })?
         .collect::<Result<_, _>>()?;
     let with_hash = zstd::encode_all(format!("[{}]", with_hash.join(",")).as_bytes(), 3)?.len();
     println!("the same sales as JSON with each record's SHA-256 chain hash, zstd-3: {with_hash} B");
@@ -187,12 +199,23 @@ fn backlog(args: &Args, db: &str, label: &str) -> Result<()> {
     let booked = hq.booked_sales(None)?.len() as u64;
     ensure!(booked == args.sales, "HQ booked {booked} of {} sales", args.sales);
     let wire = report.bytes_sent + report.bytes_received;
-    println!("[{label}] backlog: {} sales reconciled in {:.2} s (target < 5 s: {})", args.sales, took.as_secs_f64(),
-        if took < Duration::from_secs(5) { "PASS" } else { "MISS" });
+    println!(
+        "[{label}] backlog: {} sales reconciled in {:.2} s (target < 5 s: {})",
+        args.sales,
+        took.as_secs_f64(),
+        if took < Duration::from_secs(5) { "PASS" } else { "MISS" }
+    );
     println!(
         "[{label}]   wire {} B ({} requests; sent {} B, received {} B) vs JSON {} B, zstd-3 JSON {} B ({:.1} ms to compress): {:.2}x zstd JSON (target <= 1.5x: {})",
-        wire, report.requests, report.bytes_sent, report.bytes_received, json, zstd_bytes, zstd_time.as_secs_f64() * 1e3,
-        wire as f64 / zstd_bytes as f64, if (wire as f64) <= 1.5 * zstd_bytes as f64 { "PASS" } else { "MISS" }
+        wire,
+        report.requests,
+        report.bytes_sent,
+        report.bytes_received,
+        json,
+        zstd_bytes,
+        zstd_time.as_secs_f64() * 1e3,
+        wire as f64 / zstd_bytes as f64,
+        if (wire as f64) <= 1.5 * zstd_bytes as f64 { "PASS" } else { "MISS" }
     );
     // Steady state: nothing changed.
     let mut bytes = 0;
@@ -254,7 +277,10 @@ fn ingest(args: &Args, db: &str, label: &str) -> Result<()> {
     ensure!(booked == total, "HQ booked {booked} of {total} sales");
     println!(
         "[{label}] ingest: {} registers x {} sales synced at once in {:.2} s: {:.0} sales/s",
-        args.registers, args.sales_per_register, took.as_secs_f64(), total as f64 / took.as_secs_f64()
+        args.registers,
+        args.sales_per_register,
+        took.as_secs_f64(),
+        total as f64 / took.as_secs_f64()
     );
     Ok(())
 }

@@ -52,10 +52,10 @@ pub(crate) fn stage(
             .collect();
         for r in chunk.iter().filter(|r| !inserted.contains(&(r.seq as i64))) {
             let held = tx
-                .one("SELECT hash FROM journal WHERE register_key = $1 AND seq = $2", &[
-                    key.into(),
-                    (r.seq as i64).into(),
-                ])?
+                .one(
+                    "SELECT hash FROM journal WHERE register_key = $1 AND seq = $2",
+                    &[key.into(), (r.seq as i64).into()],
+                )?
                 .map(|row| row.text(0))
                 .unwrap_or_default();
             if held != r.hash {

@@ -303,19 +303,31 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     };
     store.replicate_stock()?;
     let stock = DocId::stock(&me.store).map_err(StoreError::from)?;
-    let mut mine: BTreeMap<String, String> = BTreeMap::new();
-    for (id, heads, acked) in store.replicated_docs()? {
-        if scope == Scope::Peer && !shared_in_store(&id) {
-            continue;
-        }
-        if heads != acked || id == stock {
-            mine.insert(id.to_string(), digest_of(&heads));
-        }
-    }
-    mine.entry(stock.to_string()).or_default();
     let mut report = SyncReport::default();
-    let request = DigestRequest { clock: now.to_string(), docs: mine.clone() };
-    let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, &mut report)?;
+    let ask = |store: &Store, all: bool, report: &mut SyncReport| -> Result<_, SyncError> {
+        let mut mine: BTreeMap<String, String> = BTreeMap::new();
+        for (id, heads, acked) in store.replicated_docs()? {
+            if scope == Scope::Peer && !shared_in_store(&id) {
+                continue;
+            }
+            if all || heads != acked || id == stock {
+                mine.insert(id.to_string(), digest_of(&heads));
+            }
+        }
+        mine.entry(stock.to_string()).or_default();
+        let request = DigestRequest { clock: now.to_string(), docs: mine.clone() };
+        let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
+        Ok((mine, theirs))
+    };
+    let (mut mine, mut theirs) = ask(store, false, &mut report)?;
+    // HQ holding less of this register's journal than it once confirmed (restored from a
+    // backup, say): what it confirmed is no longer taken for granted — every document is
+    // compared again, and whatever HQ lost is sent again.
+    let confirmed: u64 = store.setting(key::THROUGH)?.and_then(|t| t.parse().ok()).unwrap_or(0);
+    if scope == Scope::Hq && theirs.through_seq < confirmed {
+        tracing::warn!(confirmed, hq = theirs.through_seq, "HQ holds less than it confirmed; comparing every document");
+        (mine, theirs) = ask(store, true, &mut report)?;
+    }
     report.hq_through = theirs.through_seq;
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
