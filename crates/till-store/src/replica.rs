@@ -4,7 +4,7 @@
 //! Every transaction that appends journal records ends with [`Replica::seal`], which
 //! adds those records to their business day's journal document and stores the change
 //! (`sync_changes`) and the document's new heads (`sync_docs`) in that same transaction.
-//! `settings.journal_docs_through` says which record was last put in a document, so a
+//! `sync_docs.last_seq` says which record was last put in a document, so a
 //! transaction that did not seal (or a register that replicated nothing before) is
 //! caught up by the next seal: a record is never left out and never added twice.
 //!
@@ -20,8 +20,11 @@ use till_docs::{ActorId, AutoCommit, DocId, JournalDoc, RecordFields, heads_to_t
 
 use crate::{Result, Store, StoreError};
 
-/// Setting: the last journal record put in a journal document.
-const DOCS_THROUGH: &str = "journal_docs_through";
+/// The last journal record put in a journal document (kept per document in
+/// `sync_docs.last_seq`, which each seal updates anyway: no extra page per sale).
+fn docs_through(conn: &Connection) -> Result<i64> {
+    Ok(conn.prepare_cached("SELECT COALESCE(MAX(last_seq), 0) FROM sync_docs")?.query_row([], |r| r.get(0))?)
+}
 
 /// A journal row as read for sealing: its number, then kind, ref, at, amount, grand total,
 /// payload, previous hash and hash.
@@ -68,13 +71,7 @@ impl Replica {
     /// Puts the journal records not yet in a document into their day's document, in `tx`.
     pub(crate) fn seal(&mut self, tx: &Connection) -> Result<()> {
         let Some(identity) = self.identity.clone() else { return Ok(()) };
-        let through: i64 = tx
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row([DOCS_THROUGH], |r| r.get::<_, String>(0))
-            .optional()?
-            .map(|t| t.parse().map_err(|_| StoreError::Corrupt(format!("settings.{DOCS_THROUGH}: '{t}'"))))
-            .transpose()?
-            .unwrap_or(0);
+        let through = docs_through(tx)?;
         let mut stmt = tx.prepare_cached(
             "SELECT seq, kind, ref, at, amount, grand_total, payload, prev_hash, hash FROM journal WHERE seq > ?1 ORDER BY seq",
         )?;
@@ -100,9 +97,6 @@ impl Replica {
             }
         }
         drop(stmt);
-        let Some(last) = by_doc.iter().flat_map(|(_, r)| r.iter().map(|(seq, _)| *seq)).max() else {
-            return Ok(());
-        };
         for (id, records) in &by_doc {
             let doc = self.doc(tx, id)?;
             for (seq, [kind, reference, at, amount, grand_total, payload, prev_hash, hash]) in records {
@@ -111,11 +105,10 @@ impl Replica {
                 JournalDoc::append(doc, &fields, hash)?;
             }
             self.store_local_change(tx, id)?;
+            let last = records.iter().map(|(seq, _)| *seq).max().unwrap_or(0);
+            tx.prepare_cached("UPDATE sync_docs SET last_seq = MAX(last_seq, ?2) WHERE doc = ?1")?
+                .execute(params![id.as_str(), last])?;
         }
-        tx.prepare_cached(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )?
-        .execute(params![DOCS_THROUGH, last.to_string()])?;
         Ok(())
     }
 
@@ -163,10 +156,14 @@ pub(crate) fn load_bytes(conn: &Connection, id: &DocId) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Stores a change unless a change with that hash is already stored (idempotent).
+/// Stores a change (callers store each change once: a new local change, or a received one
+/// the document did not hold).
 pub(crate) fn insert_change(conn: &Connection, id: &DocId, hash: &str, bytes: &[u8]) -> Result<()> {
-    conn.prepare_cached("INSERT INTO sync_changes (doc, hash, bytes) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
-        .execute(params![id.as_str(), hash, bytes])?;
+    conn.prepare_cached("INSERT INTO sync_changes (doc, hash, bytes) VALUES (?1, ?2, ?3)")?.execute(params![
+        id.as_str(),
+        hash,
+        bytes
+    ])?;
     Ok(())
 }
 
@@ -185,7 +182,7 @@ impl crate::Store {
     /// before (by an older Till, or before the identity was known) into their documents.
     pub fn replicate_as(&mut self, identity: ReplicaIdentity) -> Result<()> {
         self.replica.set_identity(identity);
-        let through = self.setting(DOCS_THROUGH)?.and_then(|t| t.parse::<i64>().ok()).unwrap_or(0);
+        let through = docs_through(&self.conn)?;
         let last: i64 = self.conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))?;
         if last > through {
             self.write(|tx, replica| replica.seal(tx))?;
@@ -200,7 +197,6 @@ impl crate::Store {
         self.write(|tx, replica| {
             tx.execute("DELETE FROM sync_changes WHERE doc LIKE 'journal/%'", [])?;
             tx.execute("DELETE FROM sync_docs WHERE doc LIKE 'journal/%'", [])?;
-            tx.execute("DELETE FROM settings WHERE key = ?1", [DOCS_THROUGH])?;
             replica.forget();
             replica.seal(tx)
         })
@@ -245,8 +241,10 @@ impl crate::Store {
         self.write(|tx, replica| {
             let doc = replica.doc(tx, id)?;
             let before = doc.get_heads();
-            doc.apply_changes(changes.iter().cloned()).map_err(till_docs::DocError::from)?;
-            for mut change in changes {
+            let new: Vec<till_docs::Change> =
+                changes.into_iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).collect();
+            doc.apply_changes(new.iter().cloned()).map_err(till_docs::DocError::from)?;
+            for mut change in new {
                 insert_change(tx, id, &change.hash().to_string(), &change.bytes())?;
             }
             let heads = heads_to_text(&doc.get_heads());

@@ -331,18 +331,21 @@ CREATE TABLE training_sales (
     // store inventory), written in the transaction of what they carry; the heads of each
     // document as stored; stock movements waiting for HQ to create their counter.
     r#"
+-- Appended in id order per document (the index stays sequential: a sale's commit
+-- touches no page at random); a change is stored once, the writers check its hash.
 CREATE TABLE sync_changes (
     id    INTEGER PRIMARY KEY,
     doc   TEXT NOT NULL,
     hash  TEXT NOT NULL,
-    bytes BLOB NOT NULL,
-    UNIQUE (doc, hash)
+    bytes BLOB NOT NULL
 ) STRICT;
+CREATE INDEX sync_changes_doc ON sync_changes (doc, id);
 
 CREATE TABLE sync_docs (
     doc        TEXT PRIMARY KEY,
     heads      TEXT NOT NULL,
-    acked      TEXT NOT NULL DEFAULT ''   -- heads the other side (HQ) last confirmed holding
+    acked      TEXT NOT NULL DEFAULT '',  -- heads the other side (HQ) last confirmed holding
+    last_seq   INTEGER NOT NULL DEFAULT 0 -- journal documents: the last record put in
 ) STRICT;
 
 CREATE TABLE sync_stock_waiting (
