@@ -382,3 +382,78 @@ fn an_hq_restored_from_an_old_backup_gets_back_every_sale_it_lost() {
     assert_eq!(hq_sales(&hq).len(), 12, "the register sent them again");
     assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]));
 }
+
+/// A sync message carrying the whole of `doc` (what a hostile register could send).
+fn whole_doc_message(doc: &mut automerge::AutoCommit) -> Vec<u8> {
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    Message {
+        heads: doc.get_heads(),
+        need: vec![],
+        have: vec![],
+        changes: ChunkList::from(doc.save()),
+        flags: None,
+        version: MessageVersion::V2,
+    }
+    .encode()
+}
+
+#[test]
+fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_serving() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "hostile-records"));
+    let till = Till::selling_offline("AMS-01", "R1", 3, 71);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    let through = status_of(&till);
+    assert_eq!(through["pending_sales"], 0);
+    let auth = format!("Bearer {}", setting(&till, "sync.credential").unwrap());
+    let records = hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap();
+
+    // The next record, with a multi-byte "previous hash" and garbage everywhere else.
+    let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
+    let fields = till_docs::RecordFields {
+        seq: records + 1,
+        kind: "sale",
+        reference: "€€€",
+        at: "yesterday",
+        amount: "lots",
+        grand_total: "∞",
+        payload: "{\"id\": 5}",
+        prev_hash: "a€€€€€€€€€€€€€€€",
+    };
+    till_docs::JournalDoc::append(&mut doc, &fields, "€€€€€€€€€€€€€€€€").unwrap();
+    till_docs::commit(&mut doc);
+    let id = format!("journal/AMS-01/R1/{}", jiff::Timestamp::now().strftime("%Y-%m-%d"));
+    let (status, _) = http(
+        &hq.url,
+        "POST",
+        "/v1/sync/doc",
+        &[("authorization", &auth), ("x-till-doc", &id)],
+        &whole_doc_message(&mut doc),
+    );
+    assert_eq!(status, 200, "stored, staged, and refused at materializing");
+    let conflicts = hq.admin_json(&["conflicts"]);
+    assert_eq!(conflicts[0]["kind"], "broken_chain", "{conflicts}");
+    assert_eq!(hq_sales(&hq).len(), 3, "nothing booked from it");
+
+    // A record numbered beyond what SQL integers hold is refused outright.
+    let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
+    let huge = till_docs::RecordFields { seq: u64::MAX, ..fields };
+    till_docs::JournalDoc::append(&mut doc, &huge, "00").unwrap();
+    till_docs::commit(&mut doc);
+    let (status, _) = http(
+        &hq.url,
+        "POST",
+        "/v1/sync/doc",
+        &[("authorization", &auth), ("x-till-doc", &id)],
+        &whole_doc_message(&mut doc),
+    );
+    assert_eq!(status, 400);
+
+    // HQ keeps serving everyone.
+    assert_eq!(http(&hq.url, "GET", "/v1/health", &[], b"").0, 200);
+    let other = Till::selling_offline("AMS-01", "R2", 2, 72);
+    other.enroll(&hq.url, &hq.token("AMS-01", "R2"));
+    assert!(other.sync());
+    assert_eq!(hq_sales(&hq).len(), 5);
+}

@@ -158,7 +158,7 @@ impl JournalDoc {
 
     /// The records numbered above `after`, in order. `name` labels errors.
     pub fn records_after(doc: &AutoCommit, after: u64, name: &str) -> Result<Vec<StoredRecord>> {
-        let start = key(after + 1);
+        let start = key(after.saturating_add(1));
         let keys: Vec<String> = doc.map_range(ROOT, start..).map(|item| item.key.to_string()).collect();
         keys.iter().map(|k| read_record(doc, k, name)).collect()
     }
@@ -172,9 +172,9 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
     };
     let seq = match doc.get(&obj, "seq")? {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Uint(n) => *n,
+            ScalarValue::Uint(n) if *n > 0 && *n <= i64::MAX as u64 => *n,
             ScalarValue::Int(n) if *n > 0 => *n as u64,
-            _ => return Err(bad("seq is not a positive number".into())),
+            _ => return Err(bad("seq is not a number from 1 to 2^63 - 1".into())),
         },
         _ => return Err(bad("seq is missing".into())),
     };

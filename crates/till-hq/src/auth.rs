@@ -142,10 +142,16 @@ impl Hq {
                     "enrollment token for {key} expired at {expires}; issue a new one with `till-hq register add`"
                 )));
             }
-            tx.exec(
-                "UPDATE registers SET credential_hash = $2, next_hash = '', token_expires = '' WHERE key = $1",
-                &[key.as_str().into(), credential_hash.as_str().into()],
+            // Only if the token is still unused: two enrollments racing with one token (on
+            // PostgreSQL, where they are not serialised) cannot both win.
+            let taken = tx.exec(
+                "UPDATE registers SET credential_hash = $2, next_hash = '', token_expires = '' \
+                 WHERE key = $1 AND token_hash = $3 AND token_expires <> ''",
+                &[key.as_str().into(), credential_hash.as_str().into(), token_hash.as_str().into()],
             )?;
+            if taken != 1 {
+                return Err(refused());
+            }
             answer(tx, req)
         })
     }

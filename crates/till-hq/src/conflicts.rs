@@ -150,6 +150,7 @@ impl Hq {
             )?;
             if r.text(0) == ConflictKind::BrokenChain.as_str() {
                 let key = format!("{}/{}", r.text(3), r.text(4));
+                tx.lock(&key)?;
                 tx.exec(
                     "UPDATE registers SET halted = '', accept_seq = through_seq + 1 WHERE key = $1 AND halted = $2",
                     &[key.as_str().into(), id.into()],

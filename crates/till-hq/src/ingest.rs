@@ -108,8 +108,18 @@ pub(crate) fn fork(tx: &mut dyn Tx, key: &str, seq: u64, now: jiff::Timestamp) -
     Ok(())
 }
 
-fn short(hash: &str) -> &str {
-    &hash[..hash.len().min(12)]
+/// The first 12 characters of a hash, for messages (any text a register sent: cut on a
+/// character boundary).
+fn short(hash: &str) -> String {
+    hash.chars().take(12).collect()
+}
+
+/// Stops materializing `key` on conflict `id`, reopening the conflict if it had been
+/// resolved (a fork warning resolved earlier that now blocks the chain must be seen).
+fn halt(tx: &mut dyn Tx, key: &str, id: &str) -> Result<(), HqError> {
+    tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+    tx.exec("UPDATE conflicts SET resolved_at = '', resolution = '' WHERE id = $1", &[id.into()])?;
+    Ok(())
 }
 
 /// Materializes the register's staged records that follow on from the last one, in
@@ -166,7 +176,7 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
                     &detail,
                     now,
                 )?;
-                tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+                halt(tx, key, &id)?;
                 break 'batches;
             }
             let booked = if record.kind == "sale" { sale(tx, key, &store, &register, &record, now)? } else { Ok(()) };
@@ -183,7 +193,7 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
                     &unreadable,
                     now,
                 )?;
-                tx.exec("UPDATE registers SET halted = $2 WHERE key = $1", &[key.into(), id.into()])?;
+                halt(tx, key, &id)?;
                 break 'batches;
             }
             through = record.seq as i64;
@@ -281,12 +291,11 @@ fn sale(
         Err(e) => return Ok(Err(format!("sale record {} cannot be read: {e}", record.seq))),
     };
     let content = sha256_hex(&record.payload);
-    let returned = p
-        .lines
-        .iter()
-        .filter(|l| l.returning.is_some())
-        .try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.total))
-        .ok_or_else(|| HqError::BadRequest(format!("sale {}: returned total overflows", p.id)))?;
+    let Some(returned) =
+        p.lines.iter().filter(|l| l.returning.is_some()).try_fold(Decimal::ZERO, |sum, l| sum.checked_add(l.total))
+    else {
+        return Ok(Err(format!("sale record {}: its returned total overflows", record.seq)));
+    };
     let booked = tx.one(
         "INSERT INTO sales (id, register_key, store, register, seq, receipt, kind, at, business_date, subtotal, \
          discount_total, tax_total, total, cash_rounding, change_given, returned, content_hash) \

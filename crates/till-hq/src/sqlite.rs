@@ -85,7 +85,9 @@ impl Tx for SqliteTx<'_> {
 
 impl Db for SqliteDb {
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
-        let mut conn = self.conn.lock().map_err(|_| HqError::Internal("database lock poisoned".into()))?;
+        // A request that panicked rolled its transaction back as it unwound; the connection
+        // is fine, so a poisoned lock is taken over rather than failing every later request.
+        let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         f(&mut SqliteTx(&tx))?;
         tx.commit()?;

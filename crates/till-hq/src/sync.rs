@@ -106,7 +106,17 @@ impl Hq {
         }
         let message = Message::decode(body).map_err(|e| HqError::BadRequest(format!("not a sync message: {e}")))?;
         with_tx(self.db(), |tx| {
+            // A register's journal is materialized by one transaction at a time (several HQ
+            // processes, or two requests of one register, on PostgreSQL); then the document.
+            if matches!(id.kind(), DocKind::Journal { .. }) {
+                tx.lock(&who.key)?;
+            }
             tx.lock(id.as_str())?;
+            // Revoked since the request was authenticated: nothing is stored.
+            let live = tx.one("SELECT 1 FROM registers WHERE key = $1 AND revoked = 0", &[who.key.as_str().into()])?;
+            if live.is_none() {
+                return Err(HqError::Unauthorized(format!("register {} is revoked", who.key)));
+            }
             let held = tx.one("SELECT bytes, max_seq FROM docs WHERE id = $1", &[id.as_str().into()])?;
             let (bytes, max_seq) = held.map(|r| (r.bytes(0), r.int(1) as u64)).unwrap_or_default();
             let mut doc = till_docs::load(&bytes, &self.actor)

@@ -304,18 +304,24 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     store.replicate_stock()?;
     let stock = DocId::stock(&me.store).map_err(StoreError::from)?;
     let mut report = SyncReport::default();
+    // Documents this round may exchange: this store's, and with a peer only the shared ones
+    // (a document of another store, slipped in by a peer, is never offered to HQ).
+    let in_scope = |id: &DocId| id.store() == me.store && (scope == Scope::Hq || shared_in_store(id));
+    // Each document's digest, with the heads it was computed from: only those heads may be
+    // recorded as confirmed (a sale committed meanwhile is not).
     let ask = |store: &Store, all: bool, report: &mut SyncReport| -> Result<_, SyncError> {
-        let mut mine: BTreeMap<String, String> = BTreeMap::new();
+        let mut mine: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (id, heads, acked) in store.replicated_docs()? {
-            if scope == Scope::Peer && !shared_in_store(&id) {
+            if !in_scope(&id) {
                 continue;
             }
             if all || heads != acked || id == stock {
-                mine.insert(id.to_string(), digest_of(&heads));
+                mine.insert(id.to_string(), (digest_of(&heads), heads));
             }
         }
         mine.entry(stock.to_string()).or_default();
-        let request = DigestRequest { clock: now.to_string(), docs: mine.clone() };
+        let docs = mine.iter().map(|(id, (digest, _))| (id.clone(), digest.clone())).collect();
+        let request = DigestRequest { clock: now.to_string(), docs };
         let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
         Ok((mine, theirs))
     };
@@ -333,17 +339,15 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     ids.sort();
     ids.dedup();
     for id in ids {
-        let ours = mine.get(id).map(String::as_str).unwrap_or("");
+        let (ours, heads) = mine.get(id).map(|(d, h)| (d.as_str(), h.as_str())).unwrap_or(("", ""));
         let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
         let doc_id = DocId::parse(id).map_err(|e| remote.protocol(e))?;
-        if scope == Scope::Peer && !shared_in_store(&doc_id) {
+        if !in_scope(&doc_id) {
             continue;
         }
         if ours == their {
-            if scope == Scope::Hq
-                && let Some((_, heads, _)) = store.replicated_docs()?.into_iter().find(|(d, ..)| *d == doc_id)
-            {
-                store.set_acked(&doc_id, &heads)?;
+            if scope == Scope::Hq && !heads.is_empty() {
+                store.set_acked(&doc_id, heads)?;
             }
             continue;
         }
