@@ -457,3 +457,88 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     assert!(other.sync());
     assert_eq!(hq_sales(&hq).len(), 5);
 }
+
+/// The demo catalog with TOTE-1 at `tote` and the dotted notebook archived (retired).
+fn catalog_v2(dir: &std::path::Path, tote: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(till_tests::repo().join("assets/demo/catalog.csv")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.contains(",TOTE-1,") {
+                line.replace(",12.50,", &format!(",{tote},"))
+            } else if line.starts_with("dotted-notebook,") {
+                let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+                fields.resize(36, String::new());
+                fields[35] = "archived".into();
+                fields.join(",")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    let path = dir.join("catalog-v2.csv");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn sold_catalog(till: &Till) -> Vec<Option<String>> {
+    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    let mut stmt = conn.prepare("SELECT catalog FROM sales ORDER BY seq").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are_raised() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "catalog"));
+    let demo = till_tests::repo().join("assets/demo/catalog.csv");
+    let published = hq.admin_json(&["catalog", "import", demo.to_str().unwrap()]);
+    assert_eq!(published["version"], 1);
+    // A file with a bad row publishes nothing and says which row.
+    let bad = work.path().join("bad.csv");
+    let text = std::fs::read_to_string(&demo).unwrap().replace(",12.50,", ",twelve,");
+    std::fs::write(&bad, text).unwrap();
+    let out = hq.admin(&["catalog", "import", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv: line 10") && err.contains("nothing was published"), "{err}");
+
+    let till = Till::selling_offline("AMS-01", "R1", 0, 81);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    assert_eq!(status_of(&till)["catalog_version"], "1");
+    sell(&till, "TOTE-1");
+
+    // HQ publishes version 2 (a new tote price, the notebook retired) while the register
+    // is offline: it goes on selling on version 1.
+    let v2 = catalog_v2(work.path(), "14.00");
+    assert_eq!(hq.admin_json(&["catalog", "import", v2.to_str().unwrap()])["version"], 2);
+    sell(&till, "TOTE-1");
+    sell(&till, "NOTE-A5");
+    assert_eq!(sold_catalog(&till), vec![Some("1".into()); 3]);
+
+    assert!(till.sync());
+    let conflicts = hq.admin_json(&["conflicts"]);
+    let kinds: Vec<&str> = conflicts.as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "price_changed_offline").count(), 1, "{conflicts}");
+    assert_eq!(kinds.iter().filter(|k| **k == "sku_retired").count(), 1, "{conflicts}");
+    let price = conflicts.as_array().unwrap().iter().find(|c| c["kind"] == "price_changed_offline").unwrap();
+    assert!(price["detail"].as_str().unwrap().contains("12.50") && price["detail"].as_str().unwrap().contains("14.00"));
+    assert_eq!(hq_sales(&hq).len(), 3, "the sales stand as rung");
+
+    // Now on version 2: the new price, the label, and the retired item refused.
+    assert_eq!(status_of(&till)["catalog_version"], "2");
+    let sale = till.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    assert_eq!(sale["total"], "14.00", "{sale}");
+    let out = till.command(&["sale", "--scan", "NOTE-A5", "--tender", "cash:20"]).output().unwrap();
+    assert!(!out.status.success(), "a retired item is not for sale");
+    assert_eq!(sold_catalog(&till).last().unwrap().as_deref(), Some("2"));
+    assert!(till.sync());
+    assert_eq!(
+        hq.admin_json(&["conflicts"]).as_array().unwrap().len(),
+        2,
+        "a sale on the current catalog raises nothing"
+    );
+    let list = hq.admin_json(&["catalog", "list"]);
+    assert_eq!(list[0]["version"], 2);
+}

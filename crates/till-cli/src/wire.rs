@@ -126,6 +126,9 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
     if let Some(e) = &s.last_error {
         out.push_str(&format!("last error: {e}\n"));
     }
+    if let Some(v) = &s.catalog_version {
+        out.push_str(&format!("catalog: HQ version {v}\n"));
+    }
     out.push_str(&format!("sales not yet at HQ: {}", s.pending_sales));
     if let (Some(at), Some(age)) = (&s.oldest_pending_at, s.oldest_pending_age_seconds) {
         out.push_str(&format!(" (oldest {at}, {} min ago)", age / 60));

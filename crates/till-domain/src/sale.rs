@@ -47,6 +47,10 @@ pub struct SaleRecord {
     pub staff: Option<String>,
     /// The cash session it belongs to.
     pub session: Option<u64>,
+    /// The HQ catalog version its prices came from (`None`: a catalog the register
+    /// imported itself). A register offline keeps selling on the version it has; this
+    /// says which one, so HQ can tell a price that changed meanwhile.
+    pub catalog: Option<String>,
 }
 
 /// What a document does: sell, take back, or both.

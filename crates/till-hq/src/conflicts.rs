@@ -20,6 +20,10 @@ pub enum ConflictKind {
     ClockSkew,
     /// A store's counter went below zero: more was sold than HQ knew was there.
     StockBelowZero,
+    /// A line sold offline at a base price that a newer catalog, already in force, changed.
+    PriceChangedOffline,
+    /// A line sold offline of an item a newer catalog, already in force, retired.
+    SkuRetired,
 }
 
 impl ConflictKind {
@@ -30,6 +34,8 @@ impl ConflictKind {
             ConflictKind::BrokenChain => "broken_chain",
             ConflictKind::ClockSkew => "clock_skew",
             ConflictKind::StockBelowZero => "stock_below_zero",
+            ConflictKind::PriceChangedOffline => "price_changed_offline",
+            ConflictKind::SkuRetired => "sku_retired",
         }
     }
 
@@ -44,6 +50,12 @@ impl ConflictKind {
             }
             ConflictKind::ClockSkew => "set the register's clock (enable NTP); its sales carry its own time",
             ConflictKind::StockBelowZero => "count the shelf and record a stock-take; check for unrecorded receipts",
+            ConflictKind::PriceChangedOffline => {
+                "decide whether the difference is written off or recovered; the sale stands as rung"
+            }
+            ConflictKind::SkuRetired => {
+                "check the shelf for retired stock and take it off sale; the sale stands as rung"
+            }
         }
     }
 }
@@ -53,7 +65,8 @@ impl ConflictKind {
 pub struct Conflict {
     /// Stable id (from kind and subject).
     pub id: String,
-    /// Kind (`sale_id_collision`, `broken_chain`, `clock_skew`, `stock_below_zero`).
+    /// Kind (`sale_id_collision`, `broken_chain`, `clock_skew`, `stock_below_zero`,
+    /// `price_changed_offline`, `sku_retired`).
     pub kind: String,
     /// What it is about (sale id, `STORE/REGISTER/SEQ`, `STORE/LOCATION/SKU`…).
     pub subject: String,

@@ -10,7 +10,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use till_sync::wire::{DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest, THROUGH_HEADER};
+use till_sync::wire::{
+    CatalogRequest, DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest, THROUGH_HEADER,
+};
 
 use crate::auth::RegisterRow;
 use crate::{Hq, HqError};
@@ -41,6 +43,7 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/rotate", post(rotate))
         .route("/v1/sync/digests", post(digests))
         .route("/v1/sync/doc", post(doc))
+        .route("/v1/catalog", post(catalog))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(hq)
 }
@@ -111,6 +114,15 @@ async fn doc(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Resu
             response.headers_mut().insert(THROUGH_HEADER, HeaderValue::from(through));
         }
         Ok(response)
+    })
+    .await
+}
+
+async fn catalog(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        authenticated(&hq, &headers)?;
+        let req: CatalogRequest = json(&body)?;
+        Ok((StatusCode::OK, hq.catalog_file(req.version)?).into_response())
     })
     .await
 }

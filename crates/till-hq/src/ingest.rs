@@ -83,7 +83,7 @@ pub(crate) fn stage(
 const STAGE_BATCH: usize = 200;
 
 /// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
-fn values(rows: usize, cols: usize) -> String {
+pub(crate) fn values(rows: usize, cols: usize) -> String {
     (0..rows)
         .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
@@ -241,10 +241,17 @@ struct SalePayload {
     cash_rounding: Decimal,
     change: Decimal,
     payments: Vec<PaymentPayload>,
+    /// The HQ catalog version the register priced it with (absent: its own catalog).
+    #[serde(default)]
+    catalog: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct LinePayload {
+    line: u32,
+    sku: String,
+    list_price: Decimal,
+    price_source: String,
     total: Decimal,
     returning: Option<serde_json::Value>,
 }
@@ -345,6 +352,7 @@ fn sale(
         }
         return Ok(Ok(()));
     }
+    catalog_conflicts(tx, &p, store, register, record, now)?;
     if !p.taxes.is_empty() {
         let mut params: Vec<Val> = Vec::with_capacity(p.taxes.len() * 7);
         for (n, t) in p.taxes.iter().enumerate() {
@@ -382,4 +390,69 @@ fn sale(
         )?;
     }
     Ok(Ok(()))
+}
+
+/// A sale priced with an older HQ catalog than the one in force when it was rung (the
+/// register was offline): each line whose base price differs from the catalog in force is
+/// a `price_changed_offline` conflict, each line of an item retired (or gone) there a
+/// `sku_retired` one. The sale stays booked as rung: it is what the customer paid.
+fn catalog_conflicts(
+    tx: &mut dyn Tx,
+    p: &SalePayload,
+    store: &str,
+    register: &str,
+    record: &StoredRecord,
+    now: jiff::Timestamp,
+) -> Result<(), HqError> {
+    let Some(used) = p.catalog.as_deref().and_then(|v| v.parse::<u64>().ok()) else { return Ok(()) };
+    let Ok(at) = p.at.parse::<jiff::Timestamp>() else { return Ok(()) };
+    let Some(current) = crate::catalog::in_force(tx, at)? else { return Ok(()) };
+    if current.version <= used {
+        return Ok(());
+    }
+    for line in p.lines.iter().filter(|l| l.returning.is_none()) {
+        let subject = format!("{}/{}", p.id, line.line);
+        match crate::catalog::item(tx, current.version, &line.sku)? {
+            Some((_, false)) | None => {
+                raise(
+                    tx,
+                    ConflictKind::SkuRetired,
+                    &subject,
+                    store,
+                    register,
+                    &format!(
+                        "receipt {} (record {}) sold {} at {} from catalog version {used}; in catalog version {} (in force since {}) it is retired",
+                        p.receipt, record.seq, line.sku, line.list_price, current.version, current.effective_from
+                    ),
+                    now,
+                )?;
+            }
+            Some((price, true)) if line.price_source == "base" => {
+                let hq_price: Decimal =
+                    price.parse().map_err(|_| HqError::Internal(format!("catalog price '{price}'")))?;
+                if hq_price != line.list_price {
+                    raise(
+                        tx,
+                        ConflictKind::PriceChangedOffline,
+                        &subject,
+                        store,
+                        register,
+                        &format!(
+                            "receipt {} (record {}) sold {} at {} from catalog version {used}; catalog version {} (in force since {}) says {}",
+                            p.receipt,
+                            record.seq,
+                            line.sku,
+                            line.list_price,
+                            current.version,
+                            current.effective_from,
+                            hq_price
+                        ),
+                        now,
+                    )?;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@
 //! transaction, so a crash or a lost connection never leaves half of a sync applied.
 
 pub mod auth;
+pub mod catalog;
 pub mod conflicts;
 pub mod db;
 pub mod http;

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: Option<ConflictCommand>,
     },
+    /// The chain's catalog: published versions registers download when they sync.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Inventory counters (HQ creates them; registers only increment).
     Stock {
         #[command(subcommand)]
@@ -102,6 +107,33 @@ enum ConflictCommand {
         #[arg(long)]
         note: String,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Publish a catalog file (.csv Shopify export or .jsonl) as the next version. Every row
+    /// must read cleanly; otherwise nothing is published and the rows are listed.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+        /// When its prices take effect (RFC 3339) [default: now].
+        #[arg(long)]
+        effective_from: Option<jiff::Timestamp>,
+        /// The chain's tax classes, as the stores configure them.
+        #[arg(long, value_delimiter = ',', default_value = "standard,reduced,zero")]
+        tax_classes: Vec<String>,
+        /// The tax class of rows that name none.
+        #[arg(long, default_value = "standard")]
+        default_tax_class: String,
+        /// The class of untaxed (Shopify "Variant Taxable" FALSE) rows.
+        #[arg(long, default_value = "zero")]
+        exempt_tax_class: String,
+        /// Decimal places of the currency.
+        #[arg(long, default_value_t = 2)]
+        minor_units: u32,
+    },
+    /// Published versions, newest first.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -224,6 +256,57 @@ fn run(cli: Cli) -> Result<()> {
                         if !c.resolution.is_empty() {
                             println!("    resolution: {}", c.resolution);
                         }
+                    }
+                }
+                Ok(())
+            }
+        },
+        Command::Catalog { command } => match command {
+            CatalogCommand::Import {
+                file,
+                effective_from,
+                tax_classes,
+                default_tax_class,
+                exempt_tax_class,
+                minor_units,
+            } => {
+                let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let options = till_import::ImportOptions {
+                    tax_classes,
+                    default_tax_class,
+                    exempt_tax_class: Some(exempt_tax_class),
+                    minor_units,
+                };
+                let p = hq.publish_catalog(&name, &bytes, effective_from.unwrap_or(now), options, now)?;
+                if cli.json {
+                    println!("{}", serde_json::to_string_pretty(&p)?);
+                } else {
+                    println!(
+                        "published catalog version {}: {} products, {} SKUs, in force from {}",
+                        p.version, p.products, p.variants, p.effective_from
+                    );
+                }
+                Ok(())
+            }
+            CatalogCommand::List => {
+                let list = hq.catalogs()?;
+                if cli.json {
+                    let rows: Vec<_> = list
+                        .iter()
+                        .map(|(i, published, products, variants)| {
+                            json!({"version": i.version, "file": i.file_name, "effective_from": i.effective_from,
+                                   "published_at": published, "products": products, "skus": variants,
+                                   "sha256": i.sha256, "size": i.size})
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&rows)?);
+                } else {
+                    for (i, published, products, variants) in list {
+                        println!(
+                            "v{:<4} {:<24} {products} products, {variants} SKUs, in force from {} (published {published})",
+                            i.version, i.file_name, i.effective_from
+                        );
                     }
                 }
                 Ok(())

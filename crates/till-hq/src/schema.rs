@@ -102,6 +102,24 @@ CREATE TABLE IF NOT EXISTS stores (
     store    TEXT PRIMARY KEY,
     peer_key TEXT NOT NULL                  -- shared by the store's registers for LAN sync
 );
+CREATE TABLE IF NOT EXISTS catalogs (
+    version        INTEGER PRIMARY KEY,
+    file_name      TEXT NOT NULL,
+    bytes          BLOB NOT NULL,
+    sha256         TEXT NOT NULL,
+    effective_from TEXT NOT NULL,
+    effective_ns   INTEGER NOT NULL,       -- the same, as Unix nanoseconds (what is compared)
+    published_at   TEXT NOT NULL,
+    products       INTEGER NOT NULL,
+    variants       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS catalog_items (
+    version INTEGER NOT NULL,
+    sku     TEXT NOT NULL,
+    price   TEXT NOT NULL,                 -- base price
+    active  INTEGER NOT NULL,              -- 0: archived (retired)
+    PRIMARY KEY (version, sku)
+);
 CREATE TABLE IF NOT EXISTS hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#;
 

@@ -87,6 +87,7 @@ impl Hq {
                 }
             }
             out.through_seq = through(tx, &who.key)?;
+            out.catalog = crate::catalog::in_force(tx, now)?;
             Ok(out)
         })
     }

@@ -131,6 +131,8 @@ pub struct Register {
     promotions: Vec<Promotion>,
     clock: Arc<dyn Clock>,
     ids: Box<dyn IdSource>,
+    /// The HQ catalog version in use (from settings; `None` for a local catalog).
+    catalog_version: Option<String>,
 }
 
 /// Setting under which the configuration text is kept in the database.
@@ -174,7 +176,8 @@ impl Register {
             register: config.register.clone(),
             timezone: config.timezone.clone(),
         })?;
-        Ok(Register { store, config, promotions, clock, ids })
+        let catalog_version = store.setting(sync::CATALOG_VERSION)?;
+        Ok(Register { store, config, promotions, clock, ids, catalog_version })
     }
 
     /// The register's store, for a service that takes it over (the peer server).

@@ -286,6 +286,7 @@ impl Register {
             coupons: cart.coupons().to_vec(),
             staff: auth.staff_code().map(str::to_string),
             session,
+            catalog: self.catalog_version.clone(),
         }
     }
 

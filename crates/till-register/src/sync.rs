@@ -4,7 +4,10 @@
 use rust_decimal::Decimal;
 use till_sync::{Remote, SyncReport, SyncStatus};
 
-use crate::{Register, RegisterError};
+use crate::{ImportReport, Register, RegisterError};
+
+/// Setting: the HQ catalog version the register sells on.
+pub(crate) const CATALOG_VERSION: &str = till_sync::client::CATALOG_VERSION_SETTING;
 
 impl Register {
     /// Enrolls this register with the HQ at `url` using the one-time `token` HQ printed.
@@ -23,9 +26,49 @@ impl Register {
             }
             None => {
                 let remote = Remote::hq_of(self.store())?;
-                till_sync::sync_once(self.store_mut(), &remote, now)?
+                let report = till_sync::sync_once(self.store_mut(), &remote, now)?;
+                if let Some(info) = &report.catalog {
+                    self.take_catalog(&remote, info)?;
+                }
+                report
             }
         })
+    }
+
+    /// Imports HQ's catalog `info` if it is newer than the one the register sells on; from
+    /// the next sale on, sales carry its version. Returns the import's report if it did.
+    fn take_catalog(
+        &mut self,
+        remote: &Remote,
+        info: &till_sync::wire::CatalogInfo,
+    ) -> Result<Option<ImportReport>, RegisterError> {
+        let have = self.catalog_version.as_deref().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        if info.version <= have {
+            return Ok(None);
+        }
+        let bytes = till_sync::fetch_catalog(remote, info)?;
+        // The file keeps its name's extension (the format); it lives in the data
+        // directory only while it is imported.
+        let dir = self.store().path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let ext = std::path::Path::new(&info.file_name).extension().and_then(|e| e.to_str()).unwrap_or("csv");
+        let path = dir.join(format!("hq-catalog-{}.{ext}", info.version));
+        let io = |error| RegisterError::Io { path: path.display().to_string(), error };
+        std::fs::write(&path, &bytes).map_err(io)?;
+        let result = self.import_catalog(&path, &mut |_| {});
+        let _ = std::fs::remove_file(&path);
+        let report = result?;
+        if !report.rejected.is_empty() {
+            tracing::warn!(version = info.version, rejected = report.rejected.len(), "HQ catalog rows rejected here");
+        }
+        let version = info.version.to_string();
+        self.store().set_setting(CATALOG_VERSION, &version)?;
+        self.catalog_version = Some(version);
+        Ok(Some(report))
+    }
+
+    /// The HQ catalog version this register sells on (`None`: its own catalog).
+    pub fn catalog_version(&self) -> Option<&str> {
+        self.catalog_version.as_deref()
     }
 
     /// Replaces the register's HQ credential (safe to interrupt: see `till_sync::rotate`).

@@ -44,6 +44,9 @@ struct SalePayload<'a> {
     coupons: &'a [String],
     staff: Option<&'a str>,
     session: Option<u64>,
+    /// Only when the prices came from an HQ catalog (older payloads stay byte for byte).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -212,6 +215,7 @@ pub(crate) fn sale(sale: &SaleRecord) -> Result<String> {
         coupons: &sale.coupons,
         staff: sale.staff.as_deref(),
         session: sale.session,
+        catalog: sale.catalog.as_deref(),
     };
     serde_json::to_string(&payload).map_err(|e| crate::StoreError::Corrupt(format!("sale {}: {e}", sale.id)))
 }

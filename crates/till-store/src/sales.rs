@@ -95,11 +95,12 @@ impl Store {
             coupons: String,
             session: Option<i64>,
             staff: Option<String>,
+            catalog: Option<String>,
         }
         let head = c
             .prepare_cached(
                 "SELECT id, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-                 discount_total, tax_total, total, cash_rounding, change, coupons, session_id, staff \
+                 discount_total, tax_total, total, cash_rounding, change, coupons, session_id, staff, catalog \
                  FROM sales WHERE seq = ?1",
             )?
             .query_row([seq], |r| {
@@ -115,6 +116,7 @@ impl Store {
                     coupons: r.get(13)?,
                     session: r.get(14)?,
                     staff: r.get(15)?,
+                    catalog: r.get(16)?,
                 })
             })
             .optional()?
@@ -265,6 +267,7 @@ impl Store {
             coupons,
             staff: head.staff,
             session: head.session.map(|s| s as u64),
+            catalog: head.catalog,
         })
     }
 }
@@ -307,8 +310,8 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
     let s = &sale.settlement;
     tx.prepare_cached(
         "INSERT INTO sales (id, seq, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff, catalog) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         sale.id,
@@ -329,6 +332,7 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         sale.kind().as_str(),
         sale.session.map(|s| s as i64),
         sale.staff,
+        sale.catalog,
     ])?;
     for line in &cart.lines {
         let source = line.price_source.to_string();

@@ -348,6 +348,9 @@ CREATE TABLE sync_docs (
     last_seq   INTEGER NOT NULL DEFAULT 0 -- journal documents: the last record put in
 ) STRICT;
 
+-- The HQ catalog version a sale's prices came from (NULL: a locally imported catalog).
+ALTER TABLE sales ADD COLUMN catalog TEXT;
+
 CREATE TABLE sync_stock_waiting (
     location    TEXT NOT NULL,
     sku         TEXT NOT NULL,

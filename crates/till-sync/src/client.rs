@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
 use serde::Serialize;
+use sha2::Digest as _;
 use till_docs::{DocId, digest, heads_from_text, heads_to_text};
 use till_store::{Store, StoreError};
 
 use crate::wire::{
     DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest, EnrollResponse, ErrorBody, RotateRequest, THROUGH_HEADER,
 };
+
+/// Setting holding the HQ catalog version the register sells on.
+pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
 
 /// Setting holding the store's peer key (from HQ, at enrollment).
 pub const PEER_KEY_SETTING: &str = key::PEER_KEY;
@@ -98,6 +102,8 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// The last journal record HQ holds in chain order, after the round.
     pub hq_through: u64,
+    /// The catalog HQ has in force now (the register imports it if newer than its own).
+    pub catalog: Option<crate::wire::CatalogInfo>,
 }
 
 /// An HQ (or peer) to sync with.
@@ -335,6 +341,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         (mine, theirs) = ask(store, true, &mut report)?;
     }
     report.hq_through = theirs.through_seq;
+    report.catalog = theirs.catalog.clone();
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();
@@ -418,6 +425,24 @@ fn exchange(
     Err(remote.protocol(format!("document {id} did not converge in {MAX_EXCHANGES} exchanges")))
 }
 
+/// Downloads the file of published catalog version `info` from `remote` and checks its
+/// hash; the caller imports it.
+pub fn fetch_catalog(remote: &Remote, info: &crate::wire::CatalogInfo) -> Result<Vec<u8>, SyncError> {
+    let body =
+        serde_json::to_vec(&crate::wire::CatalogRequest { version: info.version }).map_err(|e| remote.protocol(e))?;
+    let (bytes, _) = remote
+        .post("/v1/catalog", body, &[("content-type", "application/json")], &mut SyncReport::default())?
+        .ok_or_else(|| remote.protocol("empty catalog"))?;
+    let got = hex::encode(sha2::Sha256::digest(&bytes));
+    if got != info.sha256 {
+        return Err(remote.protocol(format!(
+            "catalog version {} arrived damaged (SHA-256 {got}, expected {})",
+            info.version, info.sha256
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Where a register stands with its HQ.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncStatus {
@@ -439,6 +464,8 @@ pub struct SyncStatus {
     pub oldest_pending_at: Option<String>,
     /// How old it is, in seconds, at `now`.
     pub oldest_pending_age_seconds: Option<i64>,
+    /// The HQ catalog version the register sells on (`None`: its own catalog).
+    pub catalog_version: Option<String>,
 }
 
 /// The register's sync status at `now`.
@@ -462,5 +489,6 @@ pub fn status(store: &Store, now: jiff::Timestamp) -> Result<SyncStatus, SyncErr
         pending_sales: pending,
         oldest_pending_at: oldest,
         oldest_pending_age_seconds: age,
+        catalog_version: store.setting(CATALOG_VERSION_SETTING)?,
     })
 }

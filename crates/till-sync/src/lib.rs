@@ -19,4 +19,6 @@ pub mod client;
 pub mod peer;
 pub mod wire;
 
-pub use client::{Remote, SyncError, SyncReport, SyncStatus, enroll, rotate, status, sync_once, sync_peer};
+pub use client::{
+    Remote, SyncError, SyncReport, SyncStatus, enroll, fetch_catalog, rotate, status, sync_once, sync_peer,
+};

@@ -1,0 +1,179 @@
+//! Catalog publishing: HQ keeps numbered versions of the chain's catalog file (the same
+//! formats a register imports), each with the time its prices take effect. Registers
+//! download the version in force when they sync and import it; a register offline keeps
+//! selling on the version it has, and each sale says which (`catalog` in its record), so
+//! HQ can raise a price that changed meanwhile, or an item sold after it was retired.
+//!
+//! Versioned snapshots, not an Automerge document: a catalog has one writer (HQ) and is
+//! replaced whole, a million SKUs as Automerge operations would weigh many times the file
+//! (measured: docs/benchmarks.md), and registers import it with the bulk importer they
+//! already have.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use till_import::{Entry, Format, ImportOptions, Record};
+use till_sync::wire::CatalogInfo;
+
+use crate::db::{Tx, Val, with_tx};
+use crate::{Hq, HqError};
+
+/// What publishing a catalog did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    /// The version it became.
+    pub version: u64,
+    /// Products in it.
+    pub products: u64,
+    /// Variants (SKUs) in it.
+    pub variants: u64,
+    /// When its prices take effect.
+    pub effective_from: String,
+}
+
+/// Items staged per statement.
+const BATCH: usize = 500;
+
+impl Hq {
+    /// Publishes `bytes` (a file named `file_name`: `.csv` Shopify export or `.jsonl`) as
+    /// the next catalog version, in force from `effective_from`. Every row must read
+    /// cleanly with `options` (the chain's tax classes and currency); otherwise nothing is
+    /// published and the error lists the rows, by line.
+    pub fn publish_catalog(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        effective_from: jiff::Timestamp,
+        options: ImportOptions,
+        now: jiff::Timestamp,
+    ) -> Result<Published, HqError> {
+        let format = Format::from_path(Path::new(file_name)).map_err(|e| HqError::BadRequest(e.to_string()))?;
+        let entries = till_import::reader(format, bytes, options)
+            .map_err(|e| HqError::BadRequest(format!("{file_name}: {e}")))?;
+        let mut items: Vec<(String, String, bool)> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut products = 0u64;
+        let mut rejected = Vec::new();
+        for entry in entries {
+            match entry.map_err(|e| HqError::BadRequest(format!("{file_name}: {e}")))? {
+                Entry::Record { record: Record::Product { product, .. }, .. } => {
+                    products += 1;
+                    for v in product.variants {
+                        if seen.insert(v.sku.clone()) {
+                            items.push((v.sku, v.price.amount().to_string(), product.active));
+                        }
+                    }
+                }
+                Entry::Rejected(e) => rejected.push(format!("{file_name}: {e}")),
+                Entry::Record { .. } | Entry::Warning(_) | Entry::Skipped { .. } => {}
+            }
+        }
+        if !rejected.is_empty() {
+            let shown: Vec<&str> = rejected.iter().take(20).map(String::as_str).collect();
+            return Err(HqError::BadRequest(format!(
+                "{} row(s) cannot be read; nothing was published:\n{}{}",
+                rejected.len(),
+                shown.join("\n"),
+                if rejected.len() > shown.len() { "\n…" } else { "" }
+            )));
+        }
+        let sha = hex::encode(Sha256::digest(bytes));
+        let variants = items.len() as u64;
+        with_tx(self.db(), |tx| {
+            tx.lock("catalog")?;
+            let version = tx.one("SELECT COALESCE(MAX(version), 0) + 1 FROM catalogs", &[])?.map_or(1, |r| r.int(0));
+            tx.exec(
+                "INSERT INTO catalogs (version, file_name, bytes, sha256, effective_from, effective_ns, published_at, \
+                 products, variants) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    version.into(),
+                    file_name.into(),
+                    bytes.to_vec().into(),
+                    sha.as_str().into(),
+                    effective_from.to_string().into(),
+                    nanos(effective_from)?.into(),
+                    now.to_string().into(),
+                    (products as i64).into(),
+                    (variants as i64).into(),
+                ],
+            )?;
+            for chunk in items.chunks(BATCH) {
+                let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 4);
+                for (sku, price, active) in chunk {
+                    params.extend([version.into(), sku.into(), price.into(), i64::from(*active).into()]);
+                }
+                tx.exec(
+                    &format!(
+                        "INSERT INTO catalog_items (version, sku, price, active) VALUES {}",
+                        crate::ingest::values(chunk.len(), 4)
+                    ),
+                    &params,
+                )?;
+            }
+            Ok(Published { version: version as u64, products, variants, effective_from: effective_from.to_string() })
+        })
+    }
+
+    /// Every published version, newest first.
+    pub fn catalogs(&self) -> Result<Vec<(CatalogInfo, String, u64, u64)>, HqError> {
+        with_tx(self.db(), |tx| {
+            Ok(tx
+                .query(
+                    "SELECT version, file_name, effective_from, sha256, length(bytes), published_at, products, variants \
+                     FROM catalogs ORDER BY version DESC",
+                    &[],
+                )?
+                .iter()
+                .map(|r| (info(r), r.text(5), r.int(6) as u64, r.int(7) as u64))
+                .collect())
+        })
+    }
+
+    /// The file of version `version`.
+    pub fn catalog_file(&self, version: u64) -> Result<Vec<u8>, HqError> {
+        with_tx(self.db(), |tx| {
+            tx.one("SELECT bytes FROM catalogs WHERE version = $1", &[(version as i64).into()])?
+                .map(|r| r.bytes(0))
+                .ok_or_else(|| HqError::NotFound(format!("no catalog version {version}")))
+        })
+    }
+}
+
+/// A time as Unix nanoseconds: exact, so a sale a moment before a version took effect is
+/// never taken for one after it.
+fn nanos(at: jiff::Timestamp) -> Result<i64, HqError> {
+    i64::try_from(at.as_nanosecond()).map_err(|_| HqError::BadRequest(format!("time {at} is out of range")))
+}
+
+fn info(r: &crate::db::Row) -> CatalogInfo {
+    CatalogInfo {
+        version: r.int(0) as u64,
+        file_name: r.text(1),
+        effective_from: r.text(2),
+        sha256: r.text(3),
+        size: r.int(4) as u64,
+    }
+}
+
+/// The newest version in force at `at` (effective no later than it), if any.
+pub(crate) fn in_force(tx: &mut dyn Tx, at: jiff::Timestamp) -> Result<Option<CatalogInfo>, HqError> {
+    Ok(tx
+        .one(
+            "SELECT version, file_name, effective_from, sha256, length(bytes) FROM catalogs \
+             WHERE effective_ns <= $1 ORDER BY version DESC LIMIT 1",
+            &[nanos(at)?.into()],
+        )?
+        .map(|r| info(&r)))
+}
+
+/// A SKU's base price and whether it is for sale in catalog `version`.
+pub(crate) fn item(tx: &mut dyn Tx, version: u64, sku: &str) -> Result<Option<(String, bool)>, HqError> {
+    Ok(tx
+        .one(
+            "SELECT price, active FROM catalog_items WHERE version = $1 AND sku = $2",
+            &[(version as i64).into(), sku.into()],
+        )?
+        .map(|r| (r.text(0), r.int(1) != 0)))
+}
