@@ -539,6 +539,23 @@ fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are
         2,
         "a sale on the current catalog raises nothing"
     );
+
+    // Version 3 is a delta: only the tote's row. Sold offline on version 2, the tote
+    // raises a conflict; a hoodie (unchanged since version 1) raises none.
+    let text = std::fs::read_to_string(&demo).unwrap();
+    let header = text.lines().next().unwrap();
+    let tote = text.lines().find(|l| l.contains(",TOTE-1,")).unwrap().replace(",12.50,", ",15.00,");
+    let delta = work.path().join("tote-price.csv");
+    std::fs::write(&delta, format!("{header}\n{tote}\n")).unwrap();
+    assert_eq!(hq.admin_json(&["catalog", "import", delta.to_str().unwrap()])["version"], 3);
+    sell(&till, "TOTE-1");
+    sell(&till, "HOOD-M");
+    assert!(till.sync());
+    let conflicts = hq.admin_json(&["conflicts"]);
+    assert_eq!(conflicts.as_array().unwrap().len(), 3, "only the tote: {conflicts}");
+    assert_eq!(status_of(&till)["catalog_version"], "3");
+    let sale = till.json(&["sale", "--scan", "TOTE-1", "--scan", "HOOD-M", "--tender", "cash:100"]);
+    assert_eq!(sale["lines"][0]["unit_price"], "15.00", "{sale}");
     let list = hq.admin_json(&["catalog", "list"]);
-    assert_eq!(list[0]["version"], 2);
+    assert_eq!(list[0]["version"], 3);
 }

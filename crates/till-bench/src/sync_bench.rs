@@ -18,6 +18,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use automerge::transaction::Transactable;
 use clap::Parser;
 use rust_decimal::Decimal;
 use till_domain::{CardDetails, Cart, Money, Tender, TenderKind};
@@ -46,7 +47,15 @@ struct Args {
     /// Seed of every random pick.
     #[arg(long, default_value_t = 20_261_127)]
     seed: u64,
+    /// SKUs in the catalog whose representation is measured (file vs Automerge; 0 skips).
+    #[arg(long, default_value_t = 100_000)]
+    catalog_skus: u64,
 }
+
+/// The million-SKU benchmark's catalog generator, reused for the catalog figure.
+#[allow(dead_code)]
+#[path = "generate.rs"]
+mod generate;
 
 const DEMO_CONFIG: &str = include_str!("../../../assets/demo/store.toml");
 const DEMO_CATALOG: &str = "assets/demo/catalog.csv";
@@ -285,8 +294,82 @@ fn ingest(args: &Args, db: &str, label: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a catalog costs as files (snapshot, delta) and as an Automerge document, so the
+/// choice between them is measured: build and load time, bytes, a 1 % price change.
+fn catalog_figure(skus: u64, seed: u64) -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let csv_path = work.path().join("catalog.csv");
+    generate::write_catalog(&csv_path, skus, seed)?;
+    let bytes = std::fs::read(&csv_path)?;
+    let zstd_snapshot = zstd::encode_all(bytes.as_slice(), 3)?.len();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes.as_slice());
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).context("column");
+    let (sku, title, price, barcode, kind) =
+        (col("Variant SKU")?, col("Title")?, col("Variant Price")?, col("Variant Barcode")?, col("Type")?);
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    // The same four fields the document below holds, as a file: a like-for-like size.
+    let mut same = csv::Writer::from_writer(Vec::new());
+    for r in &rows {
+        same.write_record([&r[sku], &r[title], &r[price], &r[barcode], &r[kind]])?;
+    }
+    let same_fields = zstd::encode_all(same.into_inner()?.as_slice(), 3)?.len();
+    let started = Instant::now();
+    let mut doc = automerge::AutoCommit::new();
+    for r in &rows {
+        let item = doc.put_object(automerge::ROOT, &r[sku], automerge::ObjType::Map)?;
+        for (field, i) in [("title", title), ("price", price), ("barcode", barcode), ("type", kind)] {
+            doc.put(&item, field, &r[i])?;
+        }
+    }
+    doc.commit();
+    let built = started.elapsed();
+    let saved = doc.save();
+    let started = Instant::now();
+    let loaded = automerge::AutoCommit::load(&saved)?;
+    let load = started.elapsed();
+    drop(loaded);
+    // A 1 % price change, as an Automerge change and as a delta file (header + rows).
+    let mut rng = Rng(seed);
+    let mut delta = csv::Writer::from_writer(Vec::new());
+    delta.write_record(&headers)?;
+    let mut delta_same = csv::Writer::from_writer(Vec::new());
+    let changed = (rows.len() / 100).max(1);
+    for _ in 0..changed {
+        let r = &rows[rng.below(rows.len() as u64) as usize];
+        let item = match automerge::ReadDoc::get(&doc, automerge::ROOT, &r[sku])? {
+            Some((_, id)) => id,
+            None => continue,
+        };
+        doc.put(&item, "price", "9.99")?;
+        let mut fields: Vec<String> = r.iter().map(str::to_string).collect();
+        fields[price] = "9.99".into();
+        delta.write_record(&fields)?;
+        delta_same.write_record([&r[sku], &r[title], "9.99", &r[barcode], &r[kind]])?;
+    }
+    doc.commit();
+    let change = doc.get_last_local_change().map(|mut c| c.bytes().len()).unwrap_or(0);
+    let delta = zstd::encode_all(delta.into_inner()?.as_slice(), 3)?.len();
+    let delta_same = zstd::encode_all(delta_same.into_inner()?.as_slice(), 3)?.len();
+    println!(
+        "catalog of {} SKUs: CSV {} B, zstd-3 {zstd_snapshot} B; the 4 fields the document holds, zstd-3 {same_fields} B | Automerge document {} B, built in {:.2} s, loaded in {:.2} s",
+        rows.len(),
+        bytes.len(),
+        saved.len(),
+        built.as_secs_f64(),
+        load.as_secs_f64()
+    );
+    println!(
+        "  a 1 % price change ({changed} SKUs): delta CSV zstd-3 {delta} B (4 fields: {delta_same} B) | Automerge change {change} B"
+    );
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.catalog_skus > 0 {
+        catalog_figure(args.catalog_skus, args.seed)?;
+    }
     let work = tempfile::tempdir()?;
     let sqlite = |name: &str| format!("sqlite:{}", work.path().join(format!("{name}.sqlite")).display());
     backlog(&args, &sqlite("backlog"), "sqlite")?;

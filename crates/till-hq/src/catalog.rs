@@ -1,13 +1,16 @@
-//! Catalog publishing: HQ keeps numbered versions of the chain's catalog file (the same
-//! formats a register imports), each with the time its prices take effect. Registers
-//! download the version in force when they sync and import it; a register offline keeps
-//! selling on the version it has, and each sale says which (`catalog` in its record), so
-//! HQ can raise a price that changed meanwhile, or an item sold after it was retired.
+//! Catalog publishing: HQ keeps numbered versions of the chain's catalog files (the same
+//! formats a register imports), each with the time it takes effect. A version holds the
+//! rows it sets — a whole catalog (a snapshot) or only what changed (a delta); a product
+//! is retired by publishing it archived. Registers download the versions in force they
+//! have not imported and upsert them in order; a register offline keeps selling on the
+//! version it has, and each sale says which (`catalog` in its record), so HQ can raise a
+//! price that changed meanwhile, or an item sold after it was retired.
 //!
-//! Versioned snapshots, not an Automerge document: a catalog has one writer (HQ) and is
-//! replaced whole, a million SKUs as Automerge operations would weigh many times the file
-//! (measured: docs/benchmarks.md), and registers import it with the bulk importer they
-//! already have.
+//! Versioned snapshots and deltas, not an Automerge document: a catalog has one writer
+//! (HQ), and as Automerge operations it weighs several times the compressed file and takes
+//! seconds to build and load per hundred thousand SKUs (measured by `till-sync-bench
+//! --catalog-skus`, docs/benchmarks.md); registers import files with the bulk importer
+//! they already have.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -168,12 +171,26 @@ pub(crate) fn in_force(tx: &mut dyn Tx, at: jiff::Timestamp) -> Result<Option<Ca
         .map(|r| info(&r)))
 }
 
-/// A SKU's base price and whether it is for sale in catalog `version`.
+/// The versions in force at `at` after version `after`, oldest first.
+pub(crate) fn in_force_after(tx: &mut dyn Tx, at: jiff::Timestamp, after: u64) -> Result<Vec<CatalogInfo>, HqError> {
+    Ok(tx
+        .query(
+            "SELECT version, file_name, effective_from, sha256, length(bytes) FROM catalogs \
+             WHERE effective_ns <= $1 AND version > $2 ORDER BY version",
+            &[nanos(at)?.into(), (after as i64).into()],
+        )?
+        .iter()
+        .map(info)
+        .collect())
+}
+
+/// A SKU's base price and whether it is for sale as of catalog `version`: its row in the
+/// latest version up to `version` that has it (a version holds only the rows it sets).
 pub(crate) fn item(tx: &mut dyn Tx, version: u64, sku: &str) -> Result<Option<(String, bool)>, HqError> {
     Ok(tx
         .one(
-            "SELECT price, active FROM catalog_items WHERE version = $1 AND sku = $2",
-            &[(version as i64).into(), sku.into()],
+            "SELECT price, active FROM catalog_items WHERE sku = $1 AND version <= $2 ORDER BY version DESC LIMIT 1",
+            &[sku.into(), (version as i64).into()],
         )?
         .map(|r| (r.text(0), r.int(1) != 0)))
 }

@@ -120,6 +120,7 @@ CREATE TABLE IF NOT EXISTS catalog_items (
     active  INTEGER NOT NULL,              -- 0: archived (retired)
     PRIMARY KEY (version, sku)
 );
+CREATE INDEX IF NOT EXISTS catalog_items_sku ON catalog_items (sku, version);
 CREATE TABLE IF NOT EXISTS hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#;
 

@@ -87,7 +87,7 @@ impl Hq {
                 }
             }
             out.through_seq = through(tx, &who.key)?;
-            out.catalog = crate::catalog::in_force(tx, now)?;
+            out.catalogs = crate::catalog::in_force_after(tx, now, req.catalog_version)?;
             Ok(out)
         })
     }

@@ -27,7 +27,7 @@ impl Register {
             None => {
                 let remote = Remote::hq_of(self.store())?;
                 let report = till_sync::sync_once(self.store_mut(), &remote, now)?;
-                if let Some(info) = &report.catalog {
+                for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }
                 report

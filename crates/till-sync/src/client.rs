@@ -102,8 +102,8 @@ pub struct SyncReport {
     pub bytes_received: u64,
     /// The last journal record HQ holds in chain order, after the round.
     pub hq_through: u64,
-    /// The catalog HQ has in force now (the register imports it if newer than its own).
-    pub catalog: Option<crate::wire::CatalogInfo>,
+    /// Catalog versions in force at HQ the register has not imported, oldest first.
+    pub catalogs: Vec<crate::wire::CatalogInfo>,
 }
 
 /// An HQ (or peer) to sync with.
@@ -327,7 +327,8 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         }
         mine.entry(stock.to_string()).or_default();
         let docs = mine.iter().map(|(id, (digest, _))| (id.clone(), digest.clone())).collect();
-        let request = DigestRequest { clock: now.to_string(), docs };
+        let catalog_version = store.setting(CATALOG_VERSION_SETTING)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let request = DigestRequest { clock: now.to_string(), docs, catalog_version };
         let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
         Ok((mine, theirs))
     };
@@ -341,7 +342,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         (mine, theirs) = ask(store, true, &mut report)?;
     }
     report.hq_through = theirs.through_seq;
-    report.catalog = theirs.catalog.clone();
+    report.catalogs = theirs.catalogs.clone();
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();

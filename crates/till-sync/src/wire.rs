@@ -57,6 +57,9 @@ pub struct DigestRequest {
     pub clock: String,
     /// Document id → digest of its heads.
     pub docs: BTreeMap<String, String>,
+    /// The last HQ catalog version the register imported (0: none).
+    #[serde(default)]
+    pub catalog_version: u64,
 }
 
 /// The server's answer to [`DigestRequest`].
@@ -67,9 +70,11 @@ pub struct DigestResponse {
     pub docs: BTreeMap<String, String>,
     /// The last journal record of this register the server holds in chain order.
     pub through_seq: u64,
-    /// The newest published catalog in force now, if HQ publishes one.
+    /// The published catalog versions in force now that the register has not imported,
+    /// oldest first: each is a file of rows to upsert (a whole catalog or only what
+    /// changed), so they are imported in order.
     #[serde(default)]
-    pub catalog: Option<CatalogInfo>,
+    pub catalogs: Vec<CatalogInfo>,
 }
 
 /// A published catalog version.
