@@ -337,6 +337,14 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     let tote = stock.as_array().unwrap().iter().find(|r| r["sku"] == "TOTE-1").unwrap();
     assert_eq!(tote["quantity"], "6");
     assert_eq!(hq_sales(&hq).len(), 2);
+
+    // R2 is revoked: the store's peer key changes, and R1 takes the new one when it syncs.
+    let before = setting(&r1, "sync.peer_key").unwrap();
+    assert!(hq.admin(&["register", "revoke", "--store", "AMS-01", "--register", "R2"]).status.success());
+    assert!(r1.sync());
+    let after = setting(&r1, "sync.peer_key").unwrap();
+    assert_ne!(before, after, "a revoked register's peer key no longer opens the store's peers");
+    assert_eq!(setting(&r2, "sync.peer_key").unwrap(), before);
 }
 
 #[test]
@@ -449,6 +457,43 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
         &whole_doc_message(&mut doc),
     );
     assert_eq!(status, 400);
+
+    // A register may only increment the counters HQ created: creating one is refused.
+    assert!(
+        hq.admin(&[
+            "stock",
+            "receive",
+            "--store",
+            "AMS-01",
+            "--location",
+            "AMS-01-floor",
+            "--sku",
+            "TOTE-1",
+            "--qty",
+            "5"
+        ])
+        .status
+        .success()
+    );
+    assert!(till.sync());
+    let before = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
+    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    let mut stock = automerge::AutoCommit::new();
+    let mut stmt = conn.prepare("SELECT bytes FROM sync_changes WHERE doc = 'stock/AMS-01' ORDER BY id").unwrap();
+    for bytes in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+        stock.load_incremental(&bytes.unwrap()).unwrap();
+    }
+    assert!(till_docs::StockDoc::create(&mut stock, "AMS-01-floor", "FREE-MONEY", 1_000_000_000).unwrap());
+    till_docs::commit(&mut stock);
+    let (status, _) = http(
+        &hq.url,
+        "POST",
+        "/v1/sync/doc",
+        &[("authorization", &auth), ("x-till-doc", "stock/AMS-01")],
+        &whole_doc_message(&mut stock),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(hq.admin_json(&["stock", "show", "--store", "AMS-01"]), before, "nothing stored");
 
     // HQ keeps serving everyone.
     assert_eq!(http(&hq.url, "GET", "/v1/health", &[], b"").0, 200);

@@ -56,6 +56,16 @@ impl StockDoc {
         })
     }
 
+    /// Whether `after` only incremented counters that `before` already had: no counter
+    /// created, removed or overwritten — all a register (or a peer) may do.
+    pub fn only_increments(before: &AutoCommit, after: &AutoCommit) -> Result<bool> {
+        let keys = |doc: &AutoCommit| -> Result<Vec<(String, String)>> {
+            Ok(StockDoc::all(doc)?.into_iter().map(|(l, s, _)| (l, s)).collect())
+        };
+        let locations = |doc: &AutoCommit| doc.keys(ROOT).count();
+        Ok(keys(before)? == keys(after)? && locations(before) == locations(after))
+    }
+
     /// Every counter as `(location, sku, value)`, sorted.
     pub fn all(doc: &AutoCommit) -> Result<Vec<(String, String, i64)>> {
         let mut out = Vec::new();
@@ -95,5 +105,18 @@ mod tests {
         hq.merge(&mut r2).unwrap();
         assert_eq!(StockDoc::value(&hq, "floor", "SKU-1").unwrap(), Some(5_000_000));
         assert_eq!(StockDoc::all(&hq).unwrap(), vec![("floor".into(), "SKU-1".into(), 5_000_000)]);
+        assert!(StockDoc::only_increments(&r1, &hq).unwrap());
+
+        // Creating or overwriting a counter is not an increment.
+        let mut rogue = load(&hq.save(), &ActorId::random()).unwrap();
+        assert!(StockDoc::create(&mut rogue, "floor", "SKU-9", 1).unwrap());
+        assert!(!StockDoc::only_increments(&hq, &rogue).unwrap());
+        let mut rogue = load(&hq.save(), &ActorId::random()).unwrap();
+        let floor = match rogue.get(ROOT, "floor").unwrap() {
+            Some((_, id)) => id,
+            None => unreachable!(),
+        };
+        rogue.put(&floor, "SKU-1", 1_000_000_i64).unwrap();
+        assert!(!StockDoc::only_increments(&hq, &rogue).unwrap());
     }
 }

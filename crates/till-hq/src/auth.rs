@@ -90,14 +90,18 @@ impl Hq {
         Ok(token)
     }
 
-    /// Revokes a register: its credential stops working at once.
+    /// Revokes a register: its credential stops working at once, and the store's peer
+    /// key is replaced (the other registers take the new one at their next sync), so the
+    /// revoked machine cannot go on syncing stock with its former peers either.
     pub fn revoke_register(&self, store: &str, register: &str) -> Result<(), HqError> {
         let key = format!("{store}/{register}");
         let n = with_tx(self.db(), |tx| {
-            tx.exec(
+            let n = tx.exec(
                 "UPDATE registers SET revoked = 1, credential_hash = '', next_hash = '', token_hash = '' WHERE key = $1",
                 &[key.as_str().into()],
-            )
+            )?;
+            tx.exec("UPDATE stores SET peer_key = $2 WHERE store = $1", &[store.into(), new_token().into()])?;
+            Ok(n)
         })?;
         if n == 0 {
             return Err(HqError::NotFound(format!("no register {key}")));

@@ -88,6 +88,9 @@ impl Hq {
             }
             out.through_seq = through(tx, &who.key)?;
             out.catalogs = crate::catalog::in_force_after(tx, now, req.catalog_version)?;
+            out.peer_key = tx
+                .one("SELECT peer_key FROM stores WHERE store = $1", &[who.store.as_str().into()])?
+                .map(|r| r.text(0));
             Ok(out)
         })
     }
@@ -142,7 +145,15 @@ impl Hq {
                         new_max = records.last().map_or(max_seq, |r| r.seq);
                         ingest::stage(tx, &who.key, id.as_str(), &records, now)?;
                     }
-                    DocKind::Stock { store } => below_zero(tx, &doc, &store, now)?,
+                    DocKind::Stock { store } => {
+                        let held = till_docs::load(&bytes, &self.actor).map_err(internal)?;
+                        if !StockDoc::only_increments(&held, &doc).map_err(internal)? {
+                            return Err(HqError::BadRequest(format!(
+                                "{id}: a register may only increment the counters HQ created"
+                            )));
+                        }
+                        below_zero(tx, &doc, &store, now)?
+                    }
                 }
                 save(tx, &id, &mut doc, new_max as i64, now)?;
                 if journal {

@@ -343,6 +343,12 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     }
     report.hq_through = theirs.through_seq;
     report.catalogs = theirs.catalogs.clone();
+    if scope == Scope::Hq
+        && let Some(key) = &theirs.peer_key
+        && store.setting(key::PEER_KEY)?.as_deref() != Some(key.as_str())
+    {
+        store.set_setting(key::PEER_KEY, key)?;
+    }
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();

@@ -85,6 +85,7 @@ impl Peer {
         let internal = |e: till_store::StoreError| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
         let mut store = self.store.lock().map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned"))?;
         let mut doc = store.doc_copy(&id).map_err(internal)?;
+        let held = doc.fork();
         let before = doc.get_heads();
         let mut state = State::new();
         doc.sync()
@@ -92,6 +93,11 @@ impl Peer {
             .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("sync message refused: {e}")))?;
         let received = doc.get_changes(&before);
         if !received.is_empty() {
+            let increments = till_docs::StockDoc::only_increments(&held, &doc)
+                .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))?;
+            if !increments {
+                return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may only increment counters")));
+            }
             store.store_received(&id, received).map_err(internal)?;
         }
         Ok(doc.sync().generate_sync_message(&mut state).map(Message::encode))

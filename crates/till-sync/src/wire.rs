@@ -75,6 +75,9 @@ pub struct DigestResponse {
     /// changed), so they are imported in order.
     #[serde(default)]
     pub catalogs: Vec<CatalogInfo>,
+    /// The store's current peer key (it changes when a register of the store is revoked).
+    #[serde(default)]
+    pub peer_key: Option<String>,
 }
 
 /// A published catalog version.
