@@ -150,19 +150,7 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
         t.enroll(&hq.url, &hq.token(&t.store, &t.register));
     }
     // Only one tote on the shelf, as far as HQ knows; R3 sells three.
-    let out = hq.admin(&[
-        "stock",
-        "receive",
-        "--store",
-        "AMS-01",
-        "--location",
-        "AMS-01-floor",
-        "--sku",
-        "TOTE-1",
-        "--qty",
-        "1",
-    ]);
-    assert!(out.status.success());
+    hq.receive("AMS-01", "TOTE-1", "1");
     assert!(r3.sync(), "R3 receives the counter and sends the sales that waited for it");
     // R3's disk is cloned onto a second machine; both go on selling as R3.
     let clone = tempfile::tempdir().unwrap();
@@ -287,19 +275,7 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     for t in [&r1, &r2, &other] {
         t.enroll(&proxy.url, &hq.token(&t.store, &t.register));
     }
-    let out = hq.admin(&[
-        "stock",
-        "receive",
-        "--store",
-        "AMS-01",
-        "--location",
-        "AMS-01-floor",
-        "--sku",
-        "TOTE-1",
-        "--qty",
-        "10",
-    ]);
-    assert!(out.status.success());
+    hq.receive("AMS-01", "TOTE-1", "10");
     assert!(r1.sync() && r2.sync());
     hq.kill();
 
@@ -459,22 +435,7 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     assert_eq!(status, 400);
 
     // A register may only increment the counters HQ created: creating one is refused.
-    assert!(
-        hq.admin(&[
-            "stock",
-            "receive",
-            "--store",
-            "AMS-01",
-            "--location",
-            "AMS-01-floor",
-            "--sku",
-            "TOTE-1",
-            "--qty",
-            "5"
-        ])
-        .status
-        .success()
-    );
+    hq.receive("AMS-01", "TOTE-1", "5");
     assert!(till.sync());
     let before = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
     let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();

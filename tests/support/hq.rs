@@ -82,6 +82,14 @@ impl HqProcess {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("till-hq {args:?} printed no JSON: {e}"))
     }
 
+    /// Records goods received at HQ: `qty` of `sku` at the store's floor location.
+    pub fn receive(&self, store: &str, sku: &str, qty: &str) {
+        let location = format!("{store}-floor");
+        let out =
+            self.admin(&["stock", "receive", "--store", store, "--location", &location, "--sku", sku, "--qty", qty]);
+        assert!(out.status.success(), "stock receive: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Adds a register and returns its enrollment token (the last line of the output).
     pub fn token(&self, store: &str, register: &str) -> String {
         let out = self.admin(&["register", "add", "--store", store, "--register", register]);

@@ -74,18 +74,6 @@ const SKUS: [&str; 12] = [
     "SOAP-CIT",
 ];
 
-/// SplitMix64.
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-}
-
 fn repo() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
@@ -99,7 +87,7 @@ fn register_with_sales(dir: &Path, code: &str, sales: u64, seed: u64) -> Result<
     let fast = StoreOptions { vfs: None, durability: Durability::Off };
     let mut reg = Register::open_with(dir, &fast, clock.clone(), Box::new(SeededIds::new(seed)))?;
     reg.import_catalog(&repo().join(DEMO_CATALOG), &mut |_| {})?;
-    let mut rng = Rng(seed);
+    let mut rng = generate::SplitMix64::new(seed);
     let card = CardDetails::new("VISA", "4242", "T").map_err(anyhow::Error::msg)?;
     for _ in 0..sales {
         clock.advance(jiff::SignedDuration::from_secs(10));
@@ -330,7 +318,7 @@ fn catalog_figure(skus: u64, seed: u64) -> Result<()> {
     let load = started.elapsed();
     drop(loaded);
     // A 1 % price change, as an Automerge change and as a delta file (header + rows).
-    let mut rng = Rng(seed);
+    let mut rng = generate::SplitMix64::new(seed);
     let mut delta = csv::Writer::from_writer(Vec::new());
     delta.write_record(&headers)?;
     let mut delta_same = csv::Writer::from_writer(Vec::new());

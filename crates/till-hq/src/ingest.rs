@@ -166,6 +166,15 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
             } else {
                 None
             };
+            // Booked only if its chain holds; an unreadable sale a manager accepted is passed
+            // over. Either problem stops materializing this register until resolved.
+            let problem = match problem {
+                Some(p) => Some(p),
+                None if record.kind == "sale" => {
+                    sale(tx, key, &store, &register, &record, now)?.err().filter(|_| record.seq as i64 != accept)
+                }
+                None => None,
+            };
             if let Some(detail) = problem {
                 let id = raise(
                     tx,
@@ -174,23 +183,6 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
                     &store,
                     &register,
                     &detail,
-                    now,
-                )?;
-                halt(tx, key, &id)?;
-                break 'batches;
-            }
-            let booked = if record.kind == "sale" { sale(tx, key, &store, &register, &record, now)? } else { Ok(()) };
-            // An unreadable record a manager accepted is passed over; otherwise materializing stops.
-            if let Err(unreadable) = booked
-                && record.seq as i64 != accept
-            {
-                let id = raise(
-                    tx,
-                    ConflictKind::BrokenChain,
-                    &format!("{key}/{}", record.seq),
-                    &store,
-                    &register,
-                    &unreadable,
                     now,
                 )?;
                 halt(tx, key, &id)?;
