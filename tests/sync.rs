@@ -1,7 +1,8 @@
-//! Reconciling registers with HQ through real processes: the `till-hq` binary on a real
-//! database (SQLite, or PostgreSQL when TILL_TEST_PG names a server), `till` processes
-//! syncing through a loopback proxy that drops, duplicates, delays and reorders, HQ and
-//! registers killed with SIGKILL mid-sync, and the whole outbox replayed ten times.
+//! Reconciling registers with HQ through real processes: two `till-hq` processes serving
+//! one real database (SQLite, or PostgreSQL when TILL_TEST_PG names a server), `till`
+//! processes syncing through a loopback proxy that spreads requests over both, drops,
+//! duplicates, delays and reorders them, HQ processes and registers killed with SIGKILL
+//! mid-sync, and the whole outbox replayed ten times.
 //!
 //! TILL_CHAOS_SEED reproduces a run; TILL_SYNC_SALES sets the sales per register.
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -30,8 +31,11 @@ fn offline_registers_reconcile_exactly_once_through_a_hostile_network() {
     let seed = seed();
     let sales = env_u64("TILL_SYNC_SALES", 300);
     let work = tempfile::tempdir().unwrap();
-    let mut hq = HqProcess::start(&database_url(work.path(), "jepsen"));
+    let db = database_url(work.path(), "jepsen");
+    let mut hq = HqProcess::start(&db);
+    let mut hq2 = HqProcess::start(&db);
     let proxy = Proxy::start(&hq.url, Chaos::default(), seed);
+    proxy.set_upstreams(&[&hq.url, &hq2.url]);
 
     // Two registers of one store and one of another, each a few days of offline sales.
     let tills = [
@@ -63,8 +67,13 @@ fn offline_registers_reconcile_exactly_once_through_a_hostile_network() {
         let mut children: Vec<Child> = tills.iter().map(Till::spawn_sync).collect();
         std::thread::sleep(Duration::from_millis(rng.below(400)));
         if rng.chance(300) {
-            hq.restart();
-            proxy.set_upstream(&hq.url);
+            // One of the two HQ processes dies mid-write and comes back on a new port.
+            if rng.chance(500) {
+                hq.restart()
+            } else {
+                hq2.restart()
+            }
+            proxy.set_upstreams(&[&hq.url, &hq2.url]);
             hq_kills += 1;
         }
         for child in &mut children {

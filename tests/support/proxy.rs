@@ -40,13 +40,21 @@ pub struct Stats {
 }
 
 struct Shared {
-    upstream: Mutex<String>,
+    upstreams: Mutex<Vec<String>>,
     chaos: Mutex<Chaos>,
     captured: Mutex<Vec<Vec<u8>>>,
     stop: AtomicBool,
     stats: Stats,
     seed: u64,
     counter: AtomicU64,
+}
+
+impl Shared {
+    /// The upstream request `n` goes to.
+    fn upstream(&self, n: u64) -> String {
+        let all = self.upstreams.lock().unwrap();
+        all[(n % all.len().max(1) as u64) as usize].clone()
+    }
 }
 
 /// The proxy; stops when dropped.
@@ -92,7 +100,7 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let shared = Arc::new(Shared {
-            upstream: Mutex::new(host_of(upstream)),
+            upstreams: Mutex::new(vec![host_of(upstream)]),
             chaos: Mutex::new(chaos),
             captured: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -116,7 +124,13 @@ impl Proxy {
 
     /// Points the proxy at another upstream (HQ restarted on a new port).
     pub fn set_upstream(&self, url: &str) {
-        *self.shared.upstream.lock().unwrap() = host_of(url);
+        self.set_upstreams(&[url]);
+    }
+
+    /// Spreads requests over several upstreams in turn (several HQ processes on one
+    /// database); a duplicated request goes to the next one.
+    pub fn set_upstreams(&self, urls: &[&str]) {
+        *self.shared.upstreams.lock().unwrap() = urls.iter().map(|u| host_of(u)).collect();
     }
 
     /// Changes how it misbehaves.
@@ -137,8 +151,8 @@ impl Proxy {
     /// Sends a raw request to the current upstream and returns the status code (0 if the
     /// connection failed).
     pub fn send_raw(&self, request: &[u8]) -> u16 {
-        let upstream = self.shared.upstream.lock().unwrap().clone();
-        forward(&upstream, request).map(|r| status_of(&r)).unwrap_or(0)
+        let n = self.shared.counter.fetch_add(1, Ordering::SeqCst);
+        forward(&self.shared.upstream(n), request).map(|r| status_of(&r)).unwrap_or(0)
     }
 }
 
@@ -205,7 +219,7 @@ fn handle(s: &Shared, mut conn: TcpStream) {
     let n = s.counter.fetch_add(1, Ordering::SeqCst);
     let mut rng = Rng::new(s.seed ^ n.wrapping_mul(0x2545_F491_4F6C_DD1D));
     let chaos = *s.chaos.lock().unwrap();
-    let upstream = s.upstream.lock().unwrap().clone();
+    let upstream = s.upstream(n);
     s.stats.requests.fetch_add(1, Ordering::SeqCst);
     if chaos.max_delay_ms > 0 {
         std::thread::sleep(Duration::from_millis(rng.below(chaos.max_delay_ms)));
@@ -229,7 +243,7 @@ fn handle(s: &Shared, mut conn: TcpStream) {
     let mut response = forward(&upstream, &request);
     if rng.chance(chaos.duplicate) {
         s.stats.duplicated.fetch_add(1, Ordering::SeqCst);
-        response = forward(&upstream, &request);
+        response = forward(&s.upstream(n + 1), &request);
     }
     if rng.chance(chaos.drop_response) {
         s.stats.dropped_responses.fetch_add(1, Ordering::SeqCst);
