@@ -467,3 +467,33 @@ fn an_adjustment_slipped_onto_a_sale_is_detected() {
         "{v}"
     );
 }
+
+#[test]
+fn barcode_parse_reads_codes_and_refuses_bad_ones_with_the_reason() {
+    let reg = TempRegister::demo();
+    let v = reg.json(&["barcode", "parse", "]C10109506000134352172012253103000195\u{1d}10LOT7"]);
+    assert_eq!(v["kind"], "gs1");
+    assert_eq!(v["symbology"], "gs1_128");
+    assert_eq!(v["expired"], true);
+    assert_eq!(v["elements"][2]["decimal"], "0.195");
+    assert_eq!(v["elements"][3]["value"], "LOT7");
+    // The store is in NL: no variable-measure rules known there, so the country is asked for.
+    let v = reg.json(&["barcode", "parse", "2302148210869"]);
+    assert!(v["rcn"]["note"].as_str().unwrap().contains("NL"), "{v}");
+    let v = reg.json(&["barcode", "parse", "2302148210869", "--rcn-region", "SE"]);
+    assert_eq!(v["rcn"]["measure"]["value"], "1.086");
+    assert_eq!(v["rcn"]["measure"]["unit"], "kg");
+    let v = reg.json(&["barcode", "parse", "04252614"]);
+    assert_eq!((v["format"].as_str(), v["upc_a"].as_str()), (Some("upc_e"), Some("042100005264")));
+    for (code, reason) in [
+        ("8712345000012", "check digit 2 is wrong (expected 1)"),
+        ("(17)201345", "does not exist"),
+        ("12345", "5 digits"),
+    ] {
+        let out = reg.till(&["--json", "barcode", "parse", code]);
+        assert_eq!(out.status.code(), Some(1), "{code}");
+        let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(err["error"]["message"].as_str().unwrap().contains(reason), "{code}: {err}");
+        assert_eq!(err["error"]["code"], "input");
+    }
+}

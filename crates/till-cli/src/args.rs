@@ -82,6 +82,9 @@ pub enum Command {
         /// The code (SC-…).
         code: String,
     },
+    /// Barcodes: what a scanned code says.
+    #[command(subcommand)]
+    Barcode(BarcodeCommand),
     /// Enroll this register with HQ, using the one-time token `till-hq register add` printed.
     Enroll {
         /// HQ's address, e.g. http://hq.example:7878.
@@ -280,6 +283,21 @@ pub enum StaffCommand {
     },
     /// Staff and the permission matrix.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum BarcodeCommand {
+    /// Read a code: GTIN (EAN/UPC, UPC-E expanded), variable-measure number, GS1 element
+    /// string (AIs in parentheses, or FNC1 as ASCII 29), GS1 Digital Link, with or without
+    /// an AIM identifier (]E0, ]C1, ]d2, ]Q3…). Exit 1 with the reason if it is invalid.
+    Parse {
+        /// The code.
+        code: String,
+        /// ISO 3166 alpha-2 country whose variable-measure rules apply [default: the
+        /// store's `region`].
+        #[arg(long, value_name = "CC")]
+        rcn_region: Option<String>,
+    },
 }
 
 #[derive(Args)]

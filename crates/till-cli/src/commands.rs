@@ -15,8 +15,9 @@ use till_register::{
 };
 
 use crate::args::{
-    CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, ReceiptCommand, ReportCommand,
-    ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand, SyncArgs, SyncCommand,
+    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand,
+    ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand, SyncArgs,
+    SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -189,6 +190,15 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Barcode(BarcodeCommand::Parse { code, rcn_region }) => {
+            // With a register here, its country and clock; without one, the code alone.
+            let parsed = match open(&dir) {
+                Ok(reg) => reg.parse_barcode(code, rcn_region.as_deref()),
+                Err(_) => till_register::parse_barcode_standalone(code, rcn_region.as_deref()),
+            }
+            .map_err(|e| usage(e.to_string()))?;
+            print(cli, serde_json::to_value(&parsed)?, || wire::barcode_text(&parsed));
         }
         Command::Enroll { hq, token } => {
             let mut reg = open(&dir)?;

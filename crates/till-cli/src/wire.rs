@@ -136,3 +136,61 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
     out.push('\n');
     out
 }
+
+/// A read barcode in words, for the terminal.
+pub fn barcode_text(b: &till_register::Barcode) -> String {
+    use till_register::Barcode;
+    let mut out = String::new();
+    match b {
+        Barcode::Gtin { symbology, gtin } => {
+            out.push_str(&format!("{} {} (GTIN-14 {})", gtin.format, gtin.scanned, gtin.gtin14));
+            if let Some(s) = symbology {
+                out.push_str(&format!(", scanned as {s}"));
+            }
+            out.push('\n');
+            if let Some(a) = &gtin.upc_a {
+                out.push_str(&format!("UPC-E for UPC-A {a}\n"));
+            }
+            if let Some(r) = &gtin.rcn {
+                out.push_str(&format!("restricted circulation number ({})", r.usage));
+                if let Some(region) = &r.region {
+                    out.push_str(&format!(", {region} rules"));
+                }
+                out.push('\n');
+                if let Some(m) = &r.measure {
+                    out.push_str(&format!("{}: {} {}\n", m.kind, m.value, m.unit));
+                }
+                if let Some(i) = &r.item {
+                    out.push_str(&format!("item: {i}\n"));
+                }
+                if let Some(n) = &r.note {
+                    out.push_str(&format!("note: {n}\n"));
+                }
+            }
+        }
+        Barcode::Gs1 { symbology, elements, expired } => {
+            out.push_str(&format!("GS1 message{}\n", symbology.map(|s| format!(" ({s})")).unwrap_or_default()));
+            for e in elements {
+                let mut line = format!("({}) {:<16} {}", e.ai, e.title, e.value);
+                if let Some(d) = e.date {
+                    line.push_str(&format!("  = {d}"));
+                }
+                if let Some(v) = e.decimal {
+                    line.push_str(&format!(
+                        "  = {v}{}",
+                        e.currency.as_ref().map(|c| format!(" {c}")).unwrap_or_default()
+                    ));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
+            if *expired == Some(true) {
+                out.push_str("EXPIRED: the use-by date (17) has passed\n");
+            }
+        }
+        Barcode::Text { symbology, text } => {
+            out.push_str(&format!("text{}: {text}\n", symbology.map(|s| format!(" ({s})")).unwrap_or_default()));
+        }
+    }
+    out
+}

@@ -6,6 +6,7 @@
 //! [`Register`]. Time and ids come in through [`Clock`] and [`IdSource`].
 
 mod auth;
+mod barcode;
 mod clock;
 mod config;
 mod drawer;
@@ -31,6 +32,7 @@ use till_import::ImportError;
 use till_store::{Store, StoredVariant};
 
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
+pub use barcode::parse_barcode_standalone;
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{ConfigError, RegisterConfig, Thresholds};
 pub use drawer::{Count, DrawerMove};
@@ -39,6 +41,7 @@ pub use import::{ImportProgress, ImportReport};
 pub use parked::{discount_text, parse_discount};
 pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
+pub use till_barcode::{Barcode, BarcodeError};
 pub use till_receipt::Copy;
 pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
