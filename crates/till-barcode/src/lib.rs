@@ -3,11 +3,13 @@
 //! the country's rules, with the price check digit; GS1 element strings (GS1-128, GS1
 //! DataMatrix, GS1 QR, GS1 DataBar) with FNC1 separators; GS1 Digital Link URIs; and the
 //! AIM symbology identifier a scanner may put in front (`]E0`, `]E4`, `]C1`, `]d2`, `]Q3`,
-//! `]e0`). Dates are read relative to a `today` the caller passes in.
+//! `]e0`). Dates are read relative to a `today` the caller passes in. And the detector
+//! that tells a keyboard-wedge scanner from a person typing ([`WedgeDetector`]).
 
 mod ai;
 mod check;
 mod gtin;
+mod wedge;
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -15,6 +17,7 @@ use serde::Serialize;
 pub use ai::{Element, GS, parse_digital_link, parse_elements};
 pub use check::{gs1_check_digit, has_valid_check_digit, price_check_digit};
 pub use gtin::{Gtin, Measure, Rcn, expand_upc_e, parse_gtin};
+pub use wedge::{WedgeConfig, WedgeDetector, WedgeEvent};
 
 /// A code that cannot be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
