@@ -497,3 +497,43 @@ fn barcode_parse_reads_codes_and_refuses_bad_ones_with_the_reason() {
         assert_eq!(err["error"]["code"], "input");
     }
 }
+
+#[test]
+fn a_sale_scans_gs1_codes_and_weighed_labels_and_warns_on_expired_goods() {
+    // A store whose country reads variable-measure labels (Sweden's rules: prefix 23 is a
+    // weight in grams): the demo Gouda's label carries 0.412 kg.
+    let config = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml"))
+        .unwrap()
+        .replace("region = \"NL\"", "region = \"SE\"");
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), config).unwrap();
+    let reg = TempRegister::with_config(file.path().to_str().unwrap());
+    for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+        assert!(reg.till(&["catalog", "import", till_tests::repo().join(file).to_str().unwrap()]).status.success());
+    }
+    let body = "230000100412";
+    let label = format!("{body}{}", till_barcode::gs1_check_digit(body).unwrap());
+    // A GS1 DataMatrix of a tee whose use-by date has passed, and the cheese label.
+    let out = reg.till(&[
+        "--json",
+        "sale",
+        "--scan",
+        "]d20108712345000011170101011012",
+        "--scan",
+        &label,
+        "--tender",
+        "cash:50",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("EXPIRED: use by 2001-01-01"), "{}", stderr(&out));
+    let sale: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sale["lines"][0]["sku"], "TEE-S-BLK");
+    assert_eq!(
+        (sale["lines"][1]["sku"].as_str(), sale["lines"][1]["quantity"].as_str()),
+        (Some("GOUDA-KG"), Some("0.412"))
+    );
+    // A misread label is refused with the reason, not as an unknown code.
+    let out = reg.till(&["sale", "--scan", "8712345000012", "--tender", "cash:50"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("check digit 2 is wrong"), "{}", stderr(&out));
+}

@@ -346,7 +346,11 @@ fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
             }
             None => (scan.as_str(), None),
         };
-        reg.scan(cart, code, qty).with_context(|| format!("--scan {scan}"))?;
+        let scanned = reg.scan_code(cart, code, qty).with_context(|| format!("--scan {scan}"))?;
+        for warning in scanned.warnings {
+            // Nothing to do if stderr is gone.
+            let _ = writeln!(std::io::stderr(), "till: warning: --scan {scan}: {warning}");
+        }
     }
     for q in &args.quantities {
         let (line, qty) = q.split_once(':').ok_or_else(|| usage(format!("--quantity {q}: expected LINE:QTY")))?;

@@ -32,7 +32,7 @@ use till_import::ImportError;
 use till_store::{Store, StoredVariant};
 
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
-pub use barcode::parse_barcode_standalone;
+pub use barcode::{Scanned, parse_barcode_standalone};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{ConfigError, RegisterConfig, Thresholds};
 pub use drawer::{Count, DrawerMove};
