@@ -170,6 +170,20 @@ pub enum ReceiptCommand {
         #[arg(long)]
         duplicate: bool,
     },
+    /// Print a receipt on an ESC/POS printer, in its code page (never raw UTF-8).
+    Print {
+        /// Receipt number (`R1-000042` or `42`).
+        number: String,
+        /// The printer: `tcp://HOST:PORT` (port 9100 on most printers).
+        #[arg(long, value_name = "URL")]
+        printer: String,
+        /// The printer's code page (CP437, CP850, CP858, CP852, CP866, WPC1252).
+        #[arg(long, default_value = "CP858")]
+        code_page: String,
+        /// Kick the cash drawer after the cut.
+        #[arg(long)]
+        kick: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -158,6 +158,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 None => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
             }
         }
+        Command::Receipt(ReceiptCommand::Print { number, printer, code_page, kick }) => {
+            let reg = open(&dir)?;
+            let sent = reg.print_receipt(number, Copy::Original, printer, Some(code_page), *kick)?;
+            print(cli, json!({"printed": number, "printer": printer, "bytes": sent}), || {
+                format!("receipt {number} sent to {printer} ({sent} bytes)\n")
+            });
+        }
         Command::Receipt(ReceiptCommand::Show { number, duplicate }) => {
             let mut reg = open(&dir)?;
             let (sale, copy) = if *duplicate {

@@ -13,6 +13,7 @@ mod drawer;
 mod export;
 mod import;
 mod parked;
+mod print;
 mod returns;
 mod sale;
 mod sync;

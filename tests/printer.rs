@@ -1,0 +1,135 @@
+//! Printing on the emulated printer: `emupos` (PyPI; Python >= 3.13, in a virtual
+//! environment this test creates under the target directory) listens on loopback TCP like
+//! a real ESC/POS printer. A sale rung with the `till` binary is printed with
+//! `till receipt print --kick`; the printer's own text rendering must hold every line of
+//! the receipt, the Code 128 of its number and the QR code the returns flow scans, and the
+//! drawer must have been kicked open.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use till_tests::TempRegister;
+
+/// A Python >= 3.13: `python3.13` on the PATH, else pyenv's.
+fn python313() -> PathBuf {
+    if Command::new("python3.13").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return PathBuf::from("python3.13");
+    }
+    let pyenv = PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".pyenv/versions");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&pyenv)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("3.13")))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+        .pop()
+        .map(|p| p.join("bin/python"))
+        .expect("emupos needs Python >= 3.13: install python3.13 (or pyenv install 3.13)")
+}
+
+/// A virtual environment with emupos, made once per target directory.
+fn emupos() -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emupos-venv");
+    let bin = venv.join("bin/emupos");
+    if !bin.exists() {
+        let out = Command::new(python313()).args(["-m", "venv"]).arg(&venv).output().unwrap();
+        assert!(out.status.success(), "venv: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(venv.join("bin/pip")).args(["install", "-q", "emupos==0.4.0"]).output().unwrap();
+        assert!(out.status.success(), "pip install emupos: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    bin
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Emulator {
+    child: Child,
+    bin: PathBuf,
+    api: String,
+    printer: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    fn start() -> Emulator {
+        let bin = emupos();
+        let dir = tempfile::tempdir().unwrap();
+        let (api_port, printer_port) = (free_port(), free_port());
+        let config = format!(
+            "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: front\n    type: printer\n    profile: epson-tm-t20iii\n    connections:\n      - tcp: {{ port: {printer_port} }}\n"
+        );
+        std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
+        let child = Command::new(&bin)
+            .args(["run", "--config", "emupos.yaml"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let e = Emulator {
+            child,
+            bin,
+            api: format!("http://127.0.0.1:{api_port}"),
+            printer: format!("tcp://127.0.0.1:{printer_port}"),
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", printer_port)).is_err() {
+            assert!(Instant::now() < deadline, "emupos did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        e
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(&self.bin).args(args).arg("--json").env("EMUPOS_API", &self.api).output().unwrap();
+        assert!(out.status.success(), "emupos {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_sale_prints_on_the_emulated_printer_with_its_codes_and_kicks_the_drawer() {
+    let printer = Emulator::start();
+    let reg = TempRegister::demo();
+    let sale = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "COFFEE-250", "--tender", "cash:50"]);
+    let number = sale["receipt"].as_str().unwrap().to_string();
+    let expected = String::from_utf8(reg.till(&["receipt", "show", &number]).stdout).unwrap();
+    let out = reg.till(&["receipt", "print", &number, "--printer", &printer.printer, "--kick"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The printer completes the job at the cut; wait for it to show.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let receipt = loop {
+        let list = printer.json(&["receipt", "list"]);
+        if list.as_array().is_some_and(|l| !l.is_empty()) {
+            break printer.json(&["receipt", "show"]);
+        }
+        assert!(Instant::now() < deadline, "no receipt completed");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let text = receipt["text"].as_str().unwrap();
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(text.contains(line.trim_end()), "the printed receipt lacks {line:?}:\n{text}");
+    }
+    assert!(text.contains(&format!("[barcode CODE128 {number}]")), "{text}");
+    assert!(text.contains(&format!("[qr {}]", sale["receipt_code"].as_str().unwrap())), "{text}");
+    assert_eq!(receipt["boundary"], "cut");
+    let devices = printer.json(&["devices"]);
+    assert_eq!(devices[0]["state"]["drawer"], "open", "{devices}");
+}
