@@ -133,3 +133,45 @@ fn a_sale_prints_on_the_emulated_printer_with_its_codes_and_kicks_the_drawer() {
     let devices = printer.json(&["devices"]);
     assert_eq!(devices[0]["state"]["drawer"], "open", "{devices}");
 }
+
+#[test]
+fn the_printer_reports_paper_out_and_cover_open_and_prints_a_test_page() {
+    let printer = Emulator::start();
+    let reg = TempRegister::demo();
+    let status = |reg: &TempRegister| reg.json(&["printer", "status", "--printer", &printer.printer]);
+    assert_eq!(status(&reg)["summary"], "ready");
+    let fault = |action: &str, which: &str| {
+        let out = Command::new(&printer.bin)
+            .args(["fault", action, "front", which])
+            .env("EMUPOS_API", &printer.api)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    fault("set", "paper-out");
+    let s = status(&reg);
+    assert_eq!((s["summary"].as_str(), s["status"]["paper_out"].as_bool()), (Some("paper out"), Some(true)), "{s}");
+    fault("clear", "paper-out");
+    fault("set", "cover-open");
+    assert_eq!(status(&reg)["summary"], "cover open");
+    fault("clear", "cover-open");
+    fault("set", "paper-near-end");
+    let s = status(&reg);
+    assert_eq!((s["summary"].as_str(), s["status"]["paper_near_end"].as_bool()), (Some("ready"), Some(true)), "{s}");
+    fault("clear", "paper-near-end");
+
+    let out = reg.till(&["printer", "test", "--printer", &printer.printer]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let list = printer.json(&["receipt", "list"]);
+        if list.as_array().is_some_and(|l| !l.is_empty()) {
+            break printer.json(&["receipt", "show"])["text"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "no test page");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(text.contains("TEST PAGE CP858"), "{text}");
+    // Every character of the line is in CP858 but Ł/ł, which go out as L/l.
+    assert!(text.contains("ÀÉÎÕÜ àéîõü ÇçÑñ ß Øø Ll €£"), "{text}");
+}

@@ -82,6 +82,9 @@ pub enum Command {
         /// The code (SC-…).
         code: String,
     },
+    /// The receipt printer: status, a test page.
+    #[command(subcommand)]
+    Printer(PrinterCommand),
     /// Barcodes: what a scanned code says.
     #[command(subcommand)]
     Barcode(BarcodeCommand),
@@ -297,6 +300,26 @@ pub enum StaffCommand {
     },
     /// Staff and the permission matrix.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum PrinterCommand {
+    /// What the printer reports (DLE EOT): ready, paper out, cover open, offline, error.
+    Status {
+        /// The printer: `tcp://HOST:PORT`.
+        #[arg(long, value_name = "URL")]
+        printer: String,
+    },
+    /// Print a test page: the store header, the characters the code page must carry, both
+    /// codes.
+    Test {
+        /// The printer: `tcp://HOST:PORT`.
+        #[arg(long, value_name = "URL")]
+        printer: String,
+        /// The printer's code page.
+        #[arg(long, default_value = "CP858")]
+        code_page: String,
+    },
 }
 
 #[derive(Subcommand)]

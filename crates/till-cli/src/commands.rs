@@ -16,8 +16,8 @@ use till_register::{
 
 use crate::args::{
     BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand,
-    ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand, SyncArgs,
-    SyncCommand,
+    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand,
+    SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -197,6 +197,16 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Printer(PrinterCommand::Status { printer }) => {
+            let s = open(&dir)?.printer_status(printer)?;
+            print(cli, json!({"printer": printer, "summary": s.summary(), "status": s}), || {
+                format!("{printer}: {}{}\n", s.summary(), if s.paper_near_end { " (paper nearly out)" } else { "" })
+            });
+        }
+        Command::Printer(PrinterCommand::Test { printer, code_page }) => {
+            let sent = open(&dir)?.print_test_page(printer, Some(code_page))?;
+            print(cli, json!({"printer": printer, "bytes": sent}), || format!("test page sent to {printer}\n"));
         }
         Command::Barcode(BarcodeCommand::Parse { code, rcn_region }) => {
             // With a register here, its country and clock; without one, the code alone.

@@ -13,4 +13,4 @@ mod codepage_tables;
 pub use codepage::{CodePage, Encoded, PAGES, encode, page};
 pub use escpos::DrawerPin;
 pub use receipt::{PrintOptions, render};
-pub use transport::{PrintError, send};
+pub use transport::{PrintError, PrinterStatus, send, status};

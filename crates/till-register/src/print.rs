@@ -40,3 +40,23 @@ impl Register {
         Ok(bytes.len())
     }
 }
+
+impl Register {
+    /// What the printer at `url` reports of itself.
+    pub fn printer_status(&self, url: &str) -> Result<till_printer::PrinterStatus, RegisterError> {
+        till_printer::status(url).map_err(|e| RegisterError::Input(e.to_string()))
+    }
+
+    /// Prints a test page on the printer at `url`: the store header, a line of every
+    /// character of the store's languages the code page must carry, both codes, a cut.
+    pub fn print_test_page(&self, url: &str, code_page: Option<&str>) -> Result<usize, RegisterError> {
+        let page_name = code_page.unwrap_or("CP858");
+        let page = till_printer::page(page_name)
+            .ok_or_else(|| RegisterError::Input(format!("code page '{page_name}' is not known")))?;
+        let mut text = self.config().receipt.header.join("\n");
+        text.push_str(&format!("\nTEST PAGE {page_name}\nÀÉÎÕÜ àéîõü ÇçÑñ ß Øø Łł €£\n0123456789 +-*/=%\n"));
+        let bytes = till_printer::render(&text, "TEST", "till:test", &PrintOptions { page, kick: None });
+        till_printer::send(url, &bytes).map_err(|e| RegisterError::Input(e.to_string()))?;
+        Ok(bytes.len())
+    }
+}
