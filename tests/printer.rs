@@ -175,3 +175,56 @@ fn the_printer_reports_paper_out_and_cover_open_and_prints_a_test_page() {
     // Every character of the line is in CP858 but Ł/ł, which go out as L/l.
     assert!(text.contains("ÀÉÎÕÜ àéîõü ÇçÑñ ß Øø Ll €£"), "{text}");
 }
+
+#[test]
+fn receipts_wait_for_a_printer_out_of_paper_and_print_when_it_is_back_without_blocking_a_sale() {
+    let printer = Emulator::start();
+    let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
+    let config =
+        format!("{demo}\n[printer]\nurl = \"{}\"\ncode_page = \"CP858\"\nkick_on_cash = true\n", printer.printer);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), config).unwrap();
+    let reg = TempRegister::with_config(file.path().to_str().unwrap());
+    assert!(
+        reg.till(&["catalog", "import", till_tests::repo().join("assets/demo/catalog.csv").to_str().unwrap()])
+            .status
+            .success()
+    );
+    let fault = |action: &str| {
+        let out = Command::new(&printer.bin)
+            .args(["fault", action, "front", "paper-out"])
+            .env("EMUPOS_API", &printer.api)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    };
+    fault("set");
+    // The sale completes with the printer out of paper; its receipt waits, visibly.
+    let sale = reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    let round = reg.json(&["printer", "work"]);
+    assert_eq!(
+        (round["printed"].as_u64(), round["waiting"].as_u64(), round["blocked"].as_str()),
+        (Some(0), Some(1), Some("paper out")),
+        "{round}"
+    );
+    let jobs = reg.json(&["printer", "jobs", "--waiting"]);
+    assert_eq!(
+        (jobs[0]["state"].as_str(), jobs[0]["last_error"].as_str()),
+        (Some("waiting"), Some("paper out")),
+        "{jobs}"
+    );
+    assert_eq!(printer.json(&["receipt", "list"]), serde_json::json!([]), "nothing printed");
+    // Paper back: the worker prints it, then kicks the drawer (paid in cash).
+    fault("clear");
+    let round = reg.json(&["printer", "work"]);
+    assert_eq!((round["printed"].as_u64(), round["waiting"].as_u64()), (Some(1), Some(0)), "{round}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while printer.json(&["receipt", "list"]).as_array().is_none_or(|l| l.is_empty()) {
+        assert!(Instant::now() < deadline, "no receipt");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let text = printer.json(&["receipt", "show"])["text"].as_str().unwrap().to_string();
+    assert!(text.contains(sale["receipt"].as_str().unwrap()), "{text}");
+    assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "open");
+    assert_eq!(reg.json(&["printer", "jobs"])[0]["state"], "printed");
+}

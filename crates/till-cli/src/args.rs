@@ -310,6 +310,20 @@ pub enum PrinterCommand {
         #[arg(long, value_name = "URL")]
         printer: String,
     },
+    /// Receipts queued for the configured printer, newest first (`--waiting`: only those
+    /// not printed yet).
+    Jobs {
+        /// Only the jobs still waiting.
+        #[arg(long)]
+        waiting: bool,
+    },
+    /// Print the waiting receipts on the configured printer (one pass; `--watch` keeps
+    /// going every second until stopped). A printer that is not ready leaves them waiting.
+    Work {
+        /// Keep printing as jobs arrive.
+        #[arg(long)]
+        watch: bool,
+    },
     /// Print a test page: the store header, the characters the code page must carry, both
     /// codes.
     Test {

@@ -204,6 +204,41 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 format!("{printer}: {}{}\n", s.summary(), if s.paper_near_end { " (paper nearly out)" } else { "" })
             });
         }
+        Command::Printer(PrinterCommand::Jobs { waiting }) => {
+            let jobs = open(&dir)?.print_jobs(*waiting)?;
+            print(cli, serde_json::to_value(&jobs)?, || {
+                jobs.iter()
+                    .map(|j| {
+                        format!(
+                            "job {} receipt {} {} ({} attempt(s)){}\n",
+                            j.id,
+                            j.sale_seq,
+                            j.state,
+                            j.attempts,
+                            j.last_error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            });
+        }
+        Command::Printer(PrinterCommand::Work { watch }) => {
+            let reg = open(&dir)?;
+            loop {
+                let round = reg.print_pending()?;
+                print(cli, serde_json::to_value(&round)?, || {
+                    format!(
+                        "printed {}, waiting {}{}\n",
+                        round.printed,
+                        round.waiting,
+                        round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
+                    )
+                });
+                if !watch {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
         Command::Printer(PrinterCommand::Test { printer, code_page }) => {
             let sent = open(&dir)?.print_test_page(printer, Some(code_page))?;
             print(cli, json!({"printer": printer, "bytes": sent}), || format!("test page sent to {printer}\n"));

@@ -54,6 +54,16 @@ struct ConfigFile {
     permissions: PermissionsSection,
     denominations: Option<Spanned<Vec<String>>>,
     min_free_space_mb: Option<u64>,
+    printer: Option<PrinterSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrinterSection {
+    url: Spanned<String>,
+    code_page: Option<Spanned<String>>,
+    #[serde(default)]
+    kick_on_cash: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +98,17 @@ struct ReceiptSection {
     #[serde(default)]
     footer: Vec<String>,
     width: Option<Spanned<u32>>,
+}
+
+/// The receipt printer (`[printer]` in the store configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrinterConfig {
+    /// Where it is: `tcp://HOST:PORT`.
+    pub url: String,
+    /// Its code page (CP858 by default).
+    pub code_page: String,
+    /// Open the drawer after printing a sale paid partly in cash.
+    pub kick_on_cash: bool,
 }
 
 /// A register's validated configuration.
@@ -130,6 +151,8 @@ pub struct RegisterConfig {
     /// Sales are refused when less disk space than this is free, instead of failing
     /// mid-sale (bytes).
     pub min_free_space: u64,
+    /// The receipt printer, if one is configured.
+    pub printer: Option<PrinterConfig>,
 }
 
 /// Amounts above which an action needs its permission.
@@ -314,7 +337,29 @@ impl RegisterConfig {
                 )
             })?,
         };
+        let printer = match &file.printer {
+            None => None,
+            Some(p) => {
+                let url = p.url.get_ref().trim().to_string();
+                if !url.starts_with("tcp://") {
+                    return Err(err(Some(p.url.span()), format!("printer.url '{url}': expected tcp://HOST:PORT")));
+                }
+                let code_page = match &p.code_page {
+                    Some(c) if till_printer::page(c.get_ref()).is_none() => {
+                        let known: Vec<&str> = till_printer::PAGES.iter().map(|p| p.name).collect();
+                        return Err(err(
+                            Some(c.span()),
+                            format!("printer.code_page '{}' is not one of {}", c.get_ref(), known.join(", ")),
+                        ));
+                    }
+                    Some(c) => c.get_ref().to_ascii_uppercase(),
+                    None => "CP858".to_string(),
+                };
+                Some(PrinterConfig { url, code_page, kick_on_cash: p.kick_on_cash })
+            }
+        };
         Ok(RegisterConfig {
+            printer,
             returns,
             thresholds,
             denominations,
@@ -393,10 +438,16 @@ reduced = "7"
             e.to_string(),
             "store.toml:7: rounding_mode: unknown rounding mode 'up' (expected half_up or half_even)"
         );
-        let unknown = format!("printer = \"x\"{GOOD}");
+        let unknown = format!("printr = \"x\"{GOOD}");
         let e = RegisterConfig::parse(&unknown, "store.toml").unwrap_err();
         assert!(e.to_string().starts_with("store.toml:1"), "{e}");
-        assert!(e.message.contains("unknown field `printer`"), "{e}");
+        assert!(e.message.contains("unknown field `printr`"), "{e}");
+        let printer = format!("{GOOD}\n[printer]\nurl = \"usb://1234:5678\"\n");
+        let e = RegisterConfig::parse(&printer, "store.toml").unwrap_err();
+        assert!(e.message.contains("expected tcp://HOST:PORT"), "{e}");
+        let page = format!("{GOOD}\n[printer]\nurl = \"tcp://printer:9100\"\ncode_page = \"CP999\"\n");
+        let e = RegisterConfig::parse(&page, "store.toml").unwrap_err();
+        assert!(e.message.contains("'CP999' is not one of CP437"), "{e}");
         let missing = GOOD.replace("currency = \"EUR\"\n", "");
         let e = RegisterConfig::parse(&missing, "store.toml").unwrap_err();
         assert!(e.message.contains("missing field `currency`"), "{e}");

@@ -60,3 +60,77 @@ impl Register {
         Ok(bytes.len())
     }
 }
+
+/// What one pass of the print worker did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PrintRound {
+    /// Jobs printed.
+    pub printed: u64,
+    /// Jobs still waiting.
+    pub waiting: u64,
+    /// What stopped printing, if anything (`paper out`, `cover open`, `offline`, …).
+    pub blocked: Option<String>,
+}
+
+impl Register {
+    /// Queues the committed sale's receipt for the configured printer (after the commit:
+    /// the sale is done whatever happens to its receipt; a failure to queue is logged).
+    pub(crate) fn queue_receipt(&self, sale: &till_domain::SaleRecord) {
+        let Some(printer) = &self.config().printer else { return };
+        let cash = sale
+            .settlement
+            .payments
+            .iter()
+            .any(|p| matches!(p.kind, till_domain::TenderKind::Cash) && !p.amount.is_zero());
+        let at = self.now().to_string();
+        if let Err(e) = self.store().queue_print(sale.receipt.seq as i64, printer.kick_on_cash && cash, &at) {
+            tracing::warn!(receipt = %sale.receipt, error = %e, "receipt not queued for printing; reprint it");
+        }
+    }
+
+    /// Print jobs, newest first (only waiting ones if `waiting`).
+    pub fn print_jobs(&self, waiting: bool) -> Result<Vec<till_store::PrintJob>, RegisterError> {
+        Ok(self.store().print_jobs(waiting, 200)?)
+    }
+
+    /// One pass of the print worker: if the printer is ready, prints the waiting receipts
+    /// oldest first; if not, leaves them waiting with the reason. Never touches a sale.
+    pub fn print_pending(&self) -> Result<PrintRound, RegisterError> {
+        let Some(printer) = self.config().printer.clone() else {
+            return Err(RegisterError::Input("no printer is configured ([printer] in the store configuration)".into()));
+        };
+        let waiting = self.store().print_jobs(true, 200)?;
+        let mut round = PrintRound { waiting: waiting.len() as u64, ..PrintRound::default() };
+        let Some(first) = waiting.first() else { return Ok(round) };
+        let ready = match till_printer::status(&printer.url) {
+            Ok(s) if s.summary() == "ready" => None,
+            Ok(s) => Some(s.summary().to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(reason) = ready {
+            self.store().record_print(first.id, Err(&reason))?;
+            round.blocked = Some(reason);
+            return Ok(round);
+        }
+        for job in waiting {
+            let number = job.sale_seq.to_string();
+            let sent =
+                self.receipt_escpos(&number, Copy::Original, Some(&printer.code_page), job.kick).and_then(|bytes| {
+                    till_printer::send(&printer.url, &bytes).map_err(|e| RegisterError::Input(e.to_string()))
+                });
+            match sent {
+                Ok(()) => {
+                    self.store().record_print(job.id, Ok(&self.now().to_string()))?;
+                    round.printed += 1;
+                    round.waiting -= 1;
+                }
+                Err(e) => {
+                    self.store().record_print(job.id, Err(&e.to_string()))?;
+                    round.blocked = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        Ok(round)
+    }
+}

@@ -259,6 +259,7 @@ impl Register {
         let commit = SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit };
         let committed = self.store.commit_sale(sale, &commit)?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
+        self.queue_receipt(&committed);
         Ok(committed)
     }
 

@@ -14,6 +14,7 @@ mod credit;
 mod journal;
 mod parked;
 mod payload;
+mod print_jobs;
 mod replica;
 mod reports;
 mod returns;
@@ -42,6 +43,7 @@ pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
 pub use parked::ParkedCart;
+pub use print_jobs::PrintJob;
 pub use sales::SaleCommit;
 pub use session::CashSessionRow;
 pub use staff::StaffRow;

@@ -348,6 +348,20 @@ CREATE TABLE sync_docs (
     last_seq   INTEGER NOT NULL DEFAULT 0 -- journal documents: the last record put in
 ) STRICT;
 
+-- Receipts waiting for (or done by) the printer: queued right after the sale commits,
+-- printed by the print worker; a printer that is off or out of paper leaves them waiting.
+CREATE TABLE print_jobs (
+    id         INTEGER PRIMARY KEY,
+    sale_seq   INTEGER NOT NULL REFERENCES sales (seq),
+    kick       INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'waiting',   -- waiting | printed
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    printed_at TEXT
+) STRICT;
+CREATE INDEX print_jobs_waiting ON print_jobs (state, id);
+
 -- The HQ catalog version a sale's prices came from (NULL: a locally imported catalog).
 ALTER TABLE sales ADD COLUMN catalog TEXT;
 

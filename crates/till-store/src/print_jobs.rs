@@ -1,0 +1,76 @@
+//! Print jobs: a receipt waiting for the printer, kept in the register's database so a
+//! printer that is off, out of paper or unplugged loses nothing and blocks no sale.
+
+use rusqlite::params;
+
+use crate::{Result, Store};
+
+/// A print job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PrintJob {
+    /// Its number.
+    pub id: i64,
+    /// The sale's receipt sequence number.
+    pub sale_seq: i64,
+    /// Kick the drawer after printing.
+    pub kick: bool,
+    /// When it was queued.
+    pub created_at: String,
+    /// `waiting` or `printed`.
+    pub state: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Why the last attempt did not print.
+    pub last_error: Option<String>,
+    /// When it printed.
+    pub printed_at: Option<String>,
+}
+
+impl Store {
+    /// Queues receipt `sale_seq` for the printer.
+    pub fn queue_print(&self, sale_seq: i64, kick: bool, at: &str) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO print_jobs (sale_seq, kick, created_at) VALUES (?1, ?2, ?3)",
+            params![sale_seq, kick, at],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Jobs, newest first; only waiting ones if `waiting`.
+    pub fn print_jobs(&self, waiting: bool, limit: u32) -> Result<Vec<PrintJob>> {
+        let sql = format!(
+            "SELECT id, sale_seq, kick, created_at, state, attempts, last_error, printed_at FROM print_jobs {} ORDER BY id {} LIMIT ?1",
+            if waiting { "WHERE state = 'waiting'" } else { "" },
+            if waiting { "ASC" } else { "DESC" }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok(PrintJob {
+                id: r.get(0)?,
+                sale_seq: r.get(1)?,
+                kick: r.get(2)?,
+                created_at: r.get(3)?,
+                state: r.get(4)?,
+                attempts: r.get(5)?,
+                last_error: r.get(6)?,
+                printed_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records an attempt: printed at `at`, or still waiting because of `error`.
+    pub fn record_print(&self, id: i64, result: std::result::Result<&str, &str>) -> Result<()> {
+        match result {
+            Ok(at) => self.conn.execute(
+                "UPDATE print_jobs SET state = 'printed', attempts = attempts + 1, last_error = NULL, printed_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?,
+            Err(error) => self.conn.execute(
+                "UPDATE print_jobs SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, error],
+            )?,
+        };
+        Ok(())
+    }
+}
