@@ -228,3 +228,58 @@ fn receipts_wait_for_a_printer_out_of_paper_and_print_when_it_is_back_without_bl
     assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "open");
     assert_eq!(reg.json(&["printer", "jobs"])[0]["state"], "printed");
 }
+
+/// emupos with one Toledo 8217 scale on a pseudo-terminal; returns it and the port path.
+fn scale_emulator() -> (Emulator, String) {
+    let bin = emupos();
+    let dir = tempfile::tempdir().unwrap();
+    let api_port = free_port();
+    let config = format!(
+        "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: deli\n    type: scale\n    profile: toledo8217-15kg\n    connections:\n      - serial: {{ pty: true }}\n"
+    );
+    std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
+    let child = Command::new(&bin)
+        .args(["run", "--config", "emupos.yaml"])
+        .current_dir(dir.path())
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let e = Emulator { child, bin, api: format!("http://127.0.0.1:{api_port}"), printer: String::new(), _dir: dir };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new(&e.bin).args(["devices", "--json"]).env("EMUPOS_API", &e.api).output().unwrap();
+        if out.status.success() {
+            let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Some(path) = devices[0]["connections"][0]["device_path"].as_str() {
+                return (e, path.to_string());
+            }
+        }
+        assert!(Instant::now() < deadline, "emupos scale did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_or_below_zero() {
+    let (scale, port) = scale_emulator();
+    let reg = TempRegister::demo();
+    let set = |args: &[&str]| {
+        let out =
+            Command::new(&scale.bin).arg("scale").arg("set").args(args).env("EMUPOS_API", &scale.api).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    set(&["1.25kg"]);
+    assert_eq!(reg.json(&["scale", "read", "--port", &port])["kg"], "1.25");
+    set(&["--unstable", "0.8kg"]);
+    let out = reg.till(&["--json", "scale", "read", "--port", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err["error"]["code"], "scale");
+    assert!(err["error"]["message"].as_str().unwrap().contains("not stable"), "{err}");
+    set(&["--", "-100g"]);
+    let out = reg.till(&["--json", "scale", "read", "--port", &port]);
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(err["error"]["message"].as_str().unwrap().contains("below zero"), "{err}");
+}

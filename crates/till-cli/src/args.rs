@@ -85,6 +85,9 @@ pub enum Command {
     /// The receipt printer: status, a test page.
     #[command(subcommand)]
     Printer(PrinterCommand),
+    /// The scale: read a stable weight.
+    #[command(subcommand)]
+    Scale(ScaleCommand),
     /// Barcodes: what a scanned code says.
     #[command(subcommand)]
     Barcode(BarcodeCommand),
@@ -333,6 +336,16 @@ pub enum PrinterCommand {
         /// The printer's code page.
         #[arg(long, default_value = "CP858")]
         code_page: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ScaleCommand {
+    /// Read the weight (Toledo 8217 over serial); exit 1 if it is in motion or below zero.
+    Read {
+        /// The serial port, e.g. /dev/ttyUSB0.
+        #[arg(long)]
+        port: String,
     },
 }
 

@@ -16,8 +16,8 @@ use till_register::{
 
 use crate::args::{
     BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand,
-    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, StaffCommand, StressCommand,
-    SyncArgs, SyncCommand,
+    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, StaffCommand,
+    StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -197,6 +197,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Scale(ScaleCommand::Read { port }) => {
+            let kg = open(&dir)?.weigh(port)?;
+            print(cli, json!({"kg": kg.to_string()}), || format!("{kg} kg\n"));
         }
         Command::Printer(PrinterCommand::Status { printer }) => {
             let s = open(&dir)?.printer_status(printer)?;

@@ -103,6 +103,7 @@ fn register_error_code(e: &RegisterError) -> &'static str {
         RegisterError::Sync(till_register::SyncError::NotEnrolled) => "not_enrolled",
         RegisterError::Sync(s) if s.is_offline() => "offline",
         RegisterError::Sync(_) => "sync",
+        RegisterError::Scale(_) => "scale",
     }
 }
 

@@ -127,6 +127,9 @@ pub enum RegisterError {
     /// Syncing with HQ or a peer failed.
     #[error(transparent)]
     Sync(#[from] till_sync::SyncError),
+    /// The scale gave no usable weight.
+    #[error(transparent)]
+    Scale(#[from] till_devices::ScaleError),
 }
 
 /// An open register: its store, configuration, promotions, clock and id source.
