@@ -283,3 +283,54 @@ fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_or_below_zero() {
     let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(err["error"]["message"].as_str().unwrap().contains("below zero"), "{err}");
 }
+
+#[test]
+fn a_serial_scanner_delivers_a_gs1_code_that_the_register_reads() {
+    let bin = emupos();
+    let dir = tempfile::tempdir().unwrap();
+    let api_port = free_port();
+    let config = format!(
+        "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: lane2\n    type: scanner\n    mode: serial\n    connections:\n      - serial: {{ pty: true }}\n"
+    );
+    std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
+    let child = Command::new(&bin)
+        .args(["run", "--config", "emupos.yaml"])
+        .current_dir(dir.path())
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let emu = Emulator { child, bin, api: format!("http://127.0.0.1:{api_port}"), printer: String::new(), _dir: dir };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        let out = Command::new(&emu.bin).args(["devices", "--json"]).env("EMUPOS_API", &emu.api).output().unwrap();
+        if out.status.success() {
+            let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Some(path) = devices[0]["connections"][0]["device_path"].as_str() {
+                break path.to_string();
+            }
+        }
+        assert!(Instant::now() < deadline, "emupos scanner did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let reg = TempRegister::demo();
+    let reader = reg
+        .command(&["--json", "scanner", "read", "--port", &port, "--timeout", "20"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let out = Command::new(&emu.bin)
+        .args(["scan", "--countdown", "0", "]C10108712345000011172612311031"])
+        .env("EMUPOS_API", &emu.api)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = reader.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["barcode"]["kind"], "gs1", "{v}");
+    assert_eq!(v["barcode"]["elements"][0]["value"], "08712345000011");
+    assert_eq!(v["barcode"]["elements"][2]["value"], "31", "{v}");
+}

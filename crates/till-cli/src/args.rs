@@ -85,6 +85,9 @@ pub enum Command {
     /// The receipt printer: status, a test page.
     #[command(subcommand)]
     Printer(PrinterCommand),
+    /// A serial barcode scanner: read a scan.
+    #[command(subcommand)]
+    Scanner(ScannerCommand),
     /// The scale: read a stable weight.
     #[command(subcommand)]
     Scale(ScaleCommand),
@@ -336,6 +339,19 @@ pub enum PrinterCommand {
         /// The printer's code page.
         #[arg(long, default_value = "CP858")]
         code_page: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ScannerCommand {
+    /// Wait for one scan from a serial (USB CDC) scanner and show what it says.
+    Read {
+        /// The serial port, e.g. /dev/ttyACM0.
+        #[arg(long)]
+        port: String,
+        /// Seconds to wait.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
     },
 }
 

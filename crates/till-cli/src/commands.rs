@@ -16,8 +16,8 @@ use till_register::{
 
 use crate::args::{
     BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand,
-    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, StaffCommand,
-    StressCommand, SyncArgs, SyncCommand,
+    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand,
+    StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -197,6 +197,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
             print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+        }
+        Command::Scanner(ScannerCommand::Read { port, timeout }) => {
+            let reg = open(&dir)?;
+            let (raw, parsed) = reg.read_scanner(port, std::time::Duration::from_secs(*timeout))?;
+            let parsed = parsed.map_err(|e| usage(e.to_string()))?;
+            print(cli, json!({"scanned": raw, "barcode": parsed}), || wire::barcode_text(&parsed));
         }
         Command::Scale(ScaleCommand::Read { port }) => {
             let kg = open(&dir)?.weigh(port)?;

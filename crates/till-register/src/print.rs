@@ -143,3 +143,19 @@ impl Register {
         Ok(till_devices::Toledo8217::open(port)?.weigh()?)
     }
 }
+
+impl Register {
+    /// Waits up to `timeout` for the next scan from the serial scanner on `port`, and reads
+    /// it with the store's rules.
+    pub fn read_scanner(
+        &self,
+        port: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(String, Result<till_barcode::Barcode, till_barcode::BarcodeError>), RegisterError> {
+        let mut scanner =
+            till_devices::SerialScanner::open(port, timeout).map_err(|e| RegisterError::Input(e.to_string()))?;
+        let raw = scanner.next_scan().map_err(|e| RegisterError::Input(e.to_string()))?;
+        let parsed = self.parse_barcode(&raw, None);
+        Ok((raw, parsed))
+    }
+}
