@@ -59,34 +59,58 @@ struct Emulator {
 }
 
 impl Emulator {
-    fn start() -> Emulator {
+    /// Runs emupos with `devices` (the YAML of its device list) and a free control port.
+    fn launch(devices: &str, printer: String) -> Emulator {
         let bin = emupos();
         let dir = tempfile::tempdir().unwrap();
-        let (api_port, printer_port) = (free_port(), free_port());
-        let config = format!(
-            "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: front\n    type: printer\n    profile: epson-tm-t20iii\n    connections:\n      - tcp: {{ port: {printer_port} }}\n"
-        );
+        let api_port = free_port();
+        let config = format!("schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n{devices}");
         std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
         let child = Command::new(&bin)
             .args(["run", "--config", "emupos.yaml"])
             .current_dir(dir.path())
+            .env("TMPDIR", dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let e = Emulator {
-            child,
-            bin,
-            api: format!("http://127.0.0.1:{api_port}"),
-            printer: format!("tcp://127.0.0.1:{printer_port}"),
-            _dir: dir,
-        };
+        Emulator { child, bin, api: format!("http://127.0.0.1:{api_port}"), printer, _dir: dir }
+    }
+
+    /// An emulated ESC/POS printer on a free TCP port, once it listens.
+    fn start() -> Emulator {
+        let port = free_port();
+        let e = Emulator::launch(
+            &format!(
+                "  - id: front\n    type: printer\n    profile: epson-tm-t20iii\n    connections:\n      - tcp: {{ port: {port} }}\n"
+            ),
+            format!("tcp://127.0.0.1:{port}"),
+        );
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", printer_port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "emupos did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
         e
+    }
+
+    /// One emulated serial device (`device`: its YAML without the connection) on a
+    /// pseudo-terminal, and the terminal's path once it exists.
+    fn serial(device: &str) -> (Emulator, String) {
+        let e =
+            Emulator::launch(&format!("{device}    connections:\n      - serial: {{ pty: true }}\n"), String::new());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = Command::new(&e.bin).args(["devices", "--json"]).env("EMUPOS_API", &e.api).output().unwrap();
+            if out.status.success() {
+                let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                if let Some(path) = devices[0]["connections"][0]["device_path"].as_str() {
+                    return (e, path.to_string());
+                }
+            }
+            assert!(Instant::now() < deadline, "emupos did not start its serial device");
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
@@ -229,41 +253,9 @@ fn receipts_wait_for_a_printer_out_of_paper_and_print_when_it_is_back_without_bl
     assert_eq!(reg.json(&["printer", "jobs"])[0]["state"], "printed");
 }
 
-/// emupos with one Toledo 8217 scale on a pseudo-terminal; returns it and the port path.
-fn scale_emulator() -> (Emulator, String) {
-    let bin = emupos();
-    let dir = tempfile::tempdir().unwrap();
-    let api_port = free_port();
-    let config = format!(
-        "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: deli\n    type: scale\n    profile: toledo8217-15kg\n    connections:\n      - serial: {{ pty: true }}\n"
-    );
-    std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
-    let child = Command::new(&bin)
-        .args(["run", "--config", "emupos.yaml"])
-        .current_dir(dir.path())
-        .env("TMPDIR", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let e = Emulator { child, bin, api: format!("http://127.0.0.1:{api_port}"), printer: String::new(), _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let out = Command::new(&e.bin).args(["devices", "--json"]).env("EMUPOS_API", &e.api).output().unwrap();
-        if out.status.success() {
-            let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            if let Some(path) = devices[0]["connections"][0]["device_path"].as_str() {
-                return (e, path.to_string());
-            }
-        }
-        assert!(Instant::now() < deadline, "emupos scale did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_or_below_zero() {
-    let (scale, port) = scale_emulator();
+    let (scale, port) = Emulator::serial("  - id: deli\n    type: scale\n    profile: toledo8217-15kg\n");
     let reg = TempRegister::demo();
     let set = |args: &[&str]| {
         let out =
@@ -286,34 +278,7 @@ fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_or_below_zero() {
 
 #[test]
 fn a_serial_scanner_delivers_a_gs1_code_that_the_register_reads() {
-    let bin = emupos();
-    let dir = tempfile::tempdir().unwrap();
-    let api_port = free_port();
-    let config = format!(
-        "schema: 1\napi: {{ host: 127.0.0.1, port: {api_port} }}\ndevices:\n  - id: lane2\n    type: scanner\n    mode: serial\n    connections:\n      - serial: {{ pty: true }}\n"
-    );
-    std::fs::write(dir.path().join("emupos.yaml"), config).unwrap();
-    let child = Command::new(&bin)
-        .args(["run", "--config", "emupos.yaml"])
-        .current_dir(dir.path())
-        .env("TMPDIR", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let emu = Emulator { child, bin, api: format!("http://127.0.0.1:{api_port}"), printer: String::new(), _dir: dir };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let port = loop {
-        let out = Command::new(&emu.bin).args(["devices", "--json"]).env("EMUPOS_API", &emu.api).output().unwrap();
-        if out.status.success() {
-            let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            if let Some(path) = devices[0]["connections"][0]["device_path"].as_str() {
-                break path.to_string();
-            }
-        }
-        assert!(Instant::now() < deadline, "emupos scanner did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let (emu, port) = Emulator::serial("  - id: lane2\n    type: scanner\n    mode: serial\n");
     let reg = TempRegister::demo();
     let reader = reg
         .command(&["--json", "scanner", "read", "--port", &port, "--timeout", "20"])
