@@ -9,30 +9,17 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use till_barcode::{Barcode, GS, ParseOptions, gs1_check_digit, price_check_digit};
 use till_tests::proxy::Rng;
 
-/// A virtual environment with biip and python-stdnum, made once per target directory.
+/// A virtual environment's Python with biip and python-stdnum.
 fn python() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("biip-venv");
-    let py = venv.join("bin/python");
-    if !py.exists() {
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .expect("python3 runs (Debian: python3, python3-venv)");
-        assert!(out.status.success(), "python3 -m venv: {}", String::from_utf8_lossy(&out.stderr));
-        let out = Command::new(venv.join("bin/pip"))
-            .args(["install", "-q", "biip==5.2.0", "python-stdnum==2.1"])
-            .output()
-            .expect("pip runs");
-        assert!(out.status.success(), "pip install biip python-stdnum: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    py
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let packages = ["biip==5.2.0", "python-stdnum==2.1"];
+    till_tests::python::venv(&root, "biip-venv", Path::new("python3"), &packages).join("bin/python")
 }
 
 fn with_check(body: &str) -> String {

@@ -12,38 +12,11 @@ use std::time::{Duration, Instant};
 
 use till_tests::TempRegister;
 
-/// A Python >= 3.13: `python3.13` on the PATH, else pyenv's.
-fn python313() -> PathBuf {
-    if Command::new("python3.13").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        return PathBuf::from("python3.13");
-    }
-    let pyenv = PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".pyenv/versions");
-    let mut found: Vec<PathBuf> = std::fs::read_dir(&pyenv)
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("3.13")))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found
-        .pop()
-        .map(|p| p.join("bin/python"))
-        .expect("emupos needs Python >= 3.13: install python3.13 (or pyenv install 3.13)")
-}
-
-/// A virtual environment with emupos, made once per target directory.
+/// The emupos command, from a virtual environment with Python >= 3.13.
 fn emupos() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("emupos-venv");
-    let bin = venv.join("bin/emupos");
-    if !bin.exists() {
-        let out = Command::new(python313()).args(["-m", "venv"]).arg(&venv).output().unwrap();
-        assert!(out.status.success(), "venv: {}", String::from_utf8_lossy(&out.stderr));
-        let out = Command::new(venv.join("bin/pip")).args(["install", "-q", "emupos==0.4.0"]).output().unwrap();
-        assert!(out.status.success(), "pip install emupos: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    bin
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let python = till_tests::python::python313();
+    till_tests::python::venv(&root, "emupos-venv", &python, &["emupos==0.4.0"]).join("bin/emupos")
 }
 
 fn free_port() -> u16 {

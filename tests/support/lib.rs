@@ -11,6 +11,7 @@ use till_register::{Clock, IdSource, Register};
 pub mod fleet;
 pub mod hq;
 pub mod proxy;
+pub mod python;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
