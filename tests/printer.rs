@@ -131,6 +131,102 @@ fn a_sale_prints_on_the_emulated_printer_with_its_codes_and_kicks_the_drawer() {
     assert_eq!(devices[0]["state"]["drawer"], "open", "{devices}");
 }
 
+/// The receipts emupos completed, once there are `n`.
+fn receipts(printer: &Emulator, n: usize) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let list = printer.json(&["receipt", "list"]);
+        if list.as_array().is_some_and(|l| l.len() >= n) {
+            return list.as_array().unwrap().clone();
+        }
+        assert!(Instant::now() < deadline, "{n} receipt(s) did not complete: {list}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// What zbarimg reads in a receipt's image: `(symbology, data)` per code.
+fn decode_codes(printer: &Emulator, receipt_id: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("receipt.png");
+    let out = Command::new(&printer.bin)
+        .args(["receipt", "show", receipt_id, "--save"])
+        .arg(&png)
+        .env("EMUPOS_API", &printer.api)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--nodbus"])
+        .arg(&png)
+        .output()
+        .expect("zbarimg runs (Debian: zbar-tools; ./test installs it)");
+    assert!(out.status.success(), "zbarimg found no code: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(kind, data)| (kind.to_string(), data.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_configured_80mm_printer_prints_the_logo_every_line_and_scannable_codes_and_reprints_as_duplicate() {
+    let printer = Emulator::start();
+    let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
+    let logo = till_tests::repo().join("assets/demo/logo.png");
+    // 48 columns on the TM-T20III's 80 mm paper, receipts laid out to match.
+    let config = format!(
+        "{}\n[printer]\nurl = \"{}\"\nprofile = \"TM-T20III\"\ncolumns = 48\ncode_page = \"CP858\"\nkick_on_cash = true\nlogo = \"{}\"\n",
+        demo.replace("width = 42", "width = 48"),
+        printer.printer,
+        logo.display()
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), config).unwrap();
+    let mut reg = TempRegister::with_config(file.path().to_str().unwrap());
+    let catalog = till_tests::repo().join("assets/demo/catalog.csv");
+    assert!(reg.till(&["catalog", "import", catalog.to_str().unwrap()]).status.success());
+
+    // The sale rung from the CLI prints as it commits, and its cash opens the drawer.
+    let sale = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "COFFEE-250", "--tender", "cash:50"]);
+    let number = sale["receipt"].as_str().unwrap().to_string();
+    let expected = String::from_utf8(reg.till(&["receipt", "show", &number]).stdout).unwrap();
+    let list = receipts(&printer, 1);
+    let text = printer.json(&["receipt", "show"])["text"].as_str().unwrap().to_string();
+    // The logo first, unscaled on 576 dots: 120 rows in five bands of 24.
+    assert!(text.starts_with(&"[image 384x24]\n".repeat(5)), "{text}");
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(text.contains(line.trim_end()), "the printed receipt lacks {line:?}:\n{text}");
+    }
+    assert!(expected.lines().any(|l| l.chars().count() == 48), "laid out to 48 columns:\n{expected}");
+    assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "open");
+    let codes = decode_codes(&printer, list[0]["id"].as_str().unwrap());
+    assert!(codes.contains(&("CODE-128".to_string(), number.clone())), "{codes:?}");
+    let returns_code = sale["receipt_code"].as_str().unwrap().to_string();
+    assert!(codes.contains(&("QR-Code".to_string(), returns_code.clone())), "{codes:?}");
+    // The returns flow takes what the scanner reads off the paper.
+    let found = reg.json(&["receipt", "show", &returns_code]);
+    assert_eq!(found["receipt"], number.as_str());
+
+    // Printed again on demand by a manager: a counted duplicate, through the queue, no
+    // drawer kick.
+    let manager = ["staff", "add", "--code", "1", "--name", "Maria", "--role", "manager", "--pin", "1234"];
+    assert!(reg.till(&manager).status.success());
+    reg.staff = Some(till_tests::MANAGER.to_string());
+    let status = reg.json(&["printer", "status"]);
+    assert_eq!((status["summary"].as_str(), status["drawer_open"].as_bool()), (Some("ready"), Some(true)), "{status}");
+    let round = reg.json(&["receipt", "print", &number]);
+    assert_eq!(round["printed"], 1, "{round}");
+    receipts(&printer, 2);
+    let text = printer.json(&["receipt", "show"])["text"].as_str().unwrap().to_string();
+    assert!(text.contains("*** DUPLICATE 1 ***"), "{text}");
+    let jobs = reg.json(&["printer", "jobs"]);
+    assert_eq!((jobs[0]["copy"].as_u64(), jobs[1]["copy"].as_u64()), (Some(1), Some(0)), "{jobs}");
+    let refused = reg.till(&["receipt", "print", &number, "--kick"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no-sale"));
+}
+
 #[test]
 fn the_printer_reports_paper_out_and_cover_open_and_prints_a_test_page() {
     let printer = Emulator::start();

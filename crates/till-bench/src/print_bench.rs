@@ -86,7 +86,10 @@ fn main() -> Result<()> {
     for i in 0..50 {
         text.push_str(&format!("Crème brûlée no. {i:02} – Größe L\n  1 x 4.50 €                        4.50 A\n"));
     }
-    let options = PrintOptions { page: till_printer::page("CP858").context("CP858")?, kick: Some(DrawerPin::Pin2) };
+    let options = PrintOptions {
+        kick: Some(DrawerPin::Pin2),
+        ..PrintOptions::plain(till_printer::page("CP858").context("CP858")?)
+    };
     let mut times = Vec::with_capacity(args.renders);
     let mut bytes = 0;
     for _ in 0..args.renders {

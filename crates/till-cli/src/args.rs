@@ -173,23 +173,22 @@ pub enum ReportCommand {
 pub enum ReceiptCommand {
     /// Print a receipt as text.
     Show {
-        /// Receipt number (R1-000042 or 42).
+        /// Receipt number (R1-000042 or 42), or the code scanned off the receipt
+        /// (till:STORE/R1-000042).
         number: String,
         /// Reprint it, marked DUPLICATE and counted (a permission).
         #[arg(long)]
         duplicate: bool,
     },
-    /// Print a receipt on an ESC/POS printer, in its code page (never raw UTF-8).
+    /// Print a receipt on an ESC/POS printer, in its code page (never raw UTF-8). On the
+    /// configured printer it goes through the print queue; a receipt printed before is a
+    /// reprint, marked DUPLICATE and counted (a permission).
     Print {
         /// Receipt number (`R1-000042` or `42`).
         number: String,
-        /// The printer: `tcp://HOST:PORT` (port 9100 on most printers).
-        #[arg(long, value_name = "URL")]
-        printer: String,
-        /// The printer's code page (CP437, CP850, CP858, CP852, CP866, WPC1252).
-        #[arg(long, default_value = "CP858")]
-        code_page: String,
-        /// Kick the cash drawer after the cut.
+        #[command(flatten)]
+        printer: PrinterArgs,
+        /// Kick the cash drawer after the cut (first print only; reopening it is a no-sale).
         #[arg(long)]
         kick: bool,
     },
@@ -310,11 +309,11 @@ pub enum StaffCommand {
 
 #[derive(Subcommand)]
 pub enum PrinterCommand {
-    /// What the printer reports (DLE EOT): ready, paper out, cover open, offline, error.
+    /// What the printer reports (DLE EOT): ready, paper out, cover open, offline, error;
+    /// and whether the drawer is open.
     Status {
-        /// The printer: `tcp://HOST:PORT`.
-        #[arg(long, value_name = "URL")]
-        printer: String,
+        #[command(flatten)]
+        printer: PrinterArgs,
     },
     /// Receipts queued for the configured printer, newest first (`--waiting`: only those
     /// not printed yet).
@@ -333,22 +332,36 @@ pub enum PrinterCommand {
     /// Print a test page: the store header, the characters the code page must carry, both
     /// codes.
     Test {
-        /// The printer: `tcp://HOST:PORT`.
-        #[arg(long, value_name = "URL")]
-        printer: String,
-        /// The printer's code page.
-        #[arg(long, default_value = "CP858")]
-        code_page: String,
+        #[command(flatten)]
+        printer: PrinterArgs,
     },
+    /// The printer profiles Till knows (escpos-printer-db): paper, columns, code pages,
+    /// features.
+    Profiles,
+}
+
+/// Which printer: the configured one, or one named here.
+#[derive(clap::Args)]
+pub struct PrinterArgs {
+    /// The printer: `tcp://HOST:PORT`, `serial:///dev/ttyUSB0[?baud=N]` or `usb://VID:PID`
+    /// (default: `[printer]` of the store configuration).
+    #[arg(long, value_name = "URL")]
+    pub printer: Option<String>,
+    /// Its profile (`till printer profiles`; with --printer, default `default`).
+    #[arg(long, requires = "printer")]
+    pub profile: Option<String>,
+    /// Its code page (CP437, CP850, CP858, CP852, CP866, WPC1252; with --printer).
+    #[arg(long, requires = "printer")]
+    pub code_page: Option<String>,
 }
 
 #[derive(Subcommand)]
 pub enum ScannerCommand {
     /// Wait for one scan from a serial (USB CDC) scanner and show what it says.
     Read {
-        /// The serial port, e.g. /dev/ttyACM0.
+        /// The serial port, e.g. /dev/ttyACM0 (default: `[scanner] port`).
         #[arg(long)]
-        port: String,
+        port: Option<String>,
         /// Seconds to wait.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
@@ -357,11 +370,18 @@ pub enum ScannerCommand {
 
 #[derive(Subcommand)]
 pub enum ScaleCommand {
-    /// Read the weight (Toledo 8217 over serial); exit 1 if it is in motion or below zero.
+    /// Read the net weight (Toledo 8217 over serial, less `[scale] tare_kg`); exit 1 if it
+    /// is in motion, below zero or not more than the tare.
     Read {
-        /// The serial port, e.g. /dev/ttyUSB0.
+        /// The serial port, e.g. /dev/ttyUSB0 (default: `[scale] port`).
         #[arg(long)]
-        port: String,
+        port: Option<String>,
+    },
+    /// Zero the scale (with the platter empty).
+    Zero {
+        /// The serial port (default: `[scale] port`).
+        #[arg(long)]
+        port: Option<String>,
     },
 }
 

@@ -15,7 +15,7 @@ use till_register::{
 };
 
 use crate::args::{
-    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand,
+    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, PrinterArgs,
     PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand,
     StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
@@ -29,6 +29,7 @@ fn signs_in(command: &Command) -> bool {
         Command::Staff(c) => !matches!(c, StaffCommand::List),
         Command::Report(r) => matches!(r, ReportCommand::Z { .. }),
         Command::Receipt(ReceiptCommand::Show { duplicate, .. }) => *duplicate,
+        Command::Receipt(ReceiptCommand::Print { .. }) => true,
         _ => false,
     }
 }
@@ -158,20 +159,33 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 None => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
             }
         }
-        Command::Receipt(ReceiptCommand::Print { number, printer, code_page, kick }) => {
-            let reg = open(&dir)?;
-            let sent = reg.print_receipt(number, Copy::Original, printer, Some(code_page), *kick)?;
-            print(cli, json!({"printed": number, "printer": printer, "bytes": sent}), || {
-                format!("receipt {number} sent to {printer} ({sent} bytes)\n")
-            });
+        Command::Receipt(ReceiptCommand::Print { number, printer, kick }) => {
+            let mut reg = open(&dir)?;
+            let mut auth = authority(cli, &mut reg)?;
+            match &printer.printer {
+                Some(url) => {
+                    let target =
+                        reg.printer_from_options(url, printer.profile.as_deref(), printer.code_page.as_deref())?;
+                    let (copy, sent) = reg.print_receipt_to(number, &target, *kick, &mut auth)?;
+                    print(cli, json!({"printed": number, "printer": url, "copy": copy, "bytes": sent}), || {
+                        format!("receipt {number} sent to {url} ({sent} bytes)\n")
+                    });
+                }
+                None => {
+                    let round = reg.print_on_demand(number, *kick, &mut auth)?;
+                    print_round(cli, &round)?;
+                }
+            }
         }
         Command::Receipt(ReceiptCommand::Show { number, duplicate }) => {
             let mut reg = open(&dir)?;
+            // By number, or by the code scanned off the paper.
+            let found = reg.find_receipt(number)?;
             let (sale, copy) = if *duplicate {
                 let mut auth = authority(cli, &mut reg)?;
-                reg.reprint(number, &mut auth)?
+                reg.reprint(&found.receipt.to_string(), &mut auth)?
             } else {
-                (reg.receipt(number)?, Copy::Original)
+                (found, Copy::Original)
             };
             print(cli, wire::sale(&sale), || reg.receipt_text(&sale, copy));
         }
@@ -200,19 +214,36 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Scanner(ScannerCommand::Read { port, timeout }) => {
             let reg = open(&dir)?;
-            let (raw, parsed) = reg.read_scanner(port, std::time::Duration::from_secs(*timeout))?;
+            let (raw, parsed) = reg.read_scanner(port.as_deref(), std::time::Duration::from_secs(*timeout))?;
             let parsed = parsed.map_err(|e| usage(e.to_string()))?;
             print(cli, json!({"scanned": raw, "barcode": parsed}), || wire::barcode_text(&parsed));
         }
         Command::Scale(ScaleCommand::Read { port }) => {
-            let kg = open(&dir)?.weigh(port)?;
+            let kg = open(&dir)?.weigh(port.as_deref())?;
             print(cli, json!({"kg": kg.to_string()}), || format!("{kg} kg\n"));
         }
+        Command::Scale(ScaleCommand::Zero { port }) => {
+            open(&dir)?.zero_scale(port.as_deref())?;
+            print(cli, json!({"zeroed": true}), || "scale zeroed\n".to_string());
+        }
         Command::Printer(PrinterCommand::Status { printer }) => {
-            let s = open(&dir)?.printer_status(printer)?;
-            print(cli, json!({"printer": printer, "summary": s.summary(), "status": s}), || {
-                format!("{printer}: {}{}\n", s.summary(), if s.paper_near_end { " (paper nearly out)" } else { "" })
-            });
+            let reg = open(&dir)?;
+            let target = printer_target(&reg, printer)?;
+            let s = reg.printer_status(&target)?;
+            let drawer_open = target.drawer_open(&s);
+            print(
+                cli,
+                json!({"printer": target.url, "summary": s.summary(), "status": s, "drawer_open": drawer_open}),
+                || {
+                    format!(
+                        "{}: {}{}; drawer {}\n",
+                        target.url,
+                        s.summary(),
+                        if s.paper_near_end { " (paper nearly out)" } else { "" },
+                        if drawer_open { "open" } else { "closed" }
+                    )
+                },
+            );
         }
         Command::Printer(PrinterCommand::Jobs { waiting }) => {
             let jobs = open(&dir)?.print_jobs(*waiting)?;
@@ -234,24 +265,40 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Printer(PrinterCommand::Work { watch }) => {
             let reg = open(&dir)?;
             loop {
-                let round = reg.print_pending()?;
-                print(cli, serde_json::to_value(&round)?, || {
-                    format!(
-                        "printed {}, waiting {}{}\n",
-                        round.printed,
-                        round.waiting,
-                        round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
-                    )
-                });
+                print_round(cli, &reg.print_pending()?)?;
                 if !watch {
                     break;
                 }
                 std::thread::sleep(std::time::Duration::from_secs(1));
             }
         }
-        Command::Printer(PrinterCommand::Test { printer, code_page }) => {
-            let sent = open(&dir)?.print_test_page(printer, Some(code_page))?;
-            print(cli, json!({"printer": printer, "bytes": sent}), || format!("test page sent to {printer}\n"));
+        Command::Printer(PrinterCommand::Test { printer }) => {
+            let reg = open(&dir)?;
+            let target = printer_target(&reg, printer)?;
+            let sent = reg.print_test_page(&target)?;
+            print(cli, json!({"printer": target.url, "bytes": sent}), || format!("test page sent to {}\n", target.url));
+        }
+        Command::Printer(PrinterCommand::Profiles) => {
+            let profiles = till_register::printer_profiles();
+            print(cli, serde_json::to_value(profiles)?, || {
+                profiles
+                    .iter()
+                    .map(|p| {
+                        let pages: Vec<&str> = p.code_pages.keys().map(String::as_str).collect();
+                        format!(
+                            "{:<10} {} — {} mm, {}/{} columns, {}{}{}\n",
+                            p.id,
+                            p.name,
+                            p.paper_mm,
+                            p.columns[0],
+                            p.columns[1],
+                            pages.join(" "),
+                            if p.qr { ", QR" } else { "" },
+                            if p.cut { ", cutter" } else { "" }
+                        )
+                    })
+                    .collect()
+            });
         }
         Command::Barcode(BarcodeCommand::Parse { code, rcn_region }) => {
             // With a register here, its country and clock; without one, the code alone.
@@ -452,6 +499,18 @@ fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
 /// After a committed document: print it, then housekeeping (which never fails it).
 fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
     print(cli, wire::sale(sale), || reg.receipt_text(sale, copy));
+    // The sale is committed and its receipt queued; this one-shot process is the print
+    // worker for it (the app runs one in the background). A printer that is not ready
+    // leaves the receipt waiting (`till printer jobs`).
+    if reg.config().printer.is_some() {
+        match reg.print_pending() {
+            Ok(till_register::PrintRound { blocked: Some(reason), .. }) => {
+                eprintln!("receipt waiting for the printer: {reason}")
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("receipt waiting for the printer: {e}"),
+        }
+    }
     if let Err(e) = reg.maintain() {
         tracing::warn!("housekeeping after the sale failed (the sale is safe): {e}");
     }
@@ -762,4 +821,25 @@ fn tender(reg: &Register, text: &str) -> Result<Tender> {
         }
     };
     Ok(Tender { kind, amount })
+}
+
+/// The printer a command names, else the configured one.
+fn printer_target(reg: &till_register::Register, args: &PrinterArgs) -> Result<till_register::PrinterConfig> {
+    Ok(match &args.printer {
+        Some(url) => reg.printer_from_options(url, args.profile.as_deref(), args.code_page.as_deref())?,
+        None => reg.printer()?.clone(),
+    })
+}
+
+/// One pass of the print worker, as the status line shows it.
+fn print_round(cli: &Cli, round: &till_register::PrintRound) -> Result<()> {
+    print(cli, serde_json::to_value(round)?, || {
+        format!(
+            "printed {}, waiting {}{}\n",
+            round.printed,
+            round.waiting,
+            round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
+        )
+    });
+    Ok(())
 }

@@ -41,6 +41,11 @@ pub fn size(width: u8, height: u8) -> [u8; 3] {
     [0x1d, 0x21, (w << 4) | h]
 }
 
+/// ESC M n: font A (0) or B (1) — B fits more columns on the same paper.
+pub fn font(f: crate::Font) -> [u8; 3] {
+    [0x1b, 0x4d, u8::from(f == crate::Font::B)]
+}
+
 /// ESC d n: print and feed `lines` lines.
 pub fn feed(lines: u8) -> [u8; 3] {
     [0x1b, 0x64, lines]

@@ -15,6 +15,9 @@ use till_domain::{
 use till_receipt::ReceiptLayout;
 use toml::Spanned;
 
+mod devices;
+pub use devices::{DisplayConfig, PrinterConfig, ScaleConfig, ScannerConfig};
+
 /// A configuration that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -54,16 +57,10 @@ struct ConfigFile {
     permissions: PermissionsSection,
     denominations: Option<Spanned<Vec<String>>>,
     min_free_space_mb: Option<u64>,
-    printer: Option<PrinterSection>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PrinterSection {
-    url: Spanned<String>,
-    code_page: Option<Spanned<String>>,
-    #[serde(default)]
-    kick_on_cash: bool,
+    printer: Option<devices::PrinterSection>,
+    scale: Option<devices::ScaleSection>,
+    display: Option<devices::DisplaySection>,
+    scanner: Option<devices::ScannerSection>,
 }
 
 #[derive(Deserialize, Default)]
@@ -98,17 +95,6 @@ struct ReceiptSection {
     #[serde(default)]
     footer: Vec<String>,
     width: Option<Spanned<u32>>,
-}
-
-/// The receipt printer (`[printer]` in the store configuration).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrinterConfig {
-    /// Where it is: `tcp://HOST:PORT`.
-    pub url: String,
-    /// Its code page (CP858 by default).
-    pub code_page: String,
-    /// Open the drawer after printing a sale paid partly in cash.
-    pub kick_on_cash: bool,
 }
 
 /// A register's validated configuration.
@@ -153,6 +139,12 @@ pub struct RegisterConfig {
     pub min_free_space: u64,
     /// The receipt printer, if one is configured.
     pub printer: Option<PrinterConfig>,
+    /// The scale, if one is configured.
+    pub scale: Option<ScaleConfig>,
+    /// The customer display, if one is configured.
+    pub display: Option<DisplayConfig>,
+    /// The scanners' settings (defaults when not configured).
+    pub scanner: ScannerConfig,
 }
 
 /// Amounts above which an action needs its permission.
@@ -337,29 +329,17 @@ impl RegisterConfig {
                 )
             })?,
         };
-        let printer = match &file.printer {
-            None => None,
-            Some(p) => {
-                let url = p.url.get_ref().trim().to_string();
-                if !url.starts_with("tcp://") {
-                    return Err(err(Some(p.url.span()), format!("printer.url '{url}': expected tcp://HOST:PORT")));
-                }
-                let code_page = match &p.code_page {
-                    Some(c) if till_printer::page(c.get_ref()).is_none() => {
-                        let known: Vec<&str> = till_printer::PAGES.iter().map(|p| p.name).collect();
-                        return Err(err(
-                            Some(c.span()),
-                            format!("printer.code_page '{}' is not one of {}", c.get_ref(), known.join(", ")),
-                        ));
-                    }
-                    Some(c) => c.get_ref().to_ascii_uppercase(),
-                    None => "CP858".to_string(),
-                };
-                Some(PrinterConfig { url, code_page, kick_on_cash: p.kick_on_cash })
-            }
-        };
+        let located = |(span, message): devices::FieldError| err(Some(span), message);
+        let printer = file.printer.as_ref().map(|p| devices::printer(p, width as u16).map_err(&located)).transpose()?;
+        let scale = file.scale.as_ref().map(|s| devices::scale(s).map_err(&located)).transpose()?;
+        let display = file.display.as_ref().map(|d| devices::display(d).map_err(&located)).transpose()?;
+        let scanner =
+            file.scanner.as_ref().map(|s| devices::scanner(s).map_err(&located)).transpose()?.unwrap_or_default();
         Ok(RegisterConfig {
             printer,
+            scale,
+            display,
+            scanner,
             returns,
             thresholds,
             denominations,
@@ -442,12 +422,6 @@ reduced = "7"
         let e = RegisterConfig::parse(&unknown, "store.toml").unwrap_err();
         assert!(e.to_string().starts_with("store.toml:1"), "{e}");
         assert!(e.message.contains("unknown field `printr`"), "{e}");
-        let printer = format!("{GOOD}\n[printer]\nurl = \"usb://1234:5678\"\n");
-        let e = RegisterConfig::parse(&printer, "store.toml").unwrap_err();
-        assert!(e.message.contains("expected tcp://HOST:PORT"), "{e}");
-        let page = format!("{GOOD}\n[printer]\nurl = \"tcp://printer:9100\"\ncode_page = \"CP999\"\n");
-        let e = RegisterConfig::parse(&page, "store.toml").unwrap_err();
-        assert!(e.message.contains("'CP999' is not one of CP437"), "{e}");
         let missing = GOOD.replace("currency = \"EUR\"\n", "");
         let e = RegisterConfig::parse(&missing, "store.toml").unwrap_err();
         assert!(e.message.contains("missing field `currency`"), "{e}");
@@ -457,5 +431,39 @@ reduced = "7"
             e.to_string(),
             "store.toml:9: default_tax_class: 'food' is not one of the tax classes (reduced, standard)"
         );
+    }
+
+    #[test]
+    fn device_sections_are_checked_where_they_are_written() {
+        let with = |extra: &str| RegisterConfig::parse(&format!("{GOOD}\n{extra}"), "store.toml");
+        let c = with("[printer]\nurl = \"usb://04b8:0e28\"\nprofile = \"ZJ-5870\"\ndrawer_pin = 5\n").unwrap();
+        let p = c.printer.unwrap();
+        assert_eq!((p.columns, p.code_page.as_str()), (32, "CP437"), "58 mm: 32 columns, its first page");
+        assert_eq!(p.drawer_pin, till_printer::DrawerPin::Pin5);
+        let c = with("[printer]\nurl = \"serial:///dev/ttyS0?baud=19200\"\nprofile = \"TM-T20III\"\n").unwrap();
+        assert_eq!((c.printer.as_ref().unwrap().columns, c.printer.unwrap().code_page.as_str()), (42, "CP858"));
+        let errors = [
+            ("[printer]\nurl = \"lpt://1\"\n", 16, "printer.url"),
+            ("[printer]\nurl = \"tcp://p:9100\"\nprofile = \"TM-X\"\n", 17, "known profiles"),
+            ("[printer]\nurl = \"tcp://p:9100\"\nprofile = \"ZJ-5870\"\ncolumns = 48\n", 18, "at most 32 columns"),
+            ("[printer]\nurl = \"tcp://p:9100\"\nprofile = \"TM-m30III\"\ncode_page = \"CP858\"\n", 18, "no code page"),
+            ("[printer]\nurl = \"tcp://p:9100\"\ncode_page = \"CP999\"\n", 17, "no code page 'CP999'"),
+            ("[printer]\nurl = \"tcp://p:9100\"\ndrawer_pin = 3\n", 17, "must be 2 or 5"),
+            ("[scale]\nport = \"/dev/ttyUSB1\"\ntare_kg = \"-1\"\n", 17, "scale.tare_kg"),
+            ("[display]\nurl = \"/dev/ttyUSB2\"\n", 16, "display.url"),
+            ("[display]\nurl = \"tcp://pole:4000\"\nprotocol = \"vfd\"\n", 17, "cd5220 or epson"),
+            ("[scanner]\nsuffix = \"ab\"\n", 16, "one character"),
+        ];
+        for (extra, line, says) in errors {
+            let e = with(extra).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.message.contains(says), "{extra}: {e}");
+        }
+        let c = with(
+            "[scale]\nport = \"/dev/ttyUSB1\"\ntare_kg = \"0.015\"\n[scanner]\nprefix = \"~\"\nsuffix = \"\\t\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.scale.unwrap().tare_kg.to_string(), "0.015");
+        assert_eq!((c.scanner.wedge.prefix.as_str(), c.scanner.wedge.suffix), ("~", '\t'));
     }
 }

@@ -132,7 +132,13 @@ impl Register {
             approver,
             at: self.clock.now().to_string(),
         };
-        Ok(self.store.record_cash_movement(record, &audit)?)
+        let recorded = self.store.record_cash_movement(record, &audit)?;
+        // Recorded first: a drawer that does not open loses no record (the cashier can
+        // open it by key; the movement stands).
+        if let Err(e) = self.kick_drawer() {
+            tracing::warn!(error = %e, "the drawer did not open");
+        }
+        Ok(recorded)
     }
 
     /// Records a blind count: what is in the drawer, without being told what should be.

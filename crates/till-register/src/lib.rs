@@ -9,6 +9,7 @@ mod auth;
 mod barcode;
 mod clock;
 mod config;
+mod devices;
 mod drawer;
 mod export;
 mod import;
@@ -35,7 +36,7 @@ use till_store::{Store, StoredVariant};
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use barcode::{Scanned, parse_barcode_standalone};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
-pub use config::{ConfigError, PrinterConfig, RegisterConfig, Thresholds};
+pub use config::{ConfigError, DisplayConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, Thresholds};
 pub use drawer::{Count, DrawerMove};
 pub use export::{ExportFormat, JournalExport};
 pub use import::{ImportProgress, ImportReport};
@@ -44,6 +45,7 @@ pub use print::PrintRound;
 pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
 pub use till_barcode::{Barcode, BarcodeError};
+pub use till_printer::{Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
 pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
@@ -141,6 +143,10 @@ pub struct Register {
     ids: Box<dyn IdSource>,
     /// The HQ catalog version in use (from settings; `None` for a local catalog).
     catalog_version: Option<String>,
+    /// The data directory (relative device files such as the logo are found in it).
+    dir: PathBuf,
+    /// The receipt logo as last decoded: its file, the width it was scaled to, the image.
+    logo: std::cell::RefCell<Option<(PathBuf, u16, Arc<till_printer::Logo>)>>,
 }
 
 /// Setting under which the configuration text is kept in the database.
@@ -185,7 +191,16 @@ impl Register {
             timezone: config.timezone.clone(),
         })?;
         let catalog_version = store.setting(sync::CATALOG_VERSION)?;
-        Ok(Register { store, config, promotions, clock, ids, catalog_version })
+        Ok(Register {
+            store,
+            config,
+            promotions,
+            clock,
+            ids,
+            catalog_version,
+            dir: dir.to_path_buf(),
+            logo: std::cell::RefCell::new(None),
+        })
     }
 
     /// The register's store, for a service that takes it over (the peer server).

@@ -1,62 +1,132 @@
-//! Printing a receipt on an ESC/POS printer: the layout from the committed sale (never
-//! from screen state), in the printer's code page.
+//! Printing receipts on an ESC/POS printer: the layout from the committed sale (never from
+//! screen state), in the printer's code page, font and columns, with the store's logo;
+//! a queue of print jobs that a printer out of paper or unplugged leaves waiting; reprints
+//! through the same queue, marked DUPLICATE and counted.
 
-use till_printer::{DrawerPin, PrintOptions};
+use std::sync::Arc;
 
-use crate::{Copy, Register, RegisterError};
+use till_domain::SaleRecord;
+use till_printer::{Logo, PrintOptions};
+use till_receipt::ReceiptLayout;
+
+use crate::{Authority, Copy, PrinterConfig, Register, RegisterError};
+
+/// A device failure as the register reports it (what failed, and where).
+fn device_error(e: impl std::fmt::Display) -> RegisterError {
+    RegisterError::Input(e.to_string())
+}
 
 impl Register {
-    /// The ESC/POS bytes of receipt `number` as `copy`, in code page `code_page`
-    /// (`CP858` when not given: it has the euro), kicking the drawer if `kick`.
+    /// The configured receipt printer, or why there is none.
+    pub fn printer(&self) -> Result<&PrinterConfig, RegisterError> {
+        self.config().printer.as_ref().ok_or_else(|| {
+            RegisterError::Input("no printer is configured ([printer] in the store configuration)".into())
+        })
+    }
+
+    /// A printer named on the command line, checked like the configuration's `[printer]`.
+    pub fn printer_from_options(
+        &self,
+        url: &str,
+        profile: Option<&str>,
+        code_page: Option<&str>,
+    ) -> Result<PrinterConfig, RegisterError> {
+        let width = u16::try_from(self.config().receipt.width).unwrap_or(42);
+        PrinterConfig::from_options(url, profile, code_page, None, width).map_err(RegisterError::Input)
+    }
+
+    /// The ESC/POS bytes of receipt `number` as `copy` for `printer`, kicking its drawer if
+    /// `kick`.
     pub fn receipt_escpos(
         &self,
         number: &str,
         copy: Copy,
-        code_page: Option<&str>,
+        printer: &PrinterConfig,
         kick: bool,
     ) -> Result<Vec<u8>, RegisterError> {
-        let page_name = code_page.unwrap_or("CP858");
-        let page = till_printer::page(page_name).ok_or_else(|| {
-            let known: Vec<&str> = till_printer::PAGES.iter().map(|p| p.name).collect();
-            RegisterError::Input(format!("code page '{page_name}' is not one of {}", known.join(", ")))
-        })?;
         let sale = self.receipt(number)?;
-        let text = self.receipt_text(&sale, copy);
-        let options = PrintOptions { page, kick: kick.then_some(DrawerPin::Pin2) };
+        self.render_sale(&sale, copy, printer, kick)
+    }
+
+    fn render_sale(
+        &self,
+        sale: &SaleRecord,
+        copy: Copy,
+        printer: &PrinterConfig,
+        kick: bool,
+    ) -> Result<Vec<u8>, RegisterError> {
+        let layout = ReceiptLayout { width: usize::from(printer.columns), ..self.config().receipt.clone() };
+        let text = till_receipt::receipt_text(sale, &layout, copy);
+        let logo = self.logo(printer);
+        let profile = printer.profile().map_err(device_error)?;
+        let mut options =
+            PrintOptions::for_profile(profile, &printer.code_page, printer.columns).map_err(device_error)?;
+        options.kick = kick.then_some(printer.drawer_pin);
+        options.logo = logo.as_deref();
         Ok(till_printer::render(&text, &sale.receipt.to_string(), &sale.receipt_code(), &options))
     }
 
-    /// Prints receipt `number` on the printer at `url` (`tcp://HOST:PORT`).
+    /// The printer's logo scaled to its paper, decoded once; a logo that cannot be read is
+    /// logged and left off (a receipt is never held back for its picture).
+    fn logo(&self, printer: &PrinterConfig) -> Option<Arc<Logo>> {
+        let file = printer.logo.as_ref()?;
+        let profile = printer.profile().ok().filter(|p| p.raster)?;
+        let path = self.dir.join(file);
+        if let Some((p, dots, logo)) = self.logo.borrow().as_ref()
+            && *p == path
+            && *dots == profile.dots
+        {
+            return Some(logo.clone());
+        }
+        let decoded = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| Logo::from_png(&bytes, u32::from(profile.dots)).map_err(|e| e.to_string()));
+        match decoded {
+            Ok(logo) => {
+                let logo = Arc::new(logo);
+                *self.logo.borrow_mut() = Some((path, profile.dots, logo.clone()));
+                Some(logo)
+            }
+            Err(e) => {
+                tracing::warn!(logo = %path.display(), error = %e, "receipt logo left off");
+                None
+            }
+        }
+    }
+
+    /// Prints receipt `number` on `printer` now (no queue), kicking the drawer if `kick`.
     pub fn print_receipt(
         &self,
         number: &str,
         copy: Copy,
-        url: &str,
-        code_page: Option<&str>,
+        printer: &PrinterConfig,
         kick: bool,
     ) -> Result<usize, RegisterError> {
-        let bytes = self.receipt_escpos(number, copy, code_page, kick)?;
-        till_printer::send(url, &bytes).map_err(|e| RegisterError::Input(e.to_string()))?;
+        let bytes = self.receipt_escpos(number, copy, printer, kick)?;
+        till_printer::send(&printer.url, &bytes).map_err(device_error)?;
         Ok(bytes.len())
     }
-}
 
-impl Register {
-    /// What the printer at `url` reports of itself.
-    pub fn printer_status(&self, url: &str) -> Result<till_printer::PrinterStatus, RegisterError> {
-        till_printer::status(url).map_err(|e| RegisterError::Input(e.to_string()))
+    /// What `printer` reports of itself.
+    pub fn printer_status(&self, printer: &PrinterConfig) -> Result<till_printer::PrinterStatus, RegisterError> {
+        till_printer::status(&printer.url).map_err(device_error)
     }
 
-    /// Prints a test page on the printer at `url`: the store header, a line of every
+    /// Prints a test page on `printer`: the logo and store header, a line of every
     /// character of the store's languages the code page must carry, both codes, a cut.
-    pub fn print_test_page(&self, url: &str, code_page: Option<&str>) -> Result<usize, RegisterError> {
-        let page_name = code_page.unwrap_or("CP858");
-        let page = till_printer::page(page_name)
-            .ok_or_else(|| RegisterError::Input(format!("code page '{page_name}' is not known")))?;
+    pub fn print_test_page(&self, printer: &PrinterConfig) -> Result<usize, RegisterError> {
+        let profile = printer.profile().map_err(device_error)?;
         let mut text = self.config().receipt.header.join("\n");
-        text.push_str(&format!("\nTEST PAGE {page_name}\nÀÉÎÕÜ àéîõü ÇçÑñ ß Øø Łł €£\n0123456789 +-*/=%\n"));
-        let bytes = till_printer::render(&text, "TEST", "till:test", &PrintOptions { page, kick: None });
-        till_printer::send(url, &bytes).map_err(|e| RegisterError::Input(e.to_string()))?;
+        text.push_str(&format!(
+            "\nTEST PAGE {} {} {} columns\nÀÉÎÕÜ àéîõü ÇçÑñ ß Øø Łł €£\n0123456789 +-*/=%\n",
+            printer.code_page, profile.id, printer.columns
+        ));
+        let logo = self.logo(printer);
+        let mut options =
+            PrintOptions::for_profile(profile, &printer.code_page, printer.columns).map_err(device_error)?;
+        options.logo = logo.as_deref();
+        let bytes = till_printer::render(&text, "TEST", "till:test", &options);
+        till_printer::send(&printer.url, &bytes).map_err(device_error)?;
         Ok(bytes.len())
     }
 }
@@ -68,14 +138,14 @@ pub struct PrintRound {
     pub printed: u64,
     /// Jobs still waiting.
     pub waiting: u64,
-    /// What stopped printing, if anything (`paper out`, `cover open`, `offline`, …).
+    /// What stopped device_error, if anything (`paper out`, `cover open`, `offline`, …).
     pub blocked: Option<String>,
 }
 
 impl Register {
     /// Queues the committed sale's receipt for the configured printer (after the commit:
     /// the sale is done whatever happens to its receipt; a failure to queue is logged).
-    pub(crate) fn queue_receipt(&self, sale: &till_domain::SaleRecord) {
+    pub(crate) fn queue_receipt(&self, sale: &SaleRecord) {
         let Some(printer) = &self.config().printer else { return };
         let cash = sale
             .settlement
@@ -83,8 +153,8 @@ impl Register {
             .iter()
             .any(|p| matches!(p.kind, till_domain::TenderKind::Cash) && !p.amount.is_zero());
         let at = self.now().to_string();
-        if let Err(e) = self.store().queue_print(sale.receipt.seq as i64, printer.kick_on_cash && cash, &at) {
-            tracing::warn!(receipt = %sale.receipt, error = %e, "receipt not queued for printing; reprint it");
+        if let Err(e) = self.store().queue_print(sale.receipt.seq as i64, 0, printer.kick_on_cash && cash, &at) {
+            tracing::warn!(receipt = %sale.receipt, error = %e, "receipt not queued for device_error; reprint it");
         }
     }
 
@@ -93,12 +163,76 @@ impl Register {
         Ok(self.store().print_jobs(waiting, 200)?)
     }
 
+    /// Which copy the next print of receipt `seq` is: 0 if it never printed, else the
+    /// next reprint ([`Register::reprint`]: permission-checked, counted in the audit chain).
+    /// A drawer kick goes only with the first print: reopening the drawer is a no-sale.
+    fn next_copy(&mut self, number: &str, seq: i64, kick: bool, auth: &mut Authority) -> Result<u32, RegisterError> {
+        if !self.store().print_jobs_of(seq)?.iter().any(|j| j.state == "printed") {
+            return Ok(0);
+        }
+        if kick {
+            return Err(RegisterError::Input(format!(
+                "receipt {number} was printed before: a reprint does not open the drawer (use `till drawer no-sale`)"
+            )));
+        }
+        match self.reprint(number, auth)?.1 {
+            Copy::Duplicate(n) => Ok(n),
+            _ => Ok(1),
+        }
+    }
+
+    /// Prints receipt `number` on `printer` now, outside the queue (a printer named by hand);
+    /// a receipt printed before is a reprint. Recorded with the print jobs. Returns the copy
+    /// number (0: original) and the bytes sent.
+    pub fn print_receipt_to(
+        &mut self,
+        number: &str,
+        printer: &PrinterConfig,
+        kick: bool,
+        auth: &mut Authority,
+    ) -> Result<(u32, usize), RegisterError> {
+        let seq = self.receipt(number)?.receipt.seq as i64;
+        let copy = self.next_copy(number, seq, kick, auth)?;
+        let copy_kind = if copy == 0 { Copy::Original } else { Copy::Duplicate(copy) };
+        let sent = self.print_receipt(number, copy_kind, printer, kick)?;
+        let at = self.now().to_string();
+        let job = self.store().queue_print(seq, copy, kick, &at)?;
+        self.store().record_print(job, Ok(&at))?;
+        Ok((copy, sent))
+    }
+
+    /// Receipt `number` on the configured printer, through the queue (its first print, or a
+    /// reprint), then one pass of the worker; a printer that is not ready leaves it waiting.
+    /// A receipt already waiting is not queued twice.
+    pub fn print_on_demand(
+        &mut self,
+        number: &str,
+        kick: bool,
+        auth: &mut Authority,
+    ) -> Result<PrintRound, RegisterError> {
+        self.printer()?;
+        let seq = self.receipt(number)?.receipt.seq as i64;
+        let waiting = self.store().print_jobs_of(seq)?.iter().any(|j| j.state == "waiting");
+        if !waiting {
+            let copy = self.next_copy(number, seq, kick, auth)?;
+            let at = self.now().to_string();
+            self.store().queue_print(seq, copy, kick, &at)?;
+        }
+        self.print_pending()
+    }
+
+    /// Opens the drawer through the configured printer (no printer: nothing to do). The
+    /// caller has recorded why (a sale paid in cash, a no-sale, paid in/out).
+    pub fn kick_drawer(&self) -> Result<(), RegisterError> {
+        let Some(printer) = &self.config().printer else { return Ok(()) };
+        let pulse = till_printer::escpos::drawer_kick(printer.drawer_pin, 100, 500);
+        till_printer::send(&printer.url, &pulse).map_err(device_error)
+    }
+
     /// One pass of the print worker: if the printer is ready, prints the waiting receipts
     /// oldest first; if not, leaves them waiting with the reason. Never touches a sale.
     pub fn print_pending(&self) -> Result<PrintRound, RegisterError> {
-        let Some(printer) = self.config().printer.clone() else {
-            return Err(RegisterError::Input("no printer is configured ([printer] in the store configuration)".into()));
-        };
+        let printer = self.printer()?.clone();
         let waiting = self.store().print_jobs(true, 200)?;
         let mut round = PrintRound { waiting: waiting.len() as u64, ..PrintRound::default() };
         let Some(first) = waiting.first() else { return Ok(round) };
@@ -113,11 +247,10 @@ impl Register {
             return Ok(round);
         }
         for job in waiting {
-            let number = job.sale_seq.to_string();
-            let sent =
-                self.receipt_escpos(&number, Copy::Original, Some(&printer.code_page), job.kick).and_then(|bytes| {
-                    till_printer::send(&printer.url, &bytes).map_err(|e| RegisterError::Input(e.to_string()))
-                });
+            let copy = if job.copy == 0 { Copy::Original } else { Copy::Duplicate(job.copy) };
+            let sent = self
+                .receipt_escpos(&job.sale_seq.to_string(), copy, &printer, job.kick)
+                .and_then(|bytes| till_printer::send(&printer.url, &bytes).map_err(device_error));
             match sent {
                 Ok(()) => {
                     self.store().record_print(job.id, Ok(&self.now().to_string()))?;
@@ -132,30 +265,5 @@ impl Register {
             }
         }
         Ok(round)
-    }
-}
-
-impl Register {
-    /// A stable, non-negative weight in kilograms from the Toledo 8217 scale on `port`;
-    /// one in motion or below zero is refused with what to do.
-    pub fn weigh(&self, port: &str) -> Result<rust_decimal::Decimal, RegisterError> {
-        use till_devices::Scale;
-        Ok(till_devices::Toledo8217::open(port)?.weigh()?)
-    }
-}
-
-impl Register {
-    /// Waits up to `timeout` for the next scan from the serial scanner on `port`, and reads
-    /// it with the store's rules.
-    pub fn read_scanner(
-        &self,
-        port: &str,
-        timeout: std::time::Duration,
-    ) -> Result<(String, Result<till_barcode::Barcode, till_barcode::BarcodeError>), RegisterError> {
-        let mut scanner =
-            till_devices::SerialScanner::open(port, timeout).map_err(|e| RegisterError::Input(e.to_string()))?;
-        let raw = scanner.next_scan().map_err(|e| RegisterError::Input(e.to_string()))?;
-        let parsed = self.parse_barcode(&raw, None);
-        Ok((raw, parsed))
     }
 }

@@ -14,6 +14,8 @@ pub struct PrintJob {
     pub sale_seq: i64,
     /// Kick the drawer after printing.
     pub kick: bool,
+    /// 0 for the original receipt, n for its n-th reprint (printed DUPLICATE n).
+    pub copy: u32,
     /// When it was queued.
     pub created_at: String,
     /// `waiting` or `printed`.
@@ -27,33 +29,43 @@ pub struct PrintJob {
 }
 
 impl Store {
-    /// Queues receipt `sale_seq` for the printer.
-    pub fn queue_print(&self, sale_seq: i64, kick: bool, at: &str) -> Result<i64> {
+    /// Queues receipt `sale_seq` for the printer as `copy` (0: the original).
+    pub fn queue_print(&self, sale_seq: i64, copy: u32, kick: bool, at: &str) -> Result<i64> {
         self.conn.execute(
-            "INSERT INTO print_jobs (sale_seq, kick, created_at) VALUES (?1, ?2, ?3)",
-            params![sale_seq, kick, at],
+            "INSERT INTO print_jobs (sale_seq, copy, kick, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![sale_seq, copy, kick, at],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// The print jobs of receipt `sale_seq`, oldest first.
+    pub fn print_jobs_of(&self, sale_seq: i64) -> Result<Vec<PrintJob>> {
+        self.select_jobs("WHERE sale_seq = ?1 ORDER BY id ASC", sale_seq)
+    }
+
     /// Jobs, newest first; only waiting ones if `waiting`.
     pub fn print_jobs(&self, waiting: bool, limit: u32) -> Result<Vec<PrintJob>> {
+        let filter =
+            if waiting { "WHERE state = 'waiting' ORDER BY id ASC LIMIT ?1" } else { "ORDER BY id DESC LIMIT ?1" };
+        self.select_jobs(filter, i64::from(limit))
+    }
+
+    fn select_jobs(&self, filter: &str, arg: i64) -> Result<Vec<PrintJob>> {
         let sql = format!(
-            "SELECT id, sale_seq, kick, created_at, state, attempts, last_error, printed_at FROM print_jobs {} ORDER BY id {} LIMIT ?1",
-            if waiting { "WHERE state = 'waiting'" } else { "" },
-            if waiting { "ASC" } else { "DESC" }
+            "SELECT id, sale_seq, copy, kick, created_at, state, attempts, last_error, printed_at FROM print_jobs {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([limit], |r| {
+        let rows = stmt.query_map([arg], |r| {
             Ok(PrintJob {
                 id: r.get(0)?,
                 sale_seq: r.get(1)?,
-                kick: r.get(2)?,
-                created_at: r.get(3)?,
-                state: r.get(4)?,
-                attempts: r.get(5)?,
-                last_error: r.get(6)?,
-                printed_at: r.get(7)?,
+                copy: r.get(2)?,
+                kick: r.get(3)?,
+                created_at: r.get(4)?,
+                state: r.get(5)?,
+                attempts: r.get(6)?,
+                last_error: r.get(7)?,
+                printed_at: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -372,6 +372,11 @@ CREATE TABLE sync_stock_waiting (
     PRIMARY KEY (location, sku)
 ) STRICT;
 "#,
+    // v4: reprints go through the print queue too, marked with their duplicate number.
+    r#"
+ALTER TABLE print_jobs ADD COLUMN copy INTEGER NOT NULL DEFAULT 0;  -- 0 original, n: DUPLICATE n
+CREATE INDEX print_jobs_sale ON print_jobs (sale_seq);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,67 @@
+//! The counter devices other than the printer: the scale (weights for items sold by
+//! weight, less the store's tare), the serial scanner and the customer display. Each is
+//! found from the store configuration, or named by the caller.
+
+use crate::{Register, RegisterError};
+
+/// A device failure as the register reports it (what failed, and where).
+fn device_error(e: impl std::fmt::Display) -> RegisterError {
+    RegisterError::Input(e.to_string())
+}
+
+impl Register {
+    /// The configured scale's port, or why there is none.
+    fn scale_port(&self, port: Option<&str>) -> Result<String, RegisterError> {
+        match (port, &self.config().scale) {
+            (Some(p), _) => Ok(p.to_string()),
+            (None, Some(s)) => Ok(s.port.clone()),
+            (None, None) => {
+                Err(RegisterError::Input("no scale is configured ([scale] port) and none was given".into()))
+            }
+        }
+    }
+
+    /// A stable, non-negative net weight in kilograms from the Toledo 8217 scale on `port`
+    /// (the configured one if `None`), less the configured tare; one in motion, below zero
+    /// or not more than the tare is refused with what to do.
+    pub fn weigh(&self, port: Option<&str>) -> Result<rust_decimal::Decimal, RegisterError> {
+        use till_devices::Scale;
+        let gross = till_devices::Toledo8217::open(&self.scale_port(port)?)?.weigh()?;
+        let tare = self.config().scale.as_ref().map_or(rust_decimal::Decimal::ZERO, |s| s.tare_kg);
+        if gross <= tare && !tare.is_zero() {
+            return Err(RegisterError::Input(format!(
+                "the scale reads {gross} kg, not more than the {tare} kg tare: put the item on the scale"
+            )));
+        }
+        Ok(gross - tare)
+    }
+
+    /// Zeroes the scale (empty platter) on `port`, the configured one if `None`.
+    pub fn zero_scale(&self, port: Option<&str>) -> Result<(), RegisterError> {
+        use till_devices::Scale;
+        Ok(till_devices::Toledo8217::open(&self.scale_port(port)?)?.zero()?)
+    }
+}
+
+impl Register {
+    /// Waits up to `timeout` for the next scan from the serial scanner on `port` (the
+    /// configured one if `None`), and reads it with the store's rules.
+    pub fn read_scanner(
+        &self,
+        port: Option<&str>,
+        timeout: std::time::Duration,
+    ) -> Result<(String, Result<till_barcode::Barcode, till_barcode::BarcodeError>), RegisterError> {
+        let port = match (port, self.config().scanner.port.as_deref()) {
+            (Some(p), _) | (None, Some(p)) => p.to_string(),
+            (None, None) => {
+                return Err(RegisterError::Input(
+                    "no scanner port is configured ([scanner] port) and none was given".into(),
+                ));
+            }
+        };
+        let mut scanner = till_devices::SerialScanner::open(&port, timeout).map_err(device_error)?;
+        let raw = scanner.next_scan().map_err(device_error)?;
+        let parsed = self.parse_barcode(&raw, None);
+        Ok((raw, parsed))
+    }
+}
