@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use till_tests::TempRegister;
+use till_tests::display::DisplayEmulator;
 
 /// The emupos command, from a virtual environment with Python >= 3.13.
 fn emupos() -> PathBuf {
@@ -169,23 +170,66 @@ fn decode_codes(printer: &Emulator, receipt_id: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The demo register with `extra` appended to its configuration (device sections) and
+/// the demo catalog imported.
+fn configured_register(edit: impl Fn(String) -> String, extra: &str) -> TempRegister {
+    let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), format!("{}\n{extra}", edit(demo))).unwrap();
+    let reg = TempRegister::with_config(file.path().to_str().unwrap());
+    let catalog = till_tests::repo().join("assets/demo/catalog.csv");
+    assert!(reg.till(&["catalog", "import", catalog.to_str().unwrap()]).status.success());
+    reg
+}
+
+#[test]
+fn a_sale_rung_from_the_cli_prints_kicks_the_drawer_and_shows_on_the_customer_display() {
+    let printer = Emulator::start();
+    for protocol in ["cd5220", "epson"] {
+        let display = DisplayEmulator::start();
+        let reg = configured_register(
+            |c| c,
+            &format!(
+                "[printer]\nurl = \"{}\"\nkick_on_cash = true\n[display]\nurl = \"{}\"\nprotocol = \"{protocol}\"\n",
+                printer.printer,
+                display.url()
+            ),
+        );
+        // While the cart fills: its last line and the total.
+        let printed = || printer.json(&["receipt", "list"]).as_array().map(Vec::len);
+        let before = printed();
+        let parked = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "COFFEE-250", "--park", "table 4"]);
+        assert_eq!(printed(), before, "a parked cart prints nothing");
+        let screen = display.wait_for(|s| s[1].starts_with("TOTAL"), Duration::from_secs(10));
+        assert_eq!(screen, ["Single Origin C 8.95", "TOTAL          28.90"], "{protocol}");
+        // Paid: the printer prints it, the drawer opens, the display shows total and change.
+        let id = parked["parked"].to_string();
+        let sale = reg.json(&["sale", "--resume", &id, "--tender", "cash:50"]);
+        let total = sale["total"].as_str().unwrap();
+        let change = sale["change"].as_str().unwrap();
+        let screen = display.wait_for(|s| s[1].starts_with("CHANGE"), Duration::from_secs(10));
+        assert_eq!(screen[0], format!("TOTAL{total:>15}"), "{protocol}");
+        assert_eq!(screen[1], format!("CHANGE{change:>14}"), "{protocol}");
+        assert_eq!(display.unknown(), 0, "the display understood every byte ({protocol})");
+    }
+    let list = receipts(&printer, 2);
+    assert_eq!(list.len(), 2, "each sale printed once: {list:?}");
+    assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "open");
+}
+
 #[test]
 fn a_configured_80mm_printer_prints_the_logo_every_line_and_scannable_codes_and_reprints_as_duplicate() {
     let printer = Emulator::start();
-    let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
     let logo = till_tests::repo().join("assets/demo/logo.png");
     // 48 columns on the TM-T20III's 80 mm paper, receipts laid out to match.
-    let config = format!(
-        "{}\n[printer]\nurl = \"{}\"\nprofile = \"TM-T20III\"\ncolumns = 48\ncode_page = \"CP858\"\nkick_on_cash = true\nlogo = \"{}\"\n",
-        demo.replace("width = 42", "width = 48"),
-        printer.printer,
-        logo.display()
+    let mut reg = configured_register(
+        |demo| demo.replace("width = 42", "width = 48"),
+        &format!(
+            "[printer]\nurl = \"{}\"\nprofile = \"TM-T20III\"\ncolumns = 48\ncode_page = \"CP858\"\nkick_on_cash = true\nlogo = \"{}\"\n",
+            printer.printer,
+            logo.display()
+        ),
     );
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), config).unwrap();
-    let mut reg = TempRegister::with_config(file.path().to_str().unwrap());
-    let catalog = till_tests::repo().join("assets/demo/catalog.csv");
-    assert!(reg.till(&["catalog", "import", catalog.to_str().unwrap()]).status.success());
 
     // The sale rung from the CLI prints as it commits, and its cash opens the drawer.
     let sale = reg.json(&["sale", "--scan", "TEE-S-BLK", "--scan", "COFFEE-250", "--tender", "cash:50"]);
@@ -272,16 +316,9 @@ fn the_printer_reports_paper_out_and_cover_open_and_prints_a_test_page() {
 #[test]
 fn receipts_wait_for_a_printer_out_of_paper_and_print_when_it_is_back_without_blocking_a_sale() {
     let printer = Emulator::start();
-    let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
-    let config =
-        format!("{demo}\n[printer]\nurl = \"{}\"\ncode_page = \"CP858\"\nkick_on_cash = true\n", printer.printer);
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), config).unwrap();
-    let reg = TempRegister::with_config(file.path().to_str().unwrap());
-    assert!(
-        reg.till(&["catalog", "import", till_tests::repo().join("assets/demo/catalog.csv").to_str().unwrap()])
-            .status
-            .success()
+    let reg = configured_register(
+        |demo| demo,
+        &format!("[printer]\nurl = \"{}\"\ncode_page = \"CP858\"\nkick_on_cash = true\n", printer.printer),
     );
     let fault = |action: &str| {
         let out = Command::new(&printer.bin)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use till_register::{Clock, IdSource, Register};
 
+pub mod display;
 pub mod fleet;
 pub mod hq;
 pub mod proxy;

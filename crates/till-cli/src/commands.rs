@@ -499,6 +499,9 @@ fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
 /// After a committed document: print it, then housekeeping (which never fails it).
 fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
     print(cli, wire::sale(sale), || reg.receipt_text(sale, copy));
+    if let Err(e) = reg.show_sale(sale) {
+        let _ = writeln!(std::io::stderr(), "till: warning: customer display: {e}");
+    }
     // The sale is committed and its receipt queued; this one-shot process is the print
     // worker for it (the app runs one in the background). A printer that is not ready
     // leaves the receipt waiting (`till printer jobs`).
@@ -524,6 +527,9 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
         None => Cart::new(),
     };
     fill_cart(&reg, &mut cart, &args.cart)?;
+    if let Err(e) = reg.show_cart(&cart) {
+        let _ = writeln!(std::io::stderr(), "till: warning: customer display: {e}");
+    }
     if let Some(label) = &args.park {
         let id = reg.park(&cart, label)?;
         print(cli, json!({"parked": id, "label": label}), || format!("Parked cart {id} ({label})\n"));

@@ -65,3 +65,57 @@ impl Register {
         Ok((raw, parsed))
     }
 }
+
+impl Register {
+    /// Shows the cart on the customer display: its last line (name and amount) above, the
+    /// total below. No display configured: nothing to do.
+    pub fn show_cart(&self, cart: &till_domain::Cart) -> Result<(), RegisterError> {
+        if self.config().display.is_none() {
+            return Ok(());
+        }
+        let priced = self.price(cart)?;
+        let width = till_devices::COLUMNS;
+        let upper = priced.lines.last().map_or_else(String::new, |l| {
+            let name = if l.quantity.value() == rust_decimal::Decimal::ONE {
+                l.name.clone()
+            } else {
+                format!("{} {}", l.quantity.value().normalize(), l.name)
+            };
+            till_devices::two_columns(&name, &l.total.to_string(), width)
+        });
+        let lower = till_devices::two_columns("TOTAL", &priced.total.to_string(), width);
+        self.show(&upper, &lower)
+    }
+
+    /// Shows a completed sale: what was paid above, the change (or thanks) below.
+    pub fn show_sale(&self, sale: &till_domain::SaleRecord) -> Result<(), RegisterError> {
+        if self.config().display.is_none() {
+            return Ok(());
+        }
+        let width = till_devices::COLUMNS;
+        let s = &sale.settlement;
+        let upper = till_devices::two_columns("TOTAL", &s.total.to_string(), width);
+        let lower = if s.change.is_zero() {
+            "Thank you!".to_string()
+        } else {
+            till_devices::two_columns("CHANGE", &s.change.to_string(), width)
+        };
+        self.show(&upper, &lower)
+    }
+
+    /// Two lines on the configured display, over the connection kept from the last update
+    /// (opened again if it failed: a display unplugged and back works on the next line).
+    fn show(&self, upper: &str, lower: &str) -> Result<(), RegisterError> {
+        let Some(config) = &self.config().display else { return Ok(()) };
+        let mut slot = self.display.borrow_mut();
+        if slot.is_none() {
+            let protocol: till_devices::DisplayProtocol = config.protocol.parse().map_err(device_error)?;
+            *slot = Some(till_devices::open_display(&config.url, protocol).map_err(device_error)?);
+        }
+        let shown = slot.as_mut().map_or(Ok(()), |d| d.show(upper, lower));
+        if shown.is_err() {
+            *slot = None;
+        }
+        shown.map_err(device_error)
+    }
+}

@@ -147,6 +147,8 @@ pub struct Register {
     dir: PathBuf,
     /// The receipt logo as last decoded: its file, the width it was scaled to, the image.
     logo: std::cell::RefCell<Option<(PathBuf, u16, Arc<till_printer::Logo>)>>,
+    /// The customer display's connection, kept between updates.
+    display: std::cell::RefCell<Option<Box<dyn till_devices::CustomerDisplay>>>,
 }
 
 /// Setting under which the configuration text is kept in the database.
@@ -200,6 +202,7 @@ impl Register {
             catalog_version,
             dir: dir.to_path_buf(),
             logo: std::cell::RefCell::new(None),
+            display: std::cell::RefCell::new(None),
         })
     }
 
