@@ -40,3 +40,18 @@ fn every_printable_character_matches_pythons_codecs_or_is_transliterated_to_asci
         }
     }
 }
+
+#[test]
+fn every_profile_names_only_pages_checked_above_and_selects_them_by_its_own_number() {
+    for profile in till_printer::profiles() {
+        for (name, number) in &profile.code_pages {
+            assert!(till_printer::page(name).is_some(), "{}: {name} is not a page checked against Python", profile.id);
+            let options = till_printer::PrintOptions::for_profile(profile, name, profile.columns[0]).unwrap();
+            let bytes = till_printer::render(TEXT, "R1-000001", "till:S/R1-000001", &options);
+            assert_eq!(&bytes[2..5], &[0x1b, 0x74, *number], "{}: ESC t for {name}", profile.id);
+            // The text between the page selection and the codes is the page's bytes only.
+            let text = till_printer::encode(TEXT, &options.page).bytes;
+            assert!(bytes.windows(text.len()).any(|w| w == text.as_slice()), "{} {name}", profile.id);
+        }
+    }
+}

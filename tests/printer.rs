@@ -171,14 +171,16 @@ fn decode_codes(printer: &Emulator, receipt_id: &str) -> Vec<(String, String)> {
 }
 
 /// The demo register with `extra` appended to its configuration (device sections) and
-/// the demo catalog imported.
+/// the demo catalog (with the extras: a cheese sold by weight) imported.
 fn configured_register(edit: impl Fn(String) -> String, extra: &str) -> TempRegister {
     let demo = std::fs::read_to_string(till_tests::repo().join("assets/demo/store.toml")).unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), format!("{}\n{extra}", edit(demo))).unwrap();
     let reg = TempRegister::with_config(file.path().to_str().unwrap());
-    let catalog = till_tests::repo().join("assets/demo/catalog.csv");
-    assert!(reg.till(&["catalog", "import", catalog.to_str().unwrap()]).status.success());
+    for catalog in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+        let path = till_tests::repo().join(catalog);
+        assert!(reg.till(&["catalog", "import", path.to_str().unwrap()]).status.success());
+    }
     reg
 }
 
@@ -360,26 +362,73 @@ fn receipts_wait_for_a_printer_out_of_paper_and_print_when_it_is_back_without_bl
 }
 
 #[test]
-fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_or_below_zero() {
+fn the_scale_gives_a_stable_weight_and_refuses_one_in_motion_below_zero_or_over_capacity() {
     let (scale, port) = Emulator::serial("  - id: deli\n    type: scale\n    profile: toledo8217-15kg\n");
     let reg = TempRegister::demo();
+    let scale_cmd = |args: &[&str]| {
+        let out = Command::new(&scale.bin).arg("scale").args(args).env("EMUPOS_API", &scale.api).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let set = |args: &[&str]| scale_cmd(&[&["set"], args].concat());
+    let refusal = |reg: &TempRegister| {
+        let out = reg.till(&["--json", "scale", "read", "--port", &port]);
+        assert_eq!(out.status.code(), Some(1));
+        let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(err["error"]["code"], "scale");
+        err["error"]["message"].as_str().unwrap().to_string()
+    };
+    set(&["1.25kg"]);
+    assert_eq!(reg.json(&["scale", "read", "--port", &port])["kg"], "1.25");
+    set(&["--unstable", "0.8kg"]);
+    assert!(refusal(&reg).contains("not stable"));
+    set(&["--", "-100g"]);
+    assert!(refusal(&reg).contains("below zero"));
+    set(&["16kg"]);
+    assert!(refusal(&reg).contains("capacity"));
+    // A container tared on the scale: it reports the net weight.
+    set(&["120g"]);
+    scale_cmd(&["tare"]);
+    set(&["620g"]);
+    assert_eq!(reg.json(&["scale", "read", "--port", &port])["kg"], "0.5");
+    // Zeroing is the scale's own key: the serial protocol has no command for it.
+    let out = reg.till(&["scale", "zero", "--port", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("press its ZERO key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_item_sold_by_weight_is_weighed_on_the_configured_scale_less_the_stores_tare() {
+    let (scale, port) = Emulator::serial("  - id: deli\n    type: scale\n    profile: toledo8217-15kg\n");
     let set = |args: &[&str]| {
         let out =
             Command::new(&scale.bin).arg("scale").arg("set").args(args).env("EMUPOS_API", &scale.api).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     };
-    set(&["1.25kg"]);
-    assert_eq!(reg.json(&["scale", "read", "--port", &port])["kg"], "1.25");
-    set(&["--unstable", "0.8kg"]);
-    let out = reg.till(&["--json", "scale", "read", "--port", &port]);
+    let reg = configured_register(|c| c, &format!("[scale]\nport = \"{port}\"\ntare_kg = \"0.010\"\n"));
+    // Gouda at 18.90/kg: 0.515 kg on the scale (5 g divisions) in a 10 g tray is 0.505 kg
+    // sold, 9.54.
+    set(&["515g"]);
+    let sale = reg.json(&["sale", "--scan", "GOUDA-KG", "--tender", "cash:20"]);
+    assert_eq!(sale["lines"][0]["quantity"], "0.505", "{sale}");
+    assert_eq!(sale["lines"][0]["total"], "9.54", "{sale}");
+    // Still moving: the scan is refused and nothing is sold.
+    set(&["--unstable", "0.3kg"]);
+    let out = reg.till(&["sale", "--scan", "GOUDA-KG", "--tender", "cash:20"]);
     assert_eq!(out.status.code(), Some(1));
-    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(err["error"]["code"], "scale");
-    assert!(err["error"]["message"].as_str().unwrap().contains("not stable"), "{err}");
-    set(&["--", "-100g"]);
-    let out = reg.till(&["--json", "scale", "read", "--port", &port]);
-    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(err["error"]["message"].as_str().unwrap().contains("below zero"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not stable"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(reg.till(&["receipt", "show", "2"]).status.code(), Some(1), "no second sale");
+    // An empty tray (only the tare) is not a weight to sell.
+    set(&["10g"]);
+    let out = reg.till(&["sale", "--scan", "GOUDA-KG", "--tender", "cash:20"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not more than the 0.01 kg tare"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

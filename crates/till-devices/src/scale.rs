@@ -1,8 +1,10 @@
 //! Scales. The Toledo 8217 protocol: the register sends `W`; the scale answers
-//! `STX weight CR` (`\x0200.410\r`, kilograms) when the weight is stable and not negative,
-//! else `STX ? status CR` with bits for motion (0x01), under zero (0x04) and over capacity
-//! (0x08). `Z` zeroes it. A weight in motion, below zero or over capacity is refused: only
-//! a stable weight may price a line.
+//! `STX weight CR` (`\x0200.410\r`, kilograms; `\x0200.410N\r` when the scale holds a tare
+//! and the weight is net) when the weight is stable and not negative, else
+//! `STX ? status CR` with bits for motion (0x01), over capacity (0x02), under zero (0x04)
+//! and a command it does not know (0x40). A weight in motion, below zero or over capacity is
+//! refused: only a stable weight may price a line. Zero and tare are the scale's own keys;
+//! the protocol has no command for them, so [`Scale::zero`] on a Toledo 8217 says so.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -21,6 +23,9 @@ pub enum ScaleError {
     /// More than the scale can weigh.
     #[error("over the scale's capacity")]
     OverCapacity,
+    /// The scale does not take that command over its serial line.
+    #[error("the scale does not {0} over its serial line; press its {1} key")]
+    Unsupported(&'static str, &'static str),
     /// An answer that is not the protocol's.
     #[error("the scale answered {0:?}: not a Toledo 8217 reply")]
     Garbled(Vec<u8>),
@@ -51,12 +56,13 @@ pub fn parse_toledo(reply: &[u8]) -> Result<Decimal, ScaleError> {
             ScaleError::Motion
         } else if status & 0x04 != 0 {
             ScaleError::UnderZero
-        } else if status & 0x08 != 0 {
+        } else if status & 0x02 != 0 {
             ScaleError::OverCapacity
         } else {
             garbled()
         }),
-        digits => {
+        weight => {
+            let digits = weight.strip_suffix(b"N").unwrap_or(weight);
             let text = std::str::from_utf8(digits).map_err(|_| garbled())?;
             if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') || !text.contains('.') {
                 return Err(garbled());
@@ -111,7 +117,10 @@ impl Scale for Toledo8217 {
     }
 
     fn zero(&mut self) -> Result<(), ScaleError> {
-        self.ask(b'Z').map(|_| ())
+        match self.ask(b'Z')?.as_slice() {
+            [0x02, b'?', status, b'\r'] if status & 0x40 != 0 => Err(ScaleError::Unsupported("zero", "ZERO")),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -135,6 +144,7 @@ impl Clone for ScaleError {
             ScaleError::UnderZero => ScaleError::UnderZero,
             ScaleError::OverCapacity => ScaleError::OverCapacity,
             ScaleError::Garbled(b) => ScaleError::Garbled(b.clone()),
+            ScaleError::Unsupported(what, key) => ScaleError::Unsupported(what, key),
             ScaleError::Port { port, message } => ScaleError::Port { port: port.clone(), message: message.clone() },
         }
     }
@@ -150,7 +160,9 @@ mod tests {
         assert_eq!(parse_toledo(b"\x0212.345\r"), Ok(Decimal::new(12345, 3)));
         assert_eq!(parse_toledo(b"\x02?\x01\r"), Err(ScaleError::Motion));
         assert_eq!(parse_toledo(b"\x02?\x04\r"), Err(ScaleError::UnderZero));
-        assert_eq!(parse_toledo(b"\x02?\x08\r"), Err(ScaleError::OverCapacity));
+        assert_eq!(parse_toledo(b"\x02?\x02\r"), Err(ScaleError::OverCapacity));
+        assert_eq!(parse_toledo(b"\x0200.500N\r"), Ok(Decimal::new(5, 1)), "net of the scale's tare");
+        assert!(matches!(parse_toledo(b"\x02?\x40\r"), Err(ScaleError::Garbled(_))));
         assert!(matches!(parse_toledo(b"00.410\r"), Err(ScaleError::Garbled(_))));
         assert!(matches!(parse_toledo(b"\x02-0.100\r"), Err(ScaleError::Garbled(_))));
         assert!(matches!(parse_toledo(b"\x02?P\r"), Err(ScaleError::Garbled(_))));

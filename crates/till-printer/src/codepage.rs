@@ -86,12 +86,17 @@ fn transliteration(c: char) -> Option<&'static str> {
     })
 }
 
-/// Encodes `text` for `page`.
+/// Encodes `text` for `page`. Text is composed first (NFC), so `e` + a combining accent
+/// prints as `é`; an accent left over that composes with nothing is dropped.
 pub fn encode(text: &str, page: &CodePage) -> Encoded {
     let mut out = Encoded { bytes: Vec::with_capacity(text.len()), replaced: Vec::new() };
-    for c in text.chars() {
+    for c in text.nfc() {
         if let Some(b) = page.byte(c) {
             out.bytes.push(b);
+            continue;
+        }
+        if unicode_normalization::char::is_combining_mark(c) {
+            out.replaced.push((c, String::new()));
             continue;
         }
         // A transliteration, each of its characters again through the page.
@@ -155,5 +160,13 @@ mod tests {
         assert_eq!(encode("€", &cp858).bytes, vec![0xd5], "CP858 has the euro at 0xD5");
         assert_eq!(encode("€", &page("WPC1252").unwrap()).bytes, vec![0x80]);
         assert_eq!(encode("ő", &page("CP852").unwrap()).bytes, vec![0x8b]);
+    }
+
+    #[test]
+    fn decomposed_text_prints_like_composed_text_and_stray_marks_are_dropped() {
+        let cp858 = page("CP858").unwrap();
+        assert_eq!(encode("Cre\u{300}me bru\u{302}le\u{301}e", &cp858).bytes, encode("Crème brûlée", &cp858).bytes);
+        // A mark that composes with nothing adds nothing (not a '?').
+        assert_eq!(encode("e\u{301}\u{332}", &cp858).bytes, encode("é", &cp858).bytes);
     }
 }

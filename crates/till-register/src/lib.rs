@@ -273,15 +273,18 @@ impl Register {
     }
 
     /// Adds the item for `code` to `cart`: one piece unless a quantity is given; an item
-    /// sold by weight needs its weight (selling "1 kg" by default would be a guess).
+    /// sold by weight is weighed on the configured scale (a stable net weight, or the scan
+    /// is refused with why), and without a scale needs its weight given (selling "1 kg" by
+    /// default would be a guess).
     pub fn scan(&self, cart: &mut Cart, code: &str, quantity: Option<Decimal>) -> Result<LineId, RegisterError> {
         let item = self.lookup(code)?;
         let quantity = match (quantity, item.unit) {
             (Some(q), unit) => Quantity::new(q, unit)?,
             (None, Unit::Each) => Quantity::ONE,
+            (None, Unit::Kilogram) if self.config.scale.is_some() => Quantity::new(self.weigh(None)?, Unit::Kilogram)?,
             (None, Unit::Kilogram) => {
                 return Err(RegisterError::Input(format!(
-                    "{} ({}) is sold by weight: give the weight in kg (e.g. {code}*0.412)",
+                    "{} ({}) is sold by weight: give the weight in kg (e.g. {code}*0.412) or configure a scale ([scale] port)",
                     item.sku, item.name
                 )));
             }
