@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use rust_decimal::Decimal;
 use serde_json::json;
-use till_domain::{Action, CardDetails, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
+use till_domain::{Action, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
 use till_register::{
     Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest,
     Settle, StaffChange, parse_discount, zreport,
@@ -636,17 +636,7 @@ fn exchange(cli: &Cli, dir: &Path, args: &ExchangeArgs) -> Result<()> {
 
 /// Reads `--cash COUNT` and `--counted TENDER=AMOUNT` into a count.
 fn count(reg: &Register, cash: &str, counted: &[String]) -> Result<Count> {
-    let cash = reg.config().denominations.parse_count(cash).map_err(|e| usage(format!("--cash {cash}: {e}")))?;
-    let mut others = Vec::new();
-    for c in counted {
-        let (tender, amount) =
-            c.split_once('=').ok_or_else(|| usage(format!("--counted {c}: expected TENDER=AMOUNT")))?;
-        others.push((
-            tender.trim().to_string(),
-            reg.config().currency.parse_amount(amount).with_context(|| format!("--counted {c}"))?,
-        ));
-    }
-    Ok(Count { cash, others })
+    Ok(reg.parse_count(cash, counted)?)
 }
 
 fn close_drawer(
@@ -802,31 +792,7 @@ fn line_id(text: &str, flag: &str, whole: &str) -> Result<LineId> {
 
 /// Reads `cash:20`, `card:12.34[:BRAND:LAST4[:REF]]`, `credit:AMOUNT:CODE` or `NAME:AMOUNT`.
 fn tender(reg: &Register, text: &str) -> Result<Tender> {
-    let parts: Vec<&str> = text.split(':').collect();
-    let [kind, amount, rest @ ..] = parts.as_slice() else {
-        return Err(usage(format!("--tender {text}: expected KIND:AMOUNT, e.g. cash:20 or card:12.34")));
-    };
-    let amount = reg.config().currency.parse_amount(amount).with_context(|| format!("--tender {text}"))?;
-    let kind = match (kind.to_ascii_lowercase().as_str(), rest) {
-        ("cash", []) => TenderKind::Cash,
-        ("card", [brand, last4, reference @ ..]) if reference.len() <= 1 => TenderKind::Card(
-            CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))
-                .with_context(|| format!("--tender {text}"))?,
-        ),
-        ("card", []) => TenderKind::Card(CardDetails::new("", "", "")?),
-        ("credit", [code]) => TenderKind::StoreCredit(code.trim().to_uppercase()),
-        (name, []) if reg.config().custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
-            TenderKind::Custom(name.to_string())
-        }
-        _ => {
-            let custom = &reg.config().custom_tenders;
-            let others = if custom.is_empty() { String::new() } else { format!(" or one of {}", custom.join(", ")) };
-            return Err(usage(format!(
-                "--tender {text}: unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]], credit:AMOUNT:CODE{others}"
-            )));
-        }
-    };
-    Ok(Tender { kind, amount })
+    Ok(reg.parse_tender(text).with_context(|| format!("--tender {text}"))?)
 }
 
 /// The printer a command names, else the configured one.

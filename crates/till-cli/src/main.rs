@@ -15,7 +15,7 @@ use args::Cli;
 use clap::Parser;
 use serde_json::json;
 use till_domain::{CartError, MoneyError, QuantityError, TenderError};
-use till_register::{Authority, Clock, FixedClock, RandomIds, Register, RegisterError, StoreError, SystemClock};
+use till_register::{Authority, Clock, RandomIds, Register, RegisterError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -58,7 +58,7 @@ pub fn usage(message: String) -> anyhow::Error {
 fn error_code(e: &anyhow::Error) -> &'static str {
     for cause in e.chain() {
         if let Some(r) = cause.downcast_ref::<RegisterError>() {
-            return register_error_code(r);
+            return r.code();
         }
         if cause.is::<Usage>() {
             return "input";
@@ -79,54 +79,18 @@ fn error_code(e: &anyhow::Error) -> &'static str {
     "error"
 }
 
-fn register_error_code(e: &RegisterError) -> &'static str {
-    match e {
-        RegisterError::Config(_) => "config",
-        RegisterError::Store(StoreError::DiskFull(_)) | RegisterError::DiskFull(_) => "disk_full",
-        RegisterError::Store(StoreError::DiskIo(_)) => "disk_io",
-        RegisterError::Store(_) => "store",
-        RegisterError::Import(_) => "import",
-        RegisterError::Io { .. } => "io",
-        RegisterError::UnknownCode(_) => "unknown_code",
-        RegisterError::NotForSale { .. } => "not_for_sale",
-        RegisterError::Cart(_) | RegisterError::Quantity(_) => "cart",
-        RegisterError::Tender(TenderError::Underpaid { .. }) => "underpaid",
-        RegisterError::Tender(_) => "tender",
-        RegisterError::Pricing(_) | RegisterError::Money(_) => "amount",
-        RegisterError::EmptyCart => "empty_cart",
-        RegisterError::UnknownCoupon(_) => "unknown_coupon",
-        RegisterError::ReceiptNotFound(_) => "receipt_not_found",
-        RegisterError::Input(_) => "input",
-        RegisterError::SignIn(_) => "sign_in",
-        RegisterError::Permission(_) => "permission",
-        RegisterError::ReturnRefused(_) => "return_refused",
-        RegisterError::Sync(till_register::SyncError::NotEnrolled) => "not_enrolled",
-        RegisterError::Sync(s) if s.is_offline() => "offline",
-        RegisterError::Sync(_) => "sync",
-        RegisterError::Scale(_) => "scale",
-    }
-}
-
 /// The data directory: `--data-dir`, `TILL_DATA_DIR`, or the platform's.
 pub fn data_dir(cli: &Cli) -> Result<PathBuf> {
     if let Some(dir) = &cli.data_dir {
         return Ok(dir.clone());
     }
-    let dirs = directories::ProjectDirs::from("", "", "till")
-        .context("cannot find the platform's application-data directory; pass --data-dir or set TILL_DATA_DIR")?;
-    Ok(dirs.data_dir().to_path_buf())
+    till_register::default_data_dir()
+        .context("cannot find the platform's application-data directory; pass --data-dir or set TILL_DATA_DIR")
 }
 
-/// The clock: the system's, unless `TILL_NOW` (RFC 3339) pins it — a hook for
-/// reproducible tests and demos, never set on a real register.
+/// The clock (`TILL_NOW` may pin it; see [`till_register::clock_from_env`]).
 pub fn clock() -> Result<Arc<dyn Clock>> {
-    match std::env::var("TILL_NOW") {
-        Ok(text) => {
-            let at = text.parse().with_context(|| format!("TILL_NOW='{text}' is not an RFC 3339 timestamp"))?;
-            Ok(Arc::new(FixedClock::new(at)))
-        }
-        Err(_) => Ok(Arc::new(SystemClock)),
-    }
+    Ok(till_register::clock_from_env()?)
 }
 
 /// Opens the register.

@@ -51,6 +51,11 @@ impl Authority {
     pub fn unused_approvals(&self) -> usize {
         self.approvals.len()
     }
+
+    /// Who is signed in.
+    pub fn operator(&self) -> Option<&Operator> {
+        self.operator.as_ref()
+    }
 }
 
 /// A staff member to add.
@@ -151,6 +156,32 @@ impl Register {
             approvals.push(self.sign_in(code, pin)?);
         }
         Ok(Authority { operator, approvals })
+    }
+
+    /// Signs `code` in with `pin` for a session at the screen: the operator and their
+    /// authority, kept until they sign out (approvals are added per action).
+    pub fn sign_in_authority(&mut self, code: &str, pin: &str) -> Result<(Operator, Authority), RegisterError> {
+        let operator = self.sign_in(code, pin)?;
+        Ok((operator.clone(), Authority { operator: Some(operator), approvals: Vec::new() }))
+    }
+
+    /// `base` (a signed-in session's authority) with approvals for one action: each
+    /// `CODE:PIN` is checked now and covers one action.
+    pub fn with_approvals(&mut self, base: &Authority, approvers: &[String]) -> Result<Authority, RegisterError> {
+        let mut auth = base.clone();
+        for credentials in approvers {
+            let (code, pin) = split_credentials(credentials)?;
+            auth.approvals.push(self.sign_in(code, pin)?);
+        }
+        Ok(auth)
+    }
+
+    /// Leaving kiosk mode: a manager's power (the `manage_staff` permission), recorded in
+    /// the audit log.
+    pub fn leave_kiosk(&mut self, auth: &mut Authority) -> Result<(), RegisterError> {
+        let entry = self.authorize(auth, Action::ManageStaff, "left kiosk mode".into())?;
+        let at = self.clock.now().to_string();
+        Ok(self.store.record_audit(&entry, &at)?)
     }
 
     /// Asks whether `action` may go ahead; `detail` says what it is about. Returns the

@@ -348,3 +348,38 @@ impl Register {
         Ok(self.store.current_session()?.map(|s| s.id as u64))
     }
 }
+
+impl Register {
+    /// A count as a cashier writes it: cash by denomination (`20x5,10x5,0.50x4`) and other
+    /// tenders' counted totals (`card=412.50`).
+    pub fn parse_count(&self, cash: &str, counted: &[String]) -> Result<Count, RegisterError> {
+        let cash = self
+            .config
+            .denominations
+            .parse_count(cash)
+            .map_err(|e| RegisterError::Input(format!("cash {cash}: {e}")))?;
+        let mut others = Vec::new();
+        for c in counted {
+            let (tender, amount) = c
+                .split_once('=')
+                .ok_or_else(|| RegisterError::Input(format!("counted {c}: expected TENDER=AMOUNT")))?;
+            others.push((tender.trim().to_string(), self.config.currency.parse_amount(amount)?));
+        }
+        Ok(Count { cash, others })
+    }
+}
+
+impl Register {
+    /// Sales (returns negative) of cash session `session` (all if `None`) by the store's
+    /// local hour, for the X report's chart: (hour 0–23, total), hours with sales only.
+    pub fn sales_by_hour(&self, session: Option<u64>) -> Result<Vec<(u8, Money)>, RegisterError> {
+        let mut hours: std::collections::BTreeMap<u8, rust_decimal::Decimal> = std::collections::BTreeMap::new();
+        for (at, total) in self.store.sale_times(session.map(|s| s as i64))? {
+            let at: jiff::Timestamp =
+                at.parse().map_err(|e| RegisterError::Input(format!("sale time '{at}' is not a timestamp: {e}")))?;
+            let hour = at.to_zoned_datetime(self.config.timezone.clone()).hour() as u8;
+            *hours.entry(hour).or_default() += total;
+        }
+        Ok(hours.into_iter().map(|(h, t)| (h, self.scaled(Money::new(t)))).collect())
+    }
+}

@@ -151,6 +151,58 @@ pub struct Register {
     display: std::cell::RefCell<Option<Box<dyn till_devices::CustomerDisplay>>>,
 }
 
+impl RegisterError {
+    /// A short, stable name for the kind of failure (what the CLI prints as `code` and the
+    /// app's screen reacts to: `permission` asks for a manager, `underpaid`…).
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegisterError::Config(_) => "config",
+            RegisterError::Store(StoreError::DiskFull(_)) | RegisterError::DiskFull(_) => "disk_full",
+            RegisterError::Store(StoreError::DiskIo(_)) => "disk_io",
+            RegisterError::Store(_) => "store",
+            RegisterError::Import(_) => "import",
+            RegisterError::Io { .. } => "io",
+            RegisterError::UnknownCode(_) => "unknown_code",
+            RegisterError::NotForSale { .. } => "not_for_sale",
+            RegisterError::Cart(_) | RegisterError::Quantity(_) => "cart",
+            RegisterError::Tender(TenderError::Underpaid { .. }) => "underpaid",
+            RegisterError::Tender(_) => "tender",
+            RegisterError::Pricing(_) | RegisterError::Money(_) => "amount",
+            RegisterError::EmptyCart => "empty_cart",
+            RegisterError::UnknownCoupon(_) => "unknown_coupon",
+            RegisterError::ReceiptNotFound(_) => "receipt_not_found",
+            RegisterError::Input(_) => "input",
+            RegisterError::SignIn(_) => "sign_in",
+            RegisterError::Permission(_) => "permission",
+            RegisterError::ReturnRefused(_) => "return_refused",
+            RegisterError::Sync(SyncError::NotEnrolled) => "not_enrolled",
+            RegisterError::Sync(s) if s.is_offline() => "offline",
+            RegisterError::Sync(_) => "sync",
+            RegisterError::Scale(_) => "scale",
+        }
+    }
+}
+
+/// The platform's data directory for a register (`~/.local/share/till` on Linux), for
+/// front ends given no `--data-dir` or `TILL_DATA_DIR`.
+pub fn default_data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "till").map(|d| d.data_dir().to_path_buf())
+}
+
+/// The clock: the system's, unless `TILL_NOW` (RFC 3339) pins it — a hook for
+/// reproducible tests and demos, never set on a real register.
+pub fn clock_from_env() -> Result<Arc<dyn Clock>, RegisterError> {
+    match std::env::var("TILL_NOW") {
+        Ok(text) => {
+            let at = text
+                .parse()
+                .map_err(|e| RegisterError::Input(format!("TILL_NOW='{text}' is not an RFC 3339 timestamp: {e}")))?;
+            Ok(Arc::new(FixedClock::new(at)))
+        }
+        Err(_) => Ok(Arc::new(SystemClock)),
+    }
+}
+
 /// Setting under which the configuration text is kept in the database.
 const CONFIG_KEY: &str = "config";
 

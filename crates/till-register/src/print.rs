@@ -158,6 +158,12 @@ impl Register {
         }
     }
 
+    /// The customer wants no paper receipt for `sale` (or it goes by email): its waiting
+    /// print job is dropped (a reprint stays possible).
+    pub fn skip_receipt(&self, sale: &SaleRecord) -> Result<(), RegisterError> {
+        Ok(self.store().skip_print(sale.receipt.seq as i64)?)
+    }
+
     /// Print jobs, newest first (only waiting ones if `waiting`).
     pub fn print_jobs(&self, waiting: bool) -> Result<Vec<till_store::PrintJob>, RegisterError> {
         Ok(self.store().print_jobs(waiting, 200)?)

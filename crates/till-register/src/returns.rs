@@ -64,6 +64,16 @@ impl Register {
         self.receipt(number)
     }
 
+    /// What is left to return of each line of `sale`: (line, sold less returned so far).
+    pub fn returnable(&self, sale: &SaleRecord) -> Result<Vec<(u32, Decimal)>, RegisterError> {
+        sale.cart
+            .lines
+            .iter()
+            .filter(|l| l.returning.is_none())
+            .map(|l| Ok((l.id.0, l.quantity.value() - self.store.returned_quantity(&sale.id, l.id.0)?)))
+            .collect()
+    }
+
     /// Adds the return lines of `request` to `cart`. Quantities never exceed what was sold
     /// minus what was returned already (here, or earlier on this cart); the store's return
     /// rules apply unless a manager's note overrides them (checked when the sale

@@ -341,3 +341,35 @@ impl Register {
         Ok((sale, Copy::Duplicate(copies as u32 + 1)))
     }
 }
+
+impl Register {
+    /// A tender as a cashier or script writes it: `cash:20`, `card:12.34[:BRAND:LAST4[:REF]]`,
+    /// `credit:AMOUNT:CODE`, or one of the store's own tenders (`voucher:10`).
+    pub fn parse_tender(&self, text: &str) -> Result<Tender, RegisterError> {
+        let parts: Vec<&str> = text.split(':').collect();
+        let [kind, amount, rest @ ..] = parts.as_slice() else {
+            return Err(RegisterError::Input("expected KIND:AMOUNT, e.g. cash:20 or card:12.34".into()));
+        };
+        let amount = self.config.currency.parse_amount(amount)?;
+        let kind = match (kind.to_ascii_lowercase().as_str(), rest) {
+            ("cash", []) => TenderKind::Cash,
+            ("card", [brand, last4, reference @ ..]) if reference.len() <= 1 => {
+                TenderKind::Card(till_domain::CardDetails::new(brand, last4, reference.first().copied().unwrap_or(""))?)
+            }
+            ("card", []) => TenderKind::Card(till_domain::CardDetails::new("", "", "")?),
+            ("credit", [code]) => TenderKind::StoreCredit(code.trim().to_uppercase()),
+            (name, []) if self.config.custom_tenders.iter().any(|t| t.eq_ignore_ascii_case(name)) => {
+                TenderKind::Custom(name.to_string())
+            }
+            _ => {
+                let custom = &self.config.custom_tenders;
+                let others =
+                    if custom.is_empty() { String::new() } else { format!(" or one of {}", custom.join(", ")) };
+                return Err(RegisterError::Input(format!(
+                    "unknown tender; use cash:AMOUNT, card:AMOUNT[:BRAND:LAST4[:REF]], credit:AMOUNT:CODE{others}"
+                )));
+            }
+        };
+        Ok(Tender { kind, amount })
+    }
+}

@@ -18,7 +18,7 @@ pub struct PrintJob {
     pub copy: u32,
     /// When it was queued.
     pub created_at: String,
-    /// `waiting` or `printed`.
+    /// `waiting`, `printed` or `skipped` (no paper wanted).
     pub state: String,
     /// Attempts so far.
     pub attempts: i64,
@@ -69,6 +69,13 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Drops receipt `sale_seq`'s waiting jobs (the customer wanted no paper).
+    pub fn skip_print(&self, sale_seq: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE print_jobs SET state = 'skipped' WHERE sale_seq = ?1 AND state = 'waiting'", [sale_seq])?;
+        Ok(())
     }
 
     /// Records an attempt: printed at `at`, or still waiting because of `error`.

@@ -283,3 +283,21 @@ pub(crate) fn read_movement(r: &rusqlite::Row<'_>) -> rusqlite::Result<CashMovem
         at: r.get(7)?,
     })
 }
+
+impl Store {
+    /// When each sale or return of cash session `session` (all of them if `None`) was
+    /// rung, and its total, in the order rung — for the X report's chart by hour.
+    pub fn sale_times(&self, session: Option<i64>) -> Result<Vec<(String, rust_decimal::Decimal)>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT at, total FROM sales WHERE ?1 IS NULL OR session_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([session], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, total) = row?;
+            let total = rust_decimal::Decimal::from_str_exact(&total)
+                .map_err(|_| crate::StoreError::Corrupt(format!("sale total '{total}' is not a decimal")))?;
+            out.push((at, total));
+        }
+        Ok(out)
+    }
+}
