@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod hq;
 pub mod proxy;
 pub mod python;
+pub mod webdriver;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -31,6 +32,13 @@ pub fn till_bin() -> PathBuf {
 pub fn till_hq_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT.get_or_init(|| built_bin("till-hq", "till-hq")).clone()
+}
+
+/// The desktop app's binary (`till-app`), built first if needed; its front end must be
+/// built (`npm --prefix ui run build`; ./test does).
+pub fn till_app_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| built_bin("till-app", "till-app")).clone()
 }
 
 fn built_bin(package: &str, name: &str) -> PathBuf {
@@ -128,7 +136,20 @@ impl TempRegister {
     /// The demo register with a manager (1, PIN 1234) and a cashier (2, PIN 5678); commands
     /// run as the cashier unless told otherwise.
     pub fn demo_with_staff() -> TempRegister {
-        let mut reg = TempRegister::demo();
+        TempRegister::demo_with_staff_and("")
+    }
+
+    /// [`TempRegister::demo_with_staff`] with `extra` appended to the demo configuration
+    /// (device sections).
+    pub fn demo_with_staff_and(extra: &str) -> TempRegister {
+        let demo = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
+        let config = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(config.path(), format!("{demo}\n{extra}")).unwrap();
+        let mut reg = TempRegister::with_config(config.path().to_str().unwrap());
+        for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
+            let out = reg.till(&["catalog", "import", repo().join(file).to_str().unwrap()]);
+            assert!(out.status.success(), "import {file} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
         let add = |reg: &TempRegister, args: &[&str]| {
             let out = reg.till(args);
             assert!(out.status.success(), "staff add failed: {}", String::from_utf8_lossy(&out.stderr));

@@ -176,6 +176,11 @@ impl Register {
         Ok(auth)
     }
 
+    /// The latest `limit` audit records, newest first (when, and what).
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+        Ok(self.store.audit_log(limit)?)
+    }
+
     /// Leaving kiosk mode: a manager's power (the `manage_staff` permission), recorded in
     /// the audit log.
     pub fn leave_kiosk(&mut self, auth: &mut Authority) -> Result<(), RegisterError> {

@@ -68,6 +68,35 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl crate::Store {
+    /// The latest `limit` audit records, newest first: when, and what (from the journal,
+    /// where each was written with the action it covers).
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<(String, AuditEntry)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, at, payload FROM journal WHERE kind = 'audit' ORDER BY seq DESC LIMIT ?1")?;
+        let rows =
+            stmt.query_map([limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, at, payload) = row?;
+            let v: serde_json::Value = serde_json::from_str(&payload)
+                .map_err(|e| crate::StoreError::Corrupt(format!("journal record {seq}: audit payload: {e}")))?;
+            let text = |k: &str| v[k].as_str().map(str::to_string);
+            out.push((
+                at,
+                AuditEntry {
+                    action: text("action").unwrap_or_default(),
+                    staff: text("staff"),
+                    approver: text("approver"),
+                    detail: text("detail").unwrap_or_default(),
+                },
+            ));
+        }
+        Ok(out)
+    }
+}
+
 /// Appends an audit record (no amount) in `tx`.
 pub(crate) fn append_audit(tx: &rusqlite::Connection, entry: &AuditEntry, at: &str) -> Result<i64> {
     let payload = payload::audit(entry, at)?;

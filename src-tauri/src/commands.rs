@@ -1,0 +1,567 @@
+//! The Tauri commands: each adapts one register-service call to the screen's JSON and the
+//! `{code, message}` error shape; none holds a business rule (prices, permissions, returns
+//! are the register's). All are async and run their work off the main thread.
+
+use rust_decimal::Decimal;
+use tauri::State;
+use till_barcode::{WedgeDetector, WedgeEvent};
+use till_domain::Cart;
+use till_register::{Copy, ReturnPick, ReturnRequest, Settle};
+
+use crate::error::AppError;
+use crate::state::{AppState, Session};
+use crate::views::{CartView, OperatorView, SaleDone, SessionView, StatusView, WedgeView};
+
+type Reply<T> = Result<T, AppError>;
+
+fn input(message: impl Into<String>) -> AppError {
+    AppError::new("input", message)
+}
+
+fn decimal(text: &str, what: &str) -> Reply<Decimal> {
+    Decimal::from_str_exact(text.trim()).map_err(|_| input(format!("{what}: '{text}' is not a number")))
+}
+
+fn cart_view(s: &mut Session) -> Reply<CartView> {
+    let (reg, cart) = s.parts()?;
+    let priced = reg.price(cart)?;
+    Ok(CartView::new(&priced, reg.config().currency.code(), cart.resumed_from()))
+}
+
+fn session_view(state_dir: &std::path::Path, kiosk: bool, s: &mut Session) -> SessionView {
+    let operator = s.signed_in.as_ref().map(|(o, _)| OperatorView::from(o));
+    let (store, register, currency, wedge) = match &s.register {
+        Some(reg) => {
+            let c = reg.config();
+            (
+                Some(c.store.clone()),
+                Some(c.register.clone()),
+                Some(c.currency.code().to_string()),
+                c.scanner.wedge.clone(),
+            )
+        }
+        None => (None, None, None, till_barcode::WedgeConfig::default()),
+    };
+    SessionView {
+        store,
+        register,
+        data_dir: state_dir.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        kiosk,
+        locale: std::env::var("TILL_LOCALE").unwrap_or_else(|_| "en".to_string()),
+        currency,
+        needs_setup: s.register.is_none(),
+        operator,
+        wedge: WedgeView {
+            max_gap_ms: wedge.max_gap_ms,
+            min_length: wedge.min_length,
+            prefix: wedge.prefix,
+            suffix: wedge.suffix.to_string(),
+        },
+    }
+}
+
+/// Who and where: the start of every screen.
+#[tauri::command]
+pub async fn session(state: State<'_, AppState>) -> Reply<SessionView> {
+    let (dir, kiosk) = (state.dir.clone(), state.kiosk);
+    state.with(move |s| Ok(session_view(&dir, kiosk, s))).await
+}
+
+/// First start: a demo register (the demo store, its catalog, a manager 1/1234 and a
+/// cashier 2/5678) in the empty data directory.
+#[tauri::command]
+pub async fn create_demo_register(app: tauri::AppHandle, state: State<'_, AppState>) -> Reply<SessionView> {
+    let (dir, kiosk) = (state.dir.clone(), state.kiosk);
+    let view = state
+        .with(move |s| {
+            if s.register.is_some() {
+                return Err(input("this data directory already holds a register"));
+            }
+            s.register = Some(crate::demo::create(&dir).map_err(|e| AppError::new("setup", format!("{e:#}")))?);
+            Ok(session_view(&dir, kiosk, s))
+        })
+        .await?;
+    if let (Some(window), Some(store), Some(register)) =
+        (tauri::Manager::get_webview_window(&app, "main"), &view.store, &view.register)
+    {
+        let _ = window.set_title(&format!("Till — {store} / {register}"));
+    }
+    Ok(view)
+}
+
+/// Enrolls this register with HQ (the one-time token from `till-hq register add`).
+#[tauri::command]
+pub async fn enroll(state: State<'_, AppState>, hq: String, token: String) -> Reply<SessionView> {
+    let (dir, kiosk) = (state.dir.clone(), state.kiosk);
+    state
+        .with(move |s| {
+            s.register()?.enroll(&hq, &token)?;
+            Ok(session_view(&dir, kiosk, s))
+        })
+        .await
+}
+
+/// Signs a staff member in with their code and PIN.
+#[tauri::command]
+pub async fn sign_in(state: State<'_, AppState>, code: String, pin: String) -> Reply<OperatorView> {
+    state
+        .with(move |s| {
+            let (operator, auth) = s.register()?.sign_in_authority(&code, &pin)?;
+            let view = OperatorView::from(&operator);
+            s.signed_in = Some((operator, auth));
+            Ok(view)
+        })
+        .await
+}
+
+/// Signs out (the idle lock): the cart stays for the next sign-in.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Reply<()> {
+    state
+        .with(|s| {
+            s.signed_in = None;
+            Ok(())
+        })
+        .await
+}
+
+/// The cart on screen.
+#[tauri::command]
+pub async fn cart(state: State<'_, AppState>) -> Reply<CartView> {
+    state.with(cart_view).await
+}
+
+/// What a scan added, and warnings to show (an expired item).
+#[derive(serde::Serialize)]
+pub struct ScanView {
+    cart: CartView,
+    warnings: Vec<String>,
+}
+
+/// A scanned or typed code (barcode, GS1, SKU), optionally with a quantity.
+#[tauri::command]
+pub async fn scan(state: State<'_, AppState>, code: String, quantity: Option<String>) -> Reply<ScanView> {
+    state
+        .with(move |s| {
+            let quantity = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
+            let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
+            let scanned = reg.scan_code(&mut s.cart, &code, quantity)?;
+            if let Err(e) = reg.show_cart(&s.cart) {
+                tracing::warn!(error = %e, "customer display");
+            }
+            Ok(ScanView { cart: cart_view(s)?, warnings: scanned.warnings })
+        })
+        .await
+}
+
+/// One key of a burst, with when it came (ms, the page's monotonic clock).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Key {
+    key: String,
+    at_ms: f64,
+}
+
+/// What a burst of keys was: typing, or a scan.
+#[derive(serde::Serialize, Debug, PartialEq)]
+pub struct KeyEvent {
+    kind: &'static str,
+    text: String,
+}
+
+/// Tells a keyboard-wedge scanner from typing in a burst of keys (the store's scanner
+/// timing and prefix/suffix; `till_barcode::WedgeDetector`).
+#[tauri::command]
+pub async fn classify_keys(state: State<'_, AppState>, keys: Vec<Key>) -> Reply<Vec<KeyEvent>> {
+    state
+        .with(move |s| {
+            let config = s.register.as_ref().map(|r| r.config().scanner.wedge.clone()).unwrap_or_default();
+            let mut detector = WedgeDetector::new(config);
+            let mut out = Vec::new();
+            for k in keys {
+                let key = match k.key.as_str() {
+                    "Enter" => '\n',
+                    "Tab" => '\t',
+                    other => match other.chars().collect::<Vec<_>>().as_slice() {
+                        [c] => *c,
+                        _ => continue, // Shift, arrows…: not characters
+                    },
+                };
+                // Whole milliseconds: the detector's resolution.
+                let at_ms = k.at_ms.max(0.0).round() as u64;
+                out.extend(detector.key(key, at_ms));
+            }
+            out.extend(detector.tick(u64::MAX)); // what is left at the end was typing
+            Ok(out
+                .into_iter()
+                .map(|e| match e {
+                    WedgeEvent::Typed(text) => KeyEvent { kind: "typed", text },
+                    WedgeEvent::Scanned(text) => KeyEvent { kind: "scanned", text },
+                })
+                .collect())
+        })
+        .await
+}
+
+/// A product found by search.
+#[derive(serde::Serialize)]
+pub struct ItemView {
+    sku: String,
+    name: String,
+    price: String,
+    unit: String,
+    barcode: Option<String>,
+}
+
+/// Catalog search (name, SKU or barcode), for the search box.
+#[tauri::command]
+pub async fn search(state: State<'_, AppState>, text: String, limit: usize) -> Reply<Vec<ItemView>> {
+    state
+        .with(move |s| {
+            let items = s.register()?.search(&text, limit.clamp(1, 100))?;
+            Ok(items
+                .into_iter()
+                .map(|i| ItemView {
+                    sku: i.sku,
+                    name: i.name,
+                    price: i.price.to_string(),
+                    unit: i.unit.as_str().to_string(),
+                    barcode: None,
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Adds an item picked from search.
+#[tauri::command]
+pub async fn add_item(state: State<'_, AppState>, sku: String, quantity: Option<String>) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            let quantity = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
+            let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
+            reg.scan(&mut s.cart, &sku, quantity)?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// Changes a line's quantity.
+#[tauri::command]
+pub async fn set_quantity(state: State<'_, AppState>, line: u32, quantity: String) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            s.cart.set_quantity(till_domain::LineId(line), decimal(&quantity, "quantity")?)?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// Voids a line (checked, with its approval, when the sale completes).
+#[tauri::command]
+pub async fn void_line(state: State<'_, AppState>, line: u32) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            s.cart.void_line(till_domain::LineId(line))?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// A discount on a line: `10%` or an amount.
+#[tauri::command]
+pub async fn discount_line(state: State<'_, AppState>, line: u32, discount: String) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            let d = till_register::parse_discount(&discount, s.register()?)?;
+            s.cart.discount_line(till_domain::LineId(line), d)?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// A discount on the whole order.
+#[tauri::command]
+pub async fn discount_order(state: State<'_, AppState>, discount: String) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            let d = till_register::parse_discount(&discount, s.register()?)?;
+            s.cart.discount_order(d)?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// A tender as the screen sends it.
+#[derive(serde::Deserialize)]
+pub struct TenderArg {
+    kind: String,
+    amount: String,
+}
+
+/// Completes the sale with `tenders` (approvals: manager `CODE:PIN`s for what needs one —
+/// the register says which with a `permission` error). The receipt is queued for the
+/// printer (unless `none`/`email`); the cart is cleared only when the sale committed.
+#[tauri::command]
+pub async fn pay(
+    state: State<'_, AppState>,
+    tenders: Vec<TenderArg>,
+    approvals: Vec<String>,
+    receipt: Option<String>,
+) -> Reply<SaleDone> {
+    state
+        .with(move |s| {
+            let (reg, cart, mut auth) = s.acting(&approvals)?;
+            let tenders = tenders
+                .iter()
+                .map(|t| reg.parse_tender(&format!("{}:{}", t.kind, t.amount)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let print = receipt.as_deref().unwrap_or("print") == "print";
+            let sale = reg.complete_sale(cart, Settle::Tenders(&tenders), &mut auth)?;
+            if !print && let Err(e) = reg.skip_receipt(&sale) {
+                tracing::warn!(error = %e, "the receipt's print job stays queued");
+            }
+            let text = reg.receipt_text(&sale, Copy::Original);
+            if let Err(e) = reg.show_sale(&sale) {
+                tracing::warn!(error = %e, "customer display");
+            }
+            let printed = print && reg.config().printer.is_some();
+            *cart = Cart::new();
+            Ok(SaleDone::new(&sale, text, printed))
+        })
+        .await
+}
+
+/// Parks the cart under a label.
+#[tauri::command]
+pub async fn park(state: State<'_, AppState>, label: String) -> Reply<serde_json::Value> {
+    state
+        .with(move |s| {
+            let (reg, cart) = s.parts()?;
+            let id = reg.park(cart, &label)?;
+            *cart = Cart::new();
+            Ok(serde_json::json!({ "parked": id }))
+        })
+        .await
+}
+
+/// The parked carts.
+#[tauri::command]
+pub async fn parked_carts(state: State<'_, AppState>) -> Reply<Vec<serde_json::Value>> {
+    state
+        .with(|s| {
+            let reg = s.register()?;
+            let mut out = Vec::new();
+            for p in reg.parked()? {
+                let cart = reg.resume(p.id)?;
+                let priced = reg.price(&cart)?;
+                out.push(serde_json::json!({"id": p.id, "label": p.label, "at": p.parked_at,
+                    "lines": priced.lines.len(), "total": priced.total.to_string()}));
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// Resumes a parked cart (replacing an empty one).
+#[tauri::command]
+pub async fn resume(state: State<'_, AppState>, id: u64) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            if !s.cart.is_empty() {
+                return Err(input("park or finish the cart on screen first"));
+            }
+            s.cart = s.register()?.resume(id)?;
+            cart_view(s)
+        })
+        .await
+}
+
+/// Cancels the cart (a permission when it has lines).
+#[tauri::command]
+pub async fn cancel_cart(state: State<'_, AppState>, approvals: Option<Vec<String>>) -> Reply<CartView> {
+    state
+        .with(move |s| {
+            if !s.cart.is_empty() {
+                let (reg, cart, mut auth) = s.acting(&approvals.unwrap_or_default())?;
+                reg.void_cart(cart, &mut auth)?;
+            }
+            s.cart = Cart::new();
+            cart_view(s)
+        })
+        .await
+}
+
+/// A receipt found by number or scanned code, with what is left to return per line.
+#[tauri::command]
+pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<serde_json::Value> {
+    state
+        .with(move |s| {
+            let reg = s.register()?;
+            let sale = reg.find_receipt(&text)?;
+            let left = reg.returnable(&sale)?;
+            let lines: Vec<_> = sale
+                .cart
+                .lines
+                .iter()
+                .map(|l| {
+                    let returnable = left.iter().find(|(id, _)| *id == l.id.0).map(|(_, q)| *q).unwrap_or_default();
+                    serde_json::json!({"line": l.id.0, "sku": l.sku, "name": l.name,
+                        "quantity": l.quantity.value().normalize().to_string(),
+                        "returnable": returnable.normalize().to_string(), "total": l.total.to_string()})
+                })
+                .collect();
+            Ok(serde_json::json!({"receipt": sale.receipt.to_string(), "at": sale.at.to_string(),
+                "total": sale.cart.total.to_string(), "lines": lines,
+                "text": reg.receipt_text(&sale, Copy::Original)}))
+        })
+        .await
+}
+
+/// A line to take back.
+#[derive(serde::Deserialize)]
+pub struct ReturnLineArg {
+    line: u32,
+    quantity: String,
+    reason: String,
+}
+
+/// Takes back lines of a receipt, refunded to the original tenders.
+#[tauri::command]
+pub async fn return_items(
+    state: State<'_, AppState>,
+    receipt: String,
+    lines: Vec<ReturnLineArg>,
+    approvals: Vec<String>,
+) -> Reply<SaleDone> {
+    state
+        .with(move |s| {
+            let Some(reason) = lines.first().map(|l| l.reason.clone()) else {
+                return Err(input("pick the lines to take back"));
+            };
+            let picks = lines
+                .iter()
+                .map(|l| Ok(ReturnPick::Line(l.line, Some(decimal(&l.quantity, "quantity")?))))
+                .collect::<Reply<Vec<_>>>()?;
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            let mut cart = Cart::new();
+            let request = ReturnRequest {
+                receipt: Some(receipt),
+                picks,
+                reason,
+                disposition: till_domain::Disposition::Restock,
+                override_note: None,
+            };
+            reg.add_return(&mut cart, &request)?;
+            let sale = reg.complete_sale(&cart, Settle::Refund(till_register::RefundMethod::Original), &mut auth)?;
+            let text = reg.receipt_text(&sale, Copy::Original);
+            Ok(SaleDone::new(&sale, text, reg.config().printer.is_some()))
+        })
+        .await
+}
+
+/// The store's return reasons.
+#[tauri::command]
+pub async fn return_reasons(state: State<'_, AppState>) -> Reply<Vec<String>> {
+    state.with(|s| Ok(s.register()?.config().returns.reasons.clone())).await
+}
+
+/// The X report: text, and sales by hour and by tender for the chart.
+#[tauri::command]
+pub async fn x_report(state: State<'_, AppState>) -> Reply<serde_json::Value> {
+    state
+        .with(|s| {
+            let reg = s.register()?;
+            let report = reg.x_report()?;
+            let by_hour: Vec<_> = reg
+                .sales_by_hour(report.session)?
+                .into_iter()
+                .map(|(hour, total)| serde_json::json!({"hour": hour, "total": total.to_string()}))
+                .collect();
+            let by_tender: Vec<_> = report
+                .totals
+                .tenders
+                .iter()
+                .map(|t| serde_json::json!({"tender": t.tender, "total": t.amount.to_string()}))
+                .collect();
+            Ok(serde_json::json!({"text": reg.x_report_text(&report), "byHour": by_hour, "byTender": by_tender}))
+        })
+        .await
+}
+
+/// Closes the day: the counted cash, a numbered Z report (a permission).
+#[tauri::command]
+pub async fn z_report(state: State<'_, AppState>, cash: String, approvals: Vec<String>) -> Reply<serde_json::Value> {
+    state
+        .with(move |s| {
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            let count = reg.parse_count(&cash, &[])?;
+            let report = reg.close_drawer_session(&mut auth, Some(&count))?;
+            Ok(serde_json::json!({"text": reg.z_report_text(&report, Copy::Original), "number": report.number}))
+        })
+        .await
+}
+
+/// The status bar: HQ sync and the printer.
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Reply<StatusView> {
+    state.with(|s| crate::background::status(s.register()?)).await
+}
+
+/// Prints a test page on the configured printer.
+#[tauri::command]
+pub async fn printer_test(state: State<'_, AppState>) -> Reply<()> {
+    state
+        .with(|s| {
+            let reg = s.register()?;
+            let printer = reg.printer()?.clone();
+            reg.print_test_page(&printer)?;
+            Ok(())
+        })
+        .await
+}
+
+/// What the configured printer reports.
+#[tauri::command]
+pub async fn printer_status(state: State<'_, AppState>) -> Reply<serde_json::Value> {
+    state
+        .with(|s| {
+            let reg = s.register()?;
+            let printer = reg.printer()?.clone();
+            let st = reg.printer_status(&printer)?;
+            Ok(serde_json::json!({"summary": st.summary(), "drawerOpen": printer.drawer_open(&st)}))
+        })
+        .await
+}
+
+/// The audit log for the manager screen, newest first.
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> Reply<Vec<serde_json::Value>> {
+    state
+        .with(move |s| {
+            Ok(s.register()?
+                .audit_log(limit.clamp(1, 1000))?
+                .into_iter()
+                .map(|(at, e)| {
+                    serde_json::json!({"at": at, "action": e.action, "staff": e.staff, "approver": e.approver,
+                        "detail": e.detail})
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Leaves kiosk mode (closes the app): a manager's approval.
+#[tauri::command]
+pub async fn exit_kiosk(app: tauri::AppHandle, state: State<'_, AppState>, approvals: Vec<String>) -> Reply<()> {
+    state
+        .with(move |s| {
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            reg.leave_kiosk(&mut auth)?;
+            Ok(())
+        })
+        .await?;
+    app.exit(0);
+    Ok(())
+}

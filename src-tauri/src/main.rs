@@ -1,0 +1,134 @@
+//! Till's desktop register: a thin Tauri shell over the register service. Commands adapt
+//! `till-register` to the screen (`commands.rs`); a background task reports status, prints
+//! waiting receipts and syncs (`background.rs`). Kiosk mode (`--kiosk` or `TILL_KIOSK=1`)
+//! runs fullscreen without decorations, keeps the window on the app's own pages and only
+//! lets a manager leave.
+//!
+//! The data directory is the CLI's: `--data-dir DIR`, else `TILL_DATA_DIR`, else the
+//! platform's application-data directory.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod background;
+mod commands;
+mod demo;
+mod error;
+mod state;
+mod views;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+use crate::state::AppState;
+
+/// What the command line and environment ask for.
+struct Options {
+    dir: PathBuf,
+    kiosk: bool,
+}
+
+fn options() -> Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let mut dir = std::env::var_os("TILL_DATA_DIR").map(PathBuf::from);
+    let mut kiosk = std::env::var("TILL_KIOSK").is_ok_and(|v| v == "1");
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--data-dir" => dir = Some(args.next().context("--data-dir needs a directory")?.into()),
+            "--kiosk" => kiosk = true,
+            other if other.starts_with("--data-dir=") => dir = Some(other["--data-dir=".len()..].into()),
+            // tauri-driver and the desktop may pass their own arguments; they are not ours.
+            _ => {}
+        }
+    }
+    let dir = match dir {
+        Some(d) => d,
+        None => till_register::default_data_dir()
+            .context("cannot find the platform's application-data directory; pass --data-dir or set TILL_DATA_DIR")?,
+    };
+    Ok(Options { dir, kiosk })
+}
+
+/// Only the app's own pages: the bundled UI (or the dev server in a debug build).
+fn own_page(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => true,
+        "http" | "https" => {
+            url.host_str() == Some("tauri.localhost") || (cfg!(debug_assertions) && url.host_str() == Some("localhost"))
+        }
+        _ => false,
+    }
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    let opts = options()?;
+    let state = AppState::open(opts.dir.clone(), opts.kiosk)?;
+    let title = state.title();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second start brings the running register to the front.
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .manage(state)
+        .setup(move |app| {
+            let kiosk = opts.kiosk;
+            let window = WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                .title(&title)
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(1024.0, 700.0)
+                .fullscreen(kiosk)
+                .decorations(!kiosk)
+                .on_navigation(own_page)
+                .build()?;
+            if kiosk {
+                let w = window.clone();
+                window.on_window_event(move |e| {
+                    if let WindowEvent::CloseRequested { api, .. } = e {
+                        // Leaving needs a manager (the exit_kiosk command).
+                        api.prevent_close();
+                        let _ = w.set_focus();
+                    }
+                });
+            }
+            background::spawn(app.handle().clone(), opts.dir.clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session,
+            commands::create_demo_register,
+            commands::enroll,
+            commands::sign_in,
+            commands::sign_out,
+            commands::cart,
+            commands::scan,
+            commands::classify_keys,
+            commands::search,
+            commands::add_item,
+            commands::set_quantity,
+            commands::void_line,
+            commands::discount_line,
+            commands::discount_order,
+            commands::pay,
+            commands::park,
+            commands::parked_carts,
+            commands::resume,
+            commands::cancel_cart,
+            commands::find_receipt,
+            commands::return_items,
+            commands::return_reasons,
+            commands::x_report,
+            commands::z_report,
+            commands::status,
+            commands::printer_test,
+            commands::printer_status,
+            commands::audit_log,
+            commands::exit_kiosk,
+        ])
+        .run(tauri::generate_context!())
+        .context("the app stopped with an error")
+}

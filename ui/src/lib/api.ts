@@ -1,0 +1,299 @@
+// Every call from the UI to the Rust side goes through this module.
+//
+// Wire names: Tauri routes `invoke(name)` to the Rust function of that exact name, so the
+// command names below are the snake_case names of the `#[tauri::command]` functions. The
+// JS wrappers keep the camelCase names of the contract. Top-level arguments are sent in
+// camelCase (Tauri maps them to snake_case parameters); nested objects are plain JSON in
+// camelCase (Rust DTOs use `#[serde(rename_all = "camelCase")]`).
+//
+// Money and quantities are decimal strings end to end: never parse them into numbers.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+export const COMMANDS = {
+  session: 'session',
+  createDemoRegister: 'create_demo_register',
+  enroll: 'enroll',
+  signIn: 'sign_in',
+  signOut: 'sign_out',
+  cart: 'cart',
+  scan: 'scan',
+  classifyKeys: 'classify_keys',
+  search: 'search',
+  addItem: 'add_item',
+  setQuantity: 'set_quantity',
+  voidLine: 'void_line',
+  discountLine: 'discount_line',
+  discountOrder: 'discount_order',
+  pay: 'pay',
+  park: 'park',
+  parkedCarts: 'parked_carts',
+  resume: 'resume',
+  cancelCart: 'cancel_cart',
+  findReceipt: 'find_receipt',
+  returnItems: 'return_items',
+  returnReasons: 'return_reasons',
+  xReport: 'x_report',
+  zReport: 'z_report',
+  status: 'status',
+  printerTest: 'printer_test',
+  printerStatus: 'printer_status',
+  auditLog: 'audit_log',
+  exitKiosk: 'exit_kiosk',
+} as const;
+
+export const EVENTS = { status: 'status', scanner: 'scanner' } as const;
+
+/** A decimal string such as "12.90" or "-0.505". */
+export type Decimal = string;
+
+export interface Operator {
+  code: string;
+  name: string;
+  role: string;
+}
+
+export interface WedgeConfig {
+  maxGapMs: number;
+  minLength: number;
+  prefix: string;
+  suffix: string;
+}
+
+export interface Session {
+  store: string | null;
+  register: string | null;
+  dataDir: string;
+  version: string;
+  kiosk: boolean;
+  locale: string;
+  currency: string | null;
+  needsSetup: boolean;
+  operator: Operator | null;
+  wedge: WedgeConfig;
+}
+
+export type Unit = 'each' | 'kg';
+
+export interface Adjustment {
+  label: string;
+  amount: Decimal;
+}
+
+export interface Line {
+  line: number;
+  sku: string;
+  name: string;
+  quantity: Decimal;
+  unit: Unit;
+  unitPrice: Decimal;
+  total: Decimal;
+  adjustments: Adjustment[];
+}
+
+export interface CartView {
+  lines: Line[];
+  subtotal: Decimal;
+  discountTotal: Decimal;
+  taxTotal: Decimal;
+  total: Decimal;
+  currency: string;
+  parkedFrom: number | null;
+}
+
+export interface ScanResult {
+  cart: CartView;
+  warnings: string[];
+}
+
+export interface KeyStroke {
+  key: string;
+  atMs: number;
+}
+
+export interface KeySegment {
+  kind: 'typed' | 'scanned';
+  text: string;
+}
+
+export interface Item {
+  sku: string;
+  name: string;
+  price: Decimal;
+  unit: Unit;
+  barcode: string | null;
+}
+
+export type TenderKind = 'cash' | 'card' | (string & {});
+
+export interface Tender {
+  kind: TenderKind;
+  amount: Decimal;
+}
+
+export type ReceiptChoice = 'print' | 'email' | 'none';
+
+export interface PayArgs {
+  tenders: Tender[];
+  approvals: string[];
+  receipt: ReceiptChoice;
+  email?: string;
+}
+
+export interface SaleDone {
+  receipt: string;
+  total: Decimal;
+  change: Decimal;
+  receiptText: string;
+  printed: boolean;
+}
+
+export interface ParkedCart {
+  id: number;
+  label: string;
+  at: string;
+  lines: number;
+  total: Decimal;
+}
+
+export interface ReceiptLine {
+  line: number;
+  sku: string;
+  name: string;
+  quantity: Decimal;
+  returnable: Decimal;
+  total: Decimal;
+}
+
+export interface ReceiptView {
+  receipt: string;
+  at: string;
+  total: Decimal;
+  lines: ReceiptLine[];
+  text: string;
+}
+
+export interface ReturnLine {
+  line: number;
+  quantity: Decimal;
+  reason: string;
+}
+
+export interface XReport {
+  text: string;
+  byHour: { hour: number; total: Decimal }[];
+  byTender: { tender: string; total: Decimal }[];
+}
+
+export interface ZReport {
+  text: string;
+  number: number;
+}
+
+export interface Status {
+  online: boolean | null;
+  pendingSales: number;
+  oldestPendingAgeS: number | null;
+  lastSync: string | null;
+  printer: string | null;
+}
+
+export interface PrinterStatus {
+  summary: string;
+  drawerOpen: boolean;
+}
+
+export interface AuditEntry {
+  at: string;
+  action: string;
+  staff: string;
+  approver: string | null;
+  detail: string;
+}
+
+/** What every command rejects with. */
+export interface CommandError {
+  code: string;
+  message: string;
+}
+
+export function isCommandError(e: unknown): e is CommandError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as CommandError).code === 'string' &&
+    typeof (e as CommandError).message === 'string'
+  );
+}
+
+/** Any rejection as a `{code, message}`: strings and exceptions are wrapped. */
+export function toCommandError(e: unknown): CommandError {
+  if (isCommandError(e)) return e;
+  if (e instanceof Error) return { code: 'error', message: e.message };
+  return { code: 'error', message: String(e) };
+}
+
+async function call<T>(name: keyof typeof COMMANDS, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(COMMANDS[name], args);
+  } catch (e) {
+    throw toCommandError(e);
+  }
+}
+
+/** Drops keys whose value is undefined, so optional arguments are simply absent. */
+function defined(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+}
+
+export const api = {
+  session: () => call<Session>('session'),
+  createDemoRegister: () => call<Session>('createDemoRegister'),
+  enroll: (hq: string, token: string) => call<Session>('enroll', { hq, token }),
+
+  signIn: (code: string, pin: string) => call<Operator>('signIn', { code, pin }),
+  signOut: () => call<void>('signOut'),
+
+  cart: () => call<CartView>('cart'),
+  scan: (code: string, quantity?: Decimal) =>
+    call<ScanResult>('scan', defined({ code, quantity })),
+  classifyKeys: (keys: KeyStroke[]) => call<KeySegment[]>('classifyKeys', { keys }),
+  search: (text: string, limit: number) => call<Item[]>('search', { text, limit }),
+  addItem: (sku: string, quantity?: Decimal) =>
+    call<CartView>('addItem', defined({ sku, quantity })),
+  setQuantity: (line: number, quantity: Decimal) =>
+    call<CartView>('setQuantity', { line, quantity }),
+  voidLine: (line: number, approvals?: string[]) =>
+    call<CartView>('voidLine', defined({ line, approvals })),
+  discountLine: (line: number, discount: string) =>
+    call<CartView>('discountLine', { line, discount }),
+  discountOrder: (discount: string) => call<CartView>('discountOrder', { discount }),
+
+  pay: (args: PayArgs) => call<SaleDone>('pay', defined({ ...args })),
+  park: (label: string) => call<{ parked: number }>('park', { label }),
+  parkedCarts: () => call<ParkedCart[]>('parkedCarts'),
+  resume: (id: number) => call<CartView>('resume', { id }),
+  cancelCart: (approvals?: string[]) => call<CartView>('cancelCart', defined({ approvals })),
+
+  findReceipt: (text: string) => call<ReceiptView>('findReceipt', { text }),
+  returnItems: (receipt: string, lines: ReturnLine[], approvals: string[]) =>
+    call<SaleDone>('returnItems', { receipt, lines, approvals }),
+  returnReasons: () => call<string[]>('returnReasons'),
+
+  xReport: () => call<XReport>('xReport'),
+  zReport: (cash: string, approvals: string[]) => call<ZReport>('zReport', { cash, approvals }),
+
+  status: () => call<Status>('status'),
+  printerTest: () => call<void>('printerTest'),
+  printerStatus: () => call<PrinterStatus>('printerStatus'),
+  auditLog: (limit: number) => call<AuditEntry[]>('auditLog', { limit }),
+  /** Leaves kiosk mode (the app closes); needs a manager's approval. */
+  exitKiosk: (approvals: string[]) => call<void>('exitKiosk', { approvals }),
+
+  onStatus: (handler: (s: Status) => void): Promise<UnlistenFn> =>
+    listen<Status>(EVENTS.status, (e) => handler(e.payload)),
+  onScanner: (handler: (code: string) => void): Promise<UnlistenFn> =>
+    listen<{ code: string }>(EVENTS.scanner, (e) => handler(e.payload.code)),
+};
+
+export type Api = typeof api;
