@@ -312,6 +312,12 @@ pub async fn pay(
 ) -> Reply<SaleDone> {
     state
         .with(move |s| {
+            if receipt.as_deref() == Some("email") {
+                // Nothing would send it: say so before the sale, not after.
+                return Err(input(
+                    "emailed receipts need a mail server, which this register does not have: print one or give none",
+                ));
+            }
             let (reg, cart, mut auth) = s.acting(&approvals)?;
             let tenders = tenders
                 .iter()
@@ -499,6 +505,64 @@ pub async fn z_report(state: State<'_, AppState>, cash: String, approvals: Vec<S
             let count = reg.parse_count(&cash, &[])?;
             let report = reg.close_drawer_session(&mut auth, Some(&count))?;
             Ok(serde_json::json!({"text": reg.z_report_text(&report, Copy::Original), "number": report.number}))
+        })
+        .await
+}
+
+/// Opens a cash session with the float counted by denomination (`20x5,10x5`).
+#[tauri::command]
+pub async fn drawer_open(state: State<'_, AppState>, float: String) -> Reply<serde_json::Value> {
+    state
+        .with(move |s| {
+            let (reg, _, auth) = s.acting(&[])?;
+            let count = reg.parse_count(&float, &[])?;
+            let session = reg.open_drawer_session(&auth, &count.cash)?;
+            Ok(serde_json::json!({ "session": session }))
+        })
+        .await
+}
+
+/// Cash in or out without a sale: `paid_in`, `paid_out`, `drop` or `no_sale` (paying
+/// out and opening without a sale take a manager's approval where the role says so).
+#[tauri::command]
+pub async fn cash_movement(
+    state: State<'_, AppState>,
+    kind: String,
+    amount: Option<String>,
+    reason: String,
+    approvals: Vec<String>,
+) -> Reply<serde_json::Value> {
+    state
+        .with(move |s| {
+            let movement = match kind.as_str() {
+                "paid_in" => till_register::DrawerMove::PaidIn,
+                "paid_out" => till_register::DrawerMove::PaidOut,
+                "drop" => till_register::DrawerMove::Drop,
+                "no_sale" => till_register::DrawerMove::NoSale,
+                other => return Err(input(format!("'{other}' is not paid_in, paid_out, drop or no_sale"))),
+            };
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            let amount = match amount.as_deref() {
+                Some(a) if !a.trim().is_empty() => {
+                    reg.config().currency.parse_amount(a).map_err(|e| input(e.to_string()))?
+                }
+                _ => till_domain::Money::ZERO,
+            };
+            let m = reg.move_cash(&mut auth, movement, amount, &reason)?;
+            Ok(serde_json::json!({"movement": m.id, "kind": m.kind, "amount": m.amount}))
+        })
+        .await
+}
+
+/// A blind count of the drawer (what should be there is not shown).
+#[tauri::command]
+pub async fn drawer_count(state: State<'_, AppState>, cash: String) -> Reply<()> {
+    state
+        .with(move |s| {
+            let (reg, _, auth) = s.acting(&[])?;
+            let count = reg.parse_count(&cash, &[])?;
+            reg.count_drawer(&auth, &count)?;
+            Ok(())
         })
         .await
 }

@@ -192,6 +192,11 @@ impl Session {
         std::fs::write(path, decode_base64(b64)).unwrap();
     }
 
+    /// Resizes the window (its outer size, in CSS pixels).
+    pub fn set_size(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}));
+    }
+
     /// The window's title.
     pub fn title(&self) -> String {
         self.get("/title").as_str().unwrap_or_default().to_string()

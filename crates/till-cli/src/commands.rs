@@ -792,7 +792,7 @@ fn line_id(text: &str, flag: &str, whole: &str) -> Result<LineId> {
 
 /// Reads `cash:20`, `card:12.34[:BRAND:LAST4[:REF]]`, `credit:AMOUNT:CODE` or `NAME:AMOUNT`.
 fn tender(reg: &Register, text: &str) -> Result<Tender> {
-    Ok(reg.parse_tender(text).with_context(|| format!("--tender {text}"))?)
+    reg.parse_tender(text).with_context(|| format!("--tender {text}"))
 }
 
 /// The printer a command names, else the configured one.

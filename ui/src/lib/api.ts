@@ -35,6 +35,9 @@ export const COMMANDS = {
   returnReasons: 'return_reasons',
   xReport: 'x_report',
   zReport: 'z_report',
+  drawerOpen: 'drawer_open',
+  cashMovement: 'cash_movement',
+  drawerCount: 'drawer_count',
   status: 'status',
   printerTest: 'printer_test',
   printerStatus: 'printer_status',
@@ -190,6 +193,24 @@ export interface ZReport {
   number: number;
 }
 
+/** Cash moved without a sale. `no_sale` only opens the drawer (no amount). */
+export type CashMovementKind = 'paid_in' | 'paid_out' | 'drop' | 'no_sale';
+
+export interface CashMovementArgs {
+  kind: CashMovementKind;
+  /** left out for `no_sale` */
+  amount?: Decimal;
+  reason: string;
+  approvals: string[];
+}
+
+export interface CashMovement {
+  movement: number;
+  kind: CashMovementKind | (string & {});
+  /** signed as it affects the drawer: paid out and drops are negative */
+  amount: Decimal;
+}
+
 export interface Status {
   online: boolean | null;
   pendingSales: number;
@@ -282,6 +303,13 @@ export const api = {
 
   xReport: () => call<XReport>('xReport'),
   zReport: (cash: string, approvals: string[]) => call<ZReport>('zReport', { cash, approvals }),
+
+  /** Opens a cash session; `float` is counted by denomination ("20x5,10x5,0.50x10"). */
+  drawerOpen: (float: string) => call<{ session: number }>('drawerOpen', { float }),
+  /** Paid in / paid out / drop / no sale; paid out and no sale may need a manager. */
+  cashMovement: (args: CashMovementArgs) => call<CashMovement>('cashMovement', defined({ ...args })),
+  /** A blind count: the answer says nothing about what should be in the drawer. */
+  drawerCount: (cash: string) => call<void>('drawerCount', { cash }),
 
   status: () => call<Status>('status'),
   printerTest: () => call<void>('printerTest'),
