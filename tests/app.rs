@@ -2,7 +2,7 @@
 //! `tauri-driver`, under Xvfb — ./test runs the suites inside `xvfb-run`), on a register
 //! made by the `till` CLI, checked both on screen and in the register's own records (the
 //! journal, print jobs, reports) through the CLI. Each scenario saves a screenshot under
-//! the target directory (`app-screenshots/`). One app at a time (it is single-instance).
+//! the target directory (`app-screenshots/`). One app at a time: WebKit is heavy on two cores.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! `till-register` to the screen (`commands.rs`); a background task reports status, prints
 //! waiting receipts and syncs (`background.rs`). Kiosk mode (`--kiosk` or `TILL_KIOSK=1`)
 //! runs fullscreen without decorations, keeps the window on the app's own pages and only
-//! lets a manager leave.
+//! lets a manager leave. One app per register (a lock file in the data directory).
 //!
 //! The data directory is the CLI's: `--data-dir DIR`, else `TILL_DATA_DIR`, else the
 //! platform's application-data directory.
@@ -19,7 +19,7 @@ mod views;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use tauri::{Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri::{WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 use crate::state::AppState;
 
@@ -64,16 +64,18 @@ fn own_page(url: &tauri::Url) -> bool {
 fn main() -> Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let opts = options()?;
+    // One app per register: a second start on the same data directory is refused (two
+    // windows selling into one register would each hold their own cart and session).
+    // Registers in other directories are other instances. Held until the process ends.
+    std::fs::create_dir_all(&opts.dir).with_context(|| format!("creating {}", opts.dir.display()))?;
+    let lock_path = opts.dir.join("app.lock");
+    let lock = std::fs::File::create(&lock_path).with_context(|| format!("opening {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        anyhow::bail!("Till is already running on {} (close that window first)", opts.dir.display());
+    }
     let state = AppState::open(opts.dir.clone(), opts.kiosk)?;
     let title = state.title();
     tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            // A second start brings the running register to the front.
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
-        }))
         .manage(state)
         .setup(move |app| {
             let kiosk = opts.kiosk;
