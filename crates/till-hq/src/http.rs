@@ -29,7 +29,9 @@ impl IntoResponse for HqError {
             HqError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
+        if matches!(self, HqError::NotConfigured(_)) {
+            tracing::warn!(error = %self, "request refused");
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
         let body = ErrorBody { code: self.code().to_string(), message: self.to_string() };
