@@ -48,7 +48,8 @@ struct Line {
     #[serde(default)]
     title: Option<String>,
     quantity: u32,
-    price: String,
+    /// Kept raw, so a JSON number is refused by name rather than read through a float.
+    price: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +76,15 @@ fn decimal(what: &str, text: &str) -> Result<Decimal, HqError> {
     Decimal::from_str_exact(text.trim()).map_err(|_| {
         HqError::BadRequest(format!("{what} '{text}' is not a decimal (send amounts as strings: \"12.50\")"))
     })
+}
+
+/// An amount: a JSON string holding a decimal; a JSON number is refused (it would have
+/// been a float to some sender on the way).
+fn price(what: &str, raw: &str) -> Result<Decimal, HqError> {
+    match serde_json::from_str::<String>(raw) {
+        Ok(text) => decimal(what, &text),
+        Err(_) => Err(HqError::BadRequest(format!("{what} {raw}: send amounts as decimal strings (\"12.50\")"))),
+    }
 }
 
 fn parse(body: &[u8]) -> Result<IncomingOrder, HqError> {
@@ -111,7 +121,7 @@ fn parse(body: &[u8]) -> Result<IncomingOrder, HqError> {
             variant_id: String::new(),
             title: l.title.clone().unwrap_or_default(),
             quantity: Decimal::from(l.quantity),
-            price: decimal(&format!("lines[{i}].price"), &l.price)?,
+            price: price(&format!("lines[{i}].price"), l.price.get())?,
         });
     }
     let delivery = match b.delivery {
@@ -170,5 +180,39 @@ impl Hq {
             Ok((outcome.order_id, outcome.outcome != "created"))
         })?;
         Ok((self.order(&id)?, replayed))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const PICKUP: &str = r#"{"id": "WS-1", "currency": "EUR",
+        "lines": [{"barcode": "8712345000981", "quantity": 1, "price": "12.50"}],
+        "delivery": {"method": "pickup", "location": "AMS-01"}}"#;
+
+    #[test]
+    fn a_pickup_order_reads_and_mistakes_are_refused_by_name() {
+        let o = parse(PICKUP.as_bytes()).unwrap();
+        assert_eq!((o.channel.as_str(), o.number.as_str()), ("web", "WS-1"));
+        assert_eq!(o.delivery, IncomingDelivery::Pickup { location: "AMS-01".into() });
+        assert_eq!(o.lines[0].price.to_string(), "12.50");
+        let refused = |body: String, says: &str| {
+            let e = parse(body.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        };
+        refused(PICKUP.replace(r#""location": "AMS-01""#, r#""location": "AMS-01", "store": "x""#), "unknown field");
+        refused(PICKUP.replace(r#""price": "12.50""#, r#""price": 12.5"#), "price");
+        refused(PICKUP.replace(r#""price": "12.50""#, r#""price": "12,50""#), "lines[0].price '12,50'");
+        refused(PICKUP.replace(r#""barcode": "8712345000981", "#, ""), "neither a sku nor a barcode");
+        refused(PICKUP.replace(r#""id": "WS-1""#, r#""id": "WS-1", "channel": "shopify""#), "not 'shopify'");
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(token_matches("secret-token", "secret-token"));
+        assert!(!token_matches("secret-token", "secret-toke"));
+        assert!(!token_matches("secret-token", ""));
     }
 }
