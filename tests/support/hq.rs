@@ -36,14 +36,21 @@ pub struct HqProcess {
     pub db: String,
     /// Its base URL, `http://127.0.0.1:PORT`.
     pub url: String,
+    serve_args: Vec<String>,
     child: Child,
 }
 
 impl HqProcess {
     /// Starts `till-hq --db DB serve --listen 127.0.0.1:0` and waits until it listens.
     pub fn start(db: &str) -> HqProcess {
+        HqProcess::start_with(db, &[])
+    }
+
+    /// The same, with more `serve` arguments (`--shopify-secret-file PATH`…).
+    pub fn start_with(db: &str, serve_args: &[&str]) -> HqProcess {
         let mut child = Command::new(till_hq_bin())
             .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
+            .args(serve_args)
             .env("TILL_LOG", "till_hq=warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -53,7 +60,7 @@ impl HqProcess {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let url =
             line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("till-hq said '{line}'")).to_string();
-        HqProcess { db: db.to_string(), url, child }
+        HqProcess { db: db.to_string(), url, serve_args: serve_args.iter().map(|a| a.to_string()).collect(), child }
     }
 
     /// Kills it with SIGKILL, whatever it is doing.
@@ -65,7 +72,8 @@ impl HqProcess {
     /// Kills it and starts a new process on the same database (a new port).
     pub fn restart(&mut self) {
         self.kill();
-        *self = HqProcess::start(&self.db.clone());
+        let args = self.serve_args.clone();
+        *self = HqProcess::start_with(&self.db.clone(), &args.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
     /// Runs an administration command against its database.

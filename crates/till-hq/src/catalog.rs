@@ -56,6 +56,7 @@ impl Hq {
         let entries = till_import::reader(format, bytes, options)
             .map_err(|e| HqError::BadRequest(format!("{file_name}: {e}")))?;
         let mut items: Vec<(String, String, bool)> = Vec::new();
+        let mut barcodes: Vec<(String, String)> = Vec::new();
         let mut seen = HashSet::new();
         let mut products = 0u64;
         let mut rejected = Vec::new();
@@ -65,6 +66,7 @@ impl Hq {
                     products += 1;
                     for v in product.variants {
                         if seen.insert(v.sku.clone()) {
+                            barcodes.extend(v.barcodes.iter().map(|b| (b.clone(), v.sku.clone())));
                             items.push((v.sku, v.price.amount().to_string(), product.active));
                         }
                     }
@@ -111,6 +113,21 @@ impl Hq {
                     &format!(
                         "INSERT INTO catalog_items (version, sku, price, active) VALUES {}",
                         crate::ingest::values(chunk.len(), 4)
+                    ),
+                    &params,
+                )?;
+            }
+            let mut codes = HashSet::new();
+            let barcodes: Vec<&(String, String)> = barcodes.iter().filter(|(b, _)| codes.insert(b.as_str())).collect();
+            for chunk in barcodes.chunks(BATCH) {
+                let mut params: Vec<Val> = Vec::with_capacity(chunk.len() * 3);
+                for (barcode, sku) in chunk {
+                    params.extend([version.into(), barcode.into(), sku.into()]);
+                }
+                tx.exec(
+                    &format!(
+                        "INSERT INTO catalog_barcodes (version, barcode, sku) VALUES {}",
+                        crate::ingest::values(chunk.len(), 3)
                     ),
                     &params,
                 )?;
@@ -193,4 +210,34 @@ pub(crate) fn item(tx: &mut dyn Tx, version: u64, sku: &str) -> Result<Option<(S
             &[sku.into(), (version as i64).into()],
         )?
         .map(|r| (r.text(0), r.int(1) != 0)))
+}
+
+/// The catalog SKU a webstore's line names, by SKU first, then by barcode, in the newest
+/// published version that has it: `(sku, matched_by, active)`, or `None` when unknown.
+pub(crate) fn match_line(
+    tx: &mut dyn Tx,
+    sku: &str,
+    barcode: &str,
+) -> Result<Option<(String, &'static str, bool)>, HqError> {
+    let latest = |tx: &mut dyn Tx, sku: &str| -> Result<Option<bool>, HqError> {
+        Ok(tx
+            .one("SELECT active FROM catalog_items WHERE sku = $1 ORDER BY version DESC LIMIT 1", &[sku.into()])?
+            .map(|r| r.int(0) != 0))
+    };
+    if !sku.is_empty()
+        && let Some(active) = latest(tx, sku)?
+    {
+        return Ok(Some((sku.to_string(), "sku", active)));
+    }
+    // A webstore's SKU field often holds the GTIN; then the barcode field, if any.
+    for code in [barcode, sku].into_iter().filter(|c| !c.is_empty()) {
+        let found = tx
+            .one("SELECT sku FROM catalog_barcodes WHERE barcode = $1 ORDER BY version DESC LIMIT 1", &[code.into()])?;
+        if let Some(r) = found {
+            let sku = r.text(0);
+            let active = latest(tx, &sku)?.unwrap_or(false);
+            return Ok(Some((sku, "barcode", active)));
+        }
+    }
+    Ok(None)
 }

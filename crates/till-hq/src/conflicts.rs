@@ -24,6 +24,9 @@ pub enum ConflictKind {
     PriceChangedOffline,
     /// A line sold offline of an item a newer catalog, already in force, retired.
     SkuRetired,
+    /// A webstore order's line matches no catalog SKU or barcode (or a retired one); it is
+    /// stored on the order but not routed.
+    OrderLineUnknown,
 }
 
 impl ConflictKind {
@@ -36,6 +39,7 @@ impl ConflictKind {
             ConflictKind::StockBelowZero => "stock_below_zero",
             ConflictKind::PriceChangedOffline => "price_changed_offline",
             ConflictKind::SkuRetired => "sku_retired",
+            ConflictKind::OrderLineUnknown => "order_line_unknown",
         }
     }
 
@@ -56,6 +60,9 @@ impl ConflictKind {
             ConflictKind::SkuRetired => {
                 "check the shelf for retired stock and take it off sale; the sale stands as rung"
             }
+            ConflictKind::OrderLineUnknown => {
+                "fix the SKU in the webstore or publish the item in the catalog, then `till-hq order reroute ORDER`"
+            }
         }
     }
 }
@@ -66,7 +73,7 @@ pub struct Conflict {
     /// Stable id (from kind and subject).
     pub id: String,
     /// Kind (`sale_id_collision`, `broken_chain`, `clock_skew`, `stock_below_zero`,
-    /// `price_changed_offline`, `sku_retired`).
+    /// `price_changed_offline`, `sku_retired`, `order_line_unknown`).
     pub kind: String,
     /// What it is about (sale id, `STORE/REGISTER/SEQ`, `STORE/LOCATION/SKU`…).
     pub subject: String,

@@ -24,10 +24,14 @@ impl IntoResponse for HqError {
             HqError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             HqError::Forbidden(_) => StatusCode::FORBIDDEN,
             HqError::NotFound(_) => StatusCode::NOT_FOUND,
+            HqError::Conflict(_) => StatusCode::CONFLICT,
+            HqError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
+        if matches!(self, HqError::NotConfigured(_)) {
+            tracing::warn!(error = %self, "request refused");
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
         let body = ErrorBody { code: self.code().to_string(), message: self.to_string() };
@@ -44,6 +48,8 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/sync/digests", post(digests))
         .route("/v1/sync/doc", post(doc))
         .route("/v1/catalog", post(catalog))
+        .route("/v1/orders", post(api_order))
+        .route("/webhooks/shopify", post(shopify_webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(hq)
 }
@@ -123,6 +129,60 @@ async fn catalog(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> 
         authenticated(&hq, &headers)?;
         let req: CatalogRequest = json(&body)?;
         Ok((StatusCode::OK, hq.catalog_file(req.version)?).into_response())
+    })
+    .await
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A Shopify webhook: the signature is checked on the raw body before anything is parsed
+/// or stored; then the order is taken once per `X-Shopify-Webhook-Id` (a repeat answers
+/// 200 and changes nothing).
+async fn shopify_webhook(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        let secret = hq.secrets().shopify_secret.as_ref().ok_or_else(|| {
+            HqError::NotConfigured(
+                "Shopify webhooks are not enabled on this server: start till-hq serve with --shopify-secret-file PATH; \
+                 nothing was stored"
+                    .into(),
+            )
+        })?;
+        crate::shopify::verify(secret, &body, header(&headers, "x-shopify-hmac-sha256"))?;
+        let delivery = crate::shopify::Delivery {
+            webhook_id: header(&headers, "x-shopify-webhook-id").unwrap_or_default(),
+            topic: header(&headers, "x-shopify-topic").unwrap_or_default(),
+            shop_domain: header(&headers, "x-shopify-shop-domain").unwrap_or_default(),
+            body: &body,
+        };
+        let outcome = hq.shopify_webhook(&delivery, jiff::Timestamp::now())?;
+        Ok(axum::Json(outcome).into_response())
+    })
+    .await
+}
+
+/// The generic order API: bearer token, `Idempotency-Key`; 201 with the order when it
+/// was created, 200 with it when the request (or the order) was already taken.
+async fn api_order(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        let token = hq.secrets().orders_token.as_ref().ok_or_else(|| {
+            HqError::NotConfigured(
+                "the order API is not enabled on this server: start till-hq serve with --orders-token-file PATH; \
+                 nothing was stored"
+                    .into(),
+            )
+        })?;
+        let presented = bearer(&headers)
+            .map_err(|_| HqError::Unauthorized("missing `Authorization: Bearer TOKEN`; nothing was stored".into()))?;
+        if !crate::order_api::token_matches(token, &presented) {
+            return Err(HqError::Unauthorized("wrong order API token; nothing was stored".into()));
+        }
+        let key = header(&headers, "idempotency-key")
+            .ok_or_else(|| HqError::BadRequest("missing Idempotency-Key header".into()))?;
+        let (order, replayed) = hq.api_order(key, &body, jiff::Timestamp::now())?;
+        let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+        Ok((status, axum::Json(order)).into_response())
     })
     .await
 }

@@ -16,9 +16,13 @@ pub mod conflicts;
 pub mod db;
 pub mod http;
 mod ingest;
+pub mod order_api;
+pub mod orders;
 mod pg;
 pub mod report;
+pub mod routing;
 pub mod schema;
+pub mod shopify;
 mod sqlite;
 pub mod sync;
 
@@ -39,6 +43,12 @@ pub enum HqError {
     /// Something named does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The request contradicts one HQ already took (an idempotency key reused).
+    #[error("{0}")]
+    Conflict(String),
+    /// The feature asked for is not configured on this server.
+    #[error("{0}")]
+    NotConfigured(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(String),
@@ -55,9 +65,31 @@ impl HqError {
             HqError::Unauthorized(_) => "unauthorized",
             HqError::Forbidden(_) => "forbidden",
             HqError::NotFound(_) => "not_found",
+            HqError::Conflict(_) => "conflict",
+            HqError::NotConfigured(_) => "not_configured",
             HqError::Database(_) => "database",
             HqError::Internal(_) => "internal",
         }
+    }
+}
+
+/// The secrets webstores authenticate with (`till-hq serve --shopify-secret-file
+/// --orders-token-file`); an endpoint whose secret is missing answers 503 and stores
+/// nothing.
+#[derive(Default, Clone)]
+pub struct OrderSecrets {
+    /// The Shopify app's webhook signing secret.
+    pub shopify_secret: Option<Vec<u8>>,
+    /// The bearer token of the generic order API.
+    pub orders_token: Option<String>,
+}
+
+impl std::fmt::Debug for OrderSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderSecrets")
+            .field("shopify_secret", &self.shopify_secret.as_ref().map(|_| "<set>"))
+            .field("orders_token", &self.orders_token.as_ref().map(|_| "<set>"))
+            .finish()
     }
 }
 
@@ -65,12 +97,24 @@ impl HqError {
 pub struct Hq {
     db: Box<dyn db::Db>,
     actor: automerge::ActorId,
+    secrets: OrderSecrets,
 }
 
 impl Hq {
     /// HQ on the database a `--db` URL names.
     pub fn open(url: &str) -> Result<Hq, HqError> {
-        Ok(Hq { db: db::open(url)?, actor: automerge::ActorId::random() })
+        Ok(Hq { db: db::open(url)?, actor: automerge::ActorId::random(), secrets: OrderSecrets::default() })
+    }
+
+    /// The same HQ, taking webstore orders with these secrets.
+    pub fn with_secrets(mut self, secrets: OrderSecrets) -> Hq {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The secrets webstores authenticate with.
+    pub fn secrets(&self) -> &OrderSecrets {
+        &self.secrets
     }
 
     /// The database.

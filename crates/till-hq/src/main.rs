@@ -30,6 +30,13 @@ enum Command {
         /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: String,
+        /// A file holding the Shopify app's webhook signing secret (enables
+        /// `POST /webhooks/shopify`).
+        #[arg(long)]
+        shopify_secret_file: Option<std::path::PathBuf>,
+        /// A file holding the bearer token of the generic order API (enables `POST /v1/orders`).
+        #[arg(long)]
+        orders_token_file: Option<std::path::PathBuf>,
     },
     /// Registers: enrollment tokens, revocation, listing.
     Register {
@@ -58,6 +65,96 @@ enum Command {
     Stock {
         #[command(subcommand)]
         command: StockCommand,
+    },
+    /// Locations online orders are routed to: stores and distribution centres.
+    Location {
+        #[command(subcommand)]
+        command: LocationCommand,
+    },
+    /// Webstore orders: channel, number, status, lines with their routed location and
+    /// reservation, and the routing explanation.
+    Orders {
+        /// Only orders with this status (received, routed, partially_routed, unroutable,
+        /// cancelled, fulfilled).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// One order: show it, route it again, or record that a location rejected it.
+    Order {
+        #[command(subcommand)]
+        command: OrderCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LocationCommand {
+    /// Add a location or change it (same id).
+    Add {
+        /// Its id: a store code (its `stock/ID` counters are its stock) or a DC's.
+        #[arg(long)]
+        id: String,
+        /// `store` or `dc`.
+        #[arg(long)]
+        kind: String,
+        /// Latitude, decimal degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: Decimal,
+        /// Longitude, decimal degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: Decimal,
+        /// Customers may pick orders up here.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        pickup: bool,
+        /// Orders may ship from here.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        ship: bool,
+        /// Units of each SKU held back from online orders.
+        #[arg(long, default_value = "0")]
+        safety_buffer: Decimal,
+        /// Cost of one shipment from here.
+        #[arg(long, default_value = "0")]
+        cost: Decimal,
+        /// Promised hours to ship.
+        #[arg(long, default_value_t = 24)]
+        sla_hours: i64,
+        /// The name of this pickup location in Shopify (local pickup shipping lines carry it).
+        #[arg(long, default_value = "")]
+        shopify_location: String,
+    },
+    /// Every location.
+    List,
+    /// What orders may take at a location, per SKU: on hand, reserved, buffer, available.
+    Stock {
+        /// The location.
+        location: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrderCommand {
+    /// One order, with its routing history.
+    Show {
+        /// Its id (`CHANNEL:ID`) or number.
+        order: String,
+    },
+    /// Route an order again from scratch (after a short pick, new stock, a fixed SKU).
+    Reroute {
+        /// Its id or number.
+        order: String,
+        /// Why (kept with the decision).
+        #[arg(long)]
+        reason: String,
+    },
+    /// A location rejected the order: route it again, never to that location.
+    Reject {
+        /// Its id or number.
+        order: String,
+        /// The location that rejected it.
+        #[arg(long)]
+        location: String,
+        /// Why (kept with the decision).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -174,7 +271,46 @@ fn run(cli: Cli) -> Result<()> {
     let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", cli.db))?;
     let now = jiff::Timestamp::now();
     match cli.command {
-        Command::Serve { listen } => serve(hq, &listen),
+        Command::Serve { listen, shopify_secret_file, orders_token_file } => {
+            let secrets = till_hq::OrderSecrets {
+                shopify_secret: shopify_secret_file.map(|p| read_secret(&p, "--shopify-secret-file")).transpose()?,
+                orders_token: orders_token_file
+                    .map(|p| read_secret(&p, "--orders-token-file"))
+                    .transpose()?
+                    .map(|b| String::from_utf8(b).context("--orders-token-file: the token is not UTF-8"))
+                    .transpose()?,
+            };
+            serve(hq.with_secrets(secrets), &listen)
+        }
+        Command::Location { command } => location(&hq, command, cli.json, now),
+        Command::Orders { status } => {
+            let list = hq.orders(status.as_deref())?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no orders");
+            } else {
+                for o in &list {
+                    print_order(o);
+                }
+            }
+            Ok(())
+        }
+        Command::Order { command } => {
+            let o = match command {
+                OrderCommand::Show { order } => hq.order(&order)?,
+                OrderCommand::Reroute { order, reason } => hq.reroute(&order, &reason, None, now)?,
+                OrderCommand::Reject { order, location, reason } => {
+                    hq.reroute(&order, &reason, Some(&location), now)?
+                }
+            };
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&o)?);
+            } else {
+                print_order(&o);
+            }
+            Ok(())
+        }
         Command::Register { command } => match command {
             RegisterCommand::Add { store, register } => {
                 let token = hq.add_register(&store, &register, now)?;
@@ -341,6 +477,99 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         },
+    }
+}
+
+/// A secret from a file, its trailing newline trimmed; an empty one is refused.
+fn read_secret(path: &std::path::Path, flag: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("{flag}: cannot read {}", path.display()))?;
+    let end = bytes.iter().rposition(|b| !b"\r\n".contains(b)).map_or(0, |i| i + 1);
+    anyhow::ensure!(end > 0, "{flag}: {} is empty", path.display());
+    Ok(bytes[..end].to_vec())
+}
+
+fn location(hq: &Hq, command: LocationCommand, json_out: bool, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        LocationCommand::Add { id, kind, lat, lon, pickup, ship, safety_buffer, cost, sla_hours, shopify_location } => {
+            let spec = till_hq::orders::LocationSpec {
+                id,
+                kind,
+                lat,
+                lon,
+                pickup,
+                ship,
+                safety_buffer,
+                cost,
+                sla_hours,
+                shopify_location,
+            };
+            let l = hq.add_location(&spec, now)?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&l)?);
+            } else {
+                println!("location {} ({}) saved", l.id, l.kind);
+            }
+        }
+        LocationCommand::List => {
+            let list = hq.locations()?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for l in list {
+                    println!(
+                        "{:<12} {:<5} {:>9},{:<9} pickup {:<5} ship {:<5} buffer {:<4} cost {:<7} SLA {:>3} h{}",
+                        l.id,
+                        l.kind,
+                        l.lat,
+                        l.lon,
+                        l.pickup,
+                        l.ship,
+                        l.safety_buffer,
+                        l.cost,
+                        l.sla_hours,
+                        if l.shopify_location.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  Shopify '{}'", l.shopify_location)
+                        }
+                    );
+                }
+            }
+        }
+        LocationCommand::Stock { location } => {
+            let list = hq.availability(&location)?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for a in list {
+                    println!(
+                        "{:<24} on hand {:>8}  reserved {:>8}  buffer {:>4}  available {:>8}",
+                        a.sku, a.on_hand, a.reserved, a.safety_buffer, a.available
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_order(o: &till_hq::orders::OrderView) {
+    println!("{} {} [{}] {}", o.id, o.number, o.status, o.email);
+    for l in &o.lines {
+        let place =
+            if l.location.is_empty() { format!("not routed: {}", l.why) } else { format!("→ {}", l.location) };
+        let reservation = l
+            .reservation
+            .as_ref()
+            .map(|r| {
+                format!(" (reserved {} {})", r["quantity"].as_str().unwrap_or(""), r["state"].as_str().unwrap_or(""))
+            })
+            .unwrap_or_default();
+        let sku = if l.sku.is_empty() { format!("? {}", l.ordered_sku) } else { l.sku.clone() };
+        println!("  {:>2}. {:<20} × {:<4} {:>10}  {place}{reservation}", l.n, sku, l.quantity, l.price);
+    }
+    if let Some(why) = o.explanation.get("summary").and_then(|v| v.as_str()) {
+        println!("  why: {why}");
     }
 }
 

@@ -1,5 +1,6 @@
-//! HQ's tables, in SQLite's and PostgreSQL's words. One version so far; `hq_meta` holds
-//! it, and a newer HQ adds its migrations after these.
+//! HQ's tables, in SQLite's and PostgreSQL's words. Version 1 is [`SQLITE`]; each later
+//! version is a step of [`MIGRATIONS`], applied once, in order, in the same transaction
+//! that records the new version in `hq_meta` (so a crash leaves the old version whole).
 
 use crate::HqError;
 use crate::db::{Db, with_tx};
@@ -127,20 +128,149 @@ CREATE TABLE IF NOT EXISTS hq_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 /// The tables, for PostgreSQL: the same, with its types.
 pub const POSTGRES: &str = "postgres";
 
-/// The SQLite DDL in PostgreSQL's types (`INTEGER` → `BIGINT`, `BLOB` → `BYTEA`).
-fn postgres_ddl() -> String {
-    SQLITE.replace(" INTEGER ", " BIGINT ").replace(" BLOB ", " BYTEA ")
+/// Version 2: omnichannel orders — locations, orders and their lines, reservations, the
+/// routing history, webhook deliveries and API idempotency keys, and the barcodes of each
+/// catalog version (order lines are matched by SKU, else by barcode).
+const V2_ORDERS: &str = r#"
+CREATE TABLE IF NOT EXISTS catalog_barcodes (
+    version INTEGER NOT NULL,
+    barcode TEXT NOT NULL,
+    sku     TEXT NOT NULL,
+    PRIMARY KEY (version, barcode)
+);
+CREATE INDEX IF NOT EXISTS catalog_barcodes_code ON catalog_barcodes (barcode, version);
+CREATE TABLE IF NOT EXISTS locations (
+    id               TEXT PRIMARY KEY,         -- a store code (its stock/STORE document) or a DC's
+    kind             TEXT NOT NULL,            -- store | dc
+    lat              TEXT NOT NULL,            -- decimal degrees
+    lon              TEXT NOT NULL,
+    pickup           INTEGER NOT NULL,
+    ship             INTEGER NOT NULL,
+    safety_buffer    TEXT NOT NULL,            -- units of each SKU held back from online orders
+    cost             TEXT NOT NULL,            -- cost of one shipment from here
+    sla_hours        INTEGER NOT NULL,
+    shopify_location TEXT NOT NULL DEFAULT '', -- the pickup location's name in Shopify
+    updated_at       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    id                TEXT PRIMARY KEY,        -- CHANNEL:EXTERNAL_ID
+    channel           TEXT NOT NULL,
+    external_id       TEXT NOT NULL,
+    number            TEXT NOT NULL,
+    email             TEXT NOT NULL,
+    currency          TEXT NOT NULL,
+    placed_at         TEXT NOT NULL,
+    source_updated_at TEXT NOT NULL,           -- the webstore's updated_at of the version held
+    delivery          TEXT NOT NULL,           -- JSON: pickup location or ship-to address
+    status            TEXT NOT NULL,
+    round             INTEGER NOT NULL DEFAULT 0, -- routing decisions made so far
+    explanation       TEXT NOT NULL DEFAULT '',   -- the last routing decision, JSON
+    shop_domain       TEXT NOT NULL DEFAULT '',
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_status ON orders (status, created_at);
+CREATE TABLE IF NOT EXISTS order_lines (
+    order_id    TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    ordered_sku TEXT NOT NULL,                 -- as the webstore sent it
+    barcode     TEXT NOT NULL,
+    variant_id  TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    quantity    TEXT NOT NULL,
+    price       TEXT NOT NULL,
+    sku         TEXT NOT NULL,                 -- the catalog SKU it matched ('' unknown)
+    matched_by  TEXT NOT NULL,                 -- sku | barcode | ''
+    location    TEXT NOT NULL DEFAULT '',      -- where it is routed ('' not routed)
+    why         TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (order_id, n)
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    order_id    TEXT NOT NULL,
+    round       INTEGER NOT NULL,
+    n           INTEGER NOT NULL,
+    location    TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    quantity    TEXT NOT NULL,
+    state       TEXT NOT NULL,                 -- active | released | fulfilled
+    created_at  TEXT NOT NULL,
+    ended_at    TEXT NOT NULL DEFAULT '',
+    reason      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (order_id, round, n)
+);
+CREATE INDEX IF NOT EXISTS reservations_active ON reservations (state, location, sku);
+CREATE TABLE IF NOT EXISTS order_exclusions (
+    order_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    reason   TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    PRIMARY KEY (order_id, location)
+);
+CREATE TABLE IF NOT EXISTS order_events (
+    order_id TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    at       TEXT NOT NULL,
+    event    TEXT NOT NULL,
+    detail   TEXT NOT NULL,
+    PRIMARY KEY (order_id, n)
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    webhook_id  TEXT PRIMARY KEY,
+    topic       TEXT NOT NULL,
+    shop_domain TEXT NOT NULL,
+    order_id    TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_requests (
+    idempotency_key TEXT PRIMARY KEY,
+    body_sha256     TEXT NOT NULL,
+    order_id        TEXT NOT NULL,
+    received_at     TEXT NOT NULL
+)
+"#;
+
+/// The steps after version 1, each with the version it makes.
+pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS)];
+
+/// The schema version this HQ writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.last().map_or(1, |(v, _)| *v)
 }
 
-/// Creates the tables if missing. `which` is [`SQLITE`] or [`POSTGRES`].
+/// SQLite DDL in PostgreSQL's types (`INTEGER` → `BIGINT`, `BLOB` → `BYTEA`).
+fn for_postgres(ddl: &str) -> String {
+    ddl.replace(" INTEGER ", " BIGINT ").replace(" BLOB ", " BYTEA ")
+}
+
+/// Creates the tables if missing, then applies the migrations the database has not had.
+/// `which` is [`SQLITE`] or [`POSTGRES`]. Several HQ processes starting at once on one
+/// PostgreSQL database take turns (a lock), so each step runs once.
 pub fn migrate(db: &dyn Db, which: &str) -> Result<(), HqError> {
-    let ddl = if which == POSTGRES { postgres_ddl() } else { SQLITE.to_string() };
+    let dialect = |ddl: &str| if which == POSTGRES { for_postgres(ddl) } else { ddl.to_string() };
     with_tx(db, |tx| {
         tx.lock("schema")?;
-        for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        for statement in dialect(SQLITE).split(';').map(str::trim).filter(|s| !s.is_empty()) {
             tx.exec(statement, &[])?;
         }
         tx.exec("INSERT INTO hq_meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING", &[])?;
+        let held = tx
+            .one("SELECT value FROM hq_meta WHERE key = 'schema_version'", &[])?
+            .map_or(1, |r| r.text(0).parse::<i64>().unwrap_or(1));
+        if held > current_version() {
+            return Err(HqError::Database(format!(
+                "the database has schema version {held}, newer than this till-hq ({}): upgrade till-hq",
+                current_version()
+            )));
+        }
+        for (version, ddl) in MIGRATIONS.iter().filter(|(v, _)| *v > held) {
+            for statement in dialect(ddl).split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                tx.exec(statement, &[])
+                    .map_err(|e| HqError::Database(format!("migration to version {version}: {e}")))?;
+            }
+            tx.exec("UPDATE hq_meta SET value = $1 WHERE key = 'schema_version'", &[version.to_string().into()])?;
+        }
         Ok(())
     })
 }
