@@ -177,10 +177,12 @@ fn a_first_start_on_an_empty_directory_offers_a_demo_register_and_signs_in() {
     let driver = Driver::start();
     let app = driver.launch(&till_tests::till_app_bin(), &["--data-dir", data.to_str().unwrap()]);
     app.find("[data-testid=setup]");
-    screenshot(&app, "first-start");
     app.click("[data-testid=setup] button");
     app.find("[data-testid=signin]");
     sign_in(&app, "2", "5678");
+    // (A screenshot of the setup page itself never returns from WebKitWebDriver with
+    // compositing disabled; the sell screen after it does.)
+    screenshot(&app, "first-start");
     assert_eq!(app.title(), "Till — AMS-01 / R1");
     assert!(data.join("register.sqlite").exists(), "the register is in the data directory given");
 }

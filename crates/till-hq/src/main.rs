@@ -492,15 +492,7 @@ fn location(hq: &Hq, command: LocationCommand, json_out: bool, now: jiff::Timest
     match command {
         LocationCommand::Add { id, kind, lat, lon, pickup, ship, safety_buffer, cost, sla_hours, shopify_location } => {
             let spec = till_hq::orders::LocationSpec {
-                id,
-                kind,
-                lat,
-                lon,
-                pickup,
-                ship,
-                safety_buffer,
-                cost,
-                sla_hours,
+                site: till_hq::routing::Site { id, kind, lat, lon, pickup, ship, safety_buffer, cost, sla_hours },
                 shopify_location,
             };
             let l = hq.add_location(&spec, now)?;

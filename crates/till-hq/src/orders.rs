@@ -140,27 +140,12 @@ pub struct LocationRow {
     pub shopify_location: String,
 }
 
-/// A location to add or change.
+/// A location to add or change: where it is and what it does ([`Site`]), and its name in
+/// Shopify.
 #[derive(Debug, Clone)]
 pub struct LocationSpec {
-    /// Id (a store code, whose `stock/ID` counters are its stock, or a DC's).
-    pub id: String,
-    /// `store` or `dc`.
-    pub kind: String,
-    /// Latitude, decimal degrees.
-    pub lat: Decimal,
-    /// Longitude, decimal degrees.
-    pub lon: Decimal,
-    /// Offers pickup.
-    pub pickup: bool,
-    /// Ships orders.
-    pub ship: bool,
-    /// Units of each SKU held back from online orders.
-    pub safety_buffer: Decimal,
-    /// Cost of one shipment from here.
-    pub cost: Decimal,
-    /// SLA in hours.
-    pub sla_hours: i64,
+    /// The location as routing sees it.
+    pub site: Site,
     /// The pickup location's name in Shopify ("" none).
     pub shopify_location: String,
 }
@@ -262,7 +247,8 @@ fn check_decimal(what: &str, value: Decimal, min: Decimal) -> Result<(), HqError
 
 impl Hq {
     /// Adds a location orders may be routed to, or changes it.
-    pub fn add_location(&self, spec: &LocationSpec, now: jiff::Timestamp) -> Result<LocationRow, HqError> {
+    pub fn add_location(&self, location: &LocationSpec, now: jiff::Timestamp) -> Result<LocationRow, HqError> {
+        let spec = &location.site;
         DocId::stock(&spec.id).map_err(|e| HqError::BadRequest(format!("location id: {e}")))?;
         if spec.kind != "store" && spec.kind != "dc" {
             return Err(HqError::BadRequest(format!("--kind '{}': expected store or dc", spec.kind)));
@@ -294,7 +280,7 @@ impl Hq {
                     spec.safety_buffer.to_string().into(),
                     spec.cost.to_string().into(),
                     spec.sla_hours.into(),
-                    spec.shopify_location.as_str().into(),
+                    location.shopify_location.as_str().into(),
                     now.to_string().into(),
                 ],
             )?;
