@@ -13,6 +13,7 @@ use till_tests::TempRegister;
 use till_tests::webdriver::{Driver, Session};
 
 const ENTER: &str = "\u{E007}";
+const F3: &str = "\u{E033}";
 const F5: &str = "\u{E035}";
 const F9: &str = "\u{E039}";
 const F10: &str = "\u{E03A}";
@@ -167,6 +168,22 @@ fn kiosk_mode_keeps_the_window_on_the_app_and_only_a_manager_leaves() {
     assert_eq!(after, before, "navigation away is blocked");
     assert_eq!(app.script("return document.oncontextmenu !== null"), serde_json::json!(true));
     screenshot(&app, "kiosk");
+
+    // Leaving: the cashier alone cannot; with the manager's code and PIN the app closes,
+    // and the register's audit log says who let it.
+    app.keys(F3);
+    app.click("[data-testid=exit-kiosk]");
+    app.find("[data-testid=approval]");
+    app.type_fast("[data-testid=approval-code]", "1");
+    app.type_fast("[data-testid=approval-pin]", &format!("1234{ENTER}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pid_of_app(reg.data_dir().to_str().unwrap()).is_some() {
+        assert!(Instant::now() < deadline, "the app did not close after the manager's approval");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = reg.till(&["journal", "export", "--from", "2020-01-01", "--to", "2100-01-01", "--format", "json"]);
+    let export = String::from_utf8_lossy(&out.stdout);
+    assert!(export.contains("leave_kiosk"), "the audit log records it: {export}");
 }
 
 #[test]

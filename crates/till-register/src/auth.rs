@@ -181,10 +181,35 @@ impl Register {
         Ok(self.store.audit_log(limit)?)
     }
 
-    /// Leaving kiosk mode: a manager's power (the `manage_staff` permission), recorded in
-    /// the audit log.
+    /// Leaving kiosk mode takes a manager — someone whose role may manage staff — either
+    /// signed in or approving at the screen (a cashier's role is denied that power, so the
+    /// usual approval rule would never let a manager's approval through). Audited.
     pub fn leave_kiosk(&mut self, auth: &mut Authority) -> Result<(), RegisterError> {
-        let entry = self.authorize(auth, Action::ManageStaff, "left kiosk mode".into())?;
+        let Some(operator) = auth.operator.clone() else {
+            return Err(RegisterError::SignIn("leaving kiosk mode needs a signed-in staff member".into()));
+        };
+        let manager = |o: &Operator| o.role.permission(Action::ManageStaff) == Permission::Allowed;
+        let approver = if manager(&operator) {
+            None
+        } else {
+            match auth.approvals.iter().position(manager) {
+                Some(i) => Some(auth.approvals.remove(i).code),
+                None => {
+                    return Err(PermissionError::NeedsApproval {
+                        action: Action::ManageStaff,
+                        staff: operator.code.clone(),
+                        role: operator.role.name.clone(),
+                    }
+                    .into());
+                }
+            }
+        };
+        let entry = AuditEntry {
+            action: "leave_kiosk".into(),
+            staff: Some(operator.code),
+            approver,
+            detail: "left kiosk mode".into(),
+        };
         let at = self.clock.now().to_string();
         Ok(self.store.record_audit(&entry, &at)?)
     }
