@@ -15,6 +15,8 @@ use till_tests::webdriver::{Driver, Session};
 const ENTER: &str = "\u{E007}";
 const F3: &str = "\u{E033}";
 const F5: &str = "\u{E035}";
+const F6: &str = "\u{E036}";
+const F7: &str = "\u{E037}";
 const F9: &str = "\u{E039}";
 const F10: &str = "\u{E03A}";
 const F12: &str = "\u{E03C}";
@@ -82,6 +84,13 @@ fn a_cashier_rings_a_sale_by_scanner_and_search_with_an_approved_discount_and_sp
     app.click("[data-testid=search]");
     app.type_slowly("[data-testid=search]", "single origin", Duration::from_millis(120));
     app.click("[data-testid=search-result]");
+    lines(&app, 2);
+    // Parked for a customer who fetched their wallet, then resumed.
+    app.keys(F6);
+    app.type_fast("[data-testid=park-label]", &format!("wallet{ENTER}"));
+    lines(&app, 0);
+    app.keys(F7);
+    app.click("[data-testid=parked-cart]");
     lines(&app, 2);
     let total_before = app.text("[data-testid=total]");
 
