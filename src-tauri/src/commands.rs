@@ -147,10 +147,12 @@ pub async fn scan(state: State<'_, AppState>, code: String, quantity: Option<Str
             let quantity = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
             let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
             let scanned = reg.scan_code(&mut s.cart, &code, quantity)?;
-            if let Err(e) = reg.show_cart(&s.cart) {
+            let priced = reg.price(&s.cart)?;
+            if let Err(e) = reg.show_cart(&priced) {
                 tracing::warn!(error = %e, "customer display");
             }
-            Ok(ScanView { cart: cart_view(s)?, warnings: scanned.warnings })
+            let cart = CartView::new(&priced, reg.config().currency.code(), s.cart.resumed_from());
+            Ok(ScanView { cart, warnings: scanned.warnings })
         })
         .await
 }

@@ -527,7 +527,9 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
         None => Cart::new(),
     };
     fill_cart(&reg, &mut cart, &args.cart)?;
-    if let Err(e) = reg.show_cart(&cart) {
+    if reg.config().display.is_some()
+        && let Err(e) = reg.price(&cart).and_then(|priced| reg.show_cart(&priced))
+    {
         let _ = writeln!(std::io::stderr(), "till: warning: customer display: {e}");
     }
     if let Some(label) = &args.park {

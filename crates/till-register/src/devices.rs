@@ -69,11 +69,11 @@ impl Register {
 impl Register {
     /// Shows the cart on the customer display: its last line (name and amount) above, the
     /// total below. No display configured: nothing to do.
-    pub fn show_cart(&self, cart: &till_domain::Cart) -> Result<(), RegisterError> {
+    /// The caller passes the cart as it priced it for the screen, so a scan prices once.
+    pub fn show_cart(&self, priced: &till_domain::PricedCart) -> Result<(), RegisterError> {
         if self.config().display.is_none() {
             return Ok(());
         }
-        let priced = self.price(cart)?;
         let width = till_devices::COLUMNS;
         let upper = priced.lines.last().map_or_else(String::new, |l| {
             let name = if l.quantity.value() == rust_decimal::Decimal::ONE {
