@@ -21,6 +21,13 @@ pub enum DocKind {
         /// Store code.
         store: String,
     },
+    /// One online order as one store fulfils it (`order/STORE/KEY`).
+    Order {
+        /// Store code.
+        store: String,
+        /// The order's key ([`crate::order_key`]).
+        key: String,
+    },
 }
 
 /// A replicated document's id.
@@ -51,6 +58,11 @@ impl DocId {
         DocId::parse(&format!("stock/{store}"))
     }
 
+    /// The document of HQ order `order_id` at `store`.
+    pub fn order(store: &str, order_id: &str) -> Result<DocId> {
+        DocId::parse(&format!("order/{store}/{}", crate::order_key(order_id)))
+    }
+
     /// Parses an id received from elsewhere, refusing anything that is not a known kind.
     pub fn parse(text: &str) -> Result<DocId> {
         let bad = |reason| DocError::BadId { id: text.chars().take(200).collect(), reason };
@@ -69,7 +81,12 @@ impl DocId {
                     return Err(bad("the store code is letters, digits, '-' and '_'"));
                 }
             }
-            _ => return Err(bad("expected journal/STORE/REGISTER/DAY or stock/STORE")),
+            ["order", store, key] => {
+                if !code_ok(store) || !code_ok(key) {
+                    return Err(bad("store code and order key are letters, digits, '-' and '_'"));
+                }
+            }
+            _ => return Err(bad("expected journal/STORE/REGISTER/DAY, stock/STORE or order/STORE/KEY")),
         }
         Ok(DocId(text.to_string()))
     }
@@ -81,6 +98,7 @@ impl DocId {
             ["journal", store, register, day] => {
                 DocKind::Journal { store: store.to_string(), register: register.to_string(), day: day.to_string() }
             }
+            ["order", store, key] => DocKind::Order { store: store.to_string(), key: key.to_string() },
             [_, store] => DocKind::Stock { store: store.to_string() },
             _ => unreachable!("DocId is only built by parse"),
         }
@@ -114,7 +132,18 @@ mod tests {
         assert_eq!(j.store(), "AMS-01");
         assert!(matches!(j.kind(), DocKind::Journal { .. }));
         assert_eq!(DocId::stock("AMS-01").unwrap().kind(), DocKind::Stock { store: "AMS-01".into() });
-        for bad in ["", "journal/A/B", "journal/A/B/2026-1-27", "stock/../x", "stock/a b", "other/x", "stock/A/B"] {
+        assert!(matches!(DocId::order("AMS-01", "shopify:1").unwrap().kind(), DocKind::Order { .. }));
+        for bad in [
+            "",
+            "order/A",
+            "order/A/b:c",
+            "journal/A/B",
+            "journal/A/B/2026-1-27",
+            "stock/../x",
+            "stock/a b",
+            "other/x",
+            "stock/A/B",
+        ] {
             assert!(DocId::parse(bad).is_err(), "{bad}");
         }
     }

@@ -10,16 +10,20 @@
 //! - `stock/STORE` — inventory counters of one store, per location and SKU, in millionths
 //!   of a unit. Only HQ creates a counter; registers only increment, so concurrent sales
 //!   at several registers add up instead of overwriting each other.
+//! - `order/STORE/KEY` — one online order as one store fulfils it: HQ writes what to
+//!   fulfil, the store's registers what they picked, staged and handed over.
 
 mod digest;
 mod id;
 mod journal;
+mod order;
 mod stock;
 
 pub use automerge::{ActorId, AutoCommit, Change, ChangeHash};
 pub use digest::{digest, heads_from_text, heads_to_text};
 pub use id::{DocId, DocKind};
 pub use journal::{GENESIS, JournalDoc, RecordFields, StoredRecord};
+pub use order::{OrderDoc, order_key};
 pub use stock::StockDoc;
 
 /// What went wrong reading or writing a replicated document.

@@ -1,5 +1,5 @@
 //! Till's checkout core: money, quantities, tax, the catalog model, carts, promotions,
-//! pricing and tenders.
+//! pricing, tenders, returns and the pickup workflow.
 //!
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no random
 //! numbers. Time comes in as arguments (`now`), so every result is reproducible.
@@ -9,6 +9,7 @@ pub mod cash;
 pub mod catalog;
 pub mod money;
 pub mod permission;
+pub mod pickup;
 pub mod pricing;
 pub mod promotion;
 pub mod quantity;
