@@ -85,6 +85,10 @@ pub enum Command {
     /// The receipt printer: status, a test page.
     #[command(subcommand)]
     Printer(PrinterCommand),
+    /// Online orders at this store: pick, stage, verify the customer's token, hand over
+    /// (all offline), ship from the store.
+    #[command(subcommand)]
+    Pickup(PickupCommand),
     /// A serial barcode scanner: read a scan.
     #[command(subcommand)]
     Scanner(ScannerCommand),
@@ -305,6 +309,85 @@ pub enum StaffCommand {
     },
     /// Staff and the permission matrix.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum PickupCommand {
+    /// The store's online orders and where each stands.
+    List,
+    /// One order: lines, picks, bin, handovers.
+    Show {
+        /// Order number (#1001), HQ's order id, or the customer's email.
+        order: String,
+    },
+    /// Record a pick of one line: fewer than ordered is a short pick; a substitute needs
+    /// its price and the customer's consent.
+    Pick {
+        /// The order.
+        order: String,
+        /// Line number.
+        #[arg(long)]
+        line: u32,
+        /// Units picked.
+        #[arg(long)]
+        qty: String,
+        /// The substitute's SKU.
+        #[arg(long, requires_all = ["price", "consent"])]
+        substitute: Option<String>,
+        /// The substitute's price per unit for this customer.
+        #[arg(long)]
+        price: Option<String>,
+        /// How the customer agreed to the substitute.
+        #[arg(long)]
+        consent: Option<String>,
+    },
+    /// Stage the picked goods in a bin: the order is ready for the customer.
+    Stage {
+        /// The order.
+        order: String,
+        /// Bin or shelf.
+        #[arg(long)]
+        bin: String,
+    },
+    /// Curbside: the customer has arrived.
+    Checkin {
+        /// The order.
+        order: String,
+        /// Parking spot or car.
+        #[arg(long)]
+        spot: String,
+    },
+    /// Check a customer's pickup token (offline, with HQ's key): which order, what may be
+    /// handed over; or why it is refused (forged, expired, another store's, used).
+    Verify {
+        /// The token (as scanned from the customer's QR code).
+        token: String,
+    },
+    /// Hand the goods over: a sale at the order's prices, paid online or with --tender.
+    Handover {
+        /// The token.
+        token: String,
+        /// Only this line and quantity (a partial pickup), as LINE:QTY; repeat.
+        #[arg(long = "line", value_name = "LINE:QTY")]
+        lines: Vec<String>,
+        /// The identity document checked (e.g. "passport").
+        #[arg(long, default_value = "")]
+        id_check: String,
+        /// Payment for an order paid at the counter (as for `till sale`).
+        #[arg(long = "tender", value_name = "KIND:AMOUNT")]
+        tenders: Vec<String>,
+    },
+    /// Ship-from-store: the picked order is packed and handed to the carrier.
+    Ship {
+        /// The order.
+        order: String,
+        /// Carrier.
+        #[arg(long)]
+        carrier: String,
+        /// Tracking number.
+        #[arg(long)]
+        tracking: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -16,7 +16,7 @@ use till_register::{
 
 use crate::args::{
     BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, PrinterArgs,
-    PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand,
+    PickupCommand, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand,
     StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
@@ -26,6 +26,10 @@ use crate::{authority, data_dir, open, print, usage, wire, write_out};
 fn signs_in(command: &Command) -> bool {
     match command {
         Command::Sale(_) | Command::Return(_) | Command::Exchange(_) | Command::Drawer(_) | Command::Stress(_) => true,
+        Command::Pickup(c) => matches!(
+            c,
+            PickupCommand::Pick { .. } | PickupCommand::Stage { .. } | PickupCommand::Handover { .. } | PickupCommand::Ship { .. }
+        ),
         Command::Staff(c) => !matches!(c, StaffCommand::List),
         Command::Report(r) => matches!(r, ReportCommand::Z { .. }),
         Command::Receipt(ReceiptCommand::Show { duplicate, .. }) => *duplicate,
@@ -99,6 +103,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             });
         }
         Command::Drawer(command) => drawer(cli, &dir, command)?,
+        Command::Pickup(command) => crate::pickup::run(cli, &dir, command)?,
         Command::Staff(command) => staff(cli, &dir, command)?,
         Command::Journal(JournalCommand::Verify) => {
             let reg = open(&dir)?;
@@ -497,7 +502,7 @@ fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
 }
 
 /// After a committed document: print it, then housekeeping (which never fails it).
-fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
+pub fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
     print(cli, wire::sale(sale), || reg.receipt_text(sale, copy));
     if let Err(e) = reg.show_sale(sale) {
         let _ = writeln!(std::io::stderr(), "till: warning: customer display: {e}");

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod pickup;
 mod wire;
 
 use std::io::Write as _;

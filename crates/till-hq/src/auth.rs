@@ -192,7 +192,8 @@ fn answer(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse, HqErro
         .one("SELECT peer_key FROM stores WHERE store = $1", &[req.store.as_str().into()])?
         .map(|r| r.text(0))
         .ok_or_else(|| HqError::Internal("store without a peer key".into()))?;
-    Ok(EnrollResponse { store: req.store.clone(), register: req.register.clone(), peer_key: key })
+    let pickup_key = Some(crate::pickup::issuer(tx)?.public_key());
+    Ok(EnrollResponse { store: req.store.clone(), register: req.register.clone(), peer_key: key, pickup_key })
 }
 
 fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<RegisterRow, HqError> {

@@ -27,6 +27,9 @@ pub enum ConflictKind {
     /// A webstore order's line matches no catalog SKU or barcode (or a retired one); it is
     /// stored on the order but not routed.
     OrderLineUnknown,
+    /// An order's goods were handed over more than once — the same pickup token used at
+    /// two registers while they could not see each other.
+    PickupHandedOverTwice,
 }
 
 impl ConflictKind {
@@ -40,6 +43,7 @@ impl ConflictKind {
             ConflictKind::PriceChangedOffline => "price_changed_offline",
             ConflictKind::SkuRetired => "sku_retired",
             ConflictKind::OrderLineUnknown => "order_line_unknown",
+            ConflictKind::PickupHandedOverTwice => "pickup_handed_over_twice",
         }
     }
 
@@ -63,6 +67,9 @@ impl ConflictKind {
             ConflictKind::OrderLineUnknown => {
                 "fix the SKU in the webstore or publish the item in the catalog, then `till-hq order reroute ORDER`"
             }
+            ConflictKind::PickupHandedOverTwice => {
+                "ask the customer back for what was given twice (or charge it); the stock counters already count both"
+            }
         }
     }
 }
@@ -73,7 +80,7 @@ pub struct Conflict {
     /// Stable id (from kind and subject).
     pub id: String,
     /// Kind (`sale_id_collision`, `broken_chain`, `clock_skew`, `stock_below_zero`,
-    /// `price_changed_offline`, `sku_retired`, `order_line_unknown`).
+    /// `price_changed_offline`, `sku_retired`, `order_line_unknown`, `pickup_handed_over_twice`).
     pub kind: String,
     /// What it is about (sale id, `STORE/REGISTER/SEQ`, `STORE/LOCATION/SKU`…).
     pub subject: String,

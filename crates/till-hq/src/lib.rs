@@ -18,6 +18,7 @@ pub mod http;
 mod ingest;
 pub mod order_api;
 pub mod orders;
+pub mod pickup;
 mod pg;
 pub mod report;
 pub mod routing;

@@ -156,6 +156,27 @@ enum OrderCommand {
         #[arg(long)]
         reason: String,
     },
+    /// The pickup token the customer shows at the store (print it as a QR code): signed by
+    /// HQ, verified by the store's registers offline. The token alone on the last line.
+    Token {
+        /// Its id or number.
+        order: String,
+    },
+    /// A DC shipped its lines of the order: its stock goes down, the order follows.
+    /// (Stores record their shipments at the register: `till pickup ship`.)
+    Ship {
+        /// Its id or number.
+        order: String,
+        /// The DC.
+        #[arg(long)]
+        location: String,
+        /// Carrier.
+        #[arg(long)]
+        carrier: String,
+        /// Tracking number.
+        #[arg(long)]
+        tracking: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -296,8 +317,22 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Order { command: OrderCommand::Token { order } } => {
+            let token = hq.pickup_token(&order)?;
+            if cli.json {
+                println!("{}", json!({"token": token}));
+            } else {
+                println!("Pickup token for {order} (show as a QR code):");
+                println!("{token}");
+            }
+            Ok(())
+        }
         Command::Order { command } => {
             let o = match command {
+                OrderCommand::Token { .. } => unreachable!("handled above"),
+                OrderCommand::Ship { order, location, carrier, tracking } => {
+                    hq.ship_from_dc(&order, &location, &carrier, &tracking, now)?
+                }
                 OrderCommand::Show { order } => hq.order(&order)?,
                 OrderCommand::Reroute { order, reason } => hq.reroute(&order, &reason, None, now)?,
                 OrderCommand::Reject { order, location, reason } => {
@@ -558,7 +593,8 @@ fn print_order(o: &till_hq::orders::OrderView) {
             })
             .unwrap_or_default();
         let sku = if l.sku.is_empty() { format!("? {}", l.ordered_sku) } else { l.sku.clone() };
-        println!("  {:>2}. {:<20} × {:<4} {:>10}  {place}{reservation}", l.n, sku, l.quantity, l.price);
+        let done = if l.fulfilled == "0" { String::new() } else { format!(" fulfilled {}", l.fulfilled) };
+        println!("  {:>2}. {:<20} × {:<4} {:>10}  {place}{reservation}{done}", l.n, sku, l.quantity, l.price);
     }
     if let Some(why) = o.explanation.get("summary").and_then(|v| v.as_str()) {
         println!("  why: {why}");

@@ -34,6 +34,8 @@ struct Body {
     created_at: Option<String>,
     lines: Vec<Line>,
     delivery: DeliveryBody,
+    #[serde(default)]
+    payment: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +148,13 @@ fn parse(body: &[u8]) -> Result<IncomingOrder, HqError> {
         delivery,
         cancelled: false,
         fulfilled: false,
+        paid_online: match b.payment.as_deref() {
+            None | Some("online") => true,
+            Some("counter") => false,
+            Some(other) => {
+                return Err(HqError::BadRequest(format!("payment: '{other}' is not \"online\" or \"counter\"")));
+            }
+        },
     })
 }
 

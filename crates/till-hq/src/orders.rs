@@ -20,7 +20,8 @@ use crate::routing::{self, Delivery, Holding, Site, Want};
 use crate::{Hq, HqError};
 
 /// Order statuses.
-pub const STATUSES: [&str; 6] = ["received", "routed", "partially_routed", "unroutable", "cancelled", "fulfilled"];
+pub const STATUSES: [&str; 7] =
+    ["received", "routed", "partially_routed", "unroutable", "cancelled", "partially_fulfilled", "fulfilled"];
 
 /// An order as a webstore sent it, in HQ's terms.
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct IncomingOrder {
     pub cancelled: bool,
     /// The webstore marked it fulfilled.
     pub fulfilled: bool,
+    /// The webstore captured the payment (else the customer pays at the counter).
+    pub paid_online: bool,
 }
 
 /// One line of an incoming order.
@@ -221,6 +224,8 @@ pub struct LineView {
     pub reservation: Option<Value>,
     /// Why it is not routed ("" when it is).
     pub why: String,
+    /// Units handed over or shipped so far.
+    pub fulfilled: String,
 }
 
 /// What a webstore's message did.
@@ -384,8 +389,8 @@ impl Hq {
             let status = if cancelled { "cancelled" } else { "received" };
             tx.exec(
                 "INSERT INTO orders (id, channel, external_id, number, email, currency, placed_at, source_updated_at, \
-                 delivery, status, shop_domain, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                 delivery, status, shop_domain, created_at, updated_at, paid_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
                 &[
                     id.as_str().into(),
                     order.channel.as_str().into(),
@@ -399,6 +404,7 @@ impl Hq {
                     status.into(),
                     shop_domain.into(),
                     now.to_string().into(),
+                    (if order.paid_online { "online" } else { "counter" }).into(),
                 ],
             )?;
             put_lines(tx, &id, order, now)?;
@@ -441,12 +447,14 @@ impl Hq {
         )?;
         if order.cancelled || intent == Intent::Cancel {
             cancel_in(tx, &id, "cancelled by the webstore", now)?;
+            self.publish_order(tx, &id, "cancelled by the webstore", now)?;
             return outcome("cancelled");
         }
         if order.fulfilled {
             end_reservations(tx, &id, "fulfilled", "fulfilled", now)?;
             tx.exec("UPDATE orders SET status = 'fulfilled' WHERE id = $1", &[id.as_str().into()])?;
             event(tx, &id, now, "fulfilled", "the webstore marked it fulfilled")?;
+            self.publish_order(tx, &id, "fulfilled by the webstore", now)?;
             return outcome("fulfilled");
         }
         let delivery = order.delivery.to_json().to_string();
@@ -629,7 +637,7 @@ impl Hq {
             &[id.into(), status.into(), round.into(), explanation.to_string().into(), now.to_string().into()],
         )?;
         event(tx, id, now, status, &format!("{trigger}: {summary}"))?;
-        Ok(())
+        self.publish_order(tx, id, &format!("routed elsewhere ({trigger})"), now)
     }
 
     /// Every order (with one status, if given), newest first.
@@ -772,7 +780,7 @@ fn put_lines(tx: &mut dyn Tx, id: &str, order: &IncomingOrder, now: jiff::Timest
 
 /// Ends the order's active reservations (`released` gives the stock back; `fulfilled`
 /// means it left with the customer and the store's counters now say so).
-fn end_reservations(tx: &mut dyn Tx, id: &str, state: &str, reason: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+pub(crate) fn end_reservations(tx: &mut dyn Tx, id: &str, state: &str, reason: &str, now: jiff::Timestamp) -> Result<(), HqError> {
     tx.exec(
         "UPDATE reservations SET state = $2, ended_at = $3, reason = $4 WHERE order_id = $1 AND state = 'active'",
         &[id.into(), state.into(), now.to_string().into(), reason.into()],
@@ -790,7 +798,7 @@ fn cancel_in(tx: &mut dyn Tx, id: &str, reason: &str, now: jiff::Timestamp) -> R
     event(tx, id, now, "cancelled", &format!("{reason}; reservations released"))
 }
 
-fn event(tx: &mut dyn Tx, id: &str, now: jiff::Timestamp, what: &str, detail: &str) -> Result<(), HqError> {
+pub(crate) fn event(tx: &mut dyn Tx, id: &str, now: jiff::Timestamp, what: &str, detail: &str) -> Result<(), HqError> {
     let n = tx
         .one("SELECT COALESCE(MAX(n), 0) + 1 FROM order_events WHERE order_id = $1", &[id.into()])?
         .map_or(1, |r| r.int(0));
@@ -802,7 +810,7 @@ fn event(tx: &mut dyn Tx, id: &str, now: jiff::Timestamp, what: &str, detail: &s
 }
 
 /// The order `text` names: its id, or its number when only one order has it.
-fn find_order(tx: &mut dyn Tx, text: &str) -> Result<String, HqError> {
+pub(crate) fn find_order(tx: &mut dyn Tx, text: &str) -> Result<String, HqError> {
     if tx.one("SELECT 1 FROM orders WHERE id = $1", &[text.into()])?.is_some() {
         return Ok(text.to_string());
     }
@@ -840,6 +848,7 @@ fn view(tx: &mut dyn Tx, id: &str) -> Result<OrderView, HqError> {
             (x.int(0), json!({"location": x.text(1), "quantity": x.text(2), "state": x.text(3), "reason": x.text(4)}))
         })
         .collect();
+    let done = crate::pickup::fulfilled(tx, id)?;
     let lines = tx
         .query(
             "SELECT n, external_id, ordered_sku, sku, matched_by, title, quantity, price, location, why \
@@ -859,6 +868,7 @@ fn view(tx: &mut dyn Tx, id: &str) -> Result<OrderView, HqError> {
             location: l.text(8),
             reservation: reservations.get(&l.int(0)).cloned(),
             why: l.text(9),
+            fulfilled: done.get(&l.int(0)).copied().unwrap_or_default().to_string(),
         })
         .collect();
     let history = tx

@@ -231,8 +231,27 @@ CREATE TABLE IF NOT EXISTS api_requests (
 )
 "#;
 
+/// Version 3: the store side of orders — where the customer pays, and the pickup token
+/// HQ signs for a pickup order (its id and expiry; the token itself is re-signed on demand).
+const V3_PICKUP: &str = r#"
+ALTER TABLE orders ADD COLUMN paid_at TEXT NOT NULL DEFAULT 'online';
+ALTER TABLE orders ADD COLUMN pickup_token TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN pickup_expires TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS order_fulfilments (
+    order_id  TEXT NOT NULL,
+    ref       TEXT NOT NULL,                   -- the store's handover key, STORE/shipment, or the DC's tracking
+    n         INTEGER NOT NULL,
+    location  TEXT NOT NULL,
+    quantity  TEXT NOT NULL,
+    how       TEXT NOT NULL,                   -- handover | shipment
+    detail    TEXT NOT NULL,                   -- register and sale, or carrier and tracking
+    at        TEXT NOT NULL,
+    PRIMARY KEY (order_id, ref, n)
+)
+"#;
+
 /// The steps after version 1, each with the version it makes.
-pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

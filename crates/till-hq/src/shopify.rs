@@ -76,6 +76,8 @@ struct Order {
     #[serde(default)]
     fulfillment_status: Option<String>,
     #[serde(default)]
+    financial_status: Option<String>,
+    #[serde(default)]
     line_items: Vec<LineItem>,
     #[serde(default)]
     shipping_address: Option<Address>,
@@ -205,6 +207,9 @@ fn parse(body: &[u8]) -> Result<Parsed, HqError> {
             delivery,
             cancelled: o.cancelled_at.as_deref().is_some_and(|c| !c.is_empty()),
             fulfilled: o.fulfillment_status.as_deref() == Some("fulfilled"),
+            // `pending` (e.g. "pay in store") is paid at the counter; anything else the
+            // webstore holds or captured.
+            paid_online: o.financial_status.as_deref() != Some("pending"),
         },
         shipping,
     })

@@ -28,7 +28,7 @@ pub struct Exchange {
 fn may_access(who: &RegisterRow, id: &DocId) -> bool {
     match id.kind() {
         DocKind::Journal { store, register, .. } => store == who.store && register == who.register,
-        DocKind::Stock { store } => store == who.store,
+        DocKind::Stock { store } | DocKind::Order { store, .. } => store == who.store,
     }
 }
 
@@ -63,6 +63,7 @@ impl Hq {
             ids.push(stock);
         }
         let clock: Option<jiff::Timestamp> = req.clock.parse().ok();
+        let orders_prefix = format!("order/{}/", who.store);
         with_tx(self.db(), |tx| {
             if let Some(clock) = clock {
                 let skew = clock.as_second() - now.as_second();
@@ -86,6 +87,14 @@ impl Hq {
                     out.docs.insert(id.to_string(), r.text(0));
                 }
             }
+            // The store's order documents it has not asked about: new orders reach it.
+            for r in tx.query("SELECT id, digest FROM docs WHERE store = $1 AND id LIKE 'order/%'", &[who.store.as_str().into()])? {
+                let id = r.text(0);
+                if id.starts_with(&orders_prefix) {
+                    out.docs.entry(id).or_insert_with(|| r.text(1));
+                }
+            }
+            out.pickup_key = Some(crate::pickup::issuer(tx)?.public_key());
             out.through_seq = through(tx, &who.key)?;
             out.catalogs = crate::catalog::in_force_after(tx, now, req.catalog_version)?;
             out.peer_key = tx
@@ -114,6 +123,11 @@ impl Hq {
             // processes, or two requests of one register, on PostgreSQL); then the document.
             if matches!(id.kind(), DocKind::Journal { .. }) {
                 tx.lock(&who.key)?;
+            }
+            // Order progress writes the order's rows: the same lock order as routing
+            // (orders, then the document), so two processes never wait on each other.
+            if matches!(id.kind(), DocKind::Order { .. }) {
+                tx.lock("orders")?;
             }
             tx.lock(id.as_str())?;
             // Revoked since the request was authenticated: nothing is stored.
@@ -154,6 +168,17 @@ impl Hq {
                         }
                         below_zero(tx, &doc, &store, now)?
                     }
+                    DocKind::Order { .. } => {
+                        let held = till_docs::load(&bytes, &self.actor).map_err(internal)?;
+                        let unchanged = till_docs::OrderDoc::hq_part_unchanged(&held, &doc, id.as_str())
+                            .map_err(|e| HqError::BadRequest(e.to_string()))?;
+                        if !unchanged {
+                            return Err(HqError::BadRequest(format!(
+                                "{id}: a register may not change what HQ wrote (the order and its lines)"
+                            )));
+                        }
+                        self.store_progress(tx, &id, &held, &doc, now)?;
+                    }
                 }
                 save(tx, &id, &mut doc, new_max as i64, now)?;
                 if journal {
@@ -163,7 +188,7 @@ impl Hq {
             let reply = doc.sync().generate_sync_message(&mut state).map(Message::encode);
             let through = match id.kind() {
                 DocKind::Journal { .. } => Some(through(tx, &who.key)?),
-                DocKind::Stock { .. } => None,
+                DocKind::Stock { .. } | DocKind::Order { .. } => None,
             };
             Ok(Exchange { reply, through })
         })
@@ -179,22 +204,34 @@ impl Hq {
         quantity: Decimal,
         now: jiff::Timestamp,
     ) -> Result<Decimal, HqError> {
+        with_tx(self.db(), |tx| self.receive_stock_in(tx, store, location, sku, quantity, now))
+    }
+
+    /// [`Hq::receive_stock`] in the caller's transaction (a negative `quantity` takes goods
+    /// out: a DC's shipment).
+    pub(crate) fn receive_stock_in(
+        &self,
+        tx: &mut dyn Tx,
+        store: &str,
+        location: &str,
+        sku: &str,
+        quantity: Decimal,
+        now: jiff::Timestamp,
+    ) -> Result<Decimal, HqError> {
         let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
         let micro = to_micro(quantity)?;
-        with_tx(self.db(), |tx| {
-            tx.lock(id.as_str())?;
-            let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
-            let mut doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor)
-                .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
-            let created = StockDoc::create(&mut doc, location, sku, micro).map_err(internal)?;
-            if !created {
-                StockDoc::increment(&mut doc, location, sku, micro).map_err(internal)?;
-            }
-            till_docs::commit(&mut doc);
-            save(tx, &id, &mut doc, 0, now)?;
-            let value = StockDoc::value(&doc, location, sku).map_err(internal)?.unwrap_or_default();
-            Ok(Decimal::new(value, 6).normalize())
-        })
+        tx.lock(id.as_str())?;
+        let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
+        let mut doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor)
+            .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
+        let created = StockDoc::create(&mut doc, location, sku, micro).map_err(internal)?;
+        if !created {
+            StockDoc::increment(&mut doc, location, sku, micro).map_err(internal)?;
+        }
+        till_docs::commit(&mut doc);
+        save(tx, &id, &mut doc, 0, now)?;
+        let value = StockDoc::value(&doc, location, sku).map_err(internal)?.unwrap_or_default();
+        Ok(Decimal::new(value, 6).normalize())
     }
 
     /// Every counter of a store: location, SKU, quantity.
@@ -240,7 +277,7 @@ fn through(tx: &mut dyn Tx, key: &str) -> Result<u64, HqError> {
     Ok(tx.one("SELECT through_seq FROM registers WHERE key = $1", &[key.into()])?.map_or(0, |r| r.int(0) as u64))
 }
 
-fn save(
+pub(crate) fn save(
     tx: &mut dyn Tx,
     id: &DocId,
     doc: &mut automerge::AutoCommit,

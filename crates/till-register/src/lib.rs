@@ -14,6 +14,7 @@ mod drawer;
 mod export;
 mod import;
 mod parked;
+mod pickup;
 mod print;
 mod returns;
 mod sale;
@@ -29,7 +30,9 @@ use till_domain::{
     Cart, CartError, Item, LineId, MoneyError, PricedCart, PricingContext, PricingError, Promotion, Quantity,
     QuantityError, SaleRecord, TenderError, Unit, XReport, price_cart,
 };
+use till_domain::pickup::PickupError;
 use till_domain::{PermissionError, Role};
+use till_token::TokenError;
 use till_import::ImportError;
 use till_store::{Store, StoredVariant};
 
@@ -41,6 +44,7 @@ pub use drawer::{Count, DrawerMove};
 pub use export::{ExportFormat, JournalExport};
 pub use import::{ImportProgress, ImportReport};
 pub use parked::{discount_text, parse_discount};
+pub use pickup::{ONLINE_TENDER, VerifiedPickup};
 pub use print::PrintRound;
 pub use returns::{RefundMethod, ReturnPick, ReturnRequest};
 pub use sale::Settle;
@@ -132,6 +136,12 @@ pub enum RegisterError {
     /// The scale gave no usable weight.
     #[error(transparent)]
     Scale(#[from] till_devices::ScaleError),
+    /// A pickup step the order does not allow.
+    #[error(transparent)]
+    Pickup(#[from] till_domain::pickup::PickupError),
+    /// A pickup token was refused.
+    #[error("pickup token refused: {0}")]
+    Token(#[from] till_token::TokenError),
 }
 
 /// An open register: its store, configuration, promotions, clock and id source.
@@ -179,6 +189,12 @@ impl RegisterError {
             RegisterError::Sync(s) if s.is_offline() => "offline",
             RegisterError::Sync(_) => "sync",
             RegisterError::Scale(_) => "scale",
+            RegisterError::Pickup(PickupError::NothingLeft { .. }) => "token_used",
+            RegisterError::Pickup(_) => "pickup",
+            RegisterError::Token(TokenError::Forged) => "token_forged",
+            RegisterError::Token(TokenError::Expired { .. }) => "token_expired",
+            RegisterError::Token(TokenError::OtherStore { .. }) => "token_other_store",
+            RegisterError::Token(_) => "token_malformed",
         }
     }
 }

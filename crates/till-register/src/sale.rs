@@ -250,13 +250,30 @@ impl Register {
         if cart.is_empty() {
             return Err(RegisterError::EmptyCart);
         }
-        self.check_free_space()?;
         let priced = self.price(cart)?;
+        let id = self.ids.sale_id();
+        self.commit_document(id, cart, priced, how, auth, None)
+    }
+
+    /// Authorizes, settles and commits a priced document (with a change to a replicated
+    /// document, for an order's handover), then queues its receipt.
+    pub(crate) fn commit_document(
+        &mut self,
+        id: String,
+        cart: &Cart,
+        priced: PricedCart,
+        how: Settle<'_>,
+        auth: &mut Authority,
+        doc_change: Option<till_store::DocChange<'_>>,
+    ) -> Result<SaleRecord, RegisterError> {
+        self.check_free_space()?;
         let audit = self.authorize_cart(cart, &priced, auth)?;
         let settlement = self.settle_cart(cart, &priced, how)?;
         let session = self.session_for_sale(auth)?;
-        let sale = self.new_record(self.config.register.clone(), cart, priced, settlement, auth, Some(session));
-        let commit = SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit };
+        let mut sale = self.new_record(self.config.register.clone(), cart, priced, settlement, auth, Some(session));
+        sale.id = id;
+        let commit =
+            SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit, doc_change };
         let committed = self.store.commit_sale(sale, &commit)?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
         self.queue_receipt(&committed);

@@ -44,7 +44,7 @@ pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
 }
 pub use parked::ParkedCart;
 pub use print_jobs::PrintJob;
-pub use sales::SaleCommit;
+pub use sales::{DocChange, SaleCommit};
 pub use session::CashSessionRow;
 pub use staff::StaffRow;
 pub use stock::FOLD_AFTER;

@@ -22,6 +22,24 @@ pub struct SaleCommit<'a> {
     /// Audit records of the sensitive actions the sale contains (overrides, discounts,
     /// returns without receipt…), chained right after it.
     pub audit: &'a [AuditEntry],
+    /// A change to a replicated document the sale carries out (an order's handover),
+    /// stored in the same transaction: the sale and the document never disagree.
+    pub doc_change: Option<DocChange<'a>>,
+}
+
+/// A change to replicated document `id`, made by `apply`.
+#[derive(Clone, Copy)]
+pub struct DocChange<'a> {
+    /// The document.
+    pub id: &'a till_docs::DocId,
+    /// What to do to it.
+    pub apply: &'a dyn Fn(&mut till_docs::AutoCommit) -> till_docs::Result<()>,
+}
+
+impl std::fmt::Debug for DocChange<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocChange").field("id", self.id).finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -56,6 +74,17 @@ impl Store {
             journal::append_audit(&tx, entry, &at)?;
         }
         self.replica.seal(&tx)?;
+        if let Some(change) = commit.doc_change {
+            let applied = self
+                .replica
+                .doc(&tx, change.id)
+                .and_then(|doc| Ok((change.apply)(doc)?))
+                .and_then(|()| self.replica.store_local_change(&tx, change.id));
+            if let Err(e) = applied {
+                self.replica.forget();
+                return Err(e);
+            }
+        }
         tx.commit()?;
         Ok(sale)
     }

@@ -21,6 +21,9 @@ pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
 /// Setting holding the store's peer key (from HQ, at enrollment).
 pub const PEER_KEY_SETTING: &str = key::PEER_KEY;
 
+/// Setting holding HQ's public key for pickup tokens (hex), from enrollment and each round.
+pub const PICKUP_KEY_SETTING: &str = "sync.pickup_key";
+
 /// Settings the register keeps about its HQ.
 mod key {
     pub const URL: &str = "sync.hq_url";
@@ -232,6 +235,9 @@ pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError
     let answer: EnrollResponse = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
     store.set_setting(key::URL, remote.url())?;
     store.set_setting(key::PEER_KEY, &answer.peer_key)?;
+    if let Some(k) = &answer.pickup_key {
+        store.set_setting(PICKUP_KEY_SETTING, k)?;
+    }
     store.set_setting(key::CREDENTIAL, &credential)?;
     store.delete_setting(key::ENROLLING)?;
     Ok(())
@@ -290,9 +296,11 @@ enum Scope {
     Peer,
 }
 
-/// Whether document `id` is one the registers of a store share with each other.
+/// Whether document `id` is one the registers of a store share with each other: stock,
+/// and the store's online orders (so a pickup handed over at one register is seen at the
+/// others during a WAN outage).
 pub fn shared_in_store(id: &DocId) -> bool {
-    matches!(id.kind(), till_docs::DocKind::Stock { .. })
+    matches!(id.kind(), till_docs::DocKind::Stock { .. } | till_docs::DocKind::Order { .. })
 }
 
 fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope) -> Result<SyncReport, SyncError> {
@@ -348,6 +356,12 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         && store.setting(key::PEER_KEY)?.as_deref() != Some(key.as_str())
     {
         store.set_setting(key::PEER_KEY, key)?;
+    }
+    if scope == Scope::Hq
+        && let Some(key) = &theirs.pickup_key
+        && store.setting(PICKUP_KEY_SETTING)?.as_deref() != Some(key.as_str())
+    {
+        store.set_setting(PICKUP_KEY_SETTING, key)?;
     }
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();

@@ -93,10 +93,21 @@ impl Peer {
             .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("sync message refused: {e}")))?;
         let received = doc.get_changes(&before);
         if !received.is_empty() {
-            let increments = till_docs::StockDoc::only_increments(&held, &doc)
-                .map_err(|e| refuse(StatusCode::BAD_REQUEST, e.to_string()))?;
-            if !increments {
-                return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may only increment counters")));
+            let bad = |e: till_docs::DocError| refuse(StatusCode::BAD_REQUEST, e.to_string());
+            match id.kind() {
+                // An order HQ published reaches a register from HQ or from a peer that
+                // had it first; once held, HQ's part (what to fulfil) may not change here.
+                till_docs::DocKind::Order { .. } => {
+                    let fresh = till_docs::OrderDoc::read(&held, id.as_str()).map_err(bad)?.is_none();
+                    if !fresh && !till_docs::OrderDoc::hq_part_unchanged(&held, &doc, id.as_str()).map_err(bad)? {
+                        return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may not change HQ's part")));
+                    }
+                }
+                _ => {
+                    if !till_docs::StockDoc::only_increments(&held, &doc).map_err(bad)? {
+                        return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may only increment counters")));
+                    }
+                }
             }
             store.store_received(&id, received).map_err(internal)?;
         }

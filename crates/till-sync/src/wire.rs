@@ -39,6 +39,9 @@ pub struct EnrollResponse {
     /// The store's key for syncing with the other registers of the store on the LAN
     /// (`till serve-peer`): the same for every register of the store, from HQ.
     pub peer_key: String,
+    /// HQ's public key (Ed25519, hex) that pickup tokens are verified with, offline.
+    #[serde(default)]
+    pub pickup_key: Option<String>,
 }
 
 /// `POST /v1/rotate` (authenticated): the next credential. The current one stays valid
@@ -78,6 +81,9 @@ pub struct DigestResponse {
     /// The store's current peer key (it changes when a register of the store is revoked).
     #[serde(default)]
     pub peer_key: Option<String>,
+    /// HQ's public key for pickup tokens (so registers enrolled before it existed get it).
+    #[serde(default)]
+    pub pickup_key: Option<String>,
 }
 
 /// A published catalog version.

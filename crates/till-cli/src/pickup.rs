@@ -1,0 +1,149 @@
+//! `till pickup …`: the store's online orders from the command line.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use till_domain::pickup::{PaidAt, PickupOrder, Substitute};
+use till_register::Copy;
+
+use crate::args::{Cli, PickupCommand};
+use crate::{authority, open, print, usage};
+
+fn decimal(flag: &str, text: &str) -> Result<Decimal> {
+    Decimal::from_str_exact(text.trim()).map_err(|e| usage(format!("{flag} '{text}': not a number ({e})")))
+}
+
+/// An order as scripts read it (amounts and quantities as strings).
+fn order_json(o: &PickupOrder) -> Value {
+    json!({
+        "id": o.id,
+        "number": o.number,
+        "email": o.email,
+        "status": o.status().as_str(),
+        "paid": match o.paid_at { PaidAt::Online => "online", PaidAt::Counter => "counter" },
+        "withdrawn": o.withdrawn,
+        "bin": o.stage.as_ref().map(|s| s.bin.clone()),
+        "checkin": o.checkin.as_ref().map(|c| c.spot.clone()),
+        "shipment": o.shipment.as_ref().map(|s| json!({"carrier": s.carrier, "tracking": s.tracking})),
+        "lines": o.lines.iter().map(|l| {
+            let pick = o.picks.get(&l.n);
+            json!({
+                "n": l.n, "sku": l.sku, "title": l.title,
+                "quantity": l.quantity.to_string(), "price": l.price.to_string(),
+                "picked": pick.map(|p| p.picked.to_string()),
+                "substitute": pick.and_then(|p| p.substitute.as_ref()).map(|s| json!({"sku": s.sku, "price": s.price.to_string(), "consent": s.consent})),
+                "handed_over": o.handed_over(l.n).to_string(),
+            })
+        }).collect::<Vec<_>>(),
+        "handovers": o.handovers.iter().map(|h| json!({
+            "register": h.register, "sale": h.sale, "at": h.at.to_string(), "id_check": h.id_check,
+            "lines": h.lines.iter().map(|(n, q)| (n.to_string(), json!(q.to_string()))).collect::<serde_json::Map<_, _>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn order_text(o: &PickupOrder) -> String {
+    let mut out = format!(
+        "{} {} [{}]{}{}\n",
+        o.number,
+        o.email,
+        o.status().as_str(),
+        o.stage.as_ref().map(|s| format!(" bin {}", s.bin)).unwrap_or_default(),
+        o.withdrawn.as_ref().map(|w| format!(" — withdrawn: {w}")).unwrap_or_default()
+    );
+    for l in &o.lines {
+        let pick = match o.picks.get(&l.n) {
+            Some(p) => match &p.substitute {
+                Some(s) => format!("picked {} as {} at {}", p.picked, s.sku, s.price),
+                None => format!("picked {}", p.picked),
+            },
+            None => "to pick".into(),
+        };
+        out += &format!(
+            "  {:>2}. {:<16} × {:<4} {:>9}  {pick}, handed over {}\n",
+            l.n,
+            l.sku,
+            l.quantity,
+            l.price,
+            o.handed_over(l.n)
+        );
+    }
+    out
+}
+
+/// Runs `till pickup …`.
+pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
+    let mut reg = open(dir)?;
+    let show = |o: &PickupOrder| print(cli, order_json(o), || order_text(o));
+    match command {
+        PickupCommand::List => {
+            let orders = reg.pickup_orders()?;
+            print(cli, json!(orders.iter().map(order_json).collect::<Vec<_>>()), || {
+                if orders.is_empty() {
+                    "no online orders at this store\n".into()
+                } else {
+                    orders.iter().map(order_text).collect()
+                }
+            });
+        }
+        PickupCommand::Show { order } => show(&reg.pickup_order(order)?),
+        PickupCommand::Pick { order, line, qty, substitute, price, consent } => {
+            let auth = authority(cli, &mut reg)?;
+            let substitute = match substitute {
+                Some(sku) => Some(Substitute {
+                    sku: sku.clone(),
+                    price: decimal("--price", price.as_deref().unwrap_or_default())?,
+                    consent: consent.clone().unwrap_or_default(),
+                }),
+                None => None,
+            };
+            show(&reg.pick(order, *line, decimal("--qty", qty)?, substitute, &auth)?);
+        }
+        PickupCommand::Stage { order, bin } => {
+            let auth = authority(cli, &mut reg)?;
+            show(&reg.stage(order, bin, &auth)?);
+        }
+        PickupCommand::Checkin { order, spot } => show(&reg.check_in(order, spot)?),
+        PickupCommand::Verify { token } => {
+            let v = reg.verify_pickup(token)?;
+            let lines: Vec<Value> = v
+                .lines
+                .iter()
+                .map(|l| json!({"n": l.n, "sku": l.sku, "quantity": l.quantity.to_string(), "price": l.price.to_string()}))
+                .collect();
+            print(cli, json!({"valid": true, "order": order_json(&v.order), "hand_over": lines}), || {
+                let mut text = format!("VALID: order {} for {}\n", v.order.number, v.order.email);
+                for l in &v.lines {
+                    text += &format!("  hand over line {}: {} × {} at {}\n", l.n, l.sku, l.quantity, l.price);
+                }
+                text
+            });
+        }
+        PickupCommand::Handover { token, lines, id_check, tenders } => {
+            let mut auth = authority(cli, &mut reg)?;
+            let wanted = lines
+                .iter()
+                .map(|l| {
+                    let (n, q) = l.split_once(':').ok_or_else(|| usage(format!("--line {l}: expected LINE:QTY")))?;
+                    let n = n.trim().parse().map_err(|_| usage(format!("--line {l}: '{n}' is not a line number")))?;
+                    Ok((n, decimal("--line", q)?))
+                })
+                .collect::<Result<Vec<(u32, Decimal)>>>()?;
+            let tenders = tenders
+                .iter()
+                .map(|t| reg.parse_tender(t).with_context(|| format!("--tender {t}")))
+                .collect::<Result<Vec<_>>>()?;
+            let wanted = (!wanted.is_empty()).then_some(wanted.as_slice());
+            let sale = reg.hand_over(token, wanted, id_check, &tenders, &mut auth)?;
+            crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+        PickupCommand::Ship { order, carrier, tracking } => {
+            let mut auth = authority(cli, &mut reg)?;
+            let sale = reg.ship(order, carrier, tracking, &mut auth)?;
+            crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+    }
+    Ok(())
+}
