@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use till_register::{Clock, IdSource, Register};
 
+pub mod chain;
 pub mod display;
 pub mod fleet;
 pub mod hq;
@@ -142,9 +143,14 @@ impl TempRegister {
     /// [`TempRegister::demo_with_staff`] with `extra` appended to the demo configuration
     /// (device sections).
     pub fn demo_with_staff_and(extra: &str) -> TempRegister {
+        TempRegister::demo_with_staff_edit(|demo| format!("{demo}\n{extra}"))
+    }
+
+    /// [`TempRegister::demo_with_staff`] with the demo configuration changed by `edit`.
+    pub fn demo_with_staff_edit(edit: impl Fn(String) -> String) -> TempRegister {
         let demo = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
         let config = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(config.path(), format!("{demo}\n{extra}")).unwrap();
+        std::fs::write(config.path(), edit(demo)).unwrap();
         let mut reg = TempRegister::with_config(config.path().to_str().unwrap());
         for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
             let out = reg.till(&["catalog", "import", repo().join(file).to_str().unwrap()]);

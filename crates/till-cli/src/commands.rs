@@ -15,9 +15,9 @@ use till_register::{
 };
 
 use crate::args::{
-    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, PrinterArgs,
-    PickupCommand, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand,
-    StaffCommand, StressCommand, SyncArgs, SyncCommand,
+    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, PickupCommand,
+    PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand,
+    ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -28,7 +28,10 @@ fn signs_in(command: &Command) -> bool {
         Command::Sale(_) | Command::Return(_) | Command::Exchange(_) | Command::Drawer(_) | Command::Stress(_) => true,
         Command::Pickup(c) => matches!(
             c,
-            PickupCommand::Pick { .. } | PickupCommand::Stage { .. } | PickupCommand::Handover { .. } | PickupCommand::Ship { .. }
+            PickupCommand::Pick { .. }
+                | PickupCommand::Stage { .. }
+                | PickupCommand::Handover { .. }
+                | PickupCommand::Ship { .. }
         ),
         Command::Staff(c) => !matches!(c, StaffCommand::List),
         Command::Report(r) => matches!(r, ReportCommand::Z { .. }),

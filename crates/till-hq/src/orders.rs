@@ -780,7 +780,13 @@ fn put_lines(tx: &mut dyn Tx, id: &str, order: &IncomingOrder, now: jiff::Timest
 
 /// Ends the order's active reservations (`released` gives the stock back; `fulfilled`
 /// means it left with the customer and the store's counters now say so).
-pub(crate) fn end_reservations(tx: &mut dyn Tx, id: &str, state: &str, reason: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+pub(crate) fn end_reservations(
+    tx: &mut dyn Tx,
+    id: &str,
+    state: &str,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> Result<(), HqError> {
     tx.exec(
         "UPDATE reservations SET state = $2, ended_at = $3, reason = $4 WHERE order_id = $1 AND state = 'active'",
         &[id.into(), state.into(), now.to_string().into(), reason.into()],

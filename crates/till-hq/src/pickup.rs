@@ -39,7 +39,10 @@ pub(crate) fn issuer(tx: &mut dyn Tx) -> Result<Issuer, HqError> {
         }
         hex::encode(h.finalize())
     };
-    tx.exec("INSERT INTO hq_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", &[SEED.into(), fresh.into()])?;
+    tx.exec(
+        "INSERT INTO hq_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        &[SEED.into(), fresh.into()],
+    )?;
     let seed = tx
         .one("SELECT value FROM hq_meta WHERE key = $1", &[SEED.into()])?
         .map(|r| r.text(0))
@@ -81,7 +84,10 @@ impl Hq {
                 .ok_or_else(|| HqError::NotFound(format!("no order {id}")))?;
             let (token_id, expires) = (r.text(0), r.text(1));
             let store = tx
-                .one("SELECT location FROM order_lines WHERE order_id = $1 AND location <> '' LIMIT 1", &[id.as_str().into()])?
+                .one(
+                    "SELECT location FROM order_lines WHERE order_id = $1 AND location <> '' LIMIT 1",
+                    &[id.as_str().into()],
+                )?
                 .map(|r| r.text(0));
             let (Some(store), false) = (store, token_id.is_empty()) else {
                 return Err(HqError::BadRequest(format!(
@@ -97,7 +103,13 @@ impl Hq {
     /// each store with routed lines gets (or updates) its document; a store that had the
     /// order and no longer has lines gets it marked withdrawn with `why`. A pickup order
     /// gets its token id the first time.
-    pub(crate) fn publish_order(&self, tx: &mut dyn Tx, id: &str, why: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+    pub(crate) fn publish_order(
+        &self,
+        tx: &mut dyn Tx,
+        id: &str,
+        why: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), HqError> {
         let o = tx
             .one(
                 "SELECT number, email, currency, delivery, status, paid_at, pickup_token FROM orders WHERE id = $1",
@@ -105,8 +117,7 @@ impl Hq {
             )?
             .ok_or_else(|| HqError::NotFound(format!("no order {id}")))?;
         let delivery: serde_json::Value = serde_json::from_str(&o.text(3)).unwrap_or_default();
-        let fulfilment =
-            if delivery["method"] == "pickup" { Fulfilment::Pickup } else { Fulfilment::Ship };
+        let fulfilment = if delivery["method"] == "pickup" { Fulfilment::Pickup } else { Fulfilment::Ship };
         let live = !matches!(o.text(4).as_str(), "cancelled" | "fulfilled");
         let mut by_store: BTreeMap<String, Vec<OrderLine>> = BTreeMap::new();
         if live {
@@ -115,7 +126,8 @@ impl Hq {
                  JOIN locations loc ON loc.id = l.location WHERE l.order_id = $1 AND loc.kind = 'store' ORDER BY l.n",
                 &[id.into()],
             )? {
-                let dec = |i: usize| Decimal::from_str_exact(&l.text(i)).map_err(|e| internal(format!("order {id}: {e}")));
+                let dec =
+                    |i: usize| Decimal::from_str_exact(&l.text(i)).map_err(|e| internal(format!("order {id}: {e}")));
                 by_store.entry(l.text(5)).or_default().push(OrderLine {
                     n: l.int(0) as u32,
                     sku: l.text(1),
@@ -128,10 +140,8 @@ impl Hq {
         let mut token_id = o.text(6);
         if fulfilment == Fulfilment::Pickup && token_id.is_empty() && !by_store.is_empty() {
             token_id = uuid::Uuid::new_v4().simple().to_string();
-            let expires = now
-                .checked_add(jiff::SignedDuration::from_hours(24 * TOKEN_DAYS))
-                .map_err(internal)?
-                .to_string();
+            let expires =
+                now.checked_add(jiff::SignedDuration::from_hours(24 * TOKEN_DAYS)).map_err(internal)?.to_string();
             tx.exec(
                 "UPDATE orders SET pickup_token = $2, pickup_expires = $3 WHERE id = $1",
                 &[id.into(), token_id.as_str().into(), expires.into()],
@@ -208,8 +218,26 @@ impl Hq {
                     ),
                     (None, false) => format!("picked {}", pick.picked),
                 };
-                event(tx, id, now, "store_pick", &format!("line {n} at {store}: {what} (register {}, staff {})", pick.register, pick.by))?;
+                event(
+                    tx,
+                    id,
+                    now,
+                    "store_pick",
+                    &format!("line {n} at {store}: {what} (register {}, staff {})", pick.register, pick.by),
+                )?;
             }
+        }
+        if let Some(stage) = order.stage.as_ref().filter(|s| old.as_ref().and_then(|o| o.stage.as_ref()) != Some(*s)) {
+            event(
+                tx,
+                id,
+                now,
+                "store_staged",
+                &format!("in bin {} at {store} (staff {}, {})", stage.bin, stage.by, stage.at),
+            )?;
+        }
+        if let Some(c) = order.checkin.as_ref().filter(|c| old.as_ref().and_then(|o| o.checkin.as_ref()) != Some(*c)) {
+            event(tx, id, now, "store_checkin", &format!("customer waiting at {} ({})", c.spot, c.at))?;
         }
         for h in &order.handovers {
             for (n, q) in &h.lines {
@@ -221,7 +249,12 @@ impl Hq {
                     store,
                     *q,
                     "handover",
-                    &format!("register {} sale {} (id check: {})", h.register, h.sale, if h.id_check.is_empty() { "none" } else { &h.id_check }),
+                    &format!(
+                        "register {} sale {} (id check: {})",
+                        h.register,
+                        h.sale,
+                        if h.id_check.is_empty() { "none" } else { &h.id_check }
+                    ),
                     now,
                 )?;
             }
@@ -231,7 +264,17 @@ impl Hq {
                 let q = order.picks.get(&line.n).map_or(Decimal::ZERO, |p| p.picked);
                 if q > Decimal::ZERO {
                     let detail = format!("{} {}", s.carrier, s.tracking);
-                    record_fulfilment(tx, id, &format!("{store}/shipment"), line.n, store, q, "shipment", &detail, now)?;
+                    record_fulfilment(
+                        tx,
+                        id,
+                        &format!("{store}/shipment"),
+                        line.n,
+                        store,
+                        q,
+                        "shipment",
+                        &detail,
+                        now,
+                    )?;
                 }
             }
         }
@@ -298,7 +341,17 @@ impl Hq {
                 )?;
                 if held.is_none() {
                     self.receive_stock_in(tx, location, location, sku, -q, now)?;
-                    record_fulfilment(tx, &id, &reference, *n as u32, location, q, "shipment", &format!("{carrier} {tracking}"), now)?;
+                    record_fulfilment(
+                        tx,
+                        &id,
+                        &reference,
+                        *n as u32,
+                        location,
+                        q,
+                        "shipment",
+                        &format!("{carrier} {tracking}"),
+                        now,
+                    )?;
                 }
             }
             settle_status(tx, &id, now)?;
@@ -361,7 +414,8 @@ fn settle_status(tx: &mut dyn Tx, id: &str, now: jiff::Timestamp) -> Result<(), 
     if done.is_empty() {
         return Ok(());
     }
-    let status = tx.one("SELECT status FROM orders WHERE id = $1", &[id.into()])?.map(|r| r.text(0)).unwrap_or_default();
+    let status =
+        tx.one("SELECT status FROM orders WHERE id = $1", &[id.into()])?.map(|r| r.text(0)).unwrap_or_default();
     if matches!(status.as_str(), "cancelled" | "fulfilled") {
         return Ok(());
     }
@@ -384,7 +438,10 @@ fn settle_status(tx: &mut dyn Tx, id: &str, now: jiff::Timestamp) -> Result<(), 
         if all {
             end_reservations(tx, id, "fulfilled", "every line left a store or the DC", now)?;
         }
-        tx.exec("UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1", &[id.into(), new.into(), now.to_string().into()])?;
+        tx.exec(
+            "UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1",
+            &[id.into(), new.into(), now.to_string().into()],
+        )?;
         event(tx, id, now, new, "from the stores' handovers and shipments")?;
     }
     Ok(())

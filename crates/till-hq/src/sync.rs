@@ -88,7 +88,10 @@ impl Hq {
                 }
             }
             // The store's order documents it has not asked about: new orders reach it.
-            for r in tx.query("SELECT id, digest FROM docs WHERE store = $1 AND id LIKE 'order/%'", &[who.store.as_str().into()])? {
+            for r in tx.query(
+                "SELECT id, digest FROM docs WHERE store = $1 AND id LIKE 'order/%'",
+                &[who.store.as_str().into()],
+            )? {
                 let id = r.text(0);
                 if id.starts_with(&orders_prefix) {
                     out.docs.entry(id).or_insert_with(|| r.text(1));

@@ -26,15 +26,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use till_domain::pickup::PickupError;
 use till_domain::{
     Cart, CartError, Item, LineId, MoneyError, PricedCart, PricingContext, PricingError, Promotion, Quantity,
     QuantityError, SaleRecord, TenderError, Unit, XReport, price_cart,
 };
-use till_domain::pickup::PickupError;
 use till_domain::{PermissionError, Role};
-use till_token::TokenError;
 use till_import::ImportError;
 use till_store::{Store, StoredVariant};
+use till_token::TokenError;
 
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use barcode::{Scanned, parse_barcode_standalone};
@@ -140,7 +140,7 @@ pub enum RegisterError {
     #[error(transparent)]
     Pickup(#[from] till_domain::pickup::PickupError),
     /// A pickup token was refused.
-    #[error("pickup token refused: {0}")]
+    #[error(transparent)]
     Token(#[from] till_token::TokenError),
 }
 

@@ -209,7 +209,8 @@ impl Register {
         let by = staff(auth)?;
         let order = self.pickup_order(order)?;
         let lines = order.check_ship(carrier, tracking)?;
-        let shipment = Shipment { carrier: carrier.trim().into(), tracking: tracking.trim().into(), by, at: self.now() };
+        let shipment =
+            Shipment { carrier: carrier.trim().into(), tracking: tracking.trim().into(), by, at: self.now() };
         let apply = |doc: &mut till_docs::AutoCommit| OrderDoc::put_shipment(doc, &shipment);
         let sale_id = self.ids.sale_id();
         self.fulfil(&order, &lines, sale_id, &[], auth, &apply)

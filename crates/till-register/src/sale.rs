@@ -272,8 +272,12 @@ impl Register {
         let session = self.session_for_sale(auth)?;
         let mut sale = self.new_record(self.config.register.clone(), cart, priced, settlement, auth, Some(session));
         sale.id = id;
-        let commit =
-            SaleCommit { location: &self.config.location, resumed_from: cart.resumed_from(), audit: &audit, doc_change };
+        let commit = SaleCommit {
+            location: &self.config.location,
+            resumed_from: cart.resumed_from(),
+            audit: &audit,
+            doc_change,
+        };
         let committed = self.store.commit_sale(sale, &commit)?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");
         self.queue_receipt(&committed);

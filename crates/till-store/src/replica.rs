@@ -257,11 +257,7 @@ impl crate::Store {
 
     /// Changes replicated document `id` with `f` and stores the change, in one
     /// transaction (a pick, a staging: store-side work on a shared document).
-    pub fn change_doc<T>(
-        &mut self,
-        id: &DocId,
-        f: impl FnOnce(&mut AutoCommit) -> till_docs::Result<T>,
-    ) -> Result<T> {
+    pub fn change_doc<T>(&mut self, id: &DocId, f: impl FnOnce(&mut AutoCommit) -> till_docs::Result<T>) -> Result<T> {
         self.write(|tx, replica| {
             let value = f(replica.doc(tx, id)?)?;
             replica.store_local_change(tx, id)?;

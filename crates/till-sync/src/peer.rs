@@ -105,7 +105,10 @@ impl Peer {
                 }
                 _ => {
                     if !till_docs::StockDoc::only_increments(&held, &doc).map_err(bad)? {
-                        return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may only increment counters")));
+                        return Err(refuse(
+                            StatusCode::BAD_REQUEST,
+                            format!("{id}: a peer may only increment counters"),
+                        ));
                     }
                 }
             }

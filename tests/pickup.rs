@@ -1,0 +1,297 @@
+//! Online orders at the store, end to end with real processes: `till-hq` (SQLite, or
+//! PostgreSQL when TILL_TEST_PG names a server) behind a loopback "WAN" that can be cut,
+//! two stores with two registers each (`till` on real SQLite files), LAN sync between a
+//! store's registers (`till serve-peer`). A signed Shopify webhook becomes an order routed
+//! to a store; the store picks, stages, verifies the customer's token and hands over while
+//! HQ is out of reach; after reconnecting, HQ shows the order fulfilled and the stock
+//! consistent. Also: forged, expired, other-store and used tokens; one token used at two
+//! registers that could not see each other; ship-from-store with the DC's half of a split.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
+use till_tests::proxy::{Chaos, Proxy};
+use till_tests::{TempRegister, stderr, stdout};
+
+/// The WAN between the stores and HQ: a loopback proxy that can be cut.
+struct Wan(Proxy);
+
+impl Wan {
+    fn up(chain: &Chain) -> Wan {
+        Wan(Proxy::start(&chain.hq.url, Chaos::default(), 7))
+    }
+
+    fn cut(&self) {
+        self.0.set_chaos(Chaos { drop_request: 1000, ..Chaos::default() });
+    }
+
+    fn restore(&self) {
+        self.0.set_chaos(Chaos::default());
+    }
+}
+
+/// A register of `store` enrolled with HQ through the WAN, on the real clock (HQ signs
+/// tokens on its clock; a pinned register clock would be raised as skew).
+fn register(chain: &Chain, wan: &Wan, store: &str, code: &str) -> TempRegister {
+    let mut reg = TempRegister::demo_with_staff_edit(|c| {
+        c.replace("store = \"AMS-01\"", &format!("store = \"{store}\""))
+            .replace("register = \"R1\"", &format!("register = \"{code}\""))
+            .replace("location = \"AMS-01-floor\"", &format!("location = \"{store}-floor\""))
+    });
+    reg.now = jiff::Timestamp::now().to_string();
+    let token = chain.hq.token(store, code);
+    let out = reg.till(&["enroll", "--hq", &wan.0.url, "--token", &token]);
+    assert!(out.status.success(), "enroll {store}/{code}: {}", stderr(&out));
+    sync(&reg);
+    reg
+}
+
+fn sync(reg: &TempRegister) {
+    let out = reg.till(&["sync"]);
+    assert!(out.status.success(), "sync: {}{}", stdout(&out), stderr(&out));
+}
+
+/// Runs `till ARGS --json` expecting failure; returns the error's code and message.
+fn refused(reg: &TempRegister, args: &[&str]) -> (String, String) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = reg.till(&all);
+    assert!(!out.status.success(), "till {args:?} should fail: {}", stdout(&out));
+    let err: Value = serde_json::from_str(stdout(&out).trim()).unwrap_or(Value::Null);
+    (err["error"]["code"].as_str().unwrap_or("").to_string(), format!("{}{}", stdout(&out), stderr(&out)))
+}
+
+/// `till serve-peer` for `reg` (the store's LAN); returns it and its URL.
+fn serve_peer(reg: &TempRegister) -> (Child, String) {
+    let mut child = reg
+        .command(&["serve-peer", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    (child, url)
+}
+
+fn token(chain: &Chain, order: &str) -> String {
+    chain.hq.admin_json(&["order", "token", order])["token"].as_str().unwrap().to_string()
+}
+
+fn order(chain: &Chain, id: &str) -> Value {
+    chain.hq.admin_json(&["order", "show", id])
+}
+
+/// (on hand, reserved, available) of `sku` at `location`, as HQ's routing sees it.
+fn stock(chain: &Chain, location: &str, sku: &str) -> (String, String, String) {
+    let rows = chain.hq.admin_json(&["location", "stock", location]);
+    let row = rows.as_array().unwrap().iter().find(|r| r["sku"] == sku).cloned().unwrap();
+    let s = |k: &str| row[k].as_str().unwrap().to_string();
+    (s("on_hand"), s("reserved"), s("available"))
+}
+
+fn deliver_pickup(chain: &Chain, id: u64, lines: &[(&str, u32)]) -> String {
+    let o = shopify_order(id, lines, AMSTERDAM, Some("Amsterdam Centraal"));
+    let (status, answer) = chain.deliver("orders/create", &format!("wh-{id}"), &body(&o));
+    assert_eq!(status, 200, "{answer}");
+    format!("shopify:{id}")
+}
+
+fn own(s: &str) -> String {
+    s.to_string()
+}
+
+#[test]
+fn a_pickup_order_is_picked_staged_verified_and_handed_over_offline_and_hq_books_it_on_reconnect() {
+    let chain = Chain::start("pickup_e2e");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    chain.receive("AMS-01", "MUG-1", "4");
+    chain.receive("UTR-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let ams1 = register(&chain, &wan, "AMS-01", "R1");
+    let ams2 = register(&chain, &wan, "AMS-01", "R2");
+    let utr1 = register(&chain, &wan, "UTR-01", "R1");
+    let _utr2 = register(&chain, &wan, "UTR-01", "R2");
+
+    let id = deliver_pickup(&chain, 7001, &[("TOTE-1", 2), ("MUG-1", 1)]);
+    let o = order(&chain, &id);
+    assert_eq!(o["status"], "routed", "{o:#}");
+    assert_eq!((&o["lines"][0]["location"], &o["lines"][1]["location"]), (&"AMS-01".into(), &"AMS-01".into()));
+    let token = token(&chain, &id);
+    assert!(token.starts_with("TP1."), "{token}");
+
+    // The order reaches Amsterdam's registers, not Utrecht's.
+    sync(&ams1);
+    sync(&ams2);
+    sync(&utr1);
+    let list = ams1.json(&["pickup", "list"]);
+    assert_eq!(list[0]["number"], "#7001", "{list:#}");
+    assert_eq!(list[0]["status"], "new");
+    assert_eq!(utr1.json(&["pickup", "list"]), serde_json::json!([]));
+
+    // The WAN goes down. Amsterdam keeps working; R1 picks and stages.
+    wan.cut();
+    let (code, _) = refused(&ams1, &["sync"]);
+    assert_eq!(code, "offline");
+    ams1.json(&["pickup", "pick", "#7001", "--line", "1", "--qty", "2"]);
+    let staged = {
+        ams1.json(&["pickup", "pick", "#7001", "--line", "2", "--qty", "1"]);
+        ams1.json(&["pickup", "stage", "#7001", "--bin", "B-7"])
+    };
+    assert_eq!(staged["status"], "ready", "{staged:#}");
+    assert_eq!(staged["bin"], "B-7");
+
+    // The store's LAN still works: R2 learns what R1 did.
+    let (mut peer, peer_url) = serve_peer(&ams2);
+    let out = ams1.till(&["sync", "--peer", &peer_url]);
+    assert!(out.status.success(), "peer sync: {}", stderr(&out));
+    peer.kill().unwrap();
+    peer.wait().unwrap();
+    assert_eq!(ams2.json(&["pickup", "show", "7001"])["status"], "ready");
+
+    // The customer comes to R2. Tokens that are not this one are refused, each saying why.
+    let (code, text) = refused(&utr1, &["pickup", "verify", &token]);
+    assert_eq!(code, "token_other_store", "{text}");
+    assert!(text.contains("for store AMS-01"), "{text}");
+    // A customer "extends" the token: new claims, the old signature.
+    let forged = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut claims: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        claims["e"] = "2099-01-01T00:00:00Z".into();
+        format!("TP1.{}.{}", b64.encode(serde_json::to_vec(&claims).unwrap()), parts[2])
+    };
+    let (code, text) = refused(&ams2, &["pickup", "verify", &forged]);
+    assert_eq!(code, "token_forged", "{text}");
+    let in_a_month = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(24 * 30)).unwrap();
+    let out =
+        ams2.command(&["--json", "pickup", "verify", &token]).env("TILL_NOW", in_a_month.to_string()).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("token_expired") && stdout(&out).contains("expired at"), "{}", stdout(&out));
+
+    let before: rust_decimal::Decimal = ams2.json(&["stock", "TOTE-1"])["quantity"].as_str().unwrap().parse().unwrap();
+    let ok = ams2.json(&["pickup", "verify", &token]);
+    assert_eq!(ok["valid"], true);
+    assert_eq!(ok["hand_over"].as_array().unwrap().len(), 2, "{ok:#}");
+    let sale = ams2.json(&["pickup", "handover", &token, "--id-check", "driving licence"]);
+    // The order's prices (the fixture's 19.95 per line), not the register's (the mug is 12.50).
+    assert_eq!(sale["total"], "59.85", "{sale:#}");
+    assert_eq!(sale["tenders"][0]["kind"], "online", "{sale:#}");
+    let (code, text) = refused(&ams2, &["pickup", "verify", &token]);
+    assert_eq!(code, "token_used", "{text}");
+    assert!(text.contains("already handed over: register R2"), "{text}");
+    let after: rust_decimal::Decimal = ams2.json(&["stock", "TOTE-1"])["quantity"].as_str().unwrap().parse().unwrap();
+    assert_eq!(before - after, rust_decimal::Decimal::from(2), "the handover left the register's stock");
+
+    // The WAN comes back: HQ books the handover, fulfils the order, and stock agrees.
+    wan.restore();
+    sync(&ams2);
+    sync(&ams1);
+    let o = order(&chain, &id);
+    assert_eq!(o["status"], "fulfilled", "{o:#}");
+    assert_eq!(o["lines"][0]["fulfilled"], "2");
+    assert_eq!(o["lines"][1]["fulfilled"], "1");
+    assert_eq!(o["lines"][0]["reservation"]["state"], "fulfilled", "{o:#}");
+    let history = o["history"].to_string();
+    assert!(history.contains("in bin B-7") && history.contains("driving licence"), "{history}");
+    assert_eq!(stock(&chain, "AMS-01", "TOTE-1"), (own("3"), own("0"), own("2")), "5 − 2 handed over, buffer 1");
+    assert_eq!(stock(&chain, "AMS-01", "MUG-1"), (own("3"), own("0"), own("2")));
+    let report = chain.hq.admin_json(&["report", "sales", "--store", "AMS-01"]);
+    assert!(report.to_string().contains("online"), "{report:#}");
+    // R1 learns from HQ that the order is done, and refuses the token too.
+    let (code, _) = refused(&ams1, &["pickup", "verify", &token]);
+    assert_eq!(code, "token_used");
+}
+
+#[test]
+fn one_token_used_at_two_registers_that_could_not_see_each_other_is_a_conflict_at_hq() {
+    let chain = Chain::start("pickup_twice");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    let id = deliver_pickup(&chain, 7002, &[("TOTE-1", 1)]);
+    let token = token(&chain, &id);
+    sync(&r1);
+    r1.json(&["pickup", "pick", "#7002", "--line", "1", "--qty", "1"]);
+    sync(&r1);
+    sync(&r2);
+    // WAN and LAN down: each register sees only itself, and each hands the tote over.
+    wan.cut();
+    r1.json(&["pickup", "handover", &token]);
+    r2.json(&["pickup", "handover", &token]);
+    wan.restore();
+    sync(&r1);
+    sync(&r2);
+    let conflicts = chain.hq.admin_json(&["conflicts"]);
+    let twice: Vec<&Value> =
+        conflicts.as_array().unwrap().iter().filter(|c| c["kind"] == "pickup_handed_over_twice").collect();
+    assert_eq!(twice.len(), 1, "{conflicts:#}");
+    let detail = twice[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("2 handed over, 1 could be")
+            && detail.contains("register R1")
+            && detail.contains("register R2"),
+        "{detail}"
+    );
+    // Both handovers are sales: the counters count both totes (5 − 2).
+    assert_eq!(stock(&chain, "AMS-01", "TOTE-1").0, "3");
+    assert_eq!(order(&chain, &id)["status"], "fulfilled");
+}
+
+#[test]
+fn a_split_order_ships_from_the_store_and_the_dc_and_a_short_pick_and_substitute_reach_hq() {
+    let chain = Chain::start("pickup_ship");
+    chain.receive("AMS-01", "TOTE-1", "3");
+    chain.receive("DC-01", "NOTE-A5", "10");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let o = shopify_order(9010, &[("TOTE-1", 2), ("NOTE-A5", 4)], AMSTERDAM, None);
+    assert_eq!(chain.deliver("orders/create", "ship-9010", &body(&o)).0, 200);
+    let id = "shopify:9010";
+    let o = order(&chain, id);
+    assert_eq!((&o["lines"][0]["location"], &o["lines"][1]["location"]), (&"AMS-01".into(), &"DC-01".into()), "{o:#}");
+    sync(&r1);
+    let mine = r1.json(&["pickup", "show", "#9010"]);
+    assert_eq!(mine["lines"].as_array().unwrap().len(), 1, "only the store's line reaches the store: {mine:#}");
+    // Not a pickup order: no bin, no token.
+    let (code, text) = refused(&r1, &["pickup", "stage", "#9010", "--bin", "B-1"]);
+    assert_eq!(code, "pickup", "{text}");
+    // One tote is damaged: a substitute the customer agreed to, at a lower price.
+    let sub = r1.json(&[
+        "pickup",
+        "pick",
+        "#9010",
+        "--line",
+        "1",
+        "--qty",
+        "2",
+        "--substitute",
+        "NOTE-A5",
+        "--price",
+        "7.50",
+        "--consent",
+        "emailed 10:02, agreed",
+    ]);
+    assert_eq!(sub["lines"][0]["substitute"]["sku"], "NOTE-A5");
+    let (code, text) = refused(&r1, &["pickup", "ship", "#9010", "--carrier", "PostNL", "--tracking", ""]);
+    assert_eq!(code, "pickup", "{text}");
+    let sale = r1.json(&["pickup", "ship", "#9010", "--carrier", "PostNL", "--tracking", "3SABC123"]);
+    assert_eq!(sale["total"], "15.00", "{sale:#}");
+    sync(&r1);
+    let o = order(&chain, id);
+    assert_eq!(o["status"], "partially_fulfilled", "{o:#}");
+    assert!(o["history"].to_string().contains("substituted NOTE-A5 at 7.50 (emailed 10:02, agreed)"), "{o:#}");
+    // The DC ships its half from HQ.
+    let o =
+        chain.hq.admin_json(&["order", "ship", id, "--location", "DC-01", "--carrier", "DHL", "--tracking", "JJD01"]);
+    assert_eq!(o["status"], "fulfilled", "{o:#}");
+    assert_eq!(stock(&chain, "DC-01", "NOTE-A5"), (own("6"), own("0"), own("6")));
+    let out = chain.hq.admin(&["order", "ship", id, "--location", "AMS-01", "--carrier", "DHL", "--tracking", "X"]);
+    assert!(!out.status.success() && stderr(&out).contains("not a DC"), "{}", stderr(&out));
+}
