@@ -295,3 +295,121 @@ fn a_split_order_ships_from_the_store_and_the_dc_and_a_short_pick_and_substitute
     let out = chain.hq.admin(&["order", "ship", id, "--location", "AMS-01", "--carrier", "DHL", "--tracking", "X"]);
     assert!(!out.status.success() && stderr(&out).contains("not a DC"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
+    let chain = Chain::start("pickup_boris");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    chain.receive("UTR-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let ams = register(&chain, &wan, "AMS-01", "R1");
+    let utr = register(&chain, &wan, "UTR-01", "R1");
+    let id = deliver_pickup(&chain, 7003, &[("TOTE-1", 2)]);
+    let token = token(&chain, &id);
+    sync(&ams);
+    ams.json(&["pickup", "pick", "#7003", "--line", "1", "--qty", "2"]);
+    ams.json(&["pickup", "handover", &token]);
+    sync(&ams);
+    assert_eq!(order(&chain, &id)["status"], "fulfilled");
+
+    // In Utrecht (which never saw the order): found at HQ, one tote back, refunded online.
+    let found = utr.json(&["boris", "find", "#7003"]);
+    assert_eq!(
+        (found["source"].as_str(), found["lines"][0]["returnable"].as_str()),
+        (Some("hq"), Some("2")),
+        "{found:#}"
+    );
+    let back =
+        utr.json(&["boris", "return", "#7003", "--line", "1:1", "--reason", "changed_mind", "--refund", "online"]);
+    assert_eq!(back["kind"], "return", "{back:#}");
+    assert_eq!(back["total"], "-19.95");
+    assert_eq!(back["tenders"][0]["kind"], "online");
+    assert_eq!(back["lines"][0]["returning"]["of_receipt"], "#7003");
+    let (code, text) = refused(&utr, &["boris", "return", "#7003", "--line", "1:2", "--reason", "changed_mind"]);
+    assert_eq!(code, "return_refused", "{text}");
+    assert!(text.contains("1 may come back"), "{text}");
+    sync(&utr);
+    let refunds = chain.hq.admin_json(&["refunds"]);
+    assert_eq!(refunds.as_array().unwrap().len(), 1, "{refunds:#}");
+    assert_eq!((refunds[0]["order_id"].as_str(), refunds[0]["amount"].as_str()), (Some(id.as_str()), Some("19.95")));
+    assert_eq!(refunds[0]["store"], "UTR-01");
+    let sale = refunds[0]["sale_id"].as_str().unwrap().to_string();
+    let done = chain.hq.admin_json(&["refund-done", &sale, "--reference", "re_5521"]);
+    assert_eq!(done["state"], "done");
+    assert!(order(&chain, &id)["history"].to_string().contains("returned at UTR-01"));
+    assert_eq!(stock(&chain, "UTR-01", "TOTE-1").0, "6", "restocked in Utrecht");
+
+    // In Amsterdam with the WAN down: its own copy of the order, refunded as store credit.
+    wan.cut();
+    let found = ams.json(&["boris", "find", "7003"]);
+    assert_eq!(found["source"], "store", "{found:#}");
+    let back = ams.json(&["boris", "return", "7003", "--line", "1:1", "--reason", "defective", "--refund", "credit"]);
+    assert_eq!(back["tenders"][0]["kind"], "store_credit", "{back:#}");
+    wan.restore();
+    sync(&ams);
+    let found = utr.json(&["boris", "find", "#7003"]);
+    assert_eq!(found["lines"][0]["returnable"], "0", "both returns counted at HQ: {found:#}");
+}
+
+#[test]
+fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
+    let chain = Chain::start("pickup_aisle");
+    chain.receive("AMS-01", "MUG-1", "4");
+    let wan = Wan::up(&chain);
+    let utr = register(&chain, &wan, "UTR-01", "R1");
+    let ams = register(&chain, &wan, "AMS-01", "R1");
+    sync(&utr); // the chain stock snapshot
+    let hits = utr.json(&["aisle", "search", "mug"]);
+    let mug = hits.as_array().unwrap().iter().find(|h| h["sku"] == "MUG-1").unwrap().clone();
+    assert_eq!(
+        mug["stock"],
+        serde_json::json!([{"location": "AMS-01", "available": "3"}]),
+        "4 less the buffer: {mug:#}"
+    );
+    assert!(mug["age_seconds"].as_i64().unwrap() < 600, "{mug:#}");
+
+    wan.cut();
+    let before: rust_decimal::Decimal = utr.json(&["stock", "MUG-1"])["quantity"].as_str().unwrap().parse().unwrap();
+    let sale = utr.json(&[
+        "aisle",
+        "order",
+        "--item",
+        "MUG-1:2",
+        "--pickup-at",
+        "AMS-01",
+        "--email",
+        "kees@example.com",
+        "--tender",
+        "cash:30",
+    ]);
+    assert_eq!(sale["total"], "25.00", "{sale:#}");
+    let after: rust_decimal::Decimal = utr.json(&["stock", "MUG-1"])["quantity"].as_str().unwrap().parse().unwrap();
+    assert_eq!(before, after, "the goods leave from Amsterdam, not Utrecht");
+    let (code, _) = refused(
+        &utr,
+        &["aisle", "order", "--item", "MUG-1:1", "--pickup-at", "UTR-01", "--email", "a@b.c", "--tender", "cash:20"],
+    );
+    assert_eq!(code, "input");
+    let queued = utr.json(&["aisle", "orders", "--waiting"]);
+    assert_eq!(queued.as_array().unwrap().len(), 1, "{queued:#}");
+    assert!(!utr.till(&["sync"]).status.success());
+    assert_eq!(utr.json(&["aisle", "orders", "--waiting"]).as_array().unwrap().len(), 1, "still waiting offline");
+    assert!(chain.orders().is_empty());
+
+    wan.restore();
+    sync(&utr);
+    sync(&utr); // a second round sends nothing twice
+    let orders = chain.orders();
+    assert_eq!(orders.len(), 1, "{orders:#?}");
+    let o = &orders[0];
+    assert_eq!(o["channel"], "aisle-UTR-01");
+    assert_eq!(o["status"], "routed", "{o:#}");
+    assert_eq!(o["lines"][0]["location"], "AMS-01");
+    assert_eq!(utr.json(&["aisle", "orders"])[0]["state"], "sent");
+    // Amsterdam gets it as a pickup, paid already.
+    sync(&ams);
+    let list = ams.json(&["pickup", "list"]);
+    assert_eq!(list[0]["paid"], "online", "{list:#}");
+    assert_eq!(list[0]["email"], "kees@example.com");
+    assert_eq!(stock(&chain, "AMS-01", "MUG-1").1, "2", "reserved for the customer");
+}

@@ -89,6 +89,12 @@ pub enum Command {
     /// (all offline), ship from the store.
     #[command(subcommand)]
     Pickup(PickupCommand),
+    /// Buy online, return in store: find an online order, take goods back, refund.
+    #[command(subcommand)]
+    Boris(BorisCommand),
+    /// Endless aisle: the chain's stock, and orders for goods from elsewhere paid here.
+    #[command(subcommand)]
+    Aisle(AisleCommand),
     /// A serial barcode scanner: read a scan.
     #[command(subcommand)]
     Scanner(ScannerCommand),
@@ -309,6 +315,69 @@ pub enum StaffCommand {
     },
     /// Staff and the permission matrix.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum BorisCommand {
+    /// An online order with what may come back of each line (HQ, else this store's own).
+    Find {
+        /// Order number (#1001), HQ's order id, or the customer's email.
+        order: String,
+    },
+    /// Take lines of an online order back and refund them.
+    Return {
+        /// The order.
+        order: String,
+        /// A line and how many units come back, LINE:QTY; repeat.
+        #[arg(long = "line", value_name = "LINE:QTY", required = true)]
+        lines: Vec<String>,
+        /// A reason code from the store's list.
+        #[arg(long)]
+        reason: String,
+        /// The goods are damaged: written off, not back to stock.
+        #[arg(long)]
+        damaged: bool,
+        /// Where the refund goes: credit (store credit), cash, or online (HQ refunds the
+        /// webstore payment).
+        #[arg(long, default_value = "credit")]
+        refund: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AisleCommand {
+    /// Catalog items with each location's stock (HQ's snapshot and its age).
+    Search {
+        /// Words to find.
+        text: String,
+        /// Most results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Order goods from elsewhere, paid here: shipped home or collected at another store.
+    Order {
+        /// An item and whole units, SKU:QTY; repeat.
+        #[arg(long = "item", value_name = "SKU:QTY", required = true)]
+        items: Vec<String>,
+        /// Collect at this store (its location id).
+        #[arg(long, conflicts_with = "ship_to")]
+        pickup_at: Option<String>,
+        /// Ship to ZIP,CITY,COUNTRY[,LAT,LON].
+        #[arg(long, required_unless_present = "pickup_at")]
+        ship_to: Option<String>,
+        /// The customer's email.
+        #[arg(long)]
+        email: String,
+        /// Payment (as for `till sale`); repeat.
+        #[arg(long = "tender", value_name = "KIND:AMOUNT", required = true)]
+        tenders: Vec<String>,
+    },
+    /// Orders placed here and whether HQ has taken them.
+    Orders {
+        /// Only those HQ has not taken yet.
+        #[arg(long)]
+        waiting: bool,
+    },
 }
 
 #[derive(Subcommand)]

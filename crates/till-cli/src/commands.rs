@@ -15,9 +15,9 @@ use till_register::{
 };
 
 use crate::args::{
-    BarcodeCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs, JournalCommand, PickupCommand,
-    PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand,
-    ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
+    AisleCommand, BarcodeCommand, BorisCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs,
+    JournalCommand, PickupCommand, PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks,
+    SaleArgs, ScaleCommand, ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -26,6 +26,8 @@ use crate::{authority, data_dir, open, print, usage, wire, write_out};
 fn signs_in(command: &Command) -> bool {
     match command {
         Command::Sale(_) | Command::Return(_) | Command::Exchange(_) | Command::Drawer(_) | Command::Stress(_) => true,
+        Command::Boris(c) => matches!(c, BorisCommand::Return { .. }),
+        Command::Aisle(c) => matches!(c, AisleCommand::Order { .. }),
         Command::Pickup(c) => matches!(
             c,
             PickupCommand::Pick { .. }
@@ -107,6 +109,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Drawer(command) => drawer(cli, &dir, command)?,
         Command::Pickup(command) => crate::pickup::run(cli, &dir, command)?,
+        Command::Boris(command) => crate::pickup::boris(cli, &dir, command)?,
+        Command::Aisle(command) => crate::pickup::aisle(cli, &dir, command)?,
         Command::Staff(command) => staff(cli, &dir, command)?,
         Command::Journal(JournalCommand::Verify) => {
             let reg = open(&dir)?;

@@ -1,14 +1,16 @@
-//! `till pickup …`: the store's online orders from the command line.
+//! `till pickup …`, `till boris …`, `till aisle …`: online orders at the store from the
+//! command line.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use till_domain::Disposition;
 use till_domain::pickup::{PaidAt, PickupOrder, Substitute};
-use till_register::Copy;
+use till_register::{AisleDelivery, Copy, OnlineRefund};
 
-use crate::args::{Cli, PickupCommand};
+use crate::args::{AisleCommand, BorisCommand, Cli, PickupCommand};
 use crate::{authority, open, print, usage};
 
 fn decimal(flag: &str, text: &str) -> Result<Decimal> {
@@ -143,6 +145,158 @@ pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
             let mut auth = authority(cli, &mut reg)?;
             let sale = reg.ship(order, carrier, tracking, &mut auth)?;
             crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+    }
+    Ok(())
+}
+
+fn line_qty(flag: &str, text: &str) -> Result<(String, Decimal)> {
+    let (a, q) = text.split_once(':').ok_or_else(|| usage(format!("{flag} {text}: expected X:QTY")))?;
+    Ok((a.trim().to_string(), decimal(flag, q)?))
+}
+
+/// Runs `till boris …`.
+pub fn boris(cli: &Cli, dir: &Path, command: &BorisCommand) -> Result<()> {
+    let mut reg = open(dir)?;
+    match command {
+        BorisCommand::Find { order } => {
+            let o = reg.find_online_order(order)?;
+            let lines: Vec<Value> = o
+                .lines
+                .iter()
+                .map(|l| {
+                    json!({"n": l.n, "sku": l.sku, "title": l.title, "price": l.price.to_string(),
+                           "fulfilled": l.fulfilled.to_string(), "returned": l.returned.to_string(),
+                           "returnable": l.returnable().to_string()})
+                })
+                .collect();
+            print(
+                cli,
+                json!({"id": o.id, "number": o.number, "email": o.email, "source": o.source, "lines": lines}),
+                || {
+                    let mut text = format!("{} {} ({}, from {})\n", o.number, o.email, o.id, o.source);
+                    for l in &o.lines {
+                        text += &format!(
+                            "  {:>2}. {:<16} {:>9}  received {}, returned {}, may return {}\n",
+                            l.n,
+                            l.sku,
+                            l.price,
+                            l.fulfilled,
+                            l.returned,
+                            l.returnable()
+                        );
+                    }
+                    text
+                },
+            );
+        }
+        BorisCommand::Return { order, lines, reason, damaged, refund } => {
+            let mut auth = authority(cli, &mut reg)?;
+            let picks = lines
+                .iter()
+                .map(|l| {
+                    let (n, q) = line_qty("--line", l)?;
+                    let n = n.parse().map_err(|_| usage(format!("--line {l}: '{n}' is not a line number")))?;
+                    Ok((n, q))
+                })
+                .collect::<Result<Vec<(u32, Decimal)>>>()?;
+            let refund: OnlineRefund = refund.parse().map_err(|e: String| usage(format!("--refund {e}")))?;
+            let disposition = if *damaged { Disposition::Damaged } else { Disposition::Restock };
+            let sale = reg.return_online(order, &picks, reason, disposition, refund, &mut auth)?;
+            crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+    }
+    Ok(())
+}
+
+/// Runs `till aisle …`.
+pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
+    let mut reg = open(dir)?;
+    match command {
+        AisleCommand::Search { text, limit } => {
+            let hits = reg.aisle_search(text, *limit)?;
+            let value = json!(
+                hits.iter()
+                    .map(|h| json!({
+                        "sku": h.item.sku, "name": h.item.name, "price": h.item.price.to_string(),
+                        "stock": h.stock.iter().map(|(l, q)| json!({"location": l, "available": q.to_string()})).collect::<Vec<_>>(),
+                        "snapshot_at": h.snapshot_at, "age_seconds": h.age_seconds,
+                    }))
+                    .collect::<Vec<_>>()
+            );
+            print(cli, value, || {
+                let mut text = String::new();
+                if let Some(h) = hits.first() {
+                    text += &match (&h.snapshot_at, h.age_seconds) {
+                        (Some(at), Some(age)) => format!("chain stock as of {at} ({} min ago)\n", age / 60),
+                        _ => "no chain stock yet: sync with HQ\n".into(),
+                    };
+                }
+                for h in &hits {
+                    let stock: Vec<String> = h.stock.iter().map(|(l, q)| format!("{l} {q}")).collect();
+                    text += &format!(
+                        "{:<16} {:<30} {:>9}  {}\n",
+                        h.item.sku,
+                        h.item.name,
+                        h.item.price,
+                        if stock.is_empty() { "nowhere in stock".into() } else { stock.join(", ") }
+                    );
+                }
+                text
+            });
+        }
+        AisleCommand::Order { items, pickup_at, ship_to, email, tenders } => {
+            let mut auth = authority(cli, &mut reg)?;
+            let lines = items.iter().map(|i| line_qty("--item", i)).collect::<Result<Vec<_>>>()?;
+            let delivery = match (pickup_at, ship_to) {
+                (Some(location), _) => AisleDelivery::Pickup { location: location.clone() },
+                (None, Some(to)) => {
+                    let parts: Vec<&str> = to.split(',').map(str::trim).collect();
+                    match parts.as_slice() {
+                        [zip, city, cc] => AisleDelivery::Ship {
+                            coordinates: None,
+                            zip: zip.to_string(),
+                            city: city.to_string(),
+                            country_code: cc.to_string(),
+                        },
+                        [zip, city, cc, lat, lon] => AisleDelivery::Ship {
+                            coordinates: Some((lat.to_string(), lon.to_string())),
+                            zip: zip.to_string(),
+                            city: city.to_string(),
+                            country_code: cc.to_string(),
+                        },
+                        _ => return Err(usage(format!("--ship-to {to}: expected ZIP,CITY,COUNTRY[,LAT,LON]"))),
+                    }
+                }
+                (None, None) => return Err(usage("--pickup-at STORE or --ship-to ADDRESS".into())),
+            };
+            let tenders = tenders
+                .iter()
+                .map(|t| reg.parse_tender(t).with_context(|| format!("--tender {t}")))
+                .collect::<Result<Vec<_>>>()?;
+            let (id, sale) = reg.aisle_order(&lines, &delivery, email, &tenders, &mut auth)?;
+            if !cli.json {
+                crate::write_out(&format!("Order {id} placed; it goes to HQ with the next sync.\n"));
+            }
+            crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+        AisleCommand::Orders { waiting } => {
+            let orders = reg.aisle_orders(*waiting)?;
+            print(cli, serde_json::to_value(&orders)?, || {
+                orders
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{} {} {}{}{}\n",
+                            o.created_at,
+                            o.id,
+                            o.state,
+                            o.hq_status.as_ref().map(|s| format!(" (HQ: {s})")).unwrap_or_default(),
+                            o.last_error.as_ref().map(|e| format!(" — {e}")).unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            });
         }
     }
     Ok(())

@@ -49,6 +49,9 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/sync/doc", post(doc))
         .route("/v1/catalog", post(catalog))
         .route("/v1/orders", post(api_order))
+        .route("/v1/aisle/stock", post(aisle_stock))
+        .route("/v1/aisle/orders", post(aisle_order))
+        .route("/v1/orders/find", post(find_order))
         .route("/webhooks/shopify", post(shopify_webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(hq)
@@ -183,6 +186,38 @@ async fn api_order(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -
         let (order, replayed) = hq.api_order(key, &body, jiff::Timestamp::now())?;
         let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
         Ok((status, axum::Json(order)).into_response())
+    })
+    .await
+}
+
+/// The chain's stock for a register's endless aisle.
+async fn aisle_stock(State(hq): State<Arc<Hq>>, headers: HeaderMap) -> Result<Response, HqError> {
+    blocking(move || {
+        authenticated(&hq, &headers)?;
+        let at = jiff::Timestamp::now().to_string();
+        Ok(axum::Json(serde_json::json!({"at": at, "rows": hq.chain_stock()?})).into_response())
+    })
+    .await
+}
+
+/// An endless-aisle order from a register (its own channel); 201 created, 200 repeated.
+async fn aisle_order(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        let who = authenticated(&hq, &headers)?;
+        let (order, replayed) = hq.aisle_order(&who, &body, jiff::Timestamp::now())?;
+        let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+        Ok((status, axum::Json(order)).into_response())
+    })
+    .await
+}
+
+/// BORIS: an online order a register is asked to take goods back from.
+async fn find_order(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        authenticated(&hq, &headers)?;
+        let req: serde_json::Value = json(&body)?;
+        let query = req["query"].as_str().ok_or_else(|| HqError::BadRequest("expected {\"query\": TEXT}".into()))?;
+        Ok(axum::Json(hq.find_for_return(query)?).into_response())
     })
     .await
 }

@@ -245,6 +245,8 @@ struct LinePayload {
     list_price: Decimal,
     price_source: String,
     total: Decimal,
+    #[serde(default)]
+    quantity: Option<Decimal>,
     returning: Option<serde_json::Value>,
 }
 
@@ -380,6 +382,26 @@ fn sale(
             &format!("INSERT INTO sale_tenders (sale_id, n, tender, amount) VALUES {}", values(p.payments.len(), 4)),
             &params,
         )?;
+    }
+    // Returns of online orders (BORIS): the line names the order instead of a sale.
+    let online: Vec<crate::instore::OnlineReturn<'_>> = p
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let r = l.returning.as_ref()?;
+            let order = r.get("of_sale")?.as_str()?;
+            Some(crate::instore::OnlineReturn {
+                order,
+                n: r.get("of_line")?.as_u64()? as u32,
+                quantity: l.quantity?,
+                total: l.total,
+            })
+        })
+        .filter(|r| r.order.contains(':'))
+        .collect();
+    if !online.is_empty() {
+        let refund: Decimal = p.payments.iter().filter(|pay| pay.tender() == "online").map(|pay| -pay.amount).sum();
+        crate::instore::book_returns(tx, &p.id, store, register, &p.at, &online, refund, now)?;
     }
     Ok(Ok(()))
 }

@@ -16,6 +16,7 @@ pub mod conflicts;
 pub mod db;
 pub mod http;
 mod ingest;
+pub mod instore;
 pub mod order_api;
 pub mod orders;
 mod pg;

@@ -79,6 +79,21 @@ enum Command {
         #[arg(long)]
         status: Option<String>,
     },
+    /// Refunds owed to online tenders for goods returned in stores (BORIS), for the
+    /// webstore to execute; `--all` includes those done.
+    Refunds {
+        /// Include refunds already executed.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Record that the webstore executed the refund of a store return.
+    RefundDone {
+        /// The return sale's id (from `till-hq refunds`).
+        sale: String,
+        /// The webstore's refund id.
+        #[arg(long)]
+        reference: String,
+    },
     /// One order: show it, route it again, or record that a location rejected it.
     Order {
         #[command(subcommand)]
@@ -304,6 +319,31 @@ fn run(cli: Cli) -> Result<()> {
             serve(hq.with_secrets(secrets), &listen)
         }
         Command::Location { command } => location(&hq, command, cli.json, now),
+        Command::Refunds { all } => {
+            let list = hq.refunds(all)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no refunds owed");
+            } else {
+                for r in &list {
+                    println!(
+                        "{} {} {} at {}/{} [{}] {}",
+                        r.at, r.order_id, r.amount, r.store, r.register, r.state, r.sale_id
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::RefundDone { sale, reference } => {
+            let r = hq.refund_done(&sale, &reference, now)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!("refund of {} for order {} recorded as done ({})", r.amount, r.order_id, r.reference);
+            }
+            Ok(())
+        }
         Command::Orders { status } => {
             let list = hq.orders(status.as_deref())?;
             if cli.json {

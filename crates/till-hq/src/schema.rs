@@ -247,6 +247,29 @@ CREATE TABLE IF NOT EXISTS order_fulfilments (
     detail    TEXT NOT NULL,                   -- register and sale, or carrier and tracking
     at        TEXT NOT NULL,
     PRIMARY KEY (order_id, ref, n)
+);
+CREATE TABLE IF NOT EXISTS order_returns (
+    order_id  TEXT NOT NULL,
+    n         INTEGER NOT NULL,
+    sale_id   TEXT NOT NULL,                   -- the return at the store (BORIS)
+    store     TEXT NOT NULL,
+    register  TEXT NOT NULL,
+    quantity  TEXT NOT NULL,
+    refund    TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    PRIMARY KEY (sale_id, n)
+);
+CREATE INDEX IF NOT EXISTS order_returns_order ON order_returns (order_id);
+CREATE TABLE IF NOT EXISTS order_refunds (
+    sale_id   TEXT PRIMARY KEY,
+    order_id  TEXT NOT NULL,
+    store     TEXT NOT NULL,
+    register  TEXT NOT NULL,
+    amount    TEXT NOT NULL,                   -- owed to the online tender
+    state     TEXT NOT NULL,                   -- pending | done
+    reference TEXT NOT NULL,                   -- the webstore's refund id
+    at        TEXT NOT NULL,
+    done_at   TEXT NOT NULL DEFAULT ''
 )
 "#;
 

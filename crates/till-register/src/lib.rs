@@ -5,8 +5,10 @@
 //! lookups, pricing, settlement, the durable commit, receipts and reports — goes through
 //! [`Register`]. Time and ids come in through [`Clock`] and [`IdSource`].
 
+mod aisle;
 mod auth;
 mod barcode;
+mod boris;
 mod clock;
 mod config;
 mod devices;
@@ -36,8 +38,10 @@ use till_import::ImportError;
 use till_store::{Store, StoredVariant};
 use till_token::TokenError;
 
+pub use aisle::{AisleDelivery, AisleItem};
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use barcode::{Scanned, parse_barcode_standalone};
+pub use boris::{OnlineLine, OnlineOrder, OnlineRefund};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{ConfigError, DisplayConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, Thresholds};
 pub use drawer::{Count, DrawerMove};

@@ -16,6 +16,7 @@ use till_domain::{Cart, Money, PriceSource, PricingContext, Quantity, SaleRecord
 use till_store::DocChange;
 use till_token::Verifier;
 
+use crate::sale::Carries;
 use crate::{Authority, Register, RegisterError, Settle};
 
 /// The tender an order paid on the webstore is settled with at handover.
@@ -253,6 +254,7 @@ impl Register {
             PaidAt::Counter => tenders,
         };
         let id = self.order_doc_id(order)?;
-        self.commit_document(sale_id, &cart, priced, Settle::Tenders(tenders), auth, Some(DocChange { id: &id, apply }))
+        let carries = Carries { doc_change: Some(DocChange { id: &id, apply }), order: None };
+        self.commit_document(sale_id, &cart, priced, Settle::Tenders(tenders), auth, carries)
     }
 }

@@ -13,6 +13,16 @@ use crate::auth::Authority;
 use crate::returns::RefundMethod;
 use crate::{Copy, Register, RegisterError};
 
+/// What a sale carries out besides itself, in its own transaction.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Carries<'a> {
+    /// A change to a replicated document (an order's handover or shipment).
+    pub doc_change: Option<till_store::DocChange<'a>>,
+    /// An endless-aisle order it pays for (id, order API body): its goods leave from
+    /// elsewhere, so no stock moves here.
+    pub order: Option<(&'a str, &'a str)>,
+}
+
 /// How a document is settled.
 #[derive(Debug, Clone, Copy)]
 pub enum Settle<'a> {
@@ -20,6 +30,9 @@ pub enum Settle<'a> {
     Tenders(&'a [Tender]),
     /// The customer is owed money: refund it this way.
     Refund(RefundMethod),
+    /// The customer is owed money: refund it to these targets, in order (a return of an
+    /// online order, which has no sale here to refund against).
+    RefundTo(&'a [RefundTarget]),
 }
 
 impl Register {
@@ -211,10 +224,13 @@ impl Register {
                 let (targets, ceiling) = self.refund_targets(cart, method)?;
                 Ok(settle_refund(priced.total, &targets, self.config.cash_rounding, minor, ceiling)?)
             }
-            (Settle::Refund(_), false) if priced.total.is_zero() => {
+            (Settle::RefundTo(targets), true) => {
+                Ok(settle_refund(priced.total, targets, self.config.cash_rounding, minor, None)?)
+            }
+            (Settle::Refund(_) | Settle::RefundTo(_), false) if priced.total.is_zero() => {
                 Ok(settle(priced.total, &[], self.config.cash_rounding, minor)?)
             }
-            (Settle::Refund(_), false) => Err(RegisterError::Input(format!(
+            (Settle::Refund(_) | Settle::RefundTo(_), false) => Err(RegisterError::Input(format!(
                 "{} is due from the customer; take tenders, not a refund",
                 priced.total
             ))),
@@ -252,11 +268,11 @@ impl Register {
         }
         let priced = self.price(cart)?;
         let id = self.ids.sale_id();
-        self.commit_document(id, cart, priced, how, auth, None)
+        self.commit_document(id, cart, priced, how, auth, Carries::default())
     }
 
-    /// Authorizes, settles and commits a priced document (with a change to a replicated
-    /// document, for an order's handover), then queues its receipt.
+    /// Authorizes, settles and commits a priced document with what it `carries` (an
+    /// order's handover, an endless-aisle order), then queues its receipt.
     pub(crate) fn commit_document(
         &mut self,
         id: String,
@@ -264,7 +280,7 @@ impl Register {
         priced: PricedCart,
         how: Settle<'_>,
         auth: &mut Authority,
-        doc_change: Option<till_store::DocChange<'_>>,
+        carries: Carries<'_>,
     ) -> Result<SaleRecord, RegisterError> {
         self.check_free_space()?;
         let audit = self.authorize_cart(cart, &priced, auth)?;
@@ -273,10 +289,11 @@ impl Register {
         let mut sale = self.new_record(self.config.register.clone(), cart, priced, settlement, auth, Some(session));
         sale.id = id;
         let commit = SaleCommit {
-            location: &self.config.location,
+            location: if carries.order.is_some() { None } else { Some(&self.config.location) },
             resumed_from: cart.resumed_from(),
             audit: &audit,
-            doc_change,
+            doc_change: carries.doc_change,
+            order: carries.order,
         };
         let committed = self.store.commit_sale(sale, &commit)?;
         tracing::info!(receipt = %committed.receipt, total = %committed.cart.total, "sale committed");

@@ -30,6 +30,11 @@ impl Register {
                 for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }
+                // The journal and documents are safe at HQ by now; an order or snapshot
+                // that fails stays for the next round (the outbox says why).
+                if let Err(e) = self.aisle_round(&remote) {
+                    tracing::warn!("endless aisle: {e}");
+                }
                 report
             }
         })

@@ -7,6 +7,7 @@
 //! Architecture invariant: only this crate opens SQLite files. Callers get domain types
 //! and plain row structs back, never a connection.
 
+mod aisle;
 mod catalog;
 mod catalog_import;
 mod codec;
@@ -42,6 +43,7 @@ pub use replica::ReplicaIdentity;
 pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
+pub use aisle::OutboxOrder;
 pub use parked::ParkedCart;
 pub use print_jobs::PrintJob;
 pub use sales::{DocChange, SaleCommit};

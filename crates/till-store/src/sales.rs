@@ -15,8 +15,9 @@ use crate::{codec, credit, parked, payload, stock};
 /// What else a sale's transaction carries besides the sale itself.
 #[derive(Debug, Clone, Copy)]
 pub struct SaleCommit<'a> {
-    /// The stock location sold from (and returned to).
-    pub location: &'a str,
+    /// The stock location sold from (and returned to); `None` when the goods leave from
+    /// elsewhere (an endless-aisle order paid here) and no stock moves at this store.
+    pub location: Option<&'a str>,
     /// The parked cart the sale was resumed from, taken off the parked list.
     pub resumed_from: Option<u64>,
     /// Audit records of the sensitive actions the sale contains (overrides, discounts,
@@ -25,6 +26,9 @@ pub struct SaleCommit<'a> {
     /// A change to a replicated document the sale carries out (an order's handover),
     /// stored in the same transaction: the sale and the document never disagree.
     pub doc_change: Option<DocChange<'a>>,
+    /// An endless-aisle order this sale pays for, queued for HQ in the same transaction:
+    /// its id and the order API body.
+    pub order: Option<(&'a str, &'a str)>,
 }
 
 /// A change to replicated document `id`, made by `apply`.
@@ -66,7 +70,13 @@ impl Store {
         }
         insert_sale(&tx, &sale, seq)?;
         credit::record_sale(&tx, &sale, seq)?;
-        stock::record_sale(&tx, &sale, seq, commit.location)?;
+        if let Some(location) = commit.location {
+            stock::record_sale(&tx, &sale, seq, location)?;
+        }
+        if let Some((id, body)) = commit.order {
+            tx.prepare_cached("INSERT INTO order_outbox (id, sale_seq, body, created_at) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(rusqlite::params![id, seq, body, sale.at.to_string()])?;
+        }
         let payload = payload::sale(&sale)?;
         let at = sale.at.to_string();
         journal::append(&tx, JournalKind::Sale, &sale.id, &at, sale.cart.total.amount(), &payload)?;

@@ -377,6 +377,28 @@ CREATE TABLE sync_stock_waiting (
 ALTER TABLE print_jobs ADD COLUMN copy INTEGER NOT NULL DEFAULT 0;  -- 0 original, n: DUPLICATE n
 CREATE INDEX print_jobs_sale ON print_jobs (sale_seq);
 "#,
+    // v5: endless aisle — orders placed at this register for goods from elsewhere, queued
+    // until HQ takes them (written in the transaction of the sale that paid for them), and
+    // the chain's stock as HQ last reported it.
+    r#"
+CREATE TABLE order_outbox (
+    id          TEXT PRIMARY KEY,                  -- the order's id at its channel
+    sale_seq    INTEGER REFERENCES sales (seq),    -- the sale that paid for it
+    body        TEXT NOT NULL,                     -- the order as HQ's order API takes it (JSON)
+    created_at  TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'waiting',   -- waiting | sent
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    sent_at     TEXT,
+    hq_status   TEXT                               -- what HQ answered (routed, …)
+) STRICT;
+CREATE TABLE chain_stock (
+    location  TEXT NOT NULL,
+    sku       TEXT NOT NULL,
+    available TEXT NOT NULL,
+    PRIMARY KEY (sku, location)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.

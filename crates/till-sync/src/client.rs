@@ -464,6 +464,28 @@ pub fn fetch_catalog(remote: &Remote, info: &crate::wire::CatalogInfo) -> Result
     Ok(bytes)
 }
 
+/// The chain's stock for endless aisle, from HQ.
+pub fn fetch_chain_stock(remote: &Remote) -> Result<crate::wire::ChainStock, SyncError> {
+    remote.post_json("/v1/aisle/stock", &serde_json::json!({}), &mut SyncReport::default())
+}
+
+/// Delivers an endless-aisle order (the order API body) to HQ; HQ's status for it. A
+/// repeat after a lost answer is answered with the same order.
+pub fn send_aisle_order(remote: &Remote, body: &str) -> Result<String, SyncError> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| remote.protocol(e))?;
+    let order: serde_json::Value = remote.post_json("/v1/aisle/orders", &value, &mut SyncReport::default())?;
+    Ok(order["status"].as_str().unwrap_or_default().to_string())
+}
+
+/// An online order for a return in store (BORIS), from HQ.
+pub fn find_order(remote: &Remote, query: &str) -> Result<crate::wire::FoundOrder, SyncError> {
+    remote.post_json(
+        "/v1/orders/find",
+        &crate::wire::FindOrder { query: query.to_string() },
+        &mut SyncReport::default(),
+    )
+}
+
 /// Where a register stands with its HQ.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncStatus {

@@ -116,3 +116,75 @@ pub struct ErrorBody {
     /// What was wrong, in words.
     pub message: String,
 }
+
+/// `POST /v1/aisle/stock` (authenticated, empty body): the chain's stock for endless aisle.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ChainStock {
+    /// When HQ took it (RFC 3339).
+    pub at: String,
+    /// Each location's available units of each SKU it has.
+    pub rows: Vec<ChainStockRow>,
+}
+
+/// One location's available units of one SKU.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChainStockRow {
+    /// Location id (a store code or a DC).
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Units an order may take, exact decimal text.
+    pub available: String,
+}
+
+/// `POST /v1/orders/find` (authenticated): an online order for a return in store.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FindOrder {
+    /// Order number, HQ's order id, or the customer's email.
+    pub query: String,
+}
+
+/// HQ's answer to [`FindOrder`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FoundOrder {
+    /// The order.
+    pub order: FoundOrderHead,
+    /// Units returned so far, per line number.
+    #[serde(default)]
+    pub returned: BTreeMap<String, String>,
+}
+
+/// An online order's head and lines, as HQ lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FoundOrderHead {
+    /// HQ's id (`CHANNEL:ID`).
+    pub id: String,
+    /// What the customer sees.
+    pub number: String,
+    /// Customer email.
+    pub email: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// HQ's status.
+    pub status: String,
+    /// The lines.
+    pub lines: Vec<FoundLine>,
+}
+
+/// One line of a found order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FoundLine {
+    /// Line number.
+    pub n: i64,
+    /// Catalog SKU ('' unknown).
+    pub sku: String,
+    /// Title.
+    pub title: String,
+    /// Units ordered.
+    pub quantity: String,
+    /// Price per unit.
+    pub price: String,
+    /// Units handed over or shipped.
+    #[serde(default)]
+    pub fulfilled: String,
+}

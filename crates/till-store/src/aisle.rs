@@ -1,0 +1,123 @@
+//! Endless aisle at the register: orders placed here for goods that leave from another
+//! store or the DC, queued until HQ takes them (`order_outbox`, written in the transaction
+//! of the sale that paid for them), and the chain's stock as HQ last reported it
+//! (`chain_stock`), so a kiosk can show it — with its age — while offline.
+
+use rusqlite::{OptionalExtension, params};
+use rust_decimal::Decimal;
+
+use crate::{Result, Store, StoreError};
+
+/// Setting: when HQ's chain stock snapshot was taken (RFC 3339).
+const CHAIN_STOCK_AT: &str = "aisle.chain_stock_at";
+
+/// Where a SKU is available in the chain: (location, units) per location, and when HQ
+/// took that snapshot (`None`: never fetched).
+pub type ChainStock = (Vec<(String, Decimal)>, Option<String>);
+
+/// An endless-aisle order in the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxOrder {
+    /// Its id at its channel.
+    pub id: String,
+    /// The receipt sequence number of the sale that paid for it.
+    pub sale_seq: Option<i64>,
+    /// The order API body (JSON text).
+    pub body: String,
+    /// When it was placed.
+    pub created_at: String,
+    /// `waiting` or `sent`.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When HQ took it.
+    pub sent_at: Option<String>,
+    /// HQ's status for it when taken (routed, partially_routed, …).
+    pub hq_status: Option<String>,
+}
+
+impl Store {
+    /// The outbox, oldest first (`waiting`: only orders HQ has not taken).
+    pub fn outbox_orders(&self, waiting: bool) -> Result<Vec<OutboxOrder>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sale_seq, body, created_at, state, attempts, last_error, sent_at, hq_status FROM order_outbox \
+             WHERE ?1 = 0 OR state = 'waiting' ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([waiting], |r| {
+            Ok(OutboxOrder {
+                id: r.get(0)?,
+                sale_seq: r.get(1)?,
+                body: r.get(2)?,
+                created_at: r.get(3)?,
+                state: r.get(4)?,
+                attempts: r.get(5)?,
+                last_error: r.get(6)?,
+                sent_at: r.get(7)?,
+                hq_status: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records that HQ took order `id` (answering `status`) at `at`.
+    pub fn order_sent(&self, id: &str, status: &str, at: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE order_outbox SET state = 'sent', sent_at = ?2, hq_status = ?3, attempts = attempts + 1, \
+                 last_error = NULL WHERE id = ?1",
+            )?
+            .execute(params![id, at, status])?;
+        Ok(())
+    }
+
+    /// Records a failed delivery of order `id`: it stays waiting.
+    pub fn order_not_sent(&self, id: &str, error: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE order_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1")?
+            .execute(params![id, error])?;
+        Ok(())
+    }
+
+    /// Replaces the chain stock snapshot with `rows` (location, SKU, available) taken at
+    /// `at`, in one transaction: a kiosk never sees half of one snapshot and half of another.
+    pub fn replace_chain_stock(&mut self, rows: &[(String, String, Decimal)], at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM chain_stock", [])?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO chain_stock (location, sku, available) VALUES (?1, ?2, ?3)")?;
+            for (location, sku, available) in rows {
+                insert.execute(params![location, sku, available.to_string()])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [CHAIN_STOCK_AT, at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Where `sku` is available in the chain (location, units), per the last snapshot, and
+    /// when that snapshot was taken (`None`: never).
+    pub fn chain_stock(&self, sku: &str) -> Result<ChainStock> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT location, available FROM chain_stock WHERE sku = ?1 ORDER BY location")?;
+        let rows = stmt
+            .query_map([sku], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .map(|r| {
+                let (location, text) = r?;
+                let units = Decimal::from_str_exact(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("chain_stock {sku}@{location}: '{text}' ({e})")))?;
+                Ok((location, units))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let at = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [CHAIN_STOCK_AT], |r| r.get(0))
+            .optional()?;
+        Ok((rows, at))
+    }
+}
