@@ -175,13 +175,7 @@ impl OrderDoc {
             paid_at,
             token_id: h.text("token_id")?,
             withdrawn,
-            lines: Vec::new(),
-            picks: BTreeMap::new(),
-            stage: None,
-            notified: None,
-            checkin: None,
-            handovers: Vec::new(),
-            shipment: None,
+            ..PickupOrder::default()
         };
         let children = |key: &str| -> Result<Vec<(String, ObjId)>> {
             let Some(obj) = map(doc, &ROOT, key)? else { return Ok(Vec::new()) };
@@ -268,17 +262,8 @@ impl OrderDoc {
     /// Whether `after` left HQ's part (`order`, `lines`) as `before` had it: all a
     /// register may not change.
     pub fn hq_part_unchanged(before: &AutoCommit, after: &AutoCommit, name: &str) -> Result<bool> {
-        let hq = |doc: &AutoCommit| -> Result<Option<PickupOrder>> {
-            Ok(OrderDoc::read(doc, name)?.map(|o| PickupOrder {
-                picks: BTreeMap::new(),
-                stage: None,
-                notified: None,
-                checkin: None,
-                handovers: Vec::new(),
-                shipment: None,
-                ..o
-            }))
-        };
+        let hq =
+            |doc: &AutoCommit| -> Result<Option<PickupOrder>> { Ok(OrderDoc::read(doc, name)?.map(|o| o.hq_part())) };
         Ok(hq(before)? == hq(after)?)
     }
 

@@ -10,25 +10,27 @@ use jiff::Timestamp;
 use rust_decimal::Decimal;
 
 /// How the order reaches the customer from this store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Fulfilment {
     /// The customer collects it at the counter (or curbside).
+    #[default]
     Pickup,
     /// The store packs and ships it.
     Ship,
 }
 
 /// Where the customer pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PaidAt {
     /// Captured by the webstore: nothing is due at the counter.
+    #[default]
     Online,
     /// Paid at the counter on handover.
     Counter,
 }
 
 /// An online order as one store sees it: HQ's part (what to fulfil) and the store's.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PickupOrder {
     /// HQ's order id (`CHANNEL:ID`).
     pub id: String,
@@ -313,6 +315,23 @@ pub struct OverHanded {
 }
 
 impl PickupOrder {
+    /// HQ's part alone (what to fulfil), without what the store did.
+    pub fn hq_part(&self) -> PickupOrder {
+        PickupOrder {
+            id: self.id.clone(),
+            number: self.number.clone(),
+            email: self.email.clone(),
+            currency: self.currency.clone(),
+            store: self.store.clone(),
+            fulfilment: self.fulfilment,
+            paid_at: self.paid_at,
+            token_id: self.token_id.clone(),
+            withdrawn: self.withdrawn.clone(),
+            lines: self.lines.clone(),
+            ..PickupOrder::default()
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self.fulfilment {
             Fulfilment::Pickup => "pickup",

@@ -158,12 +158,7 @@ impl Hq {
             token_id: if fulfilment == Fulfilment::Pickup { token_id.clone() } else { String::new() },
             withdrawn,
             lines,
-            picks: BTreeMap::new(),
-            stage: None,
-            notified: None,
-            checkin: None,
-            handovers: Vec::new(),
-            shipment: None,
+            ..PickupOrder::default()
         };
         let mut targets: Vec<(String, PickupOrder)> =
             by_store.iter().map(|(s, lines)| (s.clone(), header(s, lines.clone(), None))).collect();
