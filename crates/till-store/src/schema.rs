@@ -377,6 +377,27 @@ CREATE TABLE sync_stock_waiting (
 ALTER TABLE print_jobs ADD COLUMN copy INTEGER NOT NULL DEFAULT 0;  -- 0 original, n: DUPLICATE n
 CREATE INDEX print_jobs_sale ON print_jobs (sale_seq);
 "#,
+    // v5: the mail outbox. A message is queued in the transaction of what it tells (the
+    // "ready for pickup" notice goes with the order document's `notified` entry) and sent
+    // by the mail worker; a server out of reach leaves it waiting.
+    r#"
+CREATE TABLE mail_outbox (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,                     -- ready_for_pickup
+    ref           TEXT NOT NULL,                     -- what it is about (the order's id)
+    recipient     TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,                     -- text/plain, UTF-8
+    created_at    TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'waiting',   -- waiting | sent | failed (permanently)
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    sent_at       TEXT,
+    claimed_until INTEGER                            -- unix seconds: a worker is sending it
+) STRICT;
+CREATE INDEX mail_outbox_waiting ON mail_outbox (state, id);
+CREATE INDEX mail_outbox_ref ON mail_outbox (ref);
+"#,
 ];
 
 /// The schema version this build writes.
