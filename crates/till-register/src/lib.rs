@@ -13,6 +13,7 @@ mod devices;
 mod drawer;
 mod export;
 mod import;
+mod mail;
 mod parked;
 mod pickup;
 mod print;
@@ -39,10 +40,14 @@ use till_token::TokenError;
 pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_credentials};
 pub use barcode::{Scanned, parse_barcode_standalone};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
-pub use config::{ConfigError, DisplayConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, Thresholds};
+pub use config::{
+    ConfigError, DisplayConfig, MailConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, SmtpSecurity,
+    Thresholds,
+};
 pub use drawer::{Count, DrawerMove};
 pub use export::{ExportFormat, JournalExport};
 pub use import::{ImportProgress, ImportReport};
+pub use mail::{MailRound, ready_message};
 pub use parked::{discount_text, parse_discount};
 pub use pickup::{ONLINE_TENDER, VerifiedPickup};
 pub use print::PrintRound;
@@ -51,7 +56,7 @@ pub use sale::Settle;
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_printer::{Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
-pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
+pub use till_store::{Durability, JournalReport, MailJob, ParkedCart, StoreError, StoreOptions};
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 
