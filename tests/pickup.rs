@@ -12,57 +12,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 
 use serde_json::Value;
+use till_tests::TempRegister;
 use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
-use till_tests::proxy::{Chaos, Proxy};
-use till_tests::{TempRegister, stderr, stdout};
-
-/// The WAN between the stores and HQ: a loopback proxy that can be cut.
-struct Wan(Proxy);
-
-impl Wan {
-    fn up(chain: &Chain) -> Wan {
-        Wan(Proxy::start(&chain.hq.url, Chaos::default(), 7))
-    }
-
-    fn cut(&self) {
-        self.0.set_chaos(Chaos { drop_request: 1000, ..Chaos::default() });
-    }
-
-    fn restore(&self) {
-        self.0.set_chaos(Chaos::default());
-    }
-}
-
-/// A register of `store` enrolled with HQ through the WAN, on the real clock (HQ signs
-/// tokens on its clock; a pinned register clock would be raised as skew).
-fn register(chain: &Chain, wan: &Wan, store: &str, code: &str) -> TempRegister {
-    let mut reg = TempRegister::demo_with_staff_edit(|c| {
-        c.replace("store = \"AMS-01\"", &format!("store = \"{store}\""))
-            .replace("register = \"R1\"", &format!("register = \"{code}\""))
-            .replace("location = \"AMS-01-floor\"", &format!("location = \"{store}-floor\""))
-    });
-    reg.now = jiff::Timestamp::now().to_string();
-    let token = chain.hq.token(store, code);
-    let out = reg.till(&["enroll", "--hq", &wan.0.url, "--token", &token]);
-    assert!(out.status.success(), "enroll {store}/{code}: {}", stderr(&out));
-    sync(&reg);
-    reg
-}
-
-fn sync(reg: &TempRegister) {
-    let out = reg.till(&["sync"]);
-    assert!(out.status.success(), "sync: {}{}", stdout(&out), stderr(&out));
-}
-
-/// Runs `till ARGS --json` expecting failure; returns the error's code and message.
-fn refused(reg: &TempRegister, args: &[&str]) -> (String, String) {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let out = reg.till(&all);
-    assert!(!out.status.success(), "till {args:?} should fail: {}", stdout(&out));
-    let err: Value = serde_json::from_str(stdout(&out).trim()).unwrap_or(Value::Null);
-    (err["error"]["code"].as_str().unwrap_or("").to_string(), format!("{}{}", stdout(&out), stderr(&out)))
-}
+use till_tests::pickup::{Wan, deliver_pickup, order, refused, register, sync, token};
+use till_tests::{stderr, stdout};
 
 /// `till serve-peer` for `reg` (the store's LAN); returns it and its URL.
 fn serve_peer(reg: &TempRegister) -> (Child, String) {
@@ -78,27 +31,12 @@ fn serve_peer(reg: &TempRegister) -> (Child, String) {
     (child, url)
 }
 
-fn token(chain: &Chain, order: &str) -> String {
-    chain.hq.admin_json(&["order", "token", order])["token"].as_str().unwrap().to_string()
-}
-
-fn order(chain: &Chain, id: &str) -> Value {
-    chain.hq.admin_json(&["order", "show", id])
-}
-
 /// (on hand, reserved, available) of `sku` at `location`, as HQ's routing sees it.
 fn stock(chain: &Chain, location: &str, sku: &str) -> (String, String, String) {
     let rows = chain.hq.admin_json(&["location", "stock", location]);
     let row = rows.as_array().unwrap().iter().find(|r| r["sku"] == sku).cloned().unwrap();
     let s = |k: &str| row[k].as_str().unwrap().to_string();
     (s("on_hand"), s("reserved"), s("available"))
-}
-
-fn deliver_pickup(chain: &Chain, id: u64, lines: &[(&str, u32)]) -> String {
-    let o = shopify_order(id, lines, AMSTERDAM, Some("Amsterdam Centraal"));
-    let (status, answer) = chain.deliver("orders/create", &format!("wh-{id}"), &body(&o));
-    assert_eq!(status, 200, "{answer}");
-    format!("shopify:{id}")
 }
 
 fn own(s: &str) -> String {

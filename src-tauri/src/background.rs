@@ -1,10 +1,11 @@
 //! The app's background work, on its own threads and its own database connections (a sale
 //! never waits for it): every two seconds the status bar's figures (`status` event), a
-//! print-worker pass while receipts wait, and — once the register is enrolled — the sync
-//! worker; a serial scanner's scans as `scanner` events.
+//! print-worker pass while receipts wait, a mail-worker pass every ten seconds when `[mail]`
+//! is configured, and — once the register is enrolled — the sync worker; a serial scanner's
+//! scans as `scanner` events.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, Emitter};
 use till_register::{RandomIds, Register, SyncWorker, WorkerTiming};
@@ -41,6 +42,7 @@ fn run(app: &AppHandle, dir: &std::path::Path) {
     let mut reg: Option<Register> = None;
     let mut sync: Option<SyncWorker> = None;
     let mut scanner_started = false;
+    let mut mail_due = Instant::now();
     loop {
         if reg.is_none() && dir.join(till_register::DATABASE_FILE).exists() {
             match till_register::clock_from_env()
@@ -61,6 +63,15 @@ fn run(app: &AppHandle, dir: &std::path::Path) {
                     Ok(round) if round.blocked.is_some() => tracing::info!(?round.blocked, "receipts waiting"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "print worker"),
+                }
+            }
+            if r.config().mail.is_some() && Instant::now() >= mail_due {
+                // At most every ten seconds: a server out of reach costs a connect timeout.
+                mail_due = Instant::now() + Duration::from_secs(10);
+                match r.send_pending_mail() {
+                    Ok(round) if round.blocked.is_some() => tracing::info!(?round.blocked, "mail waiting"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "mail worker"),
                 }
             }
             match status(r) {

@@ -12,8 +12,10 @@ pub mod chain;
 pub mod display;
 pub mod fleet;
 pub mod hq;
+pub mod pickup;
 pub mod proxy;
 pub mod python;
+pub mod smtp;
 pub mod webdriver;
 
 /// The repository root.

@@ -95,6 +95,9 @@ pub enum Command {
     /// Endless aisle: the chain's stock, and orders for goods from elsewhere paid here.
     #[command(subcommand)]
     Aisle(AisleCommand),
+    /// Customer mail (the "ready for pickup" notice) through the configured SMTP server.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// A serial barcode scanner: read a scan.
     #[command(subcommand)]
     Scanner(ScannerCommand),
@@ -446,6 +449,16 @@ pub enum PickupCommand {
         #[arg(long = "tender", value_name = "KIND:AMOUNT")]
         tenders: Vec<String>,
     },
+    /// Tell the customer by email that the staged order is ready ([mail] in the store
+    /// configuration): queued with the order's notice, then one send pass — it went, or it
+    /// waits for the mail server (`till mail work`).
+    Ready {
+        /// The order.
+        order: String,
+        /// Send it again to a customer who was told already.
+        #[arg(long)]
+        resend: bool,
+    },
     /// Ship-from-store: the picked order is packed and handed to the carrier.
     Ship {
         /// The order.
@@ -490,6 +503,24 @@ pub enum PrinterCommand {
     /// The printer profiles Till knows (escpos-printer-db): paper, columns, code pages,
     /// features.
     Profiles,
+}
+
+#[derive(Subcommand)]
+pub enum MailCommand {
+    /// Messages in the outbox, newest first (`--waiting`: only those not sent yet), with
+    /// each one's state and why it is still waiting or failed.
+    Jobs {
+        /// Only the messages still waiting.
+        #[arg(long)]
+        waiting: bool,
+    },
+    /// Send the waiting messages through the configured server (one pass; `--watch` keeps
+    /// going every five seconds until stopped). A server out of reach leaves them waiting.
+    Work {
+        /// Keep sending as messages arrive.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// Which printer: the configured one, or one named here.

@@ -16,8 +16,8 @@ use till_register::{
 
 use crate::args::{
     AisleCommand, BarcodeCommand, BorisCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs,
-    JournalCommand, PickupCommand, PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs, ReturnPicks,
-    SaleArgs, ScaleCommand, ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
+    JournalCommand, MailCommand, PickupCommand, PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs,
+    ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -32,6 +32,7 @@ fn signs_in(command: &Command) -> bool {
             c,
             PickupCommand::Pick { .. }
                 | PickupCommand::Stage { .. }
+                | PickupCommand::Ready { .. }
                 | PickupCommand::Handover { .. }
                 | PickupCommand::Ship { .. }
         ),
@@ -282,6 +283,20 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                     break;
                 }
                 std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        Command::Mail(MailCommand::Jobs { waiting }) => {
+            let jobs = open(&dir)?.mail_jobs(*waiting)?;
+            print(cli, serde_json::to_value(&jobs)?, || jobs.iter().map(crate::pickup::mail_line).collect());
+        }
+        Command::Mail(MailCommand::Work { watch }) => {
+            let reg = open(&dir)?;
+            loop {
+                mail_round(cli, &reg.send_pending_mail()?)?;
+                if !watch {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_secs(5));
             }
         }
         Command::Printer(PrinterCommand::Test { printer }) => {
@@ -824,6 +839,20 @@ fn print_round(cli: &Cli, round: &till_register::PrintRound) -> Result<()> {
             "printed {}, waiting {}{}\n",
             round.printed,
             round.waiting,
+            round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
+        )
+    });
+    Ok(())
+}
+
+/// One pass of the mail worker, as a line.
+fn mail_round(cli: &Cli, round: &till_register::MailRound) -> Result<()> {
+    print(cli, serde_json::to_value(round)?, || {
+        format!(
+            "sent {}, waiting {}, failed {}{}\n",
+            round.sent,
+            round.waiting,
+            round.failed,
             round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()
         )
     });

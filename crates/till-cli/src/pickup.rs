@@ -28,6 +28,7 @@ fn order_json(o: &PickupOrder) -> Value {
         "withdrawn": o.withdrawn,
         "bin": o.stage.as_ref().map(|s| s.bin.clone()),
         "checkin": o.checkin.as_ref().map(|c| c.spot.clone()),
+        "notified": o.notified.as_ref().map(|n| json!({"to": n.to, "at": n.at.to_string()})),
         "shipment": o.shipment.as_ref().map(|s| json!({"carrier": s.carrier, "tracking": s.tracking})),
         "lines": o.lines.iter().map(|l| {
             let pick = o.picks.get(&l.n);
@@ -140,6 +141,28 @@ pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
             let wanted = (!wanted.is_empty()).then_some(wanted.as_slice());
             let sale = reg.hand_over(token, wanted, id_check, &tenders, &mut auth)?;
             crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+        PickupCommand::Ready { order, resend } => {
+            let auth = authority(cli, &mut reg)?;
+            let order = reg.notify_ready(order, *resend, &auth)?;
+            // The notice is committed and its mail queued; this one-shot process is the mail
+            // worker for it (the app runs one in the background). A server out of reach
+            // leaves it waiting.
+            let round = reg
+                .send_pending_mail()
+                .unwrap_or_else(|e| till_register::MailRound { blocked: Some(e.to_string()), ..Default::default() });
+            let mail = reg.order_mail(&order)?.pop().context("the queued mail is not in the outbox")?;
+            print(cli, json!({"order": order_json(&order), "mail": mail, "round": round}), || {
+                let state = match mail.state.as_str() {
+                    "sent" => "sent".to_string(),
+                    "failed" => format!("refused: {}", mail.last_error.clone().unwrap_or_default()),
+                    _ => format!(
+                        "waiting for the mail server{}; it goes when the server answers (till mail work)",
+                        mail.last_error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+                    ),
+                };
+                format!("order {}: ready mail to {} {state}\n", order.number, mail.recipient)
+            });
         }
         PickupCommand::Ship { order, carrier, tracking } => {
             let mut auth = authority(cli, &mut reg)?;
@@ -300,4 +323,17 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A message in the outbox, as a line of `till mail jobs`.
+pub fn mail_line(j: &till_register::MailJob) -> String {
+    format!(
+        "mail {} to {} {} ({} attempt(s)){}: {}\n",
+        j.id,
+        j.recipient,
+        j.state,
+        j.attempts,
+        j.last_error.as_ref().map(|e| format!(", {e}")).unwrap_or_default(),
+        j.subject
+    )
 }

@@ -282,6 +282,32 @@ pub enum PickupError {
     /// A required text was empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    /// The order is not (or no longer) waiting staged for the customer.
+    #[error("order {number} is {status}, not staged for pickup: {hint}")]
+    NotStaged {
+        /// Order number.
+        number: String,
+        /// Its status (as [`PickupStatus::as_str`] writes it).
+        status: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// The order carries no email address to write to.
+    #[error("order {number} has no customer email: tell the customer another way (phone, the webstore)")]
+    NoEmail {
+        /// Order number.
+        number: String,
+    },
+    /// The customer was told already; sending again needs a deliberate resend.
+    #[error("order {number}: the customer was already told it is ready ({to}, {at}); resend to send it again")]
+    AlreadyNotified {
+        /// Order number.
+        number: String,
+        /// Where the notice went.
+        to: String,
+        /// When it was queued.
+        at: Timestamp,
+    },
 }
 
 fn used(previous: &[String]) -> String {
@@ -414,6 +440,40 @@ impl PickupOrder {
             return Err(PickupError::Empty(what));
         }
         Ok(())
+    }
+
+    /// Checks telling the customer the order is ready: a live pickup order, staged (ready,
+    /// or the customer already checked in), with an email address; once told, again only
+    /// when `resend`. Returns the address to write to.
+    pub fn check_notify(&self, resend: bool) -> Result<&str, PickupError> {
+        self.live()?;
+        if self.fulfilment != Fulfilment::Pickup {
+            return Err(PickupError::WrongKind {
+                number: self.number.clone(),
+                kind: self.kind(),
+                step: "the ready notice",
+            });
+        }
+        let to = self.email.trim();
+        if to.is_empty() {
+            return Err(PickupError::NoEmail { number: self.number.clone() });
+        }
+        let status = self.status();
+        let hint = match status {
+            PickupStatus::Ready | PickupStatus::CheckedIn => None,
+            PickupStatus::New | PickupStatus::Picking => Some("pick every line and stage it in a bin first"),
+            PickupStatus::Picked => Some("stage it in a bin first"),
+            _ => Some("the goods were handed over already"),
+        };
+        if let Some(hint) = hint {
+            return Err(PickupError::NotStaged { number: self.number.clone(), status: status.as_str(), hint });
+        }
+        if let Some(told) = &self.notified
+            && !resend
+        {
+            return Err(PickupError::AlreadyNotified { number: self.number.clone(), to: told.to.clone(), at: told.at });
+        }
+        Ok(to)
     }
 
     /// Checks recording a shipment: only ship orders, picked, with carrier and tracking.
@@ -642,6 +702,37 @@ mod tests {
         assert_eq!(over.len(), 2);
         assert_eq!((over[0].handed, over[0].allowed), (dec!(4), dec!(2)));
         assert_eq!(over[0].handovers.len(), 2);
+    }
+
+    #[test]
+    fn only_a_staged_pickup_order_with_an_email_is_notified_and_only_once_unless_resent() {
+        let mut o = order();
+        let refused = o.check_notify(false).unwrap_err();
+        assert!(matches!(refused, PickupError::NotStaged { status: "new", .. }), "{refused}");
+        pick(&mut o, 1, dec!(2));
+        pick(&mut o, 2, dec!(1));
+        let refused = o.check_notify(false).unwrap_err().to_string();
+        assert_eq!(refused, "order #1001 is picked, not staged for pickup: stage it in a bin first");
+        o.stage = Some(Stage { bin: "B-1".into(), by: "1".into(), at: at("2026-11-27T10:05:00Z") });
+        assert_eq!(o.check_notify(false).unwrap(), "a@example.com");
+        o.notified = Some(Notice { to: "a@example.com".into(), at: at("2026-11-27T10:06:00Z") });
+        let refused = o.check_notify(false).unwrap_err().to_string();
+        assert!(refused.contains("already told") && refused.contains("2026-11-27T10:06:00Z"), "{refused}");
+        assert_eq!(o.check_notify(true).unwrap(), "a@example.com");
+        o.checkin = Some(CheckIn { spot: "P1".into(), at: at("2026-11-27T11:00:00Z") });
+        assert!(o.check_notify(true).is_ok(), "curbside: the customer may be told while waiting");
+        let mut no_email = o.clone();
+        no_email.email = " ".into();
+        assert!(matches!(no_email.check_notify(true), Err(PickupError::NoEmail { .. })));
+        let mut withdrawn = o.clone();
+        withdrawn.withdrawn = Some("cancelled by the webstore".into());
+        assert!(matches!(withdrawn.check_notify(true), Err(PickupError::Withdrawn { .. })));
+        let plan = o.plan_handover(None).unwrap();
+        hand(&mut o, "R1", &plan);
+        assert!(o.check_notify(true).unwrap_err().to_string().contains("handed over already"));
+        let mut ship = order();
+        ship.fulfilment = Fulfilment::Ship;
+        assert!(matches!(ship.check_notify(false), Err(PickupError::WrongKind { .. })));
     }
 
     #[test]

@@ -231,6 +231,10 @@ impl Hq {
                 &format!("in bin {} at {store} (staff {}, {})", stage.bin, stage.by, stage.at),
             )?;
         }
+        if let Some(n) = order.notified.as_ref().filter(|n| old.as_ref().and_then(|o| o.notified.as_ref()) != Some(*n))
+        {
+            event(tx, id, now, "store_notified", &format!("ready notice to {} ({})", n.to, n.at))?;
+        }
         if let Some(c) = order.checkin.as_ref().filter(|c| old.as_ref().and_then(|o| o.checkin.as_ref()) != Some(*c)) {
             event(tx, id, now, "store_checkin", &format!("customer waiting at {} ({})", c.spot, c.at))?;
         }

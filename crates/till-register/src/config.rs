@@ -16,7 +16,9 @@ use till_receipt::ReceiptLayout;
 use toml::Spanned;
 
 mod devices;
+mod mail;
 pub use devices::{DisplayConfig, PrinterConfig, ScaleConfig, ScannerConfig};
+pub use mail::{MailConfig, SmtpSecurity};
 
 /// A configuration that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +63,7 @@ struct ConfigFile {
     scale: Option<devices::ScaleSection>,
     display: Option<devices::DisplaySection>,
     scanner: Option<devices::ScannerSection>,
+    mail: Option<mail::MailSection>,
 }
 
 #[derive(Deserialize, Default)]
@@ -145,6 +148,8 @@ pub struct RegisterConfig {
     pub display: Option<DisplayConfig>,
     /// The scanners' settings (defaults when not configured).
     pub scanner: ScannerConfig,
+    /// The SMTP server customer mail goes through, if one is configured.
+    pub mail: Option<MailConfig>,
 }
 
 /// Amounts above which an action needs its permission.
@@ -335,7 +340,9 @@ impl RegisterConfig {
         let display = file.display.as_ref().map(|d| devices::display(d).map_err(&located)).transpose()?;
         let scanner =
             file.scanner.as_ref().map(|s| devices::scanner(s).map_err(&located)).transpose()?.unwrap_or_default();
+        let mail = file.mail.as_ref().map(|m| mail::mail(m, &store).map_err(&located)).transpose()?;
         Ok(RegisterConfig {
+            mail,
             printer,
             scale,
             display,
@@ -465,5 +472,74 @@ reduced = "7"
         .unwrap();
         assert_eq!(c.scale.unwrap().tare_kg.to_string(), "0.015");
         assert_eq!((c.scanner.wedge.prefix.as_str(), c.scanner.wedge.suffix), ("~", '\t'));
+    }
+
+    #[test]
+    fn the_mail_section_is_checked_where_it_is_written() {
+        let with = |extra: &str| RegisterConfig::parse(&format!("{GOOD}\n{extra}"), "store.toml");
+        assert!(with("").unwrap().mail.is_none(), "no [mail]: no mail is sent");
+        let c = with("[mail]\nsmtp = \"smtp://relay.lan\"\nfrom = \"Harbour & Co <shop@example.com>\"\n").unwrap();
+        let m = c.mail.unwrap();
+        assert_eq!((m.security, m.host.as_str(), m.port), (SmtpSecurity::Plain, "relay.lan", 25));
+        assert_eq!(m.store_name, "Harbour & Co", "the sender's name when no store_name is set");
+        assert_eq!((m.username, m.password_file, m.store_address), (None, None, None));
+        let c = with(
+            "[mail]\nsmtp = \"smtp+starttls://mail.example.com:587\"\nfrom = \"shop@example.com\"\n\
+             username = \"shop\"\npassword_file = \"smtp-password\"\nstore_address = \"Prinsengracht 1, Amsterdam\"\n",
+        )
+        .unwrap();
+        let m = c.mail.unwrap();
+        assert_eq!((m.security, m.port, m.store_name.as_str()), (SmtpSecurity::StartTls, 587, "S1"));
+        assert_eq!((m.username.as_deref(), m.password_file.as_deref()), (Some("shop"), Some("smtp-password")));
+        assert_eq!(m.store_address.as_deref(), Some("Prinsengracht 1, Amsterdam"));
+        let from = "from = \"Harbour & Co <shop@example.com>\"\n";
+        let errors = [
+            (
+                "[mail]\nsmtp = \"mail.example.com:25\"\n".to_string() + from,
+                16,
+                "mail.smtp: 'mail.example.com:25': expected",
+            ),
+            ("[mail]\nsmtp = \"imap://mail.example.com\"\n".to_string() + from, 16, "unknown scheme 'imap'"),
+            (
+                "[mail]\nsmtp = \"smtps://shop:secret@mail.example.com\"\n".to_string() + from,
+                16,
+                "must not carry credentials",
+            ),
+            ("[mail]\nsmtp = \"smtps://mail.example.com:99999\"\n".to_string() + from, 16, "port '99999'"),
+            (
+                "[mail]\nsmtp = \"smtp://relay.lan\"\nfrom = \"Harbour & Co\"\n".into(),
+                17,
+                "mail.from: 'Harbour & Co' is not a mailbox",
+            ),
+            (
+                "[mail]\nsmtp = \"smtps://m.example.com\"\n".to_string() + from + "username = \"shop\"\n",
+                18,
+                "set password_file too",
+            ),
+            (
+                "[mail]\nsmtp = \"smtps://m.example.com\"\n".to_string() + from + "password_file = \"pw\"\n",
+                18,
+                "set username too",
+            ),
+            (
+                "[mail]\nsmtp = \"smtp://relay.lan\"\n".to_string()
+                    + from
+                    + "username = \"shop\"\npassword_file = \"pw\"\n",
+                18,
+                "in the clear",
+            ),
+            (
+                "[mail]\nsmtp = \"smtp://relay.lan\"\n".to_string() + from + "store_name = \" \"\n",
+                18,
+                "mail.store_name",
+            ),
+            ("[mail]\nsmtp = \"smtp://relay.lan\"\n".to_string() + from + "port = 25\n", 18, "unknown field `port`"),
+            ("[mail]\nfrom = \"shop@example.com\"\n".into(), 15, "missing field `smtp`"),
+        ];
+        for (extra, line, says) in errors {
+            let e = with(&extra).unwrap_err();
+            assert_eq!((e.file.as_str(), e.line), ("store.toml", line), "{extra}: {e}");
+            assert!(e.message.contains(says), "{extra}: {e}");
+        }
     }
 }

@@ -15,6 +15,7 @@ mod devices;
 mod drawer;
 mod export;
 mod import;
+mod mail;
 mod parked;
 mod pickup;
 mod print;
@@ -43,10 +44,14 @@ pub use auth::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, split_cre
 pub use barcode::{Scanned, parse_barcode_standalone};
 pub use boris::{OnlineLine, OnlineOrder, OnlineRefund};
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
-pub use config::{ConfigError, DisplayConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, Thresholds};
+pub use config::{
+    ConfigError, DisplayConfig, MailConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, SmtpSecurity,
+    Thresholds,
+};
 pub use drawer::{Count, DrawerMove};
 pub use export::{ExportFormat, JournalExport};
 pub use import::{ImportProgress, ImportReport};
+pub use mail::{MailRound, ready_message};
 pub use parked::{discount_text, parse_discount};
 pub use pickup::{ONLINE_TENDER, VerifiedPickup};
 pub use print::PrintRound;
@@ -55,7 +60,7 @@ pub use sale::Settle;
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_printer::{Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
-pub use till_store::{Durability, JournalReport, ParkedCart, StoreError, StoreOptions};
+pub use till_store::{Durability, JournalReport, MailJob, ParkedCart, StoreError, StoreOptions};
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 

@@ -60,7 +60,7 @@ impl Register {
             .collect())
     }
 
-    fn read_order(&mut self, id: &DocId) -> Result<Option<PickupOrder>, RegisterError> {
+    pub(crate) fn read_order(&mut self, id: &DocId) -> Result<Option<PickupOrder>, RegisterError> {
         let doc = self.store.doc_copy(id)?;
         OrderDoc::read(&doc, id.as_str()).map_err(|e| RegisterError::Store(e.into()))
     }
@@ -92,7 +92,7 @@ impl Register {
         }
     }
 
-    fn order_doc_id(&self, order: &PickupOrder) -> Result<DocId, RegisterError> {
+    pub(crate) fn order_doc_id(&self, order: &PickupOrder) -> Result<DocId, RegisterError> {
         DocId::order(&self.config.store, &order.id).map_err(|e| RegisterError::Store(e.into()))
     }
 

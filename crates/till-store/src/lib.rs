@@ -13,6 +13,7 @@ mod catalog_import;
 mod codec;
 mod credit;
 mod journal;
+mod mail;
 mod parked;
 mod payload;
 mod print_jobs;
@@ -44,6 +45,7 @@ pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
 pub use aisle::OutboxOrder;
+pub use mail::{MailJob, MailOutcome, NewMail};
 pub use parked::ParkedCart;
 pub use print_jobs::PrintJob;
 pub use sales::{DocChange, SaleCommit};

@@ -377,7 +377,9 @@ CREATE TABLE sync_stock_waiting (
 ALTER TABLE print_jobs ADD COLUMN copy INTEGER NOT NULL DEFAULT 0;  -- 0 original, n: DUPLICATE n
 CREATE INDEX print_jobs_sale ON print_jobs (sale_seq);
 "#,
-    // v5: endless aisle — orders placed at this register for goods from elsewhere, queued
+    // v5: the mail outbox (a message is queued in the transaction of what it tells — the
+    // "ready for pickup" notice with the order document's `notified` entry — and sent by the
+    // mail worker; a server out of reach leaves it waiting); endless aisle — orders placed at this register for goods from elsewhere, queued
     // until HQ takes them (written in the transaction of the sale that paid for them), and
     // the chain's stock as HQ last reported it.
     r#"
@@ -398,6 +400,22 @@ CREATE TABLE chain_stock (
     available TEXT NOT NULL,
     PRIMARY KEY (sku, location)
 ) STRICT, WITHOUT ROWID;
+CREATE TABLE mail_outbox (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL,                     -- ready_for_pickup
+    ref           TEXT NOT NULL,                     -- what it is about (the order's id)
+    recipient     TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,                     -- text/plain, UTF-8
+    created_at    TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'waiting',   -- waiting | sent | failed (permanently)
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    sent_at       TEXT,
+    claimed_until INTEGER                            -- unix seconds: a worker is sending it
+) STRICT;
+CREATE INDEX mail_outbox_waiting ON mail_outbox (state, id);
+CREATE INDEX mail_outbox_ref ON mail_outbox (ref);
 "#,
 ];
 
