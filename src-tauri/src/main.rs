@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod aisle;
 mod background;
 mod commands;
 mod demo;
@@ -133,6 +134,10 @@ fn main() -> Result<()> {
             commands::printer_status,
             commands::audit_log,
             commands::exit_kiosk,
+            aisle::aisle_search,
+            aisle::aisle_quote,
+            aisle::aisle_order,
+            aisle::aisle_orders,
         ])
         .run(tauri::generate_context!())
         .context("the app stopped with an error")
