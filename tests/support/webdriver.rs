@@ -158,6 +158,17 @@ impl Session {
         self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
     }
 
+    /// Presses `key` while `modifier` is held ("\u{E008}" Shift, "\u{E009}" Control).
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier},
+        ]);
+        self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
+    }
+
     /// The visible text of the element matching `css`.
     pub fn text(&self, css: &str) -> String {
         let v = self.post("/element", json!({"using": "css selector", "value": css}));
