@@ -212,7 +212,7 @@ const en = {
   'tender.notPrinted': 'No receipt printed',
   'tender.newSale': 'New sale',
 
-  'aisle.nav': 'Endless aisle',
+  'aisle.nav': 'Aisle',
   'aisle.title': 'Endless aisle: the whole chain',
   'aisle.search': 'Search the chain',
   'aisle.searchPlaceholder': 'Product name or code',
@@ -476,7 +476,7 @@ const nl: Record<MessageKey, string> = {
   'tender.notPrinted': 'Geen bon afgedrukt',
   'tender.newSale': 'Nieuwe verkoop',
 
-  'aisle.nav': 'Hele assortiment',
+  'aisle.nav': 'Assortiment',
   'aisle.title': 'Hele assortiment: alle winkels',
   'aisle.search': 'Zoeken in de keten',
   'aisle.searchPlaceholder': 'Productnaam of code',
