@@ -1,8 +1,9 @@
 //! The desktop app end to end: the real `till-app` binary in WebKit (WebKitWebDriver via
 //! `tauri-driver`, under Xvfb — ./test runs the suites inside `xvfb-run`), on a register
 //! made by the `till` CLI, checked both on screen and in the register's own records (the
-//! journal, print jobs, reports) through the CLI. Each scenario saves a screenshot under
-//! the target directory (`app-screenshots/`). One app at a time: WebKit is heavy on two cores.
+//! journal, print jobs, reports, pickup orders) through the CLI; the pickup scenario gets
+//! its order from a real `till-hq`. Each scenario saves a screenshot under the target
+//! directory (`app-screenshots/`). One app at a time: WebKit is heavy on two cores.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::PathBuf;
@@ -10,15 +11,18 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use till_tests::TempRegister;
+use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
 use till_tests::webdriver::{Driver, Session};
 
 const ENTER: &str = "\u{E007}";
 const F3: &str = "\u{E033}";
+const F4: &str = "\u{E034}";
 const F5: &str = "\u{E035}";
 const F6: &str = "\u{E036}";
 const F7: &str = "\u{E037}";
 const F9: &str = "\u{E039}";
 const F10: &str = "\u{E03A}";
+const F11: &str = "\u{E03B}";
 const F12: &str = "\u{E03C}";
 
 static ONE_APP: Mutex<()> = Mutex::new(());
@@ -211,6 +215,104 @@ fn a_first_start_on_an_empty_directory_offers_a_demo_register_and_signs_in() {
     screenshot(&app, "first-start");
     assert_eq!(app.title(), "Till — AMS-01 / R1");
     assert!(data.join("register.sqlite").exists(), "the register is in the data directory given");
+}
+
+/// `token` with its claims changed (a later expiry) and its signature kept: what a customer
+/// who "extends" their pickup code shows.
+fn forged(token: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    claims["e"] = "2099-01-01T00:00:00Z".into();
+    format!("TP1.{}.{}", b64.encode(serde_json::to_vec(&claims).unwrap()), parts[2])
+}
+
+#[test]
+fn a_pickup_order_from_hq_is_picked_staged_and_handed_over_to_the_customers_scanned_code() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    // HQ with the chain's stores; the app's register is Amsterdam's R1, enrolled and synced
+    // with the `till` CLI on its data directory before the app starts. Real clock: HQ signs
+    // the token on its own.
+    let chain = Chain::start("app_pickup");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    chain.receive("AMS-01", "MUG-1", "4");
+    let mut reg = TempRegister::demo_with_staff();
+    reg.now = jiff::Timestamp::now().to_string();
+    let out = reg.till(&["enroll", "--hq", &chain.hq.url, "--token", &chain.hq.token("AMS-01", "R1")]);
+    assert!(out.status.success(), "enroll: {}", String::from_utf8_lossy(&out.stderr));
+    // A Shopify customer orders two totes and a mug to collect at Amsterdam Centraal.
+    let order = shopify_order(7001, &[("TOTE-1", 2), ("MUG-1", 1)], AMSTERDAM, Some("Amsterdam Centraal"));
+    let (status, answer) = chain.deliver("orders/create", "wh-app-7001", &body(&order));
+    assert_eq!(status, 200, "{answer}");
+    let token = chain.hq.admin_json(&["order", "token", "shopify:7001"])["token"].as_str().unwrap().to_string();
+    let out = reg.till(&["sync"]);
+    assert!(out.status.success(), "sync: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(reg.json(&["pickup", "show", "#7001"])["status"], "new");
+
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    app.set_size(1024, 768);
+    sign_in(&app, "2", "5678");
+    app.keys(F11);
+    app.find("[data-testid=pickup]");
+    app.wait_text("[data-testid=pickup-order]", |t| t.contains("#7001"));
+    app.click("[data-testid=pickup-order]");
+    app.find("[data-testid=order-detail]");
+
+    // Pick each line: the first by its button, the second by F4 (the next line to pick);
+    // the dialog opens on the quantity ordered, Enter records it.
+    app.click("[data-testid=order-line]:nth-child(1) [data-testid=pick-line]");
+    app.type_fast("[data-testid=pick-quantity]", ENTER);
+    app.wait_text("[data-testid=order-line]:nth-child(1) [data-testid=line-picked]", |t| t.trim() == "2");
+    app.keys(F4);
+    app.type_fast("[data-testid=pick-quantity]", ENTER);
+    app.wait_text("[data-testid=order-line]:nth-child(2) [data-testid=line-picked]", |t| t.trim() == "1");
+    app.wait_text("[data-testid=order-status]", |t| t == "Picked");
+    app.type_fast("[data-testid=bin-input]", "B-7");
+    app.click("[data-testid=stage]");
+    app.wait_text("[data-testid=order-status]", |t| t == "Ready");
+    assert_eq!(reg.json(&["pickup", "show", "#7001"])["bin"], "B-7");
+
+    // A customer with an altered code: refused as forged, nothing offered.
+    app.type_fast("[data-testid=token-input]", &format!("{}{ENTER}", forged(&token)));
+    let refused = app.wait_text("[data-testid=token-refused]", |t| !t.is_empty());
+    assert!(refused.contains("NOT VALID") && refused.contains("altered"), "{refused}");
+    assert_eq!(app.count("[data-testid=hand-over]"), 0);
+
+    // The real code, as a scanner types it (every key at once, then Enter): VALID, with
+    // what goes and the order's total (its prices: 19.95 a line).
+    app.type_fast("[data-testid=token-input]", &format!("{token}{ENTER}"));
+    let valid = app.wait_text("[data-testid=token-valid]", |t| t.contains("VALID"));
+    assert!(valid.contains("#7001"), "{valid}");
+    assert_eq!(app.count("[data-testid=handover-line]"), 2);
+    assert!(app.text("[data-testid=handover-total]").contains("59.85"), "{valid}");
+    let fits = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1024x768");
+    screenshot(&app, "pickup-valid-1024x768");
+    app.type_fast("[data-testid=id-check]", "driving licence");
+    app.click("[data-testid=hand-over]");
+    let done = app.wait_text("[data-testid=handover-done]", |t| !t.is_empty());
+    app.wait_text("[data-testid=order-status]", |t| t == "Handed over");
+    screenshot(&app, "pickup-handed-over");
+
+    // The register's own records: the order handed over here, one journal sale tendered
+    // online at the order's prices, the journal intact.
+    let shown = reg.json(&["pickup", "show", "#7001"]);
+    assert_eq!(shown["status"], "handed_over", "{shown:#}");
+    assert_eq!(shown["handovers"][0]["register"], "R1", "{shown:#}");
+    assert_eq!(shown["handovers"][0]["id_check"], "driving licence", "{shown:#}");
+    let sale = reg.json(&["receipt", "show", "1"]);
+    assert_eq!(sale["total"], "59.85", "{sale:#}");
+    assert_eq!(sale["tenders"][0]["kind"], "online", "{sale:#}");
+    assert!(done.contains(sale["receipt"].as_str().unwrap()), "{done} vs {sale}");
+    assert!(reg.till(&["journal", "verify"]).status.success());
+
+    // The same code again: already handed over, and where.
+    app.type_fast("[data-testid=token-input]", &format!("{token}{ENTER}"));
+    let used = app.wait_text("[data-testid=token-refused]", |t| t.contains("ALREADY HANDED OVER"));
+    assert!(used.contains("register R1"), "{used}");
+    screenshot(&app, "pickup-token-used");
 }
 
 /// Resident memory (kB) of `pid` and its descendants (the app and its WebKit processes):

@@ -5,20 +5,22 @@
 use rust_decimal::Decimal;
 use tauri::State;
 use till_barcode::{WedgeDetector, WedgeEvent};
-use till_domain::Cart;
-use till_register::{Copy, ReturnPick, ReturnRequest, Settle};
+use till_domain::{Cart, SaleRecord, Tender};
+use till_register::{Copy, Register, ReturnPick, ReturnRequest, Settle};
 
 use crate::error::AppError;
 use crate::state::{AppState, Session};
 use crate::views::{CartView, OperatorView, SaleDone, SessionView, StatusView, WedgeView};
 
-type Reply<T> = Result<T, AppError>;
+pub(crate) type Reply<T> = Result<T, AppError>;
 
-fn input(message: impl Into<String>) -> AppError {
+/// An `input` error: something the screen sent that cannot be used.
+pub(crate) fn input(message: impl Into<String>) -> AppError {
     AppError::new("input", message)
 }
 
-fn decimal(text: &str, what: &str) -> Reply<Decimal> {
+/// `text` as a decimal; the error names the field (`what`).
+pub(crate) fn decimal(text: &str, what: &str) -> Reply<Decimal> {
     Decimal::from_str_exact(text.trim()).map_err(|_| input(format!("{what}: '{text}' is not a number")))
 }
 
@@ -302,6 +304,36 @@ pub struct TenderArg {
     amount: String,
 }
 
+/// The screen's tenders as the register reads them (`KIND:AMOUNT`).
+pub(crate) fn tenders(reg: &Register, tenders: &[TenderArg]) -> Reply<Vec<Tender>> {
+    Ok(tenders.iter().map(|t| reg.parse_tender(&format!("{}:{}", t.kind, t.amount))).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Whether the receipt of the sale about to be committed prints: `print` (the default) or
+/// not (`none`). An emailed receipt is refused before the sale, not after.
+pub(crate) fn receipt_prints(receipt: Option<&str>) -> Reply<bool> {
+    if receipt == Some("email") {
+        // Nothing would send it: say so before the sale, not after.
+        return Err(input(
+            "emailed receipts need a mail server, which this register does not have: print one or give none",
+        ));
+    }
+    Ok(receipt.unwrap_or("print") == "print")
+}
+
+/// The screen's answer for a committed `sale`: its queued receipt dropped unless it is to
+/// `print` (the background print worker prints the rest), the customer display updated.
+pub(crate) fn sale_done(reg: &Register, sale: &SaleRecord, print: bool) -> SaleDone {
+    if !print && let Err(e) = reg.skip_receipt(sale) {
+        tracing::warn!(error = %e, "the receipt's print job stays queued");
+    }
+    let text = reg.receipt_text(sale, Copy::Original);
+    if let Err(e) = reg.show_sale(sale) {
+        tracing::warn!(error = %e, "customer display");
+    }
+    SaleDone::new(sale, text, print && reg.config().printer.is_some())
+}
+
 /// Completes the sale with `tenders` (approvals: manager `CODE:PIN`s for what needs one —
 /// the register says which with a `permission` error). The receipt is queued for the
 /// printer (unless `none`/`email`); the cart is cleared only when the sale committed.
@@ -314,29 +346,12 @@ pub async fn pay(
 ) -> Reply<SaleDone> {
     state
         .with(move |s| {
-            if receipt.as_deref() == Some("email") {
-                // Nothing would send it: say so before the sale, not after.
-                return Err(input(
-                    "emailed receipts need a mail server, which this register does not have: print one or give none",
-                ));
-            }
+            let print = receipt_prints(receipt.as_deref())?;
             let (reg, cart, mut auth) = s.acting(&approvals)?;
-            let tenders = tenders
-                .iter()
-                .map(|t| reg.parse_tender(&format!("{}:{}", t.kind, t.amount)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let print = receipt.as_deref().unwrap_or("print") == "print";
+            let tenders = self::tenders(reg, &tenders)?;
             let sale = reg.complete_sale(cart, Settle::Tenders(&tenders), &mut auth)?;
-            if !print && let Err(e) = reg.skip_receipt(&sale) {
-                tracing::warn!(error = %e, "the receipt's print job stays queued");
-            }
-            let text = reg.receipt_text(&sale, Copy::Original);
-            if let Err(e) = reg.show_sale(&sale) {
-                tracing::warn!(error = %e, "customer display");
-            }
-            let printed = print && reg.config().printer.is_some();
             *cart = Cart::new();
-            Ok(SaleDone::new(&sale, text, printed))
+            Ok(sale_done(reg, &sale, print))
         })
         .await
 }

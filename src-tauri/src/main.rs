@@ -1,8 +1,9 @@
 //! Till's desktop register: a thin Tauri shell over the register service. Commands adapt
-//! `till-register` to the screen (`commands.rs`); a background task reports status, prints
-//! waiting receipts and syncs (`background.rs`). Kiosk mode (`--kiosk` or `TILL_KIOSK=1`)
-//! runs fullscreen without decorations, keeps the window on the app's own pages and only
-//! lets a manager leave. One app per register (a lock file in the data directory).
+//! `till-register` to the screen (`commands.rs`; the pickup screen's in `pickup.rs`); a
+//! background task reports status, prints waiting receipts and syncs (`background.rs`).
+//! Kiosk mode (`--kiosk` or `TILL_KIOSK=1`) runs fullscreen without decorations, keeps the
+//! window on the app's own pages and only lets a manager leave. One app per register (a
+//! lock file in the data directory).
 //!
 //! The data directory is the CLI's: `--data-dir DIR`, else `TILL_DATA_DIR`, else the
 //! platform's application-data directory.
@@ -14,6 +15,7 @@ mod background;
 mod commands;
 mod demo;
 mod error;
+mod pickup;
 mod state;
 mod views;
 
@@ -134,6 +136,14 @@ fn main() -> Result<()> {
             commands::printer_status,
             commands::audit_log,
             commands::exit_kiosk,
+            pickup::pickup_orders,
+            pickup::pickup_order,
+            pickup::pickup_pick,
+            pickup::pickup_stage,
+            pickup::pickup_check_in,
+            pickup::pickup_verify,
+            pickup::pickup_hand_over,
+            pickup::pickup_ship,
             aisle::aisle_search,
             aisle::aisle_quote,
             aisle::aisle_order,

@@ -3,6 +3,7 @@
 //! types here, at the boundary only.
 
 use serde::Serialize;
+use till_domain::pickup::{Fulfilment, PaidAt, PickupOrder};
 use till_domain::{PricedCart, SaleRecord};
 
 /// A signed-in staff member.
@@ -188,6 +189,224 @@ pub struct StatusView {
     pub last_sync: Option<String>,
     /// The printer's state (`None`: no printer configured).
     pub printer: Option<String>,
+}
+
+/// A substitute picked for an order line, with the customer's consent.
+#[derive(Serialize)]
+pub struct SubstituteView {
+    /// The substitute's SKU.
+    pub sku: String,
+    /// Its price per unit for this customer.
+    pub price: String,
+    /// How the customer agreed.
+    pub consent: String,
+}
+
+/// One line of an online order, with what the store did with it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineView {
+    /// Line number in HQ's order.
+    pub n: u32,
+    /// Ordered SKU.
+    pub sku: String,
+    /// What the webstore called it.
+    pub title: String,
+    /// Units ordered.
+    pub quantity: String,
+    /// Price per unit the customer agreed to.
+    pub price: String,
+    /// Units picked (`None`: not picked yet).
+    pub picked: Option<String>,
+    /// Picked as another item.
+    pub substitute: Option<SubstituteView>,
+    /// Units handed over so far, at every register.
+    pub handed_over: String,
+    /// Units picked and not handed over yet.
+    pub left: String,
+}
+
+/// One handover of goods to the customer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandoverView {
+    /// Register.
+    pub register: String,
+    /// The journal sale that recorded it.
+    pub sale: String,
+    /// When.
+    pub at: String,
+    /// Staff code.
+    pub by: String,
+    /// The identity document checked ("" none).
+    pub id_check: String,
+    /// Units per order line.
+    pub lines: Vec<HandedLineView>,
+}
+
+/// Units of one order line in a handover.
+#[derive(Serialize)]
+pub struct HandedLineView {
+    /// Order line number.
+    pub n: u32,
+    /// Units.
+    pub quantity: String,
+}
+
+/// A parcel shipped from the store.
+#[derive(Serialize)]
+pub struct ShipmentView {
+    /// Carrier.
+    pub carrier: String,
+    /// Tracking number.
+    pub tracking: String,
+}
+
+/// An online order as this store's pickup screen shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PickupOrderView {
+    /// HQ's order id (`CHANNEL:ID`).
+    pub id: String,
+    /// What the customer sees (`#1001`).
+    pub number: String,
+    /// The customer's email ("" unknown).
+    pub email: String,
+    /// `new`, `picking`, `picked`, `ready`, `checked_in`, `partly_handed_over`,
+    /// `handed_over`, `shipped` or `withdrawn`.
+    pub status: &'static str,
+    /// `online` or `counter`.
+    pub paid: &'static str,
+    /// `pickup` or `ship`.
+    pub fulfilment: &'static str,
+    /// Currency of the prices.
+    pub currency: String,
+    /// Why HQ took the order away from this store.
+    pub withdrawn: Option<String>,
+    /// The bin the picked goods wait in.
+    pub bin: Option<String>,
+    /// Curbside: where the customer waits.
+    pub checkin: Option<String>,
+    /// Ship orders: the parcel.
+    pub shipment: Option<ShipmentView>,
+    /// The lines this store fulfils.
+    pub lines: Vec<OrderLineView>,
+    /// Every handover, from every register.
+    pub handovers: Vec<HandoverView>,
+}
+
+impl From<&PickupOrder> for PickupOrderView {
+    fn from(o: &PickupOrder) -> Self {
+        PickupOrderView {
+            id: o.id.clone(),
+            number: o.number.clone(),
+            email: o.email.clone(),
+            status: o.status().as_str(),
+            paid: match o.paid_at {
+                PaidAt::Online => "online",
+                PaidAt::Counter => "counter",
+            },
+            fulfilment: match o.fulfilment {
+                Fulfilment::Pickup => "pickup",
+                Fulfilment::Ship => "ship",
+            },
+            currency: o.currency.clone(),
+            withdrawn: o.withdrawn.clone(),
+            bin: o.stage.as_ref().map(|s| s.bin.clone()),
+            checkin: o.checkin.as_ref().map(|c| c.spot.clone()),
+            shipment: o
+                .shipment
+                .as_ref()
+                .map(|s| ShipmentView { carrier: s.carrier.clone(), tracking: s.tracking.clone() }),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| {
+                    let pick = o.picks.get(&l.n);
+                    OrderLineView {
+                        n: l.n,
+                        sku: l.sku.clone(),
+                        title: l.title.clone(),
+                        quantity: l.quantity.normalize().to_string(),
+                        price: l.price.to_string(),
+                        picked: pick.map(|p| p.picked.normalize().to_string()),
+                        substitute: pick.and_then(|p| p.substitute.as_ref()).map(|s| SubstituteView {
+                            sku: s.sku.clone(),
+                            price: s.price.to_string(),
+                            consent: s.consent.clone(),
+                        }),
+                        handed_over: o.handed_over(l.n).normalize().to_string(),
+                        left: o.left(l.n).normalize().to_string(),
+                    }
+                })
+                .collect(),
+            handovers: o
+                .handovers
+                .iter()
+                .map(|h| HandoverView {
+                    register: h.register.clone(),
+                    sale: h.sale.clone(),
+                    at: h.at.to_string(),
+                    by: h.by.clone(),
+                    id_check: h.id_check.clone(),
+                    lines: h
+                        .lines
+                        .iter()
+                        .map(|(n, q)| HandedLineView { n: *n, quantity: q.normalize().to_string() })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A line a handover gives the customer.
+#[derive(Serialize)]
+pub struct HandoverLineView {
+    /// Order line number.
+    pub n: u32,
+    /// The SKU that leaves the store (a substitute's, if picked so).
+    pub sku: String,
+    /// The order line's title.
+    pub title: String,
+    /// Units.
+    pub quantity: String,
+    /// Price per unit.
+    pub price: String,
+}
+
+/// A pickup token that verified: its order, what a handover gives now, and that handover
+/// priced at the order's prices (its total is what a counter-paid order's tenders cover).
+#[derive(Serialize)]
+pub struct VerifiedView {
+    /// The order.
+    pub order: PickupOrderView,
+    /// What will be handed over.
+    pub lines: Vec<HandoverLineView>,
+    /// The handover priced.
+    pub cart: CartView,
+}
+
+impl VerifiedView {
+    /// The view of `verified`, priced as `priced`.
+    pub fn new(verified: &till_register::VerifiedPickup, priced: &PricedCart) -> VerifiedView {
+        let order = &verified.order;
+        VerifiedView {
+            order: PickupOrderView::from(order),
+            lines: verified
+                .lines
+                .iter()
+                .map(|l| HandoverLineView {
+                    n: l.n,
+                    sku: l.sku.clone(),
+                    title: order.lines.iter().find(|o| o.n == l.n).map(|o| o.title.clone()).unwrap_or_default(),
+                    quantity: l.quantity.normalize().to_string(),
+                    price: l.price.to_string(),
+                })
+                .collect(),
+            cart: CartView::new(priced, &order.currency, None),
+        }
+    }
 }
 
 /// A location's stock of an item, per HQ's last chain snapshot.

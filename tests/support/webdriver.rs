@@ -54,7 +54,25 @@ impl Driver {
             "tauri:options": {"application": app, "args": args}
         }}});
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
-        let v = call(&http, "POST", &format!("{}/session", self.url), Some(&caps));
+        // tauri-driver listens before its native driver is up: on a loaded machine the
+        // first session request can meet a closed connection. No session exists then, so
+        // asking again is safe.
+        let url = format!("{}/session", self.url);
+        let mut tries = 0;
+        let v = loop {
+            tries += 1;
+            let sent = http.post(&url).header("content-type", "application/json").body(caps.to_string()).send();
+            match sent {
+                Ok(response) => {
+                    let text = response.text().unwrap();
+                    break serde_json::from_str::<Value>(&text).unwrap_or_else(|_| panic!("POST {url}: {text}"));
+                }
+                Err(e) if tries < 5 && (e.is_connect() || e.is_request()) => {
+                    std::thread::sleep(Duration::from_millis(500 * tries));
+                }
+                Err(e) => panic!("POST {url}: {e} (after {tries} tries)"),
+            }
+        };
         let id = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
         Session { http, base: format!("{}/session/{id}", self.url) }
     }

@@ -12,7 +12,9 @@
 use rust_decimal::Decimal;
 use till_docs::{DocId, DocKind, OrderDoc};
 use till_domain::pickup::{CheckIn, Handover, HandoverLine, PaidAt, Pick, PickupOrder, Shipment, Stage, Substitute};
-use till_domain::{Cart, Money, PriceSource, PricingContext, Quantity, SaleRecord, Tender, TenderKind, price_cart};
+use till_domain::{
+    Cart, Money, PriceSource, PricedCart, PricingContext, Quantity, SaleRecord, Tender, TenderKind, price_cart,
+};
 use till_store::DocChange;
 use till_token::Verifier;
 
@@ -167,6 +169,21 @@ impl Register {
         Ok(VerifiedPickup { order, lines })
     }
 
+    /// What handing over `wanted` (or everything picked and not yet handed over) for
+    /// `token` would be, priced at the order's prices and committed nowhere: what the
+    /// screen shows, and the total a counter-paid order's tenders must cover. Refused as
+    /// [`Register::hand_over`] would refuse it.
+    pub fn quote_handover(
+        &mut self,
+        token: &str,
+        wanted: Option<&[(u32, Decimal)]>,
+    ) -> Result<(VerifiedPickup, PricedCart), RegisterError> {
+        let order = self.verify_pickup(token)?.order;
+        let lines = order.plan_handover(wanted)?;
+        let (_, priced) = self.order_cart(&order, &lines)?;
+        Ok((VerifiedPickup { order, lines }, priced))
+    }
+
     /// Hands over what the token's order has picked (or the `wanted` lines and units, for a
     /// partial pickup): one journal sale at the order's prices — tendered `online`, or with
     /// `tenders` for an order paid at the counter — and the handover entry on the order, in
@@ -227,6 +244,22 @@ impl Register {
         auth: &mut Authority,
         apply: &dyn Fn(&mut till_docs::AutoCommit) -> till_docs::Result<()>,
     ) -> Result<SaleRecord, RegisterError> {
+        let (cart, priced) = self.order_cart(order, lines)?;
+        let online;
+        let tenders = match order.paid_at {
+            PaidAt::Online => {
+                online = [Tender { kind: TenderKind::Custom(ONLINE_TENDER.into()), amount: priced.total }];
+                &online[..]
+            }
+            PaidAt::Counter => tenders,
+        };
+        let id = self.order_doc_id(order)?;
+        let carries = Carries { doc_change: Some(DocChange { id: &id, apply }), order: None };
+        self.commit_document(sale_id, &cart, priced, Settle::Tenders(tenders), auth, carries)
+    }
+
+    /// The cart of `lines` of `order` at the order's prices (no promotions), priced.
+    fn order_cart(&self, order: &PickupOrder, lines: &[HandoverLine]) -> Result<(Cart, PricedCart), RegisterError> {
         if order.currency != self.config.currency.code() {
             return Err(RegisterError::Input(format!(
                 "order {} is in {}, this register sells in {}",
@@ -245,16 +278,6 @@ impl Register {
         }
         let ctx = PricingContext { policy: self.config.policy, promotions: &[], now: self.now() };
         let priced = price_cart(&cart, &ctx)?;
-        let online;
-        let tenders = match order.paid_at {
-            PaidAt::Online => {
-                online = [Tender { kind: TenderKind::Custom(ONLINE_TENDER.into()), amount: priced.total }];
-                &online[..]
-            }
-            PaidAt::Counter => tenders,
-        };
-        let id = self.order_doc_id(order)?;
-        let carries = Carries { doc_change: Some(DocChange { id: &id, apply }), order: None };
-        self.commit_document(sale_id, &cart, priced, Settle::Tenders(tenders), auth, carries)
+        Ok((cart, priced))
     }
 }

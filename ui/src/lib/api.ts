@@ -43,6 +43,14 @@ export const COMMANDS = {
   printerStatus: 'printer_status',
   auditLog: 'audit_log',
   exitKiosk: 'exit_kiosk',
+  pickupOrders: 'pickup_orders',
+  pickupOrder: 'pickup_order',
+  pickupPick: 'pickup_pick',
+  pickupStage: 'pickup_stage',
+  pickupCheckIn: 'pickup_check_in',
+  pickupVerify: 'pickup_verify',
+  pickupHandOver: 'pickup_hand_over',
+  pickupShip: 'pickup_ship',
   aisleSearch: 'aisle_search',
   aisleQuote: 'aisle_quote',
   aisleOrder: 'aisle_order',
@@ -236,6 +244,114 @@ export interface AuditEntry {
   detail: string;
 }
 
+/** Where an online order stands at this store. */
+export type PickupStatus =
+  | 'new'
+  | 'picking'
+  | 'picked'
+  | 'ready'
+  | 'checked_in'
+  | 'partly_handed_over'
+  | 'handed_over'
+  | 'shipped'
+  | 'withdrawn';
+
+export interface SubstituteView {
+  sku: string;
+  /** per unit, for this customer */
+  price: Decimal;
+  /** how the customer agreed */
+  consent: string;
+}
+
+export interface OrderLine {
+  n: number;
+  sku: string;
+  title: string;
+  quantity: Decimal;
+  price: Decimal;
+  /** null: not picked yet */
+  picked: Decimal | null;
+  substitute: SubstituteView | null;
+  handedOver: Decimal;
+  /** picked and not handed over yet */
+  left: Decimal;
+}
+
+export interface Handover {
+  register: string;
+  sale: string;
+  at: string;
+  by: string;
+  idCheck: string;
+  lines: { n: number; quantity: Decimal }[];
+}
+
+export interface PickupOrder {
+  id: string;
+  number: string;
+  email: string;
+  status: PickupStatus;
+  paid: 'online' | 'counter';
+  fulfilment: 'pickup' | 'ship';
+  currency: string;
+  withdrawn: string | null;
+  bin: string | null;
+  checkin: string | null;
+  shipment: { carrier: string; tracking: string } | null;
+  lines: OrderLine[];
+  handovers: Handover[];
+}
+
+export interface HandoverLine {
+  n: number;
+  /** what leaves the store (a substitute's SKU if picked so) */
+  sku: string;
+  title: string;
+  quantity: Decimal;
+  price: Decimal;
+}
+
+/** A pickup token that verified: what a handover gives now, priced at the order's prices. */
+export interface VerifiedPickup {
+  order: PickupOrder;
+  lines: HandoverLine[];
+  cart: CartView;
+}
+
+/** Units of one order line for a partial pickup. */
+export interface HandLine {
+  line: number;
+  quantity: Decimal;
+}
+
+export interface PickArgs {
+  /** the order's id, number or email */
+  order: string;
+  line: number;
+  quantity: Decimal;
+  substitute?: SubstituteView;
+}
+
+export interface HandOverArgs {
+  token: string;
+  /** left out: everything picked and not handed over */
+  lines?: HandLine[];
+  idCheck: string;
+  /** counter-paid orders only; online-paid ones are tendered "online" by the register */
+  tenders: Tender[];
+  approvals: string[];
+  receipt: ReceiptChoice;
+}
+
+export interface ShipArgs {
+  order: string;
+  carrier: string;
+  tracking: string;
+  approvals: string[];
+  receipt: ReceiptChoice;
+}
+
 /** What every command rejects with. */
 export interface CommandError {
   code: string;
@@ -321,6 +437,17 @@ export const api = {
   auditLog: (limit: number) => call<AuditEntry[]>('auditLog', { limit }),
   /** Leaves kiosk mode (the app closes); needs a manager's approval. */
   exitKiosk: (approvals: string[]) => call<void>('exitKiosk', { approvals }),
+
+  pickupOrders: () => call<PickupOrder[]>('pickupOrders'),
+  pickupOrder: (text: string) => call<PickupOrder>('pickupOrder', { text }),
+  pickupPick: (args: PickArgs) => call<PickupOrder>('pickupPick', defined({ ...args })),
+  pickupStage: (order: string, bin: string) => call<PickupOrder>('pickupStage', { order, bin }),
+  pickupCheckIn: (order: string, spot: string) => call<PickupOrder>('pickupCheckIn', { order, spot }),
+  /** Rejects with token_forged, token_expired, token_other_store, token_malformed, token_used… */
+  pickupVerify: (token: string, lines?: HandLine[]) =>
+    call<VerifiedPickup>('pickupVerify', defined({ token, lines })),
+  pickupHandOver: (args: HandOverArgs) => call<SaleDone>('pickupHandOver', defined({ ...args })),
+  pickupShip: (args: ShipArgs) => call<SaleDone>('pickupShip', defined({ ...args })),
 
   onStatus: (handler: (s: Status) => void): Promise<UnlistenFn> =>
     listen<Status>(EVENTS.status, (e) => handler(e.payload)),

@@ -4,7 +4,16 @@ import { api, toCommandError, type CartView, type Operator, type Session, type S
 import { formatMoney } from './format';
 import { setLocale, t } from './i18n.svelte';
 
-export type Screen = 'loading' | 'setup' | 'signin' | 'sell' | 'returns' | 'manager' | 'settings' | 'aisle';
+export type Screen =
+  | 'loading'
+  | 'setup'
+  | 'signin'
+  | 'sell'
+  | 'pickup'
+  | 'returns'
+  | 'manager'
+  | 'settings'
+  | 'aisle';
 
 export interface Notice {
   kind: 'error' | 'info' | 'warn';
