@@ -5,21 +5,14 @@
 
 use rust_decimal::Decimal;
 use tauri::State;
-use till_register::{AisleDelivery, Copy};
+use till_register::AisleDelivery;
 
+use crate::commands::{TenderArg, decimal, input, receipt_prints, sale_done, tenders};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::{AisleItemView, AisleOrderDone, AisleOrderView, CartView, SaleDone};
+use crate::views::{AisleItemView, AisleOrderDone, AisleOrderView, CartView};
 
 type Reply<T> = Result<T, AppError>;
-
-fn input(message: impl Into<String>) -> AppError {
-    AppError::new("input", message)
-}
-
-fn decimal(text: &str, what: &str) -> Reply<Decimal> {
-    Decimal::from_str_exact(text.trim()).map_err(|_| input(format!("{what}: '{text}' is not a number")))
-}
 
 /// A basket line as the screen sends it: a SKU and whole pieces.
 #[derive(serde::Deserialize)]
@@ -74,13 +67,6 @@ impl DeliveryArg {
     }
 }
 
-/// A tender as the screen sends it (the shape `pay` takes).
-#[derive(serde::Deserialize)]
-pub struct AisleTenderArg {
-    kind: String,
-    amount: String,
-}
-
 /// The chain's catalog matching `text`, each item with its stock per location and the
 /// snapshot's time and age (no sign-in needed: a kiosk browses it).
 #[tauri::command]
@@ -106,45 +92,29 @@ pub async fn aisle_quote(state: State<'_, AppState>, lines: Vec<AisleLineArg>) -
 
 /// Places an endless-aisle order for `lines`, delivered as `delivery`, for the customer at
 /// `email`, paid now with `tenders` (approvals: manager `CODE:PIN`s, as for `pay`). The
-/// sale and the queued order commit together; the receipt is queued for the printer
-/// unless `none`. Answers the order's id, the sale, and the order as the outbox holds it.
+/// sale and the queued order commit together; the receipt and the customer display go
+/// as `pay`'s do. Answers the order's id, the sale, and the order as the outbox holds it.
 #[tauri::command]
 pub async fn aisle_order(
     state: State<'_, AppState>,
     lines: Vec<AisleLineArg>,
     delivery: DeliveryArg,
     email: String,
-    tenders: Vec<AisleTenderArg>,
+    tenders: Vec<TenderArg>,
     approvals: Vec<String>,
     receipt: Option<String>,
 ) -> Reply<AisleOrderDone> {
     state
         .with(move |s| {
-            if receipt.as_deref() == Some("email") {
-                return Err(input(
-                    "emailed receipts need a mail server, which this register does not have: print one or give none",
-                ));
-            }
+            let print = receipt_prints(receipt.as_deref())?;
             let lines = basket(&lines)?;
             let delivery = delivery.delivery()?;
             let (reg, _, mut auth) = s.acting(&approvals)?;
-            let tenders = tenders
-                .iter()
-                .map(|t| reg.parse_tender(&format!("{}:{}", t.kind, t.amount)))
-                .collect::<Result<Vec<_>, _>>()?;
+            let tenders = self::tenders(reg, &tenders)?;
             let (order, sale) = reg.aisle_order(&lines, &delivery, &email, &tenders, &mut auth)?;
-            let print = receipt.as_deref().unwrap_or("print") == "print";
-            if !print && let Err(e) = reg.skip_receipt(&sale) {
-                tracing::warn!(error = %e, "the receipt's print job stays queued");
-            }
-            if let Err(e) = reg.show_sale(&sale) {
-                tracing::warn!(error = %e, "customer display");
-            }
-            let text = reg.receipt_text(&sale, Copy::Original);
-            let printed = print && reg.config().printer.is_some();
             let id = order.rsplit_once(':').map_or(order.as_str(), |(_, id)| id);
             let outbox = reg.aisle_orders(false)?.into_iter().find(|o| o.id == id).map(Into::into);
-            Ok(AisleOrderDone { order, sale: SaleDone::new(&sale, text, printed), outbox })
+            Ok(AisleOrderDone { sale: sale_done(reg, &sale, print), order, outbox })
         })
         .await
 }
