@@ -65,7 +65,8 @@ impl Driver {
             match sent {
                 Ok(response) => {
                     let text = response.text().unwrap();
-                    break serde_json::from_str::<Value>(&text).unwrap_or_else(|_| panic!("POST {url}: {text}"));
+                    let v = serde_json::from_str::<Value>(&text).unwrap_or_else(|_| panic!("POST {url}: {text}"));
+                    break v["value"].clone(); // the W3C answer, as `call` reads it
                 }
                 Err(e) if tries < 5 && (e.is_connect() || e.is_request()) => {
                     std::thread::sleep(Duration::from_millis(500 * tries));
