@@ -470,3 +470,86 @@ fn perf_scan_to_paint_cold_start_and_memory() {
     );
     screenshot(&app, "perf");
 }
+
+/// Endless aisle against a real HQ: the mug is in stock only in Utrecht; the Amsterdam
+/// register (enrolled and synced by the CLI before the app starts, so it holds HQ's catalog
+/// and the chain stock snapshot) finds it with its stock and age, orders it for pickup in
+/// Utrecht while the WAN is down (queued on screen and in the outbox), and after the WAN is
+/// back and a sync the screen says it went to HQ, which routed it to Utrecht.
+#[test]
+fn an_endless_aisle_order_for_pickup_at_another_store_is_queued_offline_and_routed_by_hq() {
+    use till_tests::pickup::{Wan, register, sync};
+    const SHIFT: &str = "\u{E008}";
+    const F2: &str = "\u{E032}";
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let chain = till_tests::chain::Chain::start("app_aisle");
+    chain.receive("UTR-01", "MUG-1", "4"); // 3 for orders: Utrecht keeps a buffer of 1
+    let wan = Wan::up(&chain);
+    let reg = register(&chain, &wan, "AMS-01", "R1"); // enrolled, then one `till sync`
+    sync(&reg);
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    app.set_size(1024, 768);
+    sign_in(&app, "2", "5678");
+
+    app.chord(SHIFT, F2);
+    app.find("[data-testid=aisle]");
+    app.type_slowly("[data-testid=aisle-search]", "stoneware", Duration::from_millis(60));
+    let result = app.wait_text("[data-testid=aisle-result]", |t| t.contains("Stoneware Mug"));
+    assert!(result.contains("UTR-01: 3"), "Utrecht's stock: {result}");
+    let fresh = app.wait_text("[data-testid=aisle-freshness]", |t| !t.is_empty());
+    assert!(fresh.starts_with("Stock as of") && fresh.ends_with("ago)"), "{fresh}");
+    let warned = "return document.querySelector('[data-testid=aisle-freshness]').classList.contains('warn')";
+    assert_eq!(app.script(warned), serde_json::json!(false), "a fresh snapshot is no warning: {fresh}");
+
+    app.click("[data-testid=aisle-add]");
+    app.wait_text("[data-testid=aisle-total]", |t| t.contains("12.50") || t.contains("12,50"));
+    app.click("[data-testid=aisle-pickup-at] input[value='UTR-01']");
+    let fits = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1024x768");
+    screenshot(&app, "aisle-basket-1024x768");
+
+    // The WAN goes down before the customer pays: the order waits in the outbox.
+    wan.cut();
+    app.type_fast("[data-testid=aisle-email]", &format!("kees@example.com{ENTER}"));
+    app.find("[data-testid=tender]");
+    app.type_fast("[data-testid=tender-amount]", "20");
+    app.click("[data-testid=add-cash]");
+    app.click("[data-testid=confirm-pay]");
+    let change = app.wait_text("[data-testid=change]", |t| !t.is_empty());
+    assert!(change.contains("7.50") || change.contains("7,50"), "{change}");
+    app.keys(ENTER);
+    let order = app.wait_text("[data-testid=aisle-order-id]", |t| t.starts_with("aisle-AMS-01:"));
+    let state = app.wait_text("[data-testid=aisle-order-state]", |t| !t.is_empty());
+    assert!(state.starts_with("Queued"), "{state}");
+    screenshot(&app, "aisle-order-queued");
+
+    // The register's own records: the order in the outbox, paid by the sale.
+    let id = order.rsplit_once(':').unwrap().1;
+    let outbox = reg.json(&["aisle", "orders"]);
+    let queued = outbox.as_array().unwrap().iter().find(|o| o["id"] == id).unwrap_or_else(|| panic!("{outbox:#}"));
+    assert!(["waiting", "sent"].contains(&queued["state"].as_str().unwrap()), "{queued:#}");
+    let sale = reg.json(&["receipt", "show", &queued["sale_seq"].to_string()]);
+    assert_eq!(sale["total"], "12.50", "{sale:#}");
+    assert!(chain.orders().is_empty(), "HQ has nothing while the WAN is down");
+
+    // Back online: a sync delivers it; the screen follows the outbox; HQ routed it to Utrecht.
+    wan.restore();
+    sync(&reg);
+    let state = app.wait_text("[data-testid=aisle-order-state]", |t| t.starts_with("Sent to HQ"));
+    assert!(state.contains("routed"), "{state}");
+    let orders = chain.orders();
+    assert_eq!(orders.len(), 1, "{orders:#?}");
+    assert_eq!(orders[0]["id"], order.as_str(), "{:#}", orders[0]);
+    assert_eq!(orders[0]["channel"], "aisle-AMS-01", "{:#}", orders[0]);
+    assert_eq!(orders[0]["status"], "routed", "{:#}", orders[0]);
+    assert_eq!(orders[0]["lines"][0]["location"], "UTR-01", "{:#}", orders[0]);
+    assert_eq!(orders[0]["email"], "kees@example.com", "{:#}", orders[0]);
+    screenshot(&app, "aisle-order-sent");
+    app.keys(F7);
+    let row = app.wait_text("[data-testid=aisle-order]", |t| t.contains("Sent to HQ"));
+    assert!(row.contains("Pickup at UTR-01"), "{row}");
+    app.set_size(1920, 1080);
+    assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1920x1080");
+    screenshot(&app, "aisle-orders-1920x1080");
+}

@@ -262,3 +262,26 @@ fn the_business_day_is_the_stores_local_day() {
     let text = reg.receipt_text(&sale, till_register::Copy::Original);
     assert!(text.contains("2026-11-28 00:30"), "{text}");
 }
+
+#[test]
+fn an_endless_aisle_quote_charges_what_the_order_then_charges_and_stores_nothing() {
+    let (_dir, _clock, mut reg) = demo("2026-11-27T10:15:00Z", Box::new(SeededIds::new(7)));
+    let mut auth = manager(&mut reg);
+    // Three tees: the multi-buy promotion prices the quote as it prices the order.
+    let lines = [("TEE-S-BLK".to_string(), dec!(3)), ("COFFEE-250".to_string(), dec!(1))];
+    let quote = reg.aisle_quote(&lines).unwrap();
+    assert_eq!(quote.total.amount(), dec!(48.85), "{quote:?}");
+    assert!(reg.aisle_orders(false).unwrap().is_empty(), "a quote stores nothing");
+    for (bad, why) in [(dec!(1.5), "whole pieces"), (dec!(0), "whole pieces")] {
+        let e = reg.aisle_quote(&[("TEE-S-BLK".to_string(), bad)]).unwrap_err();
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    assert!(reg.aisle_quote(&[]).is_err(), "an empty basket");
+
+    let delivery = till_register::AisleDelivery::Pickup { location: "UTR-01".into() };
+    let (order, sale) = reg.aisle_order(&lines, &delivery, "kees@example.com", &[cash(dec!(50))], &mut auth).unwrap();
+    assert_eq!(sale.settlement.total, quote.total);
+    assert!(order.starts_with("aisle-AMS-01:"), "{order}");
+    let outbox = reg.aisle_orders(false).unwrap();
+    assert_eq!((outbox.len(), outbox[0].state.as_str()), (1, "waiting"), "{outbox:?}");
+}

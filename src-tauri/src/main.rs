@@ -10,6 +10,7 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod aisle;
 mod background;
 mod commands;
 mod demo;
@@ -143,6 +144,10 @@ fn main() -> Result<()> {
             pickup::pickup_verify,
             pickup::pickup_hand_over,
             pickup::pickup_ship,
+            aisle::aisle_search,
+            aisle::aisle_quote,
+            aisle::aisle_order,
+            aisle::aisle_orders,
         ])
         .run(tauri::generate_context!())
         .context("the app stopped with an error")

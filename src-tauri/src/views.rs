@@ -408,3 +408,136 @@ impl VerifiedView {
         }
     }
 }
+
+/// A location's stock of an item, per HQ's last chain snapshot.
+#[derive(Serialize)]
+pub struct AisleStockView {
+    /// The location (store or DC).
+    pub location: String,
+    /// Units an order may take there.
+    pub available: String,
+}
+
+/// An endless-aisle search result: the item, where the chain has it, and how old that is.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AisleItemView {
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Price per unit at this register.
+    pub price: String,
+    /// `each` or `kg`.
+    pub unit: String,
+    /// Stock per location.
+    pub stock: Vec<AisleStockView>,
+    /// When HQ took the snapshot (`None`: never fetched).
+    pub snapshot_at: Option<String>,
+    /// The snapshot's age in seconds.
+    pub age_seconds: Option<i64>,
+}
+
+impl From<till_register::AisleItem> for AisleItemView {
+    fn from(h: till_register::AisleItem) -> Self {
+        AisleItemView {
+            sku: h.item.sku,
+            name: h.item.name,
+            price: h.item.price.to_string(),
+            unit: h.item.unit.as_str().to_string(),
+            stock: h
+                .stock
+                .into_iter()
+                .map(|(location, q)| AisleStockView { location, available: q.normalize().to_string() })
+                .collect(),
+            snapshot_at: h.snapshot_at,
+            age_seconds: h.age_seconds,
+        }
+    }
+}
+
+/// Where an endless-aisle order goes, as its body says.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AisleDeliveryView {
+    /// `pickup` or `ship`.
+    pub method: String,
+    /// The pickup store.
+    pub location: Option<String>,
+    /// Ship-to postcode.
+    pub zip: Option<String>,
+    /// Ship-to city.
+    pub city: Option<String>,
+    /// Ship-to country.
+    pub country_code: Option<String>,
+}
+
+/// An endless-aisle order in this register's outbox.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AisleOrderView {
+    /// The order's id at HQ (`aisle-STORE:ID`).
+    pub order: String,
+    /// Its id in the outbox.
+    pub id: String,
+    /// Its short number (`REGISTER-xxxxxxxx`).
+    pub number: String,
+    /// The receipt number of the sale that paid for it.
+    pub sale_seq: Option<i64>,
+    /// The customer's email.
+    pub email: String,
+    /// Where it goes.
+    pub delivery: AisleDeliveryView,
+    /// When it was placed.
+    pub created_at: String,
+    /// `waiting` (not at HQ yet) or `sent`.
+    pub state: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When HQ took it.
+    pub sent_at: Option<String>,
+    /// HQ's status when it took it (routed…).
+    pub hq_status: Option<String>,
+}
+
+impl From<till_register::OutboxOrder> for AisleOrderView {
+    fn from(o: till_register::OutboxOrder) -> Self {
+        let body: serde_json::Value = serde_json::from_str(&o.body).unwrap_or_default();
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        let d = &body["delivery"];
+        AisleOrderView {
+            order: format!("{}:{}", body["channel"].as_str().unwrap_or("aisle"), o.id),
+            number: text(&body["number"]).unwrap_or_default(),
+            email: text(&body["email"]).unwrap_or_default(),
+            delivery: AisleDeliveryView {
+                method: text(&d["method"]).unwrap_or_default(),
+                location: text(&d["location"]),
+                zip: text(&d["zip"]),
+                city: text(&d["city"]),
+                country_code: text(&d["country_code"]),
+            },
+            id: o.id,
+            sale_seq: o.sale_seq,
+            created_at: o.created_at,
+            state: o.state,
+            attempts: o.attempts,
+            last_error: o.last_error,
+            sent_at: o.sent_at,
+            hq_status: o.hq_status,
+        }
+    }
+}
+
+/// An endless-aisle order placed and paid: the order and the committed sale.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AisleOrderDone {
+    /// The order's id at HQ (`aisle-STORE:ID`).
+    pub order: String,
+    /// The sale that paid for it.
+    pub sale: SaleDone,
+    /// The order in the outbox (waiting until a sync round delivers it).
+    pub outbox: Option<AisleOrderView>,
+}

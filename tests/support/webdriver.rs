@@ -65,7 +65,8 @@ impl Driver {
             match sent {
                 Ok(response) => {
                     let text = response.text().unwrap();
-                    break serde_json::from_str::<Value>(&text).unwrap_or_else(|_| panic!("POST {url}: {text}"));
+                    let v = serde_json::from_str::<Value>(&text).unwrap_or_else(|_| panic!("POST {url}: {text}"));
+                    break v["value"].clone(); // the W3C answer, as `call` reads it
                 }
                 Err(e) if tries < 5 && (e.is_connect() || e.is_request()) => {
                     std::thread::sleep(Duration::from_millis(500 * tries));
@@ -173,6 +174,17 @@ impl Session {
                 [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})]
             })
             .collect();
+        self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
+    }
+
+    /// Presses `key` while `modifier` is held ("\u{E008}" Shift, "\u{E009}" Control).
+    pub fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            {"type": "keyDown", "value": modifier},
+            {"type": "keyDown", "value": key},
+            {"type": "keyUp", "value": key},
+            {"type": "keyUp", "value": modifier},
+        ]);
         self.post("/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
     }
 

@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::json;
-use till_domain::{Cart, Item, Quantity, SaleRecord, Tender, Unit};
+use till_domain::{Cart, Item, PricedCart, Quantity, SaleRecord, Tender, Unit};
 use till_store::OutboxOrder;
 use till_sync::Remote;
 
@@ -78,9 +78,6 @@ impl Register {
         tenders: &[Tender],
         auth: &mut Authority,
     ) -> Result<(String, SaleRecord), RegisterError> {
-        if lines.is_empty() {
-            return Err(RegisterError::EmptyCart);
-        }
         if email.trim().is_empty() || !email.contains('@') {
             return Err(RegisterError::Input(format!("--email '{email}': the customer's email address is needed")));
         }
@@ -91,16 +88,7 @@ impl Register {
                 "pickup at {location} is this store: sell it here instead of ordering it"
             )));
         }
-        let mut cart = Cart::new();
-        for (sku, qty) in lines {
-            let item = self.lookup(sku)?;
-            if item.unit != Unit::Each || !qty.fract().is_zero() || *qty <= Decimal::ZERO {
-                return Err(RegisterError::Input(format!(
-                    "{sku} × {qty}: endless-aisle orders take whole pieces of items sold by the piece"
-                )));
-            }
-            cart.add(item, Quantity::new(*qty, Unit::Each)?)?;
-        }
+        let cart = self.aisle_cart(lines)?;
         let priced = self.price(&cart)?;
         let sale_id = self.ids.sale_id();
         let id = sale_id.clone();
@@ -145,6 +133,30 @@ impl Register {
         let carries = Carries { doc_change: None, order: Some((&id, &body)) };
         let sale = self.commit_document(sale_id, &cart, priced, Settle::Tenders(tenders), auth, carries)?;
         Ok((format!("{channel}:{id}"), sale))
+    }
+
+    /// What an endless-aisle order for `lines` would charge now (nothing is stored): the
+    /// due amount a screen tenders against before [`Register::aisle_order`].
+    pub fn aisle_quote(&self, lines: &[(String, Decimal)]) -> Result<PricedCart, RegisterError> {
+        self.price(&self.aisle_cart(lines)?)
+    }
+
+    /// The cart an endless-aisle order for `lines` sells: whole pieces of piece items.
+    fn aisle_cart(&self, lines: &[(String, Decimal)]) -> Result<Cart, RegisterError> {
+        if lines.is_empty() {
+            return Err(RegisterError::EmptyCart);
+        }
+        let mut cart = Cart::new();
+        for (sku, qty) in lines {
+            let item = self.lookup(sku)?;
+            if item.unit != Unit::Each || !qty.fract().is_zero() || *qty <= Decimal::ZERO {
+                return Err(RegisterError::Input(format!(
+                    "{sku} × {qty}: endless-aisle orders take whole pieces of items sold by the piece"
+                )));
+            }
+            cart.add(item, Quantity::new(*qty, Unit::Each)?)?;
+        }
+        Ok(cart)
     }
 
     /// The endless-aisle orders placed here (`waiting`: only those HQ has not taken).

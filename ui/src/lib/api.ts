@@ -51,6 +51,10 @@ export const COMMANDS = {
   pickupVerify: 'pickup_verify',
   pickupHandOver: 'pickup_hand_over',
   pickupShip: 'pickup_ship',
+  aisleSearch: 'aisle_search',
+  aisleQuote: 'aisle_quote',
+  aisleOrder: 'aisle_order',
+  aisleOrders: 'aisle_orders',
 } as const;
 
 export const EVENTS = { status: 'status', scanner: 'scanner' } as const;
@@ -449,6 +453,90 @@ export const api = {
     listen<Status>(EVENTS.status, (e) => handler(e.payload)),
   onScanner: (handler: (code: string) => void): Promise<UnlistenFn> =>
     listen<{ code: string }>(EVENTS.scanner, (e) => handler(e.payload.code)),
+
+  /** The chain's catalog with each location's stock (HQ's last snapshot, and its age). */
+  aisleSearch: (text: string, limit: number) => call<AisleItem[]>('aisleSearch', { text, limit }),
+  /** What an endless-aisle order for `lines` would charge now (nothing is stored). */
+  aisleQuote: (lines: AisleLine[]) => call<CartView>('aisleQuote', { lines }),
+  /** Places and pays an endless-aisle order; it waits in the outbox until a sync takes it to HQ. */
+  aisleOrder: (args: AisleOrderArgs) => call<AisleOrderDone>('aisleOrder', defined({ ...args })),
+  /** The endless-aisle orders placed here, newest first. */
+  aisleOrders: (waiting = false) => call<AisleOrder[]>('aisleOrders', { waiting }),
 };
 
 export type Api = typeof api;
+
+/** A location's stock of an item in the chain's snapshot. */
+export interface AisleStock {
+  location: string;
+  available: Decimal;
+}
+
+/** An endless-aisle search result. */
+export interface AisleItem {
+  sku: string;
+  name: string;
+  price: Decimal;
+  unit: Unit;
+  stock: AisleStock[];
+  /** when HQ took the stock snapshot; null: never fetched */
+  snapshotAt: string | null;
+  ageSeconds: number | null;
+}
+
+/** A line of an endless-aisle basket: whole pieces. */
+export interface AisleLine {
+  sku: string;
+  quantity: Decimal;
+}
+
+/** Where an endless-aisle order goes. */
+export type AisleDelivery =
+  | { method: 'pickup'; location: string }
+  | {
+      method: 'ship';
+      zip: string;
+      city: string;
+      countryCode: string;
+      latitude?: string;
+      longitude?: string;
+    };
+
+export interface AisleOrderArgs {
+  lines: AisleLine[];
+  delivery: AisleDelivery;
+  /** the customer's: the order's confirmation and pickup notices go there */
+  email: string;
+  tenders: Tender[];
+  approvals: string[];
+  receipt: ReceiptChoice;
+}
+
+/** An endless-aisle order in the register's outbox. */
+export interface AisleOrder {
+  /** its id at HQ, `aisle-STORE:ID` */
+  order: string;
+  id: string;
+  number: string;
+  saleSeq: number | null;
+  email: string;
+  delivery: {
+    method: 'pickup' | 'ship' | (string & {});
+    location: string | null;
+    zip: string | null;
+    city: string | null;
+    countryCode: string | null;
+  };
+  createdAt: string;
+  state: 'waiting' | 'sent' | (string & {});
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+  hqStatus: string | null;
+}
+
+export interface AisleOrderDone {
+  order: string;
+  sale: SaleDone;
+  outbox: AisleOrder | null;
+}

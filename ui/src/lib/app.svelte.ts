@@ -12,7 +12,8 @@ export type Screen =
   | 'pickup'
   | 'returns'
   | 'manager'
-  | 'settings';
+  | 'settings'
+  | 'aisle';
 
 export interface Notice {
   kind: 'error' | 'info' | 'warn';
