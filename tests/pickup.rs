@@ -351,3 +351,36 @@ fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
     assert_eq!(list[0]["email"], "kees@example.com");
     assert_eq!(stock(&chain, "AMS-01", "MUG-1").1, "2", "reserved for the customer");
 }
+
+#[test]
+fn a_ship_order_short_picked_at_a_store_is_routed_to_the_next_store_and_withdrawn_from_the_first() {
+    let chain = Chain::start("pickup_short");
+    chain.receive("AMS-01", "TOTE-1", "4");
+    chain.receive("UTR-01", "TOTE-1", "4");
+    let wan = Wan::up(&chain);
+    let ams = register(&chain, &wan, "AMS-01", "R1");
+    let utr = register(&chain, &wan, "UTR-01", "R1");
+    let o = shopify_order(9020, &[("TOTE-1", 2)], AMSTERDAM, None);
+    assert_eq!(chain.deliver("orders/create", "ship-9020", &body(&o)).0, 200);
+    let id = "shopify:9020";
+    assert_eq!(order(&chain, id)["lines"][0]["location"], "AMS-01", "nearest first");
+    sync(&ams);
+    // Only one tote is on the shelf: a short pick, no substitute.
+    ams.json(&["pickup", "pick", "#9020", "--line", "1", "--qty", "1"]);
+    sync(&ams);
+    let o = order(&chain, id);
+    assert_eq!(o["lines"][0]["location"], "UTR-01", "{o:#}");
+    assert_eq!(o["status"], "routed");
+    assert!(o["explanation"]["excluded"].to_string().contains("AMS-01"), "{o:#}");
+    assert!(o["history"].to_string().contains("short pick: line 1 (TOTE-1) 1 of 2"), "{o:#}");
+    assert_eq!(stock(&chain, "AMS-01", "TOTE-1").1, "0", "Amsterdam's reservation released");
+    assert_eq!(stock(&chain, "UTR-01", "TOTE-1").1, "2", "Utrecht reserves it");
+    // Amsterdam's copy says it is no longer theirs; Utrecht gets the order to ship.
+    sync(&ams);
+    let mine = ams.json(&["pickup", "show", "#9020"]);
+    assert_eq!(mine["status"], "withdrawn", "{mine:#}");
+    let (code, _) = refused(&ams, &["pickup", "ship", "#9020", "--carrier", "PostNL", "--tracking", "3S1"]);
+    assert_eq!(code, "pickup");
+    sync(&utr);
+    assert_eq!(utr.json(&["pickup", "show", "#9020"])["status"], "new");
+}

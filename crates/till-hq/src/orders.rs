@@ -504,24 +504,34 @@ impl Hq {
             if let Some(s) = status.filter(|s| s == "cancelled" || s == "fulfilled") {
                 return Err(HqError::BadRequest(format!("order {id} is {s}: nothing to route")));
             }
-            let trigger = match exclude {
-                Some(location) => {
-                    if tx.one("SELECT 1 FROM locations WHERE id = $1", &[location.into()])?.is_none() {
-                        return Err(HqError::NotFound(format!("no location {location} (till-hq location list)")));
-                    }
-                    tx.exec(
-                        "INSERT INTO order_exclusions (order_id, location, reason, at) VALUES ($1, $2, $3, $4) \
-                         ON CONFLICT (order_id, location) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-                        &[id.as_str().into(), location.into(), reason.into(), now.to_string().into()],
-                    )?;
-                    format!("rejected by {location}: {reason}")
-                }
-                None => format!("rerouted: {reason}"),
-            };
-            self.route_in(tx, &id, &trigger, now)?;
+            match exclude {
+                Some(location) => self.reject_in(tx, &id, location, reason, now)?,
+                None => self.route_in(tx, &id, &format!("rerouted: {reason}"), now)?,
+            }
             Ok(id)
         })?;
         self.order(&id)
+    }
+
+    /// Location `location` rejected order `id` (in the caller's transaction, under the
+    /// `orders` lock): it is never routed there again, and is routed afresh.
+    pub(crate) fn reject_in(
+        &self,
+        tx: &mut dyn Tx,
+        id: &str,
+        location: &str,
+        reason: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), HqError> {
+        if tx.one("SELECT 1 FROM locations WHERE id = $1", &[location.into()])?.is_none() {
+            return Err(HqError::NotFound(format!("no location {location} (till-hq location list)")));
+        }
+        tx.exec(
+            "INSERT INTO order_exclusions (order_id, location, reason, at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (order_id, location) DO UPDATE SET reason = excluded.reason, at = excluded.at",
+            &[id.into(), location.into(), reason.into(), now.to_string().into()],
+        )?;
+        self.route_in(tx, id, &format!("rejected by {location}: {reason}"), now)
     }
 
     /// Routes order `id` (in the caller's transaction, under the `orders` lock): releases

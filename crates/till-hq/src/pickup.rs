@@ -181,7 +181,9 @@ impl Hq {
 
     /// Takes what a store's registers did to order document `id` (already checked to
     /// leave HQ's part alone): new fulfilment lines, history, double handovers as
-    /// conflicts, and the order's status.
+    /// conflicts, and the order's status. Returns the order and why, when a ship order
+    /// was short-picked before anything left: the caller routes it elsewhere (a pickup
+    /// order stays — the customer chose that store — and its history says how to move it).
     pub(crate) fn store_progress(
         &self,
         tx: &mut dyn Tx,
@@ -189,10 +191,10 @@ impl Hq {
         before: &automerge::AutoCommit,
         after: &automerge::AutoCommit,
         now: jiff::Timestamp,
-    ) -> Result<(), HqError> {
+    ) -> Result<Option<(String, String)>, HqError> {
         let name = doc_id.as_str();
         let bad = |e: till_docs::DocError| HqError::BadRequest(e.to_string());
-        let Some(order) = OrderDoc::read(after, name).map_err(bad)? else { return Ok(()) };
+        let Some(order) = OrderDoc::read(after, name).map_err(bad)? else { return Ok(None) };
         let old = OrderDoc::read(before, name).map_err(bad)?;
         let store = doc_id.store();
         let id = order.id.as_str();
@@ -207,6 +209,9 @@ impl Hq {
             {
                 let what = match (&pick.substitute, pick.picked < line.quantity) {
                     (Some(s), _) => format!("substituted {} at {} ({})", s.sku, s.price, s.consent),
+                    (None, true) if order.fulfilment == Fulfilment::Ship => {
+                        format!("short pick: {} of {}; the order is routed elsewhere", pick.picked, line.quantity)
+                    }
                     (None, true) => format!(
                         "short pick: {} of {}; till-hq order reject {id} --location {store} routes it elsewhere",
                         pick.picked, line.quantity
@@ -295,7 +300,18 @@ impl Hq {
                 now,
             )?;
         }
-        settle_status(tx, id, now)
+        settle_status(tx, id, now)?;
+        let short = order.lines.iter().find_map(|l| {
+            let p = order.picks.get(&l.n)?;
+            let new = old.as_ref().and_then(|o| o.picks.get(&l.n)) != Some(p);
+            (new && p.substitute.is_none() && p.picked < l.quantity)
+                .then(|| format!("short pick: line {} ({}) {} of {}", l.n, l.sku, p.picked, l.quantity))
+        });
+        let reroute = order.fulfilment == Fulfilment::Ship
+            && order.withdrawn.is_none()
+            && order.shipment.is_none()
+            && order.handovers.is_empty();
+        Ok(short.filter(|_| reroute).map(|why| (order.id.clone(), why)))
     }
 
     /// Records that a DC shipped its lines of `order` (HQ fulfils DC lines itself): its

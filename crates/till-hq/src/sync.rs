@@ -149,6 +149,7 @@ impl Hq {
                 .map_err(|e| HqError::BadRequest(format!("sync message for {id} refused: {e}")))?;
             let after = doc.get_heads();
             let mut journal = false;
+            let mut short = None;
             if after != before {
                 let mut new_max = max_seq;
                 match id.kind() {
@@ -180,10 +181,15 @@ impl Hq {
                                 "{id}: a register may not change what HQ wrote (the order and its lines)"
                             )));
                         }
-                        self.store_progress(tx, &id, &held, &doc, now)?;
+                        short = self.store_progress(tx, &id, &held, &doc, now)?;
                     }
                 }
                 save(tx, &id, &mut doc, new_max as i64, now)?;
+                // A ship order short-picked at a store goes elsewhere — after the store's
+                // copy is saved, so the withdrawal is written on top of it.
+                if let Some((order, reason)) = short.take() {
+                    self.reject_in(tx, &order, id.store(), &reason, now)?;
+                }
                 if journal {
                     ingest::materialize(tx, &who.key, now)?;
                 }
