@@ -315,26 +315,40 @@ fn a_pickup_order_from_hq_is_picked_staged_and_handed_over_to_the_customers_scan
     screenshot(&app, "pickup-token-used");
 }
 
-/// Resident memory (kB) of `pid` and its descendants (the app and its WebKit processes):
-/// RSS summed (counts shared libraries once per process) and PSS (shares them out).
-fn tree_memory_kb(pid: u32) -> (u64, u64) {
-    let (mut total, mut pss) = (0, 0);
+/// Resident memory of one process, in kB: RSS (shared libraries counted whole), PSS
+/// (shared pages shared out), and PSS split into anonymous memory (heaps), file-backed
+/// pages (code, mapped files such as SQLite's) and shared memory (graphics buffers).
+struct ProcMem {
+    name: String,
+    rss: u64,
+    pss: u64,
+    anon: u64,
+    file: u64,
+    shmem: u64,
+}
+
+/// [`ProcMem`] of `pid` and each of its descendants (the app and its WebKit processes).
+fn tree_memory(pid: u32) -> Vec<ProcMem> {
+    let field = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let mut out = Vec::new();
     let mut stack = vec![pid];
     while let Some(p) = stack.pop() {
         let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
-        total += status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
         let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
-        pss += rollup
-            .lines()
-            .find(|l| l.starts_with("Pss:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
+        out.push(ProcMem {
+            name: std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default().trim().to_string(),
+            rss: field(&status, "VmRSS:"),
+            pss: field(&rollup, "Pss:"),
+            anon: field(&rollup, "Pss_Anon:"),
+            file: field(&rollup, "Pss_File:"),
+            shmem: field(&rollup, "Pss_Shmem:"),
+        });
         for entry in std::fs::read_dir("/proc").unwrap().flatten() {
             let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
             let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
@@ -345,7 +359,25 @@ fn tree_memory_kb(pid: u32) -> (u64, u64) {
             }
         }
     }
-    (total, pss)
+    out
+}
+
+/// Prints each process's memory and returns (RSS summed, PSS summed) in kB.
+#[allow(clippy::float_arithmetic)] // megabytes for display, not money
+fn print_memory(label: &str, procs: &[ProcMem]) -> (u64, u64) {
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    for p in procs {
+        println!(
+            "  {label}: {:<20} PSS {:6.1} MB (anon {:5.1}, file {:5.1}, shmem {:5.1}), RSS {:6.1} MB",
+            p.name,
+            mb(p.pss),
+            mb(p.anon),
+            mb(p.file),
+            mb(p.shmem),
+            mb(p.rss)
+        );
+    }
+    (procs.iter().map(|p| p.rss).sum(), procs.iter().map(|p| p.pss).sum())
 }
 
 fn pid_of_app(data_dir: &str) -> Option<u32> {
@@ -406,6 +438,18 @@ fn perf_scan_to_paint_cold_start_and_memory() {
         std::thread::sleep(Duration::from_secs(1));
     }
 
+    // Baseline for memory: the app on the small demo catalog, signed in, an empty cart.
+    let base = {
+        let app = launch(&driver, &small, &[]);
+        sign_in(&app, "2", "5678");
+        std::thread::sleep(Duration::from_secs(2));
+        let procs = pid_of_app(small.data_dir().to_str().unwrap()).map(tree_memory).unwrap_or_default();
+        let sums = print_memory("demo catalog, empty cart", &procs);
+        drop(app);
+        std::thread::sleep(Duration::from_secs(1));
+        sums
+    };
+
     let app = launch(&driver, &reg, &[]);
     sign_in(&app, "2", "5678");
     // In the page: when Enter went down in the scan box, and when the next frame after a
@@ -440,7 +484,8 @@ fn perf_scan_to_paint_cold_start_and_memory() {
     );
     let mut ipc: Vec<f64> = ipc.as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
     ipc.sort_by(f64::total_cmp);
-    let (rss, pss) = pid_of_app(reg.data_dir().to_str().unwrap()).map(tree_memory_kb).unwrap_or((0, 0));
+    let procs = pid_of_app(reg.data_dir().to_str().unwrap()).map(tree_memory).unwrap_or_default();
+    let (rss, pss) = print_memory(&format!("{skus} SKUs, {scans}-line cart"), &procs);
     let (p50, p95) = (percentile(&scan, 0.5), percentile(&scan, 0.95));
     println!(
         "scan → line painted, {} scans on {skus} SKUs: p50 {p50:.1} ms, p95 {p95:.1} ms (target p95 < 50 ms: {})",
@@ -463,10 +508,13 @@ fn perf_scan_to_paint_cold_start_and_memory() {
         starts[1] / starts[0]
     );
     println!(
-        "memory, app + WebKit processes: PSS {:.0} MB (target < 150 MB: {}), RSS summed {:.0} MB",
+        "memory, app + WebKit processes: PSS {:.0} MB (target < 150 MB: {}), RSS summed {:.0} MB; \
+         baseline (demo catalog, empty cart) PSS {:.0} MB, ratio {:.2}×",
         pss as f64 / 1024.0,
         if pss < 150 * 1024 { "PASS" } else { "MISS" },
-        rss as f64 / 1024.0
+        rss as f64 / 1024.0,
+        base.1 as f64 / 1024.0,
+        pss as f64 / base.1.max(1) as f64
     );
     screenshot(&app, "perf");
 }
