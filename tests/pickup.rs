@@ -293,6 +293,7 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
 fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
     let chain = Chain::start("pickup_aisle");
     chain.receive("AMS-01", "MUG-1", "4");
+    chain.receive("DC-01", "MUG-1", "5");
     let wan = Wan::up(&chain);
     let utr = register(&chain, &wan, "UTR-01", "R1");
     let ams = register(&chain, &wan, "AMS-01", "R1");
@@ -301,8 +302,11 @@ fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
     let mug = hits.as_array().unwrap().iter().find(|h| h["sku"] == "MUG-1").unwrap().clone();
     assert_eq!(
         mug["stock"],
-        serde_json::json!([{"location": "AMS-01", "available": "3"}]),
-        "4 less the buffer: {mug:#}"
+        serde_json::json!([
+            {"location": "AMS-01", "available": "3", "pickup": true},
+            {"location": "DC-01", "available": "5", "pickup": false}
+        ]),
+        "Amsterdam: 4 less the buffer; the DC ships but takes no pickups: {mug:#}"
     );
     assert!(mug["age_seconds"].as_i64().unwrap() < 600, "{mug:#}");
 
@@ -328,6 +332,12 @@ fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
         &["aisle", "order", "--item", "MUG-1:1", "--pickup-at", "UTR-01", "--email", "a@b.c", "--tender", "cash:20"],
     );
     assert_eq!(code, "input");
+    let (code, text) = refused(
+        &utr,
+        &["aisle", "order", "--item", "MUG-1:1", "--pickup-at", "DC-01", "--email", "a@b.c", "--tender", "cash:20"],
+    );
+    assert_eq!(code, "input");
+    assert!(text.contains("DC-01 does not take pickups"), "{text}");
     let queued = utr.json(&["aisle", "orders", "--waiting"]);
     assert_eq!(queued.as_array().unwrap().len(), 1, "{queued:#}");
     assert!(!utr.till(&["sync"]).status.success());

@@ -416,6 +416,8 @@ pub struct AisleStockView {
     pub location: String,
     /// Units an order may take there.
     pub available: String,
+    /// Whether customers can collect orders there.
+    pub pickup: bool,
 }
 
 /// An endless-aisle search result: the item, where the chain has it, and how old that is.
@@ -448,7 +450,11 @@ impl From<till_register::AisleItem> for AisleItemView {
             stock: h
                 .stock
                 .into_iter()
-                .map(|(location, q)| AisleStockView { location, available: q.normalize().to_string() })
+                .map(|s| AisleStockView {
+                    location: s.location,
+                    available: s.available.normalize().to_string(),
+                    pickup: s.pickup,
+                })
                 .collect(),
             snapshot_at: h.snapshot_at,
             age_seconds: h.age_seconds,

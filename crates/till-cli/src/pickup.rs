@@ -242,7 +242,7 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
                 hits.iter()
                     .map(|h| json!({
                         "sku": h.item.sku, "name": h.item.name, "price": h.item.price.to_string(),
-                        "stock": h.stock.iter().map(|(l, q)| json!({"location": l, "available": q.to_string()})).collect::<Vec<_>>(),
+                        "stock": h.stock.iter().map(|s| json!({"location": s.location, "available": s.available.to_string(), "pickup": s.pickup})).collect::<Vec<_>>(),
                         "snapshot_at": h.snapshot_at, "age_seconds": h.age_seconds,
                     }))
                     .collect::<Vec<_>>()
@@ -256,7 +256,8 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
                     };
                 }
                 for h in &hits {
-                    let stock: Vec<String> = h.stock.iter().map(|(l, q)| format!("{l} {q}")).collect();
+                    let stock: Vec<String> =
+                        h.stock.iter().map(|s| format!("{} {}", s.location, s.available)).collect();
                     text += &format!(
                         "{:<16} {:<30} {:>9}  {}\n",
                         h.item.sku,

@@ -25,6 +25,8 @@ pub struct ChainStockRow {
     pub sku: String,
     /// What an order may take (on hand − reserved − safety buffer).
     pub available: String,
+    /// Whether customers can collect orders there.
+    pub pickup: bool,
 }
 
 /// An online order as a register sees it for a return: each line with what left the
@@ -71,7 +73,12 @@ impl Hq {
             for a in self.availability(&location.id)? {
                 let available = Decimal::from_str_exact(&a.available).map_err(internal)?;
                 if available > Decimal::ZERO {
-                    out.push(ChainStockRow { location: location.id.clone(), sku: a.sku, available: a.available });
+                    out.push(ChainStockRow {
+                        location: location.id.clone(),
+                        sku: a.sku,
+                        available: a.available,
+                        pickup: location.pickup,
+                    });
                 }
             }
         }

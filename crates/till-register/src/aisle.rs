@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::json;
 use till_domain::{Cart, Item, PricedCart, Quantity, SaleRecord, Tender, Unit};
-use till_store::OutboxOrder;
+use till_store::{OutboxOrder, StockAt};
 use till_sync::Remote;
 
 use crate::sale::Carries;
@@ -22,7 +22,7 @@ pub struct AisleItem {
     /// The item at this register's price.
     pub item: Item,
     /// Location and units an order may take, per HQ's last snapshot.
-    pub stock: Vec<(String, Decimal)>,
+    pub stock: Vec<StockAt>,
     /// When that snapshot was taken (`None`: never fetched).
     pub snapshot_at: Option<String>,
     /// Its age in seconds now.
@@ -87,6 +87,18 @@ impl Register {
             return Err(RegisterError::Input(format!(
                 "pickup at {location} is this store: sell it here instead of ordering it"
             )));
+        }
+        // The snapshot knows which locations take pickups (a DC does not); a location it
+        // does not list at all is left to HQ, which says why if it cannot route there.
+        if let AisleDelivery::Pickup { location } = delivery {
+            for (sku, _) in lines {
+                let (stock, _) = self.store.chain_stock(sku)?;
+                if stock.iter().any(|s| s.location == *location && !s.pickup) {
+                    return Err(RegisterError::Input(format!(
+                        "{location} does not take pickups (a DC or a store without pickup): ship it, or pick another store"
+                    )));
+                }
+            }
         }
         let cart = self.aisle_cart(lines)?;
         let priced = self.price(&cart)?;
@@ -188,10 +200,10 @@ impl Register {
         let snapshot = till_sync::client::fetch_chain_stock(remote)?;
         let mut rows = Vec::with_capacity(snapshot.rows.len());
         for r in snapshot.rows {
-            let units = Decimal::from_str_exact(&r.available).map_err(|e| {
+            let available = Decimal::from_str_exact(&r.available).map_err(|e| {
                 RegisterError::Input(format!("HQ's chain stock {}@{}: '{}' ({e})", r.sku, r.location, r.available))
             })?;
-            rows.push((r.location, r.sku, units));
+            rows.push(StockAt { location: r.location, sku: r.sku, available, pickup: r.pickup });
         }
         self.store.replace_chain_stock(&rows, &snapshot.at)?;
         Ok(sent)

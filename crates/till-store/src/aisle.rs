@@ -11,9 +11,22 @@ use crate::{Result, Store, StoreError};
 /// Setting: when HQ's chain stock snapshot was taken (RFC 3339).
 const CHAIN_STOCK_AT: &str = "aisle.chain_stock_at";
 
-/// Where a SKU is available in the chain: (location, units) per location, and when HQ
-/// took that snapshot (`None`: never fetched).
-pub type ChainStock = (Vec<(String, Decimal)>, Option<String>);
+/// One location's stock of a SKU in HQ's chain snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockAt {
+    /// Location id (a store code or a DC).
+    pub location: String,
+    /// SKU.
+    pub sku: String,
+    /// Units an order may take there.
+    pub available: Decimal,
+    /// Whether customers can collect orders there.
+    pub pickup: bool,
+}
+
+/// Where a SKU is available in the chain, and when HQ took that snapshot (`None`: never
+/// fetched).
+pub type ChainStock = (Vec<StockAt>, Option<String>);
 
 /// An endless-aisle order in the outbox.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -82,14 +95,14 @@ impl Store {
 
     /// Replaces the chain stock snapshot with `rows` (location, SKU, available) taken at
     /// `at`, in one transaction: a kiosk never sees half of one snapshot and half of another.
-    pub fn replace_chain_stock(&mut self, rows: &[(String, String, Decimal)], at: &str) -> Result<()> {
+    pub fn replace_chain_stock(&mut self, rows: &[StockAt], at: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM chain_stock", [])?;
         {
-            let mut insert =
-                tx.prepare_cached("INSERT INTO chain_stock (location, sku, available) VALUES (?1, ?2, ?3)")?;
-            for (location, sku, available) in rows {
-                insert.execute(params![location, sku, available.to_string()])?;
+            let mut insert = tx
+                .prepare_cached("INSERT INTO chain_stock (location, sku, available, pickup) VALUES (?1, ?2, ?3, ?4)")?;
+            for r in rows {
+                insert.execute(params![r.location, r.sku, r.available.to_string(), r.pickup])?;
             }
         }
         tx.execute(
@@ -103,15 +116,16 @@ impl Store {
     /// Where `sku` is available in the chain (location, units), per the last snapshot, and
     /// when that snapshot was taken (`None`: never).
     pub fn chain_stock(&self, sku: &str) -> Result<ChainStock> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT location, available FROM chain_stock WHERE sku = ?1 ORDER BY location")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT location, available, pickup FROM chain_stock WHERE sku = ?1 ORDER BY location")?;
         let rows = stmt
-            .query_map([sku], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .query_map([sku], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))?
             .map(|r| {
-                let (location, text) = r?;
-                let units = Decimal::from_str_exact(&text)
+                let (location, text, pickup) = r?;
+                let available = Decimal::from_str_exact(&text)
                     .map_err(|e| StoreError::Corrupt(format!("chain_stock {sku}@{location}: '{text}' ({e})")))?;
-                Ok((location, units))
+                Ok(StockAt { location, sku: sku.to_string(), available, pickup })
             })
             .collect::<Result<Vec<_>>>()?;
         let at = self

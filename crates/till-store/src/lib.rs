@@ -44,7 +44,7 @@ pub use replica::ReplicaIdentity;
 pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
-pub use aisle::OutboxOrder;
+pub use aisle::{OutboxOrder, StockAt};
 pub use mail::{MailJob, MailOutcome, NewMail};
 pub use parked::ParkedCart;
 pub use print_jobs::PrintJob;

@@ -398,6 +398,7 @@ CREATE TABLE chain_stock (
     location  TEXT NOT NULL,
     sku       TEXT NOT NULL,
     available TEXT NOT NULL,
+    pickup    INTEGER NOT NULL,                  -- customers can collect orders there
     PRIMARY KEY (sku, location)
 ) STRICT, WITHOUT ROWID;
 CREATE TABLE mail_outbox (

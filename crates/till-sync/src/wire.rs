@@ -135,6 +135,9 @@ pub struct ChainStockRow {
     pub sku: String,
     /// Units an order may take, exact decimal text.
     pub available: String,
+    /// Whether customers can collect orders there (a store with pickup; not a DC).
+    #[serde(default)]
+    pub pickup: bool,
 }
 
 /// `POST /v1/orders/find` (authenticated): an online order for a return in store.

@@ -470,6 +470,8 @@ export type Api = typeof api;
 export interface AisleStock {
   location: string;
   available: Decimal;
+  /** customers can collect orders there (a DC cannot) */
+  pickup: boolean;
 }
 
 /** An endless-aisle search result. */

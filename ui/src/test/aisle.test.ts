@@ -13,8 +13,8 @@ function mug(overrides: Partial<AisleItem> = {}): AisleItem {
     price: '12.50',
     unit: 'each',
     stock: [
-      { location: 'DC-01', available: '0' },
-      { location: 'UTR-01', available: '3' },
+      { location: 'DC-01', available: '0', pickup: false },
+      { location: 'UTR-01', available: '3', pickup: true },
     ],
     snapshotAt: '2026-11-27T10:05:00Z',
     ageSeconds: 120,
@@ -112,7 +112,8 @@ test('placing an order: basket, pickup store from the stock data, email, cash, t
   const stores = screen.getByTestId('aisle-pickup-at');
   expect(within(stores).getByDisplayValue('UTR-01')).toBeChecked();
   expect(stores).toHaveTextContent('UTR-01 has everything');
-  expect(stores).toHaveTextContent('DC-01 not everything in stock');
+  // The DC ships but takes no pickups: it is not offered.
+  expect(stores).not.toHaveTextContent('DC-01');
 
   // No email yet: the screen says so before any payment.
   await press('F12');
