@@ -565,3 +565,47 @@ fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are
     let list = hq.admin_json(&["catalog", "list"]);
     assert_eq!(list[0]["version"], 3);
 }
+
+#[test]
+fn a_register_lists_the_open_conflicts_of_its_own_store_only() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "store-conflicts"));
+    let ams = Till::selling_offline("AMS-01", "R1", 1, 41);
+    let utr = Till::selling_offline("UTR-01", "R1", 1, 42);
+    for t in [&ams, &utr] {
+        t.enroll(&hq.url, &hq.token(&t.store, &t.register));
+        assert!(t.sync(), "{}", t.store);
+        assert_eq!(t.json(&["sync", "conflicts"]), serde_json::json!([]), "{}: nothing open yet", t.store);
+    }
+    // UTR-01's register clock is years off: HQ raises a clock skew for that store.
+    let out = utr.command(&["sync"]).env("TILL_NOW", "2020-01-01T00:00:00Z").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mine = utr.json(&["sync", "conflicts"]);
+    let list = mine.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{mine}");
+    assert_eq!(list[0]["kind"], "clock_skew");
+    assert_eq!(list[0]["register"], "R1");
+    assert!(list[0]["subject"].as_str().unwrap().starts_with("UTR-01/R1@"), "{mine}");
+    assert!(!list[0]["needs"].as_str().unwrap().is_empty());
+    assert!(!list[0]["raised_at"].as_str().unwrap().is_empty());
+    assert_eq!(ams.json(&["sync", "conflicts"]), serde_json::json!([]), "another store's conflict is not AMS-01's");
+    let text = utr.command(&["sync", "conflicts"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("clock_skew UTR-01/R1@"));
+
+    // Resolved at HQ: gone from the store's list.
+    let id = hq.admin_json(&["conflicts"]).as_array().unwrap()[0]["id"].as_str().unwrap().to_string();
+    hq.admin_json(&["conflicts", "resolve", &id, "--note", "NTP enabled"]);
+    assert_eq!(utr.json(&["sync", "conflicts"]), serde_json::json!([]));
+
+    // HQ out of reach: the register's offline error; never enrolled: not_enrolled.
+    drop(hq);
+    let code_of = |t: &Till| {
+        let out = t.command(&["sync", "conflicts", "--json"]).output().unwrap();
+        assert!(!out.status.success());
+        let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        error["error"]["code"].as_str().unwrap().to_string()
+    };
+    assert_eq!(code_of(&utr), "offline");
+    assert_eq!(code_of(&Till::selling_offline("AMS-01", "R2", 0, 43)), "not_enrolled");
+}

@@ -10,7 +10,9 @@ use till_register::{Copy, Register, ReturnPick, ReturnRequest, Settle};
 
 use crate::error::AppError;
 use crate::state::{AppState, Session};
-use crate::views::{CartView, OperatorView, SaleDone, SessionView, StatusView, WedgeView};
+use crate::views::{
+    CartView, ConflictView, OperatorView, SaleDone, SessionView, StatusView, SyncStatusView, WedgeView,
+};
 
 pub(crate) type Reply<T> = Result<T, AppError>;
 
@@ -588,6 +590,18 @@ pub async fn drawer_count(state: State<'_, AppState>, cash: String) -> Reply<()>
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Reply<StatusView> {
     state.with(|s| crate::background::status(s.register()?)).await
+}
+
+/// The Manager screen's Sync tab: where this register stands with its HQ.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Reply<SyncStatusView> {
+    state.with(|s| Ok(SyncStatusView::from(s.register()?.sync_status()?))).await
+}
+
+/// HQ's open conflicts of this store (`offline` when HQ is out of reach).
+#[tauri::command]
+pub async fn hq_conflicts(state: State<'_, AppState>) -> Reply<Vec<ConflictView>> {
+    state.with(|s| Ok(s.register()?.hq_conflicts()?.into_iter().map(ConflictView::from).collect())).await
 }
 
 /// Prints a test page on the configured printer.

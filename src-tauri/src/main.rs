@@ -132,6 +132,8 @@ fn main() -> Result<()> {
             commands::cash_movement,
             commands::drawer_count,
             commands::status,
+            commands::sync_status,
+            commands::hq_conflicts,
             commands::printer_test,
             commands::printer_status,
             commands::audit_log,

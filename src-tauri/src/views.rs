@@ -191,6 +191,80 @@ pub struct StatusView {
     pub printer: Option<String>,
 }
 
+/// The Manager screen's Sync tab: the register's sync status in full.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    /// Enrolled with an HQ.
+    pub enrolled: bool,
+    /// The HQ's URL.
+    pub hq: Option<String>,
+    /// Whether the last attempt reached HQ.
+    pub online: bool,
+    /// When a round last succeeded.
+    pub last_success: Option<String>,
+    /// When a round was last attempted.
+    pub last_attempt: Option<String>,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// Sales HQ has not confirmed.
+    pub pending_sales: u64,
+    /// When the oldest of them was made.
+    pub oldest_pending_at: Option<String>,
+    /// Its age in seconds.
+    pub oldest_pending_age_s: Option<i64>,
+    /// The HQ catalog version the register sells on (`None`: its own catalog).
+    pub catalog_version: Option<String>,
+}
+
+impl From<till_register::SyncStatus> for SyncStatusView {
+    fn from(s: till_register::SyncStatus) -> Self {
+        SyncStatusView {
+            enrolled: s.enrolled,
+            hq: s.hq,
+            online: s.online,
+            last_success: s.last_success,
+            last_attempt: s.last_attempt,
+            last_error: s.last_error,
+            pending_sales: s.pending_sales,
+            oldest_pending_at: s.oldest_pending_at,
+            oldest_pending_age_s: s.oldest_pending_age_seconds,
+            catalog_version: s.catalog_version,
+        }
+    }
+}
+
+/// One of HQ's open conflicts of this store.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConflictView {
+    /// Kind (`clock_skew`, `stock_below_zero`…).
+    pub kind: String,
+    /// What it is about.
+    pub subject: String,
+    /// Register ("" for store-wide).
+    pub register: String,
+    /// What HQ found.
+    pub detail: String,
+    /// What it needs from a person.
+    pub needs: String,
+    /// When HQ raised it.
+    pub raised_at: String,
+}
+
+impl From<till_register::StoreConflict> for ConflictView {
+    fn from(c: till_register::StoreConflict) -> Self {
+        ConflictView {
+            kind: c.kind,
+            subject: c.subject,
+            register: c.register,
+            detail: c.detail,
+            needs: c.needs,
+            raised_at: c.raised_at,
+        }
+    }
+}
+
 /// A substitute picked for an order line, with the customer's consent.
 #[derive(Serialize)]
 pub struct SubstituteView {

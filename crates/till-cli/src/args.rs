@@ -604,6 +604,8 @@ pub enum SyncCommand {
     /// Online or offline, last successful sync, sales HQ has not confirmed and the age of
     /// the oldest.
     Status,
+    /// HQ's open conflicts of this store (asks HQ).
+    Conflicts,
     /// Replace the register's HQ credential with a new one.
     Rotate,
     /// Rebuild the journal's sync documents from the journal itself (if they were lost or

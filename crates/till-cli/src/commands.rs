@@ -359,6 +359,10 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                     reg.rotate_credential()?;
                     print(cli, json!({"rotated": true}), || "credential rotated\n".to_string());
                 }
+                Some(SyncCommand::Conflicts) => {
+                    let open = reg.hq_conflicts()?;
+                    print(cli, serde_json::to_value(&open)?, || wire::store_conflicts_text(&open));
+                }
                 Some(SyncCommand::Status) => {
                     let s = reg.sync_status()?;
                     print(cli, serde_json::to_value(&s)?, || wire::sync_status_text(&s));

@@ -137,6 +137,22 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
     out
 }
 
+/// HQ's open conflicts of the store, one paragraph each.
+pub fn store_conflicts_text(open: &[till_register::StoreConflict]) -> String {
+    if open.is_empty() {
+        return "no open conflicts at HQ for this store\n".to_string();
+    }
+    let mut out = String::new();
+    for c in open {
+        let register = if c.register.is_empty() { String::new() } else { format!(" (register {})", c.register) };
+        out.push_str(&format!(
+            "{} {}{register}, raised {}\n  {}\n  needs: {}\n",
+            c.kind, c.subject, c.raised_at, c.detail, c.needs
+        ));
+    }
+    out
+}
+
 /// A read barcode in words, for the terminal.
 pub fn barcode_text(b: &till_register::Barcode) -> String {
     use till_register::Barcode;

@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use till_sync::wire::{
-    CatalogRequest, DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest, THROUGH_HEADER,
+    CatalogRequest, DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest, StoreConflict,
+    THROUGH_HEADER,
 };
 
 use crate::auth::RegisterRow;
@@ -52,6 +53,7 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/aisle/stock", post(aisle_stock))
         .route("/v1/aisle/orders", post(aisle_order))
         .route("/v1/orders/find", post(find_order))
+        .route("/v1/conflicts", post(store_conflicts))
         .route("/webhooks/shopify", post(shopify_webhook))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(hq)
@@ -218,6 +220,28 @@ async fn find_order(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) 
         let req: serde_json::Value = json(&body)?;
         let query = req["query"].as_str().ok_or_else(|| HqError::BadRequest("expected {\"query\": TEXT}".into()))?;
         Ok(axum::Json(hq.find_for_return(query)?).into_response())
+    })
+    .await
+}
+
+/// The open conflicts of the asking register's own store.
+async fn store_conflicts(State(hq): State<Arc<Hq>>, headers: HeaderMap) -> Result<Response, HqError> {
+    blocking(move || {
+        let who = authenticated(&hq, &headers)?;
+        let open: Vec<StoreConflict> = hq
+            .conflicts(false)?
+            .into_iter()
+            .filter(|c| c.store == who.store)
+            .map(|c| StoreConflict {
+                kind: c.kind,
+                subject: c.subject,
+                register: c.register,
+                detail: c.detail,
+                needs: c.needs,
+                raised_at: c.raised_at,
+            })
+            .collect();
+        Ok(axum::Json(open).into_response())
     })
     .await
 }

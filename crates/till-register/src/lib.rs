@@ -61,6 +61,7 @@ pub use till_barcode::{Barcode, BarcodeError};
 pub use till_printer::{Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
 pub use till_store::{Durability, JournalReport, MailJob, OutboxOrder, ParkedCart, StoreError, StoreOptions};
+pub use till_sync::wire::StoreConflict;
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 

@@ -98,6 +98,12 @@ impl Register {
         Ok(till_sync::status(self.store(), self.now())?)
     }
 
+    /// HQ's open conflicts of this register's store (asks HQ; `offline` when out of reach).
+    pub fn hq_conflicts(&self) -> Result<Vec<crate::StoreConflict>, RegisterError> {
+        let remote = Remote::hq_of(self.store())?;
+        Ok(till_sync::client::store_conflicts(&remote)?)
+    }
+
     /// The store's stock of `sku` at this register's location as the replicated counters
     /// say (every register's sales that reached this one, and HQ's receipts), once HQ has
     /// created the counter.

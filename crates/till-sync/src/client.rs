@@ -486,6 +486,11 @@ pub fn find_order(remote: &Remote, query: &str) -> Result<crate::wire::FoundOrde
     )
 }
 
+/// HQ's open conflicts of the register's own store.
+pub fn store_conflicts(remote: &Remote) -> Result<Vec<crate::wire::StoreConflict>, SyncError> {
+    remote.post_json("/v1/conflicts", &serde_json::json!({}), &mut SyncReport::default())
+}
+
 /// Where a register stands with its HQ.
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncStatus {

@@ -147,6 +147,23 @@ pub struct FindOrder {
     pub query: String,
 }
 
+/// `POST /v1/conflicts` (authenticated): one of HQ's open conflicts of the register's store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoreConflict {
+    /// Kind (`clock_skew`, `stock_below_zero`, `broken_chain`…).
+    pub kind: String,
+    /// What it is about (sale id, `STORE/REGISTER/SEQ`, `STORE/LOCATION/SKU`…).
+    pub subject: String,
+    /// Register ("" for store-wide).
+    pub register: String,
+    /// What HQ found.
+    pub detail: String,
+    /// What it needs from a person.
+    pub needs: String,
+    /// When HQ raised it.
+    pub raised_at: String,
+}
+
 /// HQ's answer to [`FindOrder`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FoundOrder {

@@ -42,6 +42,8 @@ export const COMMANDS = {
   printerTest: 'printer_test',
   printerStatus: 'printer_status',
   auditLog: 'audit_log',
+  syncStatus: 'sync_status',
+  hqConflicts: 'hq_conflicts',
   exitKiosk: 'exit_kiosk',
   pickupOrders: 'pickup_orders',
   pickupOrder: 'pickup_order',
@@ -229,6 +231,31 @@ export interface Status {
   oldestPendingAgeS: number | null;
   lastSync: string | null;
   printer: string | null;
+}
+
+/** The Manager screen's Sync tab: where the register stands with its HQ. */
+export interface SyncStatus {
+  enrolled: boolean;
+  hq: string | null;
+  online: boolean;
+  lastSuccess: string | null;
+  lastAttempt: string | null;
+  lastError: string | null;
+  pendingSales: number;
+  oldestPendingAt: string | null;
+  oldestPendingAgeS: number | null;
+  catalogVersion: string | null;
+}
+
+/** One of HQ's open conflicts of this store. */
+export interface StoreConflict {
+  kind: string;
+  subject: string;
+  /** "" for store-wide */
+  register: string;
+  detail: string;
+  needs: string;
+  raisedAt: string;
 }
 
 export interface PrinterStatus {
@@ -435,6 +462,9 @@ export const api = {
   printerTest: () => call<void>('printerTest'),
   printerStatus: () => call<PrinterStatus>('printerStatus'),
   auditLog: (limit: number) => call<AuditEntry[]>('auditLog', { limit }),
+  syncStatus: () => call<SyncStatus>('syncStatus'),
+  /** HQ's open conflicts of this store; `offline` when HQ is out of reach. */
+  hqConflicts: () => call<StoreConflict[]>('hqConflicts'),
   /** Leaves kiosk mode (the app closes); needs a manager's approval. */
   exitKiosk: (approvals: string[]) => call<void>('exitKiosk', { approvals }),
 
