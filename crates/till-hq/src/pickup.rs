@@ -54,11 +54,11 @@ pub(crate) fn issuer(tx: &mut dyn Tx) -> Result<Issuer, HqError> {
 
 /// The orders documents of order `id` HQ holds: (store, document id).
 fn docs_of(tx: &mut dyn Tx, id: &str) -> Result<Vec<(String, String)>, HqError> {
-    let suffix = format!("/{}", till_docs::order_key(id));
+    // The key is letters and digits (a hash): no LIKE wildcard in it.
+    let pattern = format!("order/%/{}", till_docs::order_key(id));
     Ok(tx
-        .query("SELECT id, store FROM docs WHERE id LIKE 'order/%'", &[])?
+        .query("SELECT id, store FROM docs WHERE id LIKE $1", &[pattern.as_str().into()])?
         .iter()
-        .filter(|r| r.text(0).ends_with(&suffix))
         .map(|r| (r.text(1), r.text(0)))
         .collect())
 }
