@@ -134,25 +134,11 @@ impl Hq {
     /// Refunds owed to online tenders (`pending` only, unless `all`).
     pub fn refunds(&self, all: bool) -> Result<Vec<Refund>, HqError> {
         with_tx(self.db(), |tx| {
-            Ok(tx
-                .query(
-                    "SELECT sale_id, order_id, store, register, amount, state, reference, at FROM order_refunds \
-                     ORDER BY at, sale_id",
-                    &[],
-                )?
-                .iter()
-                .filter(|r| all || r.text(5) == "pending")
-                .map(|r| Refund {
-                    sale_id: r.text(0),
-                    order_id: r.text(1),
-                    store: r.text(2),
-                    register: r.text(3),
-                    amount: r.text(4),
-                    state: r.text(5),
-                    reference: r.text(6),
-                    at: r.text(7),
-                })
-                .collect())
+            let rows = tx.query(
+                &format!("{REFUND} WHERE $1 = 'all' OR state = 'pending' ORDER BY at, sale_id"),
+                &[(if all { "all" } else { "pending" }).into()],
+            )?;
+            Ok(rows.iter().map(refund).collect())
         })
     }
 
@@ -173,9 +159,26 @@ impl Hq {
                 "UPDATE order_refunds SET state = 'done', reference = $2, done_at = $3 WHERE sale_id = $1",
                 &[sale_id.into(), reference.into(), now.to_string().into()],
             )?;
-            event(tx, &r.text(0), now, "refunded", &format!("refund of sale {sale_id} executed: {reference}"))
-        })?;
-        Ok(self.refunds(true)?.into_iter().find(|r| r.sale_id == sale_id).expect("just updated"))
+            event(tx, &r.text(0), now, "refunded", &format!("refund of sale {sale_id} executed: {reference}"))?;
+            let done = tx.one(&format!("{REFUND} WHERE sale_id = $1"), &[sale_id.into()])?;
+            done.as_ref().map(refund).ok_or_else(|| internal(format!("refund of sale {sale_id} vanished")))
+        })
+    }
+}
+
+/// The columns a [`Refund`] is read from.
+const REFUND: &str = "SELECT sale_id, order_id, store, register, amount, state, reference, at FROM order_refunds";
+
+fn refund(r: &crate::db::Row) -> Refund {
+    Refund {
+        sale_id: r.text(0),
+        order_id: r.text(1),
+        store: r.text(2),
+        register: r.text(3),
+        amount: r.text(4),
+        state: r.text(5),
+        reference: r.text(6),
+        at: r.text(7),
     }
 }
 
