@@ -393,9 +393,9 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     let auth = format!("Bearer {}", setting(&till, "sync.credential").unwrap());
     let records = hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap();
 
-    // The next record, with a multi-byte "previous hash" and garbage everywhere else.
-    let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
-    let fields = till_docs::RecordFields {
+    // A record whose check is not one (the document's hash field) is refused outright.
+    let id = format!("journal/AMS-01/R1/{}", jiff::Timestamp::now().strftime("%Y-%m-%d"));
+    let garbage = till_docs::RecordFields {
         seq: records + 1,
         kind: "sale",
         reference: "€€€",
@@ -405,9 +405,25 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
         payload: "{\"id\": 5}",
         prev_hash: "a€€€€€€€€€€€€€€€",
     };
-    till_docs::JournalDoc::append(&mut doc, &fields, "€€€€€€€€€€€€€€€€").unwrap();
+    let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
+    till_docs::JournalDoc::append(&mut doc, &garbage, "€€€€€€€€€€€€€€€€").unwrap();
     till_docs::commit(&mut doc);
-    let id = format!("journal/AMS-01/R1/{}", jiff::Timestamp::now().strftime("%Y-%m-%d"));
+    let (status, body) = http(
+        &hq.url,
+        "POST",
+        "/v1/sync/doc",
+        &[("authorization", &auth), ("x-till-doc", &id)],
+        &whole_doc_message(&mut doc),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("hex digits"), "{}", String::from_utf8_lossy(&body));
+    assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]), "nothing stored");
+
+    // The next record, with a multi-byte "previous hash" and garbage everywhere else.
+    let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
+    let fields = garbage;
+    till_docs::JournalDoc::append(&mut doc, &fields, "0123456789abcdef").unwrap();
+    till_docs::commit(&mut doc);
     let (status, _) = http(
         &hq.url,
         "POST",
@@ -462,6 +478,70 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     other.enroll(&hq.url, &hq.token("AMS-01", "R2"));
     assert!(other.sync());
     assert_eq!(hq_sales(&hq).len(), 5);
+}
+
+#[test]
+fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "accept"));
+    let r1 = Till::selling_offline("AMS-01", "R1", 2, 81);
+    r1.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(r1.sync());
+    // R1's disk is cloned; the original rings one more sale and syncs; the clone, which
+    // the store then keeps, rings two of its own under the same record numbers.
+    let clone = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(r1.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
+    }
+    let r1b = Till { dir: clone, store: "AMS-01".into(), register: "R1".into() };
+    sell(&r1, "TOTE-1");
+    assert!(r1.sync());
+    let booked = hq_sales(&hq).len();
+    assert_eq!(booked, 3);
+    sell(&r1b, "NOTE-A5");
+    sell(&r1b, "SOAP-LAV");
+    assert!(r1b.sync());
+    // The clone's first sale is a second record under a number HQ has; its second follows
+    // on from a record HQ never booked: the chain breaks there, and HQ stops.
+    let open = hq.admin_json(&["conflicts"]);
+    let broken: Vec<&serde_json::Value> =
+        open.as_array().unwrap().iter().filter(|c| c["kind"] == "broken_chain").collect();
+    assert_eq!(broken.len(), 2, "{open}");
+    let halt = broken.iter().find(|c| c["detail"].as_str().unwrap().contains("does not match its check")).unwrap();
+    assert_eq!(hq_sales(&hq).len(), booked, "nothing booked past the break");
+    let through = hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap();
+
+    // A manager accepts the record: HQ cannot compute the clone's hash of it (it follows a
+    // record HQ does not hold), so it waits for the register to send it.
+    hq.admin_json(&["conflicts", "resolve", halt["id"].as_str().unwrap(), "--note", "R1 replaced by its clone"]);
+    assert_eq!(hq_sales(&hq).len(), booked, "waiting for the register's hash of the accepted record");
+    // Not any hash will do: the wrong record, or one that does not begin with its check.
+    let auth = format!("Bearer {}", setting(&r1b, "sync.credential").unwrap());
+    let anchor = |seq: u64, hash: &str| {
+        let body = serde_json::json!({"seq": seq, "hash": hash}).to_string();
+        http(&hq.url, "POST", "/v1/sync/anchor", &[("authorization", &auth)], body.as_bytes()).0
+    };
+    assert_eq!(anchor(through + 2, &"0".repeat(64)), 409);
+    assert_eq!(anchor(through + 1, &"0".repeat(64)), 400);
+    assert_eq!(anchor(through + 1, "not hex"), 400);
+    assert_eq!(hq_sales(&hq).len(), booked);
+
+    // The clone's next sync sends it; its sale is booked, and the next one verifies
+    // against it as any other.
+    assert!(r1b.sync());
+    assert_eq!(hq_sales(&hq).len(), booked + 1);
+    sell(&r1b, "CUPS-SET");
+    assert!(r1b.sync());
+    assert_eq!(hq_sales(&hq).len(), booked + 2);
+    let reg = &hq.admin_json(&["register", "list"])[0];
+    assert_eq!(reg["through_seq"].as_u64().unwrap(), through + 2);
+    assert_eq!(status_of(&r1b)["pending_sales"], 0);
+    let open = hq.admin_json(&["conflicts"]);
+    assert!(
+        open.as_array().unwrap().iter().all(|c| !c["detail"].as_str().unwrap().contains("does not match")),
+        "{open}"
+    );
 }
 
 /// The demo catalog with TOTE-1 at `tote` and the dotted notebook archived (retired).

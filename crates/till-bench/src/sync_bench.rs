@@ -162,16 +162,19 @@ fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
         "journal documents ({}): save() {deflated} B, save_nocompress() {plain} B, zstd-3 of that {z3} B",
         by_doc.len()
     );
-    // The same JSON with each record's chain hash beside it: what the wire must carry
-    // for HQ to verify the chain, compressed the same way.
+    // The same JSON with each record's chain hash beside it, whole and as the check the
+    // documents carry: what verifying the chain costs, compressed the same way.
     let mut hashes = conn.prepare("SELECT payload, hash FROM journal WHERE kind = 'sale' ORDER BY seq")?;
-    let with_hash: Vec<String> = hashes
-        .query_map([], |r| {
-            Ok(format!("{{\"hash\":\"{}\",\"sale\":{}}}", r.get::<_, String>(1)?, r.get::<_, String>(0)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    let with_hash = zstd::encode_all(format!("[{}]", with_hash.join(",")).as_bytes(), 3)?.len();
-    println!("the same sales as JSON with each record's SHA-256 chain hash, zstd-3: {with_hash} B");
+    let rows: Vec<(String, String)> =
+        hashes.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (label, len) in [("SHA-256 chain hash", 64), ("check (its first 16 hex digits)", till_docs::CHECK_LEN)] {
+        let json: Vec<String> = rows
+            .iter()
+            .map(|(payload, hash)| format!("{{\"hash\":\"{}\",\"sale\":{payload}}}", &hash[..len]))
+            .collect();
+        let size = zstd::encode_all(format!("[{}]", json.join(",")).as_bytes(), 3)?.len();
+        println!("the same sales as JSON with each record's {label}, zstd-3: {size} B");
+    }
     let started = Instant::now();
     let compressed = zstd::encode_all(json.as_bytes(), 3)?;
     Ok((json.len(), compressed.len(), started.elapsed()))

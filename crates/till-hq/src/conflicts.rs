@@ -159,7 +159,8 @@ impl Hq {
     }
 
     /// Resolves conflict `id` with a note saying what was done. A broken chain's
-    /// resolution accepts the offending record and lets materializing resume from it.
+    /// resolution accepts the offending record and lets materializing resume from it —
+    /// at once when HQ can compute its hash, else once the register has sent its own.
     pub fn resolve(&self, id: &str, note: &str, now: jiff::Timestamp) -> Result<Conflict, HqError> {
         if note.trim().is_empty() {
             return Err(HqError::BadRequest("say what was done: --note TEXT".into()));
@@ -179,7 +180,7 @@ impl Hq {
                 let key = format!("{}/{}", r.text(3), r.text(4));
                 tx.lock(&key)?;
                 tx.exec(
-                    "UPDATE registers SET halted = '', accept_seq = through_seq + 1 WHERE key = $1 AND halted = $2",
+                    "UPDATE registers SET halted = '', accept_seq = through_seq + 1, accept_hash = '' WHERE key = $1 AND halted = $2",
                     &[key.as_str().into(), id.into()],
                 )?;
                 crate::ingest::materialize(tx, &key, now)?;

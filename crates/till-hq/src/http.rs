@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use till_sync::wire::{
-    CatalogRequest, DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest, StoreConflict,
-    THROUGH_HEADER,
+    AnchorRequest, CatalogRequest, DOC_HEADER, DigestRequest, EnrollRequest, ErrorBody, MAX_BODY, RotateRequest,
+    StoreConflict, THROUGH_HEADER,
 };
 
 use crate::auth::RegisterRow;
@@ -48,6 +48,7 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/rotate", post(rotate))
         .route("/v1/sync/digests", post(digests))
         .route("/v1/sync/doc", post(doc))
+        .route("/v1/sync/anchor", post(anchor))
         .route("/v1/catalog", post(catalog))
         .route("/v1/orders", post(api_order))
         .route("/v1/aisle/stock", post(aisle_stock))
@@ -104,6 +105,16 @@ async fn digests(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> 
         let who = authenticated(&hq, &headers)?;
         let req: DigestRequest = json(&body)?;
         Ok(axum::Json(hq.digests(&who, &req, jiff::Timestamp::now())?).into_response())
+    })
+    .await
+}
+
+async fn anchor(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        let who = authenticated(&hq, &headers)?;
+        let req: AnchorRequest = json(&body)?;
+        let through = hq.anchor(&who, req.seq, &req.hash, jiff::Timestamp::now())?;
+        Ok(axum::Json(serde_json::json!({ "through_seq": through })).into_response())
     })
     .await
 }

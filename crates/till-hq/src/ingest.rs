@@ -1,7 +1,8 @@
 //! From journal documents to HQ's books: records are staged as they arrive (in any
 //! order, any number of times), then materialized strictly in each register's chain
-//! order — each sale exactly once, keyed by its id, only after its record's hash and
-//! link to the record before have been checked.
+//! order — each sale exactly once, keyed by its id, only after HQ has computed the
+//! record's full hash from it and HQ's hash of the record before, and found the
+//! register's check (and, on a document's first record, its full link) to agree.
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -12,7 +13,8 @@ use crate::db::{Row, Tx, Val};
 use crate::{HqError, sha256_hex};
 
 /// Stages records of a register's journal document; a record already staged under the
-/// same number with another hash is a fork of the chain, raised as a conflict.
+/// same number with another check is a fork of the chain, raised as a conflict. The
+/// `hash` column holds the record's check as the document carries it.
 pub(crate) fn stage(
     tx: &mut dyn Tx,
     key: &str,
@@ -34,7 +36,7 @@ pub(crate) fn stage(
                 r.grand_total.as_str().into(),
                 r.payload.as_str().into(),
                 r.prev_hash.as_str().into(),
-                r.hash.as_str().into(),
+                r.check.as_str().into(),
                 doc.into(),
             ]);
         }
@@ -58,7 +60,7 @@ pub(crate) fn stage(
                 )?
                 .map(|row| row.text(0))
                 .unwrap_or_default();
-            if held != r.hash {
+            if held != r.check {
                 raise(
                     tx,
                     ConflictKind::BrokenChain,
@@ -66,10 +68,10 @@ pub(crate) fn stage(
                     store,
                     register,
                     &format!(
-                        "record {} arrived twice with different contents (hash {} held, {} received): two registers share an identity, or one was restored from a backup",
+                        "record {} arrived twice with different contents (check {} held, {} received): two registers share an identity, or one was restored from a backup",
                         r.seq,
                         short(&held),
-                        short(&r.hash)
+                        short(&r.check)
                     ),
                     now,
                 )?;
@@ -123,17 +125,18 @@ fn halt(tx: &mut dyn Tx, key: &str, id: &str) -> Result<(), HqError> {
 }
 
 /// Materializes the register's staged records that follow on from the last one, in
-/// order, stopping at a gap (the record has not arrived yet) or a broken link.
+/// order, stopping at a gap (the record has not arrived yet), a broken link, or a record a
+/// manager accepted whose hash the register has not sent yet ([`anchor`]).
 pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> Result<(), HqError> {
     let Some(reg) = tx.one(
-        "SELECT store, register, through_seq, last_hash, halted, accept_seq FROM registers WHERE key = $1",
+        "SELECT store, register, through_seq, last_hash, halted, accept_seq, accept_hash FROM registers WHERE key = $1",
         &[key.into()],
     )?
     else {
         return Ok(());
     };
     let (store, register) = (reg.text(0), reg.text(1));
-    let (mut through, mut last_hash, accept) = (reg.int(2), reg.text(3), reg.int(5));
+    let (mut through, mut last_hash, accept, accept_hash) = (reg.int(2), reg.text(3), reg.int(5), reg.text(6));
     if !reg.text(4).is_empty() {
         return Ok(());
     }
@@ -152,44 +155,57 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
                 break 'batches; // a gap: the next record has not arrived yet
             }
             let record = record_of(&row);
-            let problem = if record.seq as i64 == accept {
-                None
-            } else if record.prev_hash != last_hash {
-                Some(format!(
+            let accepted = record.seq as i64 == accept;
+            // The chain goes on from HQ's own hash of each record; past a broken link a
+            // manager accepted, from the register's hash of that record, which only the
+            // register can tell (HQ asks for it: `anchor`).
+            let own = if !record.prev_hash.is_empty() && record.prev_hash != last_hash {
+                Err(format!(
                     "record {} points back to {} but HQ's last record of {key} is {}",
                     record.seq,
                     short(&record.prev_hash),
                     short(&last_hash)
                 ))
-            } else if !record.hash_matches() {
-                Some(format!("record {} does not match its hash (altered after it was written)", record.seq))
             } else {
-                None
+                record.chain_hash(&last_hash).ok_or_else(|| {
+                    format!(
+                        "record {} does not match its check: altered after it was written, or it does not follow on from HQ's record {through}",
+                        record.seq
+                    )
+                })
+            };
+            let hash = match own {
+                Err(_) if accepted && accept_hash.is_empty() => break 'batches,
+                Err(_) if accepted => Ok(accept_hash.clone()),
+                own => own,
             };
             // Booked only if its chain holds; an unreadable sale a manager accepted is passed
             // over. Either problem stops materializing this register until resolved.
-            let problem = match problem {
-                Some(p) => Some(p),
-                None if record.kind == "sale" => {
-                    sale(tx, key, &store, &register, &record, now)?.err().filter(|_| record.seq as i64 != accept)
-                }
-                None => None,
+            let hash = match hash {
+                Ok(hash) if record.kind == "sale" => match sale(tx, key, &store, &register, &record, now)? {
+                    Err(problem) if !accepted => Err(problem),
+                    _ => Ok(hash),
+                },
+                other => other,
             };
-            if let Some(detail) = problem {
-                let id = raise(
-                    tx,
-                    ConflictKind::BrokenChain,
-                    &format!("{key}/{}", record.seq),
-                    &store,
-                    &register,
-                    &detail,
-                    now,
-                )?;
-                halt(tx, key, &id)?;
-                break 'batches;
-            }
+            let hash = match hash {
+                Ok(hash) => hash,
+                Err(detail) => {
+                    let id = raise(
+                        tx,
+                        ConflictKind::BrokenChain,
+                        &format!("{key}/{}", record.seq),
+                        &store,
+                        &register,
+                        &detail,
+                        now,
+                    )?;
+                    halt(tx, key, &id)?;
+                    break 'batches;
+                }
+            };
             through = record.seq as i64;
-            last_hash = record.hash.clone();
+            last_hash = hash;
             grand_total = Some(record.grand_total.clone());
         }
     }
@@ -202,6 +218,40 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
     Ok(())
 }
 
+/// The record a manager accepted despite a broken chain whose full hash HQ waits for from
+/// the register (its document carries only a check), if any.
+pub(crate) fn anchor_wanted(tx: &mut dyn Tx, key: &str) -> Result<Option<u64>, HqError> {
+    let row = tx.one(
+        "SELECT accept_seq FROM registers WHERE key = $1 AND halted = '' AND accept_hash = '' AND accept_seq > through_seq",
+        &[key.into()],
+    )?;
+    Ok(row.map(|r| r.int(0) as u64))
+}
+
+/// Takes the register's full hash of the record a manager accepted, if it is the one HQ
+/// waits for and begins with the check HQ holds, and materializes on from it.
+pub(crate) fn anchor(tx: &mut dyn Tx, key: &str, seq: u64, hash: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+    tx.lock(key)?;
+    if anchor_wanted(tx, key)? != Some(seq) {
+        return Err(HqError::Conflict(format!("HQ is not waiting for the hash of record {seq} of {key}")));
+    }
+    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(HqError::BadRequest("hash: 64 lowercase hex digits".into()));
+    }
+    let check = tx
+        .one("SELECT hash FROM journal WHERE register_key = $1 AND seq = $2", &[key.into(), (seq as i64).into()])?
+        .map(|r| r.text(0))
+        .ok_or_else(|| HqError::Conflict(format!("record {seq} of {key} has not arrived")))?;
+    if !hash.starts_with(&check) {
+        return Err(HqError::BadRequest(format!(
+            "the hash of record {seq} does not begin with its check {} in the journal document",
+            short(&check)
+        )));
+    }
+    tx.exec("UPDATE registers SET accept_hash = $2 WHERE key = $1", &[key.into(), hash.into()])?;
+    materialize(tx, key, now)
+}
+
 fn record_of(r: &Row) -> StoredRecord {
     StoredRecord {
         seq: r.int(0) as u64,
@@ -212,7 +262,7 @@ fn record_of(r: &Row) -> StoredRecord {
         grand_total: r.text(5),
         payload: r.text(6),
         prev_hash: r.text(7),
-        hash: r.text(8),
+        check: r.text(8),
     }
 }
 

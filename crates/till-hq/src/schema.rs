@@ -273,8 +273,16 @@ CREATE TABLE IF NOT EXISTS order_refunds (
 )
 "#;
 
+/// Version 4: journal documents carry each record's check instead of its full hash
+/// (`journal.hash` holds what the document carries). Past a broken link a manager
+/// accepted, the chain goes on from the register's own hash of that record, which the
+/// register sends when HQ asks for it.
+const V4_ANCHOR: &str = r#"
+ALTER TABLE registers ADD COLUMN accept_hash TEXT NOT NULL DEFAULT ''
+"#;
+
 /// The steps after version 1, each with the version it makes.
-pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -99,11 +99,22 @@ impl Hq {
             }
             out.pickup_key = Some(crate::pickup::issuer(tx)?.public_key());
             out.through_seq = through(tx, &who.key)?;
+            out.anchor_wanted = ingest::anchor_wanted(tx, &who.key)?;
             out.catalogs = crate::catalog::in_force_after(tx, now, req.catalog_version)?;
             out.peer_key = tx
                 .one("SELECT peer_key FROM stores WHERE store = $1", &[who.store.as_str().into()])?
                 .map(|r| r.text(0));
             Ok(out)
+        })
+    }
+
+    /// Takes `who`'s full hash of the journal record a manager accepted (HQ asked for it in
+    /// the digest answer) and materializes on from it. The register's through-sequence
+    /// after it is returned.
+    pub fn anchor(&self, who: &RegisterRow, seq: u64, hash: &str, now: jiff::Timestamp) -> Result<u64, HqError> {
+        with_tx(self.db(), |tx| {
+            ingest::anchor(tx, &who.key, seq, hash, now)?;
+            through(tx, &who.key)
         })
     }
 

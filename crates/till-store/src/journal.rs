@@ -404,6 +404,12 @@ impl Store {
         Ok(())
     }
 
+    /// The chain hash of journal record `seq`, if it exists (HQ asks for it to go on past
+    /// a broken link a manager accepted).
+    pub fn journal_hash(&self, seq: u64) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq as i64], |r| r.get(0)).optional()?)
+    }
+
     /// The perpetual grand total and the number of journal records.
     pub fn journal_head(&self) -> Result<(u64, Decimal)> {
         let last: Option<(i64, String)> = self

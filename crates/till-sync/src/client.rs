@@ -363,6 +363,12 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     {
         store.set_setting(PICKUP_KEY_SETTING, key)?;
     }
+    if scope == Scope::Hq
+        && let Some(seq) = theirs.anchor_wanted
+        && let Some(through) = send_anchor(store, remote, seq, &mut report)?
+    {
+        report.hq_through = report.hq_through.max(through);
+    }
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();
@@ -396,6 +402,20 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         report.docs_exchanged += 1;
     }
     Ok(report)
+}
+
+/// Sends HQ this register's full hash of journal record `seq`, which HQ asked for to go on
+/// past a broken link a manager accepted (documents carry only a check of each hash).
+/// Returns the through-sequence HQ reports after taking it.
+fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport) -> Result<Option<u64>, SyncError> {
+    let Some(hash) = store.journal_hash(seq)? else {
+        tracing::warn!(seq, "HQ asks for the hash of a journal record this register does not hold");
+        return Ok(None);
+    };
+    let answer: serde_json::Value =
+        remote.post_json("/v1/sync/anchor", &crate::wire::AnchorRequest { seq, hash }, report)?;
+    tracing::info!(seq, "sent HQ the hash of the journal record a manager accepted");
+    Ok(answer.get("through_seq").and_then(serde_json::Value::as_u64))
 }
 
 fn digest_of(heads: &str) -> String {

@@ -84,6 +84,21 @@ pub struct DigestResponse {
     /// HQ's public key for pickup tokens (so registers enrolled before it existed get it).
     #[serde(default)]
     pub pickup_key: Option<String>,
+    /// A journal record a manager accepted despite a broken chain, whose full hash HQ
+    /// needs from the register to go on (its document carries only a check): the register
+    /// answers with [`AnchorRequest`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor_wanted: Option<u64>,
+}
+
+/// `POST /v1/sync/anchor` (authenticated): the register's full hash of the journal record
+/// HQ asked for in [`DigestResponse::anchor_wanted`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AnchorRequest {
+    /// The record's sequence number.
+    pub seq: u64,
+    /// Its SHA-256 chain hash as the register computed it (64 hex digits).
+    pub hash: String,
 }
 
 /// A published catalog version.
