@@ -526,6 +526,23 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     assert_eq!(anchor(through + 1, &"0".repeat(64)), 400);
     assert_eq!(anchor(through + 1, "not hex"), 400);
     assert_eq!(hq_sales(&hq).len(), booked);
+    let reg = &hq.admin_json(&["register", "list"])[0];
+    assert_eq!((reg["halted"].as_str(), reg["awaiting_hash_of"].as_u64()), (Some(""), Some(through + 1)));
+
+    // A register whose own hash of that record disagrees with the check HQ holds is
+    // refused, and the rest of its round goes on (HQ's register list shows the wait).
+    let conn = rusqlite::Connection::open(r1b.path().join(till_register::DATABASE_FILE)).unwrap();
+    let seq = (through + 1) as i64;
+    let own: String = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| r.get(0)).unwrap();
+    let trigger: String =
+        conn.query_row("SELECT sql FROM sqlite_master WHERE name = 'journal_no_update'", [], |r| r.get(0)).unwrap();
+    conn.execute_batch("DROP TRIGGER journal_no_update").unwrap();
+    conn.execute("UPDATE journal SET hash = ?2 WHERE seq = ?1", rusqlite::params![seq, "f".repeat(64)]).unwrap();
+    assert!(r1b.sync(), "the round goes on");
+    assert_eq!(hq_sales(&hq).len(), booked);
+    assert_eq!(hq.admin_json(&["register", "list"])[0]["awaiting_hash_of"].as_u64(), Some(through + 1));
+    conn.execute("UPDATE journal SET hash = ?2 WHERE seq = ?1", rusqlite::params![seq, own]).unwrap();
+    conn.execute_batch(&trigger).unwrap();
 
     // The clone's next sync sends it; its sale is booked, and the next one verifies
     // against it as any other.

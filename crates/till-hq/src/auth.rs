@@ -26,9 +26,16 @@ pub struct RegisterRow {
     pub through_seq: u64,
     /// When it last synced.
     pub last_seen: String,
+    /// The conflict that stopped materializing its journal (empty when none).
+    pub halted: String,
+    /// The record a manager accepted despite a broken chain whose hash HQ waits for from
+    /// the register before it goes on (it asks at the register's next sync).
+    pub awaiting_hash_of: Option<u64>,
 }
 
-const COLUMNS: &str = "key, store, register, credential_hash, revoked, through_seq, last_seen";
+/// The columns [`row`] reads; the last says which record's hash HQ waits for (0: none).
+const COLUMNS: &str = "key, store, register, credential_hash, revoked, through_seq, last_seen, halted, \
+     CASE WHEN halted = '' AND accept_hash = '' AND accept_seq > through_seq THEN accept_seq ELSE 0 END";
 
 fn row(r: &Row) -> RegisterRow {
     RegisterRow {
@@ -39,7 +46,14 @@ fn row(r: &Row) -> RegisterRow {
         revoked: r.int(4) != 0,
         through_seq: r.int(5) as u64,
         last_seen: r.text(6),
+        halted: r.text(7),
+        awaiting_hash_of: Some(r.int(8) as u64).filter(|seq| *seq > 0),
     }
+}
+
+/// Register `key` as HQ knows it now.
+pub(crate) fn register(tx: &mut dyn Tx, key: &str) -> Result<Option<RegisterRow>, HqError> {
+    Ok(tx.one(&format!("SELECT {COLUMNS} FROM registers WHERE key = $1"), &[key.into()])?.as_ref().map(row))
 }
 
 fn check_code(what: &str, code: &str) -> Result<(), HqError> {
@@ -209,7 +223,7 @@ fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<
         std::slice::from_ref(&h),
     )?;
     let Some(r) = found else { return Err(unknown()) };
-    if r.text(7) == hash {
+    if r.text(9) == hash {
         tx.exec(
             "UPDATE registers SET credential_hash = next_hash, next_hash = '' WHERE key = $1",
             &[r.text(0).into()],

@@ -221,11 +221,7 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
 /// The record a manager accepted despite a broken chain whose full hash HQ waits for from
 /// the register (its document carries only a check), if any.
 pub(crate) fn anchor_wanted(tx: &mut dyn Tx, key: &str) -> Result<Option<u64>, HqError> {
-    let row = tx.one(
-        "SELECT accept_seq FROM registers WHERE key = $1 AND halted = '' AND accept_hash = '' AND accept_seq > through_seq",
-        &[key.into()],
-    )?;
-    Ok(row.map(|r| r.int(0) as u64))
+    Ok(crate::auth::register(tx, key)?.and_then(|r| r.awaiting_hash_of))
 }
 
 /// Takes the register's full hash of the record a manager accepted, if it is the one HQ

@@ -415,7 +415,17 @@ fn run(cli: Cli) -> Result<()> {
                         } else {
                             "awaiting enrollment"
                         };
-                        println!("{:<24} {state:<20} through {:<8} last seen {}", r.key, r.through_seq, r.last_seen);
+                        let journal = match (r.halted.as_str(), r.awaiting_hash_of) {
+                            ("", None) => String::new(),
+                            ("", Some(seq)) => {
+                                format!("  waiting for its hash of record {seq} (asked at its next sync)")
+                            }
+                            (conflict, _) => format!("  halted by conflict {conflict}"),
+                        };
+                        println!(
+                            "{:<24} {state:<20} through {:<8} last seen {}{journal}",
+                            r.key, r.through_seq, r.last_seen
+                        );
                     }
                 }
                 Ok(())

@@ -412,10 +412,21 @@ fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport
         tracing::warn!(seq, "HQ asks for the hash of a journal record this register does not hold");
         return Ok(None);
     };
-    let answer: serde_json::Value =
-        remote.post_json("/v1/sync/anchor", &crate::wire::AnchorRequest { seq, hash }, report)?;
-    tracing::info!(seq, "sent HQ the hash of the journal record a manager accepted");
-    Ok(answer.get("through_seq").and_then(serde_json::Value::as_u64))
+    let request = crate::wire::AnchorRequest { seq, hash };
+    match remote.post_json::<_, serde_json::Value>("/v1/sync/anchor", &request, report) {
+        Ok(answer) => {
+            tracing::info!(seq, "sent HQ the hash of the journal record a manager accepted");
+            Ok(answer.get("through_seq").and_then(serde_json::Value::as_u64))
+        }
+        // HQ's chain disagrees with this register's own record (another machine sent the
+        // record HQ holds): that is for the manager at HQ, where `register list` shows the
+        // wait; the rest of the round goes on.
+        Err(SyncError::Refused { status, message, .. }) => {
+            tracing::warn!(seq, status, %message, "HQ refused this register's hash of the record it asked for");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn digest_of(heads: &str) -> String {
