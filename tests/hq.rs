@@ -367,18 +367,19 @@ fn an_hq_restored_from_an_old_backup_gets_back_every_sale_it_lost() {
     assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]));
 }
 
-/// A sync message carrying the whole of `doc` (what a hostile register could send).
-fn whole_doc_message(doc: &mut automerge::AutoCommit) -> Vec<u8> {
+/// Posts a sync message carrying the whole of `doc` as document `id` (what a hostile
+/// register could send) and returns HQ's status and body.
+fn send_whole_doc(url: &str, auth: &str, id: &str, doc: &mut automerge::AutoCommit) -> (u16, Vec<u8>) {
     use automerge::sync::{ChunkList, Message, MessageVersion};
-    Message {
+    let message = Message {
         heads: doc.get_heads(),
         need: vec![],
         have: vec![],
         changes: ChunkList::from(doc.save()),
         flags: None,
         version: MessageVersion::V2,
-    }
-    .encode()
+    };
+    http(url, "POST", "/v1/sync/doc", &[("authorization", auth), ("x-till-doc", id)], &message.encode())
 }
 
 #[test]
@@ -408,29 +409,16 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
     till_docs::JournalDoc::append(&mut doc, &garbage, "€€€€€€€€€€€€€€€€").unwrap();
     till_docs::commit(&mut doc);
-    let (status, body) = http(
-        &hq.url,
-        "POST",
-        "/v1/sync/doc",
-        &[("authorization", &auth), ("x-till-doc", &id)],
-        &whole_doc_message(&mut doc),
-    );
+    let (status, body) = send_whole_doc(&hq.url, &auth, &id, &mut doc);
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("hex digits"), "{}", String::from_utf8_lossy(&body));
     assert_eq!(hq.admin_json(&["conflicts"]), serde_json::json!([]), "nothing stored");
 
     // The next record, with a multi-byte "previous hash" and garbage everywhere else.
     let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
-    let fields = garbage;
-    till_docs::JournalDoc::append(&mut doc, &fields, "0123456789abcdef").unwrap();
+    till_docs::JournalDoc::append(&mut doc, &garbage, "0123456789abcdef").unwrap();
     till_docs::commit(&mut doc);
-    let (status, _) = http(
-        &hq.url,
-        "POST",
-        "/v1/sync/doc",
-        &[("authorization", &auth), ("x-till-doc", &id)],
-        &whole_doc_message(&mut doc),
-    );
+    let (status, _) = send_whole_doc(&hq.url, &auth, &id, &mut doc);
     assert_eq!(status, 200, "stored, staged, and refused at materializing");
     let conflicts = hq.admin_json(&["conflicts"]);
     assert_eq!(conflicts[0]["kind"], "broken_chain", "{conflicts}");
@@ -438,17 +426,12 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
 
     // A record numbered beyond what SQL integers hold is refused outright.
     let mut doc = till_docs::load(&[], &till_docs::ActorId::random()).unwrap();
-    let huge = till_docs::RecordFields { seq: u64::MAX, ..fields };
-    till_docs::JournalDoc::append(&mut doc, &huge, "00").unwrap();
+    let huge = till_docs::RecordFields { seq: u64::MAX, ..garbage };
+    till_docs::JournalDoc::append(&mut doc, &huge, "0123456789abcdef").unwrap();
     till_docs::commit(&mut doc);
-    let (status, _) = http(
-        &hq.url,
-        "POST",
-        "/v1/sync/doc",
-        &[("authorization", &auth), ("x-till-doc", &id)],
-        &whole_doc_message(&mut doc),
-    );
+    let (status, body) = send_whole_doc(&hq.url, &auth, &id, &mut doc);
     assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains("seq is not a number"), "{}", String::from_utf8_lossy(&body));
 
     // A register may only increment the counters HQ created: creating one is refused.
     hq.receive("AMS-01", "TOTE-1", "5");
@@ -462,13 +445,7 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     }
     assert!(till_docs::StockDoc::create(&mut stock, "AMS-01-floor", "FREE-MONEY", 1_000_000_000).unwrap());
     till_docs::commit(&mut stock);
-    let (status, _) = http(
-        &hq.url,
-        "POST",
-        "/v1/sync/doc",
-        &[("authorization", &auth), ("x-till-doc", "stock/AMS-01")],
-        &whole_doc_message(&mut stock),
-    );
+    let (status, _) = send_whole_doc(&hq.url, &auth, "stock/AMS-01", &mut stock);
     assert_eq!(status, 400);
     assert_eq!(hq.admin_json(&["stock", "show", "--store", "AMS-01"]), before, "nothing stored");
 
