@@ -44,8 +44,8 @@ CREATE TABLE IF NOT EXISTS journal (
     amount       TEXT NOT NULL,
     grand_total  TEXT NOT NULL,
     payload      TEXT NOT NULL,
-    prev_hash    TEXT NOT NULL,
-    hash         TEXT NOT NULL,
+    prev_hash    TEXT NOT NULL,             -- full, on a document's first record only (else '')
+    hash         TEXT NOT NULL,             -- the record's check: the start of its hash (v4)
     doc          TEXT NOT NULL,
     PRIMARY KEY (register_key, seq)
 );
