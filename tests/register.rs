@@ -285,3 +285,64 @@ fn an_endless_aisle_quote_charges_what_the_order_then_charges_and_stores_nothing
     let outbox = reg.aisle_orders(false).unwrap();
     assert_eq!((outbox.len(), outbox[0].state.as_str()), (1, "waiting"), "{outbox:?}");
 }
+
+#[test]
+fn housekeeping_compacts_a_days_journal_changes_into_one_saved_document_losing_nothing() {
+    let (dir, clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(5)));
+    let db = dir.path().join(till_register::DATABASE_FILE);
+    let doc = "journal/AMS-01/R1/2026-11-27";
+    let rows = || -> i64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM sync_changes WHERE doc = ?1", [doc], |r| r.get(0)).unwrap()
+    };
+    // The document as stored: its records, and whether its heads are the stored heads.
+    let stored = || -> (Vec<till_docs::StoredRecord>, bool) {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut bytes = Vec::new();
+        let mut stmt = conn.prepare("SELECT bytes FROM sync_changes WHERE doc = ?1 ORDER BY id").unwrap();
+        for b in stmt.query_map([doc], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+            bytes.extend(b.unwrap());
+        }
+        let mut loaded = till_docs::load(&bytes, &till_docs::ActorId::random()).unwrap();
+        let heads: String = conn.query_row("SELECT heads FROM sync_docs WHERE doc = ?1", [doc], |r| r.get(0)).unwrap();
+        let records = till_docs::JournalDoc::records_after(&loaded, 0, doc).unwrap();
+        (records, till_docs::heads_to_text(&loaded.get_heads()) == heads)
+    };
+    let sell = |reg: &mut Register| {
+        clock.advance(SignedDuration::from_secs(30));
+        let mut cart = Cart::new();
+        reg.scan(&mut cart, "TOTE-1", None).unwrap();
+        reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut Authority::setup()).unwrap();
+    };
+    let due = till_register::COMPACT_AFTER as usize + 4;
+    for _ in 0..due {
+        sell(&mut reg);
+    }
+    let before = stored();
+    assert!(rows() > till_register::COMPACT_AFTER, "one change per sale, uncompressed, until housekeeping");
+    let size_before: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT SUM(LENGTH(bytes)) FROM sync_changes WHERE doc = ?1", [doc], |r| r.get(0))
+        .unwrap();
+    reg.maintain().unwrap();
+    assert_eq!(rows(), 1, "one saved document");
+    let size_after: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT SUM(LENGTH(bytes)) FROM sync_changes WHERE doc = ?1", [doc], |r| r.get(0))
+        .unwrap();
+    assert!(size_after * 4 < size_before, "saved whole it is a fraction of its changes: {size_after} vs {size_before}");
+    let after = stored();
+    assert_eq!(after, before, "the same records, the same heads");
+    assert!(after.1 && after.0.len() == due + 1, "{} records", after.0.len());
+
+    // Selling goes on from the compacted document (the cached copy is still current), and
+    // a fresh process reads both.
+    sell(&mut reg);
+    assert_eq!(rows(), 2);
+    drop(reg);
+    let reopened = Register::open(dir.path(), clock.clone(), Box::new(SeededIds::new(6))).unwrap();
+    let (records, heads_match) = stored();
+    assert!(heads_match);
+    assert_eq!(records.len(), due + 2);
+    assert_eq!(reopened.verify_journal().unwrap().records as usize, due + 2);
+}

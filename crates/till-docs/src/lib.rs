@@ -64,10 +64,13 @@ pub fn load(bytes: &[u8], actor: &ActorId) -> Result<AutoCommit> {
     Ok(doc)
 }
 
-/// Commits the pending operations of `doc` and returns the change's hash and compressed
-/// bytes, or `None` when nothing was changed.
+/// Commits the pending operations of `doc` and returns the change's hash and bytes, or
+/// `None` when nothing was changed. The bytes are not compressed: compressing each change
+/// was a sizeable part of a sale's commit, and a store compacts its changes into one
+/// compressed document off the sale path instead (much smaller than the changes
+/// compressed one by one).
 pub fn commit(doc: &mut AutoCommit) -> Option<(ChangeHash, Vec<u8>)> {
     doc.commit()?;
-    let mut change = doc.get_last_local_change()?;
-    Some((change.hash(), change.bytes().into_owned()))
+    let change = doc.get_last_local_change()?;
+    Some((change.hash(), change.raw_bytes().to_vec()))
 }

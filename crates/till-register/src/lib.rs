@@ -60,7 +60,9 @@ pub use sale::Settle;
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_printer::{Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
-pub use till_store::{Durability, JournalReport, MailJob, OutboxOrder, ParkedCart, StoreError, StoreOptions};
+pub use till_store::{
+    COMPACT_AFTER, Durability, JournalReport, MailJob, OutboxOrder, ParkedCart, StoreError, StoreOptions,
+};
 pub use till_sync::wire::StoreConflict;
 pub use till_sync::{SyncError, SyncReport, SyncStatus};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
@@ -386,12 +388,14 @@ impl Register {
     }
 
     /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
-    /// folds recent stock movements into the stock projection and checkpoints the SQLite
-    /// write-ahead log, each only once enough has accumulated, so no sale's commit has to.
+    /// folds recent stock movements into the stock projection, compacts the replicated
+    /// documents' stored changes, and checkpoints the SQLite write-ahead log, each only once
+    /// enough has accumulated, so no sale's commit has to.
     pub fn maintain(&mut self) -> Result<(), RegisterError> {
         if self.store.unfolded_stock_movements()? >= till_store::FOLD_AFTER {
             self.store.fold_stock()?;
         }
+        self.store.compact_docs_if_due()?;
         self.store.checkpoint_if_due()?;
         Ok(())
     }

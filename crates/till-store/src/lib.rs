@@ -37,7 +37,7 @@ pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
 pub use payload::CashMovement;
-pub use replica::ReplicaIdentity;
+pub use replica::{COMPACT_AFTER, ReplicaIdentity};
 
 /// The canonical JSON of a sale document, as the journal records it (also used for
 /// training sales, which the journal never sees).
