@@ -1,8 +1,9 @@
 //! The app's background work, on its own threads and its own database connections (a sale
-//! never waits for it): every two seconds the status bar's figures (`status` event), a
-//! print-worker pass while receipts wait, a mail-worker pass every ten seconds when `[mail]`
-//! is configured, and — once the register is enrolled — the sync worker; a serial scanner's
-//! scans as `scanner` events.
+//! never waits for it): every two seconds the register's housekeeping (`maintain`: fold
+//! stock, compact replicated documents, checkpoint — each only when due), the status bar's
+//! figures (`status` event), a print-worker pass while receipts wait, a mail-worker pass
+//! every ten seconds when `[mail]` is configured, and — once the register is enrolled — the
+//! sync worker; a serial scanner's scans as `scanner` events.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -53,7 +54,10 @@ fn run(app: &AppHandle, dir: &std::path::Path) {
                 Err(e) => tracing::warn!(error = %e.message, "background: register not opened yet"),
             }
         }
-        if let Some(r) = &reg {
+        if let Some(r) = &mut reg {
+            if let Err(e) = r.maintain() {
+                tracing::warn!(error = %e, "housekeeping");
+            }
             if !scanner_started && let Some(port) = r.config().scanner.port.clone() {
                 scanner_started = true;
                 spawn_scanner(app.clone(), dir.to_path_buf(), port);
