@@ -11,6 +11,16 @@ fn sell(till: &Till, scan: &str) {
     assert!(out.status.success(), "sale: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A second machine with a copy of `till`'s disk: it sells as the same register.
+fn cloned(till: &Till) -> Till {
+    let clone = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(till.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
+    }
+    Till { dir: clone, store: till.store.clone(), register: till.register.clone() }
+}
+
 fn status_of(till: &Till) -> serde_json::Value {
     till.json(&["sync", "status"])
 }
@@ -153,12 +163,7 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
     hq.receive("AMS-01", "TOTE-1", "1");
     assert!(r3.sync(), "R3 receives the counter and sends the sales that waited for it");
     // R3's disk is cloned onto a second machine; both go on selling as R3.
-    let clone = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(r3.path()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
-    }
-    let r3b = Till { dir: clone, store: "AMS-01".into(), register: "R3".into() };
+    let r3b = cloned(&r3);
     sell(&r3, "TOTE-1*3");
     sell(&r3b, "NOTE-A5");
     for t in [&r1, &r2, &r3, &r3b] {
@@ -466,12 +471,7 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     assert!(r1.sync());
     // R1's disk is cloned; the original rings one more sale and syncs; the clone, which
     // the store then keeps, rings two of its own under the same record numbers.
-    let clone = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(r1.path()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
-    }
-    let r1b = Till { dir: clone, store: "AMS-01".into(), register: "R1".into() };
+    let r1b = cloned(&r1);
     sell(&r1, "TOTE-1");
     assert!(r1.sync());
     let booked = hq_sales(&hq).len();
