@@ -357,11 +357,8 @@ impl Hq {
     /// that document except damaged ones (`…/damaged`).
     fn on_hand(&self, tx: &mut dyn Tx, location: &str) -> Result<BTreeMap<String, Decimal>, HqError> {
         let id = DocId::stock(location).map_err(|e| HqError::BadRequest(e.to_string()))?;
-        let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
+        let doc = self.load_doc(tx, &id)?;
         let mut out = BTreeMap::new();
-        let Some(bytes) = bytes else { return Ok(out) };
-        let doc = till_docs::load(&bytes, &self.actor)
-            .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
         for (loc, sku, micro) in StockDoc::all(&doc).map_err(|e| HqError::Internal(e.to_string()))? {
             if loc.ends_with("/damaged") {
                 continue;

@@ -63,11 +63,6 @@ fn docs_of(tx: &mut dyn Tx, id: &str) -> Result<Vec<(String, String)>, HqError> 
         .collect())
 }
 
-fn load(hq: &Hq, tx: &mut dyn Tx, id: &DocId) -> Result<automerge::AutoCommit, HqError> {
-    let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
-    till_docs::load(&bytes.unwrap_or_default(), &hq.actor).map_err(internal)
-}
-
 impl Hq {
     /// HQ's public key for pickup tokens (hex), made on first use.
     pub fn pickup_key(&self) -> Result<String, HqError> {
@@ -170,7 +165,7 @@ impl Hq {
         for (store, order) in targets {
             let doc_id = DocId::order(&store, id).map_err(|e| HqError::BadRequest(e.to_string()))?;
             tx.lock(doc_id.as_str())?;
-            let mut doc = load(self, tx, &doc_id)?;
+            let mut doc = self.load_doc(tx, &doc_id)?;
             OrderDoc::publish(&mut doc, &order).map_err(internal)?;
             if till_docs::commit(&mut doc).is_some() {
                 crate::sync::save(tx, &doc_id, &mut doc, 0, now)?;

@@ -241,9 +241,7 @@ impl Hq {
         let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
         let micro = to_micro(quantity)?;
         tx.lock(id.as_str())?;
-        let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
-        let mut doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor)
-            .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))?;
+        let mut doc = self.load_doc(tx, &id)?;
         let created = StockDoc::create(&mut doc, location, sku, micro).map_err(internal)?;
         if !created {
             StockDoc::increment(&mut doc, location, sku, micro).map_err(internal)?;
@@ -254,13 +252,17 @@ impl Hq {
         Ok(Decimal::new(value, 6).normalize())
     }
 
+    /// Document `id` as HQ holds it (empty when it holds none), read in `tx`.
+    pub(crate) fn load_doc(&self, tx: &mut dyn Tx, id: &DocId) -> Result<automerge::AutoCommit, HqError> {
+        let bytes = tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0));
+        till_docs::load(&bytes.unwrap_or_default(), &self.actor)
+            .map_err(|e| HqError::Internal(format!("stored document {id} cannot be loaded: {e}")))
+    }
+
     /// Every counter of a store: location, SKU, quantity.
     pub fn stock(&self, store: &str) -> Result<Vec<(String, String, Decimal)>, HqError> {
         let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
-        let bytes = with_tx(self.db(), |tx| {
-            Ok(tx.one("SELECT bytes FROM docs WHERE id = $1", &[id.as_str().into()])?.map(|r| r.bytes(0)))
-        })?;
-        let doc = till_docs::load(&bytes.unwrap_or_default(), &self.actor).map_err(internal)?;
+        let doc = with_tx(self.db(), |tx| self.load_doc(tx, &id))?;
         Ok(StockDoc::all(&doc)
             .map_err(internal)?
             .into_iter()
