@@ -394,3 +394,48 @@ fn a_ship_order_short_picked_at_a_store_is_routed_to_the_next_store_and_withdraw
     sync(&utr);
     assert_eq!(utr.json(&["pickup", "show", "#9020"])["status"], "new");
 }
+
+#[test]
+fn a_register_is_told_only_of_the_order_documents_changed_since_its_last_round() {
+    let chain = Chain::start("digest_orders");
+    chain.receive("AMS-01", "TOTE-1", "50");
+    let wan = Wan::up(&chain);
+    let ams1 = register(&chain, &wan, "AMS-01", "R1");
+    let ams2 = register(&chain, &wan, "AMS-01", "R2");
+    // (documents exchanged, bytes received) of one sync round of `reg`.
+    let round = |reg: &TempRegister| {
+        let r = reg.json(&["sync"]);
+        (r["report"]["docs_exchanged"].as_u64().unwrap(), r["report"]["bytes_received"].as_u64().unwrap())
+    };
+    // A round ten minutes after the last one (HQ lists what changed within five minutes
+    // of a register's last round: HQ processes' clocks may differ).
+    let later_round = |reg: &TempRegister| {
+        let conn = rusqlite::Connection::open(reg.dir.path().join(till_register::DATABASE_FILE)).unwrap();
+        conn.execute("UPDATE settings SET value = CAST(value AS INTEGER) + 600 WHERE key = 'sync.orders_as_of'", [])
+            .unwrap();
+        round(reg)
+    };
+    deliver_pickup(&chain, 8000, &[("TOTE-1", 1)]);
+    assert_eq!(round(&ams1).0, 1, "the first order arrives");
+    assert_eq!(round(&ams1).0, 0, "a document the register holds is compared with what it holds");
+    let (exchanged, one_held) = later_round(&ams1);
+    assert_eq!(exchanged, 0);
+
+    for n in 1..=12 {
+        deliver_pickup(&chain, 8000 + n, &[("TOTE-1", 1)]);
+    }
+    assert_eq!(round(&ams1).0, 12, "the new orders arrive");
+    let (exchanged, recent) = round(&ams1);
+    assert_eq!(exchanged, 0);
+    assert!(recent > one_held, "listed again while recent: {recent} vs {one_held}");
+    let (exchanged, thirteen_held) = later_round(&ams1);
+    assert_eq!(exchanged, 0);
+    assert_eq!(thirteen_held, one_held, "orders a register already holds cost nothing per round");
+
+    // An order changed elsewhere (R2 picks the first) is listed again, and arrives.
+    sync(&ams2);
+    ams2.json(&["pickup", "pick", "#8000", "--line", "1", "--qty", "1"]);
+    sync(&ams2);
+    assert_eq!(round(&ams1).0, 1, "changed since the last round: listed");
+    assert_eq!(ams1.json(&["pickup", "show", "8000"])["lines"][0]["picked"], "1");
+}

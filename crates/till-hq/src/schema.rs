@@ -281,8 +281,14 @@ const V4_ANCHOR: &str = r#"
 ALTER TABLE registers ADD COLUMN accept_hash TEXT NOT NULL DEFAULT ''
 "#;
 
+/// Version 5: a register's digest lists only the order documents changed since its last
+/// completed round, found by store and time.
+const V5_DOCS_BY_TIME: &str = r#"
+CREATE INDEX IF NOT EXISTS docs_store_updated ON docs (store, updated_at)
+"#;
+
 /// The steps after version 1, each with the version it makes.
-pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

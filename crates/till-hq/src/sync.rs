@@ -12,6 +12,11 @@ use crate::conflicts::{ConflictKind, raise};
 use crate::db::{Tx, with_tx};
 use crate::{Hq, HqError, ingest};
 
+/// Order documents changed this long before a register's last completed round are still
+/// listed to it: several HQ processes' clocks may differ a little (and timestamps are
+/// compared as text, exact to the second).
+const ORDERS_MARGIN_SECONDS: i64 = 300;
+
 /// A register clock further than this from HQ's is raised as a conflict.
 const MAX_SKEW_SECONDS: i64 = 300;
 
@@ -80,17 +85,26 @@ impl Hq {
                     )?;
                 }
             }
-            let mut out = DigestResponse::default();
+            let mut out = DigestResponse { as_of: now.as_second(), ..DigestResponse::default() };
             for id in &ids {
                 let found = tx.one("SELECT digest FROM docs WHERE id = $1", &[id.as_str().into()])?;
                 if let Some(r) = found {
                     out.docs.insert(id.to_string(), r.text(0));
                 }
             }
-            // The store's order documents it has not asked about: new orders reach it.
+            // The store's order documents it has not asked about: new orders reach it. Only
+            // those changed since the register's last completed round (with a margin for
+            // the clocks of several HQ processes), else every round would list every order
+            // the store ever had.
+            let since = match req.orders_since {
+                Some(t) => jiff::Timestamp::from_second(t.saturating_sub(ORDERS_MARGIN_SECONDS))
+                    .map_err(|e| HqError::BadRequest(format!("orders_since: {e}")))?
+                    .to_string(),
+                None => String::new(),
+            };
             for r in tx.query(
-                "SELECT id, digest FROM docs WHERE store = $1 AND id LIKE 'order/%'",
-                &[who.store.as_str().into()],
+                "SELECT id, digest FROM docs WHERE store = $1 AND updated_at > $2 AND id LIKE 'order/%'",
+                &[who.store.as_str().into(), since.into()],
             )? {
                 let id = r.text(0);
                 if id.starts_with(&orders_prefix) {

@@ -34,6 +34,7 @@ mod key {
     pub const LAST_ATTEMPT: &str = "sync.last_attempt";
     pub const LAST_ERROR: &str = "sync.last_error";
     pub const THROUGH: &str = "sync.hq_through";
+    pub const ORDERS_AS_OF: &str = "sync.orders_as_of";
     pub const PEER_KEY: &str = "sync.peer_key";
     pub const LAST_PEER_SUCCESS: &str = "sync.last_peer_success";
 }
@@ -107,6 +108,8 @@ pub struct SyncReport {
     pub hq_through: u64,
     /// Catalog versions in force at HQ the register has not imported, oldest first.
     pub catalogs: Vec<crate::wire::CatalogInfo>,
+    /// HQ's clock when it answered the round's digests (Unix seconds; 0 from a peer).
+    pub hq_as_of: i64,
 }
 
 /// An HQ (or peer) to sync with.
@@ -271,6 +274,7 @@ pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Re
         Ok(report) => {
             store.set_setting(key::LAST_SUCCESS, &now.to_string())?;
             store.set_setting(key::THROUGH, &report.hq_through.to_string())?;
+            store.set_setting(key::ORDERS_AS_OF, &report.hq_as_of.to_string())?;
             store.delete_setting(key::LAST_ERROR)?;
         }
         Err(e) => store.set_setting(key::LAST_ERROR, &e.to_string())?,
@@ -336,7 +340,10 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         mine.entry(stock.to_string()).or_default();
         let docs = mine.iter().map(|(id, (digest, _))| (id.clone(), digest.clone())).collect();
         let catalog_version = store.setting(CATALOG_VERSION_SETTING)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-        let request = DigestRequest { clock: now.to_string(), docs, catalog_version };
+        // Order documents unchanged since the last completed round are not listed again
+        // (unless everything is compared afresh).
+        let orders_since = if all { None } else { store.setting(key::ORDERS_AS_OF)?.and_then(|t| t.parse().ok()) };
+        let request = DigestRequest { clock: now.to_string(), docs, catalog_version, orders_since };
         let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
         Ok((mine, theirs))
     };
@@ -350,6 +357,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         (mine, theirs) = ask(store, true, &mut report)?;
     }
     report.hq_through = theirs.through_seq;
+    report.hq_as_of = theirs.as_of;
     report.catalogs = theirs.catalogs.clone();
     if scope == Scope::Hq
         && let Some(key) = &theirs.peer_key
@@ -369,11 +377,18 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     {
         report.hq_through = report.hq_through.max(through);
     }
+    // A document the other side lists that this register holds but did not ask about (its
+    // heads were confirmed before) is compared with what it holds, not with nothing.
+    let held: BTreeMap<String, String> =
+        store.replicated_docs()?.into_iter().map(|(id, heads, _)| (id.to_string(), digest_of(&heads))).collect();
     let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();
     for id in ids {
-        let (ours, heads) = mine.get(id).map(|(d, h)| (d.as_str(), h.as_str())).unwrap_or(("", ""));
+        let (ours, heads) = match mine.get(id) {
+            Some((d, h)) => (d.as_str(), h.as_str()),
+            None => (held.get(id).map_or("", String::as_str), ""),
+        };
         let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
         let doc_id = DocId::parse(id).map_err(|e| remote.protocol(e))?;
         if !in_scope(&doc_id) {
@@ -385,6 +400,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
             }
             continue;
         }
+        tracing::debug!(doc = %doc_id, ours, their, "exchanging a document that differs");
         if let Some(through) = exchange(store, remote, &doc_id, scope, &mut report)? {
             report.hq_through = report.hq_through.max(through);
         }

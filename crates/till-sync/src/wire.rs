@@ -63,6 +63,11 @@ pub struct DigestRequest {
     /// The last HQ catalog version the register imported (0: none).
     #[serde(default)]
     pub catalog_version: u64,
+    /// [`DigestResponse::as_of`] of the register's last round that completed: the store's
+    /// order documents unchanged since then are not listed again (the register holds
+    /// them). `None` lists them all.
+    #[serde(default)]
+    pub orders_since: Option<i64>,
 }
 
 /// The server's answer to [`DigestRequest`].
@@ -89,6 +94,10 @@ pub struct DigestResponse {
     /// answers with [`AnchorRequest`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor_wanted: Option<u64>,
+    /// HQ's clock when it read its documents for this answer (Unix seconds): the register
+    /// sends it back as [`DigestRequest::orders_since`] once the round has completed.
+    #[serde(default)]
+    pub as_of: i64,
 }
 
 /// `POST /v1/sync/anchor` (authenticated): the register's full hash of the journal record
