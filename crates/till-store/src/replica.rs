@@ -147,7 +147,8 @@ impl Replica {
 }
 
 /// Changes a document may pile up in `sync_changes` before [`Store::compact_docs_if_due`]
-/// folds them into one saved document.
+/// folds them into one saved document (and not before they weigh as much as the saved
+/// document they would join: see there).
 pub const COMPACT_AFTER: i64 = 256;
 
 /// Replaces the stored changes of `id` (all of them: `tx` is a write transaction) with the
@@ -228,14 +229,23 @@ impl crate::Store {
         })
     }
 
-    /// Compacts each document holding more than [`COMPACT_AFTER`] stored changes into one
-    /// saved document, a transaction each. Off the sale path (`Register::maintain`): a
-    /// sale stores its change uncompressed, and a day's journal saved whole is a fraction
-    /// of its changes' size, and loads faster. Returns how many documents it compacted.
+    /// Compacts each document holding more than [`COMPACT_AFTER`] stored changes, which
+    /// together weigh at least as much as its saved part, into one saved document, a
+    /// transaction each. Off the sale path (`Register::maintain`): a sale stores its change
+    /// uncompressed, and a day's journal saved whole is a fraction of its changes' size, and
+    /// loads faster. Waiting until the changes weigh as much as the saved part keeps the
+    /// work per sale constant however large the day grows (each save rewrites the whole
+    /// document). Returns how many documents it compacted.
     pub fn compact_docs_if_due(&mut self) -> Result<usize> {
+        // A saved document's row has no change hash; every other row is one change.
         let due: Vec<String> = self
             .conn
-            .prepare_cached("SELECT doc FROM sync_changes GROUP BY doc HAVING COUNT(*) > ?1")?
+            .prepare_cached(
+                "SELECT doc FROM sync_changes GROUP BY doc \
+                 HAVING SUM(hash <> '') > ?1 \
+                 AND SUM(CASE WHEN hash <> '' THEN length(bytes) ELSE 0 END) \
+                     >= SUM(CASE WHEN hash = '' THEN length(bytes) ELSE 0 END)",
+            )?
             .query_map([COMPACT_AFTER], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in &due {
