@@ -491,23 +491,28 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
 
     // A manager accepts the record: HQ cannot compute the clone's hash of it (it follows a
     // record HQ does not hold), so it waits for the register to send it.
-    hq.admin_json(&["conflicts", "resolve", halt["id"].as_str().unwrap(), "--note", "R1 replaced by its clone"]);
+    let halt_id = halt["id"].as_str().unwrap();
+    let bad = hq.admin(&["conflicts", "resolve", halt_id, "--note", "x", "--anchor", "zz"]);
+    assert!(!bad.status.success(), "an anchor that is not a hash is refused");
+    hq.admin_json(&["conflicts", "resolve", halt_id, "--note", "R1 replaced by its clone"]);
     assert_eq!(hq_sales(&hq).len(), booked, "waiting for the register's hash of the accepted record");
-    // Not any hash will do: the wrong record, or one that does not begin with its check.
+    let waiting = |seq: u64| {
+        let reg = &hq.admin_json(&["register", "list"])[0];
+        assert_eq!((reg["halted"].as_str(), reg["awaiting_hash_of"].as_u64()), (Some(""), Some(seq)), "{reg}");
+    };
+    waiting(through + 1);
     let auth = format!("Bearer {}", setting(&r1b, "sync.credential").unwrap());
     let anchor = |seq: u64, hash: &str| {
         let body = serde_json::json!({"seq": seq, "hash": hash}).to_string();
         http(&hq.url, "POST", "/v1/sync/anchor", &[("authorization", &auth)], body.as_bytes()).0
     };
-    assert_eq!(anchor(through + 2, &"0".repeat(64)), 409);
-    assert_eq!(anchor(through + 1, &"0".repeat(64)), 400);
+    assert_eq!(anchor(through + 2, &"0".repeat(64)), 409, "not the record HQ waits for");
     assert_eq!(anchor(through + 1, "not hex"), 400);
-    assert_eq!(hq_sales(&hq).len(), booked);
-    let reg = &hq.admin_json(&["register", "list"])[0];
-    assert_eq!((reg["halted"].as_str(), reg["awaiting_hash_of"].as_u64()), (Some(""), Some(through + 1)));
+    waiting(through + 1);
 
-    // A register whose own hash of that record disagrees with the check HQ holds is
-    // refused, and the rest of its round goes on (HQ's register list shows the wait).
+    // A register whose own hash of that record is not the record HQ holds (here: its hash
+    // altered) is refused, HQ raises that for a manager and stops asking, and the rest of
+    // the register's round goes on.
     let conn = rusqlite::Connection::open(r1b.path().join(till_register::DATABASE_FILE)).unwrap();
     let seq = (through + 1) as i64;
     let own: String = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| r.get(0)).unwrap();
@@ -517,25 +522,55 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     conn.execute("UPDATE journal SET hash = ?2 WHERE seq = ?1", rusqlite::params![seq, "f".repeat(64)]).unwrap();
     assert!(r1b.sync(), "the round goes on");
     assert_eq!(hq_sales(&hq).len(), booked);
-    assert_eq!(hq.admin_json(&["register", "list"])[0]["awaiting_hash_of"].as_u64(), Some(through + 1));
+    let reg = &hq.admin_json(&["register", "list"])[0];
+    assert_eq!(reg["awaiting_hash_of"], serde_json::Value::Null, "{reg}");
+    let refused = hq.admin_json(&["conflicts"]);
+    let refused = refused
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["detail"].as_str().unwrap().contains("does not begin with the check"))
+        .unwrap_or_else(|| panic!("{refused}"))
+        .clone();
+    assert_eq!(reg["halted"], refused["id"]);
     conn.execute("UPDATE journal SET hash = ?2 WHERE seq = ?1", rusqlite::params![seq, own]).unwrap();
     conn.execute_batch(&trigger).unwrap();
 
-    // The clone's next sync sends it; its sale is booked, and the next one verifies
-    // against it as any other.
+    // Resolved (the register was mended), HQ asks again; the clone's next sync sends its
+    // hash, its sale is booked, and the next one verifies against it as any other.
+    hq.admin_json(&["conflicts", "resolve", refused["id"].as_str().unwrap(), "--note", "hash mended"]);
+    waiting(through + 1);
     assert!(r1b.sync());
     assert_eq!(hq_sales(&hq).len(), booked + 1);
     sell(&r1b, "CUPS-SET");
     assert!(r1b.sync());
     assert_eq!(hq_sales(&hq).len(), booked + 2);
-    let reg = &hq.admin_json(&["register", "list"])[0];
-    assert_eq!(reg["through_seq"].as_u64().unwrap(), through + 2);
+    assert_eq!(hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap(), through + 2);
     assert_eq!(status_of(&r1b)["pending_sales"], 0);
+
+    // The original, still running, sells on its own chain: its next record breaks HQ's
+    // chain again. A manager who keeps it after all gives its own hash of that record (its
+    // journal export shows it) and HQ goes on from there.
+    sell(&r1, "SOAP-CIT");
+    sell(&r1, "SOAP-CIT");
+    sell(&r1, "SOAP-CIT");
+    assert!(r1.sync());
+    let next = through + 3;
     let open = hq.admin_json(&["conflicts"]);
-    assert!(
-        open.as_array().unwrap().iter().all(|c| !c["detail"].as_str().unwrap().contains("does not match")),
-        "{open}"
-    );
+    let halt = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["subject"] == format!("AMS-01/R1/{next}"))
+        .unwrap_or_else(|| panic!("{open}"))
+        .clone();
+    assert_eq!(hq_sales(&hq).len(), booked + 2);
+    let original = rusqlite::Connection::open(r1.path().join(till_register::DATABASE_FILE)).unwrap();
+    let hash: String =
+        original.query_row("SELECT hash FROM journal WHERE seq = ?1", [next as i64], |r| r.get(0)).unwrap();
+    hq.admin_json(&["conflicts", "resolve", halt["id"].as_str().unwrap(), "--note", "kept R1", "--anchor", &hash]);
+    assert_eq!(hq_sales(&hq).len(), booked + 3, "{}", hq.admin_json(&["conflicts"]));
+    assert_eq!(hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap(), through + 3);
 }
 
 /// The demo catalog with TOTE-1 at `tote` and the dotted notebook archived (retired).

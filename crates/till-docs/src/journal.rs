@@ -19,7 +19,7 @@
 //! (one text: ~5 µs); it is also smaller on the wire (docs/benchmarks.md).
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{DocError, Result};
@@ -187,13 +187,16 @@ impl JournalDoc {
             }
             // Compared by check: the same record written twice may differ only in whether
             // it carries the previous hash (a document rebuilt from the middle of a day).
-            let hashes: Vec<Option<String>> = values
-                .iter()
-                .map(|(value, _)| match value {
+            // (A record of the first layout, a map, compares by the start of its hash.)
+            let mut hashes: Vec<Option<String>> = Vec::with_capacity(values.len());
+            for (value, obj) in &values {
+                let check = match value {
                     Value::Scalar(s) => s.as_str().and_then(|t| t.split(SEP).nth(5)).map(str::to_string),
+                    Value::Object(ObjType::Map) => map_text(doc, obj, "hash")?,
                     Value::Object(_) => None,
-                })
-                .collect();
+                };
+                hashes.push(check.map(|c| c.chars().take(CHECK_LEN).collect()));
+            }
             if hashes.windows(2).any(|w| w[0] != w[1]) {
                 out.push(k.parse().unwrap_or(0));
             }
@@ -221,6 +224,16 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
             ScalarValue::Str(v) => v.to_string(),
             _ => return Err(bad("not a text".into())),
         },
+        // The first layout (before one text per record): a map of named fields, its hash
+        // in full, the previous hash on every record. Read so that records written before
+        // an upgrade still reach HQ.
+        Some((Value::Object(ObjType::Map), obj)) => {
+            let mut fields = Vec::with_capacity(FIELDS);
+            for field in ["kind", "ref", "at", "amount", "grand_total", "hash", "prev_hash", "payload"] {
+                fields.push(map_text(doc, &obj, field)?.ok_or_else(|| bad(format!("{field} is missing or not text")))?);
+            }
+            fields.join(&SEP.to_string())
+        }
         _ => return Err(bad("not a text".into())),
     };
     let parts: Vec<&str> = text.splitn(FIELDS, SEP).collect();
@@ -240,6 +253,14 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
         payload: payload.into(),
         prev_hash: prev_hash.into(),
         check: check.into(),
+    })
+}
+
+/// The text field `field` of map `obj`, if it is one.
+fn map_text(doc: &AutoCommit, obj: &automerge::ObjId, field: &str) -> Result<Option<String>> {
+    Ok(match doc.get(obj, field)? {
+        Some((Value::Scalar(s), _)) => s.as_str().map(str::to_string),
+        _ => None,
     })
 }
 
@@ -330,6 +351,38 @@ mod tests {
         doc.put(ROOT, "000000000007", text).unwrap();
         let read = JournalDoc::records_after(&doc, 0, "t").unwrap();
         assert_eq!(read[0].chain_hash(GENESIS), Some(full));
+    }
+
+    #[test]
+    fn records_of_the_first_layout_still_read_and_a_rebuild_over_them_is_no_fork() {
+        // Written before an upgrade: a map of named fields, the full hash and link.
+        let mut doc = load(&[], &ActorId::random()).unwrap();
+        let one = fields(1, GENESIS);
+        let h1 = one.hash();
+        let obj = doc.put_object(ROOT, key(1).as_str(), ObjType::Map).unwrap();
+        doc.put(&obj, "seq", 1_u64).unwrap();
+        for (field, value) in [
+            ("kind", "sale"),
+            ("ref", "s1"),
+            ("at", "2026-11-27T10:00:00Z"),
+            ("amount", "1.00"),
+            ("grand_total", "1.00"),
+            ("payload", "{}"),
+            ("prev_hash", GENESIS),
+            ("hash", &h1),
+        ] {
+            doc.put(&obj, field, value).unwrap();
+        }
+        commit(&mut doc).unwrap();
+        let read = JournalDoc::records_after(&doc, 0, "t").unwrap();
+        assert_eq!((read[0].prev_hash.as_str(), read[0].chain_hash(GENESIS)), (GENESIS, Some(h1.clone())));
+        // The same record rebuilt in today's layout by another writer: merged, not a fork.
+        let mut rebuilt = load(&[], &ActorId::random()).unwrap();
+        JournalDoc::append(&mut rebuilt, &one, &h1).unwrap();
+        commit(&mut rebuilt).unwrap();
+        doc.merge(&mut rebuilt).unwrap();
+        assert_eq!(JournalDoc::forks(&doc).unwrap(), Vec::<u64>::new());
+        assert_eq!(JournalDoc::records_after(&doc, 0, "t").unwrap()[0].chain_hash(GENESIS), Some(h1));
     }
 
     #[test]

@@ -160,10 +160,22 @@ impl Hq {
 
     /// Resolves conflict `id` with a note saying what was done. A broken chain's
     /// resolution accepts the offending record and lets materializing resume from it —
-    /// at once when HQ can compute its hash, else once the register has sent its own.
-    pub fn resolve(&self, id: &str, note: &str, now: jiff::Timestamp) -> Result<Conflict, HqError> {
+    /// at once when HQ can compute its hash or the manager gives it (`anchor`: the
+    /// register's own hash of that record), else once the register has sent its own.
+    pub fn resolve(
+        &self,
+        id: &str,
+        note: &str,
+        anchor: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<Conflict, HqError> {
         if note.trim().is_empty() {
             return Err(HqError::BadRequest("say what was done: --note TEXT".into()));
+        }
+        if let Some(hash) = anchor
+            && !crate::ingest::is_hash(hash)
+        {
+            return Err(HqError::BadRequest(format!("--anchor '{hash}': a record hash is 64 lowercase hex digits")));
         }
         with_tx(self.db(), |tx| {
             let found = tx
@@ -176,12 +188,16 @@ impl Hq {
                 "UPDATE conflicts SET resolved_at = $2, resolution = $3 WHERE id = $1",
                 &[id.into(), now.to_string().into(), note.into()],
             )?;
-            if r.text(0) == ConflictKind::BrokenChain.as_str() {
+            let broken = r.text(0) == ConflictKind::BrokenChain.as_str();
+            if anchor.is_some() && !broken {
+                return Err(HqError::BadRequest(format!("--anchor is for a broken chain; {id} is {}", r.text(0))));
+            }
+            if broken {
                 let key = format!("{}/{}", r.text(3), r.text(4));
                 tx.lock(&key)?;
                 tx.exec(
-                    "UPDATE registers SET halted = '', accept_seq = through_seq + 1, accept_hash = '' WHERE key = $1 AND halted = $2",
-                    &[key.as_str().into(), id.into()],
+                    "UPDATE registers SET halted = '', accept_seq = through_seq + 1, accept_hash = $3 WHERE key = $1 AND halted = $2",
+                    &[key.as_str().into(), id.into(), anchor.unwrap_or_default().into()],
                 )?;
                 crate::ingest::materialize(tx, &key, now)?;
             }

@@ -175,8 +175,14 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
                 })
             };
             let hash = match own {
-                Err(_) if accepted && accept_hash.is_empty() => break 'batches,
-                Err(_) if accepted => Ok(accept_hash.clone()),
+                Err(_) if accepted && !accept_hash.is_empty() => Ok(accept_hash.clone()),
+                // A day's first record carries its full link: its own hash, as the register
+                // computed it, follows from that (and its check confirms it).
+                Err(_) if accepted && !record.prev_hash.is_empty() => match record.chain_hash(&record.prev_hash) {
+                    Some(hash) => Ok(hash),
+                    None => break 'batches,
+                },
+                Err(_) if accepted => break 'batches,
                 own => own,
             };
             // Booked only if its chain holds; an unreadable sale a manager accepted is passed
@@ -225,27 +231,55 @@ pub(crate) fn anchor_wanted(tx: &mut dyn Tx, key: &str) -> Result<Option<u64>, H
 }
 
 /// Takes the register's full hash of the record a manager accepted, if it is the one HQ
-/// waits for and begins with the check HQ holds, and materializes on from it.
-pub(crate) fn anchor(tx: &mut dyn Tx, key: &str, seq: u64, hash: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+/// waits for and begins with the check HQ holds, and materializes on from it. A hash that
+/// does not (HQ holds another machine's record under that number), or none (`""`: the
+/// register does not hold the record), raises the broken chain again and halts, so a
+/// manager sees it (and may resolve it with the hash to go on from); that refusal is the
+/// inner `Err`, to be committed.
+pub(crate) fn anchor(
+    tx: &mut dyn Tx,
+    key: &str,
+    seq: u64,
+    hash: &str,
+    now: jiff::Timestamp,
+) -> Result<Result<(), String>, HqError> {
     tx.lock(key)?;
+    let live = tx.one("SELECT store, register FROM registers WHERE key = $1 AND revoked = 0", &[key.into()])?;
+    let Some(reg) = live else { return Err(HqError::Unauthorized(format!("register {key} is revoked"))) };
     if anchor_wanted(tx, key)? != Some(seq) {
         return Err(HqError::Conflict(format!("HQ is not waiting for the hash of record {seq} of {key}")));
     }
-    if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !hash.is_empty() && !is_hash(hash) {
         return Err(HqError::BadRequest("hash: 64 lowercase hex digits".into()));
     }
     let check = tx
         .one("SELECT hash FROM journal WHERE register_key = $1 AND seq = $2", &[key.into(), (seq as i64).into()])?
         .map(|r| r.text(0))
         .ok_or_else(|| HqError::Conflict(format!("record {seq} of {key} has not arrived")))?;
-    if !hash.starts_with(&check) {
-        return Err(HqError::BadRequest(format!(
-            "the hash of record {seq} does not begin with its check {} in the journal document",
+    let refused = if hash.is_empty() {
+        format!(
+            "HQ asked {key} for its hash of record {seq}, which a manager accepted, and it does not hold that record (restored from an older backup, or replaced)"
+        )
+    } else if !hash.starts_with(&check) {
+        format!(
+            "{key}'s own hash of record {seq} ({}) does not begin with the check HQ holds ({}): HQ holds another machine's record {seq}",
+            short(hash),
             short(&check)
-        )));
-    }
-    tx.exec("UPDATE registers SET accept_hash = $2 WHERE key = $1", &[key.into(), hash.into()])?;
-    materialize(tx, key, now)
+        )
+    } else {
+        tx.exec("UPDATE registers SET accept_hash = $2 WHERE key = $1", &[key.into(), hash.into()])?;
+        materialize(tx, key, now)?;
+        return Ok(Ok(()));
+    };
+    let subject = format!("{key}/{seq}/anchor");
+    let id = raise(tx, ConflictKind::BrokenChain, &subject, &reg.text(0), &reg.text(1), &refused, now)?;
+    halt(tx, key, &id)?;
+    Ok(Err(refused))
+}
+
+/// Whether `text` is a full record hash: 64 lowercase hex digits.
+pub(crate) fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn record_of(r: &Row) -> StoredRecord {

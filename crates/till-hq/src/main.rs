@@ -239,6 +239,11 @@ enum ConflictCommand {
         /// What was done.
         #[arg(long)]
         note: String,
+        /// A broken chain only: the register's own hash of the record accepted (from `till
+        /// journal export` on the register the store keeps), to go on from when HQ cannot
+        /// compute it and the register cannot send it.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
     },
 }
 
@@ -454,8 +459,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Conflicts { all, command } => match command {
-            Some(ConflictCommand::Resolve { id, note }) => {
-                let c = hq.resolve(&id, &note, now)?;
+            Some(ConflictCommand::Resolve { id, note, anchor }) => {
+                let c = hq.resolve(&id, &note, anchor.as_deref(), now)?;
                 if cli.json {
                     println!("{}", serde_json::to_string_pretty(&c)?);
                 } else {

@@ -126,10 +126,10 @@ impl Hq {
     /// the digest answer) and materializes on from it. The register's through-sequence
     /// after it is returned.
     pub fn anchor(&self, who: &RegisterRow, seq: u64, hash: &str, now: jiff::Timestamp) -> Result<u64, HqError> {
-        with_tx(self.db(), |tx| {
-            ingest::anchor(tx, &who.key, seq, hash, now)?;
-            through(tx, &who.key)
-        })
+        let (taken, through) =
+            with_tx(self.db(), |tx| Ok((ingest::anchor(tx, &who.key, seq, hash, now)?, through(tx, &who.key)?)))?;
+        taken.map_err(HqError::Conflict)?;
+        Ok(through)
     }
 
     /// Takes one sync message for document `id` from `who` and answers it. Everything it

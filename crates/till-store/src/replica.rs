@@ -235,7 +235,8 @@ impl crate::Store {
     /// uncompressed, and a day's journal saved whole is a fraction of its changes' size, and
     /// loads faster. Waiting until the changes weigh as much as the saved part keeps the
     /// work per sale constant however large the day grows (each save rewrites the whole
-    /// document). Returns how many documents it compacted.
+    /// document). Returns how many documents it compacted; one that cannot be is left as
+    /// it is, with a warning.
     pub fn compact_docs_if_due(&mut self) -> Result<usize> {
         // A saved document's row has no change hash; every other row is one change.
         let due: Vec<String> = self
@@ -248,11 +249,16 @@ impl crate::Store {
             )?
             .query_map([COMPACT_AFTER], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        // A document that cannot be compacted stays as it is (and is said so): the others,
+        // and the rest of the housekeeping, go on.
+        let mut done = 0;
         for id in &due {
-            let id = DocId::parse(id)?;
-            self.write(|tx, _| compact(tx, &id))?;
+            match DocId::parse(id).map_err(StoreError::from).and_then(|id| self.write(|tx, _| compact(tx, &id))) {
+                Ok(()) => done += 1,
+                Err(e) => tracing::warn!(doc = %id, error = %e, "cannot compact a replicated document"),
+            }
         }
-        Ok(due.len())
+        Ok(done)
     }
 
     /// Who this register replicates as, once [`Store::replicate_as`] was called.

@@ -86,21 +86,18 @@ pub(crate) fn record_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64, loc
 
 impl Store {
     /// Stock on hand of `sku` at `location`: the projection plus the movements not yet
-    /// folded into it (zero when never moved).
+    /// folded into it (zero when never moved). One statement, so a fold committed by
+    /// another connection (the app's housekeeping) meanwhile cannot count movements twice.
     pub fn stock_level(&self, sku: &str, location: &str) -> Result<Decimal> {
-        let through = folded_through(&self.conn)?;
-        let projected: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT micro_units FROM stock_levels WHERE sku = ?1 AND location = ?2")?
-            .query_row([sku, location], |r| r.get(0))
-            .optional()?;
-        let recent: i64 = self
+        let micro: i64 = self
             .conn
             .prepare_cached(
-                "SELECT COALESCE(SUM(micro_units), 0) FROM stock_movements WHERE id > ?1 AND sku = ?2 AND location = ?3",
+                "SELECT COALESCE((SELECT micro_units FROM stock_levels WHERE sku = ?1 AND location = ?2), 0) \
+                 + (SELECT COALESCE(SUM(micro_units), 0) FROM stock_movements WHERE sku = ?1 AND location = ?2 \
+                    AND id > COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?3), 0))",
             )?
-            .query_row(params![through, sku, location], |r| r.get(0))?;
-        Ok(from_micro(projected.unwrap_or(0) + recent))
+            .query_row(params![sku, location, FOLDED_THROUGH], |r| r.get(0))?;
+        Ok(from_micro(micro))
     }
 
     /// Folds the movements appended since the last fold into `stock_levels`, in one

@@ -35,6 +35,7 @@ mod key {
     pub const LAST_ERROR: &str = "sync.last_error";
     pub const THROUGH: &str = "sync.hq_through";
     pub const ORDERS_AS_OF: &str = "sync.orders_as_of";
+    pub const ORDERS_FULL_AS_OF: &str = "sync.orders_full_as_of";
     pub const PEER_KEY: &str = "sync.peer_key";
     pub const LAST_PEER_SUCCESS: &str = "sync.last_peer_success";
 }
@@ -110,7 +111,15 @@ pub struct SyncReport {
     pub catalogs: Vec<crate::wire::CatalogInfo>,
     /// HQ's clock when it answered the round's digests (Unix seconds; 0 from a peer).
     pub hq_as_of: i64,
+    /// Whether HQ was asked for all of the store's order documents, not only those changed
+    /// since the last round.
+    pub all_orders: bool,
 }
+
+/// How long (in HQ's seconds) a register goes by "order documents changed since my last
+/// round" before asking for the whole list once: a safety net should an HQ process's clock
+/// have been off by more than the five minutes HQ allows for.
+const FULL_ORDER_LISTING_EVERY: i64 = 24 * 3600;
 
 /// An HQ (or peer) to sync with.
 pub struct Remote {
@@ -243,6 +252,9 @@ pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError
     }
     store.set_setting(key::CREDENTIAL, &credential)?;
     store.delete_setting(key::ENROLLING)?;
+    // Another HQ (or the same one for another store) lists its order documents afresh.
+    store.delete_setting(key::ORDERS_AS_OF)?;
+    store.delete_setting(key::ORDERS_FULL_AS_OF)?;
     Ok(())
 }
 
@@ -275,6 +287,9 @@ pub fn sync_once(store: &mut Store, remote: &Remote, now: jiff::Timestamp) -> Re
             store.set_setting(key::LAST_SUCCESS, &now.to_string())?;
             store.set_setting(key::THROUGH, &report.hq_through.to_string())?;
             store.set_setting(key::ORDERS_AS_OF, &report.hq_as_of.to_string())?;
+            if report.all_orders {
+                store.set_setting(key::ORDERS_FULL_AS_OF, &report.hq_as_of.to_string())?;
+            }
             store.delete_setting(key::LAST_ERROR)?;
         }
         Err(e) => store.set_setting(key::LAST_ERROR, &e.to_string())?,
@@ -341,8 +356,14 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
         let docs = mine.iter().map(|(id, (digest, _))| (id.clone(), digest.clone())).collect();
         let catalog_version = store.setting(CATALOG_VERSION_SETTING)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         // Order documents unchanged since the last completed round are not listed again
-        // (unless everything is compared afresh).
-        let orders_since = if all { None } else { store.setting(key::ORDERS_AS_OF)?.and_then(|t| t.parse().ok()) };
+        // (unless everything is compared afresh, or the whole list is a day old).
+        let setting =
+            |k: &str| -> Result<Option<i64>, SyncError> { Ok(store.setting(k)?.and_then(|t| t.parse().ok())) };
+        let orders_since = match (setting(key::ORDERS_AS_OF)?, setting(key::ORDERS_FULL_AS_OF)?) {
+            (Some(since), Some(full)) if !all && since - full < FULL_ORDER_LISTING_EVERY => Some(since),
+            _ => None,
+        };
+        report.all_orders = orders_since.is_none();
         let request = DigestRequest { clock: now.to_string(), docs, catalog_version, orders_since };
         let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
         Ok((mine, theirs))
@@ -424,10 +445,11 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
 /// past a broken link a manager accepted (documents carry only a check of each hash).
 /// Returns the through-sequence HQ reports after taking it.
 fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport) -> Result<Option<u64>, SyncError> {
-    let Some(hash) = store.journal_hash(seq)? else {
+    // Not holding the record is an answer too (empty): HQ raises it for a manager.
+    let hash = store.journal_hash(seq)?.unwrap_or_default();
+    if hash.is_empty() {
         tracing::warn!(seq, "HQ asks for the hash of a journal record this register does not hold");
-        return Ok(None);
-    };
+    }
     let request = crate::wire::AnchorRequest { seq, hash };
     match remote.post_json::<_, serde_json::Value>("/v1/sync/anchor", &request, report) {
         Ok(answer) => {
@@ -435,8 +457,8 @@ fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport
             Ok(answer.get("through_seq").and_then(serde_json::Value::as_u64))
         }
         // HQ's chain disagrees with this register's own record (another machine sent the
-        // record HQ holds): that is for the manager at HQ, where `register list` shows the
-        // wait; the rest of the round goes on.
+        // record HQ holds), or it does not hold the record: HQ raised that for a manager;
+        // the rest of the round goes on.
         Err(SyncError::Refused { status, message, .. }) => {
             tracing::warn!(seq, status, %message, "HQ refused this register's hash of the record it asked for");
             Ok(None)

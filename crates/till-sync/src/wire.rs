@@ -106,7 +106,8 @@ pub struct DigestResponse {
 pub struct AnchorRequest {
     /// The record's sequence number.
     pub seq: u64,
-    /// Its SHA-256 chain hash as the register computed it (64 hex digits).
+    /// Its SHA-256 chain hash as the register computed it (64 hex digits), or empty when
+    /// the register does not hold that record.
     pub hash: String,
 }
 
