@@ -399,7 +399,7 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     let auth = format!("Bearer {}", setting(&till, "sync.credential").unwrap());
     let records = hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap();
 
-    // A record whose check is not one (the document's hash field) is refused outright.
+    // A record whose check (the start of its hash) is not hex digits is refused outright.
     let id = format!("journal/AMS-01/R1/{}", jiff::Timestamp::now().strftime("%Y-%m-%d"));
     let garbage = till_docs::RecordFields {
         seq: records + 1,
