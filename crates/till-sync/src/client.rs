@@ -342,18 +342,24 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     let in_scope = |id: &DocId| id.store() == me.store && (scope == Scope::Hq || shared_in_store(id));
     // Each document's digest, with the heads it was computed from: only those heads may be
     // recorded as confirmed (a sale committed meanwhile is not).
+    // Every document held in scope, with its digest and, for those asked about (heads not
+    // yet confirmed, or all), the heads to confirm; a document the other side lists that
+    // was not asked about is compared with what is held, not with nothing.
     let ask = |store: &Store, all: bool, report: &mut SyncReport| -> Result<_, SyncError> {
-        let mut mine: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut mine: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
         for (id, heads, acked) in store.replicated_docs()? {
             if !in_scope(&id) {
                 continue;
             }
-            if all || heads != acked || id == stock {
-                mine.insert(id.to_string(), (digest_of(&heads), heads));
-            }
+            let asked = all || heads != acked || id == stock;
+            mine.insert(id.to_string(), (digest_of(&heads), asked.then_some(heads)));
         }
-        mine.entry(stock.to_string()).or_default();
-        let docs = mine.iter().map(|(id, (digest, _))| (id.clone(), digest.clone())).collect();
+        mine.entry(stock.to_string()).or_insert((String::new(), Some(String::new())));
+        let docs = mine
+            .iter()
+            .filter(|(_, (_, heads))| heads.is_some())
+            .map(|(id, (digest, _))| (id.clone(), digest.clone()))
+            .collect();
         let catalog_version = store.setting(CATALOG_VERSION_SETTING)?.and_then(|v| v.parse().ok()).unwrap_or(0);
         // Order documents unchanged since the last completed round are not listed again
         // (unless everything is compared afresh, or the whole list is a day old).
@@ -398,18 +404,13 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     {
         report.hq_through = report.hq_through.max(through);
     }
-    // A document the other side lists that this register holds but did not ask about (its
-    // heads were confirmed before) is compared with what it holds, not with nothing.
-    let held: BTreeMap<String, String> =
-        store.replicated_docs()?.into_iter().map(|(id, heads, _)| (id.to_string(), digest_of(&heads))).collect();
-    let mut ids: Vec<&String> = mine.keys().chain(theirs.docs.keys()).collect();
+    // What was asked about, and what the other side lists.
+    let asked = mine.iter().filter(|(_, (_, heads))| heads.is_some()).map(|(id, _)| id);
+    let mut ids: Vec<&String> = asked.chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();
     for id in ids {
-        let (ours, heads) = match mine.get(id) {
-            Some((d, h)) => (d.as_str(), h.as_str()),
-            None => (held.get(id).map_or("", String::as_str), ""),
-        };
+        let (ours, heads) = mine.get(id).map(|(d, h)| (d.as_str(), h.as_deref().unwrap_or(""))).unwrap_or(("", ""));
         let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
         let doc_id = DocId::parse(id).map_err(|e| remote.protocol(e))?;
         if !in_scope(&doc_id) {
