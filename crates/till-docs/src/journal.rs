@@ -117,7 +117,16 @@ impl StoredRecord {
 
 /// Whether `check` is a record's check: [`CHECK_LEN`] to 64 lowercase hex digits.
 fn is_check(check: &str) -> bool {
-    (CHECK_LEN..=64).contains(&check.len()) && check.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    (CHECK_LEN..=64).contains(&check.len()) && is_hex(check)
+}
+
+/// Whether `text` is a record's full hash: 64 lowercase hex digits.
+pub fn is_record_hash(text: &str) -> bool {
+    text.len() == 64 && is_hex(text)
+}
+
+fn is_hex(text: &str) -> bool {
+    text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Reading and appending journal records in a day's document.

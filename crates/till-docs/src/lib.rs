@@ -22,7 +22,7 @@ mod stock;
 pub use automerge::{ActorId, AutoCommit, Change, ChangeHash};
 pub use digest::{digest, heads_from_text, heads_to_text};
 pub use id::{DocId, DocKind};
-pub use journal::{CHECK_LEN, GENESIS, JournalDoc, RecordFields, StoredRecord};
+pub use journal::{CHECK_LEN, GENESIS, JournalDoc, RecordFields, StoredRecord, is_record_hash};
 pub use order::{OrderDoc, order_key};
 pub use stock::StockDoc;
 

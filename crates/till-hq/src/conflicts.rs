@@ -173,7 +173,7 @@ impl Hq {
             return Err(HqError::BadRequest("say what was done: --note TEXT".into()));
         }
         if let Some(hash) = anchor
-            && !crate::ingest::is_hash(hash)
+            && !till_docs::is_record_hash(hash)
         {
             return Err(HqError::BadRequest(format!("--anchor '{hash}': a record hash is 64 lowercase hex digits")));
         }

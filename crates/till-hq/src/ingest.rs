@@ -224,12 +224,6 @@ pub(crate) fn materialize(tx: &mut dyn Tx, key: &str, now: jiff::Timestamp) -> R
     Ok(())
 }
 
-/// The record a manager accepted despite a broken chain whose full hash HQ waits for from
-/// the register (its document carries only a check), if any.
-pub(crate) fn anchor_wanted(tx: &mut dyn Tx, key: &str) -> Result<Option<u64>, HqError> {
-    Ok(crate::auth::register(tx, key)?.and_then(|r| r.awaiting_hash_of))
-}
-
 /// Takes the register's full hash of the record a manager accepted, if it is the one HQ
 /// waits for and begins with the check HQ holds, and materializes on from it. A hash that
 /// does not (HQ holds another machine's record under that number), or none (`""`: the
@@ -244,12 +238,12 @@ pub(crate) fn anchor(
     now: jiff::Timestamp,
 ) -> Result<Result<(), String>, HqError> {
     tx.lock(key)?;
-    let live = tx.one("SELECT store, register FROM registers WHERE key = $1 AND revoked = 0", &[key.into()])?;
-    let Some(reg) = live else { return Err(HqError::Unauthorized(format!("register {key} is revoked"))) };
-    if anchor_wanted(tx, key)? != Some(seq) {
+    let reg = crate::auth::register(tx, key)?.filter(|r| !r.revoked);
+    let Some(reg) = reg else { return Err(HqError::Unauthorized(format!("register {key} is revoked"))) };
+    if reg.awaiting_hash_of != Some(seq) {
         return Err(HqError::Conflict(format!("HQ is not waiting for the hash of record {seq} of {key}")));
     }
-    if !hash.is_empty() && !is_hash(hash) {
+    if !hash.is_empty() && !till_docs::is_record_hash(hash) {
         return Err(HqError::BadRequest("hash: 64 lowercase hex digits".into()));
     }
     let check = tx
@@ -272,14 +266,9 @@ pub(crate) fn anchor(
         return Ok(Ok(()));
     };
     let subject = format!("{key}/{seq}/anchor");
-    let id = raise(tx, ConflictKind::BrokenChain, &subject, &reg.text(0), &reg.text(1), &refused, now)?;
+    let id = raise(tx, ConflictKind::BrokenChain, &subject, &reg.store, &reg.register, &refused, now)?;
     halt(tx, key, &id)?;
     Ok(Err(refused))
-}
-
-/// Whether `text` is a full record hash: 64 lowercase hex digits.
-pub(crate) fn is_hash(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn record_of(r: &Row) -> StoredRecord {

@@ -113,7 +113,7 @@ impl Hq {
             }
             out.pickup_key = Some(crate::pickup::issuer(tx)?.public_key());
             out.through_seq = through(tx, &who.key)?;
-            out.anchor_wanted = ingest::anchor_wanted(tx, &who.key)?;
+            out.anchor_wanted = who.awaiting_hash_of;
             out.catalogs = crate::catalog::in_force_after(tx, now, req.catalog_version)?;
             out.peer_key = tx
                 .one("SELECT peer_key FROM stores WHERE store = $1", &[who.store.as_str().into()])?
