@@ -277,13 +277,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Printer(PrinterCommand::Work { watch }) => {
             let reg = open(&dir)?;
-            loop {
-                print_round(cli, &reg.print_pending()?)?;
-                if !watch {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_secs(1));
-            }
+            passes(*watch, 1, || print_round(cli, &reg.print_pending()?))?;
         }
         Command::Mail(MailCommand::Jobs { waiting }) => {
             let jobs = open(&dir)?.mail_jobs(*waiting)?;
@@ -291,13 +285,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Mail(MailCommand::Work { watch }) => {
             let reg = open(&dir)?;
-            loop {
-                mail_round(cli, &reg.send_pending_mail()?)?;
-                if !watch {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_secs(5));
-            }
+            passes(*watch, 5, || mail_round(cli, &reg.send_pending_mail()?))?;
         }
         Command::Printer(PrinterCommand::Test { printer }) => {
             let reg = open(&dir)?;
@@ -861,4 +849,15 @@ fn mail_round(cli: &Cli, round: &till_register::MailRound) -> Result<()> {
         )
     });
     Ok(())
+}
+
+/// Runs one worker `pass`, or with `watch` one every `seconds` until stopped.
+fn passes(watch: bool, seconds: u64, mut pass: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<()> {
+    loop {
+        pass()?;
+        if !watch {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+    }
 }
