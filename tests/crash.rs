@@ -17,17 +17,10 @@ use std::time::{Duration, Instant};
 use proptest::prelude::Rng;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use till_register::{FixedClock, Register, SeededIds};
-use till_tests::{NOW, TempRegister};
+use till_tests::{NOW, TempRegister, env_u64};
 
 /// Kills with one register before starting a fresh one.
 const PER_REGISTER: u64 = 50;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(text) => text.parse().unwrap_or_else(|_| panic!("{name}={text:?} is not a whole number")),
-        Err(_) => default,
-    }
-}
 
 /// What a register directory holds after a kill; panics on any broken promise.
 fn check(dir: &Path, printed: &[u64], context: &str) -> u64 {

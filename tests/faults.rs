@@ -179,7 +179,7 @@ fn below_the_free_space_reserve_no_sale_starts() {
     let mut reg = open(dir.path(), StoreOptions::default(), 1);
     let cart = cart(&reg);
     let err = sell(&mut reg, &cart).unwrap_err();
-    assert!(matches!(err, RegisterError::DiskFull(_)), "{err}");
+    assert!(matches!(err, RegisterError::LowDisk { .. }), "{err}");
     assert!(err.to_string().contains("free"), "{err}");
     drop(reg);
     assert!(audit(dir.path()).receipts.is_empty());

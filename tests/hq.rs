@@ -2,38 +2,18 @@
 //! loopback (SQLite, or PostgreSQL when TILL_TEST_PG names a server).
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use till_tests::fleet::{Till, hq_sales};
+use till_tests::TempRegister;
+use till_tests::fleet::hq_sales;
 use till_tests::hq::{HqProcess, database_url};
 use till_tests::proxy::{Chaos, Proxy, body_of, header_of, http, with_body};
 
-fn sell(till: &Till, scan: &str) {
+fn sell(till: &TempRegister, scan: &str) {
     let out = till.command(&["sale", "--scan", scan, "--tender", "cash:100"]).output().unwrap();
     assert!(out.status.success(), "sale: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// A second machine with a copy of `till`'s disk: it sells as the same register.
-fn cloned(till: &Till) -> Till {
-    let clone = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(till.path()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), clone.path().join(entry.file_name())).unwrap();
-    }
-    Till { dir: clone, store: till.store.clone(), register: till.register.clone() }
-}
-
-fn status_of(till: &Till) -> serde_json::Value {
+fn status_of(till: &TempRegister) -> serde_json::Value {
     till.json(&["sync", "status"])
-}
-
-/// Sets a register setting directly in its database (what a crashed process left).
-fn set_setting(till: &Till, key: &str, value: &str) {
-    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
-    conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)", [key, value]).unwrap();
-}
-
-fn setting(till: &Till, key: &str) -> Option<String> {
-    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
-    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).ok()
 }
 
 #[test]
@@ -41,7 +21,7 @@ fn hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "hostile"));
     let proxy = Proxy::start(&hq.url, Chaos::default(), 1);
-    let till = Till::selling_offline("AMS-01", "R1", 5, 11);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 5, 11);
     till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
     let booked = hq_sales(&hq);
@@ -83,7 +63,7 @@ fn hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
     let enroll = captured.iter().find(|r| String::from_utf8_lossy(r).starts_with("POST /v1/enroll")).unwrap();
     assert_eq!(proxy.send_raw(enroll), 200, "the same enrollment, repeated after a lost answer, succeeds");
     let stolen =
-        String::from_utf8_lossy(&body_of(enroll)).replace(&setting(&till, "sync.credential").unwrap(), &"f".repeat(64));
+        String::from_utf8_lossy(&body_of(enroll)).replace(&till.setting("sync.credential").unwrap(), &"f".repeat(64));
     assert_eq!(proxy.send_raw(&with_body(enroll, stolen.as_bytes())), 401, "a used token enrolls no one else");
 
     assert_eq!(hq_sales(&hq), booked, "nothing stored");
@@ -112,15 +92,15 @@ fn hostile_requests_get_4xx_store_nothing_and_the_server_keeps_serving() {
 fn credential_rotation_survives_a_crash_between_issue_and_save() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "rotate"));
-    let till = Till::selling_offline("AMS-01", "R1", 2, 12);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 2, 12);
     till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
-    let old = setting(&till, "sync.credential").unwrap();
+    let old = till.setting("sync.credential").unwrap();
 
     // The register saved its next credential and HQ accepted it; then the register died
     // before recording that the rotation was done.
     let next = "n".repeat(64);
-    set_setting(&till, "sync.next_credential", &next);
+    till.set_setting("sync.next_credential", &next);
     let body = serde_json::json!({"next": next}).to_string();
     let (status, _) =
         http(&hq.url, "POST", "/v1/rotate", &[("authorization", &format!("Bearer {old}"))], body.as_bytes());
@@ -129,8 +109,8 @@ fn credential_rotation_survives_a_crash_between_issue_and_save() {
     // On restart the register finishes the rotation and syncs with the new credential.
     sell(&till, "TOTE-1");
     assert!(till.sync(), "sync after the interrupted rotation");
-    assert_eq!(setting(&till, "sync.credential").as_deref(), Some(next.as_str()));
-    assert_eq!(setting(&till, "sync.next_credential"), None);
+    assert_eq!(till.setting("sync.credential").as_deref(), Some(next.as_str()));
+    assert_eq!(till.setting("sync.next_credential"), None);
     assert_eq!(hq_sales(&hq).len(), 3);
     // The old credential is retired once the new one was used: replaying it fails.
     let (status, _) = http(
@@ -144,7 +124,7 @@ fn credential_rotation_survives_a_crash_between_issue_and_save() {
     // And a plain rotation works end to end.
     let out = till.command(&["sync", "rotate"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_ne!(setting(&till, "sync.credential").as_deref(), Some(next.as_str()));
+    assert_ne!(till.setting("sync.credential").as_deref(), Some(next.as_str()));
     assert!(till.sync());
 }
 
@@ -153,9 +133,9 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "conflicts"));
     // R1 and R2 draw the same sale ids (a cloned id generator): a collision.
-    let r1 = Till::selling_offline("AMS-01", "R1", 3, 21);
-    let r2 = Till::selling_offline("AMS-01", "R2", 3, 21);
-    let r3 = Till::selling_offline("AMS-01", "R3", 2, 23);
+    let r1 = TempRegister::selling_offline("AMS-01", "R1", 3, 21);
+    let r2 = TempRegister::selling_offline("AMS-01", "R2", 3, 21);
+    let r3 = TempRegister::selling_offline("AMS-01", "R3", 2, 23);
     for t in [&r1, &r2, &r3] {
         t.enroll(&hq.url, &hq.token(&t.store, &t.register));
     }
@@ -163,7 +143,7 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
     hq.receive("AMS-01", "TOTE-1", "1");
     assert!(r3.sync(), "R3 receives the counter and sends the sales that waited for it");
     // R3's disk is cloned onto a second machine; both go on selling as R3.
-    let r3b = cloned(&r3);
+    let r3b = r3.cloned();
     sell(&r3, "TOTE-1*3");
     sell(&r3b, "NOTE-A5");
     for t in [&r1, &r2, &r3, &r3b] {
@@ -213,12 +193,12 @@ fn conflicts_are_raised_by_type_listed_with_what_they_need_and_resolved_on_recor
 fn documents_rebuilt_from_sqlite_merge_at_hq_without_changing_a_record() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "rebuild"));
-    let till = Till::selling_offline("AMS-01", "R1", 20, 31);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 20, 31);
     till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
     let report = hq.admin_json(&["report", "sales"]);
     // The stored changes are lost; the register rebuilds its documents from the journal.
-    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(till.database()).unwrap();
     conn.execute("DELETE FROM sync_changes WHERE doc LIKE 'journal/%'", []).unwrap();
     drop(conn);
     let out = till.command(&["sync", "rebuild"]).output().unwrap();
@@ -239,7 +219,7 @@ fn the_worker_backs_off_while_hq_is_down_and_catches_up_when_it_returns() {
     let work = tempfile::tempdir().unwrap();
     let mut hq = HqProcess::start(&database_url(work.path(), "worker"));
     let proxy = Proxy::start(&hq.url, Chaos::default(), 3);
-    let till = Till::selling_offline("AMS-01", "R1", 4, 41);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 4, 41);
     till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
     hq.kill();
     let enrolled = proxy.stats().requests.load(std::sync::atomic::Ordering::SeqCst);
@@ -270,13 +250,12 @@ fn the_worker_backs_off_while_hq_is_down_and_catches_up_when_it_returns() {
 
 #[test]
 fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
-    use std::io::BufRead;
     let work = tempfile::tempdir().unwrap();
     let mut hq = HqProcess::start(&database_url(work.path(), "peers"));
     let proxy = Proxy::start(&hq.url, Chaos::default(), 5);
-    let r1 = Till::selling_offline("AMS-01", "R1", 0, 51);
-    let r2 = Till::selling_offline("AMS-01", "R2", 0, 52);
-    let other = Till::selling_offline("AMS-02", "R1", 0, 53);
+    let r1 = TempRegister::selling_offline("AMS-01", "R1", 0, 51);
+    let r2 = TempRegister::selling_offline("AMS-01", "R2", 0, 52);
+    let other = TempRegister::selling_offline("AMS-02", "R1", 0, 53);
     for t in [&r1, &r2, &other] {
         t.enroll(&proxy.url, &hq.token(&t.store, &t.register));
     }
@@ -284,11 +263,7 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     assert!(r1.sync() && r2.sync());
     hq.kill();
 
-    let mut server =
-        r2.command(&["serve-peer", "--listen", "127.0.0.1:0"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let peer = line.trim().strip_prefix("listening on ").unwrap().to_string();
+    let (mut server, peer) = r2.serve_peer();
 
     sell(&r1, "TOTE-1*3");
     let out = r1.command(&["sync", "--peer", &peer]).output().unwrap();
@@ -303,7 +278,7 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     let (status, _) =
         http(&peer, "POST", "/v1/sync/digests", &[("authorization", "Bearer forged")], b"{\"clock\":\"\",\"docs\":{}}");
     assert_eq!(status, 401);
-    let key = setting(&r1, "sync.peer_key").unwrap();
+    let key = r1.setting("sync.peer_key").unwrap();
     let body = br#"{"clock":"","docs":{"journal/AMS-01/R1/2026-11-27":""}}"#;
     let (status, _) = http(&peer, "POST", "/v1/sync/digests", &[("authorization", &format!("Bearer {key}"))], body);
     assert_eq!(status, 403, "peers never see a register's journal");
@@ -320,12 +295,12 @@ fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     assert_eq!(hq_sales(&hq).len(), 2);
 
     // R2 is revoked: the store's peer key changes, and R1 takes the new one when it syncs.
-    let before = setting(&r1, "sync.peer_key").unwrap();
+    let before = r1.setting("sync.peer_key").unwrap();
     assert!(hq.admin(&["register", "revoke", "--store", "AMS-01", "--register", "R2"]).status.success());
     assert!(r1.sync());
-    let after = setting(&r1, "sync.peer_key").unwrap();
+    let after = r1.setting("sync.peer_key").unwrap();
     assert_ne!(before, after, "a revoked register's peer key no longer opens the store's peers");
-    assert_eq!(setting(&r2, "sync.peer_key").unwrap(), before);
+    assert_eq!(r2.setting("sync.peer_key").unwrap(), before);
 }
 
 #[test]
@@ -336,7 +311,7 @@ fn an_hq_restored_from_an_old_backup_gets_back_every_sale_it_lost() {
     let file = work.path().join("hq.sqlite");
     let mut hq = HqProcess::start(&format!("sqlite:{}", file.display()));
     let proxy = Proxy::start(&hq.url, Chaos::default(), 9);
-    let till = Till::selling_offline("AMS-01", "R1", 10, 61);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 10, 61);
     till.enroll(&proxy.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
     hq.kill();
@@ -360,10 +335,7 @@ fn an_hq_restored_from_an_old_backup_gets_back_every_sale_it_lost() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
-    for entry in std::fs::read_dir(&backup).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), work.path().join(entry.file_name())).unwrap();
-    }
+    till_tests::copy_files(&backup, work.path());
     let hq = HqProcess::start(&format!("sqlite:{}", file.display()));
     proxy.set_upstream(&hq.url);
     assert_eq!(hq_sales(&hq).len(), 10, "the restored HQ lost two sales");
@@ -391,12 +363,12 @@ fn send_whole_doc(url: &str, auth: &str, id: &str, doc: &mut automerge::AutoComm
 fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_serving() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "hostile-records"));
-    let till = Till::selling_offline("AMS-01", "R1", 3, 71);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 3, 71);
     till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
     let through = status_of(&till);
     assert_eq!(through["pending_sales"], 0);
-    let auth = format!("Bearer {}", setting(&till, "sync.credential").unwrap());
+    let auth = format!("Bearer {}", till.setting("sync.credential").unwrap());
     let records = hq.admin_json(&["register", "list"])[0]["through_seq"].as_u64().unwrap();
 
     // A record whose check (the start of its hash) is not hex digits is refused outright.
@@ -442,7 +414,7 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     hq.receive("AMS-01", "TOTE-1", "5");
     assert!(till.sync());
     let before = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
-    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(till.database()).unwrap();
     let mut stock = automerge::AutoCommit::new();
     let mut stmt = conn.prepare("SELECT bytes FROM sync_changes WHERE doc = 'stock/AMS-01' ORDER BY id").unwrap();
     for bytes in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
@@ -456,7 +428,7 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
 
     // HQ keeps serving everyone.
     assert_eq!(http(&hq.url, "GET", "/v1/health", &[], b"").0, 200);
-    let other = Till::selling_offline("AMS-01", "R2", 2, 72);
+    let other = TempRegister::selling_offline("AMS-01", "R2", 2, 72);
     other.enroll(&hq.url, &hq.token("AMS-01", "R2"));
     assert!(other.sync());
     assert_eq!(hq_sales(&hq).len(), 5);
@@ -466,12 +438,12 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
 fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "accept"));
-    let r1 = Till::selling_offline("AMS-01", "R1", 2, 81);
+    let r1 = TempRegister::selling_offline("AMS-01", "R1", 2, 81);
     r1.enroll(&hq.url, &hq.token("AMS-01", "R1"));
     assert!(r1.sync());
     // R1's disk is cloned; the original rings one more sale and syncs; the clone, which
     // the store then keeps, rings two of its own under the same record numbers.
-    let r1b = cloned(&r1);
+    let r1b = r1.cloned();
     sell(&r1, "TOTE-1");
     assert!(r1.sync());
     let booked = hq_sales(&hq).len();
@@ -501,7 +473,7 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
         assert_eq!((reg["halted"].as_str(), reg["awaiting_hash_of"].as_u64()), (Some(""), Some(seq)), "{reg}");
     };
     waiting(through + 1);
-    let auth = format!("Bearer {}", setting(&r1b, "sync.credential").unwrap());
+    let auth = format!("Bearer {}", r1b.setting("sync.credential").unwrap());
     let anchor = |seq: u64, hash: &str| {
         let body = serde_json::json!({"seq": seq, "hash": hash}).to_string();
         http(&hq.url, "POST", "/v1/sync/anchor", &[("authorization", &auth)], body.as_bytes()).0
@@ -513,7 +485,7 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     // A register whose own hash of that record is not the record HQ holds (here: its hash
     // altered) is refused, HQ raises that for a manager and stops asking, and the rest of
     // the register's round goes on.
-    let conn = rusqlite::Connection::open(r1b.path().join(till_register::DATABASE_FILE)).unwrap();
+    let conn = rusqlite::Connection::open(r1b.database()).unwrap();
     let seq = (through + 1) as i64;
     let own: String = conn.query_row("SELECT hash FROM journal WHERE seq = ?1", [seq], |r| r.get(0)).unwrap();
     let trigger: String =
@@ -565,7 +537,7 @@ fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
         .unwrap_or_else(|| panic!("{open}"))
         .clone();
     assert_eq!(hq_sales(&hq).len(), booked + 2);
-    let original = rusqlite::Connection::open(r1.path().join(till_register::DATABASE_FILE)).unwrap();
+    let original = rusqlite::Connection::open(r1.database()).unwrap();
     let hash: String =
         original.query_row("SELECT hash FROM journal WHERE seq = ?1", [next as i64], |r| r.get(0)).unwrap();
     hq.admin_json(&["conflicts", "resolve", halt["id"].as_str().unwrap(), "--note", "kept R1", "--anchor", &hash]);
@@ -596,8 +568,8 @@ fn catalog_v2(dir: &std::path::Path, tote: &str) -> std::path::PathBuf {
     path
 }
 
-fn sold_catalog(till: &Till) -> Vec<Option<String>> {
-    let conn = rusqlite::Connection::open(till.path().join(till_register::DATABASE_FILE)).unwrap();
+fn sold_catalog(till: &TempRegister) -> Vec<Option<String>> {
+    let conn = rusqlite::Connection::open(till.database()).unwrap();
     let mut stmt = conn.prepare("SELECT catalog FROM sales ORDER BY seq").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
@@ -618,7 +590,7 @@ fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.csv: line 10") && err.contains("nothing was published"), "{err}");
 
-    let till = Till::selling_offline("AMS-01", "R1", 0, 81);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 0, 81);
     till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
     assert!(till.sync());
     assert_eq!(status_of(&till)["catalog_version"], "1");
@@ -679,8 +651,8 @@ fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are
 fn a_register_lists_the_open_conflicts_of_its_own_store_only() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "store-conflicts"));
-    let ams = Till::selling_offline("AMS-01", "R1", 1, 41);
-    let utr = Till::selling_offline("UTR-01", "R1", 1, 42);
+    let ams = TempRegister::selling_offline("AMS-01", "R1", 1, 41);
+    let utr = TempRegister::selling_offline("UTR-01", "R1", 1, 42);
     for t in [&ams, &utr] {
         t.enroll(&hq.url, &hq.token(&t.store, &t.register));
         assert!(t.sync(), "{}", t.store);
@@ -709,12 +681,12 @@ fn a_register_lists_the_open_conflicts_of_its_own_store_only() {
 
     // HQ out of reach: the register's offline error; never enrolled: not_enrolled.
     drop(hq);
-    let code_of = |t: &Till| {
+    let code_of = |t: &TempRegister| {
         let out = t.command(&["sync", "conflicts", "--json"]).output().unwrap();
         assert!(!out.status.success());
         let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         error["error"]["code"].as_str().unwrap().to_string()
     };
     assert_eq!(code_of(&utr), "offline");
-    assert_eq!(code_of(&Till::selling_offline("AMS-01", "R2", 0, 43)), "not_enrolled");
+    assert_eq!(code_of(&TempRegister::selling_offline("AMS-01", "R2", 0, 43)), "not_enrolled");
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use rust_decimal_macros::dec;
-use till_domain::{Action, Cart, Discount, Disposition, Money, Permission, PermissionError, Tender, TenderKind};
+use till_domain::{Action, Cart, Discount, Disposition, Money, Permission, PermissionError};
 use till_register::{
     Authority, Count, DrawerMove, FixedClock, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
     ReturnRequest, SeededIds, Settle, StaffChange,
 };
+use till_tests::cash;
 
 struct Shop {
     _dir: tempfile::TempDir,
@@ -38,10 +39,6 @@ fn shop() -> Shop {
         reg.add_staff(&mut owner, &NewStaff { code, name: role, role, pin: "1111" }).unwrap();
     }
     Shop { db: dir.path().join("register.sqlite"), _dir: dir, clock, reg }
-}
-
-fn cash(amount: rust_decimal::Decimal) -> Tender {
-    Tender { kind: TenderKind::Cash, amount: Money::new(amount) }
 }
 
 fn audits(shop: &Shop, action: Action) -> Vec<(Option<String>, Option<String>)> {

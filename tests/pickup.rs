@@ -8,36 +8,11 @@
 //! registers that could not see each other; ship-from-store with the DC's half of a split.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-
 use serde_json::Value;
 use till_tests::TempRegister;
 use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
 use till_tests::pickup::{Wan, deliver_pickup, order, refused, register, sync, token};
 use till_tests::{stderr, stdout};
-
-/// `till serve-peer` for `reg` (the store's LAN); returns it and its URL.
-fn serve_peer(reg: &TempRegister) -> (Child, String) {
-    let mut child = reg
-        .command(&["serve-peer", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_string();
-    (child, url)
-}
-
-/// (on hand, reserved, available) of `sku` at `location`, as HQ's routing sees it.
-fn stock(chain: &Chain, location: &str, sku: &str) -> (String, String, String) {
-    let rows = chain.hq.admin_json(&["location", "stock", location]);
-    let row = rows.as_array().unwrap().iter().find(|r| r["sku"] == sku).cloned().unwrap();
-    let s = |k: &str| row[k].as_str().unwrap().to_string();
-    (s("on_hand"), s("reserved"), s("available"))
-}
 
 fn own(s: &str) -> String {
     s.to_string()
@@ -84,7 +59,7 @@ fn a_pickup_order_is_picked_staged_verified_and_handed_over_offline_and_hq_books
     assert_eq!(staged["bin"], "B-7");
 
     // The store's LAN still works: R2 learns what R1 did.
-    let (mut peer, peer_url) = serve_peer(&ams2);
+    let (mut peer, peer_url) = ams2.serve_peer();
     let out = ams1.till(&["sync", "--peer", &peer_url]);
     assert!(out.status.success(), "peer sync: {}", stderr(&out));
     peer.kill().unwrap();
@@ -137,8 +112,8 @@ fn a_pickup_order_is_picked_staged_verified_and_handed_over_offline_and_hq_books
     assert_eq!(o["lines"][0]["reservation"]["state"], "fulfilled", "{o:#}");
     let history = o["history"].to_string();
     assert!(history.contains("in bin B-7") && history.contains("driving licence"), "{history}");
-    assert_eq!(stock(&chain, "AMS-01", "TOTE-1"), (own("3"), own("0"), own("2")), "5 − 2 handed over, buffer 1");
-    assert_eq!(stock(&chain, "AMS-01", "MUG-1"), (own("3"), own("0"), own("2")));
+    assert_eq!(chain.stock("AMS-01", "TOTE-1"), (own("3"), own("0"), own("2")), "5 − 2 handed over, buffer 1");
+    assert_eq!(chain.stock("AMS-01", "MUG-1"), (own("3"), own("0"), own("2")));
     let report = chain.hq.admin_json(&["report", "sales", "--store", "AMS-01"]);
     assert!(report.to_string().contains("online"), "{report:#}");
     // R1 learns from HQ that the order is done, and refuses the token too.
@@ -178,7 +153,7 @@ fn one_token_used_at_two_registers_that_could_not_see_each_other_is_a_conflict_a
         "{detail}"
     );
     // Both handovers are sales: the counters count both totes (5 − 2).
-    assert_eq!(stock(&chain, "AMS-01", "TOTE-1").0, "3");
+    assert_eq!(chain.stock("AMS-01", "TOTE-1").0, "3");
     assert_eq!(order(&chain, &id)["status"], "fulfilled");
 }
 
@@ -229,7 +204,7 @@ fn a_split_order_ships_from_the_store_and_the_dc_and_a_short_pick_and_substitute
     let o =
         chain.hq.admin_json(&["order", "ship", id, "--location", "DC-01", "--carrier", "DHL", "--tracking", "JJD01"]);
     assert_eq!(o["status"], "fulfilled", "{o:#}");
-    assert_eq!(stock(&chain, "DC-01", "NOTE-A5"), (own("6"), own("0"), own("6")));
+    assert_eq!(chain.stock("DC-01", "NOTE-A5"), (own("6"), own("0"), own("6")));
     let out = chain.hq.admin(&["order", "ship", id, "--location", "AMS-01", "--carrier", "DHL", "--tracking", "X"]);
     assert!(!out.status.success() && stderr(&out).contains("not a DC"), "{}", stderr(&out));
 }
@@ -275,7 +250,7 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
     let done = chain.hq.admin_json(&["refund-done", &sale, "--reference", "re_5521"]);
     assert_eq!(done["state"], "done");
     assert!(order(&chain, &id)["history"].to_string().contains("returned at UTR-01"));
-    assert_eq!(stock(&chain, "UTR-01", "TOTE-1").0, "6", "restocked in Utrecht");
+    assert_eq!(chain.stock("UTR-01", "TOTE-1").0, "6", "restocked in Utrecht");
 
     // In Amsterdam with the WAN down: its own copy of the order, refunded as store credit.
     wan.cut();
@@ -359,7 +334,7 @@ fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
     let list = ams.json(&["pickup", "list"]);
     assert_eq!(list[0]["paid"], "online", "{list:#}");
     assert_eq!(list[0]["email"], "kees@example.com");
-    assert_eq!(stock(&chain, "AMS-01", "MUG-1").1, "2", "reserved for the customer");
+    assert_eq!(chain.stock("AMS-01", "MUG-1").1, "2", "reserved for the customer");
 }
 
 #[test]
@@ -383,8 +358,8 @@ fn a_ship_order_short_picked_at_a_store_is_routed_to_the_next_store_and_withdraw
     assert_eq!(o["status"], "routed");
     assert!(o["explanation"]["excluded"].to_string().contains("AMS-01"), "{o:#}");
     assert!(o["history"].to_string().contains("short pick: line 1 (TOTE-1) 1 of 2"), "{o:#}");
-    assert_eq!(stock(&chain, "AMS-01", "TOTE-1").1, "0", "Amsterdam's reservation released");
-    assert_eq!(stock(&chain, "UTR-01", "TOTE-1").1, "2", "Utrecht reserves it");
+    assert_eq!(chain.stock("AMS-01", "TOTE-1").1, "0", "Amsterdam's reservation released");
+    assert_eq!(chain.stock("UTR-01", "TOTE-1").1, "2", "Utrecht reserves it");
     // Amsterdam's copy says it is no longer theirs; Utrecht gets the order to ship.
     sync(&ams);
     let mine = ams.json(&["pickup", "show", "#9020"]);
@@ -410,9 +385,8 @@ fn a_register_is_told_only_of_the_order_documents_changed_since_its_last_round()
     // A round ten minutes after the last one (HQ lists what changed within five minutes
     // of a register's last round: HQ processes' clocks may differ).
     let later_round = |reg: &TempRegister| {
-        let conn = rusqlite::Connection::open(reg.dir.path().join(till_register::DATABASE_FILE)).unwrap();
-        conn.execute("UPDATE settings SET value = CAST(value AS INTEGER) + 600 WHERE key = 'sync.orders_as_of'", [])
-            .unwrap();
+        let as_of: i64 = reg.setting("sync.orders_as_of").unwrap().parse().unwrap();
+        reg.set_setting("sync.orders_as_of", &(as_of + 600).to_string());
         round(reg)
     };
     deliver_pickup(&chain, 8000, &[("TOTE-1", 1)]);

@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use till_domain::{CardDetails, Cart, CashCount, Disposition, Money, SaleRecord, Tender, TenderKind};
+use till_domain::{CardDetails, Cart, CashCount, Disposition, Money, ReturnPlanError, SaleRecord, Tender, TenderKind};
 use till_register::{
     Authority, Count, DrawerMove, FixedClock, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest,
     SeededIds, Settle,
@@ -171,7 +171,10 @@ proptest! {
             };
             if let Some((&i, _)) = too_many {
                 let err = reg.add_return(&mut cart, &request(vec![ReturnPick::Line(lines[i].0, Some(wanted[&i]))]));
-                prop_assert!(matches!(err, Err(RegisterError::Input(ref m)) if m.contains("left to return")), "{err:?}");
+                prop_assert!(
+                    matches!(err, Err(ref e @ RegisterError::ReturnPlan(ReturnPlanError::NotThatMany { .. })) if e.to_string().contains("left to return")),
+                    "{err:?}"
+                );
                 continue;
             }
             let picks = wanted.iter().map(|(&i, &q)| ReturnPick::Line(lines[i].0, Some(q))).collect();

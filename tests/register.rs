@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use till_domain::{CardDetails, Cart, Discount, Money, Tender, TenderKind};
 use till_register::{Authority, FixedClock, IdSource, Register, SeededIds, Settle};
+use till_tests::cash;
 
 fn at(text: &str) -> Timestamp {
     text.parse().unwrap()
@@ -26,10 +27,6 @@ fn manager(reg: &mut Register) -> Authority {
     let staff = till_register::NewStaff { code: "1", name: "Maria", role: "manager", pin: "1234" };
     reg.add_staff(&mut Authority::setup(), &staff).unwrap();
     reg.authority(Some("1:1234"), &[]).unwrap()
-}
-
-fn cash(amount: Decimal) -> Tender {
-    Tender { kind: TenderKind::Cash, amount: Money::new(amount) }
 }
 
 /// Hands out the same id every time: a retried commit of the same sale.
@@ -50,6 +47,30 @@ fn committing_the_same_sale_twice_stores_it_once() {
     assert_eq!(first.receipt, again.receipt);
     assert_eq!(reg.store().sale_count().unwrap(), 1);
     assert_eq!(reg.verify_journal().unwrap().records, 2, "the session's float, then the one sale");
+}
+
+#[test]
+fn a_payment_retried_under_its_key_returns_the_first_sale_even_once_the_cart_was_cleared() {
+    let (_dir, _clock, mut reg) = demo("2026-11-27T10:00:00Z", Box::new(SeededIds::new(7)));
+    let key = "0196f1a2-7c3e-7b11-9a2b-3c4d5e6f7081";
+    let mut cart = Cart::new();
+    reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    let pay = [cash(dec!(20))];
+    let first = reg.complete_sale_once(key, &cart, Settle::Tenders(&pay), &mut Authority::setup()).unwrap();
+    assert_eq!(first.id, key, "the key is the sale's id");
+    // The screen never saw the answer; the cart on screen may be gone by the retry.
+    let retried = reg.complete_sale_once(key, &Cart::new(), Settle::Tenders(&pay), &mut Authority::setup()).unwrap();
+    assert_eq!((retried.receipt, retried.id), (first.receipt.clone(), first.id.clone()));
+    let upper = reg.complete_sale_once(&key.to_uppercase(), &cart, Settle::Tenders(&pay), &mut Authority::setup());
+    assert_eq!(upper.unwrap().receipt, first.receipt, "the key is read as a UUID, not as text");
+    assert_eq!(reg.store().sale_count().unwrap(), 1);
+    // A new payment has a new key, and sells.
+    let next = "0196f1a2-7c3e-7b11-9a2b-3c4d5e6f7082";
+    let second = reg.complete_sale_once(next, &cart, Settle::Tenders(&pay), &mut Authority::setup()).unwrap();
+    assert_eq!(second.receipt.seq, first.receipt.seq + 1);
+    let bad = reg.complete_sale_once("sale-1", &cart, Settle::Tenders(&pay), &mut Authority::setup()).unwrap_err();
+    assert!(bad.to_string().contains("payment key 'sale-1' is not a UUID"), "{bad}");
+    assert_eq!(reg.store().sale_count().unwrap(), 2);
 }
 
 #[test]

@@ -12,18 +12,15 @@ use std::process::Child;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use till_tests::fleet::{Till, dec, hq_sales, hq_totals, moved_skus};
+use till_tests::fleet::{dec, hq_sales, hq_totals};
 use till_tests::hq::{HqProcess, database_url};
 use till_tests::proxy::{Chaos, Proxy, Rng};
+use till_tests::{TempRegister, env_u64};
 
 fn seed() -> u64 {
     let seed = std::env::var("TILL_CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261127);
     println!("TILL_CHAOS_SEED={seed}");
     seed
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
 #[test]
@@ -39,15 +36,15 @@ fn offline_registers_reconcile_exactly_once_through_a_hostile_network() {
 
     // Two registers of one store and one of another, each a few days of offline sales.
     let tills = [
-        Till::selling_offline("AMS-01", "R1", sales, seed ^ 1),
-        Till::selling_offline("AMS-01", "R2", sales, seed ^ 2),
-        Till::selling_offline("AMS-02", "R1", sales, seed ^ 3),
+        TempRegister::selling_offline("AMS-01", "R1", sales, seed ^ 1),
+        TempRegister::selling_offline("AMS-01", "R2", sales, seed ^ 2),
+        TempRegister::selling_offline("AMS-02", "R1", sales, seed ^ 3),
     ];
     // HQ knew what was on the shelves before the outage.
     let initial = Decimal::from(10_000);
     let mut received: BTreeSet<(String, String)> = BTreeSet::new();
     for till in &tills {
-        for sku in moved_skus(till) {
+        for sku in till.moved_skus() {
             if received.insert((till.store.clone(), sku.clone())) {
                 hq.receive(&till.store, &sku, &initial.to_string());
             }
@@ -64,7 +61,7 @@ fn offline_registers_reconcile_exactly_once_through_a_hostile_network() {
     let rounds = env_u64("TILL_SYNC_ROUNDS", 20);
     let (mut hq_kills, mut till_kills) = (0, 0);
     for _ in 0..rounds {
-        let mut children: Vec<Child> = tills.iter().map(Till::spawn_sync).collect();
+        let mut children: Vec<Child> = tills.iter().map(TempRegister::spawn_sync).collect();
         std::thread::sleep(Duration::from_millis(rng.below(400)));
         if rng.chance(300) {
             // One of the two HQ processes dies mid-write and comes back on a new port.

@@ -3,69 +3,12 @@
 //! store or shipping, paid here, and the outbox of such orders. Each is one register call
 //! on a blocking thread (`till_register`'s `aisle.rs` holds the rules).
 
-use rust_decimal::Decimal;
 use tauri::State;
-use till_register::AisleDelivery;
+use till_api::args::{AisleLineArg, DeliveryArg, TenderArg, basket};
+use till_api::{AisleItemView, AisleOrderDone, AisleOrderView, CartView};
 
-use crate::commands::{TenderArg, decimal, input, receipt_prints, sale_done, tenders};
-use crate::error::AppError;
+use crate::commands::{Reply, receipt_prints, sale_done};
 use crate::state::AppState;
-use crate::views::{AisleItemView, AisleOrderDone, AisleOrderView, CartView};
-
-type Reply<T> = Result<T, AppError>;
-
-/// A basket line as the screen sends it: a SKU and whole pieces.
-#[derive(serde::Deserialize)]
-pub struct AisleLineArg {
-    sku: String,
-    quantity: String,
-}
-
-fn basket(args: &[AisleLineArg]) -> Reply<Vec<(String, Decimal)>> {
-    args.iter().map(|l| Ok((l.sku.clone(), decimal(&l.quantity, &format!("quantity of {}", l.sku))?))).collect()
-}
-
-/// Where the order goes: `{method: "pickup", location}` or `{method: "ship", zip, city,
-/// countryCode, latitude?, longitude?}`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryArg {
-    method: String,
-    location: Option<String>,
-    zip: Option<String>,
-    city: Option<String>,
-    country_code: Option<String>,
-    latitude: Option<String>,
-    longitude: Option<String>,
-}
-
-impl DeliveryArg {
-    fn delivery(self) -> Reply<AisleDelivery> {
-        let given = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let needed = |v: Option<String>, what: &str| given(v).ok_or_else(|| input(format!("{what} is needed")));
-        match self.method.as_str() {
-            "pickup" => Ok(AisleDelivery::Pickup { location: needed(self.location, "the pickup store")? }),
-            "ship" => {
-                let coordinates = match (given(self.latitude), given(self.longitude)) {
-                    (None, None) => None,
-                    (Some(lat), Some(lon)) => {
-                        decimal(&lat, "latitude")?;
-                        decimal(&lon, "longitude")?;
-                        Some((lat, lon))
-                    }
-                    _ => return Err(input("give both latitude and longitude, or neither")),
-                };
-                Ok(AisleDelivery::Ship {
-                    coordinates,
-                    zip: needed(self.zip, "the postcode")?,
-                    city: needed(self.city, "the city")?,
-                    country_code: needed(self.country_code, "the country")?.to_uppercase(),
-                })
-            }
-            other => Err(input(format!("delivery '{other}' is not pickup or ship"))),
-        }
-    }
-}
 
 /// The chain's catalog matching `text`, each item with its stock per location and the
 /// snapshot's time and age (no sign-in needed: a kiosk browses it).
@@ -73,7 +16,7 @@ impl DeliveryArg {
 pub async fn aisle_search(state: State<'_, AppState>, text: String, limit: usize) -> Reply<Vec<AisleItemView>> {
     state
         .with(move |s| {
-            Ok(s.register()?.aisle_search(&text, limit.clamp(1, 100))?.into_iter().map(Into::into).collect())
+            Ok(s.register()?.aisle_search(&text, limit.clamp(1, 100))?.iter().map(AisleItemView::from).collect())
         })
         .await
 }
@@ -110,10 +53,10 @@ pub async fn aisle_order(
             let lines = basket(&lines)?;
             let delivery = delivery.delivery()?;
             let (reg, _, mut auth) = s.acting(&approvals)?;
-            let tenders = self::tenders(reg, &tenders)?;
+            let tenders = till_api::args::tenders(reg, &tenders)?;
             let (order, sale) = reg.aisle_order(&lines, &delivery, &email, &tenders, &mut auth)?;
             let id = order.rsplit_once(':').map_or(order.as_str(), |(_, id)| id);
-            let outbox = reg.aisle_orders(false)?.into_iter().find(|o| o.id == id).map(Into::into);
+            let outbox = reg.aisle_orders(false)?.iter().find(|o| o.id == id).map(AisleOrderView::from);
             Ok(AisleOrderDone { sale: sale_done(reg, &sale, print), order, outbox })
         })
         .await
@@ -126,7 +69,7 @@ pub async fn aisle_orders(state: State<'_, AppState>, waiting: bool) -> Reply<Ve
     state
         .with(move |s| {
             let (reg, _, _) = s.acting(&[])?;
-            Ok(reg.aisle_orders(waiting)?.into_iter().rev().map(Into::into).collect())
+            Ok(reg.aisle_orders(waiting)?.iter().rev().map(AisleOrderView::from).collect())
         })
         .await
 }

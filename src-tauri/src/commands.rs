@@ -2,28 +2,26 @@
 //! `{code, message}` error shape; none holds a business rule (prices, permissions, returns
 //! are the register's). All are async and run their work off the main thread.
 
-use rust_decimal::Decimal;
 use tauri::State;
 use till_barcode::{WedgeDetector, WedgeEvent};
-use till_domain::{Cart, SaleRecord, Tender};
+use till_domain::{Cart, SaleRecord};
 use till_register::{Copy, Register, ReturnPick, ReturnRequest, Settle};
+
+use till_api::args::{KeyArg, ReturnLineArg, TenderArg, decimal};
+use till_api::{
+    AuditView, CartView, CashMovementView, ConflictView, DrawerOpened, ItemView, KeyEvent, OperatorView,
+    ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView, SyncStatusView,
+    TenderPreviewView, WedgeView, XReportReply, ZReportReply,
+};
 
 use crate::error::AppError;
 use crate::state::{AppState, Session};
-use crate::views::{
-    CartView, ConflictView, OperatorView, SaleDone, SessionView, StatusView, SyncStatusView, WedgeView,
-};
 
 pub(crate) type Reply<T> = Result<T, AppError>;
 
 /// An `input` error: something the screen sent that cannot be used.
 pub(crate) fn input(message: impl Into<String>) -> AppError {
     AppError::new("input", message)
-}
-
-/// `text` as a decimal; the error names the field (`what`).
-pub(crate) fn decimal(text: &str, what: &str) -> Reply<Decimal> {
-    Decimal::from_str_exact(text.trim()).map_err(|_| input(format!("{what}: '{text}' is not a number")))
 }
 
 fn cart_view(s: &mut Session) -> Reply<CartView> {
@@ -56,12 +54,7 @@ fn session_view(state_dir: &std::path::Path, kiosk: bool, s: &mut Session) -> Se
         currency,
         needs_setup: s.register.is_none(),
         operator,
-        wedge: WedgeView {
-            max_gap_ms: wedge.max_gap_ms,
-            min_length: wedge.min_length,
-            prefix: wedge.prefix,
-            suffix: wedge.suffix.to_string(),
-        },
+        wedge: WedgeView::from(&wedge),
     }
 }
 
@@ -136,19 +129,26 @@ pub async fn cart(state: State<'_, AppState>) -> Reply<CartView> {
     state.with(cart_view).await
 }
 
-/// What a scan added, and warnings to show (an expired item).
-#[derive(serde::Serialize)]
-pub struct ScanView {
-    cart: CartView,
-    warnings: Vec<String>,
-}
-
-/// A scanned or typed code (barcode, GS1, SKU), optionally with a quantity.
+/// A scanned code (barcode, GS1, SKU) as the scanner sent it, optionally with a quantity;
+/// or, `typed`, what the cashier typed into the scan box, read with the register's one
+/// grammar (`QTY*CODE` or `CODE*QTY`, `till_register::parse_scan_entry`). A quantity given
+/// here wins over one in the text.
 #[tauri::command]
-pub async fn scan(state: State<'_, AppState>, code: String, quantity: Option<String>) -> Reply<ScanView> {
+pub async fn scan(
+    state: State<'_, AppState>,
+    code: String,
+    quantity: Option<String>,
+    typed: Option<bool>,
+) -> Reply<ScanView> {
     state
         .with(move |s| {
-            let quantity = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
+            let given = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
+            let (code, quantity) = if typed == Some(true) {
+                let entry = till_register::parse_scan_entry(&code)?;
+                (entry.code, given.or(entry.quantity))
+            } else {
+                (code, given)
+            };
             let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
             let scanned = reg.scan_code(&mut s.cart, &code, quantity)?;
             let priced = reg.price(&s.cart)?;
@@ -161,25 +161,10 @@ pub async fn scan(state: State<'_, AppState>, code: String, quantity: Option<Str
         .await
 }
 
-/// One key of a burst, with when it came (ms, the page's monotonic clock).
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Key {
-    key: String,
-    at_ms: f64,
-}
-
-/// What a burst of keys was: typing, or a scan.
-#[derive(serde::Serialize, Debug, PartialEq)]
-pub struct KeyEvent {
-    kind: &'static str,
-    text: String,
-}
-
 /// Tells a keyboard-wedge scanner from typing in a burst of keys (the store's scanner
 /// timing and prefix/suffix; `till_barcode::WedgeDetector`).
 #[tauri::command]
-pub async fn classify_keys(state: State<'_, AppState>, keys: Vec<Key>) -> Reply<Vec<KeyEvent>> {
+pub async fn classify_keys(state: State<'_, AppState>, keys: Vec<KeyArg>) -> Reply<Vec<KeyEvent>> {
     state
         .with(move |s| {
             let config = s.register.as_ref().map(|r| r.config().scanner.wedge.clone()).unwrap_or_default();
@@ -210,32 +195,13 @@ pub async fn classify_keys(state: State<'_, AppState>, keys: Vec<Key>) -> Reply<
         .await
 }
 
-/// A product found by search.
-#[derive(serde::Serialize)]
-pub struct ItemView {
-    sku: String,
-    name: String,
-    price: String,
-    unit: String,
-    barcode: Option<String>,
-}
-
 /// Catalog search (name, SKU or barcode), for the search box.
 #[tauri::command]
 pub async fn search(state: State<'_, AppState>, text: String, limit: usize) -> Reply<Vec<ItemView>> {
     state
         .with(move |s| {
             let items = s.register()?.search(&text, limit.clamp(1, 100))?;
-            Ok(items
-                .into_iter()
-                .map(|i| ItemView {
-                    sku: i.sku,
-                    name: i.name,
-                    price: i.price.to_string(),
-                    unit: i.unit.as_str().to_string(),
-                    barcode: None,
-                })
-                .collect())
+            Ok(items.iter().map(ItemView::from).collect())
         })
         .await
 }
@@ -299,18 +265,6 @@ pub async fn discount_order(state: State<'_, AppState>, discount: String) -> Rep
         .await
 }
 
-/// A tender as the screen sends it.
-#[derive(serde::Deserialize)]
-pub struct TenderArg {
-    kind: String,
-    amount: String,
-}
-
-/// The screen's tenders as the register reads them (`KIND:AMOUNT`).
-pub(crate) fn tenders(reg: &Register, tenders: &[TenderArg]) -> Reply<Vec<Tender>> {
-    Ok(tenders.iter().map(|t| reg.parse_tender(&format!("{}:{}", t.kind, t.amount))).collect::<Result<Vec<_>, _>>()?)
-}
-
 /// Whether the receipt of the sale about to be committed prints: `print` (the default) or
 /// not (`none`). An emailed receipt is refused before the sale, not after.
 pub(crate) fn receipt_prints(receipt: Option<&str>) -> Reply<bool> {
@@ -336,12 +290,34 @@ pub(crate) fn sale_done(reg: &Register, sale: &SaleRecord, print: bool) -> SaleD
     SaleDone::new(sale, text, print && reg.config().printer.is_some())
 }
 
+/// How far `tenders` go toward `total` (a cart's or a quote's total, as the register
+/// priced it), as the register will settle them: the tender dialog's figures, cash rounding
+/// included.
+#[tauri::command]
+pub async fn tender_preview(
+    state: State<'_, AppState>,
+    total: String,
+    tenders: Vec<TenderArg>,
+) -> Reply<TenderPreviewView> {
+    state
+        .with(move |s| {
+            let reg = s.register()?;
+            let total = till_domain::Money::new(decimal(&total, "total")?);
+            let tenders = till_api::args::tenders(reg, &tenders)?;
+            Ok(TenderPreviewView::from(&reg.preview_tenders(total, &tenders)?))
+        })
+        .await
+}
+
 /// Completes the sale with `tenders` (approvals: manager `CODE:PIN`s for what needs one —
 /// the register says which with a `permission` error). The receipt is queued for the
 /// printer (unless `none`/`email`); the cart is cleared only when the sale committed.
+/// `key` is the payment's idempotency key, kept by the screen until it sees the answer:
+/// a retried payment returns the sale committed the first time and sells nothing twice.
 #[tauri::command]
 pub async fn pay(
     state: State<'_, AppState>,
+    key: String,
     tenders: Vec<TenderArg>,
     approvals: Vec<String>,
     receipt: Option<String>,
@@ -350,8 +326,8 @@ pub async fn pay(
         .with(move |s| {
             let print = receipt_prints(receipt.as_deref())?;
             let (reg, cart, mut auth) = s.acting(&approvals)?;
-            let tenders = self::tenders(reg, &tenders)?;
-            let sale = reg.complete_sale(cart, Settle::Tenders(&tenders), &mut auth)?;
+            let tenders = till_api::args::tenders(reg, &tenders)?;
+            let sale = reg.complete_sale_once(&key, cart, Settle::Tenders(&tenders), &mut auth)?;
             *cart = Cart::new();
             Ok(sale_done(reg, &sale, print))
         })
@@ -360,20 +336,20 @@ pub async fn pay(
 
 /// Parks the cart under a label.
 #[tauri::command]
-pub async fn park(state: State<'_, AppState>, label: String) -> Reply<serde_json::Value> {
+pub async fn park(state: State<'_, AppState>, label: String) -> Reply<u64> {
     state
         .with(move |s| {
             let (reg, cart) = s.parts()?;
             let id = reg.park(cart, &label)?;
             *cart = Cart::new();
-            Ok(serde_json::json!({ "parked": id }))
+            Ok(id)
         })
         .await
 }
 
 /// The parked carts.
 #[tauri::command]
-pub async fn parked_carts(state: State<'_, AppState>) -> Reply<Vec<serde_json::Value>> {
+pub async fn parked_carts(state: State<'_, AppState>) -> Reply<Vec<ParkedCartView>> {
     state
         .with(|s| {
             let reg = s.register()?;
@@ -381,8 +357,13 @@ pub async fn parked_carts(state: State<'_, AppState>) -> Reply<Vec<serde_json::V
             for p in reg.parked()? {
                 let cart = reg.resume(p.id)?;
                 let priced = reg.price(&cart)?;
-                out.push(serde_json::json!({"id": p.id, "label": p.label, "at": p.parked_at,
-                    "lines": priced.lines.len(), "total": priced.total.to_string()}));
+                out.push(ParkedCartView {
+                    id: p.id,
+                    label: p.label,
+                    parked_at: p.parked_at,
+                    lines: priced.lines.len() as u64,
+                    total: till_api::Dec::of(priced.total),
+                });
             }
             Ok(out)
         })
@@ -420,36 +401,15 @@ pub async fn cancel_cart(state: State<'_, AppState>, approvals: Option<Vec<Strin
 
 /// A receipt found by number or scanned code, with what is left to return per line.
 #[tauri::command]
-pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<serde_json::Value> {
+pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<ReceiptView> {
     state
         .with(move |s| {
             let reg = s.register()?;
             let sale = reg.find_receipt(&text)?;
             let left = reg.returnable(&sale)?;
-            let lines: Vec<_> = sale
-                .cart
-                .lines
-                .iter()
-                .map(|l| {
-                    let returnable = left.iter().find(|(id, _)| *id == l.id.0).map(|(_, q)| *q).unwrap_or_default();
-                    serde_json::json!({"line": l.id.0, "sku": l.sku, "name": l.name,
-                        "quantity": l.quantity.value().normalize().to_string(),
-                        "returnable": returnable.normalize().to_string(), "total": l.total.to_string()})
-                })
-                .collect();
-            Ok(serde_json::json!({"receipt": sale.receipt.to_string(), "at": sale.at.to_string(),
-                "total": sale.cart.total.to_string(), "lines": lines,
-                "text": reg.receipt_text(&sale, Copy::Original)}))
+            Ok(ReceiptView::new(&sale, &left, reg.receipt_text(&sale, Copy::Original)))
         })
         .await
-}
-
-/// A line to take back.
-#[derive(serde::Deserialize)]
-pub struct ReturnLineArg {
-    line: u32,
-    quantity: String,
-    reason: String,
 }
 
 /// Takes back lines of a receipt, refunded to the original tenders.
@@ -467,7 +427,7 @@ pub async fn return_items(
             };
             let picks = lines
                 .iter()
-                .map(|l| Ok(ReturnPick::Line(l.line, Some(decimal(&l.quantity, "quantity")?))))
+                .map(|l| Ok(ReturnPick::Line(l.line, Some(decimal(&l.quantity.0, "quantity")?))))
                 .collect::<Reply<Vec<_>>>()?;
             let (reg, _, mut auth) = s.acting(&approvals)?;
             let mut cart = Cart::new();
@@ -492,51 +452,43 @@ pub async fn return_reasons(state: State<'_, AppState>) -> Reply<Vec<String>> {
     state.with(|s| Ok(s.register()?.config().returns.reasons.clone())).await
 }
 
-/// The X report: text, and sales by hour and by tender for the chart.
+/// The X report: its figures, sales by hour for the chart, and the printed layout.
 #[tauri::command]
-pub async fn x_report(state: State<'_, AppState>) -> Reply<serde_json::Value> {
+pub async fn x_report(state: State<'_, AppState>) -> Reply<XReportReply> {
     state
         .with(|s| {
             let reg = s.register()?;
             let report = reg.x_report()?;
-            let by_hour: Vec<_> = reg
-                .sales_by_hour(report.session)?
-                .into_iter()
-                .map(|(hour, total)| serde_json::json!({"hour": hour, "total": total.to_string()}))
-                .collect();
-            let by_tender: Vec<_> = report
-                .totals
-                .tenders
-                .iter()
-                .map(|t| serde_json::json!({"tender": t.tender, "total": t.amount.to_string()}))
-                .collect();
-            Ok(serde_json::json!({"text": reg.x_report_text(&report), "byHour": by_hour, "byTender": by_tender}))
+            let by_hour = reg.sales_by_hour(report.session)?;
+            Ok(XReportReply::new(&report, &by_hour, reg.x_report_text(&report)))
         })
         .await
 }
 
 /// Closes the day: the counted cash, a numbered Z report (a permission).
 #[tauri::command]
-pub async fn z_report(state: State<'_, AppState>, cash: String, approvals: Vec<String>) -> Reply<serde_json::Value> {
+pub async fn z_report(state: State<'_, AppState>, cash: String, approvals: Vec<String>) -> Reply<ZReportReply> {
     state
         .with(move |s| {
             let (reg, _, mut auth) = s.acting(&approvals)?;
             let count = reg.parse_count(&cash, &[])?;
             let report = reg.close_drawer_session(&mut auth, Some(&count))?;
-            Ok(serde_json::json!({"text": reg.z_report_text(&report, Copy::Original), "number": report.number}))
+            Ok(ZReportReply::new(&report, reg.z_report_text(&report, Copy::Original)))
         })
         .await
 }
 
 /// Opens a cash session with the float counted by denomination (`20x5,10x5`).
 #[tauri::command]
-pub async fn drawer_open(state: State<'_, AppState>, float: String) -> Reply<serde_json::Value> {
+pub async fn drawer_open(state: State<'_, AppState>, float: String) -> Reply<DrawerOpened> {
     state
         .with(move |s| {
             let (reg, _, auth) = s.acting(&[])?;
             let count = reg.parse_count(&float, &[])?;
             let session = reg.open_drawer_session(&auth, &count.cash)?;
-            Ok(serde_json::json!({ "session": session }))
+            let total = count.cash.total().map_err(till_register::RegisterError::from)?;
+            let float = reg.config().currency.round(total, reg.config().policy.mode);
+            Ok(DrawerOpened { session, float: till_api::Dec::of(float) })
         })
         .await
 }
@@ -550,7 +502,7 @@ pub async fn cash_movement(
     amount: Option<String>,
     reason: String,
     approvals: Vec<String>,
-) -> Reply<serde_json::Value> {
+) -> Reply<CashMovementView> {
     state
         .with(move |s| {
             let movement = match kind.as_str() {
@@ -568,7 +520,7 @@ pub async fn cash_movement(
                 _ => till_domain::Money::ZERO,
             };
             let m = reg.move_cash(&mut auth, movement, amount, &reason)?;
-            Ok(serde_json::json!({"movement": m.id, "kind": m.kind, "amount": m.amount}))
+            Ok(CashMovementView::from(&m))
         })
         .await
 }
@@ -589,19 +541,25 @@ pub async fn drawer_count(state: State<'_, AppState>, cash: String) -> Reply<()>
 /// The status bar: HQ sync and the printer.
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Reply<StatusView> {
-    state.with(|s| crate::background::status(s.register()?)).await
+    state
+        .with(|s| {
+            let reg = s.register()?;
+            let sync = reg.sync_status()?;
+            Ok(crate::background::status(reg, &sync))
+        })
+        .await
 }
 
 /// The Manager screen's Sync tab: where this register stands with its HQ.
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Reply<SyncStatusView> {
-    state.with(|s| Ok(SyncStatusView::from(s.register()?.sync_status()?))).await
+    state.with(|s| Ok(SyncStatusView::from(&s.register()?.sync_status()?))).await
 }
 
 /// HQ's open conflicts of this store (`offline` when HQ is out of reach).
 #[tauri::command]
 pub async fn hq_conflicts(state: State<'_, AppState>) -> Reply<Vec<ConflictView>> {
-    state.with(|s| Ok(s.register()?.hq_conflicts()?.into_iter().map(ConflictView::from).collect())).await
+    state.with(|s| Ok(s.register()?.hq_conflicts()?.iter().map(ConflictView::from).collect())).await
 }
 
 /// Prints a test page on the configured printer.
@@ -619,32 +577,21 @@ pub async fn printer_test(state: State<'_, AppState>) -> Reply<()> {
 
 /// What the configured printer reports.
 #[tauri::command]
-pub async fn printer_status(state: State<'_, AppState>) -> Reply<serde_json::Value> {
+pub async fn printer_status(state: State<'_, AppState>) -> Reply<PrinterSummaryView> {
     state
         .with(|s| {
             let reg = s.register()?;
             let printer = reg.printer()?.clone();
             let st = reg.printer_status(&printer)?;
-            Ok(serde_json::json!({"summary": st.summary(), "drawerOpen": printer.drawer_open(&st)}))
+            Ok(PrinterSummaryView { summary: st.summary().to_string(), drawer_open: printer.drawer_open(&st) })
         })
         .await
 }
 
 /// The audit log for the manager screen, newest first.
 #[tauri::command]
-pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> Reply<Vec<serde_json::Value>> {
-    state
-        .with(move |s| {
-            Ok(s.register()?
-                .audit_log(limit.clamp(1, 1000))?
-                .into_iter()
-                .map(|(at, e)| {
-                    serde_json::json!({"at": at, "action": e.action, "staff": e.staff, "approver": e.approver,
-                        "detail": e.detail})
-                })
-                .collect())
-        })
-        .await
+pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> Reply<Vec<AuditView>> {
+    state.with(move |s| Ok(s.register()?.audit_log(limit.clamp(1, 1000))?.iter().map(AuditView::from).collect())).await
 }
 
 /// Leaves kiosk mode (closes the app): a manager's approval.

@@ -17,7 +17,6 @@ mod demo;
 mod error;
 mod pickup;
 mod state;
-mod views;
 
 use std::path::PathBuf;
 
@@ -119,6 +118,7 @@ fn main() -> Result<()> {
             commands::discount_line,
             commands::discount_order,
             commands::pay,
+            commands::tender_preview,
             commands::park,
             commands::parked_carts,
             commands::resume,

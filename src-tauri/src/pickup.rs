@@ -3,39 +3,12 @@
 //! is one call of the register's pickup API (`till_register::pickup`); every rule (what
 //! may be picked, what a token allows, what a handover costs) is the register's.
 
-use rust_decimal::Decimal;
 use tauri::State;
-use till_domain::pickup::Substitute;
+use till_api::args::{HandLineArg, SubstituteArg, TenderArg, decimal, hand_lines};
+use till_api::{PickupOrderView, SaleDone, VerifiedView};
 
-use crate::commands::{Reply, TenderArg, decimal, receipt_prints, sale_done, tenders};
+use crate::commands::{Reply, receipt_prints, sale_done};
 use crate::state::AppState;
-use crate::views::{PickupOrderView, SaleDone, VerifiedView};
-
-/// A substitute as the screen sends it (the price a decimal string).
-#[derive(serde::Deserialize)]
-pub struct SubstituteArg {
-    sku: String,
-    price: String,
-    consent: String,
-}
-
-/// Units of one order line, for a partial pickup.
-#[derive(serde::Deserialize)]
-pub struct HandLineArg {
-    line: u32,
-    quantity: String,
-}
-
-fn wanted(lines: Option<Vec<HandLineArg>>) -> Reply<Option<Vec<(u32, Decimal)>>> {
-    lines
-        .map(|lines| {
-            lines
-                .iter()
-                .map(|l| Ok((l.line, decimal(&l.quantity, &format!("quantity of line {}", l.line))?)))
-                .collect::<Reply<Vec<_>>>()
-        })
-        .transpose()
-}
 
 /// Every online order this store has, by number.
 #[tauri::command]
@@ -62,15 +35,7 @@ pub async fn pickup_pick(
     state
         .with(move |s| {
             let picked = decimal(&quantity, "quantity picked")?;
-            let substitute = substitute
-                .map(|sub| -> Reply<Substitute> {
-                    Ok(Substitute {
-                        price: decimal(&sub.price, "substitute price")?,
-                        sku: sub.sku,
-                        consent: sub.consent,
-                    })
-                })
-                .transpose()?;
+            let substitute = substitute.as_ref().map(SubstituteArg::substitute).transpose()?;
             let (reg, _, auth) = s.acting(&[])?;
             Ok(PickupOrderView::from(&reg.pick(&order, line, picked, substitute, &auth)?))
         })
@@ -106,7 +71,7 @@ pub async fn pickup_verify(
 ) -> Reply<VerifiedView> {
     state
         .with(move |s| {
-            let wanted = wanted(lines)?;
+            let wanted = hand_lines(lines.as_deref())?;
             let (verified, priced) = s.register()?.quote_handover(token.trim(), wanted.as_deref())?;
             Ok(VerifiedView::new(&verified, &priced))
         })
@@ -129,9 +94,9 @@ pub async fn pickup_hand_over(
     state
         .with(move |s| {
             let print = receipt_prints(receipt.as_deref())?;
-            let wanted = wanted(lines)?;
+            let wanted = hand_lines(lines.as_deref())?;
             let (reg, _, mut auth) = s.acting(&approvals)?;
-            let tenders = self::tenders(reg, &tenders)?;
+            let tenders = till_api::args::tenders(reg, &tenders)?;
             let sale = reg.hand_over(token.trim(), wanted.as_deref(), &id_check, &tenders, &mut auth)?;
             Ok(sale_done(reg, &sale, print))
         })
@@ -157,18 +122,4 @@ pub async fn pickup_ship(
             Ok(sale_done(reg, &sale, print))
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partial_pickup_quantities_are_decimals_and_a_bad_one_names_its_line() {
-        assert_eq!(wanted(None).unwrap(), None);
-        let lines = vec![HandLineArg { line: 1, quantity: " 1.5 ".into() }];
-        assert_eq!(wanted(Some(lines)).unwrap(), Some(vec![(1, Decimal::new(15, 1))]));
-        let err = wanted(Some(vec![HandLineArg { line: 2, quantity: "two".into() }])).unwrap_err();
-        assert_eq!((err.code.as_str(), err.message.as_str()), ("input", "quantity of line 2: 'two' is not a number"));
-    }
 }

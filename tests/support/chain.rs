@@ -2,6 +2,8 @@
 //! a catalog, two stores (Amsterdam, Utrecht) and a DC (Rotterdam); Shopify webhooks signed
 //! as Shopify signs them.
 
+use std::path::Path;
+
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
@@ -26,14 +28,7 @@ pub struct Chain {
 impl Chain {
     pub fn start(name: &str) -> Chain {
         let work = tempfile::tempdir().unwrap();
-        let secret = work.path().join("shopify-secret");
-        std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
-        let token = work.path().join("orders-token");
-        std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
-        let hq = HqProcess::start_with(
-            &database_url(work.path(), name),
-            &["--shopify-secret-file", secret.to_str().unwrap(), "--orders-token-file", token.to_str().unwrap()],
-        );
+        let hq = serve_webstores(&database_url(work.path(), name), work.path());
         let catalog = work.path().join("catalog.jsonl");
         std::fs::write(
             &catalog,
@@ -129,11 +124,25 @@ impl Chain {
         assert!(out.status.success(), "stock receive: {}", String::from_utf8_lossy(&out.stderr));
     }
 
-    /// What orders may still take of `sku` at `location`: (reserved, available).
+    /// What orders may still take of `sku` at `location`: (reserved, available); zeros
+    /// when HQ has no counter for it.
     pub fn available(&self, location: &str, sku: &str) -> (String, String) {
-        let rows = self.hq.admin_json(&["location", "stock", location]);
-        let row = rows.as_array().unwrap().iter().find(|r| r["sku"] == sku).cloned().unwrap_or(json!({}));
+        let row = self.stock_row(location, sku).unwrap_or(json!({}));
         (row["reserved"].as_str().unwrap_or("0").to_string(), row["available"].as_str().unwrap_or("0").to_string())
+    }
+
+    /// (on hand, reserved, available) of `sku` at `location`, as HQ's routing sees it;
+    /// panics when HQ has no counter for it.
+    pub fn stock(&self, location: &str, sku: &str) -> (String, String, String) {
+        let row = self.stock_row(location, sku).unwrap_or_else(|| panic!("no {sku} at {location}"));
+        let s = |k: &str| row[k].as_str().unwrap().to_string();
+        (s("on_hand"), s("reserved"), s("available"))
+    }
+
+    /// `till-hq location stock LOCATION`'s row for `sku`.
+    fn stock_row(&self, location: &str, sku: &str) -> Option<Value> {
+        let rows = self.hq.admin_json(&["location", "stock", location]);
+        rows.as_array().unwrap().iter().find(|r| r["sku"] == sku).cloned()
     }
 
     pub fn orders(&self) -> Vec<Value> {
@@ -159,6 +168,19 @@ impl Chain {
         let (status, body) = http(&self.hq.url, "POST", "/webhooks/shopify", &headers, body);
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
+}
+
+/// HQ on database `db`, serving with the webstores' secrets ([`SECRET`], [`TOKEN`]),
+/// which it reads from files written into `dir`.
+pub fn serve_webstores(db: &str, dir: &Path) -> HqProcess {
+    let secret = dir.join("shopify-secret");
+    std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+    let token = dir.join("orders-token");
+    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
+    HqProcess::start_with(
+        db,
+        &["--shopify-secret-file", secret.to_str().unwrap(), "--orders-token-file", token.to_str().unwrap()],
+    )
 }
 
 /// base64(HMAC-SHA256(body, secret)): Shopify's `X-Shopify-Hmac-Sha256`.

@@ -1,5 +1,5 @@
-//! Helpers for the end-to-end tests: where the `till` binary is, temporary registers, and
-//! running commands.
+//! Helpers for the end-to-end tests: where the binaries are, the one register harness
+//! ([`TempRegister`]), HQ, the chain and the WAN, and the demo catalog's items.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
@@ -15,46 +15,53 @@ pub mod hq;
 pub mod pickup;
 pub mod proxy;
 pub mod python;
+mod register;
+pub mod scenario;
 pub mod smtp;
 pub mod webdriver;
+
+pub use register::{TempRegister, copy_files};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// The `till` binary of this checkout (target/<profile>/till), built once per test
-/// process so a test never runs a stale binary (`cargo test -p till-tests` alone would
-/// not rebuild another package's binary).
+/// The `till` binary of this checkout (target/<profile>/till). Binaries are built once per
+/// test process so a test never runs a stale one (`cargo test -p till-tests` alone would
+/// not rebuild another package's binary); see [`built_bin`].
 pub fn till_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| built_bin("till-cli", "till")).clone()
+    built_bin("till")
 }
 
-/// The `till-hq` binary, built first if needed (in the same profile as the test).
+/// The `till-hq` binary (in the same profile as the test).
 pub fn till_hq_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| built_bin("till-hq", "till-hq")).clone()
+    built_bin("till-hq")
 }
 
-/// The desktop app's binary (`till-app`), built first if needed; its front end must be
-/// built (`npm --prefix ui run build`; ./test does).
+/// The desktop app's binary (`till-app`); its front end must be built
+/// (`npm --prefix ui run build`; ./test does).
 pub fn till_app_bin() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| built_bin("till-app", "till-app")).clone()
+    built_bin("till-app")
 }
 
-fn built_bin(package: &str, name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "-p", package]).current_dir(repo());
-    if dir.file_name().is_some_and(|p| p == "release") {
-        build.arg("--release");
-    }
-    let status = build.status().unwrap();
-    assert!(status.success(), "building the {name} binary failed");
+/// target/<profile>/`name`, after one build of the whole workspace's binaries per test
+/// process, features unified as `cargo test --workspace` unifies them: after ./test's one
+/// build it is a no-op, where a `-p` build would compile Tauri and its dependencies again.
+fn built_bin(name: &str) -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        // target/<profile>/deps/<test>-<hash> → target/<profile>
+        let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--quiet", "--workspace", "--bins"]).current_dir(repo());
+        if dir.file_name().is_some_and(|p| p == "release") {
+            build.arg("--release");
+        }
+        assert!(build.status().unwrap().success(), "building the workspace's binaries failed");
+        dir
+    });
     let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(bin.exists(), "{} is missing after cargo build", bin.display());
     bin
@@ -99,118 +106,10 @@ pub const DEMO_SKUS: [&str; 13] = [
 /// The fixed time tests ring sales at, unless a test says otherwise.
 pub const NOW: &str = "2026-11-27T10:15:00Z";
 
-/// A register in a temporary directory, driven through the real `till` binary.
-pub struct TempRegister {
-    pub dir: tempfile::TempDir,
-    pub now: String,
-    /// `CODE:PIN` passed as `--staff` to every command, once staff exist.
-    pub staff: Option<String>,
-}
-
 /// The demo staff: a manager and a cashier.
 pub const MANAGER: &str = "1:1234";
 /// The demo cashier.
 pub const CASHIER: &str = "2:5678";
-
-impl TempRegister {
-    /// A new, empty data directory (no register yet).
-    pub fn empty() -> TempRegister {
-        TempRegister { dir: tempfile::tempdir().unwrap(), now: NOW.to_string(), staff: None }
-    }
-
-    /// A register created from `config` (a path relative to the repository).
-    pub fn with_config(config: &str) -> TempRegister {
-        let reg = TempRegister::empty();
-        let out = reg.till(&["init", "--config", repo().join(config).to_str().unwrap()]);
-        assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
-        reg
-    }
-
-    /// The demo register with the demo catalog imported.
-    pub fn demo() -> TempRegister {
-        let reg = TempRegister::with_config("assets/demo/store.toml");
-        for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-            let out = reg.till(&["catalog", "import", repo().join(file).to_str().unwrap()]);
-            assert!(out.status.success(), "import {file} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        reg
-    }
-
-    /// The demo register with a manager (1, PIN 1234) and a cashier (2, PIN 5678); commands
-    /// run as the cashier unless told otherwise.
-    pub fn demo_with_staff() -> TempRegister {
-        TempRegister::demo_with_staff_and("")
-    }
-
-    /// [`TempRegister::demo_with_staff`] with `extra` appended to the demo configuration
-    /// (device sections).
-    pub fn demo_with_staff_and(extra: &str) -> TempRegister {
-        TempRegister::demo_with_staff_edit(|demo| format!("{demo}\n{extra}"))
-    }
-
-    /// [`TempRegister::demo_with_staff`] with the demo configuration changed by `edit`.
-    pub fn demo_with_staff_edit(edit: impl Fn(String) -> String) -> TempRegister {
-        let demo = std::fs::read_to_string(repo().join("assets/demo/store.toml")).unwrap();
-        let config = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(config.path(), edit(demo)).unwrap();
-        let mut reg = TempRegister::with_config(config.path().to_str().unwrap());
-        for file in ["assets/demo/catalog.csv", "assets/demo/extras.jsonl"] {
-            let out = reg.till(&["catalog", "import", repo().join(file).to_str().unwrap()]);
-            assert!(out.status.success(), "import {file} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let add = |reg: &TempRegister, args: &[&str]| {
-            let out = reg.till(args);
-            assert!(out.status.success(), "staff add failed: {}", String::from_utf8_lossy(&out.stderr));
-        };
-        add(&reg, &["staff", "add", "--code", "1", "--name", "Maria Manager", "--role", "manager", "--pin", "1234"]);
-        reg.staff = Some(MANAGER.to_string());
-        add(&reg, &["staff", "add", "--code", "2", "--name", "Carl Cashier", "--role", "cashier", "--pin", "5678"]);
-        reg.staff = Some(CASHIER.to_string());
-        reg
-    }
-
-    /// The register's data directory.
-    pub fn data_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// The register's SQLite file.
-    pub fn database(&self) -> PathBuf {
-        self.dir.path().join("register.sqlite")
-    }
-
-    /// A `till` command for this register (not yet run).
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(till_bin());
-        cmd.arg("--data-dir").arg(self.dir.path());
-        if let Some(staff) = &self.staff
-            && !args.contains(&"--staff")
-        {
-            cmd.arg("--staff").arg(staff);
-        }
-        cmd.args(args).env("TILL_NOW", &self.now).env_remove("TILL_DATA_DIR");
-        cmd
-    }
-
-    /// Runs `till ARGS` for this register.
-    pub fn till(&self, args: &[&str]) -> Output {
-        self.command(args).output().unwrap()
-    }
-
-    /// Runs `till --json ARGS`, expects success, and parses stdout.
-    pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.till(&all);
-        assert!(
-            out.status.success(),
-            "till {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
 
 /// stdout as text.
 pub fn stdout(out: &Output) -> String {
@@ -220,6 +119,20 @@ pub fn stdout(out: &Output) -> String {
 /// stderr as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A cash tender of `amount`: what the in-process tests pay with.
+pub fn cash(amount: rust_decimal::Decimal) -> till_domain::Tender {
+    till_domain::Tender { kind: till_domain::TenderKind::Cash, amount: till_domain::Money::new(amount) }
+}
+
+/// A whole number from environment variable `name` (a test's size or seed), `default`
+/// when it is not set; a value that is not a whole number stops the test saying so.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(text) => text.parse().unwrap_or_else(|_| panic!("{name}={text:?} is not a whole number")),
+        Err(_) => default,
+    }
 }
 
 /// Rings up one varied sale on `reg` with what `next(n)` (a number below n) chooses:
@@ -244,7 +157,6 @@ pub fn ring_random_sale(reg: &mut Register, next: &mut dyn FnMut(u64) -> u64) ->
         reg.apply_coupon(&mut cart, "WELCOME10").unwrap();
     }
     let total = reg.price(&cart).unwrap().total.amount();
-    let cash = |amount: Decimal| Tender { kind: TenderKind::Cash, amount: Money::new(amount) };
     let card = |amount: Decimal| Tender {
         kind: TenderKind::Card(CardDetails::new("VISA", "4242", "T").unwrap()),
         amount: Money::new(amount),

@@ -12,14 +12,22 @@ use crate::{TempRegister, stderr, stdout};
 pub struct Wan(pub Proxy);
 
 impl Wan {
+    /// The WAN to the chain's HQ, up.
     pub fn up(chain: &Chain) -> Wan {
-        Wan(Proxy::start(&chain.hq.url, Chaos::default(), 7))
+        Wan::to(&chain.hq.url)
     }
 
+    /// The WAN to the HQ at `url`, up.
+    pub fn to(url: &str) -> Wan {
+        Wan(Proxy::start(url, Chaos::default(), 7))
+    }
+
+    /// Cuts it: every request from a store is dropped.
     pub fn cut(&self) {
         self.0.set_chaos(Chaos { drop_request: 1000, ..Chaos::default() });
     }
 
+    /// Brings it back.
     pub fn restore(&self) {
         self.0.set_chaos(Chaos::default());
     }
@@ -40,7 +48,7 @@ pub fn register_with(chain: &Chain, wan: &Wan, store: &str, code: &str, extra: &
             .replace("location = \"AMS-01-floor\"", &format!("location = \"{store}-floor\""));
         format!("{c}\n{extra}")
     });
-    reg.now = jiff::Timestamp::now().to_string();
+    reg.now = Some(jiff::Timestamp::now().to_string());
     let token = chain.hq.token(store, code);
     let out = reg.till(&["enroll", "--hq", &wan.0.url, "--token", &token]);
     assert!(out.status.success(), "enroll {store}/{code}: {}", stderr(&out));

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use till_domain::{Money, ReceiptNumber, SalesTotals};
+use till_domain::{Cart, Money, ReceiptNumber, SaleRecord, SalesTotals, Tender, TenderKind};
 
 use crate::closing_baseline::{self as bare, BareSales, BareTotals};
 use crate::fixture::SalesRegister;
 use crate::generate::{self, SplitMix64};
-use crate::report::{Figure, Report, Target};
+use crate::report::{Figure, RateFigure, Report, Target};
 use crate::stats::{Samples, human, timed};
-use crate::{baseline, check_fresh};
+use crate::{baseline, check_fresh, commits};
 
 /// SKUs in the catalog the fixture registers sell from (their catalog size does not
 /// matter to these figures; the sales do).
@@ -44,7 +44,16 @@ pub struct Sizes {
     pub sales: u64,
     /// Timed receipt lookups of each form.
     pub lookups: usize,
+    /// Timed durable commits after the history.
+    pub commits: usize,
 }
+
+/// Lines in each sale whose durable commit is timed after the history (as on the fresh
+/// register).
+const COMMIT_LINES: usize = 3;
+/// Cash handed over for each of those sales: 1000.00 (every generated price is below
+/// 300.00, so change is always given).
+const COMMIT_TENDERED_CENTS: i64 = 100_000;
 
 /// The fixture catalog and where the closing fixtures go.
 pub struct Closing {
@@ -59,7 +68,14 @@ impl Closing {
     /// Writes the small catalog the fixture registers sell from.
     pub fn prepare(root: &Path, seed: u64) -> Result<Closing> {
         let csv = root.join("closing-catalog.csv");
-        let dirs = ["z-register", "z-bare.sqlite", "journal-register", "journal-bare.sqlite", "sales-register"];
+        let dirs = [
+            "z-register",
+            "z-bare.sqlite",
+            "journal-register",
+            "journal-bare.sqlite",
+            "sales-register",
+            "history-bare-commits.sqlite",
+        ];
         let mut paths: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
         paths.push(root.join("sales-bare.sqlite"));
         paths.push(root.join("sales-journal-bare.sqlite"));
@@ -74,6 +90,16 @@ impl Closing {
     fn register(&self, name: &str, salt: u64, planned: u64, label: &'static str) -> Result<SalesRegister> {
         SalesRegister::create(&self.root.join(name), &self.csv, self.codes.clone(), self.seed ^ salt, planned, label)
     }
+}
+
+/// The rate across a fixture's run, for the report (nothing when it sold less than a step).
+fn push_rate(report: &mut Report, key: &'static str, till: &SalesRegister, name: String) {
+    let rate = till.rate();
+    if rate.steps.is_empty() {
+        return;
+    }
+    let rates = rate.steps.iter().map(|d| rate.step as f64 / d.as_secs_f64()).collect();
+    report.rates.push(RateFigure { key, name, step: rate.step, rates });
 }
 
 /// An amount in cents, to compare Till's totals with the bare ones.
@@ -205,6 +231,7 @@ pub fn journal(c: &mut Closing, records: u64, session_sales: u64, report: &mut R
     }
     let built = till.elapsed();
     let rung = till.rung();
+    push_rate(report, "rate_journal_fixture", &till, format!("journal fixture, {rung} sales in {sessions} sessions"));
     let till = till.reopen_durable()?;
     eprintln!("  {rung} sales in {sessions} sessions rung in {}; verifying …", human(built));
     let (records, tv, bv) = time_verify(&till, &bare_path, VERIFY_RUNS)?;
@@ -285,6 +312,7 @@ pub fn history(c: &mut Closing, sizes: Sizes, report: &mut Report) -> Result<()>
     }
     copy.finish()?;
     let built = till.elapsed();
+    push_rate(report, "rate_sales_fixture", &till, format!("sales fixture, {n} sales in {sessions} sessions"));
     let mut till = till.reopen_durable()?;
     eprintln!("  {n} sales in {sessions} sessions rung in {}; timing X and Z of the last session …", human(built));
     let before = n - per.min(n);
@@ -309,6 +337,8 @@ pub fn history(c: &mut Closing, sizes: Sizes, report: &mut Report) -> Result<()>
             mib(&bare_path)
         ),
     ));
+    eprintln!("  durable commit after {n} sales ({} of each side) …", sizes.commits);
+    commit_after_history(c, &mut till, n, sizes.commits, report)?;
     eprintln!("  receipt lookups ({} of each form) …", sizes.lookups);
     lookups(c, &till, &bare_path, n, sizes.lookups, report)?;
     eprintln!("  verifying the whole journal once …");
@@ -322,6 +352,46 @@ pub fn history(c: &mut Closing, sizes: Sizes, report: &mut Report) -> Result<()>
         bare_op: VERIFY_OP,
         target: Target::None,
     });
+    Ok(())
+}
+
+/// The register holding the history, its timed sales paid with `tenders`.
+struct HistoryRegister<'a> {
+    till: &'a mut SalesRegister,
+    tenders: [Tender; 1],
+}
+
+impl commits::TimedSeller for HistoryRegister<'_> {
+    fn sell(&mut self, cart: &Cart) -> Result<(SaleRecord, Duration)> {
+        self.till.timed_sale(cart, &self.tenders)
+    }
+
+    fn housekeep(&mut self) -> Result<()> {
+        self.till.maintain()
+    }
+}
+
+/// Figure: the durable commit of a 3-line cash sale on the register that holds the
+/// history, against the bare one-row commit in a file of its own, alternating as on the
+/// fresh register (`figures::commit`). The sales go into a new session (the last one was
+/// just closed); the clock moves on as between fixture sales.
+fn commit_after_history(
+    c: &Closing,
+    till: &mut SalesRegister,
+    history: u64,
+    commits: usize,
+    report: &mut Report,
+) -> Result<()> {
+    let bare_path = c.root.join("history-bare-commits.sqlite");
+    let mut log = baseline::CommitLog::create(&bare_path)?;
+    let tenders = [Tender { kind: TenderKind::Cash, amount: Money::new(Decimal::new(COMMIT_TENDERED_CENTS, 2)) }];
+    let carts = (0..commits + commits::WARMUP).map(|_| till.random_cart(COMMIT_LINES)).collect::<Result<Vec<_>>>()?;
+    let till_wal = commits::wal_path(&till.dir.join(till_register::DATABASE_FILE));
+    let bare_wal = commits::wal_path(&bare_path);
+    let mut seller = HistoryRegister { till, tenders };
+    let times = commits::time_commits(&carts, &mut log, [&till_wal, &bare_wal], &mut seller)?;
+    let what = format!("Durable commit after {history} sales, {COMMIT_LINES}-line cash sale");
+    commits::push_figures(report, ["commit_history_p50", "commit_history_p99"], "commit (history)", &what, &times);
     Ok(())
 }
 

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
-use till_domain::{Cart, Money, Tender, TenderKind};
+use till_domain::{Cart, Money, SaleRecord, Tender, TenderKind};
 
-use crate::baseline;
 use crate::generate::{Catalog, SplitMix64, title_words};
 use crate::report::{Figure, Report, Target};
 use crate::stats::{Samples, human, timed};
 use crate::till_side;
+use crate::{baseline, commits};
 
 /// Lines in the cart a scan is added to.
 const CART_LINES: usize = 50;
@@ -21,8 +21,6 @@ const SALE_LINES: usize = 3;
 /// Cash handed over for each committed sale; every generated price is below 300.00, so
 /// three lines never cost more and change is always given.
 const TENDERED_CENTS: i64 = 100_000;
-/// Untimed commits on each side before the timed ones (first fsyncs of a fresh file).
-const COMMIT_WARMUP: usize = 5;
 /// Search results asked for, as on the sell screen.
 const SEARCH_LIMIT: usize = 20;
 
@@ -55,18 +53,6 @@ impl Bench<'_> {
     fn barcodes(&mut self, n: usize) -> Vec<String> {
         (0..n).map(|_| self.barcode().to_string()).collect()
     }
-}
-
-/// The size of a file in bytes, 0 when it does not exist.
-fn wal_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
-/// The WAL file next to a database file.
-fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
 }
 
 /// A file's size in MiB, for the details.
@@ -345,80 +331,45 @@ pub fn search(b: &mut Bench<'_>, count: usize, report: &mut Report) -> Result<()
     Ok(())
 }
 
-/// Figure 5: the durable commit of a completed 3-line cash sale, against a one-row
-/// insert + commit; the two sides alternate so disk noise hits both alike.
+/// The benchmark register, its sales paid with `tenders`, by nobody signed in (as a
+/// register being set up).
+struct FreshRegister {
+    register: till_register::Register,
+    tenders: [Tender; 1],
+}
+
+impl commits::TimedSeller for FreshRegister {
+    fn sell(&mut self, cart: &Cart) -> Result<(SaleRecord, Duration)> {
+        let how = till_register::Settle::Tenders(&self.tenders);
+        let (sale, t) = timed(|| self.register.complete_sale(cart, how, &mut till_register::Authority::setup()));
+        Ok((sale.context("cannot complete the sale")?, t))
+    }
+
+    fn housekeep(&mut self) -> Result<()> {
+        self.register.maintain().context("cannot run the register's housekeeping")
+    }
+}
+
+/// Figure 5: the durable commit of a completed 3-line cash sale on the fresh register,
+/// against a one-row insert + commit; the two sides alternate so disk noise hits both
+/// alike.
 pub fn commit(b: &mut Bench<'_>, commits: usize, report: &mut Report) -> Result<()> {
-    let mut register = till_side::open(&b.till_dir)?;
+    let register = till_side::open(&b.till_dir)?;
     let mut log = baseline::CommitLog::create(&b.commit_path)?;
-    let tendered = Money::new(Decimal::new(TENDERED_CENTS, 2));
-    let mut carts = Vec::with_capacity(commits + COMMIT_WARMUP);
-    for _ in 0..commits + COMMIT_WARMUP {
+    let tenders = [Tender { kind: TenderKind::Cash, amount: Money::new(Decimal::new(TENDERED_CENTS, 2)) }];
+    let mut carts = Vec::with_capacity(commits + commits::WARMUP);
+    for _ in 0..commits + commits::WARMUP {
         let mut cart = Cart::new();
         for code in b.barcodes(SALE_LINES) {
             register.scan(&mut cart, &code, None).with_context(|| format!("cannot scan {code}"))?;
         }
         carts.push(cart);
     }
-    let till_wal_path = wal_path(&b.till_dir.join(till_register::DATABASE_FILE));
-    let bare_wal_path = wal_path(&b.commit_path);
-    let (till_wal_start, bare_wal_start) = (wal_size(&till_wal_path), wal_size(&bare_wal_path));
-    let mut till = Vec::with_capacity(commits);
-    let mut bare = Vec::with_capacity(commits);
-    for (i, cart) in carts.iter().enumerate() {
-        let tenders = [Tender { kind: TenderKind::Cash, amount: tendered }];
-        let start = Instant::now();
-        let sale = register
-            .complete_sale(cart, till_register::Settle::Tenders(&tenders), &mut till_register::Authority::setup())
-            .context("cannot complete the sale")?;
-        let t = start.elapsed();
-        let (at, amount) = (sale.at.to_string(), sale.cart.total.amount().to_string());
-        let start = Instant::now();
-        log.commit_one(&at, &amount)?;
-        let bt = start.elapsed();
-        if i >= COMMIT_WARMUP {
-            till.push(t);
-            bare.push(bt);
-            // What the CLI and the app do once the receipt is out: checkpoint, when due,
-            // off the sale path (untimed, as it is not part of any sale's commit).
-            register.maintain().context("cannot checkpoint the register")?;
-        } else if i == COMMIT_WARMUP - 1 {
-            // The WAL files grow from their size before the first commit; none of the first
-            // commits checkpoints, so the growth shows how much each commit writes.
-            let till_wal = wal_size(&till_wal_path).saturating_sub(till_wal_start);
-            let bare_wal = wal_size(&bare_wal_path).saturating_sub(bare_wal_start);
-            let per = |bytes: u64| format!("{:.1} KiB", bytes as f64 / COMMIT_WARMUP as f64 / 1024.0);
-            report.details.push((
-                "WAL written per commit (first commits, before any checkpoint)".into(),
-                format!(
-                    "Till {}, bare {} (Till checkpoints off the sale path; the baseline never reaches SQLite's 1000-page autocheckpoint)",
-                    per(till_wal),
-                    per(bare_wal)
-                ),
-            ));
-        }
-    }
-    let (till, bare) = (Samples::new(till)?, Samples::new(bare)?);
-    let bare_op = "one-row INSERT in its own BEGIN IMMEDIATE … COMMIT, separate file on the same disk";
-    report.figures.push(Figure {
-        key: "commit_p50",
-        group: "commit",
-        name: format!("Durable commit, {SALE_LINES}-line cash sale, p50 of {commits}"),
-        till: till.percentile(50),
-        bare: bare.percentile(50),
-        bare_op,
-        target: Target::RatioAtMost(1.5),
-    });
-    report.figures.push(Figure {
-        key: "commit_p99",
-        group: "commit",
-        name: format!("Durable commit, {SALE_LINES}-line cash sale, p99 of {commits}"),
-        till: till.percentile(99),
-        bare: bare.percentile(99),
-        bare_op,
-        target: Target::RatioAtMost(1.5),
-    });
-    report
-        .details
-        .push(("durable commit max".into(), format!("Till {}, bare {}", human(till.max()), human(bare.max()))));
+    let till_wal = commits::wal_path(&b.till_dir.join(till_register::DATABASE_FILE));
+    let bare_wal = commits::wal_path(&b.commit_path);
+    let mut fresh = FreshRegister { register, tenders };
+    let times = commits::time_commits(&carts, &mut log, [&till_wal, &bare_wal], &mut fresh)?;
+    let what = format!("Durable commit, {SALE_LINES}-line cash sale");
+    commits::push_figures(report, ["commit_p50", "commit_p99"], "commit", &what, &times);
     Ok(())
 }

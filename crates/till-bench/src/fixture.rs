@@ -3,11 +3,13 @@
 //! drawer with a float, scans items and completes sales, counts the drawer blind and
 //! closes it with a Z report. Built with syncing off (`Durability::Off`) so a million
 //! sales take minutes rather than hours, then reopened as a selling register
-//! (`Register::open`, `synchronous=FULL`) before anything is timed.
+//! (`Register::open`, `synchronous=FULL`) before anything is timed. While a fixture is
+//! rung, the time its sales take is kept per step of sales, so the report can show
+//! whether a sale gets slower as the register's history grows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use jiff::{SignedDuration, Timestamp};
@@ -16,7 +18,9 @@ use rust_decimal::prelude::ToPrimitive;
 use till_domain::{
     CardDetails, Cart, CashCount, Denominations, Money, SaleRecord, Tender, TenderKind, XReport, ZReport,
 };
-use till_register::{Authority, Count, Durability, FixedClock, NewStaff, Register, SeededIds, Settle, StoreOptions};
+use till_register::{
+    Authority, Clock, Count, Durability, FixedClock, IdSource, NewStaff, Register, Settle, StoreOptions,
+};
 
 use crate::generate::SplitMix64;
 use crate::stats::human;
@@ -37,6 +41,24 @@ const CARD_PERCENT: u64 = 60;
 /// Cash is handed over in multiples of this many euros.
 const CASH_STEP: i64 = 5;
 
+/// Sale ids as a selling register makes them (time-ordered UUID v7, `RandomIds`), but
+/// reproducible: the time is the fixture clock's, the random bits come from a seed. A
+/// register's sale-id index then grows at its end as in a store, not at random places.
+struct FixtureIds {
+    clock: Arc<FixedClock>,
+    rng: SplitMix64,
+}
+
+impl IdSource for FixtureIds {
+    fn sale_id(&mut self) -> String {
+        let millis = u64::try_from(self.clock.now().as_millisecond()).unwrap_or(0);
+        let mut random = [0u8; 10];
+        random[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        random[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes()[..2]);
+        uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid().to_string()
+    }
+}
+
 /// A register being filled with sales, and what it needs to go on selling.
 pub struct SalesRegister {
     /// Its data directory.
@@ -56,6 +78,21 @@ pub struct SalesRegister {
     started: Instant,
     /// What is printed in front of progress lines.
     label: &'static str,
+    /// Sales per step of the rate across the run (and per progress line).
+    step: u64,
+    /// Time spent selling (scan, price, `complete_sale`, `maintain`) in each finished step.
+    steps: Vec<Duration>,
+    /// Time spent selling so far in the step under way.
+    selling: Duration,
+}
+
+/// A fixture's selling rate across its run: how long each step of `step` sales took.
+#[derive(Debug, Clone)]
+pub struct RateAcross {
+    /// Sales per step.
+    pub step: u64,
+    /// Time spent selling in each step, in order.
+    pub steps: Vec<Duration>,
 }
 
 impl SalesRegister {
@@ -76,7 +113,8 @@ impl SalesRegister {
         let start: Timestamp = START.parse().context("bad fixture start time")?;
         let clock = Arc::new(FixedClock::new(start));
         let fast = StoreOptions { vfs: None, durability: Durability::Off };
-        let mut register = Register::open_with(dir, &fast, clock.clone(), Box::new(SeededIds::new(seed)))
+        let ids = Box::new(FixtureIds { clock: clock.clone(), rng: SplitMix64::new(seed) });
+        let mut register = Register::open_with(dir, &fast, clock.clone(), ids)
             .with_context(|| format!("cannot open the register in {}", dir.display()))?;
         let report =
             register.import_catalog(csv, &mut |_| {}).with_context(|| format!("cannot import {}", csv.display()))?;
@@ -99,6 +137,9 @@ impl SalesRegister {
             planned,
             started: Instant::now(),
             label,
+            step: (planned / 20).max(1000),
+            steps: Vec::new(),
+            selling: Duration::ZERO,
         })
     }
 
@@ -108,7 +149,7 @@ impl SalesRegister {
         let dir = self.dir.clone();
         drop(self.register);
         // A different seed: the fast connection's id source must not be replayed.
-        let ids = Box::new(SeededIds::new(self.seed ^ 0x00D0_AB1E));
+        let ids = Box::new(FixtureIds { clock: self.clock.clone(), rng: SplitMix64::new(self.seed ^ 0x00D0_AB1E) });
         self.register = Register::open(&dir, self.clock.clone(), ids)
             .with_context(|| format!("cannot reopen the register in {}", dir.display()))?;
         Ok(self)
@@ -126,35 +167,67 @@ impl SalesRegister {
     }
 
     /// Rings `n` sales through scan + complete_sale, then `maintain` as the CLI does after
-    /// each receipt, calling `each` with every committed sale.
+    /// each receipt, calling `each` (untimed) with every committed sale.
     pub fn ring(&mut self, n: u64, each: &mut dyn FnMut(&SaleRecord) -> Result<()>) -> Result<()> {
-        let every = (self.planned / 20).max(1000);
         for _ in 0..n {
+            let start = Instant::now();
             let sale = self.sell_one()?;
+            self.selling += start.elapsed();
             each(&sale)?;
             self.rung += 1;
-            if self.rung.is_multiple_of(every) {
+            if self.rung.is_multiple_of(self.step) {
+                let step = std::mem::take(&mut self.selling);
+                self.steps.push(step);
                 let elapsed = self.started.elapsed();
                 eprintln!(
-                    "  {}: {} / {} sales, {} ({:.0} sales/s)",
+                    "  {}: {} / {} sales, {} ({:.0} sales/s; this step {:.0} sales/s)",
                     self.label,
                     self.rung,
                     self.planned,
                     human(elapsed),
-                    self.rung as f64 / elapsed.as_secs_f64()
+                    self.rung as f64 / elapsed.as_secs_f64(),
+                    self.step as f64 / step.as_secs_f64()
                 );
             }
         }
         Ok(())
     }
 
-    /// One sale of 1–4 random scans, paid by card (exact) or cash (change given).
-    fn sell_one(&mut self) -> Result<SaleRecord> {
+    /// The selling rate across the run so far, per finished step.
+    pub fn rate(&self) -> RateAcross {
+        RateAcross { step: self.step, steps: self.steps.clone() }
+    }
+
+    /// Completes `cart` paid with `tenders` and returns the sale with how long
+    /// `complete_sale` took (the durable commit as the cashier waits for it); the clock
+    /// moves on as after every fixture sale.
+    pub fn timed_sale(&mut self, cart: &Cart, tenders: &[Tender]) -> Result<(SaleRecord, Duration)> {
+        let start = Instant::now();
+        let sale = self.register.complete_sale(cart, Settle::Tenders(tenders), &mut self.auth);
+        let elapsed = start.elapsed();
+        self.clock.advance(SignedDuration::from_secs(SECONDS_PER_SALE));
+        Ok((sale.context("cannot complete a fixture sale")?, elapsed))
+    }
+
+    /// The register's housekeeping, as the CLI runs it after each receipt.
+    pub fn maintain(&mut self) -> Result<()> {
+        self.register.maintain().context("cannot run the register's housekeeping")
+    }
+
+    /// A cart of `lines` random scans from the fixture catalog.
+    pub fn random_cart(&mut self, lines: usize) -> Result<Cart> {
         let mut cart = Cart::new();
-        for _ in 0..1 + self.rng.index(MAX_SCANS) {
+        for _ in 0..lines {
             let code = self.rng.pick(&self.codes);
             self.register.scan(&mut cart, code, None).with_context(|| format!("cannot scan {code}"))?;
         }
+        Ok(cart)
+    }
+
+    /// One sale of 1–4 random scans, paid by card (exact) or cash (change given).
+    fn sell_one(&mut self) -> Result<SaleRecord> {
+        let scans = 1 + self.rng.index(MAX_SCANS);
+        let cart = self.random_cart(scans)?;
         let total = self.register.price(&cart).context("cannot price the cart")?.total;
         let tender = if self.rng.chance(CARD_PERCENT) {
             let card = CardDetails::new("VISA", "4242", &format!("T-{:07}", self.rung)).context("bad card details")?;
@@ -163,12 +236,8 @@ impl SalesRegister {
             let step = Decimal::from(CASH_STEP);
             Tender { kind: TenderKind::Cash, amount: Money::new((total.amount() / step).ceil() * step) }
         };
-        let sale = self
-            .register
-            .complete_sale(&cart, Settle::Tenders(&[tender]), &mut self.auth)
-            .context("cannot complete a fixture sale")?;
-        self.register.maintain().context("cannot run the register's housekeeping")?;
-        self.clock.advance(SignedDuration::from_secs(SECONDS_PER_SALE));
+        let (sale, _) = self.timed_sale(&cart, &[tender])?;
+        self.maintain()?;
         Ok(sale)
     }
 

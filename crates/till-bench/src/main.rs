@@ -12,6 +12,7 @@
 mod baseline;
 mod closing;
 mod closing_baseline;
+mod commits;
 mod figures;
 mod fixture;
 mod generate;
@@ -47,7 +48,8 @@ struct Args {
     /// Timed samples of scan → priced line and of the bare lookup.
     #[arg(long, default_value_t = 20_000)]
     samples: usize,
-    /// Timed durable commits on each side.
+    /// Timed durable commits on each side (on the fresh register, and again on the
+    /// register holding `--sales` sales).
     #[arg(long, default_value_t = 300)]
     commits: usize,
     /// Cold starts timed on each side (in process, and of the CLI).
@@ -203,8 +205,16 @@ fn run(args: &Args, root: &Path) -> Result<Report> {
     closing::z_report(&mut closing, args.session_sales, &mut report)?;
     eprintln!("[8/9] journal verify: a register with at least {} journal records …", args.journal_records);
     closing::journal(&mut closing, args.journal_records, args.session_sales, &mut report)?;
-    eprintln!("[9/9] a register with {} sales: Z report after history, receipt lookups …", args.sales);
-    let sizes = closing::Sizes { session_sales: args.session_sales, sales: args.sales, lookups: args.lookups };
+    eprintln!(
+        "[9/9] a register with {} sales: Z report and durable commit after history, receipt lookups …",
+        args.sales
+    );
+    let sizes = closing::Sizes {
+        session_sales: args.session_sales,
+        sales: args.sales,
+        lookups: args.lookups,
+        commits: args.commits,
+    };
     closing::history(&mut closing, sizes, &mut report)?;
 
     report.notes.push(

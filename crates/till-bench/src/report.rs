@@ -91,6 +91,63 @@ impl Figure {
     }
 }
 
+/// A fixture's selling rate across its run, in sales per second per step of sales: a
+/// ratio of the last step to the first well below 1 means a sale gets slower as the
+/// register's history grows.
+#[derive(Debug, Clone)]
+pub struct RateFigure {
+    /// Stable key for the JSON output.
+    pub key: &'static str,
+    /// Which fixture, in words.
+    pub name: String,
+    /// Sales per step.
+    pub step: u64,
+    /// Sales per second in each step, in order (at least one).
+    pub rates: Vec<f64>,
+}
+
+impl RateFigure {
+    /// The first step's rate.
+    pub fn first(&self) -> f64 {
+        self.rates.first().copied().unwrap_or(0.0)
+    }
+
+    /// The last step's rate.
+    pub fn last(&self) -> f64 {
+        self.rates.last().copied().unwrap_or(0.0)
+    }
+
+    /// Last / first.
+    pub fn ratio(&self) -> f64 {
+        if self.first() > 0.0 { self.last() / self.first() } else { f64::NAN }
+    }
+
+    fn text(&self) -> String {
+        let steps: Vec<String> = self.rates.iter().map(|r| format!("{r:.0}")).collect();
+        format!(
+            "  {}, steps of {} sales: first {:.0}/s, last {:.0}/s, last/first {:.2}\n    per step: {}\n",
+            self.name,
+            self.step,
+            self.first(),
+            self.last(),
+            self.ratio(),
+            steps.join(" ")
+        )
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "key": self.key,
+            "fixture": self.name,
+            "step_sales": self.step,
+            "first_per_s": self.first(),
+            "last_per_s": self.last(),
+            "ratio_last_first": self.ratio(),
+            "per_step_per_s": self.rates,
+        })
+    }
+}
+
 /// Everything one run produced.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -100,6 +157,8 @@ pub struct Report {
     pub params: Vec<(&'static str, String)>,
     /// The measured figures, in order.
     pub figures: Vec<Figure>,
+    /// The fixtures' selling rates across their runs.
+    pub rates: Vec<RateFigure>,
     /// Sub-measurements that explain the figures (phases, sizes), as `(label, value)`.
     pub details: Vec<(String, String)>,
     /// Remarks: skipped lines, caveats.
@@ -170,6 +229,14 @@ impl Report {
         for r in &rows {
             out.push_str(&line(r));
         }
+        if !self.rates.is_empty() {
+            out.push_str(
+                "\nSelling rate across the run (scan, price, complete_sale, maintain; sync off), sales/s per step\n",
+            );
+            for r in &self.rates {
+                out.push_str(&r.text());
+            }
+        }
         out.push_str("\nBaselines (bare SQLite, same pragmas: WAL, synchronous=FULL, temp_store=MEMORY)\n");
         let mut seen = Vec::new();
         for f in &self.figures {
@@ -210,6 +277,7 @@ impl Report {
             "machine": pairs(&self.machine),
             "params": pairs(&self.params),
             "figures": self.figures.iter().map(Figure::json).collect::<Vec<_>>(),
+            "rates": self.rates.iter().map(RateFigure::json).collect::<Vec<_>>(),
             "details": Value::Object(self.details.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
             "notes": self.notes,
         })

@@ -7,11 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use rust_decimal::Decimal;
-use serde_json::json;
+use till_api::cli as cli_api;
+use till_api::{
+    CashMovementView, ConflictView, Dec, DrawerOpened, ImportView, ItemView, JournalView, MailJobView, MailRoundView,
+    ParkedView, PrintRoundView, SaleView, StaffListView, SyncStatusView, XReportView,
+};
 use till_domain::{Action, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
 use till_register::{
-    Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, RegisterError, ReturnPick, ReturnRequest,
-    Settle, StaffChange, parse_discount, zreport,
+    BackgroundWork, Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
+    ReturnRequest, Settle, StaffChange, parse_discount, parse_scan_entry, zreport,
 };
 
 use crate::args::{
@@ -62,17 +66,20 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let path = Register::init(&dir, &text, &config.display().to_string())?;
             let reg = open(&dir)?;
             let c = reg.config();
-            print(
-                cli,
-                json!({"store": c.store, "register": c.register, "database": path.display().to_string()}),
-                || format!("Created register {} of store {} in {}\n", c.register, c.store, dir.display()),
-            );
+            let created = cli_api::Created {
+                store: c.store.clone(),
+                register: c.register.clone(),
+                database: path.display().to_string(),
+            };
+            print(cli, &created, || {
+                format!("Created register {} of store {} in {}\n", c.register, c.store, dir.display())
+            });
         }
         Command::Catalog(CatalogCommand::Import { file }) => return import(cli, &dir, file),
         Command::Lookup { code } => {
             let reg = open(&dir)?;
             let item = reg.lookup(code)?;
-            print(cli, wire::item(&item), || {
+            print(cli, &ItemView::from(&item), || {
                 format!(
                     "{}  {}  {} {}/{}  tax {} ({}%)\n",
                     item.sku,
@@ -88,7 +95,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Search { text, limit } => {
             let reg = open(&dir)?;
             let items = reg.search(text, *limit)?;
-            print(cli, json!(items.iter().map(wire::item).collect::<Vec<_>>()), || {
+            print(cli, &items.iter().map(ItemView::from).collect::<Vec<_>>(), || {
                 items.iter().map(|i| format!("{:<20} {:<50} {:>10}\n", i.sku, i.name, i.price)).collect()
             });
         }
@@ -98,13 +105,11 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Parked => {
             let reg = open(&dir)?;
             let carts = reg.parked()?;
-            let value = json!(
-                carts
-                    .iter()
-                    .map(|c| json!({"id": c.id, "label": c.label, "parked_at": c.parked_at}))
-                    .collect::<Vec<_>>()
-            );
-            print(cli, value, || {
+            let value: Vec<ParkedView> = carts
+                .iter()
+                .map(|c| ParkedView { id: c.id, label: c.label.clone(), parked_at: c.parked_at.clone() })
+                .collect();
+            print(cli, &value, || {
                 carts.iter().map(|c| format!("{:>4}  {}  {}\n", c.id, c.parked_at, c.label)).collect()
             });
         }
@@ -116,7 +121,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Journal(JournalCommand::Verify) => {
             let reg = open(&dir)?;
             let report = reg.verify_journal()?;
-            print(cli, wire::journal(&report), || match &report.problem {
+            print(cli, &JournalView::from(&report), || match &report.problem {
                 None => format!("Journal OK: {} records, grand total {}\n", report.records, report.grand_total),
                 Some(p) => format!("Journal BROKEN at {p}\n"),
             });
@@ -142,8 +147,13 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             match out {
                 Some(path) => {
                     std::fs::write(path, &export.text).with_context(|| format!("cannot write {}", path.display()))?;
-                    let summary = json!({"file": path.display().to_string(), "records": export.records, "documents": export.documents, "total": export.total.to_string()});
-                    print(cli, summary, || {
+                    let summary = cli_api::Exported {
+                        file: path.display().to_string(),
+                        records: export.records,
+                        documents: export.documents,
+                        total: Dec::of(export.total),
+                    };
+                    print(cli, &summary, || {
                         format!(
                             "Exported {} journal records ({} documents, total {}) to {}\n",
                             export.records,
@@ -159,7 +169,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Report(ReportCommand::X) => {
             let reg = open(&dir)?;
             let report = reg.x_report()?;
-            print(cli, zreport::x_json(&report), || reg.x_report_text(&report));
+            print(cli, &XReportView::from(&report), || reg.x_report_text(&report));
         }
         Command::Report(ReportCommand::Z { cash, counted, reprint }) => {
             let mut reg = open(&dir)?;
@@ -167,7 +177,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             match reprint {
                 Some(number) => {
                     let (report, copy) = reg.reprint_z(*number, &mut auth)?;
-                    print(cli, zreport::z_json(&report), || reg.z_report_text(&report, copy));
+                    print(cli, &zreport::z_json(&report), || reg.z_report_text(&report, copy));
                 }
                 None => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
             }
@@ -180,9 +190,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                     let target =
                         reg.printer_from_options(url, printer.profile.as_deref(), printer.code_page.as_deref())?;
                     let (copy, sent) = reg.print_receipt_to(number, &target, *kick, &mut auth)?;
-                    print(cli, json!({"printed": number, "printer": url, "copy": copy, "bytes": sent}), || {
-                        format!("receipt {number} sent to {url} ({sent} bytes)\n")
-                    });
+                    let printed = cli_api::Printed { printed: number.clone(), printer: url.clone(), copy, bytes: sent };
+                    print(cli, &printed, || format!("receipt {number} sent to {url} ({sent} bytes)\n"));
                 }
                 None => {
                     let round = reg.print_on_demand(number, *kick, &mut auth)?;
@@ -200,67 +209,72 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             } else {
                 (found, Copy::Original)
             };
-            print(cli, wire::sale(&sale), || reg.receipt_text(&sale, copy));
+            print(cli, &SaleView::from(&sale), || reg.receipt_text(&sale, copy));
         }
         Command::Stock { sku } => {
             let mut reg = open(&dir)?;
             let qty = reg.stock(sku)?;
             let store_qty = reg.store_stock(sku)?;
             let location = reg.config().location.clone();
-            print(
-                cli,
-                json!({"sku": sku, "location": location, "quantity": qty.to_string(),
-                       "store_quantity": store_qty.map(|q| q.to_string())}),
-                || match store_qty {
-                    Some(s) => {
-                        format!("{sku} at {location}: {qty} (this register's ledger); {s} (store, as last synced)\n")
-                    }
-                    None => format!("{sku} at {location}: {qty}\n"),
-                },
-            );
+            let view = cli_api::StockView {
+                sku: sku.clone(),
+                location: location.clone(),
+                quantity: Dec::of(qty),
+                store_quantity: store_qty.map(Dec::of),
+            };
+            print(cli, &view, || match store_qty {
+                Some(s) => {
+                    format!("{sku} at {location}: {qty} (this register's ledger); {s} (store, as last synced)\n")
+                }
+                None => format!("{sku} at {location}: {qty}\n"),
+            });
         }
         Command::Credit { code } => {
             let reg = open(&dir)?;
             let code = &code.trim().to_uppercase(); // printed upper case; typed either way
             let balance = reg.store_credit(code)?;
-            print(cli, json!({"code": code, "balance": balance.to_string()}), || format!("{code}: {balance}\n"));
+            let view = cli_api::CreditView { code: code.clone(), balance: Dec::of(balance) };
+            print(cli, &view, || format!("{code}: {balance}\n"));
         }
         Command::Scanner(ScannerCommand::Read { port, timeout }) => {
             let reg = open(&dir)?;
             let (raw, parsed) = reg.read_scanner(port.as_deref(), std::time::Duration::from_secs(*timeout))?;
             let parsed = parsed.map_err(|e| usage(e.to_string()))?;
-            print(cli, json!({"scanned": raw, "barcode": parsed}), || wire::barcode_text(&parsed));
+            let text = wire::barcode_text(&parsed);
+            print(cli, &cli_api::ScannerRead { scanned: raw, barcode: parsed }, || text);
         }
         Command::Scale(ScaleCommand::Read { port }) => {
             let kg = open(&dir)?.weigh(port.as_deref())?;
-            print(cli, json!({"kg": kg.to_string()}), || format!("{kg} kg\n"));
+            print(cli, &cli_api::Weighed { kg: Dec::of(kg) }, || format!("{kg} kg\n"));
         }
         Command::Scale(ScaleCommand::Zero { port }) => {
             open(&dir)?.zero_scale(port.as_deref())?;
-            print(cli, json!({"zeroed": true}), || "scale zeroed\n".to_string());
+            print(cli, &cli_api::Done::that("zeroed"), || "scale zeroed\n".to_string());
         }
         Command::Printer(PrinterCommand::Status { printer }) => {
             let reg = open(&dir)?;
             let target = printer_target(&reg, printer)?;
             let s = reg.printer_status(&target)?;
             let drawer_open = target.drawer_open(&s);
-            print(
-                cli,
-                json!({"printer": target.url, "summary": s.summary(), "status": s, "drawer_open": drawer_open}),
-                || {
-                    format!(
-                        "{}: {}{}; drawer {}\n",
-                        target.url,
-                        s.summary(),
-                        if s.paper_near_end { " (paper nearly out)" } else { "" },
-                        if drawer_open { "open" } else { "closed" }
-                    )
-                },
-            );
+            let view = cli_api::PrinterStatusView {
+                printer: target.url.clone(),
+                summary: s.summary().to_string(),
+                status: s,
+                drawer_open,
+            };
+            print(cli, &view, || {
+                format!(
+                    "{}: {}{}; drawer {}\n",
+                    target.url,
+                    s.summary(),
+                    if s.paper_near_end { " (paper nearly out)" } else { "" },
+                    if drawer_open { "open" } else { "closed" }
+                )
+            });
         }
         Command::Printer(PrinterCommand::Jobs { waiting }) => {
             let jobs = open(&dir)?.print_jobs(*waiting)?;
-            print(cli, serde_json::to_value(&jobs)?, || {
+            print(cli, &jobs.iter().map(cli_api::PrintJobView::from).collect::<Vec<_>>(), || {
                 jobs.iter()
                     .map(|j| {
                         format!(
@@ -276,26 +290,36 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             });
         }
         Command::Printer(PrinterCommand::Work { watch }) => {
-            let reg = open(&dir)?;
-            passes(*watch, 1, || print_round(cli, &reg.print_pending()?))?;
+            let mut reg = open(&dir)?;
+            let mut work = BackgroundWork::printing();
+            passes(*watch, 1, || match reg.background_pass(&mut work).print {
+                Some(round) => print_round(cli, &round?),
+                None => Ok(()),
+            })?;
         }
         Command::Mail(MailCommand::Jobs { waiting }) => {
             let jobs = open(&dir)?.mail_jobs(*waiting)?;
-            print(cli, serde_json::to_value(&jobs)?, || jobs.iter().map(crate::pickup::mail_line).collect());
+            let views: Vec<MailJobView> = jobs.iter().map(MailJobView::from).collect();
+            print(cli, &views, || jobs.iter().map(crate::pickup::mail_line).collect());
         }
         Command::Mail(MailCommand::Work { watch }) => {
-            let reg = open(&dir)?;
-            passes(*watch, 5, || mail_round(cli, &reg.send_pending_mail()?))?;
+            let mut reg = open(&dir)?;
+            let mut work = BackgroundWork::mailing();
+            passes(*watch, 5, || match reg.background_pass(&mut work).mail {
+                Some(round) => mail_round(cli, &round?),
+                None => Ok(()),
+            })?;
         }
         Command::Printer(PrinterCommand::Test { printer }) => {
             let reg = open(&dir)?;
             let target = printer_target(&reg, printer)?;
             let sent = reg.print_test_page(&target)?;
-            print(cli, json!({"printer": target.url, "bytes": sent}), || format!("test page sent to {}\n", target.url));
+            let page = cli_api::TestPage { printer: target.url.clone(), bytes: sent };
+            print(cli, &page, || format!("test page sent to {}\n", target.url));
         }
         Command::Printer(PrinterCommand::Profiles) => {
             let profiles = till_register::printer_profiles();
-            print(cli, serde_json::to_value(profiles)?, || {
+            print(cli, &profiles, || {
                 profiles
                     .iter()
                     .map(|p| {
@@ -322,15 +346,19 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 Err(_) => till_register::parse_barcode_standalone(code, rcn_region.as_deref()),
             }
             .map_err(|e| usage(e.to_string()))?;
-            print(cli, serde_json::to_value(&parsed)?, || wire::barcode_text(&parsed));
+            print(cli, &parsed, || wire::barcode_text(&parsed));
         }
         Command::Enroll { hq, token } => {
             let mut reg = open(&dir)?;
             reg.enroll(hq, token)?;
             let c = reg.config();
-            print(cli, json!({"enrolled": true, "hq": hq, "store": c.store, "register": c.register}), || {
-                format!("Register {}/{} enrolled with {hq}\n", c.store, c.register)
-            });
+            let enrolled = cli_api::Enrolled {
+                enrolled: true,
+                hq: hq.clone(),
+                store: c.store.clone(),
+                register: c.register.clone(),
+            };
+            print(cli, &enrolled, || format!("Register {}/{} enrolled with {hq}\n", c.store, c.register));
         }
         Command::ServePeer { listen } => {
             open(&dir)?.serve_peer(listen, |addr| write_out(&format!("listening on http://{addr}\n")))?;
@@ -341,34 +369,36 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             match command {
                 Some(SyncCommand::Rebuild) => {
                     reg.rebuild_sync_documents()?;
-                    print(cli, json!({"rebuilt": true}), || "journal documents rebuilt from the journal\n".to_string());
+                    print(cli, &cli_api::Done::that("rebuilt"), || {
+                        "journal documents rebuilt from the journal\n".to_string()
+                    });
                 }
                 Some(SyncCommand::Rotate) => {
                     reg.rotate_credential()?;
-                    print(cli, json!({"rotated": true}), || "credential rotated\n".to_string());
+                    print(cli, &cli_api::Done::that("rotated"), || "credential rotated\n".to_string());
                 }
                 Some(SyncCommand::Conflicts) => {
                     let open = reg.hq_conflicts()?;
-                    print(cli, serde_json::to_value(&open)?, || wire::store_conflicts_text(&open));
+                    let views: Vec<ConflictView> = open.iter().map(ConflictView::from).collect();
+                    print(cli, &views, || wire::store_conflicts_text(&open));
                 }
                 Some(SyncCommand::Status) => {
                     let s = reg.sync_status()?;
-                    print(cli, serde_json::to_value(&s)?, || wire::sync_status_text(&s));
+                    print(cli, &SyncStatusView::from(&s), || wire::sync_status_text(&s));
                 }
                 None => {
                     let report = reg.sync_once(peer.as_deref())?;
                     let s = reg.sync_status()?;
-                    print(cli, json!({"report": report, "status": s}), || {
-                        format!(
-                            "synced: {} document(s) exchanged in {} request(s), {} bytes sent, {} received; HQ holds records through {}\n{}",
-                            report.docs_exchanged,
-                            report.requests,
-                            report.bytes_sent,
-                            report.bytes_received,
-                            report.hq_through,
-                            wire::sync_status_text(&s)
-                        )
-                    });
+                    let text = format!(
+                        "synced: {} document(s) exchanged in {} request(s), {} bytes sent, {} received; HQ holds records through {}\n{}",
+                        report.docs_exchanged,
+                        report.requests,
+                        report.bytes_sent,
+                        report.bytes_received,
+                        report.hq_through,
+                        wire::sync_status_text(&s)
+                    );
+                    print(cli, &cli_api::SyncRound { report, status: SyncStatusView::from(&s) }, || text);
                 }
             }
         }
@@ -400,10 +430,7 @@ fn watch(cli: &Cli, dir: &Path, every: u64) -> Result<()> {
     let json = cli.json;
     let _worker = till_register::SyncWorker::spawn(dir.to_path_buf(), crate::clock()?, timing, move |e| {
         let line = if json {
-            json!({"online": e.online, "pending_sales": e.pending_sales,
-                   "oldest_pending_age_seconds": e.oldest_pending_age_seconds,
-                   "error": e.error, "next_in_ms": e.next_in.as_millis() as u64})
-            .to_string()
+            serde_json::to_string(&cli_api::SyncEventView::from(&e)).unwrap_or_default()
         } else {
             format!(
                 "{} — {} sale(s) not yet at HQ; next round in {} ms{}",
@@ -435,7 +462,7 @@ fn import(cli: &Cli, dir: &Path, file: &Path) -> Result<ExitCode> {
         bar.set_position(p.bytes_read);
     })?;
     bar.finish_and_clear();
-    print(cli, wire::import(&report), || {
+    print(cli, &ImportView::from(&report), || {
         let skipped =
             if report.skipped > 0 { format!("; {} rows carried no data", report.skipped) } else { String::new() };
         let mut out = format!(
@@ -466,15 +493,9 @@ fn import(cli: &Cli, dir: &Path, file: &Path) -> Result<ExitCode> {
 /// Builds a cart from scans and cashier changes.
 fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
     for scan in &args.scans {
-        let (code, qty) = match scan.rsplit_once('*') {
-            Some((code, qty)) => {
-                let q = Decimal::from_str_exact(qty.trim())
-                    .map_err(|_| usage(format!("--scan {scan}: '{qty}' is not a quantity")))?;
-                (code, Some(q))
-            }
-            None => (scan.as_str(), None),
-        };
-        let scanned = reg.scan_code(cart, code, qty).with_context(|| format!("--scan {scan}"))?;
+        // One grammar for what a cashier types (QTY*CODE or CODE*QTY), the app's too.
+        let entry = parse_scan_entry(scan).with_context(|| format!("--scan {scan}"))?;
+        let scanned = reg.scan_code(cart, &entry.code, entry.quantity).with_context(|| format!("--scan {scan}"))?;
         for warning in scanned.warnings {
             // Nothing to do if stderr is gone.
             let _ = writeln!(std::io::stderr(), "till: warning: --scan {scan}: {warning}");
@@ -517,7 +538,7 @@ fn fill_cart(reg: &Register, cart: &mut Cart, args: &CartArgs) -> Result<()> {
 
 /// After a committed document: print it, then housekeeping (which never fails it).
 pub fn committed(cli: &Cli, reg: &mut Register, sale: &till_domain::SaleRecord, copy: Copy) {
-    print(cli, wire::sale(sale), || reg.receipt_text(sale, copy));
+    print(cli, &SaleView::from(sale), || reg.receipt_text(sale, copy));
     if let Err(e) = reg.show_sale(sale) {
         let _ = writeln!(std::io::stderr(), "till: warning: customer display: {e}");
     }
@@ -553,18 +574,19 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
     }
     if let Some(label) = &args.park {
         let id = reg.park(&cart, label)?;
-        print(cli, json!({"parked": id, "label": label}), || format!("Parked cart {id} ({label})\n"));
+        print(cli, &cli_api::Parked { parked: id, label: label.clone() }, || format!("Parked cart {id} ({label})\n"));
         return Ok(());
     }
     if args.cancel {
         reg.void_cart(&cart, &mut auth)?;
-        print(cli, json!({"cancelled": true, "lines": cart.active_lines().count()}), || "Cart cancelled\n".to_string());
+        let cancelled = cli_api::Cancelled { cancelled: true, lines: cart.active_lines().count() };
+        print(cli, &cancelled, || "Cart cancelled\n".to_string());
         return Ok(());
     }
     let tenders = args.tenders.iter().map(|t| tender(&reg, t)).collect::<Result<Vec<_>>>()?;
     if args.training {
         let sale = reg.complete_training_sale(&cart, &tenders, &auth)?;
-        print(cli, wire::sale(&sale), || reg.receipt_text(&sale, Copy::Training));
+        print(cli, &SaleView::from(&sale), || reg.receipt_text(&sale, Copy::Training));
         return Ok(());
     }
     let sale = reg.complete_sale(&cart, Settle::Tenders(&tenders), &mut auth)?;
@@ -573,7 +595,7 @@ fn sale(cli: &Cli, dir: &Path, args: &SaleArgs) -> Result<()> {
 }
 
 /// Reads the return flags into a request.
-fn return_request(reg: &Register, picks: &ReturnPicks) -> Result<ReturnRequest> {
+fn return_request(picks: &ReturnPicks) -> Result<ReturnRequest> {
     let mut out = Vec::new();
     for line in &picks.lines {
         let (no, qty) = match line.split_once(':') {
@@ -600,7 +622,6 @@ fn return_request(reg: &Register, picks: &ReturnPicks) -> Result<ReturnRequest> 
     if out.is_empty() {
         return Err(usage("say what comes back: --line N (with --receipt) or --item CODE".into()));
     }
-    let _ = reg;
     Ok(ReturnRequest {
         receipt: picks.receipt.clone(),
         picks: out,
@@ -618,7 +639,7 @@ fn return_goods(cli: &Cli, dir: &Path, args: &ReturnArgs) -> Result<()> {
     let mut reg = open(dir)?;
     let mut auth = authority(cli, &mut reg)?;
     let mut cart = Cart::new();
-    reg.add_return(&mut cart, &return_request(&reg, &args.picks)?)?;
+    reg.add_return(&mut cart, &return_request(&args.picks)?)?;
     let sale = reg.complete_sale(&cart, Settle::Refund(refund_method(&args.refund)?), &mut auth)?;
     committed(cli, &mut reg, &sale, Copy::Original);
     Ok(())
@@ -628,28 +649,10 @@ fn exchange(cli: &Cli, dir: &Path, args: &ExchangeArgs) -> Result<()> {
     let mut reg = open(dir)?;
     let mut auth = authority(cli, &mut reg)?;
     let mut cart = Cart::new();
-    reg.add_return(&mut cart, &return_request(&reg, &args.picks)?)?;
+    reg.add_return(&mut cart, &return_request(&args.picks)?)?;
     fill_cart(&reg, &mut cart, &args.cart)?;
     let tenders = args.tenders.iter().map(|t| tender(&reg, t)).collect::<Result<Vec<_>>>()?;
-    let total = reg.price(&cart)?.total;
-    if !tenders.is_empty() && total <= Money::ZERO {
-        let owed = if total.is_zero() {
-            "nothing is owed either way".to_string()
-        } else {
-            format!("{} goes back", total.negated())
-        };
-        return Err(
-            RegisterError::Input(format!("--tender given, but nothing is due: {owed} (--refund says how)")).into()
-        );
-    }
-    let how = if total.is_negative() {
-        Settle::Refund(refund_method(&args.refund)?)
-    } else if total.is_zero() {
-        // An even exchange: nothing to pay, nothing to refund.
-        Settle::Tenders(&[])
-    } else {
-        Settle::Tenders(&tenders)
-    };
+    let how = Settle::Exchange { tenders: &tenders, refund: refund_method(&args.refund)? };
     let sale = reg.complete_sale(&cart, how, &mut auth)?;
     committed(cli, &mut reg, &sale, Copy::Original);
     Ok(())
@@ -675,7 +678,7 @@ fn close_drawer(
     }
     let given = cash.map(|c| count(reg, c, counted)).transpose()?;
     let report = reg.close_drawer_session(auth, given.as_ref())?;
-    print(cli, zreport::z_json(&report), || reg.z_report_text(&report, Copy::Original));
+    print(cli, &zreport::z_json(&report), || reg.z_report_text(&report, Copy::Original));
     Ok(())
 }
 
@@ -688,11 +691,9 @@ fn drawer(cli: &Cli, dir: &Path, command: &DrawerCommand) -> Result<()> {
             None => Money::ZERO,
         };
         let m = reg.move_cash(&mut auth, kind, amount, reason)?;
-        print(
-            cli,
-            json!({"movement": m.id, "session": m.session, "kind": m.kind, "amount": m.amount, "reason": m.reason, "approver": m.approver}),
-            || format!("{} {} ({}), session {}\n", m.kind.replace('_', " "), m.amount, m.reason, m.session),
-        );
+        print(cli, &CashMovementView::from(&m), || {
+            format!("{} {} ({}), session {}\n", m.kind.replace('_', " "), m.amount, m.reason, m.session)
+        });
         Ok(())
     };
     match command {
@@ -701,7 +702,7 @@ fn drawer(cli: &Cli, dir: &Path, command: &DrawerCommand) -> Result<()> {
                 reg.config().denominations.parse_count(float).map_err(|e| usage(format!("--float {float}: {e}")))?;
             let session = reg.open_drawer_session(&auth, &float)?;
             let total = reg.config().currency.round(float.total()?, reg.config().policy.mode);
-            print(cli, json!({"session": session, "float": total.to_string()}), || {
+            print(cli, &DrawerOpened { session, float: Dec::of(total) }, || {
                 format!("Cash session {session} opened with a float of {total}\n")
             });
         }
@@ -713,7 +714,7 @@ fn drawer(cli: &Cli, dir: &Path, command: &DrawerCommand) -> Result<()> {
             let c = count(&reg, cash, counted)?;
             reg.count_drawer(&auth, &c)?;
             // Blind: the count is taken, what should be there is not shown.
-            print(cli, json!({"counted": true}), || "Count recorded\n".to_string());
+            print(cli, &cli_api::Done::that("counted"), || "Count recorded\n".to_string());
         }
         DrawerCommand::Close { cash, counted } => close_drawer(cli, &mut reg, &mut auth, cash.as_deref(), counted)?,
     }
@@ -761,7 +762,7 @@ fn staff(cli: &Cli, dir: &Path, command: &StaffCommand) -> Result<()> {
         }
         StaffCommand::List => String::new(),
     };
-    print(cli, json!({"ok": true, "message": done}), || format!("{done}\n"));
+    print(cli, &cli_api::StaffChanged { ok: true, message: done.clone() }, || format!("{done}\n"));
     Ok(())
 }
 
@@ -769,11 +770,7 @@ fn staff(cli: &Cli, dir: &Path, command: &StaffCommand) -> Result<()> {
 fn list_staff(cli: &Cli, reg: &Register) -> Result<()> {
     {
         let (staff, roles) = reg.staff_list()?;
-        let value = json!({
-            "staff": staff.iter().map(|s| json!({"code": s.code, "name": s.name, "role": s.role, "locked": s.locked, "active": s.active})).collect::<Vec<_>>(),
-            "roles": roles.iter().map(|r| json!({"name": r.name, "permissions": Action::ALL.iter().map(|a| (a.as_str(), r.permission(*a).as_str())).collect::<std::collections::BTreeMap<_, _>>()})).collect::<Vec<_>>(),
-        });
-        print(cli, value, || {
+        print(cli, &StaffListView::new(&staff, &roles), || {
             let mut out = String::new();
             for s in &staff {
                 let state = if !s.active {
@@ -826,7 +823,7 @@ fn printer_target(reg: &till_register::Register, args: &PrinterArgs) -> Result<t
 
 /// One pass of the print worker, as the status line shows it.
 fn print_round(cli: &Cli, round: &till_register::PrintRound) -> Result<()> {
-    print(cli, serde_json::to_value(round)?, || {
+    print(cli, &PrintRoundView::from(round), || {
         format!(
             "printed {}, waiting {}{}\n",
             round.printed,
@@ -839,7 +836,7 @@ fn print_round(cli: &Cli, round: &till_register::PrintRound) -> Result<()> {
 
 /// One pass of the mail worker, as a line.
 fn mail_round(cli: &Cli, round: &till_register::MailRound) -> Result<()> {
-    print(cli, serde_json::to_value(round)?, || {
+    print(cli, &MailRoundView::from(round), || {
         format!(
             "sent {}, waiting {}, failed {}{}\n",
             round.sent,

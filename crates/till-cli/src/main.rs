@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use args::Cli;
 use clap::Parser;
-use serde_json::json;
+use till_api::{ErrorDetails, ErrorView};
 use till_domain::{CartError, MoneyError, QuantityError, TenderError};
 use till_register::{Authority, Clock, RandomIds, Register, RegisterError};
 
@@ -28,8 +28,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if cli.json {
-                write_out(&json!({"error": {"code": error_code(&e), "message": format!("{e:#}")}}).to_string());
-                write_out("\n");
+                // The register's refusal (if the chain holds one) gives the details; the message
+                // keeps the context the command added (`--scan X: …`).
+                let register = e.chain().find_map(|c| c.downcast_ref::<RegisterError>());
+                let error = ErrorView {
+                    code: error_code(&e).to_string(),
+                    message: format!("{e:#}"),
+                    details: register.and_then(ErrorDetails::of).map(Box::new),
+                };
+                print(&cli, &till_api::cli::Failed { error }, String::new);
             }
             // Nothing to do if stderr is gone too.
             let _ = writeln!(std::io::stderr(), "till: error: {e:#}");
@@ -113,11 +120,13 @@ pub fn write_out(text: &str) {
     }
 }
 
-/// Prints JSON or text.
-pub fn print(cli: &Cli, value: serde_json::Value, text: impl FnOnce() -> String) {
-    if cli.json {
-        write_out(&format!("{value}\n"));
-    } else {
-        write_out(&text());
+/// Prints `value` as JSON (one of `till_api`'s shapes) or `text`.
+pub fn print(cli: &Cli, value: &impl serde::Serialize, text: impl FnOnce() -> String) {
+    if !cli.json {
+        return write_out(&text());
+    }
+    match serde_json::to_string(value) {
+        Ok(json) => write_out(&format!("{json}\n")),
+        Err(e) => tracing::error!("the output cannot be written as JSON: {e}"),
     }
 }

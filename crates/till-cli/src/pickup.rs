@@ -5,9 +5,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use till_api::cli::ReadyNotice;
+use till_api::{
+    AisleItemView, AisleOrderView, MailJobView, MailRoundView, OnlineOrderView, PickupOrderView, VerifiedView,
+};
 use till_domain::Disposition;
-use till_domain::pickup::{PaidAt, PickupOrder, Substitute};
+use till_domain::pickup::{PickupOrder, Substitute};
 use till_register::{AisleDelivery, Copy, OnlineRefund};
 
 use crate::args::{AisleCommand, BorisCommand, Cli, PickupCommand};
@@ -15,36 +18,6 @@ use crate::{authority, open, print, usage};
 
 fn decimal(flag: &str, text: &str) -> Result<Decimal> {
     Decimal::from_str_exact(text.trim()).map_err(|e| usage(format!("{flag} '{text}': not a number ({e})")))
-}
-
-/// An order as scripts read it (amounts and quantities as strings).
-fn order_json(o: &PickupOrder) -> Value {
-    json!({
-        "id": o.id,
-        "number": o.number,
-        "email": o.email,
-        "status": o.status().as_str(),
-        "paid": match o.paid_at { PaidAt::Online => "online", PaidAt::Counter => "counter" },
-        "withdrawn": o.withdrawn,
-        "bin": o.stage.as_ref().map(|s| s.bin.clone()),
-        "checkin": o.checkin.as_ref().map(|c| c.spot.clone()),
-        "notified": o.notified.as_ref().map(|n| json!({"to": n.to, "at": n.at.to_string()})),
-        "shipment": o.shipment.as_ref().map(|s| json!({"carrier": s.carrier, "tracking": s.tracking})),
-        "lines": o.lines.iter().map(|l| {
-            let pick = o.picks.get(&l.n);
-            json!({
-                "n": l.n, "sku": l.sku, "title": l.title,
-                "quantity": l.quantity.to_string(), "price": l.price.to_string(),
-                "picked": pick.map(|p| p.picked.to_string()),
-                "substitute": pick.and_then(|p| p.substitute.as_ref()).map(|s| json!({"sku": s.sku, "price": s.price.to_string(), "consent": s.consent})),
-                "handed_over": o.handed_over(l.n).to_string(),
-            })
-        }).collect::<Vec<_>>(),
-        "handovers": o.handovers.iter().map(|h| json!({
-            "register": h.register, "sale": h.sale, "at": h.at.to_string(), "id_check": h.id_check,
-            "lines": h.lines.iter().map(|(n, q)| (n.to_string(), json!(q.to_string()))).collect::<serde_json::Map<_, _>>(),
-        })).collect::<Vec<_>>(),
-    })
 }
 
 fn order_text(o: &PickupOrder) -> String {
@@ -79,11 +52,11 @@ fn order_text(o: &PickupOrder) -> String {
 /// Runs `till pickup …`.
 pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
     let mut reg = open(dir)?;
-    let show = |o: &PickupOrder| print(cli, order_json(o), || order_text(o));
+    let show = |o: &PickupOrder| print(cli, &PickupOrderView::from(o), || order_text(o));
     match command {
         PickupCommand::List => {
             let orders = reg.pickup_orders()?;
-            print(cli, json!(orders.iter().map(order_json).collect::<Vec<_>>()), || {
+            print(cli, &orders.iter().map(PickupOrderView::from).collect::<Vec<_>>(), || {
                 if orders.is_empty() {
                     "no online orders at this store\n".into()
                 } else {
@@ -110,13 +83,8 @@ pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
         }
         PickupCommand::Checkin { order, spot } => show(&reg.check_in(order, spot)?),
         PickupCommand::Verify { token } => {
-            let v = reg.verify_pickup(token)?;
-            let lines: Vec<Value> = v
-                .lines
-                .iter()
-                .map(|l| json!({"n": l.n, "sku": l.sku, "quantity": l.quantity.to_string(), "price": l.price.to_string()}))
-                .collect();
-            print(cli, json!({"valid": true, "order": order_json(&v.order), "hand_over": lines}), || {
+            let (v, priced) = reg.quote_handover(token, None)?;
+            print(cli, &VerifiedView::new(&v, &priced), || {
                 let mut text = format!("VALID: order {} for {}\n", v.order.number, v.order.email);
                 for l in &v.lines {
                     text += &format!("  hand over line {}: {} × {} at {}\n", l.n, l.sku, l.quantity, l.price);
@@ -152,7 +120,12 @@ pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
                 .send_pending_mail()
                 .unwrap_or_else(|e| till_register::MailRound { blocked: Some(e.to_string()), ..Default::default() });
             let mail = reg.order_mail(&order)?.pop().context("the queued mail is not in the outbox")?;
-            print(cli, json!({"order": order_json(&order), "mail": mail, "round": round}), || {
+            let notice = ReadyNotice {
+                order: PickupOrderView::from(&order),
+                mail: MailJobView::from(&mail),
+                round: MailRoundView::from(&round),
+            };
+            print(cli, &notice, || {
                 let state = match mail.state.as_str() {
                     "sent" => "sent".to_string(),
                     "failed" => format!("refused: {}", mail.last_error.clone().unwrap_or_default()),
@@ -184,34 +157,21 @@ pub fn boris(cli: &Cli, dir: &Path, command: &BorisCommand) -> Result<()> {
     match command {
         BorisCommand::Find { order } => {
             let o = reg.find_online_order(order)?;
-            let lines: Vec<Value> = o
-                .lines
-                .iter()
-                .map(|l| {
-                    json!({"n": l.n, "sku": l.sku, "title": l.title, "price": l.price.to_string(),
-                           "fulfilled": l.fulfilled.to_string(), "returned": l.returned.to_string(),
-                           "returnable": l.returnable().to_string()})
-                })
-                .collect();
-            print(
-                cli,
-                json!({"id": o.id, "number": o.number, "email": o.email, "source": o.source, "lines": lines}),
-                || {
-                    let mut text = format!("{} {} ({}, from {})\n", o.number, o.email, o.id, o.source);
-                    for l in &o.lines {
-                        text += &format!(
-                            "  {:>2}. {:<16} {:>9}  received {}, returned {}, may return {}\n",
-                            l.n,
-                            l.sku,
-                            l.price,
-                            l.fulfilled,
-                            l.returned,
-                            l.returnable()
-                        );
-                    }
-                    text
-                },
-            );
+            print(cli, &OnlineOrderView::from(&o), || {
+                let mut text = format!("{} {} ({}, from {})\n", o.number, o.email, o.id, o.source);
+                for l in &o.lines {
+                    text += &format!(
+                        "  {:>2}. {:<16} {:>9}  received {}, returned {}, may return {}\n",
+                        l.n,
+                        l.sku,
+                        l.price,
+                        l.fulfilled,
+                        l.returned,
+                        l.returnable()
+                    );
+                }
+                text
+            });
         }
         BorisCommand::Return { order, lines, reason, damaged, refund } => {
             let mut auth = authority(cli, &mut reg)?;
@@ -238,16 +198,7 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
     match command {
         AisleCommand::Search { text, limit } => {
             let hits = reg.aisle_search(text, *limit)?;
-            let value = json!(
-                hits.iter()
-                    .map(|h| json!({
-                        "sku": h.item.sku, "name": h.item.name, "price": h.item.price.to_string(),
-                        "stock": h.stock.iter().map(|s| json!({"location": s.location, "available": s.available.to_string(), "pickup": s.pickup})).collect::<Vec<_>>(),
-                        "snapshot_at": h.snapshot_at, "age_seconds": h.age_seconds,
-                    }))
-                    .collect::<Vec<_>>()
-            );
-            print(cli, value, || {
+            print(cli, &hits.iter().map(AisleItemView::from).collect::<Vec<_>>(), || {
                 let mut text = String::new();
                 if let Some(h) = hits.first() {
                     text += &match (&h.snapshot_at, h.age_seconds) {
@@ -306,7 +257,7 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
         }
         AisleCommand::Orders { waiting } => {
             let orders = reg.aisle_orders(*waiting)?;
-            print(cli, serde_json::to_value(&orders)?, || {
+            print(cli, &orders.iter().map(AisleOrderView::from).collect::<Vec<_>>(), || {
                 orders
                     .iter()
                     .map(|o| {

@@ -1,116 +1,5 @@
-//! The CLI's JSON output shapes. This is a public surface: scripts parse it, so fields are
-//! only ever added. Decimals are strings so they stay exact.
-
-use serde_json::{Value, json};
-use till_domain::{Item, SaleRecord, TenderKind};
-use till_register::{ImportReport, JournalReport};
-
-/// An item as looked up or found.
-pub fn item(i: &Item) -> Value {
-    json!({
-        "sku": i.sku,
-        "name": i.name,
-        "category": i.category,
-        "price": i.price.to_string(),
-        "price_source": i.price_source.to_string(),
-        "unit": i.unit.as_str(),
-        "tax_class": i.tax_class.name,
-        "tax_rate": i.tax_class.rate.to_string(),
-        "components": i.components.iter().map(|c| json!({"sku": c.sku, "quantity": c.quantity.to_string()})).collect::<Vec<_>>(),
-    })
-}
-
-/// A completed sale.
-pub fn sale(s: &SaleRecord) -> Value {
-    let cart = &s.cart;
-    // Both amounts were checked when the sale settled; a sum out of range cannot occur.
-    let collected = s.settlement.collected().map_or_else(|e| e.to_string(), |m| m.to_string());
-    json!({
-        "receipt": s.receipt.to_string(),
-        "receipt_code": s.receipt_code(),
-        "kind": s.kind().as_str(),
-        "id": s.id,
-        "store": s.store,
-        "at": s.at.to_string(),
-        "business_date": s.business_date.to_string(),
-        "currency": s.currency,
-        "lines": cart.lines.iter().map(|l| json!({
-            "line": l.id.0,
-            "sku": l.sku,
-            "name": l.name,
-            "quantity": l.quantity.to_string(),
-            "unit": l.unit.as_str(),
-            "unit_price": l.unit_price().to_string(),
-            "price_overridden": l.price_override.is_some(),
-            "gross": l.gross.to_string(),
-            "adjustments": l.adjustments.iter().map(|a| json!({
-                "source": a.kind.to_string(),
-                "label": a.label,
-                "amount": a.amount.to_string(),
-            })).collect::<Vec<_>>(),
-            "total": l.total.to_string(),
-            "tax_rate": l.tax_class.rate.to_string(),
-            "returning": l.returning.as_ref().map(|r| json!({
-                "of_receipt": r.original.as_ref().map(|o| o.receipt.clone()),
-                "of_line": r.original.as_ref().map(|o| o.line),
-                "reason": r.reason,
-                "disposition": r.disposition.as_str(),
-                "refund": r.refund.to_string(),
-                "fee_percent": r.fee_percent.to_string(),
-                "override_note": r.override_note,
-            })),
-        })).collect::<Vec<_>>(),
-        "subtotal": cart.subtotal.to_string(),
-        "discount_total": cart.discount_total.to_string(),
-        "tax_total": cart.tax_total.to_string(),
-        "taxes": cart.taxes.iter().map(|t| json!({"label": t.label, "rate": t.rate.to_string(), "net": t.net.to_string(), "tax": t.tax.to_string(), "gross": t.gross.to_string()})).collect::<Vec<_>>(),
-        "total": cart.total.to_string(),
-        "cash_rounding": s.settlement.cash_rounding.to_string(),
-        "collected": collected,
-        "tenders": s.settlement.payments.iter().map(|p| {
-            let mut v = json!({"kind": p.kind.code(), "amount": p.amount.to_string(), "tendered": p.tendered.to_string()});
-            match &p.kind {
-                TenderKind::Card(c) => {
-                    v["brand"] = json!(c.brand);
-                    v["last4"] = json!(c.last4);
-                    v["reference"] = json!(c.reference);
-                }
-                TenderKind::StoreCredit(code) => v["code"] = json!(code),
-                _ => {}
-            }
-            v
-        }).collect::<Vec<_>>(),
-        "change": s.settlement.change.to_string(),
-        "coupons": s.coupons,
-        "staff": s.staff,
-        "session": s.session,
-    })
-}
-
-/// An import summary.
-pub fn import(r: &ImportReport) -> Value {
-    json!({
-        "products": r.products,
-        "variants": r.variants,
-        "prices": r.prices,
-        "promotions": r.promotions,
-        "skipped": r.skipped,
-        "bulk": r.bulk,
-        "rejected": r.rejected.iter().map(|e| json!({"line": e.line, "field": e.field, "reason": e.reason})).collect::<Vec<_>>(),
-        "warnings": r.warnings.iter().map(|w| json!({"line": w.line, "message": w.message})).collect::<Vec<_>>(),
-    })
-}
-
-/// A journal verification.
-pub fn journal(r: &JournalReport) -> Value {
-    json!({
-        "ok": r.problem.is_none(),
-        "records": r.records,
-        "grand_total": r.grand_total.to_string(),
-        "head": r.head,
-        "problem": r.problem.as_ref().map(|p| json!({"record": p.seq, "receipt": p.receipt, "reason": p.reason})),
-    })
-}
+//! The CLI's text output for what is not one line: a sync status, HQ's conflicts, a read
+//! barcode. (Its JSON shapes are `till_api`'s, shared with the desktop app.)
 
 /// A sync status in words, for the terminal.
 pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
@@ -138,7 +27,7 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
 }
 
 /// HQ's open conflicts of the store, one paragraph each.
-pub fn store_conflicts_text(open: &[till_register::StoreConflict]) -> String {
+pub fn store_conflicts_text(open: &[till_protocol::StoreConflict]) -> String {
     if open.is_empty() {
         return "no open conflicts at HQ for this store\n".to_string();
     }

@@ -23,15 +23,19 @@ pub use cart::{Cart, CartError, CartLine, Discount, LineId, OriginalLine, PriceO
 pub use cash::{CashCount, Denominations, TenderBalance};
 pub use catalog::{Component, Item, OptionValue, PriceListEntry, PriceSource, Product, SalesContext, Variant};
 pub use money::{Currency, Money, MoneyError, RoundingMode};
-pub use permission::{Action, Permission, PermissionError, Role};
+pub use permission::{Action, ApprovalLimits, Permission, PermissionError, Role, SensitiveAction, sensitive_actions};
 pub use pricing::{Adjustment, AdjustmentKind, PricedCart, PricedLine, PricingContext, PricingError, price_cart};
 pub use promotion::{Promotion, PromotionRule, Target};
 pub use quantity::{Quantity, QuantityError, Unit};
 pub use report::{DrawerSummary, SalesTotals, TaxTotal, TenderTotal, XReport, ZReport};
-pub use returns::{Disposition, NoReceiptRefund, ReturnRefusal, ReturnRules, ReturnTerms};
+pub use returns::{
+    Disposition, LineReturn, NoReceiptRefund, ReturnPlanError, ReturnRefusal, ReturnRules, ReturnTerms,
+    no_receipt_refund, plan_line_return,
+};
 pub use sale::{DocumentKind, ReceiptNumber, SaleRecord};
 pub use tax::{PriceBasis, TaxAmount, TaxClass, TaxPolicy, TaxRounding};
 pub use tender::{
-    CardDetails, CashRounding, Payment, RefundTarget, Settlement, Tender, TenderError, TenderKind, settle,
+    CardDetails, CashRounding, ExchangeSettlement, Payment, RefundMethod, RefundSource, RefundTarget, Settlement,
+    Tender, TenderError, TenderKind, TenderPreview, exchange_settlement, preview_tenders, refund_targets, settle,
     settle_refund,
 };

@@ -6,6 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
+use rust_decimal::Decimal;
+
+use crate::cart::{Cart, Discount};
+use crate::money::{Money, MoneyError};
+use crate::pricing::{AdjustmentKind, PricedCart};
+
 /// A sensitive action a role may or may not do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
@@ -167,6 +173,94 @@ impl Role {
             role("manager", &|_, _| Allowed),
         ]
     }
+}
+
+/// The limits above which a cashier's change to a cart is a sensitive action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalLimits {
+    /// A discount above this percent of what it discounts.
+    pub discount_percent: Decimal,
+    /// A refund above this amount.
+    pub refund: Money,
+}
+
+/// One sensitive action a cart holds, with the words its audit record keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SensitiveAction {
+    /// What is done.
+    pub action: Action,
+    /// To what, as the audit record says it.
+    pub detail: String,
+}
+
+/// Every sensitive action in a priced cart, in the order they are to be authorized:
+/// voided lines, then per line a price override, a discount above the limit, a return
+/// without a receipt and a return against the rules; then an order discount above the
+/// limit, and a refund above the limit. `priced` is `cart` priced (its lines are the
+/// cart's active lines, in order).
+pub fn sensitive_actions(
+    cart: &Cart,
+    priced: &PricedCart,
+    limits: &ApprovalLimits,
+) -> Result<Vec<SensitiveAction>, MoneyError> {
+    let limit = limits.discount_percent;
+    let above = |off: Money, of: Money| !of.is_zero() && off.amount() * Decimal::ONE_HUNDRED > limit * of.amount();
+    let big = |discount: Discount, off: Money, of: Money| match discount {
+        Discount::Percent(p) => p > limit,
+        Discount::Amount(_) => above(off, of),
+    };
+    let mut out = Vec::new();
+    let mut push = |action, detail: String| out.push(SensitiveAction { action, detail });
+    for line in cart.lines().iter().filter(|l| l.voided) {
+        push(Action::VoidLine, format!("voided line {} ({} x {})", line.id.0, line.item.sku, line.quantity));
+    }
+    for (cart_line, line) in cart.active_lines().zip(&priced.lines) {
+        if let Some(o) = &cart_line.price_override {
+            let detail =
+                format!("line {} ({}): {} instead of {}: {}", line.id.0, line.sku, o.price, line.list_price, o.reason);
+            push(Action::PriceOverride, detail);
+        }
+        if let Some(discount) = cart_line.discount {
+            let off = Money::sum(
+                line.adjustments.iter().filter(|a| a.kind == AdjustmentKind::LineDiscount).map(|a| a.amount),
+            )?;
+            if big(discount, off, line.gross) {
+                push(
+                    Action::DiscountAboveThreshold,
+                    format!("line {} ({}): {} off {}", line.id.0, line.sku, off, line.gross),
+                );
+            }
+        }
+        if let Some(r) = &cart_line.returning {
+            if r.original.is_none() {
+                let detail = format!("{} x {} without a receipt, refund {}", cart_line.quantity, line.sku, r.refund);
+                push(Action::ReturnWithoutReceipt, detail);
+            }
+            if let Some(note) = &r.override_note {
+                let from =
+                    r.original.as_ref().map_or("no receipt".into(), |o| format!("{} line {}", o.receipt, o.line));
+                push(Action::ReturnOverride, format!("{} from {from}: {note}", line.sku));
+            }
+        }
+    }
+    if let Some(discount) = cart.order_discount() {
+        let off = Money::sum(
+            priced
+                .lines
+                .iter()
+                .flat_map(|l| &l.adjustments)
+                .filter(|a| a.kind == AdjustmentKind::OrderDiscount)
+                .map(|a| a.amount),
+        )?;
+        let selling = Money::sum(priced.lines.iter().filter(|l| l.returning.is_none()).map(|l| l.gross))?;
+        if big(discount, off, selling) {
+            push(Action::DiscountAboveThreshold, format!("order: {off} off {selling}"));
+        }
+    }
+    if priced.total.is_negative() && priced.total.negated() > limits.refund {
+        push(Action::RefundAboveAmount, format!("refund of {}", priced.total.negated()));
+    }
+    Ok(out)
 }
 
 /// Why an action may not go ahead.

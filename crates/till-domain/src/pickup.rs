@@ -260,8 +260,8 @@ pub enum PickupError {
     NothingLeft {
         /// Order number.
         number: String,
-        /// Earlier handovers: `register at time`.
-        previous: Vec<String>,
+        /// Where the goods went already.
+        previous: Vec<Gone>,
     },
     /// Nothing was picked yet.
     #[error("order {number}: nothing is picked yet; pick it first")]
@@ -310,8 +310,32 @@ pub enum PickupError {
     },
 }
 
-fn used(previous: &[String]) -> String {
-    if previous.is_empty() { String::new() } else { format!(" (already handed over: {})", previous.join("; ")) }
+fn used(previous: &[Gone]) -> String {
+    let said: Vec<String> = previous.iter().map(Gone::to_string).collect();
+    if said.is_empty() { String::new() } else { format!(" (already handed over: {})", said.join("; ")) }
+}
+
+/// Where an order's goods went already, when nothing is left to hand over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gone {
+    /// Handed over at a register.
+    HandedOver {
+        /// The register.
+        register: String,
+        /// When.
+        at: Timestamp,
+    },
+    /// Shipped to the customer.
+    Shipped,
+}
+
+impl std::fmt::Display for Gone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Gone::HandedOver { register, at } => write!(f, "register {register} at {at}"),
+            Gone::Shipped => f.write_str("already shipped"),
+        }
+    }
 }
 
 /// One line of a handover: what leaves the store and at what price.
@@ -489,10 +513,7 @@ impl PickupOrder {
             return Err(PickupError::Empty("the tracking number"));
         }
         if self.shipment.is_some() {
-            return Err(PickupError::NothingLeft {
-                number: self.number.clone(),
-                previous: vec!["already shipped".into()],
-            });
+            return Err(PickupError::NothingLeft { number: self.number.clone(), previous: vec![Gone::Shipped] });
         }
         self.plan(None)
     }
@@ -550,7 +571,8 @@ impl PickupOrder {
             }
         }
         if out.is_empty() {
-            let previous = self.handovers.iter().map(|h| format!("register {} at {}", h.register, h.at)).collect();
+            let previous =
+                self.handovers.iter().map(|h| Gone::HandedOver { register: h.register.clone(), at: h.at }).collect();
             return Err(PickupError::NothingLeft { number: self.number.clone(), previous });
         }
         Ok(out)

@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
 
-use crate::money::{Money, MoneyError, RoundingMode};
+use crate::catalog::{Component, Item, PriceSource};
+use crate::money::{Currency, Money, MoneyError, RoundingMode};
+use crate::pricing::PricedLine;
+use crate::quantity::{Quantity, QuantityError};
+use crate::tender::RefundMethod;
 
 /// Where refunds for returns without a receipt may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +114,139 @@ pub enum ReturnRefusal {
     FinalSale,
 }
 
+/// Why a return cannot be taken as asked: not a rule a manager may override, but a
+/// request that does not add up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReturnPlanError {
+    /// More of a line than is left to return (or none of it is left).
+    #[error("line {line} of {receipt}: {left} left to return ({sold} sold, {returned} returned)")]
+    NotThatMany {
+        /// The receipt the line is on.
+        receipt: String,
+        /// The line's number.
+        line: u32,
+        /// What may still come back.
+        left: Decimal,
+        /// What was sold.
+        sold: Quantity,
+        /// What came back already (earlier returns and this cart).
+        returned: Decimal,
+    },
+    /// A reason that is not one of the store's.
+    #[error("reason '{reason}' is not one of the store's reasons ({})", .reasons.join(", "))]
+    UnknownReason {
+        /// The reason given.
+        reason: String,
+        /// The store's reasons.
+        reasons: Vec<String>,
+    },
+    /// Goods without a receipt are refunded as store credit only, by the store's rules.
+    #[error("returns without a receipt are refunded as store credit (--refund credit)")]
+    NoReceiptCreditOnly,
+    /// The quantity does not fit the item's unit.
+    #[error(transparent)]
+    Quantity(#[from] QuantityError),
+    /// Arithmetic overflow.
+    #[error(transparent)]
+    Money(#[from] MoneyError),
+}
+
+/// How much of a sold line comes back, and what that refunds before any fee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineReturn {
+    /// The quantity returned.
+    pub quantity: Quantity,
+    /// Its share of what the line cost.
+    pub refund: Money,
+}
+
+/// Plans the return of `wanted` units (`None`: all that is left) of `line`, sold on
+/// `receipt`, of which `returned` came back already (earlier returns, and lines already
+/// on this cart). Never more than is left; the refund is the line's telescoping share
+/// ([`refund_share`]), so returns in parts add up to exactly what the line cost.
+pub fn plan_line_return(
+    receipt: &str,
+    line: &PricedLine,
+    returned: Decimal,
+    wanted: Option<Decimal>,
+    mode: RoundingMode,
+    minor_units: u32,
+) -> Result<LineReturn, ReturnPlanError> {
+    let sold = line.quantity;
+    let left = sold.value() - returned;
+    let quantity = wanted.unwrap_or(left);
+    if quantity <= Decimal::ZERO || quantity > left {
+        return Err(ReturnPlanError::NotThatMany {
+            receipt: receipt.to_string(),
+            line: line.id.0,
+            left,
+            sold,
+            returned,
+        });
+    }
+    let quantity = Quantity::new(quantity, line.unit)?;
+    let refund = refund_share(line.total, sold.value(), returned, quantity.value(), mode, minor_units)?;
+    Ok(LineReturn { quantity, refund })
+}
+
+/// The refund for goods returned without proof of what was paid: the lowest price they
+/// sold for lately (`lowest_recent`), never above today's `price`, times the quantity,
+/// rounded to the currency.
+pub fn no_receipt_refund(
+    price: Money,
+    lowest_recent: Option<Money>,
+    quantity: Quantity,
+    currency: &Currency,
+    mode: RoundingMode,
+) -> Result<Money, MoneyError> {
+    let unit = lowest_recent.map_or(price, |recent| recent.min(price));
+    Ok(currency.round(unit.checked_mul(quantity.value())?, mode))
+}
+
+impl PricedLine {
+    /// The item a sold line returns as: what was charged per unit, its tax class and cost
+    /// as sold, with the bundle's `components` (they go back to stock).
+    pub fn returned_item(&self, components: Vec<Component>) -> Item {
+        Item {
+            sku: self.sku.clone(),
+            name: self.name.clone(),
+            category: self.category.clone(),
+            price: self.unit_price(),
+            price_source: PriceSource::Base,
+            cost: self.cost,
+            unit: self.unit,
+            tax_class: self.tax_class.clone(),
+            components,
+        }
+    }
+}
+
 impl ReturnRules {
+    /// Refuses a reason that is not one of the store's.
+    pub fn check_reason(&self, reason: &str) -> Result<(), ReturnPlanError> {
+        if self.reasons.iter().any(|r| r == reason) {
+            return Ok(());
+        }
+        Err(ReturnPlanError::UnknownReason { reason: reason.to_string(), reasons: self.reasons.clone() })
+    }
+
+    /// Refuses a refund method the rules do not allow: goods back without a receipt go to
+    /// store credit unless the store allows any method.
+    pub fn check_refund_method(&self, without_receipt: bool, method: RefundMethod) -> Result<(), ReturnPlanError> {
+        if without_receipt
+            && self.no_receipt_refund == NoReceiptRefund::StoreCreditOnly
+            && method != RefundMethod::StoreCredit
+        {
+            return Err(ReturnPlanError::NoReceiptCreditOnly);
+        }
+        Ok(())
+    }
+
+    /// Since when "the lowest recent price" of a no-receipt return looks, at `now`.
+    pub fn no_receipt_price_since(&self, now: Timestamp) -> Timestamp {
+        now.checked_sub(SignedDuration::from_hours(24 * i64::from(self.no_receipt_price_days))).unwrap_or(now)
+    }
+
     /// The window that applies to an item.
     pub fn window_for(&self, terms: &ReturnTerms) -> u32 {
         terms

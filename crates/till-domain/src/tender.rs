@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::money::{Money, MoneyError, RoundingMode, round_to_increment, truncate_to_increment};
+use crate::sale::DocumentKind;
 
 /// Card details the register may keep. The card number itself never reaches Till.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,9 +185,34 @@ pub enum TenderError {
     /// Card details that must not be kept, or are malformed.
     #[error("card details refused: {0}")]
     Card(String),
+    /// A refund to the original tenders of goods that came back without their receipt.
+    #[error("a refund to the original tender needs the receipt")]
+    OriginalNeedsReceipt,
+    /// Tenders were given for an exchange that comes to nothing due.
+    #[error("tenders given, but nothing is due: {}", owed_text(*.owed))]
+    NothingDue {
+        /// What goes back to the customer (zero for an even exchange).
+        owed: Money,
+    },
+    /// A refund was asked for a document the customer pays for.
+    #[error("{due} is due from the customer; take tenders, not a refund")]
+    DueNotOwed {
+        /// What is due.
+        due: Money,
+    },
+    /// Tenders were given for a document that owes the customer money.
+    #[error("{owed} is owed to the customer; say where the refund goes (original, cash or credit)")]
+    OwedNotDue {
+        /// What is owed.
+        owed: Money,
+    },
     /// Arithmetic overflow.
     #[error(transparent)]
     Money(#[from] MoneyError),
+}
+
+fn owed_text(owed: Money) -> String {
+    if owed.is_zero() { "nothing is owed either way".to_string() } else { format!("{owed} goes back") }
 }
 
 /// Settles `total` with `tenders`.
@@ -246,6 +272,57 @@ pub fn settle(
         Money::new(d)
     };
     Ok(Settlement { total, cash_rounding: scaled(rounding), payments, change: scaled(cash.checked_sub(cash_due)?) })
+}
+
+/// How far tenders go toward a total, as [`settle`] will settle it: what a payment screen
+/// shows while tenders are added, so it never says what the register will not do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenderPreview {
+    /// What the tenders must cover: the total, cash-rounded when cash is among them.
+    pub due: Money,
+    /// Tendered so far.
+    pub tendered: Money,
+    /// Still to pay (zero once covered).
+    pub remaining: Money,
+    /// What the rest comes to in cash: rounded to the cash increment (zero once covered).
+    pub remaining_in_cash: Money,
+    /// The change cash gives back (zero until covered).
+    pub change: Money,
+}
+
+/// Previews settling `total` with `tenders` ([`settle`]'s rules): covered, with its change;
+/// or what is still due, exactly and in cash. Refusals other than underpaying (a card
+/// paying more than is due, a tender of zero) are [`settle`]'s.
+pub fn preview_tenders(
+    total: Money,
+    tenders: &[Tender],
+    cash_rounding: Option<CashRounding>,
+    minor_units: u32,
+) -> Result<TenderPreview, TenderError> {
+    let tendered = Money::sum(tenders.iter().map(|t| t.amount))?;
+    match settle(total, tenders, cash_rounding, minor_units) {
+        Ok(s) => Ok(TenderPreview {
+            due: s.collected()?,
+            tendered,
+            remaining: Money::ZERO,
+            remaining_in_cash: Money::ZERO,
+            change: s.change,
+        }),
+        Err(TenderError::Underpaid { due, short, .. }) => {
+            // What cash would have to bring: the rest after the other tenders, rounded as
+            // cash is, less the cash already given.
+            let non_cash = Money::sum(tenders.iter().filter(|t| t.kind != TenderKind::Cash).map(|t| t.amount))?;
+            let cash = tendered.checked_sub(non_cash)?;
+            let rest = total.checked_sub(non_cash)?;
+            let rest = match cash_rounding {
+                Some(r) => round_to_increment(rest, r.increment, r.mode, minor_units)?,
+                None => rest,
+            };
+            let remaining_in_cash = rest.checked_sub(cash)?.max(Money::ZERO);
+            Ok(TenderPreview { due, tendered, remaining: short, remaining_in_cash, change: Money::ZERO })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Where (part of) a refund may go, and how much it may take.
@@ -451,4 +528,123 @@ mod tests {
         assert!(CardDetails::new("VISA", "1111", "AUTH-123456").is_ok());
         assert!(CardDetails::new("", "", "").is_ok(), "a non-integrated terminal gives no details");
     }
+}
+
+/// Where a refund goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundMethod {
+    /// Back to the tenders the sale was paid with, each at most what it paid (less what
+    /// it already got back), cards first, cash last.
+    Original,
+    /// In cash.
+    Cash,
+    /// As store credit under a new code.
+    StoreCredit,
+}
+
+impl RefundMethod {
+    /// The spelling a cashier or script uses (`original`, `cash`, `credit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundMethod::Original => "original",
+            RefundMethod::Cash => "cash",
+            RefundMethod::StoreCredit => "credit",
+        }
+    }
+}
+
+impl std::str::FromStr for RefundMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "original" => Ok(RefundMethod::Original),
+            "cash" => Ok(RefundMethod::Cash),
+            "credit" | "store_credit" => Ok(RefundMethod::StoreCredit),
+            other => Err(format!("unknown refund method '{other}' (original, cash or credit)")),
+        }
+    }
+}
+
+/// The sale a return refunds against: what kind of document it was, how it was settled,
+/// and what returns of it already paid out (negative payments, from any register).
+#[derive(Debug, Clone, Copy)]
+pub struct RefundSource<'a> {
+    /// A plain sale, or an exchange.
+    pub kind: DocumentKind,
+    /// How it was paid.
+    pub settlement: &'a Settlement,
+    /// Refunds already paid out for its returns.
+    pub refunded: &'a [Payment],
+}
+
+impl RefundSource<'_> {
+    /// The most the sale has left to give back: what it collected less what its returns
+    /// paid out. Only a plain sale sets one: an exchange's new goods were paid partly by
+    /// what came back, so there the line shares alone bound the refund.
+    pub fn ceiling(&self) -> Result<Option<Money>, MoneyError> {
+        if self.kind != DocumentKind::Sale {
+            return Ok(None);
+        }
+        let back = Money::sum(self.refunded.iter().map(|r| r.amount.negated()))?;
+        Ok(Some(self.settlement.collected()?.checked_sub(back)?))
+    }
+}
+
+/// Where a refund may go, in order, with what each may take. To the original tenders:
+/// cards and other tenders first, cash last (cash is what the drawer can give), each
+/// capped at what it paid less what it got back already; cash or a new store credit
+/// (its code drawn by `new_credit_code`, only then) take any amount.
+pub fn refund_targets(
+    method: RefundMethod,
+    source: Option<&RefundSource<'_>>,
+    new_credit_code: impl FnOnce() -> String,
+) -> Result<Vec<RefundTarget>, TenderError> {
+    match method {
+        RefundMethod::Cash => Ok(vec![RefundTarget { kind: TenderKind::Cash, limit: None }]),
+        RefundMethod::StoreCredit => {
+            Ok(vec![RefundTarget { kind: TenderKind::StoreCredit(new_credit_code()), limit: None }])
+        }
+        RefundMethod::Original => {
+            let source = source.ok_or(TenderError::OriginalNeedsReceipt)?;
+            let mut payments: Vec<&Payment> =
+                source.settlement.payments.iter().filter(|p| !p.amount.is_negative()).collect();
+            payments.sort_by_key(|p| p.kind == TenderKind::Cash);
+            let mut targets: Vec<RefundTarget> = Vec::new();
+            for p in payments {
+                let back = Money::sum(source.refunded.iter().filter(|r| r.kind == p.kind).map(|r| r.amount.negated()))?;
+                let already = Money::sum(targets.iter().filter(|t| t.kind == p.kind).filter_map(|t| t.limit))?;
+                let limit = p.amount.checked_sub(back)?.checked_sub(already)?;
+                if limit > Money::ZERO {
+                    targets.push(RefundTarget { kind: p.kind.clone(), limit: Some(limit) });
+                }
+            }
+            Ok(targets)
+        }
+    }
+}
+
+/// How a document that may both take goods back and sell new ones is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExchangeSettlement {
+    /// The customer pays the difference with tenders.
+    Pay,
+    /// The customer is owed the difference: a refund.
+    Refund,
+    /// Even: nothing to pay, nothing to refund.
+    Even,
+}
+
+/// Which way an exchange coming to `total` is settled; tenders given (`tenders_given`)
+/// when nothing is due are refused rather than ignored.
+pub fn exchange_settlement(total: Money, tenders_given: bool) -> Result<ExchangeSettlement, TenderError> {
+    if tenders_given && total <= Money::ZERO {
+        return Err(TenderError::NothingDue { owed: total.negated() });
+    }
+    Ok(if total.is_negative() {
+        ExchangeSettlement::Refund
+    } else if total.is_zero() {
+        ExchangeSettlement::Even
+    } else {
+        ExchangeSettlement::Pay
+    })
 }

@@ -1,8 +1,10 @@
 //! Receipt and report layout as plain text, column-aligned for a given paper width.
 //!
 //! Architecture invariant: layouts are built only from committed records
-//! ([`SaleRecord`], [`XReport`]) — what was durably stored is what is printed. This crate
-//! does no I/O; printers (ESC/POS, code pages, logos) are a later layer fed by this text.
+//! ([`SaleRecord`], [`XReport`]) — what was durably stored is what is printed — and
+//! nothing is cut to fit: what does not fit on a line goes on the next (a 58 mm printer's
+//! 32 columns included). This crate does no I/O; the printer layer (`till-printer`, fed by
+//! the register's outbox) takes its text.
 
 use std::fmt::Write as _;
 
@@ -79,34 +81,74 @@ impl Text {
     fn rule(&mut self) {
         self.line(&"-".repeat(self.width));
     }
+    /// `s` centred; text wider than the paper is wrapped at words, each line centred.
     fn centre(&mut self, s: &str) {
-        let len = s.chars().count();
-        let pad = self.width.saturating_sub(len) / 2;
-        self.line(&format!("{}{}", " ".repeat(pad), s));
+        for part in self.wrap(s, 0) {
+            let pad = self.width.saturating_sub(part.chars().count()) / 2;
+            self.line(&format!("{}{part}", " ".repeat(pad)));
+        }
     }
-    /// `left` and `right` on one line, right-aligned; `left` is cut to fit.
+    /// `left` and `right` on one line, `right` right-aligned. When both do not fit, `left`
+    /// takes its own line(s) and `right` goes right-aligned below it: nothing is cut.
     fn pair(&mut self, left: &str, right: &str) {
-        let room = self.width.saturating_sub(right.chars().count() + 1);
-        let left: String = left.chars().take(room).collect();
-        let gap = self.width.saturating_sub(left.chars().count() + right.chars().count());
-        self.line(&format!("{left}{}{right}", " ".repeat(gap.max(1))));
+        let (l, r) = (left.chars().count(), right.chars().count());
+        if l + 1 + r <= self.width {
+            self.line(&format!("{left}{}{right}", " ".repeat(self.width - l - r)));
+            return;
+        }
+        let indent = left.chars().take_while(|c| *c == ' ').count();
+        for part in self.wrap(left, indent) {
+            self.line(&part);
+        }
+        self.line(&format!("{right:>w$}", w = self.width));
     }
     /// Long text wrapped at word boundaries.
     fn wrapped(&mut self, s: &str, indent: usize) {
-        let mut current = " ".repeat(indent);
+        for part in self.wrap(s, indent) {
+            self.line(&part);
+        }
+    }
+    /// `s` as lines of at most the paper's width, broken at words (a word longer than a
+    /// line is broken where the line ends), each after `indent` spaces.
+    fn wrap(&self, s: &str, indent: usize) -> Vec<String> {
+        let room = self.width.saturating_sub(indent).max(1);
+        let mut lines = Vec::new();
+        let mut current = String::new();
         for word in s.split_whitespace() {
-            if current.trim().is_empty() {
-                current.push_str(word);
-            } else if current.chars().count() + 1 + word.chars().count() <= self.width {
+            let mut word: Vec<char> = word.chars().collect();
+            while word.len() > room {
+                if !current.is_empty() {
+                    lines.push(std::mem::take(&mut current));
+                }
+                lines.push(word.drain(..room).collect());
+            }
+            let word: String = word.into_iter().collect();
+            if current.is_empty() {
+                current = word;
+            } else if current.chars().count() + 1 + word.chars().count() <= room {
                 current.push(' ');
-                current.push_str(word);
+                current.push_str(&word);
             } else {
-                self.line(&current);
-                current = format!("{}{word}", " ".repeat(indent));
+                lines.push(std::mem::replace(&mut current, word));
             }
         }
-        if !current.trim().is_empty() {
-            self.line(&current);
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        lines.into_iter().map(|l| format!("{}{l}", " ".repeat(indent))).collect()
+    }
+    /// A table of three right-aligned figures per row (net, tax, gross; expected, counted,
+    /// over) under a heading: columns of 9 characters, 8 on 32-column paper so a label
+    /// still fits beside them, wider when a figure needs it (a space always parts two
+    /// figures); a row whose label does not fit goes above its figures (see `pair`).
+    fn table(&mut self, label: &str, heading: [&str; 3], rows: &[(String, [String; 3])]) {
+        let figures = rows.iter().flat_map(|(_, f)| f.iter().map(String::as_str));
+        let widest = figures.chain(heading).map(|f| f.chars().count()).max().unwrap_or(0);
+        let w = 9.min(self.width.saturating_sub(6) / 3).max(widest + 1);
+        let three = |[a, b, c]: [&str; 3]| format!("{a:>w$}{b:>w$}{c:>w$}");
+        self.pair(label, &three(heading));
+        for (name, [a, b, c]) in rows {
+            self.pair(name, &three([a, b, c]));
         }
     }
 }
@@ -173,12 +215,15 @@ pub fn receipt_text(sale: &SaleRecord, layout: &ReceiptLayout, copy: Copy) -> St
     t.pair(&format!("{total_label} {}", sale.currency), &format!("{}  ", cart.total));
     t.rule();
     let inclusive = if cart.basis == PriceBasis::TaxInclusive { "incl." } else { "excl." };
-    t.pair(&format!("Tax ({inclusive})"), &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
-    for (i, tax) in cart.taxes.iter().enumerate() {
-        let name = format!("{} {}%", letter(i), tax.rate.normalize());
-        let figures = format!("{:>9}{:>9}{:>9}", tax.net.to_string(), tax.tax.to_string(), tax.gross.to_string());
-        t.pair(&name, &figures);
-    }
+    let rows: Vec<_> = cart
+        .taxes
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            (format!("{} {}%", letter(i), x.rate.normalize()), [x.net, x.tax, x.gross].map(|m| m.to_string()))
+        })
+        .collect();
+    t.table(&format!("Tax ({inclusive})"), ["Net", "Tax", "Gross"], &rows);
     t.rule();
     let s = &sale.settlement;
     for p in &s.payments {
@@ -236,11 +281,12 @@ fn totals_section(t: &mut Text, totals: &SalesTotals, currency: &str) {
     t.pair(&format!("Sales total {currency}"), &totals.total.to_string());
     t.pair("  of which tax", &totals.tax_total.to_string());
     t.rule();
-    t.pair("Tax rate", &format!("{:>9}{:>9}{:>9}", "Net", "Tax", "Gross"));
-    for tax in &totals.taxes {
-        let figures = format!("{:>9}{:>9}{:>9}", tax.net.to_string(), tax.tax.to_string(), tax.gross.to_string());
-        t.pair(&format!("{}%", tax.rate.normalize()), &figures);
-    }
+    let rows: Vec<_> = totals
+        .taxes
+        .iter()
+        .map(|x| (format!("{}%", x.rate.normalize()), [x.net, x.tax, x.gross].map(|m| m.to_string())))
+        .collect();
+    t.table("Tax rate", ["Net", "Tax", "Gross"], &rows);
     t.rule();
     t.line("Tenders");
     for tender in &totals.tenders {
@@ -307,14 +353,15 @@ pub fn z_report_text(report: &ZReport, layout: &ReceiptLayout, copy: Copy) -> St
     totals_section(&mut t, &report.totals, &report.currency);
     drawer_section(&mut t, &report.drawer);
     t.rule();
-    t.pair("Tender", &format!("{:>9}{:>9}{:>9}", "Expected", "Counted", "Over"));
-    for b in &report.balances {
-        let over = b.over_short().map_or_else(|e| e.to_string(), |m| m.to_string());
-        t.pair(
-            &format!("  {}", b.tender),
-            &format!("{:>9}{:>9}{:>9}", b.expected.to_string(), b.counted.to_string(), over),
-        );
-    }
+    let rows: Vec<_> = report
+        .balances
+        .iter()
+        .map(|b| {
+            let over = b.over_short().map_or_else(|e| e.to_string(), |m| m.to_string());
+            (format!("  {}", b.tender), [b.expected.to_string(), b.counted.to_string(), over])
+        })
+        .collect();
+    t.table("Tender", ["Expected", "Counted", "Over"], &rows);
     t.rule();
     t.pair("Grand total (perpetual)", &report.grand_total.to_string());
     if let Some(banner) = copy.banner() {

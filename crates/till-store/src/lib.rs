@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_import;
 mod codec;
 mod credit;
+mod housekeeping;
 mod journal;
 mod mail;
 mod parked;
@@ -35,6 +36,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
+pub use housekeeping::Housekeeping;
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
 pub use payload::CashMovement;
 pub use replica::{COMPACT_AFTER, ReplicaIdentity};

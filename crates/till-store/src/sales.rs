@@ -108,6 +108,11 @@ impl Store {
         }
     }
 
+    /// The sale with id `id`, if it is stored.
+    pub fn sale_by_id(&self, id: &str) -> Result<Option<SaleRecord>> {
+        self.seq_of(id)?.map(|seq| self.load_sale(seq)).transpose()
+    }
+
     /// The receipt sequence number of the sale with id `id`.
     pub(crate) fn seq_of(&self, id: &str) -> Result<Option<i64>> {
         Ok(self.conn.prepare_cached("SELECT seq FROM sales WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?)

@@ -418,6 +418,29 @@ CREATE TABLE mail_outbox (
 CREATE INDEX mail_outbox_waiting ON mail_outbox (state, id);
 CREATE INDEX mail_outbox_ref ON mail_outbox (ref);
 "#,
+    // v6: housekeeping and sealing that cost what changed, not what the register holds.
+    r#"
+-- Per document, what sync_changes holds of it: the changes stored since its last
+-- compaction (how many, their bytes) and the bytes of its saved part. Every writer of
+-- sync_changes keeps them in the same transaction, in the row it updates anyway.
+ALTER TABLE sync_docs ADD COLUMN pending_changes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_docs ADD COLUMN pending_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sync_docs ADD COLUMN saved_bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_docs
+   SET pending_changes = held.changes, pending_bytes = held.change_bytes, saved_bytes = held.saved
+  FROM (SELECT doc,
+               SUM(hash <> '') AS changes,
+               SUM(CASE WHEN hash <> '' THEN length(bytes) ELSE 0 END) AS change_bytes,
+               SUM(CASE WHEN hash = '' THEN length(bytes) ELSE 0 END) AS saved
+          FROM sync_changes GROUP BY doc) AS held
+ WHERE held.doc = sync_docs.doc;
+-- The documents due for compaction (replica.rs, COMPACT_AFTER = 256): housekeeping reads
+-- these entries only. A document enters when it becomes due and leaves when compacted.
+CREATE INDEX sync_docs_compact_due ON sync_docs (doc) WHERE pending_changes > 256 AND pending_bytes >= saved_bytes;
+-- The last journal record put in any document (where the next seal starts) is this
+-- index's last entry: one lookup, however many documents the register holds.
+CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
+"#,
 ];
 
 /// The schema version this build writes.

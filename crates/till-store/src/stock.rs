@@ -124,12 +124,15 @@ impl Store {
         Ok(count)
     }
 
-    /// Movements appended since the last fold.
+    /// Movements appended since the last fold. The ledger is append-only and SQLite gives
+    /// each new row the id after the largest (a rolled-back append leaves no gap), so this
+    /// is the distance from the last folded id to the last id: two lookups, however many
+    /// movements wait.
     pub fn unfolded_stock_movements(&self) -> Result<i64> {
         let through = folded_through(&self.conn)?;
         Ok(self
             .conn
-            .prepare_cached("SELECT COUNT(*) FROM stock_movements WHERE id > ?1")?
+            .prepare_cached("SELECT COALESCE(MAX(id), ?1) - ?1 FROM stock_movements")?
             .query_row([through], |r| r.get(0))?)
     }
 

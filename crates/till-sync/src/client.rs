@@ -8,12 +8,13 @@ use std::time::Duration;
 use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
 use serde::Serialize;
 use sha2::Digest as _;
-use till_docs::{DocId, digest, heads_from_text, heads_to_text};
-use till_store::{Store, StoreError};
-
-use crate::wire::{
-    DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest, EnrollResponse, ErrorBody, RotateRequest, THROUGH_HEADER,
+use till_docs::{DocId, heads_to_text};
+use till_protocol::{
+    AnchorRequest, CatalogInfo, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest,
+    EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict, THROUGH_HEADER, digest_of_heads,
+    shared_in_store,
 };
+use till_store::{Store, StoreError};
 
 /// Setting holding the HQ catalog version the register sells on.
 pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
@@ -108,7 +109,7 @@ pub struct SyncReport {
     /// The last journal record HQ holds in chain order, after the round.
     pub hq_through: u64,
     /// Catalog versions in force at HQ the register has not imported, oldest first.
-    pub catalogs: Vec<crate::wire::CatalogInfo>,
+    pub catalogs: Vec<CatalogInfo>,
     /// HQ's clock when it answered the round's digests (Unix seconds; 0 from a peer).
     pub hq_as_of: i64,
     /// Whether HQ was asked for all of the store's order documents, not only those changed
@@ -315,13 +316,6 @@ enum Scope {
     Peer,
 }
 
-/// Whether document `id` is one the registers of a store share with each other: stock,
-/// and the store's online orders (so a pickup handed over at one register is seen at the
-/// others during a WAN outage).
-pub fn shared_in_store(id: &DocId) -> bool {
-    matches!(id.kind(), till_docs::DocKind::Stock { .. } | till_docs::DocKind::Order { .. })
-}
-
 fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope) -> Result<SyncReport, SyncError> {
     let me = identity(store)?;
     // A rotation interrupted earlier is finished first, and the round then uses the new
@@ -352,7 +346,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
                 continue;
             }
             let asked = all || heads != acked || id == stock;
-            mine.insert(id.to_string(), (digest_of(&heads), asked.then_some(heads)));
+            mine.insert(id.to_string(), (digest_of_heads(&heads), asked.then_some(heads)));
         }
         mine.entry(stock.to_string()).or_insert((String::new(), Some(String::new())));
         let docs = mine
@@ -451,7 +445,7 @@ fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport
     if hash.is_empty() {
         tracing::warn!(seq, "HQ asks for the hash of a journal record this register does not hold");
     }
-    let request = crate::wire::AnchorRequest { seq, hash };
+    let request = AnchorRequest { seq, hash };
     match remote.post_json::<_, serde_json::Value>("/v1/sync/anchor", &request, report) {
         Ok(answer) => {
             tracing::info!(seq, "sent HQ the hash of the journal record a manager accepted");
@@ -466,10 +460,6 @@ fn send_anchor(store: &Store, remote: &Remote, seq: u64, report: &mut SyncReport
         }
         Err(e) => Err(e),
     }
-}
-
-fn digest_of(heads: &str) -> String {
-    heads_from_text(heads).map(|h| digest(&h)).unwrap_or_default()
 }
 
 /// Exchanges sync messages for one document until both sides hold the same changes.
@@ -518,9 +508,8 @@ fn exchange(
 
 /// Downloads the file of published catalog version `info` from `remote` and checks its
 /// hash; the caller imports it.
-pub fn fetch_catalog(remote: &Remote, info: &crate::wire::CatalogInfo) -> Result<Vec<u8>, SyncError> {
-    let body =
-        serde_json::to_vec(&crate::wire::CatalogRequest { version: info.version }).map_err(|e| remote.protocol(e))?;
+pub fn fetch_catalog(remote: &Remote, info: &CatalogInfo) -> Result<Vec<u8>, SyncError> {
+    let body = serde_json::to_vec(&CatalogRequest { version: info.version }).map_err(|e| remote.protocol(e))?;
     let (bytes, _) = remote
         .post("/v1/catalog", body, &[("content-type", "application/json")], &mut SyncReport::default())?
         .ok_or_else(|| remote.protocol("empty catalog"))?;
@@ -535,7 +524,7 @@ pub fn fetch_catalog(remote: &Remote, info: &crate::wire::CatalogInfo) -> Result
 }
 
 /// The chain's stock for endless aisle, from HQ.
-pub fn fetch_chain_stock(remote: &Remote) -> Result<crate::wire::ChainStock, SyncError> {
+pub fn fetch_chain_stock(remote: &Remote) -> Result<ChainStock, SyncError> {
     remote.post_json("/v1/aisle/stock", &serde_json::json!({}), &mut SyncReport::default())
 }
 
@@ -548,16 +537,12 @@ pub fn send_aisle_order(remote: &Remote, body: &str) -> Result<String, SyncError
 }
 
 /// An online order for a return in store (BORIS), from HQ.
-pub fn find_order(remote: &Remote, query: &str) -> Result<crate::wire::FoundOrder, SyncError> {
-    remote.post_json(
-        "/v1/orders/find",
-        &crate::wire::FindOrder { query: query.to_string() },
-        &mut SyncReport::default(),
-    )
+pub fn find_order(remote: &Remote, query: &str) -> Result<FoundOrder, SyncError> {
+    remote.post_json("/v1/orders/find", &FindOrder { query: query.to_string() }, &mut SyncReport::default())
 }
 
 /// HQ's open conflicts of the register's own store.
-pub fn store_conflicts(remote: &Remote) -> Result<Vec<crate::wire::StoreConflict>, SyncError> {
+pub fn store_conflicts(remote: &Remote) -> Result<Vec<StoreConflict>, SyncError> {
     remote.post_json("/v1/conflicts", &serde_json::json!({}), &mut SyncReport::default())
 }
 

@@ -14,11 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use sha2::{Digest, Sha256};
-use till_docs::{DocId, digest, heads_from_text};
+use till_docs::DocId;
+use till_protocol::{DOC_HEADER, DigestRequest, DigestResponse, ErrorBody, MAX_BODY, digest_of_heads, shared_in_store};
 use till_store::Store;
-
-use crate::client::shared_in_store;
-use crate::wire::{DOC_HEADER, DigestRequest, DigestResponse, ErrorBody, MAX_BODY};
 
 struct Peer {
     store: Mutex<Store>,
@@ -72,7 +70,7 @@ impl Peer {
         let mut out = DigestResponse::default();
         for (id, heads, _) in store.replicated_docs().map_err(internal)? {
             if shared_in_store(&id) && id.store() == self.code {
-                out.docs.insert(id.to_string(), heads_from_text(&heads).map(|h| digest(&h)).unwrap_or_default());
+                out.docs.insert(id.to_string(), digest_of_heads(&heads));
             }
         }
         Ok(out)

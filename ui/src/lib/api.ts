@@ -2,13 +2,57 @@
 //
 // Wire names: Tauri routes `invoke(name)` to the Rust function of that exact name, so the
 // command names below are the snake_case names of the `#[tauri::command]` functions. The
-// JS wrappers keep the camelCase names of the contract. Top-level arguments are sent in
-// camelCase (Tauri maps them to snake_case parameters); nested objects are plain JSON in
-// camelCase (Rust DTOs use `#[serde(rename_all = "camelCase")]`).
+// JS wrappers keep camelCase names. Top-level arguments are sent in camelCase (Tauri maps
+// them to snake_case parameters); nested objects and every answer are the Rust types of
+// crates/till-api as they are, snake_case, typed by the generated types.gen.ts.
 //
 // Money and quantities are decimal strings end to end: never parse them into numbers.
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+// Every shape that crosses the boundary is generated from the Rust types (crates/till-api)
+// into types.gen.ts; the names below are the screens' names for them.
+import type {
+  AisleItemView,
+  AisleOrderDone,
+  AisleOrderView,
+  AisleStockView,
+  AdjustmentView,
+  AuditView,
+  CartLineView,
+  CartView,
+  CashMovementView,
+  ConflictView,
+  Decimal,
+  DrawerOpened,
+  ErrorDetails,
+  ErrorView,
+  HandLineArg,
+  HandoverLineView,
+  HandoverView,
+  ItemView,
+  KeyArg,
+  KeyEvent,
+  OperatorView,
+  OrderLineView,
+  ParkedCartView,
+  PickupOrderView,
+  PrinterSummaryView,
+  ReceiptLineView,
+  ReceiptView,
+  ReturnLineArg,
+  SaleDone,
+  ScanView,
+  SessionView,
+  StatusView,
+  SubstituteView,
+  SyncStatusView,
+  TenderArg,
+  TenderPreviewView,
+  VerifiedView,
+  WedgeView,
+  XReportReply,
+  ZReportReply,
+} from './types.gen';
 
 export const COMMANDS = {
   session: 'session',
@@ -26,6 +70,7 @@ export const COMMANDS = {
   discountLine: 'discount_line',
   discountOrder: 'discount_order',
   pay: 'pay',
+  tenderPreview: 'tender_preview',
   park: 'park',
   parkedCarts: 'parked_carts',
   resume: 'resume',
@@ -61,150 +106,66 @@ export const COMMANDS = {
 
 export const EVENTS = { status: 'status', scanner: 'scanner' } as const;
 
-/** A decimal string such as "12.90" or "-0.505". */
-export type Decimal = string;
 
-export interface Operator {
-  code: string;
-  name: string;
-  role: string;
-}
 
-export interface WedgeConfig {
-  maxGapMs: number;
-  minLength: number;
-  prefix: string;
-  suffix: string;
-}
-
-export interface Session {
-  store: string | null;
-  register: string | null;
-  dataDir: string;
-  version: string;
-  kiosk: boolean;
-  locale: string;
-  currency: string | null;
-  needsSetup: boolean;
-  operator: Operator | null;
-  wedge: WedgeConfig;
-}
-
-export type Unit = 'each' | 'kg';
-
-export interface Adjustment {
-  label: string;
-  amount: Decimal;
-}
-
-export interface Line {
-  line: number;
-  sku: string;
-  name: string;
-  quantity: Decimal;
-  unit: Unit;
-  unitPrice: Decimal;
-  total: Decimal;
-  adjustments: Adjustment[];
-}
-
-export interface CartView {
-  lines: Line[];
-  subtotal: Decimal;
-  discountTotal: Decimal;
-  taxTotal: Decimal;
-  total: Decimal;
-  currency: string;
-  parkedFrom: number | null;
-}
-
-export interface ScanResult {
-  cart: CartView;
-  warnings: string[];
-}
-
-export interface KeyStroke {
-  key: string;
-  atMs: number;
-}
-
-export interface KeySegment {
-  kind: 'typed' | 'scanned';
-  text: string;
-}
-
-export interface Item {
-  sku: string;
-  name: string;
-  price: Decimal;
-  unit: Unit;
-  barcode: string | null;
-}
+export type {
+  AisleOrderDone,
+  CartView,
+  Decimal,
+  ErrorDetails,
+  ReceiptView,
+  SaleDone,
+  SubstituteView,
+};
+export type Operator = OperatorView;
+export type WedgeConfig = WedgeView;
+export type Session = SessionView;
+export type Unit = CartLineView['unit'];
+export type Adjustment = AdjustmentView;
+export type Line = CartLineView;
+export type ScanResult = ScanView;
+export type KeyStroke = KeyArg;
+export type KeySegment = KeyEvent;
+export type Item = ItemView;
+export type ParkedCart = ParkedCartView;
+export type ReceiptLine = ReceiptLineView;
+export type ReturnLine = ReturnLineArg;
+export type XReport = XReportReply;
+export type ZReport = ZReportReply;
+export type CashMovement = CashMovementView;
+export type Status = StatusView;
+export type SyncStatus = SyncStatusView;
+export type StoreConflict = ConflictView;
+export type PrinterStatus = PrinterSummaryView;
+export type AuditEntry = AuditView;
+export type PickupStatus = PickupOrderView['status'];
+export type OrderLine = OrderLineView;
+export type Handover = HandoverView;
+export type PickupOrder = PickupOrderView;
+export type HandoverLine = HandoverLineView;
+export type VerifiedPickup = VerifiedView;
+export type HandLine = HandLineArg;
+export type AisleStock = AisleStockView;
+export type AisleItem = AisleItemView;
+export type AisleOrder = AisleOrderView;
+export type TenderPreview = TenderPreviewView;
 
 export type TenderKind = 'cash' | 'card' | (string & {});
 
-export interface Tender {
+export interface Tender extends TenderArg {
   kind: TenderKind;
-  amount: Decimal;
 }
 
 export type ReceiptChoice = 'print' | 'email' | 'none';
 
 export interface PayArgs {
+  /** The payment's idempotency key: the same for every try of one payment, so a retry
+   * after a lost answer returns the sale committed the first time. */
+  key: string;
   tenders: Tender[];
   approvals: string[];
   receipt: ReceiptChoice;
   email?: string;
-}
-
-export interface SaleDone {
-  receipt: string;
-  total: Decimal;
-  change: Decimal;
-  receiptText: string;
-  printed: boolean;
-}
-
-export interface ParkedCart {
-  id: number;
-  label: string;
-  at: string;
-  lines: number;
-  total: Decimal;
-}
-
-export interface ReceiptLine {
-  line: number;
-  sku: string;
-  name: string;
-  quantity: Decimal;
-  returnable: Decimal;
-  total: Decimal;
-}
-
-export interface ReceiptView {
-  receipt: string;
-  at: string;
-  total: Decimal;
-  lines: ReceiptLine[];
-  text: string;
-}
-
-export interface ReturnLine {
-  line: number;
-  quantity: Decimal;
-  reason: string;
-}
-
-export interface XReport {
-  text: string;
-  byHour: { hour: number; total: Decimal }[];
-  byTender: { tender: string; total: Decimal }[];
-}
-
-export interface ZReport {
-  text: string;
-  number: number;
 }
 
 /** Cash moved without a sale. `no_sale` only opens the drawer (no amount). */
@@ -216,140 +177,6 @@ export interface CashMovementArgs {
   amount?: Decimal;
   reason: string;
   approvals: string[];
-}
-
-export interface CashMovement {
-  movement: number;
-  kind: CashMovementKind | (string & {});
-  /** signed as it affects the drawer: paid out and drops are negative */
-  amount: Decimal;
-}
-
-export interface Status {
-  online: boolean | null;
-  pendingSales: number;
-  oldestPendingAgeS: number | null;
-  lastSync: string | null;
-  printer: string | null;
-}
-
-/** The Manager screen's Sync tab: where the register stands with its HQ. */
-export interface SyncStatus {
-  enrolled: boolean;
-  hq: string | null;
-  online: boolean;
-  lastSuccess: string | null;
-  lastAttempt: string | null;
-  lastError: string | null;
-  pendingSales: number;
-  oldestPendingAt: string | null;
-  oldestPendingAgeS: number | null;
-  catalogVersion: string | null;
-}
-
-/** One of HQ's open conflicts of this store. */
-export interface StoreConflict {
-  kind: string;
-  subject: string;
-  /** "" for store-wide */
-  register: string;
-  detail: string;
-  needs: string;
-  raisedAt: string;
-}
-
-export interface PrinterStatus {
-  summary: string;
-  drawerOpen: boolean;
-}
-
-export interface AuditEntry {
-  at: string;
-  action: string;
-  staff: string;
-  approver: string | null;
-  detail: string;
-}
-
-/** Where an online order stands at this store. */
-export type PickupStatus =
-  | 'new'
-  | 'picking'
-  | 'picked'
-  | 'ready'
-  | 'checked_in'
-  | 'partly_handed_over'
-  | 'handed_over'
-  | 'shipped'
-  | 'withdrawn';
-
-export interface SubstituteView {
-  sku: string;
-  /** per unit, for this customer */
-  price: Decimal;
-  /** how the customer agreed */
-  consent: string;
-}
-
-export interface OrderLine {
-  n: number;
-  sku: string;
-  title: string;
-  quantity: Decimal;
-  price: Decimal;
-  /** null: not picked yet */
-  picked: Decimal | null;
-  substitute: SubstituteView | null;
-  handedOver: Decimal;
-  /** picked and not handed over yet */
-  left: Decimal;
-}
-
-export interface Handover {
-  register: string;
-  sale: string;
-  at: string;
-  by: string;
-  idCheck: string;
-  lines: { n: number; quantity: Decimal }[];
-}
-
-export interface PickupOrder {
-  id: string;
-  number: string;
-  email: string;
-  status: PickupStatus;
-  paid: 'online' | 'counter';
-  fulfilment: 'pickup' | 'ship';
-  currency: string;
-  withdrawn: string | null;
-  bin: string | null;
-  checkin: string | null;
-  shipment: { carrier: string; tracking: string } | null;
-  lines: OrderLine[];
-  handovers: Handover[];
-}
-
-export interface HandoverLine {
-  n: number;
-  /** what leaves the store (a substitute's SKU if picked so) */
-  sku: string;
-  title: string;
-  quantity: Decimal;
-  price: Decimal;
-}
-
-/** A pickup token that verified: what a handover gives now, priced at the order's prices. */
-export interface VerifiedPickup {
-  order: PickupOrder;
-  lines: HandoverLine[];
-  cart: CartView;
-}
-
-/** Units of one order line for a partial pickup. */
-export interface HandLine {
-  line: number;
-  quantity: Decimal;
 }
 
 export interface PickArgs {
@@ -379,11 +206,9 @@ export interface ShipArgs {
   receipt: ReceiptChoice;
 }
 
-/** What every command rejects with. */
-export interface CommandError {
-  code: string;
-  message: string;
-}
+/** What every command rejects with: a stable code, a message for a person, and the
+ * refusal's data (`details`, by `kind`) for saying it in the screen's own words. */
+export type CommandError = ErrorView;
 
 export function isCommandError(e: unknown): e is CommandError {
   return (
@@ -394,11 +219,11 @@ export function isCommandError(e: unknown): e is CommandError {
   );
 }
 
-/** Any rejection as a `{code, message}`: strings and exceptions are wrapped. */
+/** Any rejection as a `{code, message, details}`: strings and exceptions are wrapped. */
 export function toCommandError(e: unknown): CommandError {
-  if (isCommandError(e)) return e;
-  if (e instanceof Error) return { code: 'error', message: e.message };
-  return { code: 'error', message: String(e) };
+  if (isCommandError(e)) return { ...e, details: e.details ?? null };
+  if (e instanceof Error) return { code: 'error', message: e.message, details: null };
+  return { code: 'error', message: String(e), details: null };
 }
 
 async function call<T>(name: keyof typeof COMMANDS, args?: Record<string, unknown>): Promise<T> {
@@ -423,8 +248,11 @@ export const api = {
   signOut: () => call<void>('signOut'),
 
   cart: () => call<CartView>('cart'),
-  scan: (code: string, quantity?: Decimal) =>
-    call<ScanResult>('scan', defined({ code, quantity })),
+  /** A code as a scanner sent it (with a quantity, e.g. a weight from the keypad). */
+  scan: (code: string, quantity?: Decimal) => call<ScanResult>('scan', defined({ code, quantity })),
+  /** What the cashier typed into the scan box, read by the register's grammar
+   * (`3*CODE`, `CODE*0.412`). */
+  enter: (text: string) => call<ScanResult>('scan', { code: text, typed: true }),
   classifyKeys: (keys: KeyStroke[]) => call<KeySegment[]>('classifyKeys', { keys }),
   search: (text: string, limit: number) => call<Item[]>('search', { text, limit }),
   addItem: (sku: string, quantity?: Decimal) =>
@@ -437,8 +265,10 @@ export const api = {
     call<CartView>('discountLine', { line, discount }),
   discountOrder: (discount: string) => call<CartView>('discountOrder', { discount }),
 
+  /** How far `tenders` go toward `total`, as the register will settle them (cash rounding). */
+  tenderPreview: (total: Decimal, tenders: Tender[]) => call<TenderPreview>('tenderPreview', { total, tenders }),
   pay: (args: PayArgs) => call<SaleDone>('pay', defined({ ...args })),
-  park: (label: string) => call<{ parked: number }>('park', { label }),
+  park: (label: string) => call<number>('park', { label }),
   parkedCarts: () => call<ParkedCart[]>('parkedCarts'),
   resume: (id: number) => call<CartView>('resume', { id }),
   cancelCart: (approvals?: string[]) => call<CartView>('cancelCart', defined({ approvals })),
@@ -452,7 +282,7 @@ export const api = {
   zReport: (cash: string, approvals: string[]) => call<ZReport>('zReport', { cash, approvals }),
 
   /** Opens a cash session; `float` is counted by denomination ("20x5,10x5,0.50x10"). */
-  drawerOpen: (float: string) => call<{ session: number }>('drawerOpen', { float }),
+  drawerOpen: (float: string) => call<DrawerOpened>('drawerOpen', { float }),
   /** Paid in / paid out / drop / no sale; paid out and no sale may need a manager. */
   cashMovement: (args: CashMovementArgs) => call<CashMovement>('cashMovement', defined({ ...args })),
   /** A blind count: the answer says nothing about what should be in the drawer. */
@@ -496,26 +326,6 @@ export const api = {
 
 export type Api = typeof api;
 
-/** A location's stock of an item in the chain's snapshot. */
-export interface AisleStock {
-  location: string;
-  available: Decimal;
-  /** customers can collect orders there (a DC cannot) */
-  pickup: boolean;
-}
-
-/** An endless-aisle search result. */
-export interface AisleItem {
-  sku: string;
-  name: string;
-  price: Decimal;
-  unit: Unit;
-  stock: AisleStock[];
-  /** when HQ took the stock snapshot; null: never fetched */
-  snapshotAt: string | null;
-  ageSeconds: number | null;
-}
-
 /** A line of an endless-aisle basket: whole pieces. */
 export interface AisleLine {
   sku: string;
@@ -529,7 +339,7 @@ export type AisleDelivery =
       method: 'ship';
       zip: string;
       city: string;
-      countryCode: string;
+      country_code: string;
       latitude?: string;
       longitude?: string;
     };
@@ -542,33 +352,4 @@ export interface AisleOrderArgs {
   tenders: Tender[];
   approvals: string[];
   receipt: ReceiptChoice;
-}
-
-/** An endless-aisle order in the register's outbox. */
-export interface AisleOrder {
-  /** its id at HQ, `aisle-STORE:ID` */
-  order: string;
-  id: string;
-  number: string;
-  saleSeq: number | null;
-  email: string;
-  delivery: {
-    method: 'pickup' | 'ship' | (string & {});
-    location: string | null;
-    zip: string | null;
-    city: string | null;
-    countryCode: string | null;
-  };
-  createdAt: string;
-  state: 'waiting' | 'sent' | (string & {});
-  attempts: number;
-  lastError: string | null;
-  sentAt: string | null;
-  hqStatus: string | null;
-}
-
-export interface AisleOrderDone {
-  order: string;
-  sale: SaleDone;
-  outbox: AisleOrder | null;
 }

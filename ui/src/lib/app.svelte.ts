@@ -68,7 +68,7 @@ export function applySession(s: Session): void {
   }
   app.operator = s.operator;
   setLocale(s.locale);
-  if (s.needsSetup) app.screen = 'setup';
+  if (s.needs_setup) app.screen = 'setup';
   else if (!s.operator) app.screen = 'signin';
   else if (app.screen === 'loading' || app.screen === 'setup' || app.screen === 'signin')
     app.screen = 'sell';

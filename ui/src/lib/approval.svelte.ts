@@ -36,7 +36,7 @@ export async function withApprovals<T>(
   initial: string[] = [],
 ): Promise<T> {
   const approvals = [...initial];
-  let lastError: string | null = null;
+  let last_error: string | null = null;
   let lastMessage = '';
   for (let i = 0; i <= MAX_PROMPTS; i++) {
     try {
@@ -45,15 +45,15 @@ export async function withApprovals<T>(
       const err = toCommandError(e);
       if (err.code === 'permission') {
         lastMessage = err.message;
-        lastError = null;
+        last_error = null;
       } else if (err.code === 'sign_in' && approvals.length > initial.length) {
         approvals.pop();
-        lastError = err.message;
+        last_error = err.message;
       } else {
         throw err;
       }
       if (i === MAX_PROMPTS) throw err;
-      const answer = await requestApproval(lastMessage, lastError);
+      const answer = await requestApproval(lastMessage, last_error);
       if (answer === null) throw { code: 'cancelled', message: t('approval.cancelled') };
       approvals.push(answer);
     }

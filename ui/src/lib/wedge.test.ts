@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { KeySegment, KeyStroke } from './api';
 import { removeText, suffixKey, Wedge } from './wedge';
 
-const config = { maxGapMs: 30, minLength: 6, prefix: '', suffix: '\r' };
+const config = { max_gap_ms: 30, min_length: 6, prefix: '', suffix: '\r' };
 
 function setup(classifier: (keys: KeyStroke[]) => KeySegment[]) {
   let clock = 1000;
@@ -44,7 +44,7 @@ describe('Wedge', () => {
     key('Enter', 4);
     const burst = await wedge.settled();
     expect(sent).toHaveLength(1);
-    expect(sent[0].map((k) => k.atMs)).toEqual([1004, 1008, 1012, 1016, 1020, 1024, 1028]);
+    expect(sent[0].map((k) => k.at_ms)).toEqual([1004, 1008, 1012, 1016, 1020, 1024, 1028]);
     expect(sent[0].at(-1)?.key).toBe('Enter');
     expect(burst?.scanned).toEqual(['123456']);
     expect(scanned).toEqual(['123456']);

@@ -1,7 +1,7 @@
 // Keyboard-wedge scanners type like a very fast keyboard. While a screen is shown, a
 // global (capture-phase) keydown listener collects each burst of keystrokes with
 // performance.now() timestamps; a burst ends at Enter (or the configured suffix) or after a
-// quiet gap of 2 × maxGapMs, and goes to the register's `classifyKeys`, which tells typing
+// quiet gap of 2 × max_gap_ms, and goes to the register's `classifyKeys`, which tells typing
 // from scanning. Keys always flow normally into the focused element; only when a burst turns
 // out to be scanned is its text taken back out of the input it landed in and handed on.
 import type { KeySegment, KeyStroke, WedgeConfig } from './api';
@@ -28,7 +28,7 @@ export interface WedgeOptions {
   now?: () => number;
 }
 
-const DEFAULT: WedgeConfig = { maxGapMs: 50, minLength: 4, prefix: '', suffix: '\n' };
+const DEFAULT: WedgeConfig = { max_gap_ms: 50, min_length: 4, prefix: '', suffix: '\n' };
 
 const IGNORED = new Set([
   'Shift', 'Control', 'Alt', 'AltGraph', 'Meta', 'CapsLock', 'NumLock', 'ScrollLock',
@@ -120,7 +120,7 @@ export class Wedge {
     const end = suffixKey(cfg.suffix);
     const last = this.keys[this.keys.length - 1];
     const at = Math.round(this.now());
-    if (last && at - last.atMs > 2 * cfg.maxGapMs) this.flush();
+    if (last && at - last.at_ms > 2 * cfg.max_gap_ms) this.flush();
 
     if (key === end || key === 'Enter') {
       if (this.keys.length === 0) {
@@ -128,7 +128,7 @@ export class Wedge {
         this.pending = this.pending.then(() => null);
         return;
       }
-      this.keys.push({ key, atMs: at });
+      this.keys.push({ key, at_ms: at });
       // Characters followed by Enter on a button or the page itself are no typing anyone
       // meant: do not let that Enter press whatever has focus.
       if (!editable(this.target)) e.preventDefault();
@@ -141,9 +141,9 @@ export class Wedge {
       return;
     }
     if (this.keys.length === 0) this.target = document.activeElement;
-    this.keys.push({ key, atMs: at });
+    this.keys.push({ key, at_ms: at });
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), 2 * cfg.maxGapMs);
+    this.timer = setTimeout(() => this.flush(), 2 * cfg.max_gap_ms);
   }
 
   /** The outcome of the burst in progress (flushed now) or of the last one. */

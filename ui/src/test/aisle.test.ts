@@ -16,8 +16,8 @@ function mug(overrides: Partial<AisleItem> = {}): AisleItem {
       { location: 'DC-01', available: '0', pickup: false },
       { location: 'UTR-01', available: '3', pickup: true },
     ],
-    snapshotAt: '2026-11-27T10:05:00Z',
-    ageSeconds: 120,
+    snapshot_at: '2026-11-27T10:05:00Z',
+    age_seconds: 120,
     ...overrides,
   };
 }
@@ -27,15 +27,16 @@ function outbox(overrides: Partial<AisleOrder> = {}): AisleOrder {
     order: 'aisle-AMS:0193a',
     id: '0193a',
     number: 'R1-0000193a',
-    saleSeq: 7,
+    sale_seq: 7,
     email: 'kees@example.com',
-    delivery: { method: 'pickup', location: 'UTR-01', zip: null, city: null, countryCode: null },
-    createdAt: '2026-11-27T10:15:00Z',
+    delivery: { method: 'pickup', location: 'UTR-01', zip: null, city: null, country_code: null },
+    body: '{}',
+    created_at: '2026-11-27T10:15:00Z',
     state: 'waiting',
     attempts: 0,
-    lastError: null,
-    sentAt: null,
-    hqStatus: null,
+    last_error: null,
+    sent_at: null,
+    hq_status: null,
     ...overrides,
   };
 }
@@ -67,7 +68,7 @@ test('⇧F2 opens the aisle; results show the price and stock per location, with
 test('a snapshot older than 15 minutes, or none at all, is a warning that stock may have changed', async () => {
   let age: number | null = 45 * 60;
   fakeRegister({
-    aisle_search: () => [mug({ ageSeconds: age, snapshotAt: age === null ? null : '2026-11-27T09:30:00Z' })],
+    aisle_search: () => [mug({ age_seconds: age, snapshot_at: age === null ? null : '2026-11-27T09:30:00Z' })],
     aisle_orders: () => [],
   });
   const search = await openAisle();
@@ -94,7 +95,7 @@ test('placing an order: basket, pickup store from the stock data, email, cash, t
       cart([line({ sku: 'MUG-1', name: 'Stoneware Mug', quantity: lines[0].quantity, total: '25.00' })], '25.00'),
     aisle_order: () => ({
       order: 'aisle-AMS:0193a',
-      sale: { receipt: 'R1-000007', total: '25.00', change: '5.00', receiptText: '', printed: false },
+      sale: { receipt: 'R1-000007', total: '25.00', change: '5.00', receipt_text: '', printed: false },
       outbox: state,
     }),
     aisle_orders: () => [state],
@@ -145,7 +146,7 @@ test('placing an order: basket, pickup store from the stock data, email, cash, t
   expect(within(placed).getByTestId('aisle-order-state')).toHaveTextContent('Queued: goes to HQ when online');
 
   // The background sync delivers it; the screen follows the outbox.
-  state = outbox({ state: 'sent', hqStatus: 'routed', sentAt: '2026-11-27T10:15:04Z', attempts: 1 });
+  state = outbox({ state: 'sent', hq_status: 'routed', sent_at: '2026-11-27T10:15:04Z', attempts: 1 });
   await waitFor(
     () => expect(within(placed).getByTestId('aisle-order-state')).toHaveTextContent('Sent to HQ (routed)'),
     { timeout: 5000 },
@@ -167,8 +168,8 @@ test('ship to: the address and optional coordinates go with the order', async ()
     aisle_quote: () => cart([line({ sku: 'MUG-1', total: '12.50' })], '12.50'),
     aisle_order: () => ({
       order: 'aisle-AMS:1',
-      sale: { receipt: 'R1-000008', total: '12.50', change: '0.00', receiptText: '', printed: false },
-      outbox: outbox({ delivery: { method: 'ship', location: null, zip: '3511 AB', city: 'Utrecht', countryCode: 'NL' } }),
+      sale: { receipt: 'R1-000008', total: '12.50', change: '0.00', receipt_text: '', printed: false },
+      outbox: outbox({ delivery: { method: 'ship', location: null, zip: '3511 AB', city: 'Utrecht', country_code: 'NL' } }),
     }),
     aisle_orders: () => [],
   });
@@ -190,7 +191,7 @@ test('ship to: the address and optional coordinates go with the order', async ()
   await fireEvent.click(within(tender).getByTestId('confirm-pay'));
   await screen.findByTestId('sale-done');
   expect(reg.argsOf('aisle_order')[0]).toMatchObject({
-    delivery: { method: 'ship', zip: '3511 AB', city: 'Utrecht', countryCode: 'NL', latitude: '52.088', longitude: '5.110' },
+    delivery: { method: 'ship', zip: '3511 AB', city: 'Utrecht', country_code: 'NL', latitude: '52.088', longitude: '5.110' },
     tenders: [{ kind: 'card', amount: '12.50' }],
   });
 });
@@ -256,7 +257,7 @@ test('kiosk with a cashier signed in: the aisle takes orders', async () => {
 test('nl: the aisle in Dutch', async () => {
   fakeRegister({
     session: () => session({ locale: 'nl-NL' }),
-    aisle_search: () => [mug({ ageSeconds: 3600 })],
+    aisle_search: () => [mug({ age_seconds: 3600 })],
     aisle_orders: () => [],
   });
   const search = await openAisle();

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, expect, test } from 'vitest';
 import App from '../App.svelte';
-import { fakeRegister, press, resetApp, session, typeKeys, type Handler } from './harness';
+import { fakeRegister, press, resetApp, session, typeKeys, xReport, type Handler } from './harness';
 
 beforeEach(resetApp);
 
@@ -11,7 +11,7 @@ const cashier = { code: '1001', name: 'Anna', role: 'cashier' };
 async function drawerTab(handlers: Record<string, Handler> = {}, locale = 'en-US') {
   const reg = fakeRegister({
     session: () => session({ operator: cashier, locale }),
-    x_report: () => ({ text: '', byHour: [], byTender: [] }),
+    x_report: () => xReport('', [], []),
     ...handlers,
   });
   render(App);

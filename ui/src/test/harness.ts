@@ -2,7 +2,8 @@
 // arguments, fixtures, and a keyboard helper that types like a person (or a scanner).
 import { fireEvent } from '@testing-library/svelte';
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { CartView, Line, Session, Status } from '../lib/api';
+import type { CartView, Line, Session, Status, XReport } from '../lib/api';
+import { compare, sub, sum } from '../lib/decimal';
 import { app } from '../lib/app.svelte';
 import { answerApproval } from '../lib/approval.svelte';
 import { setLocale } from '../lib/i18n.svelte';
@@ -19,14 +20,14 @@ export function session(overrides: Partial<Session> = {}): Session {
   return {
     store: 'AMS',
     register: 'R1',
-    dataDir: '/var/lib/till',
+    data_dir: '/var/lib/till',
     version: '0.1.0',
     kiosk: false,
     locale: 'en-US',
     currency: 'EUR',
-    needsSetup: false,
+    needs_setup: false,
     operator: { code: '1001', name: 'Anna', role: 'cashier' },
-    wedge: { maxGapMs: 30, minLength: 6, prefix: '', suffix: '\r' },
+    wedge: { max_gap_ms: 30, min_length: 6, prefix: '', suffix: '\r' },
     ...overrides,
   };
 }
@@ -38,7 +39,7 @@ export function line(overrides: Partial<Line> = {}): Line {
     name: 'Milk 1 l',
     quantity: '1',
     unit: 'each',
-    unitPrice: '1.29',
+    unit_price: '1.29',
     total: '1.29',
     adjustments: [],
     ...overrides,
@@ -49,22 +50,32 @@ export function cart(lines: Line[] = [], total = '0.00', overrides: Partial<Cart
   return {
     lines,
     subtotal: total,
-    discountTotal: '0.00',
-    taxTotal: '0.00',
+    discount_total: '0.00',
+    tax_total: '0.00',
     total,
     currency: 'EUR',
-    parkedFrom: null,
+    parked_from: null,
     ...overrides,
   };
 }
 
 export const onlineStatus: Status = {
   online: true,
-  pendingSales: 0,
-  oldestPendingAgeS: null,
-  lastSync: null,
+  pending_sales: 0,
+  oldest_pending_age_seconds: null,
+  last_sync: null,
   printer: 'ready',
 };
+
+/** The register's tender preview for a store without cash rounding: what is left, or the
+ * change once the tenders cover the total. */
+export function tenderPreview(total: string, tenders: { amount: string }[]) {
+  const tendered = sum(tenders.map((t) => t.amount), '0');
+  const left = sub(total, tendered);
+  const covered = compare(left, '0') <= 0;
+  const remaining = covered ? '0' : left;
+  return { due: total, tendered, remaining, remaining_in_cash: remaining, change: covered ? sub('0', left) : '0' };
+}
 
 /** Installs a fake register. Unhandled commands reject, so a test sees every call it causes. */
 export function fakeRegister(handlers: Record<string, Handler> = {}) {
@@ -78,6 +89,8 @@ export function fakeRegister(handlers: Record<string, Handler> = {}) {
     ],
     search: () => [],
     return_reasons: () => ['damaged', 'wrong size'],
+    tender_preview: ({ total, tenders }: { total: string; tenders: { amount: string }[] }) =>
+      tenderPreview(total, tenders),
     ...handlers,
   };
   mockIPC(
@@ -139,4 +152,43 @@ export async function typeKeys(el: HTMLElement, text: string): Promise<void> {
 export async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
   const target = (document.activeElement as HTMLElement | null) ?? document.body;
   await fireEvent.keyDown(target, { key, ...init });
+}
+
+/** An X report reply: its printed `text`, sales by hour, what each tender took, and tax by
+ * rate (the other figures zero). */
+export function xReport(
+  text: string,
+  hours: [number, string][],
+  tenders: [string, string][],
+  taxes: XReport['report']['taxes'] = [],
+): XReport {
+  const zero = '0.00';
+  return {
+    text,
+    by_hour: hours.map(([hour, total]) => ({ hour, total })),
+    report: {
+      store: 'AMS',
+      register: 'R1',
+      currency: 'EUR',
+      at: '2026-11-27T18:00:00Z',
+      session: 1,
+      documents: 0,
+      sales: 0,
+      returns: 0,
+      receipts: null,
+      subtotal: zero,
+      discount_total: zero,
+      returned: zero,
+      tax_total: zero,
+      total: zero,
+      cash_rounding: zero,
+      change: zero,
+      taxes,
+      tenders: tenders.map(([tender, amount]) => ({ tender, count: 1, amount })),
+      drawer: null,
+      expected: [],
+      grand_total: zero,
+      journal_records: 0,
+    },
+  };
 }

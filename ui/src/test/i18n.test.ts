@@ -21,8 +21,8 @@ test('locale nl-NL: Dutch sell screen and Dutch money', async () => {
   fakeRegister({
     session: () => session({ locale: 'nl-NL' }),
     cart: () =>
-      cart([line({ name: 'Stroopwafels', unitPrice: '1234.50', total: '1234.50' })], '1234.50', {
-        taxTotal: '101.93',
+      cart([line({ name: 'Stroopwafels', unit_price: '1234.50', total: '1234.50' })], '1234.50', {
+        tax_total: '101.93',
       }),
   });
   render(App);

@@ -1,24 +1,24 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, expect, test } from 'vitest';
 import App from '../App.svelte';
-import { fakeRegister, press, resetApp, session } from './harness';
+import { fakeRegister, press, resetApp, session, xReport as emptyX } from './harness';
 
 beforeEach(resetApp);
 
 const manager = { code: '9001', name: 'Mia', role: 'manager' };
-const xReport = () => ({ text: '', byHour: [], byTender: [] });
+const xReport = () => emptyX('', [], []);
 
 const status = (over: Record<string, unknown> = {}) => ({
   enrolled: true,
   hq: 'http://hq.example:8080',
   online: true,
-  lastSuccess: '2026-03-02T09:15:00Z',
-  lastAttempt: '2026-03-02T09:15:00Z',
-  lastError: null,
-  pendingSales: 3,
-  oldestPendingAt: '2026-03-02T09:05:00Z',
-  oldestPendingAgeS: 600,
-  catalogVersion: '4',
+  last_success: '2026-03-02T09:15:00Z',
+  last_attempt: '2026-03-02T09:15:00Z',
+  last_error: null,
+  pending_sales: 3,
+  oldest_pending_at: '2026-03-02T09:05:00Z',
+  oldest_pending_age_seconds: 600,
+  catalog_version: '4',
   ...over,
 });
 
@@ -39,7 +39,7 @@ test('the Sync tab shows the status and HQ open conflicts of this store; Refresh
       register: 'R1',
       detail: 'register clock 2020-01-01T00:00:00Z is -190000000 s off',
       needs: 'set the register clock right (NTP)',
-      raisedAt: '2026-03-02T09:15:00Z',
+      raised_at: '2026-03-02T09:15:00Z',
     },
   ];
   const reg = fakeRegister({
@@ -73,7 +73,7 @@ test('offline, the Sync tab says conflicts are listed at HQ instead of an error'
     session: () => session({ operator: manager }),
     x_report: xReport,
     sync_status: () =>
-      status({ online: false, lastError: 'HQ out of reach: connection refused', catalogVersion: null }),
+      status({ online: false, last_error: 'HQ out of reach: connection refused', catalog_version: null }),
     hq_conflicts: () => {
       throw { code: 'offline', message: 'HQ http://hq.example:8080 out of reach' };
     },

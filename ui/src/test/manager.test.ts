@@ -1,7 +1,7 @@
-import { render, screen, waitFor, within } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { beforeEach, expect, test } from 'vitest';
 import App from '../App.svelte';
-import { fakeRegister, press, resetApp, session, typeKeys } from './harness';
+import { fakeRegister, press, resetApp, session, typeKeys, xReport } from './harness';
 
 beforeEach(resetApp);
 
@@ -10,18 +10,19 @@ const manager = { code: '9001', name: 'Mia', role: 'manager' };
 test('F10 opens the manager screen; the X report draws bars by hour and by tender', async () => {
   const reg = fakeRegister({
     session: () => session({ operator: manager }),
-    x_report: () => ({
-      text: 'X REPORT\nSales 300.00',
-      byHour: [
-        { hour: 9, total: '50.00' },
-        { hour: 10, total: '200.00' },
-        { hour: 11, total: '50.00' },
-      ],
-      byTender: [
-        { tender: 'cash', total: '100.00' },
-        { tender: 'card', total: '200.00' },
-      ],
-    }),
+    x_report: () =>
+      xReport(
+        'X REPORT\nSales 300.00',
+        [
+          [9, '50.00'],
+          [10, '200.00'],
+          [11, '50.00'],
+        ],
+        [
+          ['cash', '100.00'],
+          ['card', '200.00'],
+        ],
+      ),
   });
   render(App);
   await screen.findByTestId('scan-input');
@@ -43,17 +44,89 @@ test('F10 opens the manager screen; the X report draws bars by hour and by tende
   expect(byTender).toHaveTextContent('card');
   expect(Number(tenderBars[0].getAttribute('height'))).toBe(70);
 
+  // the printer's layout is one click away
+  expect(screen.queryByTestId('x-text')).not.toBeInTheDocument();
+  await fireEvent.click(screen.getByTestId('x-printed'));
   expect(screen.getByTestId('x-text')).toHaveTextContent('X REPORT');
   expect(reg.argsOf('x_report')).toEqual([{}]);
+});
+
+test('the X report figures: values on the bars, named axes, tenders as a table with headers and their total', async () => {
+  fakeRegister({
+    session: () => session({ operator: manager }),
+    x_report: () =>
+      xReport(
+        'X REPORT',
+        [
+          [9, '50.00'],
+          [14, '1234.50'],
+        ],
+        [
+          ['cash', '84.50'],
+          ['card', '1200.00'],
+        ],
+        [
+          { label: 'standard', rate: '21', net: '950.00', tax: '199.50', gross: '1149.50' },
+          { label: 'food', rate: '9', net: '123.85', tax: '11.15', gross: '135.00' },
+        ],
+      ),
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F10');
+
+  const byHour = await screen.findByTestId('chart-hour');
+  const values = within(byHour as unknown as HTMLElement).getAllByTestId('bar-value');
+  expect(values.map((v) => v.textContent)).toEqual(['€50.00', '€1,234.50']);
+  expect(within(byHour as unknown as HTMLElement).getByTestId('scale-top')).toHaveTextContent('€1,234.50');
+  expect(byHour).toHaveTextContent('Hour');
+  expect(byHour).toHaveTextContent('Sales (EUR)');
+  expect(screen.getByTestId('chart-tender')).toHaveTextContent('Tender');
+
+  const table = screen.getByTestId('tender-table');
+  const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
+  expect(headers).toEqual(['Tender', 'Amount']);
+  const rows = within(table).getAllByTestId('tender-row');
+  expect(rows.map((r) => r.textContent)).toEqual(['cash€84.50', 'card€1,200.00']);
+  expect(within(table).getByRole('rowheader', { name: 'cash' })).toBeInTheDocument();
+  expect(within(table).getByTestId('tender-total')).toHaveTextContent('€1,284.50');
+
+  const taxes = screen.getByTestId('tax-table');
+  expect(within(taxes).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Rate', 'Net', 'Tax', 'Gross']);
+  const taxRows = within(taxes).getAllByTestId('tax-row');
+  expect(taxRows.map((r) => r.textContent)).toEqual([
+    'standard 21 %€950.00€199.50€1,149.50',
+    'food 9 %€123.85€11.15€135.00',
+  ]);
+  expect(within(taxes).getByTestId('tax-total')).toHaveTextContent('€210.65');
+  expect(screen.queryByTestId('x-text')).not.toBeInTheDocument();
+});
+
+test('nl: the X report figures and the printed-layout key in Dutch, money the Dutch way', async () => {
+  fakeRegister({
+    session: () => session({ operator: manager, locale: 'nl-NL' }),
+    x_report: () => xReport('X REPORT', [[10, '12.50']], [['cash', '12.50']]),
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F10');
+  const byHour = await screen.findByTestId('chart-hour');
+  expect(byHour).toHaveTextContent('Uur');
+  expect(byHour).toHaveTextContent('Omzet (EUR)');
+  expect(within(byHour as unknown as HTMLElement).getByTestId('bar-value')).toHaveTextContent(/€\s12,50/);
+  const table = screen.getByTestId('tender-table');
+  expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Betaalwijze', 'Bedrag']);
+  expect(within(table).getByTestId('tender-total')).toHaveTextContent(/€\s12,50/);
+  expect(screen.getByTestId('x-printed')).toHaveTextContent('Afdruk');
 });
 
 test('the Z report sends the counted cash and asks for approval when needed', async () => {
   const reg = fakeRegister({
     session: () => session({ operator: { code: '1001', name: 'Anna', role: 'cashier' } }),
-    x_report: () => ({ text: '', byHour: [], byTender: [] }),
+    x_report: () => xReport('', [], []),
     z_report: ({ approvals }: { approvals: string[] }) => {
       if (approvals.length === 0) throw { code: 'permission', message: 'Closing the day needs a manager' };
-      return { text: 'Z REPORT 7', number: 7 };
+      return { text: 'Z REPORT 7', number: 7, balances: [], taxes: [], tenders: [], total: '0.00' };
     },
   });
   render(App);

@@ -13,7 +13,7 @@ beforeEach(resetApp);
  */
 function register(handlers: Parameters<typeof fakeRegister>[0], locale = 'en-US') {
   return fakeRegister({
-    session: () => session({ locale, wedge: { maxGapMs: 1000, minLength: 6, prefix: '', suffix: '\r' } }),
+    session: () => session({ locale, wedge: { max_gap_ms: 1000, min_length: 6, prefix: '', suffix: '\r' } }),
     ...handlers,
   });
 }
@@ -29,7 +29,7 @@ function orderLine(overrides: Partial<OrderLine> = {}): OrderLine {
     price: '19.95',
     picked: null,
     substitute: null,
-    handedOver: '0',
+    handed_over: '0',
     left: '0',
     ...overrides,
   };
@@ -47,6 +47,7 @@ function order(overrides: Partial<PickupOrder> = {}): PickupOrder {
     withdrawn: null,
     bin: null,
     checkin: null,
+    notified: null,
     shipment: null,
     lines: [orderLine(), orderLine({ n: 2, sku: 'MUG-1', title: 'Stoneware Mug', quantity: '1' })],
     handovers: [],
@@ -65,8 +66,9 @@ const ready = order({
 
 function verified(o: PickupOrder = ready, total = '59.85'): VerifiedPickup {
   return {
+    valid: true,
     order: o,
-    lines: [
+    hand_over: [
       { n: 1, sku: 'TOTE-1', title: 'Canvas Tote', quantity: '2', price: '19.95' },
       { n: 2, sku: 'MUG-1', title: 'Stoneware Mug', quantity: '1', price: '19.95' },
     ],
@@ -74,7 +76,7 @@ function verified(o: PickupOrder = ready, total = '59.85'): VerifiedPickup {
   };
 }
 
-const saleDone = { receipt: 'R1-000001', total: '59.85', change: '0.00', receiptText: 'TILL\nonline 59.85', printed: true };
+const saleDone = { receipt: 'R1-000001', total: '59.85', change: '0.00', receipt_text: 'TILL\nonline 59.85', printed: true };
 
 async function openPickup() {
   await screen.findByTestId('scan-input');
@@ -194,34 +196,46 @@ test.each([
   [
     'token_forged',
     "the token's signature does not verify with HQ's key: it is forged or was altered",
+    null,
     ['NOT VALID: this code was not issued by HQ, or it was altered. Hand nothing over.'],
   ],
   [
     'token_expired',
     'the token for order shopify:7001 expired at 2026-11-27T10:15:00Z',
+    { kind: 'token_expired', order: 'shopify:7001', at: '2026-11-27T10:15:00Z' },
     ['EXPIRED: this pickup code is no longer valid.', 'It expired on 11/27/26'],
   ],
   [
     'token_other_store',
     'the token for order shopify:7001 is for store UTR-01, not this store (AMS-01)',
+    { kind: 'token_other_store', order: 'shopify:7001', store: 'UTR-01', here: 'AMS-01' },
     ['WRONG STORE', 'The code is for store UTR-01; this is store AMS-01.'],
   ],
   [
     'token_used',
     'order #7001: nothing left to hand over (already handed over: register R2 at 2026-11-27T12:00:00.123456789Z; register R1 at 2026-11-27T12:05:00Z)',
+    {
+      kind: 'token_used',
+      number: '#7001',
+      handovers: [
+        { register: 'R2', at: '2026-11-27T12:00:00.123456789Z' },
+        { register: 'R1', at: '2026-11-27T12:05:00Z' },
+      ],
+    },
     ['ALREADY HANDED OVER', 'Handed over at register R2 on 11/27/26', 'Handed over at register R1 on 11/27/26'],
   ],
-  ['token_malformed', 'not a pickup token: no TP1 prefix', ['NOT A PICKUP CODE']],
+  ['token_malformed', 'not a pickup token: no TP1 prefix', null, ['NOT A PICKUP CODE']],
   [
     'input',
     'order shopify:7001 is not on this register yet: sync with HQ or a peer register, then scan again',
+    null,
     ['Cannot hand over', 'is not on this register yet'],
   ],
-])('a %s refusal says why in plain words', async (code, message, shown) => {
+])('a %s refusal says why in plain words', async (code, message, details, shown) => {
   const reg = register({
     pickup_orders: () => [],
     pickup_verify: () => {
-      throw { code, message };
+      throw { code, message, details };
     },
   });
   render(App);
@@ -407,4 +421,45 @@ test('Dutch: the pickup screen speaks Dutch and formats money the Dutch way', as
   expect(screen.getAllByTestId('order-line')[0]).toHaveTextContent(/€\s19,95/);
   await typeKeys(screen.getByTestId('token-input'), `${TOKEN}{Enter}`);
   expect(await screen.findByTestId('token-refused')).toHaveTextContent('NIET GELDIG');
+});
+
+test('outside a field, arrows, Home and End move through the queue in its order', async () => {
+  register({
+    pickup_orders: () => [
+      order({ id: 'shopify:1', number: '#1001', status: 'new' }),
+      order({ id: 'shopify:2', number: '#1002', status: 'ready' }),
+      order({ id: 'shopify:3', number: '#1003', status: 'new' }),
+    ],
+  });
+  render(App);
+  await openPickup();
+  await screen.findAllByTestId('pickup-order');
+  (document.activeElement as HTMLElement | null)?.blur();
+  const shown = () => within(screen.getByTestId('order-detail')).getByRole('heading', { level: 2 }).textContent;
+
+  await press('ArrowDown'); // the queue starts with the ready order
+  expect(shown()).toBe('#1002');
+  await press('End');
+  expect(shown()).toBe('#1003');
+  await press('ArrowUp');
+  expect(shown()).toBe('#1001');
+  await press('Home');
+  expect(shown()).toBe('#1002');
+});
+
+test('Enter in the find box asks the register for an order and opens it; Esc in the empty box goes back to selling', async () => {
+  const reg = register({
+    pickup_orders: () => [],
+    pickup_order: () => order({ id: 'shopify:7001', number: '#7001' }),
+  });
+  render(App);
+  await openPickup();
+  const find = screen.getByTestId('order-find');
+  await typeKeys(find, 'bob@example.com{Enter}');
+
+  expect(await screen.findByTestId('order-detail')).toHaveTextContent('#7001');
+  expect(reg.argsOf('pickup_order')).toEqual([{ text: 'bob@example.com' }]);
+  expect(find).toHaveValue('');
+  await typeKeys(find, '{Escape}');
+  expect(await screen.findByTestId('sell')).toBeInTheDocument();
 });

@@ -21,7 +21,7 @@ test('F9: find a receipt by number, pick a line, quantity and reason, refund', a
       receipt: 'R1-000043',
       total: '-1.29',
       change: '0.00',
-      receiptText: 'RETURN',
+      receipt_text: 'RETURN',
       printed: true,
     }),
   });

@@ -6,14 +6,14 @@ import { cart, fakeRegister, line, press, resetApp, typeKeys } from './harness';
 
 beforeEach(resetApp);
 
-const milk = line({ line: 1, sku: 'MILK-1L', name: 'Milk 1 l', unitPrice: '1.29', total: '1.29' });
+const milk = line({ line: 1, sku: 'MILK-1L', name: 'Milk 1 l', unit_price: '1.29', total: '1.29' });
 const cheese = line({
   line: 2,
   sku: 'KAAS-JONG',
   name: 'Gouda jong',
   quantity: '0.505',
   unit: 'kg',
-  unitPrice: '12.90',
+  unit_price: '12.90',
   total: '6.51',
   adjustments: [{ label: '2nd half price', amount: '-0.50' }],
 });
@@ -33,7 +33,7 @@ test('a code typed into the scan input and Enter is scanned; the line and total 
   expect(lines[0]).toHaveTextContent('Milk 1 l');
   expect(lines[0]).toHaveTextContent('€1.29');
   expect(screen.getByTestId('total')).toHaveTextContent('€1.29');
-  expect(reg.argsOf('scan')).toEqual([{ code: '8710398527004' }]);
+  expect(reg.argsOf('scan')).toEqual([{ code: '8710398527004', typed: true }]);
   expect(scan).toHaveValue('');
 });
 
@@ -43,7 +43,34 @@ test('a quantity, a star and a code rings up that many', async () => {
   const scan = await screen.findByTestId('scan-input');
   await typeKeys(scan, '3*8710398527004{Enter}');
   await screen.findAllByTestId('cart-line');
-  expect(reg.argsOf('scan')).toEqual([{ code: '8710398527004', quantity: '3' }]);
+  // The register reads what was typed (QTY*CODE or CODE*QTY): one grammar for app and CLI.
+  expect(reg.argsOf('scan')).toEqual([{ code: '3*8710398527004', typed: true }]);
+});
+
+test('an item sold by weight with no scale opens the weight keypad, and the weight rings it up', async () => {
+  const reg = fakeRegister({
+    scan: ({ quantity }: { quantity?: string }) => {
+      if (quantity === undefined)
+        throw {
+          code: 'input',
+          message: 'GOUDA-KG (Aged Gouda) is sold by weight: give the weight in kg (e.g. GOUDA-KG*0.412) or configure a scale ([scale] port)',
+          details: { kind: 'needs_weight', code: 'GOUDA-KG', sku: 'GOUDA-KG', name: 'Aged Gouda' },
+        };
+      return { cart: cart([cheese], '6.51'), warnings: [] };
+    },
+  });
+  render(App);
+  const scan = await screen.findByTestId('scan-input');
+  await typeKeys(scan, 'GOUDA-KG{Enter}');
+  const keypad = await screen.findByTestId('quantity-dialog');
+  expect(keypad).toHaveTextContent('Weight: Aged Gouda');
+  expect(screen.queryByText(/give the weight in kg/)).not.toBeInTheDocument();
+  await typeKeys(within(keypad).getByTestId('quantity-input'), '0.412{Enter}');
+  await screen.findAllByTestId('cart-line');
+  expect(reg.argsOf('scan')).toEqual([
+    { code: 'GOUDA-KG', typed: true },
+    { code: 'GOUDA-KG', quantity: '0.412' },
+  ]);
 });
 
 test('a fast burst classified as scanned while typing in search is scanned and taken out of search', async () => {
@@ -59,7 +86,7 @@ test('a fast burst classified as scanned while typing in search is scanned and t
   await screen.findByTestId('scan-input');
   const search = screen.getByTestId('search') as HTMLInputElement;
 
-  // A person types "ka" in the search box and pauses (the burst ends after 2 × maxGapMs)…
+  // A person types "ka" in the search box and pauses (the burst ends after 2 × max_gap_ms)…
   await typeKeys(search, 'ka');
   await waitFor(() => expect(reg.argsOf('classify_keys')).toHaveLength(1));
   expect(reg.argsOf('scan')).toEqual([]);
@@ -75,7 +102,7 @@ test('a fast burst classified as scanned while typing in search is scanned and t
   expect((sent[0].keys as KeyStroke[]).map((k) => k.key)).toEqual(['k', 'a']);
   const burst = sent[1].keys as KeyStroke[];
   expect(burst.map((k) => k.key).join('')).toBe('4006381333931Enter');
-  for (const k of burst) expect(Number.isInteger(k.atMs)).toBe(true);
+  for (const k of burst) expect(Number.isInteger(k.at_ms)).toBe(true);
   // search's own Enter did not add a search result
   expect(reg.commands()).not.toContain('add_item');
 });
@@ -85,11 +112,11 @@ test('typing into search shows instant results; choosing one adds the item', asy
     search: ({ text }) =>
       text === 'gouda'
         ? [
-            { sku: 'KAAS-JONG', name: 'Gouda jong', price: '12.90', unit: 'kg', barcode: null },
-            { sku: 'KAAS-OUD', name: 'Gouda oud', price: '16.50', unit: 'kg', barcode: '8712345678906' },
+            { sku: 'KAAS-JONG', name: 'Gouda jong', price: '12.90', unit: 'kg' },
+            { sku: 'KAAS-OUD', name: 'Gouda oud', price: '16.50', unit: 'kg' },
           ]
         : [],
-    add_item: () => cart([cheese], '6.01', { discountTotal: '-0.50' }),
+    add_item: () => cart([cheese], '6.01', { discount_total: '-0.50' }),
   });
   render(App);
   await screen.findByTestId('scan-input');
@@ -112,6 +139,8 @@ test('typing into search shows instant results; choosing one adds the item', asy
   expect(screen.queryAllByTestId('search-result')).toHaveLength(0);
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 test('F12 opens the tender screen with the amount to pay', async () => {
   fakeRegister({ cart: () => cart([milk], '1.29') });
   render(App);
@@ -130,7 +159,7 @@ test('split tender: card then cash, Enter pays and the change due shows', async 
     cart: () => (paid ? cart() : cart([milk, cheese], '12.90')),
     pay: () => {
       paid = true;
-      return { receipt: 'R1-000042', total: '12.90', change: '2.10', receiptText: 'TILL\n…', printed: true };
+      return { receipt: 'R1-000042', total: '12.90', change: '2.10', receipt_text: 'TILL\n…', printed: true };
     },
   });
   render(App);
@@ -152,6 +181,7 @@ test('split tender: card then cash, Enter pays and the change due shows', async 
   expect(screen.getByTestId('sale-done')).toHaveTextContent('R1-000042');
   expect(reg.argsOf('pay')).toEqual([
     {
+      key: expect.stringMatching(UUID),
       tenders: [
         { kind: 'card', amount: '10.00' },
         { kind: 'cash', amount: '5.00' },
@@ -166,13 +196,35 @@ test('split tender: card then cash, Enter pays and the change due shows', async 
   await waitFor(() => expect(screen.queryAllByTestId('cart-line')).toHaveLength(0));
 });
 
+test('with cash rounding the dialog shows what the register will settle: the rest in cash, then the change', async () => {
+  // The register rounds cash to 0.05: 7.69 is 7.70 in cash, and 10 in cash gives 2.30 back.
+  const reg = fakeRegister({
+    cart: () => cart([milk], '7.69'),
+    tender_preview: ({ tenders }: { tenders: { amount: string }[] }) =>
+      tenders.length === 0
+        ? { due: '7.69', tendered: '0', remaining: '7.69', remaining_in_cash: '7.70', change: '0' }
+        : { due: '7.70', tendered: '10.00', remaining: '0', remaining_in_cash: '0', change: '2.30' },
+  });
+  render(App);
+  await screen.findAllByTestId('cart-line');
+  await press('F12');
+  const amount = await screen.findByTestId('tender-amount');
+  expect(await screen.findByTestId('remaining-cash')).toHaveTextContent('€7.70');
+  expect(screen.getByTestId('remaining')).toHaveTextContent('€7.69');
+  await typeKeys(amount, '10c');
+  await waitFor(() => expect(screen.getByTestId('remaining')).toHaveTextContent('€2.30'));
+  expect(screen.getByTestId('tender')).toHaveTextContent('Change');
+  expect(screen.queryByTestId('remaining-cash')).not.toBeInTheDocument();
+  expect(reg.argsOf('tender_preview').at(-1)).toEqual({ total: '7.69', tenders: [{ kind: 'cash', amount: '10.00' }] });
+});
+
 test('a "permission" rejection opens the approval prompt; the retry sends the approval', async () => {
   const reg = fakeRegister({
-    cart: () => cart([milk], '1.29', { discountTotal: '-0.30' }),
+    cart: () => cart([milk], '1.29', { discount_total: '-0.30' }),
     pay: ({ approvals }: { approvals: string[] }) => {
       if (!approvals.includes('M1:4321'))
         throw { code: 'permission', message: 'A discount over 20% needs a manager' };
-      return { receipt: 'R1-000043', total: '1.29', change: '0.71', receiptText: '', printed: false };
+      return { receipt: 'R1-000043', total: '1.29', change: '0.71', receipt_text: '', printed: false };
     },
   });
   render(App);
@@ -192,10 +244,34 @@ test('a "permission" rejection opens the approval prompt; the retry sends the ap
 
   expect(await screen.findByTestId('change')).toHaveTextContent('€0.71');
   expect(screen.queryByTestId('approval')).not.toBeInTheDocument();
+  const key = expect.stringMatching(UUID);
   expect(reg.argsOf('pay')).toEqual([
-    { tenders: [{ kind: 'cash', amount: '2.00' }], approvals: [], receipt: 'print' },
-    { tenders: [{ kind: 'cash', amount: '2.00' }], approvals: ['M1:4321'], receipt: 'print' },
+    { key, tenders: [{ kind: 'cash', amount: '2.00' }], approvals: [], receipt: 'print' },
+    { key, tenders: [{ kind: 'cash', amount: '2.00' }], approvals: ['M1:4321'], receipt: 'print' },
   ]);
+});
+
+test('a payment whose answer was lost is retried under the same key, so it cannot sell twice', async () => {
+  let tries = 0;
+  const reg = fakeRegister({
+    cart: () => cart([milk], '1.29'),
+    pay: () => {
+      tries += 1;
+      if (tries === 1) throw { code: 'internal', message: 'the answer was lost' };
+      return { receipt: 'R1-000044', total: '1.29', change: '0.71', receipt_text: '', printed: false };
+    },
+  });
+  render(App);
+  await screen.findAllByTestId('cart-line');
+  await press('F12');
+  const amount = await screen.findByTestId('tender-amount');
+  await typeKeys(amount, '2{Enter}');
+  expect(await screen.findByText('the answer was lost')).toBeInTheDocument();
+  await press('Enter');
+  expect(await screen.findByTestId('change')).toHaveTextContent('€0.71');
+  const [first, second] = reg.argsOf('pay') as { key: string }[];
+  expect(first.key).toMatch(UUID);
+  expect(second.key).toBe(first.key);
 });
 
 test('Esc on the approval prompt cancels and leaves the sale unpaid', async () => {
@@ -267,10 +343,10 @@ test('F6 parks the sale with a label; F7 lists parked sales and resumes one', as
     cart: () => (parked ? cart() : cart([milk], '1.29')),
     park: () => {
       parked = true;
-      return { parked: 7 };
+      return 7;
     },
-    parked_carts: () => [{ id: 7, label: 'blue coat', at: '2025-11-27T10:00:00Z', lines: 1, total: '1.29' }],
-    resume: () => cart([milk], '1.29', { parkedFrom: 7 }),
+    parked_carts: () => [{ id: 7, label: 'blue coat', parked_at: '2025-11-27T10:00:00Z', lines: 1, total: '1.29' }],
+    resume: () => cart([milk], '1.29', { parked_from: 7 }),
   });
   render(App);
   await screen.findAllByTestId('cart-line');
@@ -288,4 +364,32 @@ test('F6 parks the sale with a label; F7 lists parked sales and resumes one', as
   expect(await screen.findAllByTestId('cart-line')).toHaveLength(1);
   expect(reg.argsOf('resume')).toEqual([{ id: 7 }]);
   expect(screen.getByTestId('sell')).toHaveTextContent('resumed from #7');
+});
+
+test('in the search results, arrows, Home and End move the highlight and Enter adds that item', async () => {
+  const gouda = (sku: string, name: string) => ({ sku, name, price: '12.90', unit: 'kg' });
+  const reg = fakeRegister({
+    search: () => [gouda('KAAS-JONG', 'Gouda jong'), gouda('KAAS-BELEGEN', 'Gouda belegen'), gouda('KAAS-OUD', 'Gouda oud')],
+    add_item: () => cart([cheese], '6.51'),
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  const search = screen.getByTestId('search');
+  await typeKeys(search, 'gouda');
+  const results = await screen.findAllByTestId('search-result');
+  const highlighted = () => results.findIndex((r) => r.classList.contains('active'));
+  expect(highlighted()).toBe(0);
+
+  await typeKeys(search, '{End}');
+  expect(highlighted()).toBe(2);
+  await typeKeys(search, '{ArrowDown}');
+  expect(highlighted()).toBe(2); // the end holds
+  await typeKeys(search, '{Home}');
+  expect(highlighted()).toBe(0);
+  await typeKeys(search, '{ArrowDown}{ArrowDown}{ArrowUp}');
+  expect(highlighted()).toBe(1);
+
+  await typeKeys(search, '{Enter}');
+  await waitFor(() => expect(reg.argsOf('add_item')).toEqual([{ sku: 'KAAS-BELEGEN' }]));
+  expect(search).toHaveValue('');
 });

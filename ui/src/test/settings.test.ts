@@ -8,7 +8,7 @@ beforeEach(resetApp);
 
 test('settings: data directory, version, printer status and test, scanner test shows the classification', async () => {
   const reg = fakeRegister({
-    printer_status: () => ({ summary: 'TM-T20III ready', drawerOpen: false }),
+    printer_status: () => ({ summary: 'TM-T20III ready', drawer_open: false }),
     printer_test: () => null,
     classify_keys: ({ keys }: { keys: KeyStroke[] }) => [
       { kind: 'scanned', text: keys.filter((k) => k.key.length === 1).map((k) => k.key).join('') },
@@ -36,7 +36,7 @@ test('settings: data directory, version, printer status and test, scanner test s
 });
 
 test('the idle minutes are saved', async () => {
-  fakeRegister({ printer_status: () => ({ summary: 'ok', drawerOpen: false }) });
+  fakeRegister({ printer_status: () => ({ summary: 'ok', drawer_open: false }) });
   render(App);
   await screen.findByTestId('scan-input');
   await press('F3');
@@ -50,7 +50,7 @@ test('the idle minutes are saved', async () => {
 test('kiosk: leaving kiosk mode asks a manager and sends the approval', async () => {
   const reg = fakeRegister({
     session: () => session({ kiosk: true }),
-    printer_status: () => ({ summary: 'ok', drawerOpen: false }),
+    printer_status: () => ({ summary: 'ok', drawer_open: false }),
     exit_kiosk: ({ approvals }: { approvals: string[] }) => {
       if (approvals.length === 0) throw { code: 'permission', message: 'Leaving kiosk mode needs a manager' };
       return null;

@@ -7,7 +7,7 @@ beforeEach(resetApp);
 
 test('first start: "Create a demo register" creates one and goes to sign-in', async () => {
   const reg = fakeRegister({
-    session: () => session({ needsSetup: true, operator: null, store: null, register: null }),
+    session: () => session({ needs_setup: true, operator: null, store: null, register: null }),
     create_demo_register: () => session({ operator: null, locale: 'nl-NL' }),
   });
   render(App);
@@ -18,7 +18,7 @@ test('first start: "Create a demo register" creates one and goes to sign-in', as
 
 test('first start: enrolling while HQ is offline shows why', async () => {
   const reg = fakeRegister({
-    session: () => session({ needsSetup: true, operator: null }),
+    session: () => session({ needs_setup: true, operator: null }),
     enroll: () => {
       throw { code: 'offline', message: 'connection refused' };
     },

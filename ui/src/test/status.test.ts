@@ -17,9 +17,9 @@ test('the status bar shows offline and the unsynced count from a pushed status e
   await waitFor(async () => {
     await emit('status', {
       online: false,
-      pendingSales: 3,
-      oldestPendingAgeS: 420,
-      lastSync: null,
+      pending_sales: 3,
+      oldest_pending_age_seconds: 420,
+      last_sync: null,
       printer: 'paper low',
     });
     expect(within(bar).getByTestId('status-online')).toHaveTextContent('Offline');

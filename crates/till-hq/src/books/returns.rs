@@ -1,0 +1,162 @@
+//! Returns of online orders in HQ's books (BORIS): the lines returned at stores, booked
+//! from the registers' journals, and the refunds owed to the online tender for HQ (or the
+//! webstore) to execute.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{add_to, events};
+use crate::db::Tx;
+use crate::db::rows::{OrderReturnRow, RefundRow};
+use crate::error::HqError;
+
+/// A refund owed to an online tender, for HQ (or the webstore) to execute.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refund {
+    /// The return sale at the store.
+    pub sale_id: String,
+    /// The order.
+    pub order_id: String,
+    /// Store and register.
+    pub store: String,
+    /// Register.
+    pub register: String,
+    /// Amount to refund (positive).
+    pub amount: String,
+    /// `pending` or `done`.
+    pub state: String,
+    /// The webstore's refund reference once done.
+    pub reference: String,
+    /// When the return was booked.
+    pub at: String,
+}
+
+impl From<RefundRow> for Refund {
+    fn from(r: RefundRow) -> Self {
+        Refund {
+            sale_id: r.sale_id,
+            order_id: r.order_id,
+            store: r.store,
+            register: r.register,
+            amount: r.amount.to_string(),
+            state: r.state,
+            reference: r.reference,
+            at: r.at,
+        }
+    }
+}
+
+/// Refunds owed to online tenders (`pending` only, unless `all`), by when and sale.
+pub(crate) fn refunds(tx: &mut dyn Tx, all: bool) -> Result<Vec<Refund>, HqError> {
+    let rows = tx.query(
+        &format!(
+            "SELECT {} FROM order_refunds WHERE $1 = 'all' OR state = 'pending' ORDER BY at, sale_id",
+            RefundRow::COLUMNS
+        ),
+        &[(if all { "all" } else { "pending" }).into()],
+    )?;
+    rows.iter().map(|r| Ok(Refund::from(RefundRow::from_row(r)?))).collect()
+}
+
+/// The refund owed for return sale `sale_id`, if there is one.
+pub(crate) fn refund_of(tx: &mut dyn Tx, sale_id: &str) -> Result<Option<RefundRow>, HqError> {
+    let found =
+        tx.one(&format!("SELECT {} FROM order_refunds WHERE sale_id = $1", RefundRow::COLUMNS), &[sale_id.into()])?;
+    Ok(found.as_ref().map(RefundRow::from_row).transpose()?)
+}
+
+/// Units of each line of order `id` returned in stores.
+pub(crate) fn returned(tx: &mut dyn Tx, id: &str) -> Result<BTreeMap<i64, Decimal>, HqError> {
+    let mut out = BTreeMap::new();
+    let rows =
+        tx.query(&format!("SELECT {} FROM order_returns WHERE order_id = $1", OrderReturnRow::COLUMNS), &[id.into()])?;
+    for r in &rows {
+        let back = OrderReturnRow::from_row(r)?;
+        add_to(&mut out, back.n, back.quantity, "units returned")?;
+    }
+    Ok(out)
+}
+
+/// A returned line of a booked sale that names an online order.
+pub(crate) struct OnlineReturn<'a> {
+    /// The order id (`CHANNEL:ID`).
+    pub order: &'a str,
+    /// Its line number.
+    pub n: u32,
+    /// Units back.
+    pub quantity: Decimal,
+    /// What the line refunds (negative).
+    pub total: Decimal,
+}
+
+/// Books the online-order returns of sale `sale_id` (just booked): per line, and the part
+/// of the refund paid to the `online` tender as owed by HQ. Lines that name a sale, not an
+/// order HQ holds, are left to the sales books.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn book(
+    tx: &mut dyn Tx,
+    sale_id: &str,
+    store: &str,
+    register: &str,
+    at: &str,
+    lines: &[OnlineReturn<'_>],
+    online_refund: Decimal,
+    now: jiff::Timestamp,
+) -> Result<(), HqError> {
+    let mut orders = Vec::new();
+    for l in lines {
+        if tx.one("SELECT 1 FROM orders WHERE id = $1", &[l.order.into()])?.is_none() {
+            continue;
+        }
+        tx.exec(
+            "INSERT INTO order_returns (order_id, n, sale_id, store, register, quantity, refund, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sale_id, n) DO NOTHING",
+            &[
+                l.order.into(),
+                (l.n as i64).into(),
+                sale_id.into(),
+                store.into(),
+                register.into(),
+                l.quantity.to_string().into(),
+                l.total.to_string().into(),
+                at.into(),
+            ],
+        )?;
+        events::record(
+            tx,
+            l.order,
+            now,
+            "returned",
+            &format!("line {}: {} returned at {store} (register {register}, sale {sale_id})", l.n, l.quantity),
+        )?;
+        if !orders.contains(&l.order) {
+            orders.push(l.order);
+        }
+    }
+    if let Some(order) = orders.first()
+        && online_refund > Decimal::ZERO
+    {
+        tx.exec(
+            "INSERT INTO order_refunds (sale_id, order_id, store, register, amount, state, reference, at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', '', $6) ON CONFLICT (sale_id) DO NOTHING",
+            &[
+                sale_id.into(),
+                (*order).into(),
+                store.into(),
+                register.into(),
+                online_refund.to_string().into(),
+                at.into(),
+            ],
+        )?;
+        events::record(
+            tx,
+            order,
+            now,
+            "refund_due",
+            &format!("{online_refund} to the online tender (sale {sale_id})"),
+        )?;
+    }
+    Ok(())
+}

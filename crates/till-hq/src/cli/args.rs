@@ -1,0 +1,290 @@
+//! The command line, as clap parses it: global `--db` and `--json`, and one subcommand per
+//! job. The doc comments are the `--help` text.
+
+use clap::{Parser, Subcommand};
+use rust_decimal::Decimal;
+
+/// Till HQ: enrolls registers, reconciles their sales exactly once, raises conflicts.
+#[derive(Parser)]
+#[command(name = "till-hq", version)]
+pub struct Cli {
+    /// The database: `sqlite:PATH` (embedded default) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "TILL_HQ_DB", default_value = "sqlite:till-hq.sqlite", global = true)]
+    pub db: String,
+    /// Print JSON (decimals as strings) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the sync API.
+    Serve {
+        /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        listen: String,
+        /// A file holding the Shopify app's webhook signing secret (enables
+        /// `POST /webhooks/shopify`).
+        #[arg(long)]
+        shopify_secret_file: Option<std::path::PathBuf>,
+        /// A file holding the bearer token of the generic order API (enables `POST /v1/orders`).
+        #[arg(long)]
+        orders_token_file: Option<std::path::PathBuf>,
+    },
+    /// Registers: enrollment tokens, revocation, listing.
+    Register {
+        #[command(subcommand)]
+        command: RegisterCommand,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Conflicts HQ could not reconcile on its own (open ones; `--all` for resolved too).
+    Conflicts {
+        /// Include resolved conflicts.
+        #[arg(long)]
+        all: bool,
+        #[command(subcommand)]
+        command: Option<ConflictCommand>,
+    },
+    /// The chain's catalog: published versions registers download when they sync.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Inventory counters (HQ creates them; registers only increment).
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+    /// Locations online orders are routed to: stores and distribution centres.
+    Location {
+        #[command(subcommand)]
+        command: LocationCommand,
+    },
+    /// Webstore orders: channel, number, status, lines with their routed location and
+    /// reservation, and the routing explanation.
+    Orders {
+        /// Only orders with this status (received, routed, partially_routed, unroutable,
+        /// cancelled, fulfilled).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Refunds owed to online tenders for goods returned in stores (BORIS), for the
+    /// webstore to execute; `--all` includes those done.
+    Refunds {
+        /// Include refunds already executed.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Record that the webstore executed the refund of a store return.
+    RefundDone {
+        /// The return sale's id (from `till-hq refunds`).
+        sale: String,
+        /// The webstore's refund id.
+        #[arg(long)]
+        reference: String,
+    },
+    /// One order: show it, route it again, or record that a location rejected it.
+    Order {
+        #[command(subcommand)]
+        command: OrderCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LocationCommand {
+    /// Add a location or change it (same id).
+    Add {
+        /// Its id: a store code (its `stock/ID` counters are its stock) or a DC's.
+        #[arg(long)]
+        id: String,
+        /// `store` or `dc`.
+        #[arg(long)]
+        kind: String,
+        /// Latitude, decimal degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lat: Decimal,
+        /// Longitude, decimal degrees.
+        #[arg(long, allow_hyphen_values = true)]
+        lon: Decimal,
+        /// Customers may pick orders up here.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        pickup: bool,
+        /// Orders may ship from here.
+        #[arg(long, action = clap::ArgAction::Set, default_value_t = false)]
+        ship: bool,
+        /// Units of each SKU held back from online orders.
+        #[arg(long, default_value = "0")]
+        safety_buffer: Decimal,
+        /// Cost of one shipment from here.
+        #[arg(long, default_value = "0")]
+        cost: Decimal,
+        /// Promised hours to ship.
+        #[arg(long, default_value_t = 24)]
+        sla_hours: i64,
+        /// The name of this pickup location in Shopify (local pickup shipping lines carry it).
+        #[arg(long, default_value = "")]
+        shopify_location: String,
+    },
+    /// Every location.
+    List,
+    /// What orders may take at a location, per SKU: on hand, reserved, buffer, available.
+    Stock {
+        /// The location.
+        location: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OrderCommand {
+    /// One order, with its routing history.
+    Show {
+        /// Its id (`CHANNEL:ID`) or number.
+        order: String,
+    },
+    /// Route an order again from scratch (after a short pick, new stock, a fixed SKU).
+    Reroute {
+        /// Its id or number.
+        order: String,
+        /// Why (kept with the decision).
+        #[arg(long)]
+        reason: String,
+    },
+    /// A location rejected the order: route it again, never to that location.
+    Reject {
+        /// Its id or number.
+        order: String,
+        /// The location that rejected it.
+        #[arg(long)]
+        location: String,
+        /// Why (kept with the decision).
+        #[arg(long)]
+        reason: String,
+    },
+    /// The pickup token the customer shows at the store (print it as a QR code): signed by
+    /// HQ, verified by the store's registers offline. The token alone on the last line.
+    Token {
+        /// Its id or number.
+        order: String,
+    },
+    /// A DC shipped its lines of the order: its stock goes down, the order follows.
+    /// (Stores record their shipments at the register: `till pickup ship`.)
+    Ship {
+        /// Its id or number.
+        order: String,
+        /// The DC.
+        #[arg(long)]
+        location: String,
+        /// Carrier.
+        #[arg(long)]
+        carrier: String,
+        /// Tracking number.
+        #[arg(long)]
+        tracking: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RegisterCommand {
+    /// Add a register (or re-issue its token); prints a one-time enrollment token.
+    Add {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        register: String,
+    },
+    /// Revoke a register: its credential stops working at once.
+    Revoke {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        register: String,
+    },
+    /// List registers.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Sales per register: count, totals by tax rate and tender, grand total.
+    Sales {
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
+    /// Every sale booked, one per line: id, register, receipt, total.
+    Receipts {
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ConflictCommand {
+    /// Resolve a conflict, saying what was done.
+    Resolve {
+        /// The conflict's id.
+        id: String,
+        /// What was done.
+        #[arg(long)]
+        note: String,
+        /// A broken chain only: the register's own hash of the record accepted (from `till
+        /// journal export` on the register the store keeps), to go on from when HQ cannot
+        /// compute it and the register cannot send it.
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CatalogCommand {
+    /// Publish a catalog file (.csv Shopify export or .jsonl) as the next version. Every row
+    /// must read cleanly; otherwise nothing is published and the rows are listed.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+        /// When its prices take effect (RFC 3339) [default: now].
+        #[arg(long)]
+        effective_from: Option<jiff::Timestamp>,
+        /// The chain's tax classes, as the stores configure them.
+        #[arg(long, value_delimiter = ',', default_value = "standard,reduced,zero")]
+        tax_classes: Vec<String>,
+        /// The tax class of rows that name none.
+        #[arg(long, default_value = "standard")]
+        default_tax_class: String,
+        /// The class of untaxed (Shopify "Variant Taxable" FALSE) rows.
+        #[arg(long, default_value = "zero")]
+        exempt_tax_class: String,
+        /// Decimal places of the currency.
+        #[arg(long, default_value_t = 2)]
+        minor_units: u32,
+    },
+    /// Published versions, newest first.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum StockCommand {
+    /// Goods received: creates the counter with QTY, or adds QTY to it.
+    Receive {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        location: String,
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        qty: Decimal,
+    },
+    /// A store's counters.
+    Show {
+        #[arg(long)]
+        store: String,
+    },
+}

@@ -1,0 +1,226 @@
+//! What each command does: turn its arguments into a call to HQ's library, and print the
+//! answer through [`Output`]. No business rule lives here.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use till_hq::domain::routing::Site;
+use till_hq::{Hq, LocationSpec, OrderSecrets};
+
+use super::args::{
+    CatalogCommand, Cli, Command, ConflictCommand, LocationCommand, OrderCommand, RegisterCommand, ReportCommand,
+    StockCommand,
+};
+use super::output::{self, Output, each};
+
+/// Runs the command line against the database it names.
+pub fn run(cli: Cli) -> Result<()> {
+    let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", cli.db))?;
+    let out = Output::new(cli.json);
+    let now = jiff::Timestamp::now();
+    match cli.command {
+        Command::Serve { listen, shopify_secret_file, orders_token_file } => {
+            let secrets = OrderSecrets {
+                shopify_secret: shopify_secret_file.map(|p| read_secret(&p, "--shopify-secret-file")).transpose()?,
+                orders_token: orders_token_file
+                    .map(|p| read_secret(&p, "--orders-token-file"))
+                    .transpose()?
+                    .map(|b| String::from_utf8(b).context("--orders-token-file: the token is not UTF-8"))
+                    .transpose()?,
+            };
+            serve(hq.with_secrets(secrets), &listen)
+        }
+        Command::Register { command } => register(&hq, command, &out, now),
+        Command::Report { command } => report(&hq, command, &out),
+        Command::Conflicts { all, command } => conflicts(&hq, all, command, &out, now),
+        Command::Catalog { command } => catalog(&hq, command, &out, now),
+        Command::Stock { command } => stock(&hq, command, &out, now),
+        Command::Location { command } => location(&hq, command, &out, now),
+        Command::Orders { status } => {
+            let list = hq.orders(status.as_deref())?;
+            out.print(&list, || each(&list, "no orders", output::order))
+        }
+        Command::Order { command } => order(&hq, command, &out, now),
+        Command::Refunds { all } => {
+            let list = hq.refunds(all)?;
+            out.print(&list, || each(&list, "no refunds owed", output::refund))
+        }
+        Command::RefundDone { sale, reference } => {
+            let r = hq.refund_done(&sale, &reference, now)?;
+            out.print(&r, || {
+                vec![format!("refund of {} for order {} recorded as done ({})", r.amount, r.order_id, r.reference)]
+            })
+        }
+    }
+}
+
+/// A secret from a file, its trailing newline trimmed; an empty one is refused.
+fn read_secret(path: &Path, flag: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("{flag}: cannot read {}", path.display()))?;
+    let end = bytes.iter().rposition(|b| !b"\r\n".contains(b)).map_or(0, |i| i + 1);
+    anyhow::ensure!(end > 0, "{flag}: {} is empty", path.display());
+    Ok(bytes[..end].to_vec())
+}
+
+/// Serves the HTTP API on `listen` until Ctrl-C or SIGTERM; the address it listens on is
+/// the first line printed.
+fn serve(hq: Hq, listen: &str) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let listener =
+            tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, db = hq.db().kind(), "till-hq serving");
+        println!("listening on http://{addr}");
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        till_hq::http::serve(Arc::new(hq), listener).await?;
+        Ok(())
+    })
+}
+
+fn register(hq: &Hq, command: RegisterCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        RegisterCommand::Add { store, register } => {
+            let token = hq.add_register(&store, &register, now)?;
+            out.print_line(&json!({"store": store, "register": register, "token": token}), || {
+                vec![format!("Enrollment token for {store}/{register} (one use, valid 7 days):"), token.clone()]
+            });
+            Ok(())
+        }
+        RegisterCommand::Revoke { store, register } => {
+            hq.revoke_register(&store, &register)?;
+            // Text even with --json: scripts look only at the exit status.
+            println!("{store}/{register} revoked");
+            Ok(())
+        }
+        RegisterCommand::List => {
+            let list = hq.registers()?;
+            out.print(&list, || each(&list, "", output::register))
+        }
+    }
+}
+
+fn report(hq: &Hq, command: ReportCommand, out: &Output) -> Result<()> {
+    match command {
+        ReportCommand::Sales { store } => {
+            let report = hq.sales_report(store.as_deref())?;
+            let json: Vec<_> = report.iter().map(output::sales_json).collect();
+            out.print(&json, || each(&report, "", output::sales))
+        }
+        ReportCommand::Receipts { store } => {
+            let sales = hq.booked_sales(store.as_deref())?;
+            out.print(&sales, || {
+                each(&sales, "", |s| {
+                    vec![format!("{} {}/{} {} {} {} {}", s.id, s.store, s.register, s.receipt, s.kind, s.at, s.total)]
+                })
+            })
+        }
+    }
+}
+
+fn conflicts(hq: &Hq, all: bool, command: Option<ConflictCommand>, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        Some(ConflictCommand::Resolve { id, note, anchor }) => {
+            let c = hq.resolve(&id, &note, anchor.as_deref(), now)?;
+            out.print(&c, || vec![format!("conflict {} ({}) resolved: {}", c.id, c.kind, c.resolution)])
+        }
+        None => {
+            let list = hq.conflicts(all)?;
+            out.print(&list, || each(&list, "no open conflicts", output::conflict))
+        }
+    }
+}
+
+fn catalog(hq: &Hq, command: CatalogCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        CatalogCommand::Import {
+            file,
+            effective_from,
+            tax_classes,
+            default_tax_class,
+            exempt_tax_class,
+            minor_units,
+        } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let options = till_import::ImportOptions {
+                tax_classes,
+                default_tax_class,
+                exempt_tax_class: Some(exempt_tax_class),
+                minor_units,
+            };
+            let p = hq.publish_catalog(&name, &bytes, effective_from.unwrap_or(now), options, now)?;
+            out.print(&p, || {
+                vec![format!(
+                    "published catalog version {}: {} products, {} SKUs, in force from {}",
+                    p.version, p.products, p.variants, p.effective_from
+                )]
+            })
+        }
+        CatalogCommand::List => {
+            let list = hq.catalogs()?;
+            let json: Vec<_> = list.iter().map(output::catalog_json).collect();
+            out.print(&json, || each(&list, "", output::catalog))
+        }
+    }
+}
+
+fn stock(hq: &Hq, command: StockCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        StockCommand::Receive { store, location, sku, qty } => {
+            let value = hq.receive_stock(&store, &location, &sku, qty, now)?;
+            let json = json!({"store": store, "location": location, "sku": sku, "quantity": value.to_string()});
+            out.print_line(&json, || vec![format!("{store} {location} {sku}: {value}")]);
+            Ok(())
+        }
+        StockCommand::Show { store } => {
+            let rows = hq.stock(&store)?;
+            let json: Vec<_> =
+                rows.iter().map(|(l, s, q)| json!({"location": l, "sku": s, "quantity": q.to_string()})).collect();
+            out.print(&json, || each(&rows, "", |(l, s, q)| vec![format!("{l:<24} {s:<24} {q}")]))
+        }
+    }
+}
+
+fn location(hq: &Hq, command: LocationCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    match command {
+        LocationCommand::Add { id, kind, lat, lon, pickup, ship, safety_buffer, cost, sla_hours, shopify_location } => {
+            let spec = LocationSpec {
+                site: Site { id, kind, lat, lon, pickup, ship, safety_buffer, cost, sla_hours },
+                shopify_location,
+            };
+            let l = hq.add_location(&spec, now)?;
+            out.print(&l, || vec![format!("location {} ({}) saved", l.id, l.kind)])
+        }
+        LocationCommand::List => {
+            let list = hq.locations()?;
+            out.print(&list, || each(&list, "", output::location))
+        }
+        LocationCommand::Stock { location } => {
+            let list = hq.availability(&location)?;
+            out.print(&list, || each(&list, "", output::availability))
+        }
+    }
+}
+
+fn order(hq: &Hq, command: OrderCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    let o = match command {
+        OrderCommand::Token { order } => {
+            let token = hq.pickup_token(&order)?;
+            out.print_line(&json!({"token": token}), || {
+                vec![format!("Pickup token for {order} (show as a QR code):"), token.clone()]
+            });
+            return Ok(());
+        }
+        OrderCommand::Ship { order, location, carrier, tracking } => {
+            hq.ship_from_dc(&order, &location, &carrier, &tracking, now)?
+        }
+        OrderCommand::Show { order } => hq.order(&order)?,
+        OrderCommand::Reroute { order, reason } => hq.reroute(&order, &reason, None, now)?,
+        OrderCommand::Reject { order, location, reason } => hq.reroute(&order, &reason, Some(&location), now)?,
+    };
+    out.print(&o, || output::order(&o))
+}

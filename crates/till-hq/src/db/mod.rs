@@ -1,0 +1,113 @@
+//! HQ's storage behind one small interface, so the same service code runs on SQLite (the
+//! embedded default) and on PostgreSQL (several HQ processes on one database).
+//!
+//! SQL is written once, in the dialect both accept: `$1`-style parameters (rewritten to
+//! `?1` for SQLite), `ON CONFLICT`, `RETURNING`; only the schema differs. Values are
+//! integers, text and bytes — never NULL parameters, never floats: money is decimal text
+//! summed in Rust.
+//!
+//! The lowest layer: it knows tables and SQL, and nothing of what HQ does with them.
+
+mod fields;
+mod pg;
+pub mod rows;
+pub mod schema;
+mod sqlite;
+
+use crate::error::HqError;
+
+pub use fields::{Fields, Row, RowError};
+
+/// A value bound to or read from SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// 64-bit integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// SQL NULL (read only).
+    Null,
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<&String> for Val {
+    fn from(v: &String) -> Self {
+        Val::Text(v.clone())
+    }
+}
+impl From<Vec<u8>> for Val {
+    fn from(v: Vec<u8>) -> Self {
+        Val::Bytes(v)
+    }
+}
+
+/// Statements inside one transaction.
+pub trait Tx {
+    /// Runs a statement; returns the rows it changed.
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, HqError>;
+    /// Runs a query; returns every row.
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, HqError>;
+    /// Serialises this transaction with every other one that takes the same `key`, across
+    /// processes, until it ends (PostgreSQL advisory lock; SQLite's write lock already
+    /// serialises every writer).
+    fn lock(&mut self, key: &str) -> Result<(), HqError>;
+
+    /// The first row of a query, if any.
+    fn one(&mut self, sql: &str, params: &[Val]) -> Result<Option<Row>, HqError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+}
+
+/// A database HQ runs on.
+pub trait Db: Send + Sync {
+    /// Runs `f` in one transaction, committed if it returns `Ok`, rolled back otherwise.
+    fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError>;
+    /// Which kind of database, for messages (`sqlite` or `postgres`).
+    fn kind(&self) -> &'static str;
+}
+
+/// Runs `f` in a transaction and returns its value.
+pub fn with_tx<T>(db: &dyn Db, mut f: impl FnMut(&mut dyn Tx) -> Result<T, HqError>) -> Result<T, HqError> {
+    let mut out = None;
+    db.transaction(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| HqError::Internal("transaction produced no value".into()))
+}
+
+/// Opens the database a `--db` URL names and brings its schema up to date:
+/// `sqlite:PATH` or `postgres://…` (`postgresql://…`).
+pub fn open(url: &str) -> Result<Box<dyn Db>, HqError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        return Ok(Box::new(sqlite::SqliteDb::open(path)?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(pg::PgDb::open(url)?));
+    }
+    Err(HqError::BadRequest(format!("--db '{url}': expected sqlite:PATH or postgres://USER@HOST/DB")))
+}
+
+/// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
+pub fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

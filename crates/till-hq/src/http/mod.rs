@@ -1,0 +1,110 @@
+//! HQ's HTTP API: thin handlers that parse, authenticate through a service, hand the work
+//! to [`Hq`] on a blocking thread, and map its errors to status codes with a JSON
+//! `{code, message}` body. Wire types live in `till_protocol`; nothing here holds
+//! business logic. `registers` serves the registers, `webstores` the webstores' orders.
+
+mod registers;
+mod webstores;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use till_protocol::{ErrorBody, MAX_BODY};
+
+use crate::error::HqError;
+use crate::services::Hq;
+use crate::services::enrollment::RegisterView;
+
+impl IntoResponse for HqError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            HqError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HqError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            HqError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HqError::NotFound(_) => StatusCode::NOT_FOUND,
+            HqError::Conflict(_) => StatusCode::CONFLICT,
+            HqError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HqError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if matches!(self, HqError::NotConfigured(_)) {
+            tracing::warn!(error = %self, "request refused");
+        } else if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let body = ErrorBody { code: self.code().to_string(), message: self.to_string() };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+/// The router over a shared [`Hq`].
+pub fn router(hq: Arc<Hq>) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { "ok" }))
+        .route("/v1/enroll", post(registers::enroll))
+        .route("/v1/rotate", post(registers::rotate))
+        .route("/v1/sync/digests", post(registers::digests))
+        .route("/v1/sync/doc", post(registers::doc))
+        .route("/v1/sync/anchor", post(registers::anchor))
+        .route("/v1/catalog", post(registers::catalog))
+        .route("/v1/orders", post(webstores::api_order))
+        .route("/v1/aisle/stock", post(registers::aisle_stock))
+        .route("/v1/aisle/orders", post(registers::aisle_order))
+        .route("/v1/orders/find", post(registers::find_order))
+        .route("/v1/conflicts", post(registers::store_conflicts))
+        .route("/webhooks/shopify", post(webstores::shopify_webhook))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(hq)
+}
+
+/// Runs `f` on a blocking thread (database and Automerge work).
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, HqError> + Send + 'static,
+) -> Result<T, HqError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| HqError::Internal(format!("request handler failed: {e}")))?
+}
+
+pub(crate) fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HqError> {
+    serde_json::from_slice(body).map_err(|e| HqError::BadRequest(format!("request body: {e}")))
+}
+
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, HqError> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .ok_or_else(|| HqError::Unauthorized("missing `Authorization: Bearer CREDENTIAL`".into()))
+}
+
+pub(crate) fn authenticated(hq: &Hq, headers: &HeaderMap) -> Result<RegisterView, HqError> {
+    hq.authenticate(&bearer(headers)?, jiff::Timestamp::now())
+}
+
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Serves `hq` on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve(hq: Arc<Hq>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(hq)).with_graceful_shutdown(shutdown()).await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

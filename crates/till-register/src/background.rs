@@ -1,0 +1,124 @@
+//! Work that never runs on the sale path: housekeeping ([`Register::maintain`]) and one
+//! pass of the background workers ([`Register::background_pass`]) — the print worker, the
+//! mail worker, and the sync worker's nudge. The desktop app's background task and the
+//! CLI's `--watch` loops run the same pass, each with the parts it wants.
+
+use std::time::{Duration, Instant};
+
+use crate::{MailRound, PrintRound, Register, RegisterError, SyncStatus, SyncWorker, WorkerTiming};
+
+/// Which background work a front end runs, and when each part is next due.
+pub struct BackgroundWork {
+    housekeeping: bool,
+    print: bool,
+    mail_every: Option<Duration>,
+    mail_due: Instant,
+    sync: Option<Option<SyncWorker>>,
+}
+
+impl BackgroundWork {
+    /// Everything, as the desktop app runs it: housekeeping, the print worker while
+    /// receipts wait, the mail worker every ten seconds when mail is configured (a server
+    /// out of reach costs a connect timeout), and the sync worker once the register is
+    /// enrolled, nudged while sales wait for HQ.
+    pub fn all() -> BackgroundWork {
+        BackgroundWork {
+            housekeeping: true,
+            print: true,
+            mail_every: Some(Duration::from_secs(10)),
+            mail_due: Instant::now(),
+            sync: Some(None),
+        }
+    }
+
+    /// The print worker alone (`till printer work`): every pass prints what waits.
+    pub fn printing() -> BackgroundWork {
+        BackgroundWork { housekeeping: false, print: true, mail_every: None, mail_due: Instant::now(), sync: None }
+    }
+
+    /// The mail worker alone (`till mail work`): every pass sends what waits.
+    pub fn mailing() -> BackgroundWork {
+        BackgroundWork {
+            housekeeping: false,
+            print: false,
+            mail_every: Some(Duration::ZERO),
+            mail_due: Instant::now(),
+            sync: None,
+        }
+    }
+}
+
+/// What one background pass did; each part that ran says how it went, so one failing part
+/// (a printer out of paper, a mail server away) never stops the others.
+#[derive(Debug, Default)]
+pub struct BackgroundPass {
+    /// Housekeeping's failure, if it failed (the sales are safe either way).
+    pub housekeeping: Option<RegisterError>,
+    /// The print worker's pass, when it ran.
+    pub print: Option<Result<PrintRound, RegisterError>>,
+    /// The mail worker's pass, when it ran.
+    pub mail: Option<Result<MailRound, RegisterError>>,
+    /// Where the register stands with HQ, when the pass looked (the app's status bar).
+    pub sync: Option<Result<SyncStatus, RegisterError>>,
+}
+
+impl Register {
+    /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
+    /// folds recent stock movements into the stock projection, compacts the replicated
+    /// documents' stored changes, and checkpoints the SQLite write-ahead log, each only once
+    /// enough has accumulated, so no sale's commit has to.
+    pub fn maintain(&mut self) -> Result<(), RegisterError> {
+        self.store.maintain()?;
+        Ok(())
+    }
+
+    /// One pass of the background work `work` asks for. The print worker runs when a
+    /// printer is configured and receipts wait (always, when it is the only work asked
+    /// for); the mail worker when mail is configured and its time has come; the sync
+    /// worker starts once the register is enrolled and is nudged while sales wait for HQ.
+    pub fn background_pass(&mut self, work: &mut BackgroundWork) -> BackgroundPass {
+        let mut pass = BackgroundPass::default();
+        if work.housekeeping {
+            pass.housekeeping = self.maintain().err();
+        }
+        let printing_only = !work.housekeeping && work.mail_every.is_none();
+        if work.print && (printing_only || (self.config.printer.is_some() && self.has_waiting_receipts())) {
+            pass.print = Some(self.print_pending());
+        }
+        if let Some(every) = work.mail_every
+            && (self.config.mail.is_some() || every.is_zero())
+            && Instant::now() >= work.mail_due
+        {
+            work.mail_due = Instant::now() + every;
+            pass.mail = Some(self.send_pending_mail());
+        }
+        if let Some(worker) = &mut work.sync {
+            let status = self.sync_status();
+            if let Ok(s) = &status {
+                if worker.is_none() && s.enrolled {
+                    *worker = self.start_sync_worker();
+                }
+                if let Some(w) = worker
+                    && s.pending_sales > 0
+                {
+                    w.nudge();
+                }
+            }
+            pass.sync = Some(status);
+        }
+        pass
+    }
+
+    fn has_waiting_receipts(&self) -> bool {
+        self.print_jobs(true).is_ok_and(|jobs| !jobs.is_empty())
+    }
+
+    /// The sync worker for this register, on its own connection (none if it cannot start:
+    /// the next pass tries again).
+    fn start_sync_worker(&self) -> Option<SyncWorker> {
+        let spawned = SyncWorker::spawn(self.dir.clone(), self.clock.clone(), WorkerTiming::default(), |event| {
+            tracing::debug!(?event, "sync round")
+        });
+        spawned.map_err(|e| tracing::warn!(error = %e, "the sync worker did not start")).ok()
+    }
+}

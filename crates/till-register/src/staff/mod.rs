@@ -1,0 +1,470 @@
+//! Staff, PINs and permissions. Every sensitive action asks [`Register::authorize`]
+//! here, in Rust, so no front end can skip the check; what it returns is the audit record
+//! the action writes in its own transaction.
+//!
+//! A staff member signs in with their code and PIN (`CODE:PIN`). PINs are stored as
+//! Argon2id hashes; five wrong PINs in a row lock the account until a manager unlocks it.
+//! A register with no staff at all is being set up: it sells, but refuses every
+//! sensitive action until the first manager is added.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use till_domain::{Action, Permission, PermissionError, Role};
+use till_store::{AuditEntry, StaffRow};
+
+use crate::{Register, RegisterError};
+
+/// Wrong PINs in a row that lock a staff member out.
+pub const LOCK_AFTER: u32 = 5;
+
+/// What signing in or managing staff refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StaffError {
+    /// No active staff member has this code.
+    #[error("no staff {0}")]
+    UnknownStaff(String),
+    /// The account is locked after too many wrong PINs.
+    #[error("staff {0} is locked after {LOCK_AFTER} wrong PINs; a manager must unlock it")]
+    Locked(String),
+    /// A wrong PIN; `left` tries remain before the account locks.
+    #[error("wrong PIN for staff {code}{}", tries_left(*.left))]
+    WrongPin {
+        /// The staff code.
+        code: String,
+        /// Tries left (0: now locked).
+        left: u32,
+    },
+    /// No credentials once the register has staff.
+    #[error("sign in: give your staff code and PIN (CODE:PIN)")]
+    NoCredentials,
+    /// An action that needs someone signed in.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// Leaving kiosk mode without a signed-in staff member.
+    #[error("leaving kiosk mode needs a signed-in staff member")]
+    KioskNeedsStaff,
+    /// A sensitive action while the register has no staff.
+    #[error("{0} needs a signed-in staff member; add a manager first (`till staff add`)")]
+    NoStaffYet(Action),
+    /// A staff code that is not 1–16 letters or digits.
+    #[error("staff code '{0}' must be 1-16 letters or digits")]
+    BadCode(String),
+    /// A PIN that is not 4–8 digits.
+    #[error("a PIN is 4 to 8 digits")]
+    BadPin,
+    /// No role of that name.
+    #[error("no role '{role}' (roles: {})", .roles.join(", "))]
+    UnknownRole {
+        /// The role asked for.
+        role: String,
+        /// The roles there are.
+        roles: Vec<String>,
+    },
+    /// The first staff member of a register must be a manager.
+    #[error("the first staff member must be a manager")]
+    FirstMustBeManager,
+    /// A change after which nobody active could manage staff.
+    #[error(
+        "refused: afterwards no active staff member could manage staff; give someone else a role that may (e.g. manager) first"
+    )]
+    LastManager,
+}
+
+impl StaffError {
+    /// The stable code ([`RegisterError::code`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StaffError::UnknownStaff(_)
+            | StaffError::Locked(_)
+            | StaffError::WrongPin { .. }
+            | StaffError::NoCredentials
+            | StaffError::NotSignedIn
+            | StaffError::KioskNeedsStaff
+            | StaffError::NoStaffYet(_) => "sign_in",
+            _ => "input",
+        }
+    }
+}
+
+fn tries_left(left: u32) -> String {
+    match left {
+        0 => "; the account is now locked".to_string(),
+        1 => " (1 try left)".to_string(),
+        n => format!(" ({n} tries left)"),
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// Staff code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// Who is acting, and the approvals they brought. Each approval covers one action.
+#[derive(Debug, Clone, Default)]
+pub struct Authority {
+    operator: Option<Operator>,
+    approvals: Vec<Operator>,
+}
+
+impl Authority {
+    /// Nobody signed in: only for a register that has no staff yet.
+    pub fn setup() -> Authority {
+        Authority::default()
+    }
+
+    /// The signed-in staff member's code, if any.
+    pub fn staff_code(&self) -> Option<&str> {
+        self.operator.as_ref().map(|o| o.code.as_str())
+    }
+
+    /// Approvals not used by any action.
+    pub fn unused_approvals(&self) -> usize {
+        self.approvals.len()
+    }
+
+    /// Who is signed in.
+    pub fn operator(&self) -> Option<&Operator> {
+        self.operator.as_ref()
+    }
+}
+
+/// A staff member to add.
+#[derive(Debug, Clone)]
+pub struct NewStaff<'a> {
+    /// Staff code: 1–16 letters or digits.
+    pub code: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Role name.
+    pub role: &'a str,
+    /// PIN: 4–8 digits.
+    pub pin: &'a str,
+}
+
+fn check_pin(pin: &str) -> Result<(), RegisterError> {
+    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(StaffError::BadPin.into());
+    }
+    Ok(())
+}
+
+fn hash_pin(pin: &str) -> Result<String, RegisterError> {
+    Argon2::default()
+        .hash_password(pin.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| RegisterError::corrupt("the PIN's hash", e))
+}
+
+fn pin_matches(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+}
+
+/// Reads `CODE:PIN`.
+pub fn split_credentials(text: &str) -> Result<(&str, &str), RegisterError> {
+    text.split_once(':')
+        .filter(|(code, pin)| !code.is_empty() && !pin.is_empty())
+        .ok_or_else(|| RegisterError::Input("staff credentials are CODE:PIN (e.g. 1001:4821)".into()))
+}
+
+impl Register {
+    /// True while the register has no staff: it sells, sensitive actions are refused.
+    pub fn in_setup(&self) -> Result<bool, RegisterError> {
+        Ok(self.store.staff_count()? == 0)
+    }
+
+    /// Checks a staff member's PIN. Wrong PINs are counted and audited; the fifth in a
+    /// row locks the account.
+    pub fn sign_in(&mut self, code: &str, pin: &str) -> Result<Operator, RegisterError> {
+        let at = self.clock.now().to_string();
+        let row =
+            self.store.staff(code)?.filter(|s| s.active).ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
+        if row.locked {
+            return Err(StaffError::Locked(code.to_string()).into());
+        }
+        if !pin_matches(pin, &row.pin_hash) {
+            let audit = AuditEntry {
+                action: "pin_failed".into(),
+                staff: Some(code.to_string()),
+                approver: None,
+                detail: "wrong PIN".into(),
+            };
+            let failed = self.store.record_wrong_pin(code, LOCK_AFTER, &at, &audit)?;
+            let left = LOCK_AFTER.saturating_sub(failed);
+            return Err(StaffError::WrongPin { code: code.to_string(), left }.into());
+        }
+        self.store.clear_wrong_pins(code)?;
+        let role = self
+            .store
+            .role(&row.role)?
+            .ok_or_else(|| RegisterError::corrupt(format!("staff {code}'s role"), format!("no role {}", row.role)))?;
+        Ok(Operator { code: row.code, name: row.name, role })
+    }
+
+    /// Builds the authority for one command: who acts (`CODE:PIN`, required once the
+    /// register has staff) and who approves (each `CODE:PIN` covers one action).
+    pub fn authority(&mut self, staff: Option<&str>, approvers: &[String]) -> Result<Authority, RegisterError> {
+        let operator = match staff {
+            Some(credentials) => {
+                let (code, pin) = split_credentials(credentials)?;
+                Some(self.sign_in(code, pin)?)
+            }
+            None if self.in_setup()? => None,
+            None => return Err(StaffError::NoCredentials.into()),
+        };
+        let mut approvals = Vec::new();
+        for credentials in approvers {
+            let (code, pin) = split_credentials(credentials)?;
+            approvals.push(self.sign_in(code, pin)?);
+        }
+        Ok(Authority { operator, approvals })
+    }
+
+    /// Signs `code` in with `pin` for a session at the screen: the operator and their
+    /// authority, kept until they sign out (approvals are added per action).
+    pub fn sign_in_authority(&mut self, code: &str, pin: &str) -> Result<(Operator, Authority), RegisterError> {
+        let operator = self.sign_in(code, pin)?;
+        Ok((operator.clone(), Authority { operator: Some(operator), approvals: Vec::new() }))
+    }
+
+    /// `base` (a signed-in session's authority) with approvals for one action: each
+    /// `CODE:PIN` is checked now and covers one action.
+    pub fn with_approvals(&mut self, base: &Authority, approvers: &[String]) -> Result<Authority, RegisterError> {
+        let mut auth = base.clone();
+        for credentials in approvers {
+            let (code, pin) = split_credentials(credentials)?;
+            auth.approvals.push(self.sign_in(code, pin)?);
+        }
+        Ok(auth)
+    }
+
+    /// The latest `limit` audit records, newest first (when, and what).
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+        Ok(self.store.audit_log(limit)?)
+    }
+
+    /// Leaving kiosk mode takes a manager — someone whose role may manage staff — either
+    /// signed in or approving at the screen (a cashier's role is denied that power, so the
+    /// usual approval rule would never let a manager's approval through). Audited.
+    pub fn leave_kiosk(&mut self, auth: &mut Authority) -> Result<(), RegisterError> {
+        let Some(operator) = auth.operator.clone() else {
+            return Err(StaffError::KioskNeedsStaff.into());
+        };
+        let manager = |o: &Operator| o.role.permission(Action::ManageStaff) == Permission::Allowed;
+        let approver = if manager(&operator) {
+            None
+        } else {
+            match auth.approvals.iter().position(manager) {
+                Some(i) => Some(auth.approvals.remove(i).code),
+                None => {
+                    return Err(PermissionError::NeedsApproval {
+                        action: Action::ManageStaff,
+                        staff: operator.code.clone(),
+                        role: operator.role.name.clone(),
+                    }
+                    .into());
+                }
+            }
+        };
+        let entry = AuditEntry {
+            action: "leave_kiosk".into(),
+            staff: Some(operator.code),
+            approver,
+            detail: "left kiosk mode".into(),
+        };
+        let at = self.clock.now().to_string();
+        Ok(self.store.record_audit(&entry, &at)?)
+    }
+
+    /// Asks whether `action` may go ahead; `detail` says what it is about. Returns the
+    /// audit record to write with the action. An approval needed is taken from the
+    /// authority and used up.
+    pub fn authorize(&self, auth: &mut Authority, action: Action, detail: String) -> Result<AuditEntry, RegisterError> {
+        let Some(operator) = &auth.operator else {
+            return Err(StaffError::NoStaffYet(action).into());
+        };
+        let entry = |approver: Option<String>| AuditEntry {
+            action: action.as_str().to_string(),
+            staff: Some(operator.code.clone()),
+            approver,
+            detail: detail.clone(),
+        };
+        match operator.role.permission(action) {
+            Permission::Allowed => Ok(entry(None)),
+            Permission::Denied => {
+                Err(PermissionError::Denied { action, staff: operator.code.clone(), role: operator.role.name.clone() }
+                    .into())
+            }
+            Permission::ApprovalRequired => {
+                let Some(index) = auth.approvals.iter().position(|a| a.code != operator.code) else {
+                    return Err(PermissionError::NeedsApproval {
+                        action,
+                        staff: operator.code.clone(),
+                        role: operator.role.name.clone(),
+                    }
+                    .into());
+                };
+                let approver = &auth.approvals[index];
+                if approver.role.permission(action) != Permission::Allowed {
+                    return Err(PermissionError::ApproverNotAllowed {
+                        action,
+                        approver: approver.code.clone(),
+                        role: approver.role.name.clone(),
+                    }
+                    .into());
+                }
+                let entry = entry(Some(approver.code.clone()));
+                auth.approvals.remove(index);
+                Ok(entry)
+            }
+        }
+    }
+
+    /// Adds a staff member. The first one must be a manager and needs no sign-in; after
+    /// that, adding staff is [`Action::ManageStaff`].
+    pub fn add_staff(&mut self, auth: &mut Authority, staff: &NewStaff<'_>) -> Result<(), RegisterError> {
+        let code = staff.code.trim();
+        if code.is_empty() || code.len() > 16 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(StaffError::BadCode(code.to_string()).into());
+        }
+        check_pin(staff.pin)?;
+        self.check_role(staff.role)?;
+        let detail = format!("added staff {code} ({}) as {}", staff.name, staff.role);
+        let audit = if self.in_setup()? {
+            if staff.role != "manager" {
+                return Err(StaffError::FirstMustBeManager.into());
+            }
+            AuditEntry { action: Action::ManageStaff.as_str().into(), staff: None, approver: None, detail }
+        } else {
+            self.authorize(auth, Action::ManageStaff, detail)?
+        };
+        let row = StaffRow {
+            code: code.to_string(),
+            name: staff.name.to_string(),
+            role: staff.role.to_string(),
+            pin_hash: hash_pin(staff.pin)?,
+            failed_pins: 0,
+            locked: false,
+            active: true,
+        };
+        Ok(self.store.add_staff(&row, &self.clock.now().to_string(), &audit)?)
+    }
+
+    /// Changes a staff member: role, PIN, unlock, or leave. [`Action::ManageStaff`].
+    pub fn change_staff(
+        &mut self,
+        auth: &mut Authority,
+        code: &str,
+        change: StaffChange<'_>,
+    ) -> Result<(), RegisterError> {
+        let mut row = self.store.staff(code)?.ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
+        let detail = match change {
+            StaffChange::Role(role) => {
+                self.check_role(role)?;
+                row.role = role.to_string();
+                format!("staff {code} now has role {role}")
+            }
+            StaffChange::Pin(pin) => {
+                check_pin(pin)?;
+                row.pin_hash = hash_pin(pin)?;
+                row.failed_pins = 0;
+                row.locked = false;
+                format!("staff {code} has a new PIN")
+            }
+            StaffChange::Unlock => {
+                row.failed_pins = 0;
+                row.locked = false;
+                format!("staff {code} unlocked")
+            }
+            StaffChange::Deactivate => {
+                row.active = false;
+                format!("staff {code} left")
+            }
+        };
+        self.check_someone_manages_staff(Some(&row), None)?;
+        let audit = self.authorize(auth, Action::ManageStaff, detail)?;
+        Ok(self.store.update_staff(&row, &self.clock.now().to_string(), &audit)?)
+    }
+
+    /// Refuses a change after which no active staff member could manage staff: nobody
+    /// could then add, unlock or change anyone again.
+    fn check_someone_manages_staff(
+        &self,
+        changed: Option<&StaffRow>,
+        role: Option<&Role>,
+    ) -> Result<(), RegisterError> {
+        let roles = self.store.roles()?;
+        let role_of = |name: &str| match role {
+            Some(r) if r.name == name => Some(r),
+            _ => roles.iter().find(|r| r.name == name),
+        };
+        let staff = self.store.all_staff()?;
+        let someone = staff
+            .iter()
+            .map(|s| match changed {
+                Some(c) if c.code == s.code => c,
+                _ => s,
+            })
+            .filter(|s| s.active)
+            .any(|s| role_of(&s.role).is_some_and(|r| r.permission(Action::ManageStaff) == Permission::Allowed));
+        if someone || staff.is_empty() {
+            return Ok(());
+        }
+        Err(StaffError::LastManager.into())
+    }
+
+    /// Refuses a role the register does not have, naming the ones it has.
+    fn check_role(&self, role: &str) -> Result<(), RegisterError> {
+        if self.store.role(role)?.is_some() {
+            return Ok(());
+        }
+        let roles = self.store.roles()?.into_iter().map(|r| r.name).collect();
+        Err(StaffError::UnknownRole { role: role.to_string(), roles }.into())
+    }
+
+    /// Sets what a role may do about some actions. [`Action::ManageStaff`].
+    pub fn set_role(
+        &mut self,
+        auth: &mut Authority,
+        name: &str,
+        changes: &[(Action, Permission)],
+    ) -> Result<Role, RegisterError> {
+        let mut role =
+            self.store.role(name)?.unwrap_or(Role { name: name.to_string(), permissions: Default::default() });
+        for &(action, permission) in changes {
+            role.permissions.insert(action, permission);
+        }
+        let detail = format!(
+            "role {name}: {}",
+            changes.iter().map(|(a, p)| format!("{a}={}", p.as_str())).collect::<Vec<_>>().join(", ")
+        );
+        self.check_someone_manages_staff(None, Some(&role))?;
+        let audit = self.authorize(auth, Action::ManageStaff, detail)?;
+        self.store.put_role(&role, Some((&audit, &self.clock.now().to_string())))?;
+        Ok(role)
+    }
+
+    /// Staff and roles, for listing.
+    pub fn staff_list(&self) -> Result<(Vec<StaffRow>, Vec<Role>), RegisterError> {
+        Ok((self.store.all_staff()?, self.store.roles()?))
+    }
+}
+
+/// A change to a staff member.
+#[derive(Debug, Clone, Copy)]
+pub enum StaffChange<'a> {
+    /// A new role.
+    Role(&'a str),
+    /// A new PIN (also unlocks).
+    Pin(&'a str),
+    /// Clear a lockout.
+    Unlock,
+    /// The staff member left.
+    Deactivate,
+}
