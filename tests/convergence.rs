@@ -83,7 +83,7 @@ proptest! {
                 let (dir, _) = demo_register(edit, Arc::new(SystemClock), Box::new(SeededIds::new(seed ^ i as u64)));
                 let mut reg = Register::open(dir.path(), Arc::new(SystemClock), Box::new(SeededIds::new(seed.rotate_left(i as u32 + 7)))).unwrap();
                 let token = hq.add_register(STORES[*store], code, now).unwrap();
-                reg.enroll(&proxy.url, &token).unwrap();
+                reg.enroll(&proxy.url, &token, &till_register::HqTrust::OsRoots).unwrap();
                 (dir, reg)
             })
             .collect();

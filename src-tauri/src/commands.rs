@@ -93,7 +93,8 @@ pub async fn enroll(state: State<'_, AppState>, hq: String, token: String) -> Re
     let (dir, kiosk) = (state.dir.clone(), state.kiosk);
     state
         .with(move |s| {
-            s.register()?.enroll(&hq, &token)?;
+            // The Settings form has no CA or pin field yet: the system's roots.
+            s.register()?.enroll(&hq, &token, &till_register::HqTrust::OsRoots)?;
             Ok(session_view(&dir, kiosk, s))
         })
         .await

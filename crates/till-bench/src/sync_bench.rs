@@ -182,7 +182,7 @@ fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
 
 fn enroll(hq: &till_hq::Hq, url: &str, reg: &mut Register, code: &str) -> Result<()> {
     let token = hq.add_register("AMS-01", code, jiff::Timestamp::now())?;
-    reg.enroll(url, &token)?;
+    reg.enroll(url, &token, &till_register::HqTrust::OsRoots)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 mod worker;
 
-pub use till_sync::{SyncError, SyncReport, SyncStatus};
+pub use till_sync::{HqTrust, SyncError, SyncReport, SyncStatus, TrustError};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 
 use rust_decimal::Decimal;
@@ -15,9 +15,10 @@ use crate::{ImportReport, Register, RegisterError};
 pub(crate) const CATALOG_VERSION: &str = till_sync::client::CATALOG_VERSION_SETTING;
 
 impl Register {
-    /// Enrolls this register with the HQ at `url` using the one-time `token` HQ printed.
-    pub fn enroll(&mut self, url: &str, token: &str) -> Result<(), RegisterError> {
-        Ok(till_sync::enroll(self.store_mut(), url, token)?)
+    /// Enrolls this register with the HQ at `url` using the one-time `token` HQ printed;
+    /// HQ's certificate is verified by `trust` now and on every later request.
+    pub fn enroll(&mut self, url: &str, token: &str, trust: &HqTrust) -> Result<(), RegisterError> {
+        Ok(till_sync::enroll(self.store_mut(), url, token, trust)?)
     }
 
     /// Runs one sync round with HQ, or with the peer register at `peer` (same store, on
