@@ -13,7 +13,7 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair}
 use sha2::Digest as _;
 use till_tests::fleet::hq_sales;
 use till_tests::hq::{HqProcess, database_url, hq_admin};
-use till_tests::{TempRegister, stderr, till_hq_bin};
+use till_tests::{TempRegister, stderr, stdout, till_hq_bin};
 
 /// A CA the suite makes, and the PEM file holding its certificate.
 struct TestCa {
@@ -269,4 +269,59 @@ fn hq_serves_plain_http_only_on_loopback_unless_a_proxy_is_declared() {
     behind.kill().unwrap();
     behind.wait().unwrap();
     assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
+}
+
+/// The audit records of enrollments in the register's journal: (staff, detail).
+fn enrollments(till: &TempRegister) -> Vec<(Option<String>, String)> {
+    let conn = rusqlite::Connection::open(till.database()).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT json_extract(payload, '$.staff'), json_extract(payload, '$.detail') FROM journal \
+             WHERE kind = 'audit' AND ref = 'configure_sync' ORDER BY seq",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "tls_enroll_permission"));
+    let till = TempRegister::demo_with_staff(); // commands run as the cashier (2)
+    let token = hq.token("AMS-01", "R1");
+
+    let out = till.till(&["--json", "enroll", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("\"code\":\"permission\""), "{}", stdout(&out));
+    assert!(stderr(&out).contains("may not configure_sync"), "{}", stderr(&out));
+    for key in ["sync.hq_url", "sync.credential", "sync.enrolling_credential", "sync.hq_trust"] {
+        assert_eq!(till.setting(key), None, "{key}: a refused enrollment changes nothing");
+    }
+    assert!(enrollments(&till).is_empty());
+
+    let out = till.till(&["enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(out.status.success(), "manager enrolls: {}", stderr(&out));
+    assert_eq!(till.setting("sync.hq_url").as_deref(), Some(hq.url.as_str()));
+    let audits = enrollments(&till);
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].0.as_deref(), Some("1"));
+    assert_eq!(audits[0].1, format!("enrolled with {} (the system's root certificates)", hq.url));
+
+    // Enrolled: enrolling again must be asked for, and is a manager's act too.
+    let token = hq.token("AMS-01", "R1");
+    let out = till.till(&["enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!("already enrolled with {}", hq.url)), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--re-enroll"), "{}", stderr(&out));
+    let out = till.till(&["enroll", "--re-enroll", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("may not configure_sync"), "{}", stderr(&out));
+    let out = till.till(&["enroll", "--re-enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(out.status.success(), "re-enroll: {}", stderr(&out));
+    let audits = enrollments(&till);
+    assert_eq!(audits.len(), 2);
+    assert!(audits[1].1.starts_with(&format!("re-enrolled from {} with", hq.url)), "{:?}", audits[1]);
+    assert!(till.sync());
+    let verify = till.till(&["journal", "verify"]);
+    assert!(verify.status.success(), "the audit records are in the chain: {}", stderr(&verify));
 }

@@ -122,6 +122,9 @@ pub enum Command {
         /// Trust exactly the HQ certificate with this SHA-256 digest (hex, colons allowed).
         #[arg(long, value_name = "HEX")]
         pin_sha256: Option<String>,
+        /// Enroll a register that is enrolled already (with another HQ or store, or anew).
+        #[arg(long)]
+        re_enroll: bool,
     },
     /// Serve this store's shared documents (stock) to its other registers on the LAN, so
     /// they agree while HQ is out of reach; prints the address, then runs until stopped.

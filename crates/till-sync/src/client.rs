@@ -14,7 +14,7 @@ use till_protocol::{
     EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict, THROUGH_HEADER, digest_of_heads,
     shared_in_store,
 };
-use till_store::{Store, StoreError};
+use till_store::{AuditEntry, Store, StoreError};
 
 use crate::trust::{HqTrust, RefusedCertificate, TrustError, check_url, tls_failure, trusting_nobody};
 
@@ -84,6 +84,15 @@ pub enum SyncError {
         url: String,
         /// What was wrong.
         message: String,
+    },
+    /// The register is enrolled already and re-enrolling was not asked for.
+    #[error(
+        "this register is already enrolled with {url}; enrolling it again moves it to another HQ or store \
+         (a manager's act): give --re-enroll"
+    )]
+    AlreadyEnrolled {
+        /// The HQ it is enrolled with.
+        url: String,
     },
     /// The URL or the trust choice was refused before any connection was made.
     #[error(transparent)]
@@ -278,12 +287,27 @@ pub fn hq_trust(store: &Store) -> Result<HqTrust, SyncError> {
     })
 }
 
+/// The HQ URL this register is enrolled with, if any.
+pub fn enrolled_with(store: &Store) -> Result<Option<String>, SyncError> {
+    Ok(match store.setting(key::CREDENTIAL)? {
+        Some(_) => store.setting(key::URL)?,
+        None => None,
+    })
+}
+
 /// Enrolls the register with the HQ at `url` using a one-time `token`, verifying HQ's
-/// certificate by `trust` then and on every later request.
+/// certificate by `trust` then and on every later request. What HQ answered is written
+/// in one transaction with `audit` (who enrolled it, at what time).
 ///
 /// The credential is made and saved before HQ is asked, so a crash or a lost answer
 /// leaves a register that can repeat the same enrollment.
-pub fn enroll(store: &mut Store, url: &str, token: &str, trust: &HqTrust) -> Result<(), SyncError> {
+pub fn enroll(
+    store: &mut Store,
+    url: &str,
+    token: &str,
+    trust: &HqTrust,
+    audit: Option<(&AuditEntry, &str)>,
+) -> Result<(), SyncError> {
     // Refused before anything is saved or sent.
     let remote = Remote::new(url, None, trust)?;
     let me = identity(store)?;
@@ -302,17 +326,18 @@ pub fn enroll(store: &mut Store, url: &str, token: &str, trust: &HqTrust) -> Res
         credential: credential.clone(),
     };
     let answer: EnrollResponse = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
-    store.set_setting(key::URL, remote.url())?;
-    store.set_setting(key::TRUST, &trust.to_setting())?;
-    store.set_setting(key::PEER_KEY, &answer.peer_key)?;
+    let trust_text = trust.to_setting();
+    let mut set = vec![
+        (key::URL, remote.url()),
+        (key::TRUST, trust_text.as_str()),
+        (key::PEER_KEY, answer.peer_key.as_str()),
+        (key::CREDENTIAL, credential.as_str()),
+    ];
     if let Some(k) = &answer.pickup_key {
-        store.set_setting(PICKUP_KEY_SETTING, k)?;
+        set.push((PICKUP_KEY_SETTING, k.as_str()));
     }
-    store.set_setting(key::CREDENTIAL, &credential)?;
-    store.delete_setting(key::ENROLLING)?;
     // Another HQ (or the same one for another store) lists its order documents afresh.
-    store.delete_setting(key::ORDERS_AS_OF)?;
-    store.delete_setting(key::ORDERS_FULL_AS_OF)?;
+    store.change_settings(&set, &[key::ENROLLING, key::ORDERS_AS_OF, key::ORDERS_FULL_AS_OF], audit)?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ pub mod peer;
 pub mod trust;
 
 pub use client::{
-    Remote, SyncError, SyncReport, SyncStatus, enroll, fetch_catalog, hq_trust, rotate, status, sync_once, sync_peer,
+    Remote, SyncError, SyncReport, SyncStatus, enroll, enrolled_with, fetch_catalog, hq_trust, rotate, status,
+    sync_once, sync_peer,
 };
 pub use trust::{HqTrust, TrustError};
