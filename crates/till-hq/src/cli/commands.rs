@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     .transpose()?,
             };
             let transport = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => Transport::Tls(till_hq::http::tls::server_config(&cert, &key)?),
+                (Some(cert), Some(key)) => Transport::Tls(Box::new(till_hq::http::tls::server_config(&cert, &key)?)),
                 _ if plain_http_behind_proxy => Transport::PlainBehindProxy,
                 _ => Transport::PlainLoopback,
             };
@@ -79,7 +79,7 @@ fn read_secret(path: &Path, flag: &str) -> Result<Vec<u8>> {
 /// How `serve` speaks to registers.
 enum Transport {
     /// HTTPS with this certificate.
-    Tls(rustls::ServerConfig),
+    Tls(Box<rustls::ServerConfig>),
     /// Plain HTTP, on loopback addresses only.
     PlainLoopback,
     /// Plain HTTP on any address: a TLS proxy is in front (`--plain-http-behind-proxy`).
@@ -112,7 +112,7 @@ fn serve(hq: Hq, listen: &str, transport: Transport) -> Result<()> {
         std::io::stdout().flush()?;
         match transport {
             Transport::Tls(config) => {
-                till_hq::http::serve_tls(hq, till_hq::http::tls::TlsListener::new(listener, config)).await?
+                till_hq::http::serve_tls(hq, till_hq::http::tls::TlsListener::new(listener, *config)).await?
             }
             Transport::PlainLoopback | Transport::PlainBehindProxy => till_hq::http::serve(hq, listener).await?,
         }
