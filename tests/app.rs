@@ -240,7 +240,9 @@ fn a_pickup_order_from_hq_is_picked_staged_and_handed_over_to_the_customers_scan
     chain.receive("AMS-01", "MUG-1", "4");
     let mut reg = TempRegister::demo_with_staff();
     reg.now = Some(jiff::Timestamp::now().to_string());
-    let out = reg.till(&["enroll", "--hq", &chain.hq.url, "--token", &chain.hq.token("AMS-01", "R1")]);
+    // Enrolling is the manager's (configure_sync).
+    let token = chain.hq.token("AMS-01", "R1");
+    let out = reg.till(&["enroll", "--staff", "1:1234", "--hq", &chain.hq.url, "--token", &token]);
     assert!(out.status.success(), "enroll: {}", String::from_utf8_lossy(&out.stderr));
     // A Shopify customer orders two totes and a mug to collect at Amsterdam Centraal.
     let order = shopify_order(7001, &[("TOTE-1", 2), ("MUG-1", 1)], AMSTERDAM, Some("Amsterdam Centraal"));

@@ -83,7 +83,8 @@ proptest! {
                 let (dir, _) = demo_register(edit, Arc::new(SystemClock), Box::new(SeededIds::new(seed ^ i as u64)));
                 let mut reg = Register::open(dir.path(), Arc::new(SystemClock), Box::new(SeededIds::new(seed.rotate_left(i as u32 + 7)))).unwrap();
                 let token = hq.add_register(STORES[*store], code, now).unwrap();
-                reg.enroll(&proxy.url, &token).unwrap();
+                let request = till_register::Enrollment { url: &proxy.url, token: &token, trust: till_register::HqTrust::OsRoots, re_enroll: false };
+                reg.enroll(&mut till_register::Authority::setup(), &request).unwrap();
                 (dir, reg)
             })
             .collect();

@@ -9,8 +9,8 @@ use jiff::SignedDuration;
 use rust_decimal_macros::dec;
 use till_domain::{Action, Cart, Discount, Disposition, Money, Permission, PermissionError};
 use till_register::{
-    Authority, Count, DrawerMove, FixedClock, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
-    ReturnRequest, SeededIds, Settle, StaffChange,
+    Authority, Count, DrawerMove, Enrollment, FixedClock, HqTrust, NewStaff, RefundMethod, Register, RegisterError,
+    ReturnPick, ReturnRequest, SeededIds, Settle, StaffChange,
 };
 use till_tests::cash;
 
@@ -19,6 +19,8 @@ struct Shop {
     db: std::path::PathBuf,
     clock: Arc<FixedClock>,
     reg: Register,
+    /// A real HQ, started the first time an enrollment needs one.
+    hq: Option<till_tests::hq::HqProcess>,
 }
 
 /// The demo register with four staff: `none` (every action denied), `ask` and `ask2`
@@ -38,7 +40,7 @@ fn shop() -> Shop {
     for (code, role) in [("10", "none"), ("20", "ask"), ("21", "ask"), ("30", "boss")] {
         reg.add_staff(&mut owner, &NewStaff { code, name: role, role, pin: "1111" }).unwrap();
     }
-    Shop { db: dir.path().join("register.sqlite"), _dir: dir, clock, reg }
+    Shop { db: dir.path().join("register.sqlite"), _dir: dir, clock, reg, hq: None }
 }
 
 fn audits(shop: &Shop, action: Action) -> Vec<(Option<String>, Option<String>)> {
@@ -159,6 +161,15 @@ fn perform(shop: &mut Shop, action: Action, auth: &mut Authority) -> Result<(), 
             reg.close_drawer_session(auth, Some(&count)).map(drop)
         }
         Action::ManageStaff => reg.change_staff(auth, "10", StaffChange::Unlock),
+        Action::ConfigureSync => {
+            let hq = shop.hq.get_or_insert_with(|| {
+                till_tests::hq::HqProcess::start(&till_tests::hq::database_url(shop._dir.path(), "permissions"))
+            });
+            let (store, register) = (reg.config().store.clone(), reg.config().register.clone());
+            let token = hq.token(&store, &register);
+            let request = Enrollment { url: &hq.url, token: &token, trust: HqTrust::OsRoots, re_enroll: true };
+            reg.enroll(auth, &request)
+        }
     }
 }
 

@@ -89,11 +89,32 @@ pub async fn create_demo_register(app: tauri::AppHandle, state: State<'_, AppSta
 
 /// Enrolls this register with HQ (the one-time token from `till-hq register add`).
 #[tauri::command]
-pub async fn enroll(state: State<'_, AppState>, hq: String, token: String) -> Reply<SessionView> {
+pub async fn enroll(
+    state: State<'_, AppState>,
+    hq: String,
+    token: String,
+    re_enroll: Option<bool>,
+) -> Reply<SessionView> {
     let (dir, kiosk) = (state.dir.clone(), state.kiosk);
     state
         .with(move |s| {
-            s.register()?.enroll(&hq, &token)?;
+            // Before any staff exists (first start) nobody signs in; after that the
+            // signed-in person's role decides (configure_sync).
+            let reg_in_setup = s.register()?.in_setup()?;
+            let signed_in = s.signed_in.as_ref().map(|(_, auth)| auth.clone());
+            let mut auth = match (signed_in, reg_in_setup) {
+                (Some(auth), _) => auth,
+                (None, true) => s.register()?.authority(None, &[])?,
+                (None, false) => return Err(AppError::new("sign_in", "sign in first")),
+            };
+            // The Settings form has no CA or pin field yet: the system's roots.
+            let request = till_register::Enrollment {
+                url: &hq,
+                token: &token,
+                trust: till_register::HqTrust::OsRoots,
+                re_enroll: re_enroll.unwrap_or(false),
+            };
+            s.register()?.enroll(&mut auth, &request)?;
             Ok(session_view(&dir, kiosk, s))
         })
         .await

@@ -50,7 +50,8 @@ pub fn register_with(chain: &Chain, wan: &Wan, store: &str, code: &str, extra: &
     });
     reg.now = Some(jiff::Timestamp::now().to_string());
     let token = chain.hq.token(store, code);
-    let out = reg.till(&["enroll", "--hq", &wan.0.url, "--token", &token]);
+    // Enrolling is the manager's (configure_sync).
+    let out = reg.till(&["enroll", "--staff", "1:1234", "--hq", &wan.0.url, "--token", &token]);
     assert!(out.status.success(), "enroll {store}/{code}: {}", stderr(&out));
     sync(&reg);
     reg

@@ -179,9 +179,14 @@ impl TempRegister {
             .unwrap()
     }
 
-    /// Enrolls it with the HQ at `hq` with an enrollment `token`; expects success.
+    /// Enrolls it with the HQ at `hq` with an enrollment `token` (as its manager, if it has
+    /// staff: enrolling is `configure_sync`); expects success.
     pub fn enroll(&self, hq: &str, token: &str) {
-        let out = self.till(&["enroll", "--hq", hq, "--token", token]);
+        let mut args = vec!["enroll", "--hq", hq, "--token", token];
+        if self.staff.is_some() {
+            args.extend(["--staff", MANAGER]);
+        }
+        let out = self.till(&args);
         assert!(out.status.success(), "enroll: {}", String::from_utf8_lossy(&out.stderr));
     }
 

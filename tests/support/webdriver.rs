@@ -53,7 +53,13 @@ impl Driver {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": app, "args": args}
         }}});
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+        // Plain HTTP on loopback; reqwest is built without a default TLS provider, so it is
+        // given a configuration that trusts nobody (till-sync's, never used over HTTP).
+        let http = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(till_sync::trust::trusting_nobody())
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
         // tauri-driver listens before its native driver is up: on a loaded machine the
         // first session request can meet a closed connection. No session exists then, so
         // asking again is safe.

@@ -182,7 +182,9 @@ fn json_baseline(dir: &Path) -> Result<(usize, usize, Duration)> {
 
 fn enroll(hq: &till_hq::Hq, url: &str, reg: &mut Register, code: &str) -> Result<()> {
     let token = hq.add_register("AMS-01", code, jiff::Timestamp::now())?;
-    reg.enroll(url, &token)?;
+    let request =
+        till_register::Enrollment { url, token: &token, trust: till_register::HqTrust::OsRoots, re_enroll: false };
+    reg.enroll(&mut till_register::Authority::setup(), &request)?;
     Ok(())
 }
 

@@ -109,12 +109,22 @@ pub enum Command {
     Barcode(BarcodeCommand),
     /// Enroll this register with HQ, using the one-time token `till-hq register add` printed.
     Enroll {
-        /// HQ's address, e.g. http://hq.example:7878.
+        /// HQ's address, e.g. https://hq.example:7878 (plain http:// only to a loopback host).
         #[arg(long, value_name = "URL")]
         hq: String,
         /// The enrollment token.
         #[arg(long)]
         token: String,
+        /// Trust HQ's certificate when this CA (PEM file) signed it, instead of the
+        /// system's roots; the file's contents are kept.
+        #[arg(long, value_name = "FILE.pem", conflicts_with = "pin_sha256")]
+        ca: Option<std::path::PathBuf>,
+        /// Trust exactly the HQ certificate with this SHA-256 digest (hex, colons allowed).
+        #[arg(long, value_name = "HEX")]
+        pin_sha256: Option<String>,
+        /// Enroll a register that is enrolled already (with another HQ or store, or anew).
+        #[arg(long)]
+        re_enroll: bool,
     },
     /// Serve this store's shared documents (stock) to its other registers on the LAN, so
     /// they agree while HQ is out of reach; prints the address, then runs until stopped.

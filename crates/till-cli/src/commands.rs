@@ -14,8 +14,8 @@ use till_api::{
 };
 use till_domain::{Action, Cart, Disposition, LineId, Money, Permission, Tender, TenderKind};
 use till_register::{
-    BackgroundWork, Copy, Count, DrawerMove, ExportFormat, NewStaff, RefundMethod, Register, RegisterError, ReturnPick,
-    ReturnRequest, Settle, StaffChange, parse_discount, parse_scan_entry, zreport,
+    BackgroundWork, Copy, Count, DrawerMove, Enrollment, ExportFormat, HqTrust, NewStaff, RefundMethod, Register,
+    RegisterError, ReturnPick, ReturnRequest, Settle, StaffChange, parse_discount, parse_scan_entry, zreport,
 };
 
 use crate::args::{
@@ -348,9 +348,15 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             .map_err(|e| usage(e.to_string()))?;
             print(cli, &parsed, || wire::barcode_text(&parsed));
         }
-        Command::Enroll { hq, token } => {
+        Command::Enroll { hq, token, ca, pin_sha256, re_enroll } => {
+            let trust = match (ca, pin_sha256) {
+                (Some(path), _) => HqTrust::ca_file(path).map_err(|e| usage(e.to_string()))?,
+                (None, Some(pin)) => HqTrust::pin(pin).map_err(|e| usage(e.to_string()))?,
+                (None, None) => HqTrust::OsRoots,
+            };
             let mut reg = open(&dir)?;
-            reg.enroll(hq, token)?;
+            let mut auth = authority(cli, &mut reg)?;
+            reg.enroll(&mut auth, &Enrollment { url: hq, token, trust, re_enroll: *re_enroll })?;
             let c = reg.config();
             let enrolled = cli_api::Enrolled {
                 enrolled: true,

@@ -40,11 +40,13 @@ pub enum Action {
     CloseWithDifference,
     /// Add staff, change roles, unlock staff.
     ManageStaff,
+    /// Enroll the register with an HQ, or move it to another (`till enroll`, Settings).
+    ConfigureSync,
 }
 
 impl Action {
     /// Every action, for tables and defaults.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::VoidLine,
         Action::VoidSale,
         Action::DiscountAboveThreshold,
@@ -57,6 +59,7 @@ impl Action {
         Action::Reprint,
         Action::CloseWithDifference,
         Action::ManageStaff,
+        Action::ConfigureSync,
     ];
 
     /// The spelling used in configuration, the CLI and audit records.
@@ -74,6 +77,7 @@ impl Action {
             Action::Reprint => "reprint",
             Action::CloseWithDifference => "close_with_difference",
             Action::ManageStaff => "manage_staff",
+            Action::ConfigureSync => "configure_sync",
         }
     }
 }
@@ -145,7 +149,8 @@ impl Role {
 
     /// The roles a new register starts with: a cashier who needs approval for sensitive
     /// actions (but voids lines, pays in, drops and reprints freely), a supervisor who
-    /// may do them but not manage staff, and a manager who may do everything.
+    /// may do them but not manage staff or enroll the register, and a manager who may do
+    /// everything.
     pub fn defaults() -> Vec<Role> {
         use Action::*;
         use Permission::*;
@@ -162,6 +167,7 @@ impl Role {
             (Reprint, Allowed),
             (CloseWithDifference, ApprovalRequired),
             (ManageStaff, Denied),
+            (ConfigureSync, Denied),
         ];
         let role = |name: &str, f: &dyn Fn(Action, Permission) -> Permission| Role {
             name: name.to_string(),
@@ -169,7 +175,7 @@ impl Role {
         };
         vec![
             role("cashier", &|_, p| p),
-            role("supervisor", &|a, _| if a == ManageStaff { Denied } else { Allowed }),
+            role("supervisor", &|a, _| if matches!(a, ManageStaff | ConfigureSync) { Denied } else { Allowed }),
             role("manager", &|_, _| Allowed),
         ]
     }

@@ -139,6 +139,8 @@ impl RegisterError {
             RegisterError::Pricing(_) | RegisterError::Money(_) => "amount",
             RegisterError::Permission(_) => "permission",
             RegisterError::Sync(SyncError::NotEnrolled) => "not_enrolled",
+            RegisterError::Sync(SyncError::Trust(_)) => "insecure",
+            RegisterError::Sync(SyncError::Untrusted { .. }) => "untrusted_hq",
             RegisterError::Sync(s) if s.is_offline() => "offline",
             RegisterError::Sync(_) => "sync",
             RegisterError::Scale(_) => "scale",

@@ -61,7 +61,9 @@ pub use orders::{
 };
 pub use outbox::{MailRound, OutboxError, PrintRound, ready_message};
 pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, StaffError, split_credentials};
-pub use sync::{SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, WorkerTiming, backoff};
+pub use sync::{
+    Enrollment, HqTrust, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming, backoff,
+};
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_domain::RefundMethod;
 pub use till_printer::{PrinterStatus, Profile as PrinterProfile, profiles as printer_profiles};

@@ -246,6 +246,33 @@ impl Store {
         Ok(())
     }
 
+    /// Writes and removes settings together, with `audit` (who did it) appended to the
+    /// journal in the same transaction: all of it or none.
+    pub fn change_settings(
+        &mut self,
+        set: &[(&str, &str)],
+        remove: &[&str],
+        audit: Option<(&AuditEntry, &str)>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (key, value) in set {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+        }
+        for key in remove {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        }
+        if let Some((entry, at)) = audit {
+            journal::append_audit(&tx, entry, at)?;
+            self.replica.seal(&tx)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Writes a register setting.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.conn.execute(

@@ -14,7 +14,9 @@ use till_protocol::{
     EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict, THROUGH_HEADER, digest_of_heads,
     shared_in_store,
 };
-use till_store::{Store, StoreError};
+use till_store::{AuditEntry, Store, StoreError};
+
+use crate::trust::{HqTrust, RefusedCertificate, TrustError, check_url, tls_failure, trusting_nobody};
 
 /// Setting holding the HQ catalog version the register sells on.
 pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
@@ -38,6 +40,7 @@ mod key {
     pub const ORDERS_AS_OF: &str = "sync.orders_as_of";
     pub const ORDERS_FULL_AS_OF: &str = "sync.orders_full_as_of";
     pub const PEER_KEY: &str = "sync.peer_key";
+    pub const TRUST: &str = "sync.hq_trust";
     pub const LAST_PEER_SUCCESS: &str = "sync.last_peer_success";
 }
 
@@ -80,6 +83,30 @@ pub enum SyncError {
         /// Where.
         url: String,
         /// What was wrong.
+        message: String,
+    },
+    /// The register is enrolled already and re-enrolling was not asked for.
+    #[error(
+        "this register is already enrolled with {url}; enrolling it again moves it to another HQ or store \
+         (a manager's act): give --re-enroll"
+    )]
+    AlreadyEnrolled {
+        /// The HQ it is enrolled with.
+        url: String,
+    },
+    /// The URL or the trust choice was refused before any connection was made.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    /// The TLS handshake failed: the server's certificate is not the trusted one (or not
+    /// for that name), or the server does not speak TLS.
+    #[error(
+        "{url} is not the HQ this register trusts: {message}; check the URL, or enroll again with \
+         --ca FILE.pem or --pin-sha256 HEX"
+    )]
+    Untrusted {
+        /// Where.
+        url: String,
+        /// What TLS said.
         message: String,
     },
     /// The register's store failed.
@@ -127,31 +154,47 @@ pub struct Remote {
     url: String,
     credential: Option<String>,
     http: reqwest::blocking::Client,
+    /// Why HQ's certificate was last refused (https only).
+    refused: Option<RefusedCertificate>,
 }
 
 impl Remote {
-    /// A remote at `url` (`http://host:port`), authenticating with `credential` if given.
-    pub fn new(url: &str, credential: Option<String>) -> Result<Remote, SyncError> {
+    /// A remote at `url` (`https://host:port`, or `http://` to a loopback host only),
+    /// verified by `trust` and authenticating with `credential` if given. A URL that would
+    /// travel in clear is refused here, before any connection.
+    pub fn new(url: &str, credential: Option<String>, trust: &HqTrust) -> Result<Remote, SyncError> {
+        let (tls, refused) = if check_url(url)? {
+            let (config, refused) = trust.client_config()?;
+            (config, Some(refused))
+        } else {
+            (trusting_nobody(), None)
+        };
         let http = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(tls)
+            // A redirect could lead to a plain-HTTP host the check above would refuse.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| SyncError::Protocol { url: url.to_string(), message: e.to_string() })?;
-        Ok(Remote { url: url.trim_end_matches('/').to_string(), credential, http })
+        Ok(Remote { url: url.trim_end_matches('/').to_string(), credential, http, refused })
     }
 
     /// The HQ this register is enrolled with, from its settings.
     pub fn hq_of(store: &Store) -> Result<Remote, SyncError> {
         let url = store.setting(key::URL)?.ok_or(SyncError::NotEnrolled)?;
         let credential = store.setting(key::CREDENTIAL)?.ok_or(SyncError::NotEnrolled)?;
-        Remote::new(&url, Some(credential))
+        Remote::new(&url, Some(credential), &hq_trust(store)?)
     }
 
     /// A peer register of the same store at `url`, authenticated with the store's peer
     /// key (which HQ gave at enrollment).
     pub fn peer_of(store: &Store, url: &str) -> Result<Remote, SyncError> {
+        check_url(url)?;
         let key = store.setting(key::PEER_KEY)?.ok_or(SyncError::NotEnrolled)?;
-        Remote::new(url, Some(key))
+        // Peers serve plain HTTP (loopback only, by the URL check) or sit behind a proxy
+        // with a public certificate; TLS between peers themselves is not built yet.
+        Remote::new(url, Some(key), &HqTrust::OsRoots)
     }
 
     /// The remote's base URL.
@@ -177,7 +220,18 @@ impl Remote {
         }
         report.requests += 1;
         report.bytes_sent += body.len() as u64;
-        let offline = |e: reqwest::Error| SyncError::Offline { url: url.clone(), message: e.to_string() };
+        if let Some(refused) = &self.refused {
+            refused.take();
+        }
+        let offline = |e: reqwest::Error| match self
+            .refused
+            .as_ref()
+            .and_then(RefusedCertificate::take)
+            .or_else(|| tls_failure(&e))
+        {
+            Some(message) => SyncError::Untrusted { url: url.clone(), message },
+            None => SyncError::Offline { url: url.clone(), message: e.to_string() },
+        };
         let resp = req.body(body).send().map_err(offline)?;
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -224,11 +278,38 @@ fn identity(store: &Store) -> Result<till_store::ReplicaIdentity, SyncError> {
     })
 }
 
-/// Enrolls the register with the HQ at `url` using a one-time `token`.
+/// How this register verifies its HQ's certificate (chosen at enrollment; the system's
+/// roots for a register enrolled before the choice existed).
+pub fn hq_trust(store: &Store) -> Result<HqTrust, SyncError> {
+    Ok(match store.setting(key::TRUST)? {
+        Some(text) => HqTrust::from_setting(&text)?,
+        None => HqTrust::OsRoots,
+    })
+}
+
+/// The HQ URL this register is enrolled with, if any.
+pub fn enrolled_with(store: &Store) -> Result<Option<String>, SyncError> {
+    Ok(match store.setting(key::CREDENTIAL)? {
+        Some(_) => store.setting(key::URL)?,
+        None => None,
+    })
+}
+
+/// Enrolls the register with the HQ at `url` using a one-time `token`, verifying HQ's
+/// certificate by `trust` then and on every later request. What HQ answered is written
+/// in one transaction with `audit` (who enrolled it, at what time).
 ///
 /// The credential is made and saved before HQ is asked, so a crash or a lost answer
 /// leaves a register that can repeat the same enrollment.
-pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError> {
+pub fn enroll(
+    store: &mut Store,
+    url: &str,
+    token: &str,
+    trust: &HqTrust,
+    audit: Option<(&AuditEntry, &str)>,
+) -> Result<(), SyncError> {
+    // Refused before anything is saved or sent.
+    let remote = Remote::new(url, None, trust)?;
     let me = identity(store)?;
     let credential = match store.setting(key::ENROLLING)? {
         Some(c) => c,
@@ -238,7 +319,6 @@ pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError
             c
         }
     };
-    let remote = Remote::new(url, None)?;
     let request = EnrollRequest {
         token: token.to_string(),
         store: me.store,
@@ -246,16 +326,18 @@ pub fn enroll(store: &mut Store, url: &str, token: &str) -> Result<(), SyncError
         credential: credential.clone(),
     };
     let answer: EnrollResponse = remote.post_json("/v1/enroll", &request, &mut SyncReport::default())?;
-    store.set_setting(key::URL, remote.url())?;
-    store.set_setting(key::PEER_KEY, &answer.peer_key)?;
+    let trust_text = trust.to_setting();
+    let mut set = vec![
+        (key::URL, remote.url()),
+        (key::TRUST, trust_text.as_str()),
+        (key::PEER_KEY, answer.peer_key.as_str()),
+        (key::CREDENTIAL, credential.as_str()),
+    ];
     if let Some(k) = &answer.pickup_key {
-        store.set_setting(PICKUP_KEY_SETTING, k)?;
+        set.push((PICKUP_KEY_SETTING, k.as_str()));
     }
-    store.set_setting(key::CREDENTIAL, &credential)?;
-    store.delete_setting(key::ENROLLING)?;
     // Another HQ (or the same one for another store) lists its order documents afresh.
-    store.delete_setting(key::ORDERS_AS_OF)?;
-    store.delete_setting(key::ORDERS_FULL_AS_OF)?;
+    store.change_settings(&set, &[key::ENROLLING, key::ORDERS_AS_OF, key::ORDERS_FULL_AS_OF], audit)?;
     Ok(())
 }
 

@@ -7,7 +7,10 @@
 
 pub mod client;
 pub mod peer;
+pub mod trust;
 
 pub use client::{
-    Remote, SyncError, SyncReport, SyncStatus, enroll, fetch_catalog, rotate, status, sync_once, sync_peer,
+    Remote, SyncError, SyncReport, SyncStatus, enroll, enrolled_with, fetch_catalog, hq_trust, rotate, status,
+    sync_once, sync_peer,
 };
+pub use trust::{HqTrust, TrustError};

@@ -23,8 +23,19 @@ pub enum Command {
     /// Serve the sync API.
     Serve {
         /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
+        /// Without `--tls-cert` only a loopback address is accepted.
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: String,
+        /// HQ's certificate chain (PEM, HQ's certificate first): serve HTTPS.
+        #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+        tls_cert: Option<std::path::PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+        tls_key: Option<std::path::PathBuf>,
+        /// Serve plain HTTP on a non-loopback address because a TLS-terminating proxy is
+        /// in front (registers refuse plain http:// to anything but loopback).
+        #[arg(long, conflicts_with = "tls_cert")]
+        plain_http_behind_proxy: bool,
         /// A file holding the Shopify app's webhook signing secret (enables
         /// `POST /webhooks/shopify`).
         #[arg(long)]

@@ -21,7 +21,14 @@ pub fn run(cli: Cli) -> Result<()> {
     let out = Output::new(cli.json);
     let now = jiff::Timestamp::now();
     match cli.command {
-        Command::Serve { listen, shopify_secret_file, orders_token_file } => {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            plain_http_behind_proxy,
+            shopify_secret_file,
+            orders_token_file,
+        } => {
             let secrets = OrderSecrets {
                 shopify_secret: shopify_secret_file.map(|p| read_secret(&p, "--shopify-secret-file")).transpose()?,
                 orders_token: orders_token_file
@@ -30,7 +37,12 @@ pub fn run(cli: Cli) -> Result<()> {
                     .map(|b| String::from_utf8(b).context("--orders-token-file: the token is not UTF-8"))
                     .transpose()?,
             };
-            serve(hq.with_secrets(secrets), &listen)
+            let transport = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Transport::Tls(Box::new(till_hq::http::tls::server_config(&cert, &key)?)),
+                _ if plain_http_behind_proxy => Transport::PlainBehindProxy,
+                _ => Transport::PlainLoopback,
+            };
+            serve(hq.with_secrets(secrets), &listen, transport)
         }
         Command::Register { command } => register(&hq, command, &out, now),
         Command::Report { command } => report(&hq, command, &out),
@@ -64,19 +76,46 @@ fn read_secret(path: &Path, flag: &str) -> Result<Vec<u8>> {
     Ok(bytes[..end].to_vec())
 }
 
+/// How `serve` speaks to registers.
+enum Transport {
+    /// HTTPS with this certificate.
+    Tls(Box<rustls::ServerConfig>),
+    /// Plain HTTP, on loopback addresses only.
+    PlainLoopback,
+    /// Plain HTTP on any address: a TLS proxy is in front (`--plain-http-behind-proxy`).
+    PlainBehindProxy,
+}
+
 /// Serves the HTTP API on `listen` until Ctrl-C or SIGTERM; the address it listens on is
-/// the first line printed.
-fn serve(hq: Hq, listen: &str) -> Result<()> {
+/// the first line printed (`listening on https://…` or `http://…`).
+fn serve(hq: Hq, listen: &str, transport: Transport) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
+        if matches!(transport, Transport::PlainLoopback) {
+            let addrs: Vec<_> =
+                tokio::net::lookup_host(listen).await.with_context(|| format!("cannot listen on {listen}"))?.collect();
+            anyhow::ensure!(
+                !addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()),
+                "refusing to serve plain HTTP on {listen}: registers' credentials and the store's documents would \
+                 cross the network in clear. Give --tls-cert CERT.pem --tls-key KEY.pem to serve HTTPS, or \
+                 --plain-http-behind-proxy if a TLS-terminating proxy in front of HQ is the only way in"
+            );
+        }
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        tracing::info!(%addr, db = hq.db().kind(), "till-hq serving");
-        println!("listening on http://{addr}");
+        let hq = Arc::new(hq);
+        let scheme = if matches!(transport, Transport::Tls(_)) { "https" } else { "http" };
+        tracing::info!(%addr, db = hq.db().kind(), "till-hq serving {scheme}");
+        println!("listening on {scheme}://{addr}");
         use std::io::Write;
         std::io::stdout().flush()?;
-        till_hq::http::serve(Arc::new(hq), listener).await?;
+        match transport {
+            Transport::Tls(config) => {
+                till_hq::http::serve_tls(hq, till_hq::http::tls::TlsListener::new(listener, *config)).await?
+            }
+            Transport::PlainLoopback | Transport::PlainBehindProxy => till_hq::http::serve(hq, listener).await?,
+        }
         Ok(())
     })
 }

@@ -4,6 +4,7 @@
 //! business logic. `registers` serves the registers, `webstores` the webstores' orders.
 
 mod registers;
+pub mod tls;
 mod webstores;
 
 use std::sync::Arc;
@@ -91,6 +92,11 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 
 /// Serves `hq` on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve(hq: Arc<Hq>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(hq)).with_graceful_shutdown(shutdown()).await
+}
+
+/// Serves `hq` over HTTPS on `listener` until Ctrl-C or SIGTERM.
+pub async fn serve_tls(hq: Arc<Hq>, listener: tls::TlsListener) -> std::io::Result<()> {
     axum::serve(listener, router(hq)).with_graceful_shutdown(shutdown()).await
 }
 

@@ -3,21 +3,54 @@
 
 mod worker;
 
-pub use till_sync::{SyncError, SyncReport, SyncStatus};
+pub use till_sync::{HqTrust, SyncError, SyncReport, SyncStatus, TrustError};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 
 use rust_decimal::Decimal;
 use till_sync::Remote;
 
-use crate::{ImportReport, Register, RegisterError};
+use crate::{Authority, ImportReport, Register, RegisterError};
+use till_domain::Action;
+
+/// What `till enroll` (or the app's Settings form) asks for.
+#[derive(Debug, Clone)]
+pub struct Enrollment<'a> {
+    /// HQ's URL.
+    pub url: &'a str,
+    /// The one-time token `till-hq register add` printed.
+    pub token: &'a str,
+    /// How HQ's certificate is verified.
+    pub trust: HqTrust,
+    /// Whether an enrolled register may be moved to this HQ (or enrolled again).
+    pub re_enroll: bool,
+}
 
 /// Setting: the HQ catalog version the register sells on.
 pub(crate) const CATALOG_VERSION: &str = till_sync::client::CATALOG_VERSION_SETTING;
 
 impl Register {
-    /// Enrolls this register with the HQ at `url` using the one-time `token` HQ printed.
-    pub fn enroll(&mut self, url: &str, token: &str) -> Result<(), RegisterError> {
-        Ok(till_sync::enroll(self.store_mut(), url, token)?)
+    /// Enrolls this register with an HQ ([`Action::ConfigureSync`], audited; before any
+    /// staff exists, at first start, nobody is asked and nothing is audited). An enrolled register is enrolled again
+    /// only when `re_enroll` says so. HQ's certificate is verified by the request's trust
+    /// now and on every later request; the settings and the audit record are written in
+    /// one transaction, after HQ accepted.
+    pub fn enroll(&mut self, auth: &mut Authority, request: &Enrollment<'_>) -> Result<(), RegisterError> {
+        let current = till_sync::enrolled_with(self.store())?;
+        if let Some(url) = &current
+            && !request.re_enroll
+        {
+            return Err(SyncError::AlreadyEnrolled { url: url.clone() }.into());
+        }
+        let detail = match &current {
+            Some(old) => format!("re-enrolled from {old} with {} ({})", request.url, request.trust.describe()),
+            None => format!("enrolled with {} ({})", request.url, request.trust.describe()),
+        };
+        // Before any staff exists there is nobody to ask or to name: the journal then holds
+        // sales only, as every register's did before enrollment was audited.
+        let audit = if self.in_setup()? { None } else { Some(self.authorize(auth, Action::ConfigureSync, detail)?) };
+        let at = self.now().to_string();
+        let audit = audit.as_ref().map(|entry| (entry, at.as_str()));
+        Ok(till_sync::enroll(self.store_mut(), request.url, request.token, &request.trust, audit)?)
     }
 
     /// Runs one sync round with HQ, or with the peer register at `peer` (same store, on

@@ -1,0 +1,327 @@
+//! The link to HQ over TLS, with real processes: `till-hq serve --tls-cert --tls-key` on
+//! loopback with certificates this suite makes (rcgen), `till enroll` trusting HQ through a
+//! CA file or a certificate pin, a wrong certificate refused with a clear error, and
+//! plain `http://` to a host other than loopback refused before any connection.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use sha2::Digest as _;
+use till_tests::fleet::hq_sales;
+use till_tests::hq::{HqProcess, database_url, hq_admin};
+use till_tests::{TempRegister, stderr, stdout, till_hq_bin};
+
+/// A CA the suite makes, and the PEM file holding its certificate.
+struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    pem_file: PathBuf,
+}
+
+impl TestCa {
+    fn new(dir: &Path, name: &str) -> TestCa {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(rcgen::DnType::CommonName, format!("Till test CA {name}"));
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let pem_file = dir.join(format!("{name}-ca.pem"));
+        std::fs::write(&pem_file, issuer.pem()).unwrap();
+        TestCa { issuer, pem_file }
+    }
+
+    /// A server certificate for 127.0.0.1 and localhost: (cert file, key file, SHA-256 hex).
+    fn server(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf, String) {
+        self.server_for(dir, name, &["127.0.0.1", "localhost"])
+    }
+
+    /// A server certificate for `names`.
+    fn server_for(&self, dir: &Path, name: &str, names: &[&str]) -> (PathBuf, PathBuf, String) {
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .unwrap()
+            .signed_by(&key, &self.issuer)
+            .unwrap();
+        let (cert_file, key_file) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}-key.pem")));
+        std::fs::write(&cert_file, cert.pem()).unwrap();
+        std::fs::write(&key_file, key.serialize_pem()).unwrap();
+        let digest = sha2::Sha256::digest(cert.der()).iter().map(|b| format!("{b:02x}")).collect();
+        (cert_file, key_file, digest)
+    }
+}
+
+fn https_hq(db: &str, cert: &Path, key: &Path) -> HqProcess {
+    let hq = HqProcess::start_with(db, &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    assert!(hq.url.starts_with("https://127.0.0.1:"), "{}", hq.url);
+    hq
+}
+
+/// `till enroll` with extra trust arguments; its output.
+fn enroll(till: &TempRegister, url: &str, token: &str, trust: &[&str]) -> std::process::Output {
+    let mut args = vec!["enroll", "--hq", url, "--token", token];
+    args.extend_from_slice(trust);
+    till.till(&args)
+}
+
+#[test]
+fn a_register_enrolls_and_syncs_over_https_trusting_the_suites_ca() {
+    let work = tempfile::tempdir().unwrap();
+    let ca = TestCa::new(work.path(), "chain");
+    let (cert, key, _) = ca.server(work.path(), "hq");
+    let hq = https_hq(&database_url(work.path(), "tls_ca"), &cert, &key);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 3, 7);
+
+    // The system's roots do not know the suite's CA: refused, and nothing kept.
+    let token = hq.token("AMS-01", "R1");
+    let out = enroll(&till, &hq.url, &token, &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("--ca FILE.pem or --pin-sha256 HEX"), "{err}");
+    // (A machine without any root certificates says that instead.)
+    assert!(
+        err.contains("is not the HQ this register trusts: invalid peer certificate: UnknownIssuer")
+            || err.contains("no trusted root certificates found"),
+        "{err}"
+    );
+    assert_eq!(till.setting("sync.hq_url"), None);
+
+    let out = enroll(&till, &hq.url, &token, &["--ca", ca.pem_file.to_str().unwrap()]);
+    assert!(out.status.success(), "enroll: {}", stderr(&out));
+    let kept = till.setting("sync.hq_trust").unwrap();
+    assert!(kept.starts_with("ca\n-----BEGIN CERTIFICATE-----"), "{kept}");
+    // The CA file may go away: its contents were kept.
+    std::fs::remove_file(&ca.pem_file).unwrap();
+    assert!(till.sync(), "sync over HTTPS failed: {}", stderr(&till.till(&["sync"])));
+    assert_eq!(hq_sales(&hq).len(), till.sale_ids().len());
+    assert_eq!(till.sale_ids().len(), 3);
+}
+
+#[test]
+fn a_register_pins_hqs_certificate_and_refuses_any_other() {
+    let work = tempfile::tempdir().unwrap();
+    let ca = TestCa::new(work.path(), "chain");
+    let (cert, key, digest) = ca.server(work.path(), "hq");
+    let db = database_url(work.path(), "tls_pin");
+    let mut hq = https_hq(&db, &cert, &key);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 2, 11);
+    let token = hq.token("AMS-01", "R1");
+
+    // A wrong pin: refused, naming both digests, and nothing kept.
+    let wrong = "00".repeat(32);
+    let out = enroll(&till, &hq.url, &token, &["--pin-sha256", &wrong]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("HQ presented a certificate with SHA-256 {digest}, not the pinned {wrong}")),
+        "{err}"
+    );
+    assert_eq!(till.setting("sync.hq_url"), None);
+
+    // A malformed pin is a usage error before anything is asked.
+    let out = enroll(&till, &hq.url, &token, &["--pin-sha256", "abc"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad --pin-sha256 'abc'"), "{}", stderr(&out));
+
+    // The right pin (in the colon form a browser shows), by a name the certificate does
+    // not need to carry: the pin alone identifies HQ.
+    let colons = digest.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(":");
+    let out = enroll(&till, &hq.url, &token, &["--pin-sha256", &colons.to_uppercase()]);
+    assert!(out.status.success(), "enroll: {}", stderr(&out));
+    assert_eq!(till.setting("sync.hq_trust").unwrap(), format!("pin-sha256:{digest}"));
+    assert!(till.sync(), "sync: {}", stderr(&till.till(&["sync"])));
+    assert_eq!(hq_sales(&hq).len(), 2);
+
+    // HQ comes back with another certificate from the very same CA: the pin refuses it,
+    // and the register says so rather than calling HQ offline.
+    hq.kill();
+    let (cert2, key2, digest2) = ca.server(work.path(), "hq2");
+    let hq2 = https_hq(&db, &cert2, &key2);
+    till.set_setting("sync.hq_url", &hq2.url);
+    let out = till.till(&["sync"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("is not the HQ this register trusts"), "{err}");
+    assert!(err.contains(&format!("SHA-256 {digest2}, not the pinned {digest}")), "{err}");
+    let status = till.json(&["sync", "status"]);
+    assert!(status.to_string().contains("is not the HQ this register trusts"), "{status}");
+}
+
+#[test]
+fn a_certificate_from_another_ca_or_for_another_name_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let ours = TestCa::new(work.path(), "ours");
+    let theirs = TestCa::new(work.path(), "theirs");
+    let (cert, key, _) = theirs.server(work.path(), "intruder");
+    let hq = https_hq(&database_url(work.path(), "tls_wrong"), &cert, &key);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 1, 5);
+    let token = hq.token("AMS-01", "R1");
+    let out = enroll(&till, &hq.url, &token, &["--ca", ours.pem_file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("is not the HQ this register trusts"), "{err}");
+    assert!(err.contains("UnknownIssuer"), "{err}");
+    assert_eq!(till.setting("sync.hq_url"), None);
+
+    drop(hq);
+
+    // The right CA but a name the certificate is not for.
+    let (cert, key, _) = ours.server_for(work.path(), "hq-elsewhere", &["hq.example"]);
+    let hq = https_hq(&database_url(work.path(), "tls_name"), &cert, &key);
+    let token = hq.token("AMS-01", "R1");
+    let out = enroll(&till, &hq.url, &token, &["--ca", ours.pem_file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for"
+        ),
+        "{err}"
+    );
+    assert_eq!(till.setting("sync.hq_url"), None);
+
+    // A CA file that holds no certificate is refused up front.
+    let junk = work.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").unwrap();
+    let out = enroll(&till, &hq.url, &token, &["--ca", junk.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("holds no CERTIFICATE block"), "{}", stderr(&out));
+}
+
+/// This machine's address on its default route, if it has one (a UDP "connect" sends
+/// nothing).
+fn lan_address() -> Option<IpAddr> {
+    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[test]
+fn plain_http_to_a_host_other_than_loopback_is_refused_before_connecting() {
+    let till = TempRegister::selling_offline("AMS-01", "R1", 1, 3);
+    // A listener on every interface records whether anyone connected to it.
+    let listener = TcpListener::bind("0.0.0.0:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut urls = vec!["http://192.0.2.1:7878".to_string(), "http://hq.example:7878/".to_string()];
+    if let Some(ip) = lan_address() {
+        urls.push(format!("http://{ip}:{port}"));
+    }
+    for url in &urls {
+        let out = enroll(&till, url, "token", &[]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains(&format!("refusing {url}: plain http://")), "{err}");
+        assert!(err.contains("use https://"), "{err}");
+        assert!(!err.contains("cannot reach"), "{err}");
+        let out = till.till(&["sync", "--peer", url]);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(&format!("refusing {url}: plain http://")), "{}", stderr(&out));
+    }
+    assert_eq!(till.setting("sync.hq_url"), None);
+    assert_eq!(till.setting("sync.enrolling_credential"), None, "nothing is prepared for a refused URL");
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a connection was attempted: {other:?}"),
+    }
+
+    // Loopback stays allowed for plain HTTP (a register beside its own proxy, tests).
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "tls_plain"));
+    assert!(hq.url.starts_with("http://127.0.0.1:"));
+    let token = hq.token("AMS-01", "R1");
+    till.enroll(&hq.url.replace("127.0.0.1", "localhost"), &token);
+    assert!(till.sync());
+}
+
+#[test]
+fn hq_serves_plain_http_only_on_loopback_unless_a_proxy_is_declared() {
+    let work = tempfile::tempdir().unwrap();
+    let db = database_url(work.path(), "tls_listen");
+    let out = hq_admin(&db, &["serve", "--listen", "0.0.0.0:0"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("refusing to serve plain HTTP on 0.0.0.0:0"), "{err}");
+    assert!(err.contains("--tls-cert CERT.pem --tls-key KEY.pem"), "{err}");
+    assert!(err.contains("--plain-http-behind-proxy"), "{err}");
+
+    // Half a certificate is a usage error; a key that is not one is named.
+    let out = hq_admin(&db, &["serve", "--tls-cert", "/nonexistent.pem"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--tls-key"), "{}", stderr(&out));
+    let ca = TestCa::new(work.path(), "ca");
+    let (cert, _, _) = ca.server(work.path(), "hq");
+    let out = hq_admin(&db, &["serve", "--tls-cert", cert.to_str().unwrap(), "--tls-key", cert.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!("--tls-key {}", cert.display())), "{}", stderr(&out));
+
+    // Declared behind a proxy, it listens on every interface.
+    let mut behind = Command::new(till_hq_bin())
+        .args(["--db", &db, "serve", "--listen", "0.0.0.0:0", "--plain-http-behind-proxy"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(behind.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    behind.kill().unwrap();
+    behind.wait().unwrap();
+    assert!(line.starts_with("listening on http://0.0.0.0:"), "{line}");
+}
+
+/// The audit records of enrollments in the register's journal: (staff, detail).
+fn enrollments(till: &TempRegister) -> Vec<(Option<String>, String)> {
+    let conn = rusqlite::Connection::open(till.database()).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT json_extract(payload, '$.staff'), json_extract(payload, '$.detail') FROM journal \
+             WHERE kind = 'audit' AND ref = 'configure_sync' ORDER BY seq",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "tls_enroll_permission"));
+    let till = TempRegister::demo_with_staff(); // commands run as the cashier (2)
+    let token = hq.token("AMS-01", "R1");
+
+    let out = till.till(&["--json", "enroll", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stdout(&out).contains("\"code\":\"permission\""), "{}", stdout(&out));
+    assert!(stderr(&out).contains("may not configure_sync"), "{}", stderr(&out));
+    for key in ["sync.hq_url", "sync.credential", "sync.enrolling_credential", "sync.hq_trust"] {
+        assert_eq!(till.setting(key), None, "{key}: a refused enrollment changes nothing");
+    }
+    assert!(enrollments(&till).is_empty());
+
+    let out = till.till(&["enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(out.status.success(), "manager enrolls: {}", stderr(&out));
+    assert_eq!(till.setting("sync.hq_url").as_deref(), Some(hq.url.as_str()));
+    let audits = enrollments(&till);
+    assert_eq!(audits.len(), 1);
+    assert_eq!(audits[0].0.as_deref(), Some("1"));
+    assert_eq!(audits[0].1, format!("enrolled with {} (the system's root certificates)", hq.url));
+
+    // Enrolled: enrolling again must be asked for, and is a manager's act too.
+    let token = hq.token("AMS-01", "R1");
+    let out = till.till(&["enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains(&format!("already enrolled with {}", hq.url)), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--re-enroll"), "{}", stderr(&out));
+    let out = till.till(&["enroll", "--re-enroll", "--hq", &hq.url, "--token", &token]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("may not configure_sync"), "{}", stderr(&out));
+    let out = till.till(&["enroll", "--re-enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(out.status.success(), "re-enroll: {}", stderr(&out));
+    let audits = enrollments(&till);
+    assert_eq!(audits.len(), 2);
+    assert!(audits[1].1.starts_with(&format!("re-enrolled from {} with", hq.url)), "{:?}", audits[1]);
+    assert!(till.sync());
+    let verify = till.till(&["journal", "verify"]);
+    assert!(verify.status.success(), "the audit records are in the chain: {}", stderr(&verify));
+}
