@@ -441,6 +441,15 @@ CREATE INDEX sync_docs_compact_due ON sync_docs (doc) WHERE pending_changes > 25
 -- index's last entry: one lookup, however many documents the register holds.
 CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
 "#,
+    // v7: `configure_sync` (enrolling with an HQ) became a permission. A role that may
+    // manage staff could grant it to itself, so it gets it; every other role is denied it,
+    // as on a new register. Without this a register made before would let nobody enroll.
+    r#"
+UPDATE roles
+   SET permissions = json_set(permissions, '$.configure_sync',
+           CASE WHEN json_extract(permissions, '$.manage_staff') = 'allowed' THEN 'allowed' ELSE 'denied' END)
+ WHERE json_extract(permissions, '$.configure_sync') IS NULL;
+"#,
 ];
 
 /// The schema version this build writes.
@@ -465,4 +474,32 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use till_domain::{Action, Permission, Role};
+
+    use crate::Store;
+
+    #[test]
+    fn a_register_from_before_configure_sync_lets_whoever_manages_staff_enroll() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("R1.sqlite");
+        let mut store = Store::create(&path).unwrap();
+        for mut role in Role::defaults() {
+            role.permissions.remove(&Action::ConfigureSync);
+            store.put_role(&role, None).unwrap();
+        }
+        drop(store);
+        // The roles as schema version 6 kept them: no word on configure_sync.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA user_version = 6;").unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let got = |name: &str| store.role(name).unwrap().unwrap().permissions.get(&Action::ConfigureSync).copied();
+        assert_eq!(got("manager"), Some(Permission::Allowed));
+        assert_eq!(got("supervisor"), Some(Permission::Denied));
+        assert_eq!(got("cashier"), Some(Permission::Denied));
+    }
 }
