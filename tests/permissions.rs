@@ -159,6 +159,7 @@ fn perform(shop: &mut Shop, action: Action, auth: &mut Authority) -> Result<(), 
             reg.close_drawer_session(auth, Some(&count)).map(drop)
         }
         Action::ManageStaff => reg.change_staff(auth, "10", StaffChange::Unlock),
+        Action::ViewExpected => unreachable!("read, not performed: its own test below"),
     }
 }
 
@@ -169,7 +170,9 @@ fn sign(shop: &mut Shop, staff: &str, approvers: &[&str]) -> Authority {
 
 #[test]
 fn every_sensitive_action_is_checked_and_audited_exactly_once() {
-    for action in Action::ALL {
+    // Viewing what the drawer should hold is not done but read: without the right the
+    // figures are withheld, not refused (`expected_amounts_are_withheld_from_…` below).
+    for action in Action::ALL.into_iter().filter(|&a| a != Action::ViewExpected) {
         let mut shop = shop();
         let before = audits(&shop, action).len();
 
@@ -272,4 +275,83 @@ fn a_register_with_staff_requires_sign_in_and_pins_are_never_stored() {
         assert!(hash.starts_with("$argon2id$"), "staff {code}: PIN kept as an Argon2id hash, got {hash}");
         assert!(!hash.contains("1111") && !hash.contains("9999"), "staff {code}: no PIN in the clear");
     }
+}
+
+#[test]
+fn expected_amounts_are_withheld_from_whoever_may_not_view_them() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    shop.reg.add_staff(&mut owner, &NewStaff { code: "40", name: "Cas", role: "cashier", pin: "4444" }).unwrap();
+    let float = shop.reg.parse_count("20x5", &[]).unwrap();
+    shop.reg.open_drawer_session(&owner, &float.cash).unwrap();
+    let mut cart = Cart::new();
+    shop.reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut owner).unwrap();
+
+    // The default cashier, a role denied it and a role that would need approval: blind.
+    for who in ["40:4444", "10:1111", "20:1111"] {
+        let auth = shop.reg.authority(Some(who), &["30:1111".to_string()]).unwrap();
+        let x = shop.reg.x_report(&auth).unwrap();
+        assert!(x.expected_withheld && x.expected.is_empty(), "{who}: {:?}", x.expected);
+        assert!(x.drawer.is_some(), "{who}: the drawer's movements are still shown");
+        let text = shop.reg.x_report_text(&x);
+        assert!(text.contains("withheld") && !text.contains("112.50"), "{who}: {text}");
+    }
+    // A manager and a role allowed it see 100.00 float + 12.50 cash.
+    for who in ["99:9999", "30:1111"] {
+        let auth = shop.reg.authority(Some(who), &[]).unwrap();
+        let x = shop.reg.x_report(&auth).unwrap();
+        assert!(!x.expected_withheld, "{who}");
+        assert_eq!(x.expected[0], ("cash".to_string(), Money::new(dec!(112.50))), "{who}");
+    }
+    // A manager may give cashiers the right, like any other.
+    shop.reg.set_role(&mut owner, "cashier", &[(Action::ViewExpected, Permission::Allowed)]).unwrap();
+    let cashier = shop.reg.authority(Some("40:4444"), &[]).unwrap();
+    assert!(!shop.reg.x_report(&cashier).unwrap().expected_withheld);
+}
+
+#[test]
+fn reports_the_audit_log_and_receipt_lookups_need_someone_signed_in() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    let mut cart = Cart::new();
+    shop.reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    let sale = shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut owner).unwrap();
+    let receipt = sale.receipt.to_string();
+
+    let nobody = Authority::setup();
+    let refused = |e: RegisterError| {
+        assert!(matches!(e, RegisterError::Staff(till_register::StaffError::NotSignedIn)), "{e}");
+        assert_eq!(e.code(), "sign_in");
+    };
+    refused(shop.reg.x_report(&nobody).unwrap_err());
+    refused(shop.reg.audit_log(&nobody, 10).unwrap_err());
+    refused(shop.reg.find_receipt(&nobody, &receipt).unwrap_err());
+
+    let cashier = sign(&mut shop, "10", &[]);
+    assert!(!shop.reg.audit_log(&cashier, 10).unwrap().is_empty());
+    assert_eq!(shop.reg.find_receipt(&cashier, &receipt).unwrap().id, sale.id);
+    assert_eq!(shop.reg.x_report(&cashier).unwrap().totals.sales, 1);
+}
+
+#[test]
+fn roles_stored_before_view_expected_existed_take_its_default() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    shop.reg.add_staff(&mut owner, &NewStaff { code: "40", name: "Cas", role: "cashier", pin: "4444" }).unwrap();
+    // As a register written by an earlier Till stored them: no `view_expected` key.
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    let changed =
+        conn.execute("UPDATE roles SET permissions = json_remove(permissions, '$.view_expected')", []).unwrap();
+    assert_eq!(changed, 6, "three default roles and three of the test's");
+    drop(conn);
+    let roles = shop.reg.staff_list().unwrap().1;
+    let role = |name: &str| roles.iter().find(|r| r.name == name).unwrap().permission(Action::ViewExpected);
+    assert_eq!(role("manager"), Permission::Allowed);
+    assert_eq!(role("supervisor"), Permission::Allowed);
+    assert_eq!(role("cashier"), Permission::Denied);
+    assert_eq!(role("boss"), Permission::Denied, "a role Till does not define is granted nothing new");
+    let cashier = shop.reg.authority(Some("40:4444"), &[]).unwrap();
+    assert!(shop.reg.x_report(&cashier).unwrap().expected_withheld);
+    assert!(!shop.reg.x_report(&owner).unwrap().expected_withheld);
 }

@@ -91,6 +91,11 @@ pub enum ErrorDetails {
         /// Their role.
         role: String,
     },
+    /// A free text refused because it looks like it holds a card number.
+    CardNumber {
+        /// The field it was typed into (`park label`, `cash movement reason`…).
+        field: String,
+    },
     /// Tenders that do not cover what is due.
     Underpaid {
         /// Due.
@@ -182,6 +187,7 @@ impl ErrorDetails {
                     role: role.clone(),
                 }
             }
+            RegisterError::CardNumber(e) => ErrorDetails::CardNumber { field: e.field.as_str().to_string() },
             RegisterError::Tender(TenderError::Underpaid { due, paid, short }) => {
                 ErrorDetails::Underpaid { due: Dec::of(due), paid: Dec::of(paid), short: Dec::of(short) }
             }

@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no random
 //! numbers. Time comes in as arguments (`now`), so every result is reproducible.
 
+pub mod card_screen;
 pub mod cart;
 pub mod cash;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod sale;
 pub mod tax;
 pub mod tender;
 
+pub use card_screen::{CardNumberInText, TextField, looks_like_card_number, screen_text};
 pub use cart::{Cart, CartError, CartLine, Discount, LineId, OriginalLine, PriceOverride, ReturnLine};
 pub use cash::{CashCount, Denominations, TenderBalance};
 pub use catalog::{Component, Item, OptionValue, PriceListEntry, PriceSource, Product, SalesContext, Variant};

@@ -41,7 +41,7 @@ fn decode_role(name: &str, text: &str) -> Result<Role> {
     for (action, permission) in map {
         permissions.insert(action.parse().map_err(bad)?, permission.parse().map_err(bad)?);
     }
-    Ok(Role { name: name.to_string(), permissions })
+    Ok(Role::from_stored(name, permissions))
 }
 
 fn read_staff(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {

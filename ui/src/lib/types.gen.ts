@@ -56,7 +56,11 @@ staff: string,
 /**
  * Their role.
  */
-role: string, } | { "kind": "underpaid", 
+role: string, } | { "kind": "card_number", 
+/**
+ * The field it was typed into (`park label`, `cash movement reason`…).
+ */
+field: string, } | { "kind": "underpaid", 
 /**
  * Due.
  */
@@ -1017,9 +1021,14 @@ tenders: Array<TenderTotalView>,
  */
 drawer: DrawerView | null, 
 /**
- * What each tender should hold now.
+ * What each tender should hold now (empty when withheld).
  */
 expected: Array<ExpectedView>, 
+/**
+ * True when the reader may not see what each tender should hold (no
+ * `view_expected`: a cashier counts the drawer blind).
+ */
+expected_withheld: boolean, 
 /**
  * The perpetual grand total.
  */

@@ -244,9 +244,29 @@ impl Register {
         Ok(auth)
     }
 
-    /// The latest `limit` audit records, newest first (when, and what).
-    pub fn audit_log(&self, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+    /// The latest `limit` audit records, newest first (when, and what). Needs someone
+    /// signed in.
+    pub fn audit_log(&self, auth: &Authority, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+        self.signed_in(auth)?;
         Ok(self.store.audit_log(limit)?)
+    }
+
+    /// Who is signed in, or [`StaffError::NotSignedIn`] — for what no one may read from a
+    /// register with staff without signing in (reports, the audit log, receipt lookups).
+    /// `None`: the register has no staff yet (being set up), so there is nobody to be.
+    pub fn signed_in<'a>(&self, auth: &'a Authority) -> Result<Option<&'a Operator>, RegisterError> {
+        match &auth.operator {
+            Some(operator) => Ok(Some(operator)),
+            None if self.in_setup()? => Ok(None),
+            None => Err(StaffError::NotSignedIn.into()),
+        }
+    }
+
+    /// Whether `auth`'s operator may see what the drawer should hold
+    /// ([`Action::ViewExpected`] allowed for their role; a register still being set up
+    /// has no one to hide it from). Refuses when nobody is signed in.
+    pub fn may_view_expected(&self, auth: &Authority) -> Result<bool, RegisterError> {
+        Ok(self.signed_in(auth)?.is_none_or(|o| o.role.permission(Action::ViewExpected) == Permission::Allowed))
     }
 
     /// Leaving kiosk mode takes a manager — someone whose role may manage staff — either
