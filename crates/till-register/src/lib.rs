@@ -112,6 +112,21 @@ pub fn clock_from_env() -> Result<Arc<dyn Clock>, RegisterError> {
     }
 }
 
+/// Makes the data directory its owner's alone (`0700`): the database and its WAL are in
+/// it. (Where files have no Unix modes, nothing to do.)
+fn private_dir(dir: &Path) -> Result<(), RegisterError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |error| RegisterError::Io { path: dir.display().to_string(), error };
+        let mode = std::fs::metadata(dir).map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 /// Setting under which the configuration text is kept in the database.
 const CONFIG_KEY: &str = "config";
 
@@ -120,6 +135,7 @@ impl Register {
     pub fn init(dir: &Path, config_text: &str, source: &str) -> Result<PathBuf, RegisterError> {
         RegisterConfig::parse(config_text, source)?;
         std::fs::create_dir_all(dir).map_err(|error| RegisterError::Io { path: dir.display().to_string(), error })?;
+        private_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let mut store = Store::create(&path)?;
         store.set_setting(CONFIG_KEY, config_text)?;
@@ -143,6 +159,7 @@ impl Register {
         ids: Box<dyn IdSource>,
     ) -> Result<Register, RegisterError> {
         let mut store = Store::open_with(&dir.join(DATABASE_FILE), options)?;
+        private_dir(dir)?;
         let text = store.setting(CONFIG_KEY)?.ok_or_else(|| {
             RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display()))
         })?;
