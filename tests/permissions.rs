@@ -224,7 +224,7 @@ fn an_approval_covers_one_action_only() {
 }
 
 #[test]
-fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
+fn from_five_wrong_pins_each_try_waits_doubling_and_a_manager_can_unlock_at_once() {
     let mut shop = shop();
     for i in 1..=4 {
         let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
@@ -232,13 +232,68 @@ fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
         assert!(err.to_string().contains(&left), "{err}");
     }
     let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
-    assert!(err.to_string().contains("now locked"), "{err}");
+    assert!(err.to_string().contains("wait 30 s before the next try"), "{err}");
+    // Even the right PIN waits; it is not checked, and nothing is counted.
     let err = shop.reg.authority(Some("20:1111"), &[]).unwrap_err();
-    assert!(err.to_string().contains("locked after 5 wrong PINs"), "{err}");
+    assert!(err.to_string().contains("5 wrong PINs in a row: try again after 2026-11-27T10:00:30Z"), "{err}");
+    assert_eq!(err.code(), "sign_in");
+    shop.clock.advance(SignedDuration::from_secs(30));
+    // Waited out: one more wrong PIN doubles the wait.
+    let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
+    assert!(err.to_string().contains("wait 60 s"), "{err}");
+    shop.clock.advance(SignedDuration::from_secs(59));
+    assert!(shop.reg.authority(Some("20:1111"), &[]).unwrap_err().to_string().contains("try again after"));
+    shop.clock.advance(SignedDuration::from_secs(1));
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok(), "waited out, the right PIN signs in");
+    assert_eq!(audits_named(&shop, "pin_failed"), 6, "each wrong PIN is in the audit chain");
+
+    // Five more wrong PINs: waiting again, never for good (at most an hour a try); a
+    // manager clears the wait at once.
+    for _ in 0..5 {
+        let _ = shop.reg.authority(Some("20:0000"), &[]);
+    }
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_err(), "waiting");
     let mut boss = sign(&mut shop, "30", &[]);
     shop.reg.change_staff(&mut boss, "20", StaffChange::Unlock).unwrap();
     assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
-    assert_eq!(audits_named(&shop, "pin_failed"), 5, "each wrong PIN is in the audit chain");
+}
+
+#[test]
+fn pin_hashes_are_peppered_and_old_hashes_are_made_again_at_sign_in() {
+    use argon2::password_hash::PasswordHasher;
+    let mut shop = shop();
+    let hash_of = |shop: &Shop, code: &str| -> String {
+        let conn = rusqlite::Connection::open(&shop.db).unwrap();
+        conn.query_row("SELECT pin_hash FROM staff WHERE code = ?1", [code], |r| r.get(0)).unwrap()
+    };
+    let hash = hash_of(&shop, "20");
+    assert!(hash.starts_with("$argon2id$v=19$m=65536,t=3,p=4,keyid="), "{hash}");
+
+    // A hash an earlier Till made (Argon2id 19 MiB, 2 passes, no pepper) still signs in,
+    // and is replaced by today's at that sign-in.
+    let old = argon2::Argon2::default().hash_password(b"1111").unwrap().to_string();
+    assert!(old.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{old}");
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    conn.execute("UPDATE staff SET pin_hash = ?1 WHERE code = '20'", [&old]).unwrap();
+    drop(conn);
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
+    let again = hash_of(&shop, "20");
+    assert!(again.starts_with("$argon2id$v=19$m=65536,t=3,p=4,keyid="), "{again}");
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
+
+    // The database alone does not sign anyone in: a copy opened without the pepper file
+    // (so with a pepper of its own) refuses the right PIN.
+    let pepper = std::fs::read(shop.db.parent().unwrap().join(till_register::PEPPER_FILE)).unwrap();
+    assert_eq!(pepper.len(), 32);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("register.sqlite");
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    drop(conn);
+    let mut stolen = Register::open(elsewhere.path(), shop.clock.clone(), Box::new(SeededIds::new(1))).unwrap();
+    let err = stolen.authority(Some("20:1111"), &[]).unwrap_err();
+    assert!(err.to_string().contains("wrong PIN"), "{err}");
+    assert_ne!(std::fs::read(elsewhere.path().join(till_register::PEPPER_FILE)).unwrap(), pepper);
 }
 
 fn audits_named(shop: &Shop, action: &str) -> i64 {

@@ -136,8 +136,10 @@ pub enum ErrorDetails {
     /// A wrong PIN.
     WrongPin {
         code: String,
-        /// Tries left before the account locks (0: locked now).
+        /// Tries left before each try waits (0: it waits now).
         left: u32,
+        /// How long the next try must wait, in seconds.
+        wait_seconds: u64,
     },
     /// No cash session is open.
     NoSession,
@@ -210,8 +212,8 @@ impl ErrorDetails {
                 };
                 ErrorDetails::ReturnRefused { sku: sku.clone(), name: name.clone(), days, window }
             }
-            RegisterError::Staff(StaffError::WrongPin { code, left }) => {
-                ErrorDetails::WrongPin { code: code.clone(), left: *left }
+            RegisterError::Staff(StaffError::WrongPin { code, left, wait_seconds }) => {
+                ErrorDetails::WrongPin { code: code.clone(), left: *left, wait_seconds: *wait_seconds }
             }
             RegisterError::Drawer(DrawerError::NoSession) => ErrorDetails::NoSession,
             RegisterError::LowDisk { free_mib, reserve_mib } => {

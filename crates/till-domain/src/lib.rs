@@ -17,6 +17,7 @@ pub mod quantity;
 pub mod report;
 pub mod returns;
 pub mod sale;
+pub mod sign_in;
 pub mod tax;
 pub mod tender;
 
@@ -35,6 +36,7 @@ pub use returns::{
     no_receipt_refund, plan_line_return,
 };
 pub use sale::{DocumentKind, ReceiptNumber, SaleRecord};
+pub use sign_in::{BACK_OFF_AFTER, next_pin_try, pin_wait};
 pub use tax::{PriceBasis, TaxAmount, TaxClass, TaxPolicy, TaxRounding};
 pub use tender::{
     CardDetails, CashRounding, ExchangeSettlement, Payment, RefundMethod, RefundSource, RefundTarget, Settlement,

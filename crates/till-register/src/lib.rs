@@ -60,7 +60,7 @@ pub use orders::{
     AisleDelivery, AisleItem, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError, VerifiedPickup,
 };
 pub use outbox::{MailRound, OutboxError, PrintRound, ready_message};
-pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, StaffError, split_credentials};
+pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};
 pub use sync::{SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, WorkerTiming, backoff};
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_domain::RefundMethod;
@@ -90,6 +90,8 @@ pub struct Register {
     logo: std::cell::RefCell<Option<(PathBuf, u16, Arc<till_printer::Logo>)>>,
     /// The customer display's connection, kept between updates.
     display: std::cell::RefCell<Option<Box<dyn till_devices::CustomerDisplay>>>,
+    /// The secret mixed into every PIN hash, kept outside the database.
+    pepper: Vec<u8>,
 }
 
 /// The platform's data directory for a register (`~/.local/share/till` on Linux), for
@@ -112,8 +114,8 @@ pub fn clock_from_env() -> Result<Arc<dyn Clock>, RegisterError> {
     }
 }
 
-/// Makes the data directory its owner's alone (`0700`): the database and its WAL are in
-/// it. (Where files have no Unix modes, nothing to do.)
+/// Makes the data directory its owner's alone (`0700`): the database, its WAL and the PIN
+/// pepper are in it. (Where files have no Unix modes, nothing to do.)
 fn private_dir(dir: &Path) -> Result<(), RegisterError> {
     #[cfg(unix)]
     {
@@ -171,6 +173,7 @@ impl Register {
             timezone: config.timezone.clone(),
         })?;
         let catalog_version = store.setting(sync::CATALOG_VERSION)?;
+        let pepper = staff::load_pepper(dir)?;
         Ok(Register {
             store,
             config,
@@ -181,6 +184,7 @@ impl Register {
             dir: dir.to_path_buf(),
             logo: std::cell::RefCell::new(None),
             display: std::cell::RefCell::new(None),
+            pepper,
         })
     }
 

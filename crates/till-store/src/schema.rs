@@ -441,6 +441,12 @@ CREATE INDEX sync_docs_compact_due ON sync_docs (doc) WHERE pending_changes > 25
 -- index's last entry: one lookup, however many documents the register holds.
 CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
 "#,
+    // v7: wrong PINs make the next try wait (doubling) instead of locking for good.
+    r#"
+-- When the last of the wrong PINs in a row was entered: the wait counts from it.
+-- `locked` now says "waiting after wrong PINs"; it no longer refuses by itself.
+ALTER TABLE staff ADD COLUMN last_failed_at TEXT;
+"#,
 ];
 
 /// The schema version this build writes.

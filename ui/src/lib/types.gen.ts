@@ -102,9 +102,13 @@ days: number | null,
  */
 window: number | null, } | { "kind": "wrong_pin", code: string, 
 /**
- * Tries left before the account locks (0: locked now).
+ * Tries left before each try waits (0: it waits now).
  */
-left: number, } | { "kind": "no_session" } | { "kind": "low_disk", 
+left: number, 
+/**
+ * How long the next try must wait, in seconds.
+ */
+wait_seconds: number, } | { "kind": "no_session" } | { "kind": "low_disk", 
 /**
  * Free MiB.
  */
