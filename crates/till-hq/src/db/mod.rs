@@ -140,6 +140,14 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
+pub fn values(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod redact_tests {
     use super::redact_url;
@@ -162,12 +170,4 @@ mod redact_tests {
             assert_eq!(redact_url(url), shown, "{url}");
         }
     }
-}
-
-/// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
-pub fn values(rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
