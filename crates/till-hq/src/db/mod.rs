@@ -150,7 +150,7 @@ pub fn values(rows: usize, cols: usize) -> String {
 
 #[cfg(test)]
 mod redact_tests {
-    use super::redact_url;
+    use crate::db::redact_url;
 
     #[test]
     fn passwords_in_database_urls_are_never_shown() {
