@@ -537,3 +537,88 @@ fn a_sale_scans_gs1_codes_and_weighed_labels_and_warns_on_expired_goods() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("check digit 2 is wrong"), "{}", stderr(&out));
 }
+
+/// `init` makes the data directory its owner's alone and the database, WAL and SHM files
+/// `0600`; a register an older Till left readable by others is tightened when next opened.
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_0700_and_the_database_files_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let chmod = |p: &std::path::Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    let mut reg = TempRegister::empty();
+    chmod(reg.data_dir(), 0o755);
+    let made = reg.json(&["init", "--config", repo().join("assets/demo/store.toml").to_str().unwrap()]);
+    reg.store = made["store"].as_str().unwrap().to_string();
+    let db = reg.database();
+    let files = ["", "-wal", "-shm"].map(|s| std::path::PathBuf::from(format!("{}{s}", db.display())));
+    let check = |reg: &TempRegister, write: &[&str]| {
+        // A reader holds the WAL and SHM open while the register writes to them.
+        let reader = rusqlite::Connection::open(&db).unwrap();
+        reader.query_row("SELECT count(*) FROM sales", [], |r| r.get::<_, i64>(0)).unwrap();
+        let out = reg.till(write);
+        assert!(out.status.success(), "{write:?}: {}", stderr(&out));
+        assert_eq!(mode(reg.data_dir()), 0o700, "the data directory");
+        for file in &files {
+            assert!(file.exists(), "{} exists while the register is open", file.display());
+            assert_eq!(mode(file), 0o600, "{}", file.display());
+        }
+        drop(reader);
+    };
+    check(&reg, &["drawer", "open", "--float", "20x5"]);
+    // As an older Till left them: readable by the group and others (the WAL and SHM,
+    // made while the register is open, take the database file's mode).
+    chmod(reg.data_dir(), 0o755);
+    chmod(&db, 0o644);
+    assert!(reg.till(&["parked"]).status.success());
+    assert_eq!(mode(reg.data_dir()), 0o700, "tightened on open");
+    assert_eq!(mode(&db), 0o600, "tightened on open");
+    check(&reg, &["drawer", "paid-in", "1.00", "--reason", "coins"]);
+}
+
+/// `--staff CODE` without the PIN in it: from --staff-pin, TILL_PIN, or stdin.
+#[test]
+fn the_pin_comes_from_staff_pin_the_environment_or_stdin() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut reg = TempRegister::demo_with_staff();
+    reg.staff = None;
+    let run = |args: &[&str], pin_env: Option<&str>, input: Option<&str>| {
+        let mut cmd = reg.command(args);
+        cmd.env_remove("TILL_PIN");
+        if let Some(pin) = pin_env {
+            cmd.env("TILL_PIN", pin);
+        }
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(text) = input {
+            stdin.write_all(text.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let x = ["--json", "report", "x", "--staff", "1"];
+    for (how, out) in [
+        ("--staff-pin", run(&[&x[..], &["--staff-pin", "1234"]].concat(), None, None)),
+        ("TILL_PIN", run(&x, Some("1234"), None)),
+        ("stdin", run(&x, None, Some("1234\n"))),
+        ("CODE:PIN", run(&["--json", "report", "x", "--staff", "1:1234"], None, None)),
+    ] {
+        assert!(out.status.success(), "{how}: {}", stderr(&out));
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["expected_withheld"],
+            false,
+            "{how}"
+        );
+    }
+    let wrong = run(&x, None, Some("9999\n"));
+    assert!(!wrong.status.success());
+    assert!(stdout(&wrong).contains("\"sign_in\"") && stderr(&wrong).contains("wrong PIN"), "{}", stderr(&wrong));
+    let none = run(&x, None, None);
+    assert!(!none.status.success());
+    assert!(stderr(&none).contains("no PIN for --staff 1"), "{}", stderr(&none));
+    let twice = run(&["report", "x", "--staff", "1:1234", "--staff-pin", "1234"], None, None);
+    assert!(!twice.status.success());
+    assert!(stderr(&twice).contains("give the PIN once"), "{}", stderr(&twice));
+}

@@ -213,3 +213,36 @@ fn mistakes_at_the_counter_are_refused_and_change_nothing() {
     let verified = reg.json(&["journal", "verify"]);
     assert_eq!(verified["problem"], serde_json::Value::Null, "{verified}");
 }
+
+#[test]
+fn a_cashier_counts_blind_the_x_report_withholds_what_the_drawer_should_hold() {
+    let mut reg = open_register();
+    reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    let receipt = "R1-000001";
+
+    // The cashier (the register's default staff here): the drawer's moves, not its total.
+    let x = reg.json(&["report", "x"]);
+    assert_eq!(x["expected_withheld"], true, "{x}");
+    assert_eq!(x["expected"], serde_json::json!([]));
+    assert_eq!(x["drawer"]["float"], "100.00");
+    let text = stdout(&reg.till(&["report", "x"]));
+    assert!(text.contains("Expected now") && text.contains("withheld"), "{text}");
+    assert!(!text.contains("112.50"), "{text}");
+
+    // The manager sees 100.00 float + 12.50 cash.
+    reg.staff = Some(MANAGER.to_string());
+    let x = reg.json(&["report", "x"]);
+    assert_eq!(x["expected_withheld"], false, "{x}");
+    assert_eq!(x["expected"][0], serde_json::json!({"tender": "cash", "amount": "112.50"}));
+    assert!(stdout(&reg.till(&["report", "x"])).contains("112.50"));
+
+    // Nobody signed in: the X report and a receipt lookup are refused.
+    reg.staff = None;
+    for args in [vec!["--json", "report", "x"], vec!["--json", "receipt", "show", receipt]] {
+        let out = reg.till(&args);
+        assert!(!out.status.success(), "{args:?}: {}", stdout(&out));
+        assert!(stdout(&out).contains("\"sign_in\""), "{args:?}: {}", stdout(&out));
+    }
+    reg.staff = Some(CASHIER.to_string());
+    assert!(stdout(&reg.till(&["receipt", "show", receipt])).contains(receipt));
+}

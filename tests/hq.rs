@@ -690,3 +690,41 @@ fn a_register_lists_the_open_conflicts_of_its_own_store_only() {
     assert_eq!(code_of(&utr), "offline");
     assert_eq!(code_of(&TempRegister::selling_offline("AMS-01", "R2", 0, 43)), "not_enrolled");
 }
+
+#[test]
+fn a_password_in_the_database_url_is_never_echoed_in_errors_or_logs() {
+    for url in [
+        "postgres://till:s3cret-pw@127.0.0.1:1/hq",
+        "postgres://till@127.0.0.1:1/hq?password=s3cret-pw",
+        "mysql://till:s3cret-pw@127.0.0.1/hq",
+    ] {
+        let out = std::process::Command::new(till_tests::till_hq_bin())
+            .args(["--db", url, "report", "sales"])
+            .env("TILL_LOG", "debug")
+            .output()
+            .unwrap();
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!out.status.success(), "{url}: {said}");
+        assert!(!said.contains("s3cret-pw"), "{url}: the password was echoed: {said}");
+        assert!(said.contains("***"), "{url}: the database is named with its password hidden: {said}");
+    }
+}
+
+/// HQ's SQLite database, its WAL and SHM are readable by their owner only.
+#[cfg(unix)]
+#[test]
+fn hq_sqlite_files_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let work = tempfile::tempdir().unwrap();
+    let path = work.path().join("hq.sqlite");
+    let hq = HqProcess::start(&format!("sqlite:{}", path.display()));
+    let till = TempRegister::selling_offline("AMS-01", "R1", 2, 5);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    drop(hq);
+}

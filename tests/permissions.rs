@@ -170,6 +170,7 @@ fn perform(shop: &mut Shop, action: Action, auth: &mut Authority) -> Result<(), 
             let request = Enrollment { url: &hq.url, token: &token, trust: HqTrust::OsRoots, re_enroll: true };
             reg.enroll(auth, &request)
         }
+        Action::ViewExpected => unreachable!("read, not performed: its own test below"),
     }
 }
 
@@ -180,7 +181,9 @@ fn sign(shop: &mut Shop, staff: &str, approvers: &[&str]) -> Authority {
 
 #[test]
 fn every_sensitive_action_is_checked_and_audited_exactly_once() {
-    for action in Action::ALL {
+    // Viewing what the drawer should hold is not done but read: without the right the
+    // figures are withheld, not refused (`expected_amounts_are_withheld_from_…` below).
+    for action in Action::ALL.into_iter().filter(|&a| a != Action::ViewExpected) {
         let mut shop = shop();
         let before = audits(&shop, action).len();
 
@@ -232,7 +235,7 @@ fn an_approval_covers_one_action_only() {
 }
 
 #[test]
-fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
+fn from_five_wrong_pins_each_try_waits_doubling_and_a_manager_can_unlock_at_once() {
     let mut shop = shop();
     for i in 1..=4 {
         let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
@@ -240,13 +243,68 @@ fn five_wrong_pins_lock_the_account_until_a_manager_unlocks_it() {
         assert!(err.to_string().contains(&left), "{err}");
     }
     let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
-    assert!(err.to_string().contains("now locked"), "{err}");
+    assert!(err.to_string().contains("wait 30 s before the next try"), "{err}");
+    // Even the right PIN waits; it is not checked, and nothing is counted.
     let err = shop.reg.authority(Some("20:1111"), &[]).unwrap_err();
-    assert!(err.to_string().contains("locked after 5 wrong PINs"), "{err}");
+    assert!(err.to_string().contains("5 wrong PINs in a row: try again after 2026-11-27T10:00:30Z"), "{err}");
+    assert_eq!(err.code(), "sign_in");
+    shop.clock.advance(SignedDuration::from_secs(30));
+    // Waited out: one more wrong PIN doubles the wait.
+    let err = shop.reg.authority(Some("20:0000"), &[]).unwrap_err();
+    assert!(err.to_string().contains("wait 60 s"), "{err}");
+    shop.clock.advance(SignedDuration::from_secs(59));
+    assert!(shop.reg.authority(Some("20:1111"), &[]).unwrap_err().to_string().contains("try again after"));
+    shop.clock.advance(SignedDuration::from_secs(1));
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok(), "waited out, the right PIN signs in");
+    assert_eq!(audits_named(&shop, "pin_failed"), 6, "each wrong PIN is in the audit chain");
+
+    // Five more wrong PINs: waiting again, never for good (at most an hour a try); a
+    // manager clears the wait at once.
+    for _ in 0..5 {
+        let _ = shop.reg.authority(Some("20:0000"), &[]);
+    }
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_err(), "waiting");
     let mut boss = sign(&mut shop, "30", &[]);
     shop.reg.change_staff(&mut boss, "20", StaffChange::Unlock).unwrap();
     assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
-    assert_eq!(audits_named(&shop, "pin_failed"), 5, "each wrong PIN is in the audit chain");
+}
+
+#[test]
+fn pin_hashes_are_peppered_and_old_hashes_are_made_again_at_sign_in() {
+    use argon2::password_hash::PasswordHasher;
+    let mut shop = shop();
+    let hash_of = |shop: &Shop, code: &str| -> String {
+        let conn = rusqlite::Connection::open(&shop.db).unwrap();
+        conn.query_row("SELECT pin_hash FROM staff WHERE code = ?1", [code], |r| r.get(0)).unwrap()
+    };
+    let hash = hash_of(&shop, "20");
+    assert!(hash.starts_with("$argon2id$v=19$m=65536,t=3,p=4,keyid="), "{hash}");
+
+    // A hash an earlier Till made (Argon2id 19 MiB, 2 passes, no pepper) still signs in,
+    // and is replaced by today's at that sign-in.
+    let old = argon2::Argon2::default().hash_password(b"1111").unwrap().to_string();
+    assert!(old.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{old}");
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    conn.execute("UPDATE staff SET pin_hash = ?1 WHERE code = '20'", [&old]).unwrap();
+    drop(conn);
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
+    let again = hash_of(&shop, "20");
+    assert!(again.starts_with("$argon2id$v=19$m=65536,t=3,p=4,keyid="), "{again}");
+    assert!(shop.reg.authority(Some("20:1111"), &[]).is_ok());
+
+    // The database alone does not sign anyone in: a copy opened without the pepper file
+    // (so with a pepper of its own) refuses the right PIN.
+    let pepper = std::fs::read(shop.db.parent().unwrap().join(till_register::PEPPER_FILE)).unwrap();
+    assert_eq!(pepper.len(), 32);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("register.sqlite");
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    drop(conn);
+    let mut stolen = Register::open(elsewhere.path(), shop.clock.clone(), Box::new(SeededIds::new(1))).unwrap();
+    let err = stolen.authority(Some("20:1111"), &[]).unwrap_err();
+    assert!(err.to_string().contains("wrong PIN"), "{err}");
+    assert_ne!(std::fs::read(elsewhere.path().join(till_register::PEPPER_FILE)).unwrap(), pepper);
 }
 
 fn audits_named(shop: &Shop, action: &str) -> i64 {
@@ -283,4 +341,83 @@ fn a_register_with_staff_requires_sign_in_and_pins_are_never_stored() {
         assert!(hash.starts_with("$argon2id$"), "staff {code}: PIN kept as an Argon2id hash, got {hash}");
         assert!(!hash.contains("1111") && !hash.contains("9999"), "staff {code}: no PIN in the clear");
     }
+}
+
+#[test]
+fn expected_amounts_are_withheld_from_whoever_may_not_view_them() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    shop.reg.add_staff(&mut owner, &NewStaff { code: "40", name: "Cas", role: "cashier", pin: "4444" }).unwrap();
+    let float = shop.reg.parse_count("20x5", &[]).unwrap();
+    shop.reg.open_drawer_session(&owner, &float.cash).unwrap();
+    let mut cart = Cart::new();
+    shop.reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut owner).unwrap();
+
+    // The default cashier, a role denied it and a role that would need approval: blind.
+    for who in ["40:4444", "10:1111", "20:1111"] {
+        let auth = shop.reg.authority(Some(who), &["30:1111".to_string()]).unwrap();
+        let x = shop.reg.x_report(&auth).unwrap();
+        assert!(x.expected_withheld && x.expected.is_empty(), "{who}: {:?}", x.expected);
+        assert!(x.drawer.is_some(), "{who}: the drawer's movements are still shown");
+        let text = shop.reg.x_report_text(&x);
+        assert!(text.contains("withheld") && !text.contains("112.50"), "{who}: {text}");
+    }
+    // A manager and a role allowed it see 100.00 float + 12.50 cash.
+    for who in ["99:9999", "30:1111"] {
+        let auth = shop.reg.authority(Some(who), &[]).unwrap();
+        let x = shop.reg.x_report(&auth).unwrap();
+        assert!(!x.expected_withheld, "{who}");
+        assert_eq!(x.expected[0], ("cash".to_string(), Money::new(dec!(112.50))), "{who}");
+    }
+    // A manager may give cashiers the right, like any other.
+    shop.reg.set_role(&mut owner, "cashier", &[(Action::ViewExpected, Permission::Allowed)]).unwrap();
+    let cashier = shop.reg.authority(Some("40:4444"), &[]).unwrap();
+    assert!(!shop.reg.x_report(&cashier).unwrap().expected_withheld);
+}
+
+#[test]
+fn reports_the_audit_log_and_receipt_lookups_need_someone_signed_in() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    let mut cart = Cart::new();
+    shop.reg.scan(&mut cart, "TOTE-1", None).unwrap();
+    let sale = shop.reg.complete_sale(&cart, Settle::Tenders(&[cash(dec!(20))]), &mut owner).unwrap();
+    let receipt = sale.receipt.to_string();
+
+    let nobody = Authority::setup();
+    let refused = |e: RegisterError| {
+        assert!(matches!(e, RegisterError::Staff(till_register::StaffError::NotSignedIn)), "{e}");
+        assert_eq!(e.code(), "sign_in");
+    };
+    refused(shop.reg.x_report(&nobody).unwrap_err());
+    refused(shop.reg.audit_log(&nobody, 10).unwrap_err());
+    refused(shop.reg.find_receipt(&nobody, &receipt).unwrap_err());
+
+    let cashier = sign(&mut shop, "10", &[]);
+    assert!(!shop.reg.audit_log(&cashier, 10).unwrap().is_empty());
+    assert_eq!(shop.reg.find_receipt(&cashier, &receipt).unwrap().id, sale.id);
+    assert_eq!(shop.reg.x_report(&cashier).unwrap().totals.sales, 1);
+}
+
+#[test]
+fn roles_stored_before_view_expected_existed_take_its_default() {
+    let mut shop = shop();
+    let mut owner = shop.reg.authority(Some("99:9999"), &[]).unwrap();
+    shop.reg.add_staff(&mut owner, &NewStaff { code: "40", name: "Cas", role: "cashier", pin: "4444" }).unwrap();
+    // As a register written by an earlier Till stored them: no `view_expected` key.
+    let conn = rusqlite::Connection::open(&shop.db).unwrap();
+    let changed =
+        conn.execute("UPDATE roles SET permissions = json_remove(permissions, '$.view_expected')", []).unwrap();
+    assert_eq!(changed, 6, "three default roles and three of the test's");
+    drop(conn);
+    let roles = shop.reg.staff_list().unwrap().1;
+    let role = |name: &str| roles.iter().find(|r| r.name == name).unwrap().permission(Action::ViewExpected);
+    assert_eq!(role("manager"), Permission::Allowed);
+    assert_eq!(role("supervisor"), Permission::Allowed);
+    assert_eq!(role("cashier"), Permission::Denied);
+    assert_eq!(role("boss"), Permission::Denied, "a role Till does not define is granted nothing new");
+    let cashier = shop.reg.authority(Some("40:4444"), &[]).unwrap();
+    assert!(shop.reg.x_report(&cashier).unwrap().expected_withheld);
+    assert!(!shop.reg.x_report(&owner).unwrap().expected_withheld);
 }

@@ -332,7 +332,7 @@ proptest! {
             }
         }
 
-        let x = reg.x_report().unwrap();
+        let x = reg.x_report(&auth).unwrap();
         prop_assert_eq!(x.session, Some(session));
         prop_assert_eq!(x.totals.sales, receipts.len() as u64);
         prop_assert_eq!(x.totals.total, total);

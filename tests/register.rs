@@ -247,7 +247,7 @@ fn a_random_day_of_sales_reconciles() {
         collected += sale.settlement.collected().unwrap().amount();
         sales += 1;
     }
-    let x = reg.x_report().unwrap();
+    let x = reg.x_report(&manager).unwrap();
     assert_eq!(x.totals.sales, sales);
     assert_eq!(x.totals.total.amount(), totals);
     assert_eq!(x.grand_total.amount(), totals, "the journal's grand total");

@@ -425,8 +425,9 @@ pub async fn cancel_cart(state: State<'_, AppState>, approvals: Option<Vec<Strin
 pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<ReceiptView> {
     state
         .with(move |s| {
+            let auth = s.authority();
             let reg = s.register()?;
-            let sale = reg.find_receipt(&text)?;
+            let sale = reg.find_receipt(&auth, &text)?;
             let left = reg.returnable(&sale)?;
             Ok(ReceiptView::new(&sale, &left, reg.receipt_text(&sale, Copy::Original)))
         })
@@ -478,8 +479,9 @@ pub async fn return_reasons(state: State<'_, AppState>) -> Reply<Vec<String>> {
 pub async fn x_report(state: State<'_, AppState>) -> Reply<XReportReply> {
     state
         .with(|s| {
+            let auth = s.authority();
             let reg = s.register()?;
-            let report = reg.x_report()?;
+            let report = reg.x_report(&auth)?;
             let by_hour = reg.sales_by_hour(report.session)?;
             Ok(XReportReply::new(&report, &by_hour, reg.x_report_text(&report)))
         })
@@ -612,7 +614,12 @@ pub async fn printer_status(state: State<'_, AppState>) -> Reply<PrinterSummaryV
 /// The audit log for the manager screen, newest first.
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>, limit: u32) -> Reply<Vec<AuditView>> {
-    state.with(move |s| Ok(s.register()?.audit_log(limit.clamp(1, 1000))?.iter().map(AuditView::from).collect())).await
+    state
+        .with(move |s| {
+            let auth = s.authority();
+            Ok(s.register()?.audit_log(&auth, limit.clamp(1, 1000))?.iter().map(AuditView::from).collect())
+        })
+        .await
 }
 
 /// Leaves kiosk mode (closes the app): a manager's approval.

@@ -26,6 +26,11 @@ impl Session {
         Ok(self.parts()?.0)
     }
 
+    /// The signed-in authority, or nobody's: the register decides what nobody may do.
+    pub fn authority(&self) -> Authority {
+        self.signed_in.as_ref().map(|(_, auth)| auth.clone()).unwrap_or_else(Authority::setup)
+    }
+
     /// The register and the cart, borrowed apart.
     pub fn parts(&mut self) -> Result<(&mut Register, &mut Cart), AppError> {
         let reg =

@@ -261,7 +261,9 @@ impl TempRegister {
     /// Its own totals, as its X report states them, in the shape HQ's report uses
     /// ([`crate::fleet::totals_json`]).
     pub fn own_totals(&self) -> serde_json::Value {
-        let x = self.open().x_report().unwrap();
+        let mut reg = self.open();
+        let auth = reg.authority(self.staff.as_deref(), &[]).unwrap();
+        let x = reg.x_report(&auth).unwrap();
         crate::fleet::totals_json(
             x.totals.sales,
             x.totals.total.amount(),

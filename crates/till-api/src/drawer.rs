@@ -122,8 +122,11 @@ pub struct XReportView {
     pub tenders: Vec<TenderTotalView>,
     /// The drawer's movements (`null`: no session open).
     pub drawer: Option<DrawerView>,
-    /// What each tender should hold now.
+    /// What each tender should hold now (empty when withheld).
     pub expected: Vec<ExpectedView>,
+    /// True when the reader may not see what each tender should hold (no
+    /// `view_expected`: a cashier counts the drawer blind).
+    pub expected_withheld: bool,
     /// The perpetual grand total.
     pub grand_total: Dec,
     /// Journal records so far.
@@ -175,6 +178,7 @@ impl From<&XReport> for XReportView {
                 .iter()
                 .map(|(tender, m)| ExpectedView { tender: tender.clone(), amount: Dec::of(m) })
                 .collect(),
+            expected_withheld: x.expected_withheld,
             grand_total: Dec::of(x.grand_total),
             journal_records: x.journal_records,
         }

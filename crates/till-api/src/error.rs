@@ -91,6 +91,11 @@ pub enum ErrorDetails {
         /// Their role.
         role: String,
     },
+    /// A free text refused because it looks like it holds a card number.
+    CardNumber {
+        /// The field it was typed into (`park label`, `cash movement reason`…).
+        field: String,
+    },
     /// Tenders that do not cover what is due.
     Underpaid {
         /// Due.
@@ -131,8 +136,10 @@ pub enum ErrorDetails {
     /// A wrong PIN.
     WrongPin {
         code: String,
-        /// Tries left before the account locks (0: locked now).
+        /// Tries left before each try waits (0: it waits now).
         left: u32,
+        /// How long the next try must wait, in seconds.
+        wait_seconds: u64,
     },
     /// No cash session is open.
     NoSession,
@@ -182,6 +189,7 @@ impl ErrorDetails {
                     role: role.clone(),
                 }
             }
+            RegisterError::CardNumber(e) => ErrorDetails::CardNumber { field: e.field.as_str().to_string() },
             RegisterError::Tender(TenderError::Underpaid { due, paid, short }) => {
                 ErrorDetails::Underpaid { due: Dec::of(due), paid: Dec::of(paid), short: Dec::of(short) }
             }
@@ -204,8 +212,8 @@ impl ErrorDetails {
                 };
                 ErrorDetails::ReturnRefused { sku: sku.clone(), name: name.clone(), days, window }
             }
-            RegisterError::Staff(StaffError::WrongPin { code, left }) => {
-                ErrorDetails::WrongPin { code: code.clone(), left: *left }
+            RegisterError::Staff(StaffError::WrongPin { code, left, wait_seconds }) => {
+                ErrorDetails::WrongPin { code: code.clone(), left: *left, wait_seconds: *wait_seconds }
             }
             RegisterError::Drawer(DrawerError::NoSession) => ErrorDetails::NoSession,
             RegisterError::LowDisk { free_mib, reserve_mib } => {

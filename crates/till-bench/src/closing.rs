@@ -414,7 +414,10 @@ fn lookups(
     let number = |seq: u64| ReceiptNumber { register: REGISTER.into(), seq }.to_string();
     let till_find = |text: &str, seq: u64| -> Result<Duration> {
         let start = Instant::now();
-        let sale = till.register().find_receipt(text).with_context(|| format!("cannot find receipt {text}"))?;
+        let sale = till
+            .register()
+            .find_receipt(till.authority(), text)
+            .with_context(|| format!("cannot find receipt {text}"))?;
         let elapsed = start.elapsed();
         ensure!(sale.receipt.seq == seq, "{text} found receipt {}", sale.receipt);
         Ok(elapsed)

@@ -155,6 +155,11 @@ impl SalesRegister {
         Ok(self)
     }
 
+    /// The signed-in manager's authority.
+    pub fn authority(&self) -> &Authority {
+        &self.auth
+    }
+
     /// The register.
     pub fn register(&self) -> &Register {
         &self.register
@@ -243,7 +248,7 @@ impl SalesRegister {
 
     /// The X report of the open session.
     pub fn x_report(&self) -> Result<XReport> {
-        self.register.x_report().context("cannot make the X report")
+        self.register.x_report(&self.auth).context("cannot make the X report")
     }
 
     /// The blind count: what the drawer and the card terminal hold, counted exactly (here

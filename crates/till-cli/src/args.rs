@@ -15,9 +15,15 @@ pub struct Cli {
     /// Print machine-readable JSON (decimals as strings) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Who is acting: staff code and PIN (required once the register has staff).
-    #[arg(long, global = true, value_name = "CODE:PIN")]
+    /// Who is acting: staff code and PIN (required once the register has staff). With the
+    /// code alone the PIN comes from --staff-pin, else $TILL_PIN, else is asked for on the
+    /// terminal (not echoed), else read as a line from stdin.
+    #[arg(long, global = true, value_name = "CODE[:PIN]")]
     pub staff: Option<String>,
+    /// The PIN for `--staff CODE` (it shows in the process list: prefer the prompt or
+    /// $TILL_PIN). Not `--pin`: that is the new PIN of `staff add` and `staff pin`.
+    #[arg(long, global = true, value_name = "PIN", requires = "staff")]
+    pub staff_pin: Option<String>,
     /// A manager's approval for one action that needs it; repeat for several.
     #[arg(long = "approve", global = true, value_name = "CODE:PIN")]
     pub approvals: Vec<String>,

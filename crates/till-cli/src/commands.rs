@@ -41,8 +41,8 @@ fn signs_in(command: &Command) -> bool {
                 | PickupCommand::Ship { .. }
         ),
         Command::Staff(c) => !matches!(c, StaffCommand::List),
-        Command::Report(r) => matches!(r, ReportCommand::Z { .. }),
-        Command::Receipt(ReceiptCommand::Show { duplicate, .. }) => *duplicate,
+        Command::Report(_) => true,
+        Command::Receipt(ReceiptCommand::Show { .. }) => true,
         Command::Receipt(ReceiptCommand::Print { .. }) => true,
         _ => false,
     }
@@ -167,8 +167,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             }
         }
         Command::Report(ReportCommand::X) => {
-            let reg = open(&dir)?;
-            let report = reg.x_report()?;
+            let mut reg = open(&dir)?;
+            let auth = authority(cli, &mut reg)?;
+            let report = reg.x_report(&auth)?;
             print(cli, &XReportView::from(&report), || reg.x_report_text(&report));
         }
         Command::Report(ReportCommand::Z { cash, counted, reprint }) => {
@@ -201,14 +202,11 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         }
         Command::Receipt(ReceiptCommand::Show { number, duplicate }) => {
             let mut reg = open(&dir)?;
+            let mut auth = authority(cli, &mut reg)?;
             // By number, or by the code scanned off the paper.
-            let found = reg.find_receipt(number)?;
-            let (sale, copy) = if *duplicate {
-                let mut auth = authority(cli, &mut reg)?;
-                reg.reprint(&found.receipt.to_string(), &mut auth)?
-            } else {
-                (found, Copy::Original)
-            };
+            let found = reg.find_receipt(&auth, number)?;
+            let (sale, copy) =
+                if *duplicate { reg.reprint(&found.receipt.to_string(), &mut auth)? } else { (found, Copy::Original) };
             print(cli, &SaleView::from(&sale), || reg.receipt_text(&sale, copy));
         }
         Command::Stock { sku } => {

@@ -19,12 +19,13 @@ use till_domain::{CartError, MoneyError, QuantityError, TenderError};
 use till_register::{Authority, Clock, RandomIds, Register, RegisterError};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TILL_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    match commands::run(&cli) {
+    // The PIN is asked for once, before any command reads it.
+    match staff_credentials(&cli).map(|staff| cli.staff = staff).and_then(|()| commands::run(&cli)) {
         Ok(code) => code,
         Err(e) => {
             if cli.json {
@@ -104,6 +105,55 @@ pub fn clock() -> Result<Arc<dyn Clock>> {
 /// Opens the register.
 pub fn open(dir: &Path) -> Result<Register> {
     Ok(Register::open(dir, clock()?, Box::new(RandomIds))?)
+}
+
+/// `--staff` as `CODE:PIN`: given so, or the code with its PIN from `--staff-pin`, `TILL_PIN`,
+/// a prompt on the terminal (not echoed), or a line of stdin.
+fn staff_credentials(cli: &Cli) -> Result<Option<String>> {
+    let Some(staff) = &cli.staff else { return Ok(None) };
+    if staff.contains(':') {
+        if cli.staff_pin.is_some() {
+            return Err(usage("give the PIN once: --staff CODE:PIN or --staff CODE --staff-pin PIN".into()));
+        }
+        return Ok(Some(staff.clone()));
+    }
+    let pin = match &cli.staff_pin {
+        Some(pin) => pin.clone(),
+        None => read_pin(staff)?,
+    };
+    Ok(Some(format!("{staff}:{pin}")))
+}
+
+/// The PIN for staff `code`: `TILL_PIN`, else asked for on the terminal without echo, else
+/// the first line of stdin (for scripts).
+fn read_pin(code: &str) -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if let Ok(pin) = std::env::var("TILL_PIN") {
+        return Ok(pin);
+    }
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    let stty = |arg: &str| {
+        // Echo off while the PIN is typed; if stty is missing the PIN still works, echoed.
+        let _ = std::process::Command::new("stty").arg(arg).stdin(std::process::Stdio::inherit()).status();
+    };
+    if terminal {
+        eprint!("PIN for staff {code}: ");
+        let _ = std::io::stderr().flush();
+        stty("-echo");
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if terminal {
+        stty("echo");
+        eprintln!();
+    }
+    read.context("cannot read the PIN from stdin")?;
+    let pin = line.trim_end_matches(['\r', '\n']).to_string();
+    if pin.is_empty() {
+        return Err(usage(format!("no PIN for --staff {code}: give --staff-pin, set TILL_PIN, or type it when asked")));
+    }
+    Ok(pin)
 }
 
 /// Signs in whoever the command line names (`--staff`, `--approve`).

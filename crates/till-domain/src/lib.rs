@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate does no I/O, reads no clock and draws no random
 //! numbers. Time comes in as arguments (`now`), so every result is reproducible.
 
+pub mod card_screen;
 pub mod cart;
 pub mod cash;
 pub mod catalog;
@@ -16,9 +17,11 @@ pub mod quantity;
 pub mod report;
 pub mod returns;
 pub mod sale;
+pub mod sign_in;
 pub mod tax;
 pub mod tender;
 
+pub use card_screen::{CardNumberInText, TextField, looks_like_card_number, screen_text};
 pub use cart::{Cart, CartError, CartLine, Discount, LineId, OriginalLine, PriceOverride, ReturnLine};
 pub use cash::{CashCount, Denominations, TenderBalance};
 pub use catalog::{Component, Item, OptionValue, PriceListEntry, PriceSource, Product, SalesContext, Variant};
@@ -33,6 +36,7 @@ pub use returns::{
     no_receipt_refund, plan_line_return,
 };
 pub use sale::{DocumentKind, ReceiptNumber, SaleRecord};
+pub use sign_in::{BACK_OFF_AFTER, next_pin_try, pin_wait};
 pub use tax::{PriceBasis, TaxAmount, TaxClass, TaxPolicy, TaxRounding};
 pub use tender::{
     CardDetails, CashRounding, ExchangeSettlement, Payment, RefundMethod, RefundSource, RefundTarget, Settlement,

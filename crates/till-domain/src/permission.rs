@@ -42,11 +42,14 @@ pub enum Action {
     ManageStaff,
     /// Enroll the register with an HQ, or move it to another (`till enroll`, Settings).
     ConfigureSync,
+    /// See what the drawer should hold now (the X report's "expected now"): a blind count
+    /// means nothing to someone who read it first.
+    ViewExpected,
 }
 
 impl Action {
     /// Every action, for tables and defaults.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::VoidLine,
         Action::VoidSale,
         Action::DiscountAboveThreshold,
@@ -60,6 +63,7 @@ impl Action {
         Action::CloseWithDifference,
         Action::ManageStaff,
         Action::ConfigureSync,
+        Action::ViewExpected,
     ];
 
     /// The spelling used in configuration, the CLI and audit records.
@@ -78,6 +82,7 @@ impl Action {
             Action::CloseWithDifference => "close_with_difference",
             Action::ManageStaff => "manage_staff",
             Action::ConfigureSync => "configure_sync",
+            Action::ViewExpected => "view_expected",
         }
     }
 }
@@ -147,10 +152,26 @@ impl Role {
         self.permissions.get(&action).copied().unwrap_or(Permission::Denied)
     }
 
+    /// A role as stored: `permissions` as written when it was last changed. An action
+    /// added to Till since then takes its default for a role of that name (a stored
+    /// `manager` may view expected amounts), or denied for a role Till does not define —
+    /// an upgrade never grants a custom role anything.
+    pub fn from_stored(name: &str, permissions: BTreeMap<Action, Permission>) -> Role {
+        let default = Role::defaults().into_iter().find(|r| r.name == name);
+        let permissions = Action::ALL
+            .into_iter()
+            .filter_map(|a| {
+                let p = permissions.get(&a).copied().or_else(|| default.as_ref().map(|d| d.permission(a)))?;
+                Some((a, p))
+            })
+            .collect();
+        Role { name: name.to_string(), permissions }
+    }
+
     /// The roles a new register starts with: a cashier who needs approval for sensitive
-    /// actions (but voids lines, pays in, drops and reprints freely), a supervisor who
-    /// may do them but not manage staff or enroll the register, and a manager who may do
-    /// everything.
+    /// actions (but voids lines, pays in, drops and reprints freely, and counts the drawer
+    /// blind: never sees what it should hold), a supervisor who may do them but not manage
+    /// staff or enroll the register, and a manager who may do everything.
     pub fn defaults() -> Vec<Role> {
         use Action::*;
         use Permission::*;
@@ -168,6 +189,7 @@ impl Role {
             (CloseWithDifference, ApprovalRequired),
             (ManageStaff, Denied),
             (ConfigureSync, Denied),
+            (ViewExpected, Denied),
         ];
         let role = |name: &str, f: &dyn Fn(Action, Permission) -> Permission| Role {
             name: name.to_string(),
@@ -325,5 +347,21 @@ mod tests {
         assert_eq!(roles[1].permission(Action::PriceOverride), Permission::Allowed);
         assert_eq!(roles[1].permission(Action::ManageStaff), Permission::Denied);
         assert!(Action::ALL.iter().all(|&a| roles[2].permission(a) == Permission::Allowed));
+        assert_eq!(cashier.permission(Action::ViewExpected), Permission::Denied);
+        assert_eq!(roles[1].permission(Action::ViewExpected), Permission::Allowed);
+    }
+
+    #[test]
+    fn a_stored_role_takes_the_default_of_actions_added_since() {
+        // A manager stored before `view_expected` existed, with one change of its own.
+        let stored: BTreeMap<_, _> = [(Action::Reprint, Permission::ApprovalRequired)].into();
+        let manager = Role::from_stored("manager", stored.clone());
+        assert_eq!(manager.permission(Action::ViewExpected), Permission::Allowed);
+        assert_eq!(manager.permission(Action::Reprint), Permission::ApprovalRequired, "what was stored stands");
+        let cashier = Role::from_stored("cashier", BTreeMap::new());
+        assert_eq!(cashier.permission(Action::ViewExpected), Permission::Denied);
+        let custom = Role::from_stored("stock-taker", stored);
+        assert_eq!(custom.permission(Action::ViewExpected), Permission::Denied, "an upgrade grants nothing");
+        assert_eq!(custom.permissions.len(), 1);
     }
 }

@@ -145,8 +145,11 @@ pub struct XReport {
     pub totals: SalesTotals,
     /// The drawer's movements, for a session.
     pub drawer: Option<DrawerSummary>,
-    /// What each tender should hold now, for a session.
+    /// What each tender should hold now, for a session (empty when withheld).
     pub expected: Vec<(String, Money)>,
+    /// True when the reader may not see `expected` (no `view_expected`): a cashier counts
+    /// the drawer blind.
+    pub expected_withheld: bool,
     /// The journal's perpetual grand total.
     pub grand_total: Money,
     /// Number of journal records.

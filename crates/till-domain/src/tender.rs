@@ -3,6 +3,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::card_screen::looks_like_card_number;
 use crate::money::{Money, MoneyError, RoundingMode, round_to_increment, truncate_to_increment};
 use crate::sale::DocumentKind;
 
@@ -38,35 +39,6 @@ impl CardDetails {
             reference: reference.trim().to_string(),
         })
     }
-}
-
-/// True when `text` holds something that looks like a card number: a run of 12 to 19
-/// digits — read through any separator (spaces, dots, slashes, dashes…), only a letter
-/// ends a run — whose Luhn check digit is right. So "4111.1111.1111.1111" is caught, and a
-/// terminal reference such as "T-000981" is not.
-fn looks_like_card_number(text: &str) -> bool {
-    let mut runs: Vec<Vec<u32>> = vec![Vec::new()];
-    for c in text.chars() {
-        if let Some(d) = c.to_digit(10) {
-            if let Some(run) = runs.last_mut() {
-                run.push(d);
-            }
-        } else if c.is_alphabetic() {
-            runs.push(Vec::new());
-        }
-    }
-    runs.iter().any(|run| (12..=19).contains(&run.len()) && luhn_ok(run))
-}
-
-/// The Luhn (mod 10) check every payment card number carries.
-fn luhn_ok(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 /// A kind of tender.

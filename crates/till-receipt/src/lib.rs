@@ -320,9 +320,13 @@ pub fn x_report_text(report: &XReport, layout: &ReceiptLayout) -> String {
     totals_section(&mut t, &report.totals, &report.currency);
     if let Some(drawer) = &report.drawer {
         drawer_section(&mut t, drawer);
-        t.line("Expected now");
-        for (tender, amount) in &report.expected {
-            t.pair(&format!("  {tender}"), &amount.to_string());
+        if report.expected_withheld {
+            t.pair("Expected now", "withheld");
+        } else {
+            t.line("Expected now");
+            for (tender, amount) in &report.expected {
+                t.pair(&format!("  {tender}"), &amount.to_string());
+            }
         }
     }
     t.rule();

@@ -514,8 +514,34 @@ fn x_report() -> XReport {
         totals,
         drawer: Some(drawer),
         expected: vec![("card".into(), Money::new(dec!(2.04))), ("cash".into(), Money::new(dec!(123.85)))],
+        expected_withheld: false,
         journal_records: 4,
     }
+}
+
+/// The same X report as a cashier without `view_expected` reads it: the drawer's
+/// movements, but not what it should hold.
+#[test]
+fn the_x_report_withholds_expected_amounts_from_a_blind_counter() {
+    let report = XReport { expected: Vec::new(), expected_withheld: true, ..x_report() };
+    let text = x_report_text(&report, &layout(32));
+    let drawer = &text[text.find("Drawer").unwrap()..];
+    check(
+        drawer.to_string(),
+        expect![[r#"
+            Drawer
+              Opening float           100.00
+              Paid in                   0.00
+              Paid out                  0.00
+              Safe drops                0.00
+              Opened without a sale        0
+            Expected now            withheld
+            --------------------------------
+            Journal records                4
+            Grand total (perpetual)    25.90
+        "#]],
+    );
+    assert!(!text.contains("123.85"), "{text}");
 }
 
 #[test]

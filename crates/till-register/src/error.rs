@@ -119,6 +119,10 @@ pub enum RegisterError {
     /// The journal export was refused.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// A free text that looks like it holds a card number (the field is named, the text
+    /// is not repeated).
+    #[error(transparent)]
+    CardNumber(#[from] till_domain::CardNumberInText),
 }
 
 impl RegisterError {
@@ -158,6 +162,7 @@ impl RegisterError {
             RegisterError::Outbox(_) => "input",
             RegisterError::Devices(_) => "input",
             RegisterError::Journal(e) => e.code(),
+            RegisterError::CardNumber(_) => "card_number",
         }
     }
 

@@ -60,7 +60,7 @@ pub use orders::{
     AisleDelivery, AisleItem, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError, VerifiedPickup,
 };
 pub use outbox::{MailRound, OutboxError, PrintRound, ready_message};
-pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, StaffChange, StaffError, split_credentials};
+pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};
 pub use sync::{
     Enrollment, HqTrust, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming, backoff,
 };
@@ -92,6 +92,8 @@ pub struct Register {
     logo: std::cell::RefCell<Option<(PathBuf, u16, Arc<till_printer::Logo>)>>,
     /// The customer display's connection, kept between updates.
     display: std::cell::RefCell<Option<Box<dyn till_devices::CustomerDisplay>>>,
+    /// The secret mixed into every PIN hash, kept outside the database.
+    pepper: Vec<u8>,
 }
 
 /// The platform's data directory for a register (`~/.local/share/till` on Linux), for
@@ -114,6 +116,21 @@ pub fn clock_from_env() -> Result<Arc<dyn Clock>, RegisterError> {
     }
 }
 
+/// Makes the data directory its owner's alone (`0700`): the database, its WAL and the PIN
+/// pepper are in it. (Where files have no Unix modes, nothing to do.)
+fn private_dir(dir: &Path) -> Result<(), RegisterError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |error| RegisterError::Io { path: dir.display().to_string(), error };
+        let mode = std::fs::metadata(dir).map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 /// Setting under which the configuration text is kept in the database.
 const CONFIG_KEY: &str = "config";
 
@@ -122,6 +139,7 @@ impl Register {
     pub fn init(dir: &Path, config_text: &str, source: &str) -> Result<PathBuf, RegisterError> {
         RegisterConfig::parse(config_text, source)?;
         std::fs::create_dir_all(dir).map_err(|error| RegisterError::Io { path: dir.display().to_string(), error })?;
+        private_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let mut store = Store::create(&path)?;
         store.set_setting(CONFIG_KEY, config_text)?;
@@ -145,6 +163,7 @@ impl Register {
         ids: Box<dyn IdSource>,
     ) -> Result<Register, RegisterError> {
         let mut store = Store::open_with(&dir.join(DATABASE_FILE), options)?;
+        private_dir(dir)?;
         let text = store.setting(CONFIG_KEY)?.ok_or_else(|| {
             RegisterError::Input(format!("{} has no configuration; recreate it with `till init`", dir.display()))
         })?;
@@ -156,6 +175,7 @@ impl Register {
             timezone: config.timezone.clone(),
         })?;
         let catalog_version = store.setting(sync::CATALOG_VERSION)?;
+        let pepper = staff::load_pepper(dir)?;
         Ok(Register {
             store,
             config,
@@ -166,6 +186,7 @@ impl Register {
             dir: dir.to_path_buf(),
             logo: std::cell::RefCell::new(None),
             display: std::cell::RefCell::new(None),
+            pepper,
         })
     }
 

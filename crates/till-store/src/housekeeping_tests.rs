@@ -223,12 +223,14 @@ fn a_register_from_before_the_counters_counts_what_it_holds_when_opened() {
         at = at.checked_add(SignedDuration::from_secs(30)).unwrap();
     }
     drop(store);
-    // The file as schema version 5 left it: no counters, no indexes on them.
+    // The file as schema version 5 left it: no counters, no indexes on them (and not
+    // version 7's staff column).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP INDEX sync_docs_compact_due; DROP INDEX sync_docs_last_seq; \
          ALTER TABLE sync_docs DROP COLUMN pending_changes; ALTER TABLE sync_docs DROP COLUMN pending_bytes; \
-         ALTER TABLE sync_docs DROP COLUMN saved_bytes; PRAGMA user_version = 5;",
+         ALTER TABLE sync_docs DROP COLUMN saved_bytes; ALTER TABLE staff DROP COLUMN last_failed_at; \
+         PRAGMA user_version = 5;",
     )
     .unwrap();
     drop(conn);

@@ -18,6 +18,7 @@ mod mail;
 mod parked;
 mod payload;
 mod print_jobs;
+mod private;
 mod replica;
 mod reports;
 mod returns;
@@ -92,6 +93,14 @@ pub enum StoreError {
     /// The disk failed to write or sync. The transaction was rolled back.
     #[error("the disk failed to write ({0}); nothing was written. Check the disk, then try again")]
     DiskIo(rusqlite::Error),
+    /// The database's files could not be made readable by their owner only.
+    #[error("cannot make {path} private to its owner (mode 0600): {error}")]
+    Private {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
 }
 
 // Not `#[from]`: the message already carries SQLite's, so it is not repeated as a source.
@@ -172,6 +181,8 @@ impl Store {
         if path.exists() {
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
+        // Created 0600 before SQLite opens it: its WAL and SHM files take the same mode.
+        private::create(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         Store::configure(Connection::open_with_flags(path, flags)?, path, &StoreOptions::default())
     }
@@ -186,6 +197,7 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotInitialized(path.to_path_buf()));
         }
+        private::restrict(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = match &options.vfs {
             Some(vfs) => Connection::open_with_flags_and_vfs(path, flags, vfs.as_str())?,

@@ -441,14 +441,11 @@ CREATE INDEX sync_docs_compact_due ON sync_docs (doc) WHERE pending_changes > 25
 -- index's last entry: one lookup, however many documents the register holds.
 CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
 "#,
-    // v7: `configure_sync` (enrolling with an HQ) became a permission. A role that may
-    // manage staff could grant it to itself, so it gets it; every other role is denied it,
-    // as on a new register. Without this a register made before would let nobody enroll.
+    // v7: wrong PINs make the next try wait (doubling) instead of locking for good.
     r#"
-UPDATE roles
-   SET permissions = json_set(permissions, '$.configure_sync',
-           CASE WHEN json_extract(permissions, '$.manage_staff') = 'allowed' THEN 'allowed' ELSE 'denied' END)
- WHERE json_extract(permissions, '$.configure_sync') IS NULL;
+-- When the last of the wrong PINs in a row was entered: the wait counts from it.
+-- `locked` now says "waiting after wrong PINs"; it no longer refuses by itself.
+ALTER TABLE staff ADD COLUMN last_failed_at TEXT;
 "#,
 ];
 
@@ -483,7 +480,7 @@ mod tests {
     use crate::Store;
 
     #[test]
-    fn a_register_from_before_configure_sync_lets_whoever_manages_staff_enroll() {
+    fn a_register_from_before_configure_sync_lets_its_managers_enroll_and_nobody_else() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("R1.sqlite");
         let mut store = Store::create(&path).unwrap();

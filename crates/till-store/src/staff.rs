@@ -22,8 +22,11 @@ pub struct StaffRow {
     pub pin_hash: String,
     /// Wrong PINs in a row.
     pub failed_pins: u32,
-    /// Locked after too many wrong PINs, until a manager unlocks.
+    /// Five or more wrong PINs in a row: each try waits (doubling) until a right PIN or a
+    /// manager clears it.
     pub locked: bool,
+    /// When the last of the wrong PINs in a row was entered (RFC 3339).
+    pub last_failed_at: Option<String>,
     /// False for staff who left.
     pub active: bool,
 }
@@ -41,7 +44,7 @@ fn decode_role(name: &str, text: &str) -> Result<Role> {
     for (action, permission) in map {
         permissions.insert(action.parse().map_err(bad)?, permission.parse().map_err(bad)?);
     }
-    Ok(Role { name: name.to_string(), permissions })
+    Ok(Role::from_stored(name, permissions))
 }
 
 fn read_staff(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
@@ -53,10 +56,11 @@ fn read_staff(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
         failed_pins: r.get(4)?,
         locked: r.get(5)?,
         active: r.get(6)?,
+        last_failed_at: r.get(7)?,
     })
 }
 
-const STAFF_COLUMNS: &str = "code, name, role, pin_hash, failed_pins, locked, active";
+const STAFF_COLUMNS: &str = "code, name, role, pin_hash, failed_pins, locked, active, last_failed_at";
 
 impl Store {
     /// Every role.
@@ -141,9 +145,18 @@ impl Store {
     pub fn update_staff(&mut self, row: &StaffRow, at: &str, audit: &AuditEntry) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = tx.execute(
-            "UPDATE staff SET name = ?2, role = ?3, pin_hash = ?4, failed_pins = ?5, locked = ?6, active = ?7 \
-             WHERE code = ?1",
-            params![row.code, row.name, row.role, row.pin_hash, row.failed_pins, row.locked, row.active],
+            "UPDATE staff SET name = ?2, role = ?3, pin_hash = ?4, failed_pins = ?5, locked = ?6, active = ?7, \
+             last_failed_at = ?8 WHERE code = ?1",
+            params![
+                row.code,
+                row.name,
+                row.role,
+                row.pin_hash,
+                row.failed_pins,
+                row.locked,
+                row.active,
+                row.last_failed_at
+            ],
         )?;
         if changed == 0 {
             return Err(StoreError::NotFound(format!("no staff {}", row.code)));
@@ -154,13 +167,15 @@ impl Store {
         Ok(())
     }
 
-    /// Records a wrong PIN for `code`: counts it, locks the staff member at `lock_after`,
-    /// and writes the attempt to the audit chain. Returns the count.
+    /// Records a wrong PIN for `code` at `at`: counts it, marks the staff member `locked`
+    /// (waiting) from `lock_after` in a row, and writes the attempt to the audit chain.
+    /// Returns the count.
     pub fn record_wrong_pin(&mut self, code: &str, lock_after: u32, at: &str, audit: &AuditEntry) -> Result<u32> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "UPDATE staff SET failed_pins = failed_pins + 1, locked = locked OR failed_pins + 1 >= ?2 WHERE code = ?1",
-            params![code, lock_after],
+            "UPDATE staff SET failed_pins = failed_pins + 1, locked = failed_pins + 1 >= ?2, last_failed_at = ?3 \
+             WHERE code = ?1",
+            params![code, lock_after, at],
         )?;
         let failed: u32 = tx.query_row("SELECT failed_pins FROM staff WHERE code = ?1", [code], |r| r.get(0))?;
         journal::append_audit(&tx, audit, at)?;
@@ -169,9 +184,19 @@ impl Store {
         Ok(failed)
     }
 
-    /// A right PIN: clears the count of wrong ones.
+    /// A right PIN: clears the count of wrong ones and any wait.
     pub fn clear_wrong_pins(&self, code: &str) -> Result<()> {
-        self.conn.execute("UPDATE staff SET failed_pins = 0 WHERE code = ?1 AND failed_pins != 0", [code])?;
+        self.conn.execute(
+            "UPDATE staff SET failed_pins = 0, locked = 0, last_failed_at = NULL WHERE code = ?1 AND failed_pins != 0",
+            [code],
+        )?;
+        Ok(())
+    }
+
+    /// Replaces `code`'s PIN hash with `hash` of the same PIN (stronger parameters, or
+    /// the pepper added): not a change of PIN, so not audited.
+    pub fn rehash_pin(&self, code: &str, hash: &str) -> Result<()> {
+        self.conn.execute("UPDATE staff SET pin_hash = ?2 WHERE code = ?1", params![code, hash])?;
         Ok(())
     }
 }

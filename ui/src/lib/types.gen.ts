@@ -56,7 +56,11 @@ staff: string,
 /**
  * Their role.
  */
-role: string, } | { "kind": "underpaid", 
+role: string, } | { "kind": "card_number", 
+/**
+ * The field it was typed into (`park label`, `cash movement reason`…).
+ */
+field: string, } | { "kind": "underpaid", 
 /**
  * Due.
  */
@@ -98,9 +102,13 @@ days: number | null,
  */
 window: number | null, } | { "kind": "wrong_pin", code: string, 
 /**
- * Tries left before the account locks (0: locked now).
+ * Tries left before each try waits (0: it waits now).
  */
-left: number, } | { "kind": "no_session" } | { "kind": "low_disk", 
+left: number, 
+/**
+ * How long the next try must wait, in seconds.
+ */
+wait_seconds: number, } | { "kind": "no_session" } | { "kind": "low_disk", 
 /**
  * Free MiB.
  */
@@ -1017,9 +1025,14 @@ tenders: Array<TenderTotalView>,
  */
 drawer: DrawerView | null, 
 /**
- * What each tender should hold now.
+ * What each tender should hold now (empty when withheld).
  */
 expected: Array<ExpectedView>, 
+/**
+ * True when the reader may not see what each tender should hold (no
+ * `view_expected`: a cashier counts the drawer blind).
+ */
+expected_withheld: boolean, 
 /**
  * The perpetual grand total.
  */

@@ -187,6 +187,7 @@ export function xReport(
       tenders: tenders.map(([tender, amount]) => ({ tender, count: 1, amount })),
       drawer: null,
       expected: [],
+      expected_withheld: false,
       grand_total: zero,
       journal_records: 0,
     },

@@ -120,6 +120,38 @@ test('nl: the X report figures and the printed-layout key in Dutch, money the Du
   expect(screen.getByTestId('x-printed')).toHaveTextContent('Afdruk');
 });
 
+test('a manager sees what each tender should hold now; a cashier sees it is withheld', async () => {
+  const shown = xReport('X REPORT', [], [['cash', '12.50']]);
+  shown.report.expected = [
+    { tender: 'cash', amount: '112.50' },
+    { tender: 'card', amount: '49.95' },
+  ];
+  fakeRegister({ session: () => session({ operator: manager }), x_report: () => shown });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F10');
+  const table = await screen.findByTestId('expected-table');
+  expect(within(table).getAllByTestId('expected-row').map((r) => r.textContent)).toEqual([
+    'cash€112.50',
+    'card€49.95',
+  ]);
+  expect(screen.queryByTestId('expected-withheld')).not.toBeInTheDocument();
+});
+
+test('a cashier\'s X report says the expected amounts are withheld and shows none', async () => {
+  const blind = xReport('X REPORT\nExpected now            withheld', [], [['cash', '12.50']]);
+  blind.report.expected_withheld = true;
+  fakeRegister({
+    session: () => session({ operator: { code: '1001', name: 'Anna', role: 'cashier' } }),
+    x_report: () => blind,
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F10');
+  expect(await screen.findByTestId('expected-withheld')).toHaveTextContent('withheld');
+  expect(screen.queryByTestId('expected-table')).not.toBeInTheDocument();
+});
+
 test('the Z report sends the counted cash and asks for approval when needed', async () => {
   const reg = fakeRegister({
     session: () => session({ operator: { code: '1001', name: 'Anna', role: 'cashier' } }),

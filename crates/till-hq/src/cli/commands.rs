@@ -17,7 +17,7 @@ use super::output::{self, Output, each};
 
 /// Runs the command line against the database it names.
 pub fn run(cli: Cli) -> Result<()> {
-    let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", cli.db))?;
+    let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", till_hq::db::redact_url(&cli.db)))?;
     let out = Output::new(cli.json);
     let now = jiff::Timestamp::now();
     match cli.command {

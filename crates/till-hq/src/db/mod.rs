@@ -101,7 +101,43 @@ pub fn open(url: &str) -> Result<Box<dyn Db>, HqError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Box::new(pg::PgDb::open(url)?));
     }
-    Err(HqError::BadRequest(format!("--db '{url}': expected sqlite:PATH or postgres://USER@HOST/DB")))
+    Err(HqError::BadRequest(format!("--db '{}': expected sqlite:PATH or postgres://USER@HOST/DB", redact_url(url))))
+}
+
+/// `url` fit to print: a password in it (`postgres://USER:PASSWORD@HOST/DB`, or a
+/// `password=` parameter) replaced by `***`. Errors and logs name a database this way only.
+pub fn redact_url(url: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            // The user info ends at the last '@' before the path.
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => {
+                    let user = &rest[..at];
+                    let user = user.split_once(':').map_or(user.to_string(), |(name, _)| format!("{name}:***"));
+                    format!("{scheme}://{user}{}", &rest[at..])
+                }
+                None => head.to_string(),
+            }
+        }
+        None => head.to_string(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 /// `($1, $2, …), (…)`: the VALUES of a multi-row insert of `rows` rows of `cols` columns.
@@ -110,4 +146,28 @@ pub fn values(rows: usize, cols: usize) -> String {
         .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use crate::db::redact_url;
+
+    #[test]
+    fn passwords_in_database_urls_are_never_shown() {
+        let cases = [
+            ("postgres://till:s3cret@db.example:5432/hq", "postgres://till:***@db.example:5432/hq"),
+            ("postgresql://till:p%40ss@db/hq?sslmode=require", "postgresql://till:***@db/hq?sslmode=require"),
+            (
+                "postgres://till@db/hq?password=s3cret&sslmode=require",
+                "postgres://till@db/hq?password=***&sslmode=require",
+            ),
+            ("postgres://till:a@b@db/hq", "postgres://till:***@db/hq"),
+            ("postgres://db/hq", "postgres://db/hq"),
+            ("sqlite:/var/lib/till/hq.sqlite", "sqlite:/var/lib/till/hq.sqlite"),
+            ("mysql://root:hunter2@db/x", "mysql://root:***@db/x"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
 }

@@ -37,8 +37,11 @@ impl rusqlite::ToSql for Val {
 }
 
 impl SqliteDb {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`: the file, its WAL and SHM are
+    /// readable by their owner only (`0600`; SQLite gives the WAL and SHM the database
+    /// file's mode, and files left readable by others are tightened).
     pub fn open(path: &str) -> Result<SqliteDb, HqError> {
+        private_files(std::path::Path::new(path))?;
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
@@ -47,6 +50,35 @@ impl SqliteDb {
         schema::migrate(&db, schema::SQLITE)?;
         Ok(db)
     }
+}
+
+/// Creates the database file `0600` if it is not there, and takes group and other
+/// access from it and its WAL and SHM files.
+#[cfg(unix)]
+fn private_files(path: &std::path::Path) -> Result<(), HqError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |p: &std::path::Path, e: std::io::Error| {
+        HqError::Database(format!("cannot make {} private to its owner (mode 0600): {e}", p.display()))
+    };
+    if !path.exists() {
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| failed(path, e))?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&file) else { continue };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(|e| failed(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Nothing to do where files have no Unix modes.
+#[cfg(not(unix))]
+fn private_files(_path: &std::path::Path) -> Result<(), HqError> {
+    Ok(())
 }
 
 struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);

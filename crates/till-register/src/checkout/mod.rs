@@ -15,7 +15,10 @@ pub use sale::Settle;
 
 use rust_decimal::Decimal;
 use till_barcode::Barcode;
-use till_domain::{Cart, LineId, PricedCart, PricingContext, Quantity, ReturnRefusal, SaleRecord, Unit, price_cart};
+use till_domain::{
+    Cart, LineId, PricedCart, PricingContext, Quantity, ReturnRefusal, SaleRecord, TextField, Unit, price_cart,
+    screen_text,
+};
 use till_store::ParkedCart;
 
 use crate::catalog::CatalogError;
@@ -259,4 +262,22 @@ impl Register {
         let line = self.scan(cart, &lookup, quantity.or(measured))?;
         Ok(Scanned { line, warnings })
     }
+}
+
+/// Refuses a cart whose free texts (price-override reasons, return reasons and override
+/// notes) look like they hold a card number: a cart is committed to the journal or parked
+/// for other registers, and neither may carry one.
+pub(crate) fn screen_cart(cart: &Cart) -> Result<(), RegisterError> {
+    for line in cart.lines() {
+        if let Some(o) = &line.price_override {
+            screen_text(TextField::PriceOverrideReason, &o.reason)?;
+        }
+        if let Some(r) = &line.returning {
+            screen_text(TextField::ReturnReason, &r.reason)?;
+            if let Some(note) = &r.override_note {
+                screen_text(TextField::ReturnOverrideNote, note)?;
+            }
+        }
+    }
+    Ok(())
 }

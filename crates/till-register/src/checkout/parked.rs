@@ -49,6 +49,8 @@ impl Register {
         if cart.is_empty() {
             return Err(CheckoutError::EmptyCart.into());
         }
+        till_domain::screen_text(till_domain::TextField::ParkLabel, label)?;
+        super::screen_cart(cart)?;
         let lines = cart
             .active_lines()
             .map(|l| ParkedLine {

@@ -8,7 +8,7 @@ use till_domain::{
 };
 
 use super::CheckoutError;
-use crate::{Register, RegisterError};
+use crate::{Authority, Register, RegisterError};
 
 /// Which goods come back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +37,15 @@ pub struct ReturnRequest {
 }
 
 impl Register {
-    /// Finds a sale by receipt number or by the code printed on its receipt.
-    pub fn find_receipt(&self, text: &str) -> Result<SaleRecord, RegisterError> {
+    /// Finds a sale by receipt number or by the code printed on its receipt, for someone
+    /// signed in (a receipt names what a customer bought and how they paid).
+    pub fn find_receipt(&self, auth: &Authority, text: &str) -> Result<SaleRecord, RegisterError> {
+        self.signed_in(auth)?;
+        self.receipt_by_text(text)
+    }
+
+    /// [`Register::find_receipt`] for the register's own use (a return names its receipt).
+    pub(crate) fn receipt_by_text(&self, text: &str) -> Result<SaleRecord, RegisterError> {
         let text = text.trim();
         let number = match text.strip_prefix("till:") {
             Some(code) => {
@@ -76,13 +83,17 @@ impl Register {
     /// completes). One cart takes back goods from one receipt at most.
     pub fn add_return(&self, cart: &mut Cart, request: &ReturnRequest) -> Result<(), RegisterError> {
         let rules = &self.config.returns;
+        till_domain::screen_text(till_domain::TextField::ReturnReason, &request.reason)?;
+        if let Some(note) = &request.override_note {
+            till_domain::screen_text(till_domain::TextField::ReturnOverrideNote, note)?;
+        }
         rules.check_reason(&request.reason)?;
         if let Some(note) = &request.override_note
             && note.trim().is_empty()
         {
             return Err(CheckoutError::OverrideNeedsNote.into());
         }
-        let original = request.receipt.as_deref().map(|r| self.find_receipt(r)).transpose()?;
+        let original = request.receipt.as_deref().map(|r| self.receipt_by_text(r)).transpose()?;
         let cart_original = cart
             .active_lines()
             .filter_map(|l| l.returning.as_ref())

@@ -88,7 +88,7 @@ impl Register {
         // register count once that register's sales are here.
         let original = match &receipt {
             Some(receipt) => {
-                let sale = self.find_receipt(receipt)?;
+                let sale = self.receipt_by_text(receipt)?;
                 let refunded = self.store.refunds_of(&sale.id)?;
                 Some((sale, refunded))
             }
@@ -210,6 +210,7 @@ impl Register {
         carries: Carries<'_>,
     ) -> Result<SaleRecord, RegisterError> {
         self.check_free_space()?;
+        super::screen_cart(cart)?;
         let audit = self.authorize_cart(cart, &priced, auth)?;
         let settlement = self.settle_cart(cart, &priced, how)?;
         let session = self.session_for_sale(auth)?;
@@ -274,6 +275,7 @@ impl Register {
         if cart.has_returns() {
             return Err(CheckoutError::TrainingSellsOnly.into());
         }
+        super::screen_cart(cart)?;
         let priced = self.price(cart)?;
         let settlement = settle(priced.total, tenders, self.config.cash_rounding, self.config.currency.minor_units())?;
         let id = self.ids.sale_id();

@@ -122,6 +122,7 @@ impl Register {
         if reason.trim().is_empty() {
             return Err(DrawerError::NoReason.into());
         }
+        till_domain::screen_text(till_domain::TextField::CashReason, reason)?;
         if movement != DrawerMove::NoSale && (amount.is_negative() || amount.is_zero()) {
             return Err(DrawerError::NotPositive(amount).into());
         }
@@ -230,13 +231,16 @@ impl Register {
 
     /// The X report: the open session's figures and what the drawer should hold now
     /// (or, with no session open, everything the register ever sold). Resets nothing.
-    pub fn x_report(&self) -> Result<XReport, RegisterError> {
+    /// Needs someone signed in (once the register has staff); what the drawer should hold
+    /// is withheld unless their role has [`Action::ViewExpected`] (a cashier counts blind).
+    pub fn x_report(&self, auth: &Authority) -> Result<XReport, RegisterError> {
+        let expected_withheld = !self.may_view_expected(auth)?;
         let session = self.store.current_session()?;
         let totals = self.scaled_totals(session.as_ref().map(|s| s.id))?;
         let (drawer, expected) = match &session {
             Some(s) => {
                 let d = self.drawer_summary(s)?;
-                let e = self.expected(&totals, &d)?;
+                let e = if expected_withheld { Vec::new() } else { self.expected(&totals, &d)? };
                 (Some(d), e)
             }
             None => (None, Vec::new()),
@@ -251,6 +255,7 @@ impl Register {
             totals,
             drawer,
             expected,
+            expected_withheld,
             grand_total: self.scaled(Money::new(grand)),
             journal_records: records,
         })

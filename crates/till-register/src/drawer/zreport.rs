@@ -238,6 +238,7 @@ pub fn x_json(x: &XReport) -> serde_json::Value {
                     .collect::<Vec<_>>()
             ),
         ),
+        ("expected_withheld", serde_json::json!(x.expected_withheld)),
         ("grand_total", serde_json::json!(x.grand_total.to_string())),
         ("journal_records", serde_json::json!(x.journal_records)),
     ] {

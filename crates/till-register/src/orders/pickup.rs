@@ -15,6 +15,7 @@ use till_domain::pickup::{CheckIn, Handover, HandoverLine, PaidAt, Pick, PickupO
 use till_domain::{
     Cart, Money, PriceSource, PricedCart, PricingContext, Quantity, SaleRecord, Tender, TenderKind, price_cart,
 };
+use till_domain::{TextField, screen_text};
 use till_store::DocChange;
 use till_token::Verifier;
 
@@ -118,6 +119,9 @@ impl Register {
         auth: &Authority,
     ) -> Result<PickupOrder, RegisterError> {
         let by = staff(auth)?;
+        if let Some(s) = &substitute {
+            screen_text(TextField::SubstitutionConsent, &s.consent)?;
+        }
         let order = self.pickup_order(order)?;
         order.check_pick(n, picked, substitute.as_ref())?;
         if let Some(s) = &substitute {
@@ -130,6 +134,7 @@ impl Register {
     /// Stages the picked goods in `bin`.
     pub fn stage(&mut self, order: &str, bin: &str, auth: &Authority) -> Result<PickupOrder, RegisterError> {
         let by = staff(auth)?;
+        screen_text(TextField::StagingBin, bin)?;
         let order = self.pickup_order(order)?;
         order.check_pickup_step("staging", bin, "the bin")?;
         let stage = Stage { bin: bin.trim().to_string(), by, at: self.now() };
@@ -138,6 +143,7 @@ impl Register {
 
     /// Curbside: the customer has arrived at `spot`.
     pub fn check_in(&mut self, order: &str, spot: &str) -> Result<PickupOrder, RegisterError> {
+        screen_text(TextField::CheckInSpot, spot)?;
         let order = self.pickup_order(order)?;
         order.check_pickup_step("check-in", spot, "the parking spot")?;
         let checkin = CheckIn { spot: spot.trim().to_string(), at: self.now() };
@@ -186,6 +192,7 @@ impl Register {
         auth: &mut Authority,
     ) -> Result<SaleRecord, RegisterError> {
         let by = staff(auth)?;
+        screen_text(TextField::IdCheckNote, id_check)?;
         let verified = self.verify_pickup(token)?;
         let order = verified.order;
         let lines = order.plan_handover(wanted)?;
@@ -214,6 +221,7 @@ impl Register {
         auth: &mut Authority,
     ) -> Result<SaleRecord, RegisterError> {
         let by = staff(auth)?;
+        screen_text(TextField::Carrier, carrier)?;
         let order = self.pickup_order(order)?;
         let lines = order.check_ship(carrier, tracking)?;
         let shipment =

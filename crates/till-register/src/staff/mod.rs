@@ -3,20 +3,37 @@
 //! the action writes in its own transaction.
 //!
 //! A staff member signs in with their code and PIN (`CODE:PIN`). PINs are stored as
-//! Argon2id hashes; five wrong PINs in a row lock the account until a manager unlocks it.
+//! Argon2id hashes with a pepper kept outside the database ([`PEPPER_FILE`] or
+//! `TILL_PIN_PEPPER`); a hash made before (weaker parameters, no pepper) still verifies and
+//! is made again at that sign-in. From the fifth wrong PIN in a row each try waits,
+//! doubling (`till_domain::pin_wait`); a manager can clear the wait at once.
 //! A register with no staff at all is being set up: it sells, but refuses every
 //! sensitive action until the first manager is added.
 
-use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use till_domain::{Action, Permission, PermissionError, Role};
+use argon2::{Algorithm, Argon2, KeyId, Params, ParamsBuilder, Version};
+use jiff::Timestamp;
+use till_domain::{Action, BACK_OFF_AFTER, Permission, PermissionError, Role, next_pin_try, pin_wait};
 use till_store::{AuditEntry, StaffRow};
 
 use crate::{Register, RegisterError};
 
-/// Wrong PINs in a row that lock a staff member out.
-pub const LOCK_AFTER: u32 = 5;
+/// Wrong PINs in a row after which each try waits (30 s, doubling, at most an hour).
+pub const LOCK_AFTER: u32 = BACK_OFF_AFTER;
+
+/// The pepper's file in the register's data directory (`0600`, made at first open).
+pub const PEPPER_FILE: &str = "pin-pepper";
+
+/// Argon2id memory per PIN hash in KiB: 64 MiB, passes and lanes as RFC 9106's second
+/// recommended option (t = 3, p = 4); measured in docs/benchmarks.md.
+const PIN_MEMORY_KIB: u32 = 64 * 1024;
+/// Argon2id passes.
+const PIN_PASSES: u32 = 3;
+/// Argon2id lanes.
+const PIN_LANES: u32 = 4;
+/// The key id a peppered hash carries (`keyid=` in its PHC string).
+const PEPPER_ID: &[u8] = b"pepper1";
 
 /// What signing in or managing staff refuses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,16 +41,28 @@ pub enum StaffError {
     /// No active staff member has this code.
     #[error("no staff {0}")]
     UnknownStaff(String),
-    /// The account is locked after too many wrong PINs.
-    #[error("staff {0} is locked after {LOCK_AFTER} wrong PINs; a manager must unlock it")]
-    Locked(String),
-    /// A wrong PIN; `left` tries remain before the account locks.
-    #[error("wrong PIN for staff {code}{}", tries_left(*.left))]
+    /// Too many wrong PINs in a row: the next try must wait.
+    #[error(
+        "staff {code} entered {failed} wrong PINs in a row: try again after {until} (a manager can unlock at once)"
+    )]
+    Locked {
+        /// The staff code.
+        code: String,
+        /// Wrong PINs in a row.
+        failed: u32,
+        /// When the next try may be made.
+        until: Timestamp,
+    },
+    /// A wrong PIN; `left` tries remain before tries must wait, and the next waits
+    /// `wait_seconds`.
+    #[error("wrong PIN for staff {code}{}", tries_left(*.left, *.wait_seconds))]
     WrongPin {
         /// The staff code.
         code: String,
-        /// Tries left (0: now locked).
+        /// Tries left before each try waits (0: it waits now).
         left: u32,
+        /// How long the next try must wait, in seconds.
+        wait_seconds: u64,
     },
     /// No credentials once the register has staff.
     #[error("sign in: give your staff code and PIN (CODE:PIN)")]
@@ -76,7 +105,7 @@ impl StaffError {
     pub fn code(&self) -> &'static str {
         match self {
             StaffError::UnknownStaff(_)
-            | StaffError::Locked(_)
+            | StaffError::Locked { .. }
             | StaffError::WrongPin { .. }
             | StaffError::NoCredentials
             | StaffError::NotSignedIn
@@ -87,9 +116,9 @@ impl StaffError {
     }
 }
 
-fn tries_left(left: u32) -> String {
+fn tries_left(left: u32, wait_seconds: u64) -> String {
     match left {
-        0 => "; the account is now locked".to_string(),
+        0 => format!("; wait {wait_seconds} s before the next try (a manager can unlock at once)"),
         1 => " (1 try left)".to_string(),
         n => format!(" ({n} tries left)"),
     }
@@ -155,15 +184,80 @@ fn check_pin(pin: &str) -> Result<(), RegisterError> {
     Ok(())
 }
 
-fn hash_pin(pin: &str) -> Result<String, RegisterError> {
-    Argon2::default()
-        .hash_password(pin.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| RegisterError::corrupt("the PIN's hash", e))
+/// The parameters every new PIN hash is made with.
+fn pin_params() -> Result<Params, argon2::Error> {
+    ParamsBuilder::new()
+        .m_cost(PIN_MEMORY_KIB)
+        .t_cost(PIN_PASSES)
+        .p_cost(PIN_LANES)
+        .keyid(KeyId::new(PEPPER_ID)?)
+        .build()
 }
 
-fn pin_matches(pin: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+/// The Argon2id hash of `pin` with the pepper, as a PHC string.
+fn hash_pin(pin: &str, pepper: &[u8]) -> Result<String, RegisterError> {
+    let bad = |e: String| RegisterError::corrupt("the PIN's hash", e);
+    let argon = Argon2::new_with_secret(
+        pepper,
+        Algorithm::Argon2id,
+        Version::V0x13,
+        pin_params().map_err(|e| bad(e.to_string()))?,
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    argon.hash_password(pin.as_bytes()).map(|h| h.to_string()).map_err(|e| bad(e.to_string()))
+}
+
+/// Whether `pin` matches `hash`, and if so whether the hash should be made again (made
+/// without the pepper, or with other parameters than today's).
+fn pin_matches(pin: &str, hash: &str, pepper: &[u8]) -> Option<bool> {
+    let parsed = PasswordHash::new(hash).ok()?;
+    let params = Params::try_from(&parsed).ok()?;
+    let peppered = params.keyid() == PEPPER_ID;
+    let argon = if peppered {
+        Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, params.clone()).ok()?
+    } else {
+        Argon2::default()
+    };
+    argon.verify_password(pin.as_bytes(), &parsed).ok()?;
+    let current = (params.m_cost(), params.t_cost(), params.p_cost()) == (PIN_MEMORY_KIB, PIN_PASSES, PIN_LANES);
+    Some(!peppered || !current)
+}
+
+/// The pepper: `TILL_PIN_PEPPER` (at least 16 bytes), else the [`PEPPER_FILE`] in `dir`,
+/// made (32 random bytes, `0600`) if there is none yet.
+pub(crate) fn load_pepper(dir: &std::path::Path) -> Result<Vec<u8>, RegisterError> {
+    if let Ok(text) = std::env::var("TILL_PIN_PEPPER") {
+        if text.len() < 16 {
+            return Err(RegisterError::Input("TILL_PIN_PEPPER must be at least 16 characters".into()));
+        }
+        return Ok(text.into_bytes());
+    }
+    let path = dir.join(PEPPER_FILE);
+    let io = |error| RegisterError::Io { path: path.display().to_string(), error };
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() >= 16 => return Ok(bytes),
+        Ok(_) => {
+            return Err(RegisterError::corrupt(path.display().to_string(), "the PIN pepper is shorter than 16 bytes"));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let mut pepper = uuid::Uuid::new_v4().as_bytes().to_vec();
+    pepper.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(&pepper).and_then(|()| file.sync_all()).map_err(io)?;
+            Ok(pepper)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path).map_err(io),
+        Err(e) => Err(io(e)),
+    }
 }
 
 /// Reads `CODE:PIN`.
@@ -179,16 +273,24 @@ impl Register {
         Ok(self.store.staff_count()? == 0)
     }
 
-    /// Checks a staff member's PIN. Wrong PINs are counted and audited; the fifth in a
-    /// row locks the account.
+    /// Checks a staff member's PIN. Wrong PINs are counted and audited; from the fifth in
+    /// a row each try waits (doubling), refused unchecked until then. A right PIN whose
+    /// hash is older than today's parameters or pepper is hashed again.
     pub fn sign_in(&mut self, code: &str, pin: &str) -> Result<Operator, RegisterError> {
-        let at = self.clock.now().to_string();
+        let now = self.clock.now();
+        let at = now.to_string();
         let row =
             self.store.staff(code)?.filter(|s| s.active).ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
-        if row.locked {
-            return Err(StaffError::Locked(code.to_string()).into());
+        let last_failed = row
+            .last_failed_at
+            .as_deref()
+            .map(str::parse::<Timestamp>)
+            .transpose()
+            .map_err(|e| RegisterError::corrupt(format!("staff {code}'s last wrong PIN time"), e))?;
+        if let Some(until) = next_pin_try(row.failed_pins, last_failed, now) {
+            return Err(StaffError::Locked { code: code.to_string(), failed: row.failed_pins, until }.into());
         }
-        if !pin_matches(pin, &row.pin_hash) {
+        let Some(rehash) = pin_matches(pin, &row.pin_hash, &self.pepper) else {
             let audit = AuditEntry {
                 action: "pin_failed".into(),
                 staff: Some(code.to_string()),
@@ -197,9 +299,13 @@ impl Register {
             };
             let failed = self.store.record_wrong_pin(code, LOCK_AFTER, &at, &audit)?;
             let left = LOCK_AFTER.saturating_sub(failed);
-            return Err(StaffError::WrongPin { code: code.to_string(), left }.into());
-        }
+            let wait_seconds = pin_wait(failed).as_secs().unsigned_abs();
+            return Err(StaffError::WrongPin { code: code.to_string(), left, wait_seconds }.into());
+        };
         self.store.clear_wrong_pins(code)?;
+        if rehash {
+            self.store.rehash_pin(code, &hash_pin(pin, &self.pepper)?)?;
+        }
         let role = self
             .store
             .role(&row.role)?
@@ -244,9 +350,29 @@ impl Register {
         Ok(auth)
     }
 
-    /// The latest `limit` audit records, newest first (when, and what).
-    pub fn audit_log(&self, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+    /// The latest `limit` audit records, newest first (when, and what). Needs someone
+    /// signed in.
+    pub fn audit_log(&self, auth: &Authority, limit: u32) -> Result<Vec<(String, AuditEntry)>, RegisterError> {
+        self.signed_in(auth)?;
         Ok(self.store.audit_log(limit)?)
+    }
+
+    /// Who is signed in, or [`StaffError::NotSignedIn`] — for what no one may read from a
+    /// register with staff without signing in (reports, the audit log, receipt lookups).
+    /// `None`: the register has no staff yet (being set up), so there is nobody to be.
+    pub fn signed_in<'a>(&self, auth: &'a Authority) -> Result<Option<&'a Operator>, RegisterError> {
+        match &auth.operator {
+            Some(operator) => Ok(Some(operator)),
+            None if self.in_setup()? => Ok(None),
+            None => Err(StaffError::NotSignedIn.into()),
+        }
+    }
+
+    /// Whether `auth`'s operator may see what the drawer should hold
+    /// ([`Action::ViewExpected`] allowed for their role; a register still being set up
+    /// has no one to hide it from). Refuses when nobody is signed in.
+    pub fn may_view_expected(&self, auth: &Authority) -> Result<bool, RegisterError> {
+        Ok(self.signed_in(auth)?.is_none_or(|o| o.role.permission(Action::ViewExpected) == Permission::Allowed))
     }
 
     /// Leaving kiosk mode takes a manager — someone whose role may manage staff — either
@@ -348,10 +474,11 @@ impl Register {
             code: code.to_string(),
             name: staff.name.to_string(),
             role: staff.role.to_string(),
-            pin_hash: hash_pin(staff.pin)?,
+            pin_hash: hash_pin(staff.pin, &self.pepper)?,
             failed_pins: 0,
             locked: false,
             active: true,
+            last_failed_at: None,
         };
         Ok(self.store.add_staff(&row, &self.clock.now().to_string(), &audit)?)
     }
@@ -372,14 +499,16 @@ impl Register {
             }
             StaffChange::Pin(pin) => {
                 check_pin(pin)?;
-                row.pin_hash = hash_pin(pin)?;
+                row.pin_hash = hash_pin(pin, &self.pepper)?;
                 row.failed_pins = 0;
                 row.locked = false;
+                row.last_failed_at = None;
                 format!("staff {code} has a new PIN")
             }
             StaffChange::Unlock => {
                 row.failed_pins = 0;
                 row.locked = false;
+                row.last_failed_at = None;
                 format!("staff {code} unlocked")
             }
             StaffChange::Deactivate => {
