@@ -491,7 +491,7 @@ mod tests {
         drop(store);
         // The roles as schema version 6 kept them: no word on configure_sync.
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("PRAGMA user_version = 6;").unwrap();
+        conn.execute_batch("ALTER TABLE staff DROP COLUMN last_failed_at; PRAGMA user_version = 6;").unwrap();
         drop(conn);
         let store = Store::open(&path).unwrap();
         let got = |name: &str| store.role(name).unwrap().unwrap().permissions.get(&Action::ConfigureSync).copied();
