@@ -41,7 +41,11 @@ fn template() -> &'static PathBuf {
 /// A copy of the demo register, with its manager signed in.
 fn fresh(seed: u64) -> (tempfile::TempDir, Register, Authority) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(template(), dir.path().join(till_register::DATABASE_FILE)).unwrap();
+    // The whole register: its database and the PIN pepper kept beside it.
+    let from = template().parent().unwrap();
+    for file in [till_register::DATABASE_FILE, till_register::PEPPER_FILE] {
+        std::fs::copy(from.join(file), dir.path().join(file)).unwrap();
+    }
     let clock = Arc::new(FixedClock::new(NOW.parse().unwrap()));
     let mut reg = Register::open(dir.path(), clock, Box::new(SeededIds::new(seed))).unwrap();
     let manager = reg.authority(Some("1:1234"), &[]).unwrap();
