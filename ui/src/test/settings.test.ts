@@ -185,3 +185,20 @@ test('enroll: refusals in Dutch on a Dutch register', async () => {
     'Het certificaat van het hoofdkantoor wordt met deze keuze niet vertrouwd',
   );
 });
+
+test('enroll: a register enrolled after all (already_enrolled) asks for the confirmation instead of failing', async () => {
+  const { reg, form } = await openEnroll(
+    {
+      enroll: ({ reEnroll }: { reEnroll?: boolean }) => {
+        if (!reEnroll) throw { code: 'already_enrolled', message: 'already enrolled with https://old.example' };
+        return session();
+      },
+    },
+    false,
+  );
+  await fireEvent.click(within(form).getByRole('button', { name: 'Enroll with HQ' }));
+  const confirm = await screen.findByTestId('re-enroll-confirm');
+  expect(within(form).queryByRole('alert')).not.toBeInTheDocument();
+  await fireEvent.click(within(confirm).getByRole('button', { name: 'Enroll again' }));
+  await waitFor(() => expect(reg.argsOf('enroll').map((a) => a.reEnroll)).toEqual([undefined, true]));
+});
