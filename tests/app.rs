@@ -604,3 +604,97 @@ fn an_endless_aisle_order_for_pickup_at_another_store_is_queued_offline_and_rout
     assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1920x1080");
     screenshot(&app, "aisle-orders-1920x1080");
 }
+
+/// Settings enrolls with HQ serving HTTPS under a CA the suite makes (rcgen), trusting it by
+/// a certificate pin: a wrong pin is refused on screen by its code (`untrusted_hq`) and
+/// changes nothing; the right one (colon form) enrolls, is kept, audited as the manager's,
+/// and the register then syncs over TLS. Enrolled, the form offers "Enroll again", which
+/// asks first and sends `re_enroll`.
+#[test]
+fn settings_enrolls_with_an_https_hq_pinned_by_its_certificate() {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    use sha2::Digest as _;
+    use till_tests::hq::{HqProcess, database_url};
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let work = tempfile::tempdir().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "Till test CA app");
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let (cert_file, key_file) = (work.path().join("hq.pem"), work.path().join("hq-key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let digest: String = sha2::Sha256::digest(cert.der()).iter().map(|b| format!("{b:02x}")).collect();
+    let hq = HqProcess::start_with(
+        &database_url(work.path(), "app_enroll_tls"),
+        &["--tls-cert", cert_file.to_str().unwrap(), "--tls-key", key_file.to_str().unwrap()],
+    );
+    assert!(hq.url.starts_with("https://"), "{}", hq.url);
+    let mut reg = TempRegister::demo_with_staff();
+    reg.now = Some(jiff::Timestamp::now().to_string()); // HQ's clock: no skew raised
+    let token = hq.token("AMS-01", "R1");
+
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    app.set_size(1024, 768);
+    sign_in(&app, "1", "1234"); // the manager: enrolling is configure_sync
+    app.keys(F3);
+    app.find("[data-testid=enroll-form]");
+    app.type_fast("[data-testid=enroll-hq]", &hq.url);
+    app.type_fast("[data-testid=enroll-token]", &token);
+    app.click("[data-testid=enroll-form] input[value=pin]");
+
+    // A wrong pin: refused by HQ's certificate, said by its code, nothing kept.
+    app.type_fast("[data-testid=enroll-pin]", &"00".repeat(32));
+    app.click("[data-testid=enroll-submit]");
+    let refused = app.wait_text("[data-testid=enroll-error]", |t| !t.is_empty());
+    assert!(refused.starts_with("HQ's certificate is not trusted by the choice made here"), "{refused}");
+    assert!(refused.contains(&digest), "the register's message names the certificate it saw: {refused}");
+    assert_eq!(reg.setting("sync.hq_url"), None);
+
+    // The right pin, in the colon form a browser shows.
+    let colons = digest.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(":");
+    let clear = "const e = document.querySelector('[data-testid=enroll-pin]'); e.value = ''; \
+                 e.dispatchEvent(new Event('input', { bubbles: true })); return true";
+    app.script(clear);
+    app.type_fast("[data-testid=enroll-pin]", &colons.to_uppercase());
+    app.click("[data-testid=enroll-submit]");
+    app.wait_text("[data-testid=notice]", |t| t.contains("Register enrolled with HQ"));
+    assert_eq!(reg.setting("sync.hq_url").as_deref(), Some(hq.url.as_str()));
+    assert_eq!(reg.setting("sync.hq_trust").unwrap(), format!("pin-sha256:{digest}"));
+    let conn = rusqlite::Connection::open(reg.database()).unwrap();
+    let (staff, detail): (String, String) = conn
+        .query_row(
+            "SELECT json_extract(payload, '$.staff'), json_extract(payload, '$.detail') FROM journal \
+             WHERE kind = 'audit' AND ref = 'configure_sync'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(staff, "1");
+    assert_eq!(detail, format!("enrolled with {} (certificate pinned by SHA-256 {digest})", hq.url));
+
+    // Enrolled: the form enrolls again only after the confirmation, which sends re_enroll
+    // (a fresh token from HQ; the trust chosen is kept on the form).
+    app.wait_text("[data-testid=enroll-submit]", |t| t == "Enroll again");
+    app.type_fast("[data-testid=enroll-token]", &hq.token("AMS-01", "R1"));
+    app.click("[data-testid=enroll-submit]");
+    app.find("[data-testid=re-enroll-confirm]");
+    screenshot(&app, "settings-re-enroll-confirm");
+    app.click("[data-testid=re-enroll-yes]");
+    let re_enrolled = "SELECT count(*) FROM journal WHERE kind = 'audit' AND ref = 'configure_sync' \
+                       AND json_extract(payload, '$.detail') LIKE 're-enrolled from %'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while conn.query_row(re_enrolled, [], |r| r.get::<_, i64>(0)).unwrap() == 0 {
+        let error = app.script("return document.querySelector('[data-testid=enroll-error]')?.textContent ?? ''");
+        assert!(Instant::now() < deadline, "not re-enrolled; the form says {error}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(app);
+    assert!(reg.sync(), "sync over HTTPS: {}", String::from_utf8_lossy(&reg.till(&["sync"]).stderr));
+}

@@ -313,6 +313,8 @@ fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains(&format!("already enrolled with {}", hq.url)), "{}", stderr(&out));
     assert!(stderr(&out).contains("--re-enroll"), "{}", stderr(&out));
+    let out = till.till(&["--json", "enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(stdout(&out).contains("\"code\":\"already_enrolled\""), "{}", stdout(&out));
     let out = till.till(&["enroll", "--re-enroll", "--hq", &hq.url, "--token", &token]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("may not configure_sync"), "{}", stderr(&out));

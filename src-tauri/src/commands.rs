@@ -7,7 +7,7 @@ use till_barcode::{WedgeDetector, WedgeEvent};
 use till_domain::{Cart, SaleRecord};
 use till_register::{Copy, Register, ReturnPick, ReturnRequest, Settle};
 
-use till_api::args::{KeyArg, ReturnLineArg, TenderArg, decimal};
+use till_api::args::{KeyArg, ReturnLineArg, TenderArg, TrustArg, decimal};
 use till_api::{
     AuditView, CartView, CashMovementView, ConflictView, DrawerOpened, ItemView, KeyEvent, OperatorView,
     ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView, SyncStatusView,
@@ -87,12 +87,14 @@ pub async fn create_demo_register(app: tauri::AppHandle, state: State<'_, AppSta
     Ok(view)
 }
 
-/// Enrolls this register with HQ (the one-time token from `till-hq register add`).
+/// Enrolls this register with HQ (the one-time token from `till-hq register add`), verifying
+/// HQ by `trust` (the system roots when absent); `re_enroll` moves an enrolled register.
 #[tauri::command]
 pub async fn enroll(
     state: State<'_, AppState>,
     hq: String,
     token: String,
+    trust: Option<TrustArg>,
     re_enroll: Option<bool>,
 ) -> Reply<SessionView> {
     let (dir, kiosk) = (state.dir.clone(), state.kiosk);
@@ -107,13 +109,9 @@ pub async fn enroll(
                 (None, true) => s.register()?.authority(None, &[])?,
                 (None, false) => return Err(AppError::new("sign_in", "sign in first")),
             };
-            // The Settings form has no CA or pin field yet: the system's roots.
-            let request = till_register::Enrollment {
-                url: &hq,
-                token: &token,
-                trust: till_register::HqTrust::OsRoots,
-                re_enroll: re_enroll.unwrap_or(false),
-            };
+            let trust = trust.unwrap_or(TrustArg::System).trust()?;
+            let request =
+                till_register::Enrollment { url: &hq, token: &token, trust, re_enroll: re_enroll.unwrap_or(false) };
             s.register()?.enroll(&mut auth, &request)?;
             Ok(session_view(&dir, kiosk, s))
         })

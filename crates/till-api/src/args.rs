@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use till_domain::pickup::Substitute;
-use till_register::{AisleDelivery, Register, RegisterError};
+use till_register::{AisleDelivery, HqTrust, Register, RegisterError, TrustError};
 use ts_rs::TS;
 
 use crate::Dec;
@@ -160,6 +160,45 @@ pub struct KeyArg {
     pub at_ms: f64,
 }
 
+/// How the Settings form says HQ's certificate is verified (`till enroll`'s `--ca` and
+/// `--pin-sha256`).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TrustArg {
+    /// The operating system's root certificates (a public CA signed HQ's).
+    System,
+    /// A company CA: its certificate(s) as PEM text, pasted or read from a file.
+    Ca {
+        /// The PEM text.
+        pem: String,
+    },
+    /// HQ's certificate pinned by its SHA-256 (64 hex digits, colons allowed).
+    Pin {
+        /// The digest.
+        sha256: String,
+    },
+}
+
+impl TrustArg {
+    /// The trust as the register takes it; a CA without a certificate or a pin that is
+    /// not 64 hex digits is an `input` error naming the field.
+    pub fn trust(&self) -> Result<HqTrust, RegisterError> {
+        match self {
+            TrustArg::System => Ok(HqTrust::OsRoots),
+            TrustArg::Ca { pem } => HqTrust::ca_pem(pem, "HQ's CA certificate").map_err(|e| match e {
+                TrustError::BadCa { message, .. } => RegisterError::Input(format!("HQ's CA certificate: {message}")),
+                other => RegisterError::Input(other.to_string()),
+            }),
+            TrustArg::Pin { sha256 } => HqTrust::pin(sha256).map_err(|_| {
+                RegisterError::Input(format!(
+                    "HQ certificate pin: '{}' is not a SHA-256 (64 hex digits, colons allowed)",
+                    sha256.trim()
+                ))
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +233,25 @@ mod tests {
         assert_eq!(bad.to_string(), "latitude: 'north' is not a number");
         let nowhere = DeliveryArg { method: "pickup".into(), ..ship(None, None) }.delivery().unwrap_err();
         assert_eq!(nowhere.to_string(), "the pickup store is needed");
+    }
+
+    #[test]
+    fn a_trust_choice_reads_a_pin_with_or_without_colons_and_names_a_bad_one() {
+        let hex = "ab".repeat(32);
+        let colons = vec!["AB"; 32].join(":");
+        let pin = |s: &str| TrustArg::Pin { sha256: s.into() }.trust();
+        assert_eq!(pin(&hex).unwrap(), HqTrust::PinSha256([0xab; 32]));
+        assert_eq!(pin(&colons).unwrap(), HqTrust::PinSha256([0xab; 32]));
+        let short = pin("abcd").unwrap_err();
+        assert_eq!(
+            (short.code(), short.to_string().as_str()),
+            ("input", "HQ certificate pin: 'abcd' is not a SHA-256 (64 hex digits, colons allowed)")
+        );
+        let none = TrustArg::Ca { pem: "not a certificate".into() }.trust().unwrap_err();
+        assert_eq!(
+            (none.code(), none.to_string().as_str()),
+            ("input", "HQ's CA certificate: holds no CERTIFICATE block")
+        );
+        assert_eq!(TrustArg::System.trust().unwrap(), HqTrust::OsRoots);
     }
 }

@@ -28,7 +28,7 @@ mod staff;
 mod sync;
 pub mod typescript;
 
-pub use args::{AisleLineArg, DeliveryArg, HandLineArg, KeyArg, ReturnLineArg, SubstituteArg, TenderArg};
+pub use args::{AisleLineArg, DeliveryArg, HandLineArg, KeyArg, ReturnLineArg, SubstituteArg, TenderArg, TrustArg};
 pub use cart::{AdjustmentView, CartLineView, CartView, ScanView};
 pub use catalog::{
     ComponentView, ImportView, ItemView, JournalProblemView, JournalView, RejectedRowView, RowWarningView,

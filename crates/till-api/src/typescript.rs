@@ -44,6 +44,7 @@ pub fn generate() -> String {
         SessionView,
         KeyArg,
         TenderArg,
+        TrustArg,
         ReturnLineArg,
         SubstituteArg,
         HandLineArg,

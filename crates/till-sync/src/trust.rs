@@ -87,6 +87,13 @@ impl HqTrust {
         Ok(HqTrust::Ca(pem))
     }
 
+    /// The CA certificates in this PEM text (pasted, or read from a file by the app);
+    /// `what` names it in an error.
+    pub fn ca_pem(pem: &str, what: &str) -> Result<HqTrust, TrustError> {
+        ca_roots(pem, what)?;
+        Ok(HqTrust::Ca(pem.to_string()))
+    }
+
     /// A pin from its hex form (`AB:CD:…` or `abcd…`).
     pub fn pin(hex_digest: &str) -> Result<HqTrust, TrustError> {
         let bad = || TrustError::BadPin { given: hex_digest.to_string() };

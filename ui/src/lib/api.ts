@@ -48,6 +48,7 @@ import type {
   SyncStatusView,
   TenderArg,
   TenderPreviewView,
+  TrustArg,
   VerifiedView,
   WedgeView,
   XReportReply,
@@ -134,6 +135,8 @@ export type XReport = XReportReply;
 export type ZReport = ZReportReply;
 export type CashMovement = CashMovementView;
 export type Status = StatusView;
+/** How HQ's certificate is trusted at enrollment. */
+export type TrustChoice = TrustArg;
 export type SyncStatus = SyncStatusView;
 export type StoreConflict = ConflictView;
 export type PrinterStatus = PrinterSummaryView;
@@ -242,7 +245,10 @@ function defined(args: Record<string, unknown>): Record<string, unknown> {
 export const api = {
   session: () => call<Session>('session'),
   createDemoRegister: () => call<Session>('createDemoRegister'),
-  enroll: (hq: string, token: string) => call<Session>('enroll', { hq, token }),
+  /** Enrolls with HQ, trusting its certificate by `trust` (the system's roots when absent);
+   * `reEnroll` moves an enrolled register (after the manager confirmed). */
+  enroll: (hq: string, token: string, trust?: TrustChoice, reEnroll?: boolean) =>
+    call<Session>('enroll', defined({ hq, token, trust, reEnroll })),
 
   signIn: (code: string, pin: string) => call<Operator>('signIn', { code, pin }),
   signOut: () => call<void>('signOut'),

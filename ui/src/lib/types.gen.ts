@@ -229,6 +229,20 @@ kind: string,
 amount: Decimal, };
 
 /**
+ * How the Settings form says HQ's certificate is verified (`till enroll`'s `--ca` and
+ * `--pin-sha256`).
+ */
+export type TrustArg = { "kind": "system" } | { "kind": "ca", 
+/**
+ * The PEM text.
+ */
+pem: string, } | { "kind": "pin", 
+/**
+ * The digest.
+ */
+sha256: string, };
+
+/**
  * A receipt line to take back.
  */
 export type ReturnLineArg = { 

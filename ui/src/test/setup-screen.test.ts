@@ -29,5 +29,5 @@ test('first start: enrolling while HQ is offline shows why', async () => {
   await fireEvent.input(screen.getByLabelText('Enrollment token'), { target: { value: 'T-123' } });
   await fireEvent.click(screen.getByRole('button', { name: 'Enroll with HQ' }));
   expect(await screen.findByRole('alert')).toHaveTextContent('HQ cannot be reached. connection refused');
-  expect(reg.argsOf('enroll')).toEqual([{ hq: 'https://hq.example', token: 'T-123' }]);
+  expect(reg.argsOf('enroll')).toEqual([{ hq: 'https://hq.example', token: 'T-123', trust: { kind: 'system' } }]);
 });
