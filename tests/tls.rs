@@ -306,6 +306,12 @@ fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
     assert_eq!(audits.len(), 1);
     assert_eq!(audits[0].0.as_deref(), Some("1"));
     assert_eq!(audits[0].1, format!("enrolled with {} (the system's root certificates)", hq.url));
+    // It sells on a catalog version this HQ published.
+    let catalog = till_tests::repo().join("assets/demo/catalog.csv");
+    let out = hq.admin(&["catalog", "import", catalog.to_str().unwrap()]);
+    assert!(out.status.success(), "publish: {}", stderr(&out));
+    assert!(till.sync());
+    assert_eq!(till.setting("catalog.version").as_deref(), Some("1"));
 
     // Enrolled: enrolling again must be asked for, and is a manager's act too.
     let token = hq.token("AMS-01", "R1");
@@ -323,7 +329,10 @@ fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
     let audits = enrollments(&till);
     assert_eq!(audits.len(), 2);
     assert!(audits[1].1.starts_with(&format!("re-enrolled from {} with", hq.url)), "{:?}", audits[1]);
+    // Catalog versions are numbered by the HQ that published them: enrolling again starts afresh.
+    assert_eq!(till.setting("catalog.version"), None, "re-enrolling resets the catalog version");
     assert!(till.sync());
+    assert_eq!(till.setting("catalog.version").as_deref(), Some("1"), "taken again from the HQ enrolled with");
     let verify = till.till(&["journal", "verify"]);
     assert!(verify.status.success(), "the audit records are in the chain: {}", stderr(&verify));
 }

@@ -336,8 +336,10 @@ pub fn enroll(
     if let Some(k) = &answer.pickup_key {
         set.push((PICKUP_KEY_SETTING, k.as_str()));
     }
-    // Another HQ (or the same one for another store) lists its order documents afresh.
-    store.change_settings(&set, &[key::ENROLLING, key::ORDERS_AS_OF, key::ORDERS_FULL_AS_OF], audit)?;
+    // Another HQ (or the same one for another store) lists its order documents afresh, and
+    // numbers its catalog versions its own way: the register takes them from the start.
+    let reset = [key::ENROLLING, key::ORDERS_AS_OF, key::ORDERS_FULL_AS_OF, CATALOG_VERSION_SETTING];
+    store.change_settings(&set, &reset, audit)?;
     Ok(())
 }
 

@@ -50,7 +50,10 @@ impl Register {
         let audit = if self.in_setup()? { None } else { Some(self.authorize(auth, Action::ConfigureSync, detail)?) };
         let at = self.now().to_string();
         let audit = audit.as_ref().map(|entry| (entry, at.as_str()));
-        Ok(till_sync::enroll(self.store_mut(), request.url, request.token, &request.trust, audit)?)
+        till_sync::enroll(self.store_mut(), request.url, request.token, &request.trust, audit)?;
+        // Enrollment forgot the catalog version (it was the other HQ's numbering).
+        self.catalog_version = None;
+        Ok(())
     }
 
     /// Runs one sync round with HQ, or with the peer register at `peer` (same store, on
