@@ -648,6 +648,35 @@ fn a_catalog_published_at_hq_reaches_the_registers_and_offline_price_changes_are
 }
 
 #[test]
+fn a_sale_claiming_a_catalog_version_hq_never_published_raises_a_conflict_and_stands() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "unknown-catalog"));
+    let demo = till_tests::repo().join("assets/demo/catalog.csv");
+    assert_eq!(hq.admin_json(&["catalog", "import", demo.to_str().unwrap()])["version"], 1);
+    let till = TempRegister::selling_offline("AMS-01", "R1", 0, 83);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    sell(&till, "TOTE-1");
+    // The register's data altered (or carried over from another HQ): it claims version 7,
+    // then a version that is no number at all.
+    for claimed in ["7", "v9'; --"] {
+        let conn = rusqlite::Connection::open(till.database()).unwrap();
+        conn.execute("UPDATE settings SET value = ?1 WHERE key = 'catalog.version'", [claimed]).unwrap();
+        drop(conn);
+        sell(&till, "TOTE-1");
+    }
+    assert_eq!(sold_catalog(&till), vec![Some("1".into()), Some("7".into()), Some("v9'; --".into())]);
+    assert!(till.sync());
+    let conflicts = hq.admin_json(&["conflicts"]);
+    let unknown: Vec<&serde_json::Value> =
+        conflicts.as_array().unwrap().iter().filter(|c| c["kind"] == "unknown_catalog_version").collect();
+    assert_eq!(unknown.len(), 2, "one per sale claiming an unpublished version, none for version 1: {conflicts}");
+    assert!(unknown.iter().any(|c| c["detail"].as_str().unwrap().contains("catalog version \"7\"")), "{conflicts}");
+    assert!(unknown.iter().all(|c| c["detail"].as_str().unwrap().contains("never published")), "{conflicts}");
+    assert_eq!(hq_sales(&hq).len(), 3, "the sales stand as rung");
+}
+
+#[test]
 fn a_register_lists_the_open_conflicts_of_its_own_store_only() {
     let work = tempfile::tempdir().unwrap();
     let hq = HqProcess::start(&database_url(work.path(), "store-conflicts"));

@@ -29,6 +29,8 @@ pub struct SyncStatusView {
     pub oldest_pending_age_seconds: Option<i64>,
     /// The HQ catalog version the register sells on (`null`: its own catalog).
     pub catalog_version: Option<String>,
+    /// The last refused change of HQ's pickup key (the link to HQ may be intercepted).
+    pub pickup_key_alert: Option<String>,
 }
 
 impl From<&SyncStatus> for SyncStatusView {
@@ -44,6 +46,7 @@ impl From<&SyncStatus> for SyncStatusView {
             oldest_pending_at: s.oldest_pending_at.clone(),
             oldest_pending_age_seconds: s.oldest_pending_age_seconds,
             catalog_version: s.catalog_version.clone(),
+            pickup_key_alert: s.pickup_key_alert.clone(),
         }
     }
 }

@@ -39,4 +39,4 @@ pub use services::intake::Outcome;
 pub use services::locations::{Availability, LocationSpec, LocationView};
 pub use services::reports::{BookedSale, RegisterSales};
 pub use services::returns::ReturnableOrder;
-pub use services::{Hq, OrderSecrets};
+pub use services::{Hq, KeyFile, OrderSecrets};

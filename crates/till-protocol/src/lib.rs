@@ -30,7 +30,8 @@ pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use scope::{register_may_sync, shared_in_store};
 pub use sync::{
-    AnchorRequest, DOC_HEADER, DigestRequest, DigestResponse, MAX_DIGEST_DOCS, THROUGH_HEADER, digest_of_heads,
+    AnchorRequest, DOC_HEADER, DigestRequest, DigestResponse, MAX_DIGEST_DOCS, PickupKeyStep, THROUGH_HEADER,
+    digest_of_heads,
 };
 
 /// Largest request body a server accepts (a whole day of a busy register, compressed,

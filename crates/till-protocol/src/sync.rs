@@ -57,9 +57,14 @@ pub struct DigestResponse {
     /// The store's current peer key (it changes when a register of the store is revoked).
     #[serde(default)]
     pub peer_key: Option<String>,
-    /// HQ's public key for pickup tokens (so registers enrolled before it existed get it).
+    /// HQ's public key for pickup tokens now. A register takes it in place of the one it
+    /// holds only along [`DigestResponse::pickup_key_history`].
     #[serde(default)]
     pub pickup_key: Option<String>,
+    /// HQ's pickup keys oldest first, each signed by the one before it (`till-hq keys
+    /// rotate-pickup`): the proof that the new key comes from the holder of the old one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pickup_key_history: Vec<PickupKeyStep>,
     /// A journal record a manager accepted despite a broken chain, whose full hash HQ
     /// needs from the register to go on (its document carries only a check): the register
     /// answers with [`AnchorRequest`].
@@ -69,6 +74,16 @@ pub struct DigestResponse {
     /// sends it back as [`DigestRequest::orders_since`] once the round has completed.
     #[serde(default)]
     pub as_of: i64,
+}
+
+/// One of HQ's pickup keys in their history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupKeyStep {
+    /// The public key (Ed25519, 64 hex digits).
+    pub key: String,
+    /// The previous key's signature over this one (hex; empty for the first key).
+    #[serde(default)]
+    pub endorsement: String,
 }
 
 /// `POST /v1/sync/anchor` (authenticated): the register's full hash of the journal record

@@ -24,8 +24,7 @@ pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
 /// Setting holding the store's peer key (from HQ, at enrollment).
 pub const PEER_KEY_SETTING: &str = key::PEER_KEY;
 
-/// Setting holding HQ's public key for pickup tokens (hex), from enrollment and each round.
-pub const PICKUP_KEY_SETTING: &str = "sync.pickup_key";
+pub use crate::pickup_key::PICKUP_KEY_SETTING;
 
 /// Settings the register keeps about its HQ.
 mod key {
@@ -142,6 +141,9 @@ pub struct SyncReport {
     /// Whether HQ was asked for all of the store's order documents, not only those changed
     /// since the last round.
     pub all_orders: bool,
+    /// Why a pickup key HQ's answer offered was refused (see `pickup_key`), if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_key_refused: Option<String>,
 }
 
 /// How long (in HQ's seconds) a register goes by "order documents changed since my last
@@ -338,7 +340,13 @@ pub fn enroll(
     }
     // Another HQ (or the same one for another store) lists its order documents afresh, and
     // numbers its catalog versions its own way: the register takes them from the start.
-    let reset = [key::ENROLLING, key::ORDERS_AS_OF, key::ORDERS_FULL_AS_OF, CATALOG_VERSION_SETTING];
+    let reset = [
+        key::ENROLLING,
+        key::ORDERS_AS_OF,
+        key::ORDERS_FULL_AS_OF,
+        CATALOG_VERSION_SETTING,
+        crate::pickup_key::ALERT_SETTING,
+    ];
     store.change_settings(&set, &reset, audit)?;
     Ok(())
 }
@@ -472,9 +480,8 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     }
     if scope == Scope::Hq
         && let Some(key) = &theirs.pickup_key
-        && store.setting(PICKUP_KEY_SETTING)?.as_deref() != Some(key.as_str())
     {
-        store.set_setting(PICKUP_KEY_SETTING, key)?;
+        report.pickup_key_refused = crate::pickup_key::take(store, key, &theirs.pickup_key_history, now)?;
     }
     if scope == Scope::Hq
         && let Some(seq) = theirs.anchor_wanted
@@ -653,6 +660,9 @@ pub struct SyncStatus {
     pub oldest_pending_age_seconds: Option<i64>,
     /// The HQ catalog version the register sells on (`None`: its own catalog).
     pub catalog_version: Option<String>,
+    /// The last refused change of HQ's pickup key (someone may be intercepting the link),
+    /// until HQ hands over a key properly.
+    pub pickup_key_alert: Option<String>,
 }
 
 /// The register's sync status at `now`.
@@ -677,5 +687,6 @@ pub fn status(store: &Store, now: jiff::Timestamp) -> Result<SyncStatus, SyncErr
         oldest_pending_at: oldest,
         oldest_pending_age_seconds: age,
         catalog_version: store.setting(CATALOG_VERSION_SETTING)?,
+        pickup_key_alert: store.setting(crate::pickup_key::ALERT_SETTING)?,
     })
 }

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod peer;
+pub mod pickup_key;
 pub mod trust;
 
 pub use client::{

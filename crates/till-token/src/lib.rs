@@ -64,6 +64,23 @@ pub enum TokenError {
     BadKey(String),
 }
 
+/// Why a new HQ key was not accepted in place of the one a register holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationError {
+    /// The key history does not contain the key the register holds.
+    #[error("the key history HQ sent does not contain the key this register holds")]
+    HeldKeyUnknown,
+    /// A step of the history is not signed by the key before it.
+    #[error("key {key} in the history is not signed by the key before it")]
+    NotEndorsed {
+        /// The key whose endorsement failed (hex).
+        key: String,
+    },
+    /// Following the history from the held key does not lead to the key offered.
+    #[error("the key history does not lead from the held key to the one offered")]
+    NotReached,
+}
+
 /// HQ's signing key, from its 32 secret bytes.
 pub struct Issuer(SigningKey);
 
@@ -78,6 +95,12 @@ impl Issuer {
         hex(self.0.verifying_key().as_bytes())
     }
 
+    /// Its signature (hex) handing over to the key `next` (hex): registers holding this key
+    /// accept `next` in its place only with this endorsement.
+    pub fn endorse(&self, next: &str) -> String {
+        hex(&self.0.sign(&rotation_message(next)).to_bytes())
+    }
+
     /// The token for `claims`.
     pub fn sign(&self, claims: &Claims) -> String {
         let body = serde_json::to_vec(claims).unwrap_or_default();
@@ -88,6 +111,45 @@ impl Issuer {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
+}
+
+/// What a key signs to hand over to its successor: a fixed label and the new key, so the
+/// signature can never be taken for a token's.
+fn rotation_message(next: &str) -> Vec<u8> {
+    format!("till pickup key rotation v1 {}", next.trim().to_ascii_lowercase()).into_bytes()
+}
+
+/// Checks that HQ's key `offered` follows from `held` along `history` (HQ's keys oldest
+/// first, each with the previous key's endorsement; the first's endorsement is unused):
+/// every step from the held key on must be signed by the key before it. A register takes
+/// a new pickup key only when this holds, so nobody on the path can swap it.
+pub fn follow_rotation<'a>(
+    held: &str,
+    offered: &str,
+    history: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), RotationError> {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let mut steps = history.into_iter().skip_while(|(key, _)| !same(key, held));
+    let Some((first, _)) = steps.next() else { return Err(RotationError::HeldKeyUnknown) };
+    let mut current = first.to_string();
+    for (key, endorsement) in steps {
+        let endorsed = Verifier::from_hex(&current).is_ok_and(|v| v.endorses(key, endorsement));
+        if !endorsed {
+            return Err(RotationError::NotEndorsed { key: key.to_string() });
+        }
+        current = key.to_string();
+        if same(&current, offered) {
+            return Ok(());
+        }
+    }
+    Err(RotationError::NotReached)
 }
 
 /// A register's verifier: HQ's public key.
@@ -105,6 +167,13 @@ impl Verifier {
             *b = u8::from_str_radix(&key[2 * i..2 * i + 2], 16).map_err(|e| TokenError::BadKey(e.to_string()))?;
         }
         VerifyingKey::from_bytes(&bytes).map(Verifier).map_err(|e| TokenError::BadKey(e.to_string()))
+    }
+
+    /// Whether `endorsement` (hex) is this key's signature handing over to `next`.
+    pub fn endorses(&self, next: &str, endorsement: &str) -> bool {
+        let Some(bytes) = unhex(endorsement) else { return false };
+        let Ok(sig) = Signature::from_slice(&bytes) else { return false };
+        self.0.verify(&rotation_message(next), &sig).is_ok()
     }
 
     /// Checks `token`: signed by HQ, for `store`, not expired at `now`. Returns its claims.
@@ -168,5 +237,30 @@ mod tests {
             assert!(matches!(v.verify(junk, "AMS", now), Err(TokenError::Malformed(_) | TokenError::Forged)), "{junk}");
         }
         assert!(Verifier::from_hex("zz").is_err());
+    }
+
+    #[test]
+    fn a_new_key_is_followed_only_along_endorsements_from_the_held_key() {
+        let (k0, k1, k2) = (Issuer::from_seed([1; 32]), Issuer::from_seed([2; 32]), Issuer::from_seed([3; 32]));
+        let (p0, p1, p2) = (k0.public_key(), k1.public_key(), k2.public_key());
+        let (e1, e2) = (k0.endorse(&p1), k1.endorse(&p2));
+        let history = [(p0.as_str(), ""), (p1.as_str(), e1.as_str()), (p2.as_str(), e2.as_str())];
+        assert_eq!(follow_rotation(&p0, &p1, history), Ok(()));
+        assert_eq!(follow_rotation(&p0, &p2, history), Ok(()), "two rotations while offline");
+        assert_eq!(follow_rotation(&p1, &p2, history), Ok(()));
+        assert_eq!(follow_rotation(&p2, &p0, history), Err(RotationError::NotReached), "never backwards");
+        // An intruder's key appended with an endorsement of its own making.
+        let intruder = Issuer::from_seed([9; 32]);
+        let pi = intruder.public_key();
+        let forged = intruder.endorse(&pi);
+        let tampered = [(p0.as_str(), ""), (pi.as_str(), forged.as_str())];
+        assert_eq!(follow_rotation(&p0, &pi, tampered), Err(RotationError::NotEndorsed { key: pi.clone() }));
+        assert_eq!(follow_rotation(&p0, &pi, [(pi.as_str(), "")]), Err(RotationError::HeldKeyUnknown));
+        assert_eq!(follow_rotation(&p0, &pi, []), Err(RotationError::HeldKeyUnknown));
+        // An endorsement is not a token signature and not reusable for another key.
+        assert!(k0.0.verifying_key().verify(pi.as_bytes(), &Signature::from_slice(&unhex(&e1).unwrap()).unwrap()).is_err());
+        let reused = [(p0.as_str(), ""), (pi.as_str(), e1.as_str())];
+        assert!(follow_rotation(&p0, &pi, reused).is_err());
+        assert!(!Verifier::from_hex(&p0).unwrap().endorses(&p1, "zz"));
     }
 }

@@ -1266,7 +1266,11 @@ oldest_pending_age_seconds: number | null,
 /**
  * The HQ catalog version the register sells on (`null`: its own catalog).
  */
-catalog_version: string | null, };
+catalog_version: string | null, 
+/**
+ * The last refused change of HQ's pickup key (the link to HQ may be intercepted).
+ */
+pickup_key_alert: string | null, };
 
 /**
  * One of HQ's open conflicts of this store.

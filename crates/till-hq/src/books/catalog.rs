@@ -23,6 +23,12 @@ pub(crate) fn in_force(tx: &mut dyn Tx, at: jiff::Timestamp) -> Result<Option<Ca
     Ok(found.as_ref().map(CatalogRow::from_row).transpose()?.map(|c| c.info()))
 }
 
+/// Whether this HQ published catalog version `version` (in force yet or not).
+pub(crate) fn published(tx: &mut dyn Tx, version: u64) -> Result<bool, HqError> {
+    let Ok(version) = i64::try_from(version) else { return Ok(false) };
+    Ok(tx.one("SELECT version FROM catalogs WHERE version = $1", &[version.into()])?.is_some())
+}
+
 /// The versions in force at `at` after version `after`, oldest first.
 pub(crate) fn in_force_after(tx: &mut dyn Tx, at: jiff::Timestamp, after: u64) -> Result<Vec<CatalogInfo>, HqError> {
     let rows = tx.query(

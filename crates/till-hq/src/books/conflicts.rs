@@ -29,6 +29,9 @@ pub enum ConflictKind {
     /// An order's goods were handed over more than once — the same pickup token used at
     /// two registers while they could not see each other.
     PickupHandedOverTwice,
+    /// A sale claims to be priced with a catalog version this HQ never published: the
+    /// register sold on another HQ's catalog, or its data was altered.
+    UnknownCatalogVersion,
 }
 
 impl ConflictKind {
@@ -43,6 +46,7 @@ impl ConflictKind {
             ConflictKind::SkuRetired => "sku_retired",
             ConflictKind::OrderLineUnknown => "order_line_unknown",
             ConflictKind::PickupHandedOverTwice => "pickup_handed_over_twice",
+            ConflictKind::UnknownCatalogVersion => "unknown_catalog_version",
         }
     }
 
@@ -68,6 +72,9 @@ impl ConflictKind {
             }
             ConflictKind::PickupHandedOverTwice => {
                 "ask the customer back for what was given twice (or charge it); the stock counters already count both"
+            }
+            ConflictKind::UnknownCatalogVersion => {
+                "check where the register was enrolled before and whether its catalog was altered; its prices are not this HQ's, the sale stands as rung"
             }
         }
     }

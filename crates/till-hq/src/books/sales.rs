@@ -213,7 +213,28 @@ fn catalog_conflicts(
     record: &StoredRecord,
     now: jiff::Timestamp,
 ) -> Result<(), HqError> {
-    let Some(used) = p.catalog.as_deref().and_then(|v| v.parse::<u64>().ok()) else { return Ok(()) };
+    let Some(claimed) = p.catalog.as_deref() else { return Ok(()) };
+    let used = match claimed.parse::<u64>() {
+        Ok(v) if catalog::published(tx, v)? => Some(v),
+        _ => None,
+    };
+    let Some(used) = used else {
+        // What the register wrote is shown bounded: it is the register's text.
+        let shown: String = claimed.chars().take(24).collect();
+        raise(
+            tx,
+            ConflictKind::UnknownCatalogVersion,
+            &p.id,
+            store,
+            register,
+            &format!(
+                "receipt {} (record {}) claims catalog version {shown:?}, which this HQ never published",
+                p.receipt, record.seq
+            ),
+            now,
+        )?;
+        return Ok(());
+    };
     let Ok(at) = p.at.parse::<jiff::Timestamp>() else { return Ok(()) };
     let Some(current) = catalog::in_force(tx, at)? else { return Ok(()) };
     if current.version <= used {

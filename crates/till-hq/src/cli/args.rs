@@ -11,6 +11,11 @@ pub struct Cli {
     /// The database: `sqlite:PATH` (embedded default) or `postgres://USER@HOST/DB`.
     #[arg(long, env = "TILL_HQ_DB", default_value = "sqlite:till-hq.sqlite", global = true)]
     pub db: String,
+    /// HQ's pickup-token signing key (a private file HQ makes on first use; default
+    /// `PATH.pickup-key` beside a SQLite database; on PostgreSQL every HQ process of the
+    /// database is given the same file).
+    #[arg(long, env = "TILL_HQ_PICKUP_KEY", value_name = "FILE", global = true)]
+    pub pickup_key: Option<std::path::PathBuf>,
     /// Print JSON (decimals as strings) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -105,6 +110,21 @@ pub enum Command {
         #[command(subcommand)]
         command: OrderCommand,
     },
+    /// HQ's pickup-token keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// HQ's pickup keys, oldest first (the last signs tokens now).
+    Show,
+    /// Replace the pickup signing key with a new one the current key endorses. Registers
+    /// take it at their next sync; pickup tokens signed before stop verifying, so send
+    /// customers their token again (`till-hq order token ORDER` signs it with the new key).
+    RotatePickup,
 }
 
 #[derive(Subcommand)]

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use serde_json::json;
 use till_hq::domain::routing::Site;
-use till_hq::{Hq, LocationSpec, OrderSecrets};
+use till_hq::{Hq, KeyFile, LocationSpec, OrderSecrets};
 
 use super::args::{
-    CatalogCommand, Cli, Command, ConflictCommand, LocationCommand, OrderCommand, RegisterCommand, ReportCommand,
+    CatalogCommand, Cli, Command, ConflictCommand, KeysCommand, LocationCommand, OrderCommand, RegisterCommand, ReportCommand,
     StockCommand,
 };
 use super::output::{self, Output, each};
@@ -18,6 +18,10 @@ use super::output::{self, Output, each};
 /// Runs the command line against the database it names.
 pub fn run(cli: Cli) -> Result<()> {
     let hq = Hq::open(&cli.db).with_context(|| format!("opening HQ database {}", till_hq::db::redact_url(&cli.db)))?;
+    let hq = match &cli.pickup_key {
+        Some(path) => hq.with_pickup_key(KeyFile::at(path)),
+        None => hq,
+    };
     let out = Output::new(cli.json);
     let now = jiff::Timestamp::now();
     match cli.command {
@@ -42,6 +46,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 _ if plain_http_behind_proxy => Transport::PlainBehindProxy,
                 _ => Transport::PlainLoopback,
             };
+            // The signing key is read (or made) before serving: a missing file on
+            // PostgreSQL is said now, not at a register's first sync.
+            hq.pickup_key()?;
             serve(hq.with_secrets(secrets), &listen, transport)
         }
         Command::Register { command } => register(&hq, command, &out, now),
@@ -58,6 +65,20 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Refunds { all } => {
             let list = hq.refunds(all)?;
             out.print(&list, || each(&list, "no refunds owed", output::refund))
+        }
+        Command::Keys { command } => {
+            let history = match command {
+                KeysCommand::Show => hq.pickup_key_history()?,
+                KeysCommand::RotatePickup => hq.rotate_pickup_key()?,
+            };
+            out.print(&history, || {
+                let last = history.len().saturating_sub(1);
+                history
+                    .iter()
+                    .enumerate()
+                    .map(|(i, step)| format!("{}{}", step.key, if i == last { "  (signs now)" } else { "" }))
+                    .collect()
+            })
         }
         Command::RefundDone { sale, reference } => {
             let r = hq.refund_done(&sale, &reference, now)?;

@@ -2,9 +2,9 @@
 
 use till_protocol::{EnrollRequest, EnrollResponse, RotateRequest};
 
-use super::Hq;
+use super::{Hq, KeyFile};
 pub use crate::books::registers::RegisterView;
-use crate::books::{keys, registers};
+use crate::books::registers;
 use crate::db::rows::RegisterRow;
 use crate::db::{Tx, Val, with_tx};
 use crate::domain::sha256_hex;
@@ -110,7 +110,7 @@ impl Hq {
             // `token_expires` is emptied when the token is used.
             if r.token_expires.is_empty() {
                 // Used: only the same enrollment, repeated after a lost answer, succeeds.
-                return if r.credential_hash == credential_hash { answer(tx, req) } else { Err(refused()) };
+                return if r.credential_hash == credential_hash { answer(tx, req, self.key_file()) } else { Err(refused()) };
             }
             let expires: jiff::Timestamp = r.token_expires.parse().map_err(|_| refused())?;
             if now > expires {
@@ -128,7 +128,7 @@ impl Hq {
             if taken != 1 {
                 return Err(refused());
             }
-            answer(tx, req)
+            answer(tx, req, self.key_file())
         })
     }
 
@@ -155,14 +155,14 @@ impl Hq {
 }
 
 /// The enrollment's answer: the store's peer key, made on the store's first enrollment.
-fn answer(tx: &mut dyn Tx, req: &EnrollRequest) -> Result<EnrollResponse, HqError> {
+fn answer(tx: &mut dyn Tx, req: &EnrollRequest, keys: &KeyFile) -> Result<EnrollResponse, HqError> {
     tx.exec(
         "INSERT INTO stores (store, peer_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         &[req.store.as_str().into(), new_token().into()],
     )?;
     let key =
         registers::peer_key(tx, &req.store)?.ok_or_else(|| HqError::Internal("store without a peer key".into()))?;
-    let pickup_key = Some(keys::issuer(tx)?.public_key());
+    let pickup_key = Some(keys.load(tx)?.issuer.public_key());
     Ok(EnrollResponse { store: req.store.clone(), register: req.register.clone(), peer_key: key, pickup_key })
 }
 

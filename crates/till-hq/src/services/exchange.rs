@@ -9,7 +9,7 @@ use till_protocol::{DigestRequest, DigestResponse, MAX_DIGEST_DOCS, register_may
 use super::{Hq, fulfilment, ingest, routing};
 use crate::books::conflicts::{ConflictKind, raise};
 use crate::books::registers::{self, RegisterView, through};
-use crate::books::{catalog, docs, journal, keys, stock};
+use crate::books::{catalog, docs, journal, stock};
 use crate::db::with_tx;
 use crate::error::{HqError, internal};
 
@@ -104,7 +104,9 @@ impl Hq {
                     out.docs.entry(id).or_insert(digest);
                 }
             }
-            out.pickup_key = Some(keys::issuer(tx)?.public_key());
+            let keys = self.key_file().load(tx)?;
+            out.pickup_key = Some(keys.issuer.public_key());
+            out.pickup_key_history = keys.history;
             out.through_seq = through(tx, &who.key)?;
             out.anchor_wanted = who.awaiting_hash_of;
             out.catalogs = catalog::in_force_after(tx, now, req.catalog_version)?;

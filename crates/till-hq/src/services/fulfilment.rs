@@ -14,7 +14,7 @@ use till_token::Claims;
 use super::Hq;
 use crate::books::conflicts::{ConflictKind, raise};
 use crate::books::orders::{self, OrderView, find_order, view};
-use crate::books::{docs, events, fulfilments, keys, locations, reservations, stock};
+use crate::books::{docs, events, fulfilments, locations, reservations, stock};
 use crate::db::rows::OrderLineRow;
 use crate::db::{Tx, with_tx};
 use crate::domain::status::{OrderEvent, transition};
@@ -26,7 +26,20 @@ pub const TOKEN_DAYS: i64 = 14;
 impl Hq {
     /// HQ's public key for pickup tokens (hex), made on first use.
     pub fn pickup_key(&self) -> Result<String, HqError> {
-        with_tx(self.db(), |tx| Ok(keys::issuer(tx)?.public_key()))
+        with_tx(self.db(), |tx| Ok(self.key_file().load(tx)?.issuer.public_key()))
+    }
+
+    /// HQ's pickup keys oldest first, each endorsed by the one before it; the last signs.
+    pub fn pickup_key_history(&self) -> Result<Vec<till_protocol::PickupKeyStep>, HqError> {
+        with_tx(self.db(), |tx| Ok(self.key_file().load(tx)?.history))
+    }
+
+    /// Replaces the pickup signing key with a new one the current key endorses
+    /// (`till-hq keys rotate-pickup`): registers take it at their next sync; tokens signed
+    /// before no longer verify (HQ signs them again with the new key when asked). Returns
+    /// the history after.
+    pub fn rotate_pickup_key(&self) -> Result<Vec<till_protocol::PickupKeyStep>, HqError> {
+        with_tx(self.db(), |tx| Ok(self.key_file().rotate(tx)?.history))
     }
 
     /// The pickup token of order `order` (id or unique number): what the webstore shows
@@ -43,7 +56,7 @@ impl Hq {
                 )));
             };
             let expires = expires.parse().map_err(|e| internal(format!("pickup_expires of {id}: {e}")))?;
-            Ok(keys::issuer(tx)?.sign(&Claims { order: id, store, token_id, expires }))
+            Ok(self.key_file().load(tx)?.issuer.sign(&Claims { order: id, store, token_id, expires }))
         })
     }
 

@@ -20,6 +20,7 @@ pub mod returns;
 pub mod routing;
 pub mod stock;
 
+pub use crate::books::keys::KeyFile;
 use crate::db::{self, Db};
 use crate::error::HqError;
 
@@ -43,17 +44,36 @@ impl std::fmt::Debug for OrderSecrets {
     }
 }
 
-/// HQ: a database and the actor id this process writes documents with.
+/// HQ: a database, the actor id this process writes documents with, and where its keys
+/// and secrets are.
 pub struct Hq {
     db: Box<dyn Db>,
     actor: automerge::ActorId,
     secrets: OrderSecrets,
+    pickup_key: KeyFile,
 }
 
 impl Hq {
-    /// HQ on the database a `--db` URL names.
+    /// HQ on the database a `--db` URL names, its pickup key file in the default place
+    /// ([`KeyFile::default_for`]).
     pub fn open(url: &str) -> Result<Hq, HqError> {
-        Ok(Hq { db: db::open(url)?, actor: automerge::ActorId::random(), secrets: OrderSecrets::default() })
+        Ok(Hq {
+            db: db::open(url)?,
+            actor: automerge::ActorId::random(),
+            secrets: OrderSecrets::default(),
+            pickup_key: KeyFile::default_for(url),
+        })
+    }
+
+    /// The same HQ, its pickup-token signing key in `file`.
+    pub fn with_pickup_key(mut self, file: KeyFile) -> Hq {
+        self.pickup_key = file;
+        self
+    }
+
+    /// Where the pickup-token signing key is.
+    pub(crate) fn key_file(&self) -> &KeyFile {
+        &self.pickup_key
     }
 
     /// The same HQ, taking webstore orders with these secrets.
