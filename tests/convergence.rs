@@ -43,7 +43,11 @@ const REGISTERS: [(usize, &str); 3] = [(0, "R1"), (0, "R2"), (1, "R1")];
 
 /// HQ in process on a loopback port; the runtime lives as long as the test process.
 fn start_hq(db: &str) -> (Arc<till_hq::Hq>, String) {
-    let hq = Arc::new(till_hq::Hq::open(db).unwrap());
+    let mut hq = till_hq::Hq::open(db).unwrap();
+    if !db.starts_with("sqlite:") {
+        hq = hq.with_pickup_key(till_hq::KeyFile::at(till_tests::hq::pg_key_file(db)));
+    }
+    let hq = Arc::new(hq);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

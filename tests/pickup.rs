@@ -121,6 +121,92 @@ fn a_pickup_order_is_picked_staged_verified_and_handed_over_offline_and_hq_books
     assert_eq!(code, "token_used");
 }
 
+/// The same claims as `token`, signed by `issuer`.
+fn resigned(token: &str, issuer: &till_token::Issuer) -> String {
+    use base64::Engine as _;
+    let claims = token.split('.').nth(1).unwrap();
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap();
+    issuer.sign(&serde_json::from_slice(&claims).unwrap())
+}
+
+fn held_pickup_key(reg: &till_tests::TempRegister) -> String {
+    let conn = rusqlite::Connection::open(reg.database()).unwrap();
+    conn.query_row("SELECT value FROM settings WHERE key = 'sync.pickup_key'", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn an_intruder_cannot_swap_the_pickup_key_and_hq_rotates_it_along_an_endorsed_history() {
+    let chain = Chain::start("pickup_keys");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    let id = deliver_pickup(&chain, 7101, &[("TOTE-1", 1)]);
+    let genuine = token(&chain, &id);
+    sync(&r1);
+    r1.json(&["pickup", "pick", "#7101", "--line", "1", "--qty", "1"]);
+    sync(&r1);
+    let hq_key = chain.hq.admin_json(&["keys", "show"])[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(held_pickup_key(&r1), hq_key, "taken at enrollment");
+
+    // Someone on the path rewrites HQ's digest answers: their own key, with a history that
+    // they signed themselves.
+    let intruder = till_token::Issuer::from_seed([66; 32]);
+    let (fake, endorsement) = (intruder.public_key(), intruder.endorse(&intruder.public_key()));
+    let (held, fake_key) = (hq_key.clone(), fake.clone());
+    wan.0.set_rewrite(Some(std::sync::Arc::new(move |request: &[u8], response: Vec<u8>| {
+        if !request.starts_with(b"POST /v1/sync/digests") {
+            return response;
+        }
+        till_tests::proxy::edit_json_response(response, |v| {
+            v["pickup_key"] = fake_key.clone().into();
+            v["pickup_key_history"] =
+                serde_json::json!([{"key": held, "endorsement": ""}, {"key": fake_key, "endorsement": endorsement}]);
+        })
+    })));
+    let round = r1.json(&["sync"]);
+    let refused_why = round["report"]["pickup_key_refused"].as_str().unwrap_or_default().to_string();
+    assert!(refused_why.contains("kept its key") && refused_why.contains(&fake[..16]), "{round:#}");
+    assert_eq!(held_pickup_key(&r1), hq_key, "the register keeps HQ's key");
+    let alert = r1.json(&["sync", "status"])["pickup_key_alert"].as_str().unwrap_or_default().to_string();
+    assert!(alert.contains("intercepting"), "the status shows the attempt: {alert}");
+    // A token the intruder signed is refused; HQ's still verifies.
+    let (code, text) = refused(&r1, &["pickup", "verify", &resigned(&genuine, &intruder)]);
+    assert_eq!(code, "token_forged", "{text}");
+    assert_eq!(r1.json(&["pickup", "verify", &genuine])["valid"], true);
+    wan.0.set_rewrite(None);
+
+    // HQ rotates its key twice; R1 syncs after each, R2 only after both.
+    let once = chain.hq.admin_json(&["keys", "rotate-pickup"]);
+    assert_eq!(once.as_array().unwrap().len(), 2);
+    sync(&r1);
+    assert_eq!(held_pickup_key(&r1), once[1]["key"].as_str().unwrap());
+    assert!(r1.json(&["sync", "status"])["pickup_key_alert"].is_null(), "a proper handover clears the alert");
+    let twice = chain.hq.admin_json(&["keys", "rotate-pickup"]);
+    let newest = twice[2]["key"].as_str().unwrap();
+    sync(&r1);
+    sync(&r2);
+    assert_eq!(held_pickup_key(&r1), newest);
+    assert_eq!(held_pickup_key(&r2), newest, "followed two rotations at once");
+    // HQ signs the customer's token again with the new key; the old one no longer verifies.
+    let renewed = token(&chain, &id);
+    assert_ne!(renewed, genuine);
+    assert_eq!(r2.json(&["pickup", "verify", &renewed])["valid"], true);
+    let (code, _) = refused(&r2, &["pickup", "verify", &genuine]);
+    assert_eq!(code, "token_forged");
+
+    // The key lives beside a SQLite database in a private file, not in the database.
+    if let Some(path) = chain.hq.db.strip_prefix("sqlite:") {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(format!("{path}.pickup-key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let db = rusqlite::Connection::open(path).unwrap();
+        let seeds: i64 =
+            db.query_row("SELECT count(*) FROM hq_meta WHERE key LIKE '%pickup%'", [], |r| r.get(0)).unwrap();
+        assert_eq!(seeds, 0);
+    }
+}
+
 #[test]
 fn one_token_used_at_two_registers_that_could_not_see_each_other_is_a_conflict_at_hq() {
     let chain = Chain::start("pickup_twice");

@@ -27,7 +27,10 @@ pub fn fresh_pg_database(base: &str, name: &str) -> String {
     run(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
     run(&format!("CREATE DATABASE {db}"));
     let (prefix, _) = base.rsplit_once('/').expect("postgres URL ends with /DB");
-    format!("{prefix}/{db}")
+    let url = format!("{prefix}/{db}");
+    // A fresh database, a fresh pickup key.
+    let _ = std::fs::remove_file(pg_key_file(&url));
+    url
 }
 
 /// A running HQ server.
@@ -48,8 +51,8 @@ impl HqProcess {
 
     /// The same, with more `serve` arguments (`--shopify-secret-file PATH`…).
     pub fn start_with(db: &str, serve_args: &[&str]) -> HqProcess {
-        let mut child = Command::new(till_hq_bin())
-            .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
+        let mut child = hq_command(db)
+            .args(["serve", "--listen", "127.0.0.1:0"])
             .args(serve_args)
             .env("TILL_LOG", "till_hq=warn")
             .stdout(Stdio::piped())
@@ -114,5 +117,24 @@ impl Drop for HqProcess {
 
 /// Runs `till-hq --db DB ARGS`.
 pub fn hq_admin(db: &str, args: &[&str]) -> Output {
-    Command::new(till_hq_bin()).arg("--db").arg(db).args(args).output().expect("till-hq runs")
+    hq_command(db).args(args).output().expect("till-hq runs")
+}
+
+/// `till-hq --db DB`, its pickup key file given on PostgreSQL (beside a SQLite database it
+/// has a default): one file per database, as every HQ process of a database shares it.
+pub fn hq_command(db: &str) -> Command {
+    let mut command = Command::new(till_hq_bin());
+    command.arg("--db").arg(db);
+    if !db.starts_with("sqlite:") {
+        command.env("TILL_HQ_PICKUP_KEY", pg_key_file(db));
+    }
+    command
+}
+
+/// The pickup key file the tests give HQ on the PostgreSQL database `db`.
+pub fn pg_key_file(db: &str) -> std::path::PathBuf {
+    let name: String = db.rsplit('/').next().unwrap_or("hq").chars().filter(char::is_ascii_alphanumeric).collect();
+    let dir = std::env::temp_dir().join("till-test-pickup-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}.pickup-key"))
 }

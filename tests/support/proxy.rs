@@ -39,8 +39,13 @@ pub struct Stats {
     pub replayed: AtomicU64,
 }
 
+/// Rewrites a response on its way back, given the request it answers: what an intruder on
+/// the path does.
+pub type Rewrite = Arc<dyn Fn(&[u8], Vec<u8>) -> Vec<u8> + Send + Sync>;
+
 struct Shared {
     upstreams: Mutex<Vec<String>>,
+    rewrite: Mutex<Option<Rewrite>>,
     chaos: Mutex<Chaos>,
     captured: Mutex<Vec<Vec<u8>>>,
     stop: AtomicBool,
@@ -101,6 +106,7 @@ impl Proxy {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let shared = Arc::new(Shared {
             upstreams: Mutex::new(vec![host_of(upstream)]),
+            rewrite: Mutex::new(None),
             chaos: Mutex::new(chaos),
             captured: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
@@ -131,6 +137,11 @@ impl Proxy {
     /// database); a duplicated request goes to the next one.
     pub fn set_upstreams(&self, urls: &[&str]) {
         *self.shared.upstreams.lock().unwrap() = urls.iter().map(|u| host_of(u)).collect();
+    }
+
+    /// Rewrites every response from now on (`None`: passes them on as they are).
+    pub fn set_rewrite(&self, rewrite: Option<Rewrite>) {
+        *self.shared.rewrite.lock().unwrap() = rewrite;
     }
 
     /// Changes how it misbehaves.
@@ -250,8 +261,13 @@ fn handle(s: &Shared, mut conn: TcpStream) {
         let _ = conn.shutdown(Shutdown::Both);
         return;
     }
+    let rewrite = s.rewrite.lock().unwrap().clone();
     match response {
         Some(r) => {
+            let r = match rewrite {
+                Some(f) => f(&request, r),
+                None => r,
+            };
             let _ = conn.write_all(&r);
         }
         None => {
@@ -294,6 +310,15 @@ pub fn with_body(request: &[u8], body: &[u8]) -> Vec<u8> {
     let mut raw = out.into_bytes();
     raw.extend_from_slice(body);
     raw
+}
+
+/// A raw response whose JSON body `edit` changed (its length fixed). A body that is not
+/// JSON is passed on unchanged.
+pub fn edit_json_response(response: Vec<u8>, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let Some(head_end) = response.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else { return response };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&response[head_end..]) else { return response };
+    edit(&mut value);
+    with_body(&response, &serde_json::to_vec(&value).unwrap())
 }
 
 /// The value of header `name` in a raw request.

@@ -109,7 +109,13 @@ fn register_with_sales(dir: &Path, code: &str, sales: u64, seed: u64) -> Result<
 
 /// HQ in process on a loopback port, on `db`.
 fn start_hq(db: &str) -> Result<(Arc<till_hq::Hq>, String)> {
-    let hq = Arc::new(till_hq::Hq::open(db)?);
+    let mut hq = till_hq::Hq::open(db)?;
+    if !db.starts_with("sqlite:") {
+        // HQ on PostgreSQL is given its pickup key file; one per benchmark database.
+        let name: String = db.rsplit('/').next().unwrap_or("hq").chars().filter(char::is_ascii_alphanumeric).collect();
+        hq = hq.with_pickup_key(till_hq::KeyFile::at(std::env::temp_dir().join(format!("{name}.pickup-key"))));
+    }
+    let hq = Arc::new(hq);
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let url = format!("http://{}", listener.local_addr()?);

@@ -258,7 +258,9 @@ mod tests {
         assert_eq!(follow_rotation(&p0, &pi, [(pi.as_str(), "")]), Err(RotationError::HeldKeyUnknown));
         assert_eq!(follow_rotation(&p0, &pi, []), Err(RotationError::HeldKeyUnknown));
         // An endorsement is not a token signature and not reusable for another key.
-        assert!(k0.0.verifying_key().verify(pi.as_bytes(), &Signature::from_slice(&unhex(&e1).unwrap()).unwrap()).is_err());
+        assert!(
+            k0.0.verifying_key().verify(pi.as_bytes(), &Signature::from_slice(&unhex(&e1).unwrap()).unwrap()).is_err()
+        );
         let reused = [(p0.as_str(), ""), (pi.as_str(), e1.as_str())];
         assert!(follow_rotation(&p0, &pi, reused).is_err());
         assert!(!Verifier::from_hex(&p0).unwrap().endorses(&p1, "zz"));

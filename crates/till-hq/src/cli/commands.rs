@@ -10,8 +10,8 @@ use till_hq::domain::routing::Site;
 use till_hq::{Hq, KeyFile, LocationSpec, OrderSecrets};
 
 use super::args::{
-    CatalogCommand, Cli, Command, ConflictCommand, KeysCommand, LocationCommand, OrderCommand, RegisterCommand, ReportCommand,
-    StockCommand,
+    CatalogCommand, Cli, Command, ConflictCommand, KeysCommand, LocationCommand, OrderCommand, RegisterCommand,
+    ReportCommand, StockCommand,
 };
 use super::output::{self, Output, each};
 

@@ -3,8 +3,8 @@
 use till_protocol::{EnrollRequest, EnrollResponse, RotateRequest};
 
 use super::{Hq, KeyFile};
-pub use crate::books::registers::RegisterView;
 use crate::books::registers;
+pub use crate::books::registers::RegisterView;
 use crate::db::rows::RegisterRow;
 use crate::db::{Tx, Val, with_tx};
 use crate::domain::sha256_hex;
@@ -110,7 +110,11 @@ impl Hq {
             // `token_expires` is emptied when the token is used.
             if r.token_expires.is_empty() {
                 // Used: only the same enrollment, repeated after a lost answer, succeeds.
-                return if r.credential_hash == credential_hash { answer(tx, req, self.key_file()) } else { Err(refused()) };
+                return if r.credential_hash == credential_hash {
+                    answer(tx, req, self.key_file())
+                } else {
+                    Err(refused())
+                };
             }
             let expires: jiff::Timestamp = r.token_expires.parse().map_err(|_| refused())?;
             if now > expires {
