@@ -695,6 +695,19 @@ fn settings_enrolls_with_an_https_hq_pinned_by_its_certificate() {
         assert!(Instant::now() < deadline, "not re-enrolled; the form says {error}");
         std::thread::sleep(Duration::from_millis(200));
     }
+    // A round that refused a change of HQ's pickup key (tests/pickup.rs makes one through an
+    // intercepting proxy) leaves its alert in the settings: the manager sees it on Sync.
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES ('sync.pickup_key_alert', ?1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        ["2026-12-07T10:00:00Z: HQ's answer offered pickup key 8f1c in place of 2b7e without the held key's \
+          signature; the register kept its key. Someone may be intercepting the link to HQ."],
+    )
+    .unwrap();
+    app.keys(F10);
+    app.find("[data-testid=manager]");
+    app.keys("s");
+    app.wait_text("[data-testid=sync-key-alert]", |t| t.contains("the register kept its key"));
     drop(app);
     assert!(reg.sync(), "sync over HTTPS: {}", String::from_utf8_lossy(&reg.till(&["sync"]).stderr));
 }

@@ -22,6 +22,15 @@ pub enum HqError {
     /// The feature asked for is not configured on this server.
     #[error("{0}")]
     NotConfigured(String),
+    /// The request body is larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The client was too slow to send its request.
+    #[error("{0}")]
+    Timeout(String),
+    /// Every slot for work is taken; try again shortly.
+    #[error("{0}")]
+    Busy(String),
     /// The database failed.
     #[error("database: {0}")]
     Database(String),
@@ -40,6 +49,9 @@ impl HqError {
             HqError::NotFound(_) => "not_found",
             HqError::Conflict(_) => "conflict",
             HqError::NotConfigured(_) => "not_configured",
+            HqError::TooLarge(_) => "too_large",
+            HqError::Timeout(_) => "timeout",
+            HqError::Busy(_) => "busy",
             HqError::Database(_) => "database",
             HqError::Internal(_) => "internal",
         }

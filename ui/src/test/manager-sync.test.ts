@@ -19,6 +19,7 @@ const status = (over: Record<string, unknown> = {}) => ({
   oldest_pending_at: '2026-03-02T09:05:00Z',
   oldest_pending_age_seconds: 600,
   catalog_version: '4',
+  pickup_key_alert: null,
   ...over,
 });
 
@@ -54,6 +55,7 @@ test('the Sync tab shows the status and HQ open conflicts of this store; Refresh
   expect(screen.getByTestId('sync-catalog')).toHaveTextContent('HQ version 4');
   expect(screen.getByTestId('sync-status')).toHaveTextContent('http://hq.example:8080');
   expect(screen.queryByTestId('sync-last-error')).toBeNull();
+  expect(screen.queryByTestId('sync-key-alert')).toBeNull();
   const rows = await screen.findAllByTestId('sync-conflict');
   expect(rows).toHaveLength(1);
   expect(rows[0]).toHaveTextContent('clock_skew');
@@ -97,4 +99,21 @@ test('not enrolled, the Sync tab says how to enroll and asks HQ nothing', async 
   await openSyncTab();
   expect(await screen.findByTestId('sync-not-enrolled')).toHaveTextContent('Settings (F3)');
   expect(reg.commands()).not.toContain('hq_conflicts');
+});
+
+test('a refused change of HQ pickup key is shown on the Sync tab', async () => {
+  fakeRegister({
+    session: () => session({ operator: manager }),
+    x_report: xReport,
+    sync_status: () =>
+      status({
+        pickup_key_alert:
+          "2026-03-02T09:15:00Z: HQ's answer offered pickup key 8f1c in place of 2b7e without the held key's signature; the register kept its key. Someone may be intercepting the link to HQ.",
+      }),
+    hq_conflicts: () => [],
+  });
+  await openSyncTab();
+  const alert = await screen.findByTestId('sync-key-alert');
+  expect(alert).toHaveTextContent('the register kept its key');
+  expect(screen.getByText('Pickup key change refused')).toBeTruthy();
 });

@@ -3,6 +3,7 @@
 //! `{code, message}` body. Wire types live in `till_protocol`; nothing here holds
 //! business logic. `registers` serves the registers, `webstores` the webstores' orders.
 
+pub mod edge;
 mod registers;
 pub mod tls;
 mod webstores;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use till_protocol::{ErrorBody, MAX_BODY};
@@ -29,6 +31,9 @@ impl IntoResponse for HqError {
             HqError::NotFound(_) => StatusCode::NOT_FOUND,
             HqError::Conflict(_) => StatusCode::CONFLICT,
             HqError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
+            HqError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            HqError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            HqError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -42,31 +47,44 @@ impl IntoResponse for HqError {
     }
 }
 
-/// The router over a shared [`Hq`].
+/// The router over a shared [`Hq`]. Every route reads at most its own body limit
+/// ([`edge::read_body`]); a register's routes authenticate it from its headers first.
 pub fn router(hq: Arc<Hq>) -> Router {
+    let limit = |n: usize| from_fn_with_state(n, edge::read_body);
+    let registers = Router::new()
+        .route("/v1/rotate", post(registers::rotate).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/sync/digests", post(registers::digests).layer(limit(edge::DIGEST_BODY)))
+        .route("/v1/sync/doc", post(registers::doc).layer(limit(MAX_BODY)))
+        .route("/v1/sync/anchor", post(registers::anchor).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/catalog", post(registers::catalog).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/aisle/stock", post(registers::aisle_stock).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/aisle/orders", post(registers::aisle_order).layer(limit(edge::ORDER_BODY)))
+        .route("/v1/orders/find", post(registers::find_order).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/conflicts", post(registers::store_conflicts).layer(limit(edge::SMALL_BODY)))
+        .route_layer(from_fn_with_state(hq.clone(), edge::register));
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/enroll", post(registers::enroll))
-        .route("/v1/rotate", post(registers::rotate))
-        .route("/v1/sync/digests", post(registers::digests))
-        .route("/v1/sync/doc", post(registers::doc))
-        .route("/v1/sync/anchor", post(registers::anchor))
-        .route("/v1/catalog", post(registers::catalog))
-        .route("/v1/orders", post(webstores::api_order))
-        .route("/v1/aisle/stock", post(registers::aisle_stock))
-        .route("/v1/aisle/orders", post(registers::aisle_order))
-        .route("/v1/orders/find", post(registers::find_order))
-        .route("/v1/conflicts", post(registers::store_conflicts))
-        .route("/webhooks/shopify", post(webstores::shopify_webhook))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route("/v1/enroll", post(registers::enroll).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/orders", post(webstores::api_order).layer(limit(edge::ORDER_BODY)))
+        .route("/webhooks/shopify", post(webstores::shopify_webhook).layer(limit(edge::ORDER_BODY)))
+        .merge(registers)
+        // The limits above are the only ones: the extractors read what they let through.
+        .layer(DefaultBodyLimit::disable())
         .with_state(hq)
 }
 
-/// Runs `f` on a blocking thread (database and Automerge work).
+/// Runs `f` on a blocking thread (database and Automerge work), in one of
+/// [`edge::MAX_BUSY`] slots; 503 when none frees up within [`edge::BUSY_WAIT`].
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, HqError> + Send + 'static,
 ) -> Result<T, HqError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| HqError::Internal(format!("request handler failed: {e}")))?
+    let slot = tokio::time::timeout(edge::BUSY_WAIT, edge::BUSY.acquire())
+        .await
+        .map_err(|_| HqError::Busy("HQ is busy; try again shortly".into()))?
+        .map_err(|e| HqError::Internal(e.to_string()))?;
+    let done = tokio::task::spawn_blocking(f).await;
+    drop(slot);
+    done.map_err(|e| HqError::Internal(format!("request handler failed: {e}")))?
 }
 
 pub(crate) fn json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HqError> {
@@ -92,12 +110,12 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 
 /// Serves `hq` on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve(hq: Arc<Hq>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(hq)).with_graceful_shutdown(shutdown()).await
+    edge::serve(listener, router(hq), shutdown()).await
 }
 
 /// Serves `hq` over HTTPS on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve_tls(hq: Arc<Hq>, listener: tls::TlsListener) -> std::io::Result<()> {
-    axum::serve(listener, router(hq)).with_graceful_shutdown(shutdown()).await
+    edge::serve(listener, router(hq), shutdown()).await
 }
 
 async fn shutdown() {

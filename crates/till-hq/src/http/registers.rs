@@ -1,20 +1,22 @@
 //! What registers ask: enrollment and rotation, the sync round (digests, documents, the
 //! anchor), catalog files, the chain's stock and endless-aisle orders, BORIS lookups, and
-//! their store's conflicts.
+//! their store's conflicts. Every route but enrollment is reached only by an authenticated
+//! register (`edge::register`).
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use till_protocol::{
     AnchorRequest, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, EnrollRequest, RotateRequest, THROUGH_HEADER,
 };
 
-use super::{authenticated, blocking, json};
+use super::{blocking, json};
 use crate::error::HqError;
 use crate::services::Hq;
+use crate::services::enrollment::RegisterView;
 
 pub(super) async fn enroll(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
     blocking(move || {
@@ -24,9 +26,12 @@ pub(super) async fn enroll(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Res
     .await
 }
 
-pub(super) async fn rotate(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn rotate(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    body: Bytes,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let req: RotateRequest = json(&body)?;
         hq.rotate(&who, &req)?;
         Ok(axum::Json(serde_json::json!({"rotated": true})).into_response())
@@ -34,18 +39,24 @@ pub(super) async fn rotate(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: 
     .await
 }
 
-pub(super) async fn digests(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn digests(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    body: Bytes,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let req: DigestRequest = json(&body)?;
         Ok(axum::Json(hq.digests(&who, &req, jiff::Timestamp::now())?).into_response())
     })
     .await
 }
 
-pub(super) async fn anchor(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn anchor(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    body: Bytes,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let req: AnchorRequest = json(&body)?;
         let through = hq.anchor(&who, req.seq, &req.hash, jiff::Timestamp::now())?;
         Ok(axum::Json(serde_json::json!({ "through_seq": through })).into_response())
@@ -53,9 +64,13 @@ pub(super) async fn anchor(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: 
     .await
 }
 
-pub(super) async fn doc(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn doc(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let id = headers
             .get(DOC_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -74,9 +89,8 @@ pub(super) async fn doc(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Byt
     .await
 }
 
-pub(super) async fn catalog(State(hq): State<Arc<Hq>>, headers: HeaderMap, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn catalog(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
     blocking(move || {
-        authenticated(&hq, &headers)?;
         let req: CatalogRequest = json(&body)?;
         Ok((StatusCode::OK, hq.catalog_file(req.version)?).into_response())
     })
@@ -84,9 +98,8 @@ pub(super) async fn catalog(State(hq): State<Arc<Hq>>, headers: HeaderMap, body:
 }
 
 /// The chain's stock for a register's endless aisle.
-pub(super) async fn aisle_stock(State(hq): State<Arc<Hq>>, headers: HeaderMap) -> Result<Response, HqError> {
+pub(super) async fn aisle_stock(State(hq): State<Arc<Hq>>) -> Result<Response, HqError> {
     blocking(move || {
-        authenticated(&hq, &headers)?;
         let stock = ChainStock { at: jiff::Timestamp::now().to_string(), rows: hq.chain_stock()? };
         Ok(axum::Json(stock).into_response())
     })
@@ -96,11 +109,10 @@ pub(super) async fn aisle_stock(State(hq): State<Arc<Hq>>, headers: HeaderMap) -
 /// An endless-aisle order from a register (its own channel); 201 created, 200 repeated.
 pub(super) async fn aisle_order(
     State(hq): State<Arc<Hq>>,
-    headers: HeaderMap,
+    Extension(who): Extension<RegisterView>,
     body: Bytes,
 ) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let (order, replayed) = hq.aisle_order(&who, &body, jiff::Timestamp::now())?;
         let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
         Ok((status, axum::Json(order)).into_response())
@@ -109,13 +121,8 @@ pub(super) async fn aisle_order(
 }
 
 /// BORIS: an online order a register is asked to take goods back from.
-pub(super) async fn find_order(
-    State(hq): State<Arc<Hq>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HqError> {
+pub(super) async fn find_order(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
     blocking(move || {
-        authenticated(&hq, &headers)?;
         let req: serde_json::Value = json(&body)?;
         let query = req["query"].as_str().ok_or_else(|| HqError::BadRequest("expected {\"query\": TEXT}".into()))?;
         Ok(axum::Json(hq.find_for_return(query)?).into_response())
@@ -124,9 +131,11 @@ pub(super) async fn find_order(
 }
 
 /// The open conflicts of the asking register's own store.
-pub(super) async fn store_conflicts(State(hq): State<Arc<Hq>>, headers: HeaderMap) -> Result<Response, HqError> {
+pub(super) async fn store_conflicts(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let who = authenticated(&hq, &headers)?;
         let open = hq.store_conflicts(&who.store)?;
         Ok(axum::Json(open).into_response())
     })

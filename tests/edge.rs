@@ -1,0 +1,139 @@
+//! HQ at the edge, tried as an attacker would with real sockets against the real `till-hq`
+//! binary on loopback: a huge body to an unauthenticated route is refused before it is
+//! read, a sync document from nobody is refused before its body is read, and a crowd of
+//! connections trickling their headers neither keeps HQ from answering nor stays open.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use till_tests::hq::{HqProcess, database_url};
+
+fn addr(hq: &HqProcess) -> String {
+    hq.url.trim_start_matches("http://").to_string()
+}
+
+/// Posts `total` bytes (in 64 KiB writes) to `path` after `head`'s headers, stopping when
+/// HQ stops reading; returns the status HQ answered and how many body bytes got out.
+fn flood(hq: &HqProcess, head: &str, total: usize) -> (u16, usize) {
+    let mut conn = TcpStream::connect(addr(hq)).unwrap();
+    conn.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b'x'; 64 << 10];
+    let mut sent = 0;
+    while sent < total {
+        match conn.write(&chunk[..chunk.len().min(total - sent)]) {
+            Ok(n) if n > 0 => sent += n,
+            _ => break,
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let status = String::from_utf8_lossy(&answer).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, sent)
+}
+
+fn health(hq: &HqProcess) -> u16 {
+    let mut conn = TcpStream::connect(addr(hq)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    conn.write_all(b"GET /v1/health HTTP/1.1\r\nhost: hq\r\nconnection: close\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn huge_bodies_are_refused_before_they_are_read() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "edge_bodies"));
+    let big = 64 << 20;
+    // Declared: refused on the header, before a byte of the body is read.
+    let head = format!(
+        "POST /v1/enroll HTTP/1.1\r\nhost: hq\r\ncontent-type: application/json\r\ncontent-length: {big}\r\n\r\n"
+    );
+    let (status, sent) = flood(&hq, &head, big);
+    assert_eq!(status, 413);
+    assert!(sent < 16 << 20, "HQ stopped reading early: {sent} bytes got out of 64 MiB");
+    // Chunked, no length: read up to the 64 KiB limit and no further.
+    let head = "POST /v1/enroll HTTP/1.1\r\nhost: hq\r\ntransfer-encoding: chunked\r\n\r\n";
+    let mut conn = TcpStream::connect(addr(&hq)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    conn.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    conn.write_all(head.as_bytes()).unwrap();
+    let mut sent = 0usize;
+    let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+    while sent < big && conn.write_all(chunk.as_bytes()).is_ok() {
+        sent += 0x10000;
+    }
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 413"), "{}", String::from_utf8_lossy(&answer));
+    assert!(sent < 16 << 20, "{sent} bytes got out");
+    // A sync document from nobody: 401 before its (64 MiB-limited) body is read.
+    let head = format!(
+        "POST /v1/sync/doc HTTP/1.1\r\nhost: hq\r\nauthorization: Bearer junk\r\nx-till-doc: stock/AMS-01\r\ncontent-length: {}\r\n\r\n",
+        32 << 20
+    );
+    let (status, sent) = flood(&hq, &head, 32 << 20);
+    assert_eq!(status, 401);
+    assert!(sent < 16 << 20, "{sent} bytes got out before the credential was refused");
+    assert_eq!(health(&hq), 200);
+}
+
+/// The open-file limit of this process (the HQ it starts inherits it).
+fn open_files_limit() -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .unwrap_or(1024)
+}
+
+#[test]
+fn a_thousand_connections_trickling_their_headers_neither_block_hq_nor_stay_open() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "edge_slowloris"));
+    // A thousand, or as many as this process may open with room to spare.
+    let n = 1000.min(open_files_limit().saturating_sub(200));
+    println!("{n} trickling connections (open-file limit {})", open_files_limit());
+    let mut crowd: Vec<TcpStream> = (0..n)
+        .map(|_| {
+            let mut c = TcpStream::connect(addr(&hq)).unwrap();
+            c.write_all(b"POST /v1/enroll HTTP/1.1\r\nhost: hq\r\n").unwrap();
+            c
+        })
+        .collect();
+    for c in &mut crowd {
+        let _ = c.write_all(b"x-slow: 1\r\n");
+    }
+    // HQ still answers, at once (the bound is generous: a liveness check, not a timing).
+    assert_eq!(health(&hq), 200);
+    // The header timeout (10 s) closes the crowd: each read ends.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut closed = 0;
+    for c in &mut crowd {
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(10));
+        c.set_read_timeout(Some(left)).unwrap();
+        let mut buf = [0u8; 512];
+        // HQ closes it (0 bytes, or a reset), possibly after a 408 answer.
+        loop {
+            match c.read(&mut buf) {
+                Ok(0) => {
+                    closed += 1;
+                    break;
+                }
+                Ok(_) => continue,
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => break,
+                Err(_) => {
+                    closed += 1; // reset by HQ
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(closed, n, "every trickling connection was closed by HQ");
+    assert_eq!(health(&hq), 200);
+}
