@@ -219,9 +219,15 @@ fn forward(upstream: &str, request: &[u8]) -> Option<Vec<u8>> {
     let head_end = request.windows(4).position(|w| w == b"\r\n\r\n")? + 2;
     up.write_all(&request[..head_end]).ok()?;
     up.write_all(b"connection: close\r\n").ok()?;
-    up.write_all(&request[head_end..]).ok()?;
+    // A server may answer (413, 401) and stop reading before the body is all sent: then
+    // its answer is read all the same.
+    let wrote = up.write_all(&request[head_end..]);
     let mut response = Vec::new();
-    up.read_to_end(&mut response).ok()?;
+    let read = up.read_to_end(&mut response);
+    if response.is_empty() {
+        wrote.ok()?;
+        read.ok()?;
+    }
     Some(response)
 }
 
