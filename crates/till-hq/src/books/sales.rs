@@ -10,7 +10,7 @@ use till_docs::StoredRecord;
 use super::conflicts::{ConflictKind, raise};
 use super::{catalog, returns};
 use crate::db::rows::SaleRow;
-use crate::db::{Tx, Val, values};
+use crate::db::{Tx, Val, insert_rows};
 use crate::domain::sha256_hex;
 use crate::error::HqError;
 
@@ -95,6 +95,16 @@ pub(crate) fn book(
     else {
         return Ok(Err(format!("sale record {}: its returned total overflows", record.seq)));
     };
+    // What went back to online tenders, summed before anything is written: a record whose
+    // amounts overflow is held whole, never half booked.
+    let refund = p
+        .payments
+        .iter()
+        .filter(|pay| pay.tender() == "online")
+        .try_fold(Decimal::ZERO, |sum, pay| sum.checked_sub(pay.amount));
+    let Some(refund) = refund else {
+        return Ok(Err(format!("sale record {}: its online refund overflows", record.seq)));
+    };
     let booked = tx.one(
         "INSERT INTO sales (id, register_key, store, register, seq, receipt, kind, at, business_date, subtotal, \
          discount_total, tax_total, total, cash_rounding, change_given, returned, content_hash) \
@@ -155,13 +165,7 @@ pub(crate) fn book(
                 t.gross.to_string().into(),
             ]);
         }
-        tx.exec(
-            &format!(
-                "INSERT INTO sale_taxes (sale_id, n, label, rate, net, tax, gross) VALUES {}",
-                values(p.taxes.len(), 7)
-            ),
-            &params,
-        )?;
+        insert_rows(tx, "INSERT INTO sale_taxes (sale_id, n, label, rate, net, tax, gross)", 7, &params)?;
     }
     if !p.payments.is_empty() {
         let mut params: Vec<Val> = Vec::with_capacity(p.payments.len() * 4);
@@ -173,10 +177,7 @@ pub(crate) fn book(
                 pay.amount.to_string().into(),
             ]);
         }
-        tx.exec(
-            &format!("INSERT INTO sale_tenders (sale_id, n, tender, amount) VALUES {}", values(p.payments.len(), 4)),
-            &params,
-        )?;
+        insert_rows(tx, "INSERT INTO sale_tenders (sale_id, n, tender, amount)", 4, &params)?;
     }
     // Returns of online orders (BORIS): the line names the order instead of a sale.
     let online: Vec<returns::OnlineReturn<'_>> = p
@@ -195,7 +196,6 @@ pub(crate) fn book(
         .filter(|r| r.order.contains(':'))
         .collect();
     if !online.is_empty() {
-        let refund: Decimal = p.payments.iter().filter(|pay| pay.tender() == "online").map(|pay| -pay.amount).sum();
         returns::book(tx, &p.id, store, register, &p.at, &online, refund, now)?;
     }
     Ok(Ok(()))

@@ -148,6 +148,47 @@ pub fn values(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// Most parameters one statement takes here: SQLite allows 32,766 (older builds 999),
+/// PostgreSQL 65,535.
+const MAX_PARAMS: usize = 900;
+
+/// Inserts rows of `cols` values each (`params`, row after row) with `head` (`INSERT INTO
+/// t (a, b)`), in as many statements as the parameter limit needs: a register's sale
+/// with thousands of tax or tender rows books like any other.
+pub fn insert_rows(tx: &mut dyn Tx, head: &str, cols: usize, params: &[Val]) -> Result<(), HqError> {
+    let rows_per = (MAX_PARAMS / cols.max(1)).max(1);
+    for chunk in params.chunks(rows_per * cols.max(1)) {
+        tx.exec(&format!("{head} VALUES {}", values(chunk.len() / cols.max(1), cols)), chunk)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod insert_tests {
+    use super::*;
+
+    #[test]
+    fn thousands_of_rows_go_in_under_the_parameter_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite:{}", dir.path().join("hq.sqlite").display())).unwrap();
+        let rows = 5_000;
+        let counted = with_tx(db.as_ref(), |tx| {
+            tx.exec("CREATE TABLE wide (a TEXT, b INTEGER, c TEXT, d TEXT, e TEXT, f TEXT, g TEXT)", &[])?;
+            let params: Vec<Val> = (0..rows)
+                .flat_map(|n| -> [Val; 7] {
+                    ["s".into(), (n as i64).into(), "l".into(), "r".into(), "n".into(), "t".into(), "g".into()]
+                })
+                .collect();
+            // In one statement these 35,000 parameters are more than SQLite takes.
+            assert!(tx.exec(&format!("INSERT INTO wide VALUES {}", values(rows, 7)), &params).is_err());
+            insert_rows(tx, "INSERT INTO wide (a, b, c, d, e, f, g)", 7, &params)?;
+            Ok(tx.one("SELECT count(*) AS n FROM wide", &[])?.unwrap().of("wide").count("n")?)
+        })
+        .unwrap();
+        assert_eq!(counted, rows as u64);
+    }
+}
+
 #[cfg(test)]
 mod redact_tests {
     use crate::db::redact_url;
