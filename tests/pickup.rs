@@ -351,6 +351,53 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
 }
 
 #[test]
+fn two_offline_registers_taking_back_the_same_online_line_owe_one_refund_and_raise_a_conflict() {
+    let chain = Chain::start("pickup_boris_twice");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    let id = deliver_pickup(&chain, 7004, &[("TOTE-1", 1)]);
+    let token = token(&chain, &id);
+    sync(&r1);
+    r1.json(&["pickup", "pick", "#7004", "--line", "1", "--qty", "1"]);
+    r1.json(&["pickup", "handover", &token]);
+    sync(&r1);
+    sync(&r2);
+    assert_eq!(order(&chain, &id)["status"], "fulfilled");
+
+    // The WAN and the LAN down: each register takes the one tote back, refunded online.
+    wan.cut();
+    for r in [&r1, &r2] {
+        let back =
+            r.json(&["boris", "return", "7004", "--line", "1:1", "--reason", "changed_mind", "--refund", "online"]);
+        assert_eq!(back["tenders"][0]["kind"], "online", "{back:#}");
+    }
+    wan.restore();
+    sync(&r1);
+    sync(&r2);
+    let owed = chain.hq.admin_json(&["refunds"]);
+    assert_eq!(owed.as_array().unwrap().len(), 1, "one refund owed: {owed:#}");
+    let all = chain.hq.admin_json(&["refunds", "--all"]);
+    let held: Vec<&Value> = all.as_array().unwrap().iter().filter(|r| r["state"] == "held").collect();
+    assert_eq!(held.len(), 1, "{all:#}");
+    let conflicts = chain.hq.admin_json(&["conflicts"]);
+    let excess: Vec<&Value> =
+        conflicts.as_array().unwrap().iter().filter(|c| c["kind"] == "online_return_exceeds_fulfilled").collect();
+    assert_eq!(excess.len(), 1, "{conflicts:#}");
+    let detail = excess[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("1 returned before, 1 fulfilled") && detail.contains("is held"), "{detail}");
+    // The held refund is not paid out until a person resolves the conflict.
+    let sale = held[0]["sale_id"].as_str().unwrap().to_string();
+    let out = chain.hq.admin(&["refund-done", &sale, "--reference", "re_twice"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is held"), "{}", stderr(&out));
+    let conflict = excess[0]["id"].as_str().unwrap().to_string();
+    chain.hq.admin_json(&["conflicts", "resolve", &conflict, "--note", "both totes came back: one was a second unit"]);
+    assert_eq!(chain.hq.admin_json(&["refunds"]).as_array().unwrap().len(), 2, "released on resolution");
+}
+
+#[test]
 fn an_endless_aisle_order_placed_offline_is_routed_after_reconnect() {
     let chain = Chain::start("pickup_aisle");
     chain.receive("AMS-01", "MUG-1", "4");

@@ -32,6 +32,10 @@ pub enum ConflictKind {
     /// A sale claims to be priced with a catalog version this HQ never published: the
     /// register sold on another HQ's catalog, or its data was altered.
     UnknownCatalogVersion,
+    /// A return of an online order takes back more of a line than was fulfilled (two
+    /// registers took the same goods back while they could not see each other); its online
+    /// refund is held.
+    OnlineReturnExceedsFulfilled,
 }
 
 impl ConflictKind {
@@ -47,6 +51,7 @@ impl ConflictKind {
             ConflictKind::OrderLineUnknown => "order_line_unknown",
             ConflictKind::PickupHandedOverTwice => "pickup_handed_over_twice",
             ConflictKind::UnknownCatalogVersion => "unknown_catalog_version",
+            ConflictKind::OnlineReturnExceedsFulfilled => "online_return_exceeds_fulfilled",
         }
     }
 
@@ -72,6 +77,9 @@ impl ConflictKind {
             }
             ConflictKind::PickupHandedOverTwice => {
                 "ask the customer back for what was given twice (or charge it); the stock counters already count both"
+            }
+            ConflictKind::OnlineReturnExceedsFulfilled => {
+                "check what came back at each store; resolving releases the held online refund (refund it only if the goods are really back)"
             }
             ConflictKind::UnknownCatalogVersion => {
                 "check where the register was enrolled before and whether its catalog was altered; its prices are not this HQ's, the sale stands as rung"

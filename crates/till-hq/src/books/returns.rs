@@ -7,10 +7,26 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{add_to, events};
+use super::conflicts::{ConflictKind, raise};
+use super::{add_to, events, fulfilments};
 use crate::db::Tx;
 use crate::db::rows::{OrderReturnRow, RefundRow};
 use crate::error::HqError;
+
+/// A refund's state: owed, to be executed.
+pub(crate) const PENDING: &str = "pending";
+/// A refund's state: held by an `online_return_exceeds_fulfilled` conflict.
+pub(crate) const HELD: &str = "held";
+
+/// Releases the refund of return sale `sale_id` held by its conflict, once a person
+/// resolved it: it becomes owed.
+pub(crate) fn release(tx: &mut dyn Tx, sale_id: &str) -> Result<(), HqError> {
+    tx.exec(
+        "UPDATE order_refunds SET state = $2 WHERE sale_id = $1 AND state = $3",
+        &[sale_id.into(), PENDING.into(), HELD.into()],
+    )?;
+    Ok(())
+}
 
 /// A refund owed to an online tender, for HQ (or the webstore) to execute.
 #[derive(Debug, Clone, Serialize)]
@@ -25,7 +41,7 @@ pub struct Refund {
     pub register: String,
     /// Amount to refund (positive).
     pub amount: String,
-    /// `pending` or `done`.
+    /// `pending`, `held` (by a conflict) or `done`.
     pub state: String,
     /// The webstore's refund reference once done.
     pub reference: String,
@@ -106,9 +122,22 @@ pub(crate) fn book(
     now: jiff::Timestamp,
 ) -> Result<(), HqError> {
     let mut orders = Vec::new();
+    let mut excess = Vec::new();
     for l in lines {
         if tx.one("SELECT 1 FROM orders WHERE id = $1", &[l.order.into()])?.is_none() {
             continue;
+        }
+        // Returned here and before (at any register, in any store) against what left.
+        let n = i64::from(l.n);
+        let fulfilled = fulfilments::fulfilled(tx, l.order)?.get(&n).copied().unwrap_or_default();
+        let before = returned(tx, l.order)?.get(&n).map(|q| q.abs()).unwrap_or_default();
+        if before.checked_add(l.quantity.abs()).is_none_or(|total| total > fulfilled) {
+            excess.push(format!(
+                "order {} line {}: {} back now, {before} returned before, {fulfilled} fulfilled",
+                l.order,
+                l.n,
+                l.quantity.abs()
+            ));
         }
         tx.exec(
             "INSERT INTO order_returns (order_id, n, sale_id, store, register, quantity, refund, at) \
@@ -135,18 +164,35 @@ pub(crate) fn book(
             orders.push(l.order);
         }
     }
+    if !excess.is_empty() {
+        raise(
+            tx,
+            ConflictKind::OnlineReturnExceedsFulfilled,
+            sale_id,
+            store,
+            register,
+            &format!(
+                "return sale {sale_id} takes back more than was fulfilled: {}; its online refund of {online_refund} is held",
+                excess.join("; ")
+            ),
+            now,
+        )?;
+    }
     if let Some(order) = orders.first()
         && online_refund > Decimal::ZERO
     {
+        // A return past what was fulfilled is held until a person resolves its conflict.
+        let state = if excess.is_empty() { PENDING } else { HELD };
         tx.exec(
             "INSERT INTO order_refunds (sale_id, order_id, store, register, amount, state, reference, at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', '', $6) ON CONFLICT (sale_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, '', $7) ON CONFLICT (sale_id) DO NOTHING",
             &[
                 sale_id.into(),
                 (*order).into(),
                 store.into(),
                 register.into(),
                 online_refund.to_string().into(),
+                state.into(),
                 at.into(),
             ],
         )?;

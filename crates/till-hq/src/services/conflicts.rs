@@ -5,6 +5,7 @@ use till_protocol::StoreConflict;
 
 use super::{Hq, ingest};
 use crate::books::conflicts::{self, Conflict, ConflictKind};
+use crate::books::returns;
 use crate::db::with_tx;
 use crate::error::HqError;
 
@@ -65,6 +66,9 @@ impl Hq {
             let broken = c.kind == ConflictKind::BrokenChain.as_str();
             if anchor.is_some() && !broken {
                 return Err(HqError::BadRequest(format!("--anchor is for a broken chain; {id} is {}", c.kind)));
+            }
+            if c.kind == ConflictKind::OnlineReturnExceedsFulfilled.as_str() {
+                returns::release(tx, &c.subject)?;
             }
             if broken {
                 let key = format!("{}/{}", c.store, c.register);

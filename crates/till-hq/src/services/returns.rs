@@ -64,6 +64,12 @@ impl Hq {
             if r.state == "done" {
                 return Err(HqError::Conflict(format!("the refund of sale {sale_id} is already done")));
             }
+            if r.state == returns::HELD {
+                return Err(HqError::Conflict(format!(
+                    "the refund of sale {sale_id} is held: the return takes back more than was fulfilled \
+                     (till-hq conflicts); resolve that conflict first"
+                )));
+            }
             tx.exec(
                 "UPDATE order_refunds SET state = 'done', reference = $2, done_at = $3 WHERE sale_id = $1",
                 &[sale_id.into(), reference.into(), now.to_string().into()],
