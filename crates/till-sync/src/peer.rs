@@ -60,7 +60,8 @@ impl Peer {
     /// settings (HQ changes it when it revokes a register), made again only when it changed.
     fn tls_config(&self) -> Result<Arc<ServerConfig>, crate::SyncError> {
         let key = {
-            let store = self.store.lock().map_err(|_| crate::SyncError::NotEnrolled)?;
+            // Reading one setting is sound even after a request panicked holding the lock.
+            let store = self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             store.setting(crate::client::PEER_KEY_SETTING)?.ok_or(crate::SyncError::NotEnrolled)?
         };
         let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
