@@ -336,3 +336,168 @@ fn enrolling_is_a_managers_act_on_record_and_re_enrolling_is_asked_for() {
     let verify = till.till(&["journal", "verify"]);
     assert!(verify.status.success(), "the audit records are in the chain: {}", stderr(&verify));
 }
+
+fn sell(till: &TempRegister, scan: &str) {
+    let out = till.till(&["sale", "--scan", scan, "--tender", "cash:100"]);
+    assert!(out.status.success(), "sale: {}", stderr(&out));
+}
+
+fn store_quantity(till: &TempRegister, sku: &str) -> serde_json::Value {
+    till.json(&["stock", sku])["store_quantity"].clone()
+}
+
+/// Registers of one store enrolled at a real HQ (plain HTTP on loopback: HQ's TLS is
+/// tested above); each synced once after HQ received 10 TOTE-1 for AMS-01.
+fn store_of(hq: &HqProcess, registers: &[(&str, &str)], seed: u64) -> Vec<TempRegister> {
+    let tills: Vec<TempRegister> = registers
+        .iter()
+        .enumerate()
+        .map(|(i, (store, register))| TempRegister::selling_offline(store, register, 0, seed + i as u64))
+        .collect();
+    for t in &tills {
+        t.enroll(&hq.url, &hq.token(&t.store, &t.register));
+    }
+    hq.receive("AMS-01", "TOTE-1", "10");
+    for t in &tills {
+        assert!(t.sync(), "sync: {}", stderr(&t.till(&["sync"])));
+    }
+    tills
+}
+
+#[test]
+fn registers_of_a_store_prove_its_peer_key_to_each_other_over_tls_and_nobody_else_gets_in() {
+    use till_sync::peer_tls::{PeerIdentity, Side};
+    use till_tests::peer::{curl, identity_files};
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "peer_tls"));
+    let tills = store_of(&hq, &[("AMS-01", "R1"), ("AMS-01", "R2"), ("AMS-02", "R1")], 71);
+    let (r1, r2, other) = (&tills[0], &tills[1], &tills[2]);
+
+    let (mut server, url) = r2.serve_peer();
+    assert!(url.starts_with("https://127.0.0.1:"), "serve-peer serves HTTPS: {url}");
+    sell(r1, "TOTE-1*3");
+    let out = r1.till(&["sync", "--peer", &url]);
+    assert!(out.status.success(), "peer sync over TLS: {}", stderr(&out));
+    assert_eq!(store_quantity(r2, "TOTE-1"), "7", "R2 sees R1's sale through the LAN peer");
+
+    // Plain HTTP to a peer is refused before connecting, even on loopback.
+    let plain = url.replace("https://", "http://");
+    let out = r1.till(&["sync", "--peer", &plain]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("refusing {plain}: a peer register serves only https://")),
+        "{}",
+        stderr(&out)
+    );
+
+    // A register of another store holds another peer key: it refuses R2's certificate,
+    // names both keys, and nothing moves either way.
+    let out = other.till(&["sync", "--peer", &url]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{url}/v1/sync/digests is not a peer this register can trust")), "{err}");
+    let theirs = PeerIdentity::derive(&other.setting("sync.peer_key").unwrap(), Side::Server).unwrap();
+    let r2s = PeerIdentity::derive(&r2.setting("sync.peer_key").unwrap(), Side::Server).unwrap();
+    assert!(
+        err.contains(&format!(
+            "the server presented a certificate with public key SHA-256 {}, not the one this store's peer key gives ({})",
+            r2s.public_key_sha256(),
+            theirs.public_key_sha256()
+        )),
+        "{err}"
+    );
+    assert_eq!(store_quantity(r2, "TOTE-1"), "7");
+
+    // curl (OpenSSL) without a client certificate: the handshake fails; no answer, no body.
+    let answer = curl(&url, "/v1/health", None, None, None);
+    assert_eq!(answer.status, None, "no client certificate, no answer");
+    assert!(answer.body.is_empty());
+    let digests = br#"{"clock":"","docs":{}}"#.as_slice();
+    let answer = curl(&url, "/v1/sync/digests", Some(digests), None, None);
+    assert_eq!(answer.status, None);
+    assert!(answer.body.is_empty());
+    // With a certificate it made itself, pinning the real server: refused all the same.
+    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+    let made = CertificateParams::new(vec!["till-peer".to_string()]).unwrap().self_signed(&key).unwrap();
+    let forged =
+        till_tests::peer::ClientFiles { cert: work.path().join("forged.pem"), key: work.path().join("forged-key.pem") };
+    std::fs::write(&forged.cert, made.pem()).unwrap();
+    std::fs::write(&forged.key, key.serialize_pem()).unwrap();
+    let pin = r2s.public_key_sha256_base64();
+    let answer = curl(&url, "/v1/sync/digests", Some(digests), Some(&forged), Some(&pin));
+    assert_eq!(answer.status, None, "a self-made certificate is not the store's: {}", answer.stderr);
+    assert!(answer.body.is_empty());
+    // Another store's derived client identity: refused too.
+    let others = identity_files(
+        &PeerIdentity::derive(&other.setting("sync.peer_key").unwrap(), Side::Client).unwrap(),
+        work.path(),
+        "other-client",
+    );
+    assert_eq!(curl(&url, "/v1/sync/digests", Some(digests), Some(&others), Some(&pin)).status, None);
+
+    // The identity derived from the store's peer key, as documented, lets an independent
+    // TLS stack in; the server is the one its key pins (curl checks), and a register's
+    // journal is still not served to a peer.
+    let ours = identity_files(
+        &PeerIdentity::derive(&r1.setting("sync.peer_key").unwrap(), Side::Client).unwrap(),
+        work.path(),
+        "client",
+    );
+    let answer = curl(&url, "/v1/health", None, Some(&ours), Some(&pin));
+    assert_eq!(answer.status, Some(200), "{}", answer.stderr);
+    assert_eq!(answer.body, b"ok");
+    let journal = br#"{"clock":"","docs":{"journal/AMS-01/R1/2026-11-27":""}}"#.as_slice();
+    assert_eq!(curl(&url, "/v1/sync/digests", Some(journal), Some(&ours), Some(&pin)).status, Some(403));
+    // Pinning another key, curl refuses the peer (the pin is what identifies it).
+    let wrong_pin = theirs.public_key_sha256_base64();
+    assert_eq!(curl(&url, "/v1/health", None, Some(&ours), Some(&wrong_pin)).status, None);
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+#[test]
+fn a_peer_key_changed_by_a_revocation_is_followed_by_serving_peers_without_a_restart() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "peer_rotate"));
+    let tills = store_of(&hq, &[("AMS-01", "R1"), ("AMS-01", "R2"), ("AMS-01", "R3")], 81);
+    let (r1, r2, r3) = (&tills[0], &tills[1], &tills[2]);
+    let (mut s2, url2) = r2.serve_peer();
+    let (mut s3, url3) = r3.serve_peer();
+    for url in [&url2, &url3] {
+        let out = r1.till(&["sync", "--peer", url]);
+        assert!(out.status.success(), "{url}: {}", stderr(&out));
+    }
+
+    // HQ revokes R3: the store's peer key changes, and R1 takes the new one from HQ.
+    let before = r1.setting("sync.peer_key").unwrap();
+    assert!(hq.admin(&["register", "revoke", "--store", "AMS-01", "--register", "R3"]).status.success());
+    assert!(r1.sync());
+    assert_ne!(r1.setting("sync.peer_key").unwrap(), before);
+
+    // R3, revoked, still serves with the old key: R1 refuses it and says why.
+    let out = r1.till(&["sync", "--peer", &url3]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("is not a peer this register can trust"), "{err}");
+    assert!(err.contains("it does not hold this store's peer key"), "{err}");
+    assert!(err.contains("synced with HQ since a register of the store was last revoked"), "{err}");
+
+    // R2 has not heard of the new key yet: refused the same way until it syncs with HQ
+    // (in another process, while its peer server runs); then its server answers with the
+    // new key at the next connection, without a restart.
+    assert!(!r1.till(&["sync", "--peer", &url2]).status.success());
+    assert!(r2.sync(), "sync: {}", stderr(&r2.till(&["sync"])));
+    sell(r1, "TOTE-1");
+    let out = r1.till(&["sync", "--peer", &url2]);
+    assert!(out.status.success(), "after R2 took the new key: {}", stderr(&out));
+    assert_eq!(store_quantity(r2, "TOTE-1"), "9");
+
+    // R3 as a client, with the old key, gets nothing from R2.
+    let out = r3.till(&["sync", "--peer", &url2]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("is not a peer this register can trust"), "{}", stderr(&out));
+    for s in [&mut s2, &mut s3] {
+        let _ = s.kill();
+        let _ = s.wait();
+    }
+}

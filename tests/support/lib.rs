@@ -12,6 +12,7 @@ pub mod chain;
 pub mod display;
 pub mod fleet;
 pub mod hq;
+pub mod peer;
 pub mod pickup;
 pub mod proxy;
 pub mod python;

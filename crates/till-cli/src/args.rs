@@ -132,8 +132,9 @@ pub enum Command {
         #[arg(long)]
         re_enroll: bool,
     },
-    /// Serve this store's shared documents (stock) to its other registers on the LAN, so
-    /// they agree while HQ is out of reach; prints the address, then runs until stopped.
+    /// Serve this store's shared documents (stock) to its other registers on the LAN over
+    /// HTTPS (mutual TLS from the store's peer key), so they agree while HQ is out of
+    /// reach; prints the address, then runs until stopped.
     ServePeer {
         /// Address to listen on (`0.0.0.0:7879`; port 0 picks a free one).
         #[arg(long, default_value = "0.0.0.0:7879")]
@@ -601,7 +602,8 @@ pub enum BarcodeCommand {
 
 #[derive(Args)]
 pub struct SyncArgs {
-    /// Sync with this peer register (same store, on the LAN) instead of HQ.
+    /// Sync with this peer register (same store, on the LAN) instead of HQ: the
+    /// `https://host:port` its `till serve-peer` printed (both prove the store's peer key).
     #[arg(long, value_name = "URL")]
     pub peer: Option<String>,
     /// Keep syncing in the background worker until stopped (Ctrl-C), printing a line per

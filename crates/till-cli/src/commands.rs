@@ -365,7 +365,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             print(cli, &enrolled, || format!("Register {}/{} enrolled with {hq}\n", c.store, c.register));
         }
         Command::ServePeer { listen } => {
-            open(&dir)?.serve_peer(listen, |addr| write_out(&format!("listening on http://{addr}\n")))?;
+            open(&dir)?.serve_peer(listen, |addr| write_out(&format!("listening on https://{addr}\n")))?;
         }
         Command::Sync(SyncArgs { watch: true, every, .. }) => watch(cli, &dir, *every)?,
         Command::Sync(SyncArgs { peer, command, .. }) => {

@@ -145,6 +145,7 @@ impl RegisterError {
             RegisterError::Sync(SyncError::NotEnrolled) => "not_enrolled",
             RegisterError::Sync(SyncError::Trust(_)) => "insecure",
             RegisterError::Sync(SyncError::Untrusted { .. }) => "untrusted_hq",
+            RegisterError::Sync(SyncError::NotAPeer { .. }) => "untrusted_peer",
             RegisterError::Sync(SyncError::AlreadyEnrolled { .. }) => "already_enrolled",
             RegisterError::Sync(s) if s.is_offline() => "offline",
             RegisterError::Sync(_) => "sync",

@@ -108,6 +108,21 @@ pub enum SyncError {
         /// What TLS said.
         message: String,
     },
+    /// The TLS handshake with a peer register failed: one side does not hold the store's
+    /// current peer key (or the address is not a Till peer at all).
+    #[error(
+        "{url} is not a peer this register can trust: {message}; both must be registers of the same store that \
+         have synced with HQ since a register of the store was last revoked (the peer key changes then)"
+    )]
+    NotAPeer {
+        /// Where.
+        url: String,
+        /// What TLS said.
+        message: String,
+    },
+    /// The store's peer TLS identity could not be made.
+    #[error(transparent)]
+    PeerTls(#[from] crate::peer_tls::PeerTlsError),
     /// The register's store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -158,6 +173,8 @@ pub struct Remote {
     http: reqwest::blocking::Client,
     /// Why HQ's certificate was last refused (https only).
     refused: Option<RefusedCertificate>,
+    /// A peer register (mutual TLS from the store's peer key), not HQ.
+    peer: bool,
 }
 
 impl Remote {
@@ -171,6 +188,16 @@ impl Remote {
         } else {
             (trusting_nobody(), None)
         };
+        Remote::with_tls(url, credential, tls, refused, false)
+    }
+
+    fn with_tls(
+        url: &str,
+        credential: Option<String>,
+        tls: rustls::ClientConfig,
+        refused: Option<RefusedCertificate>,
+        peer: bool,
+    ) -> Result<Remote, SyncError> {
         let http = reqwest::blocking::Client::builder()
             .tls_backend_preconfigured(tls)
             // A redirect could lead to a plain-HTTP host the check above would refuse.
@@ -179,7 +206,7 @@ impl Remote {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| SyncError::Protocol { url: url.to_string(), message: e.to_string() })?;
-        Ok(Remote { url: url.trim_end_matches('/').to_string(), credential, http, refused })
+        Ok(Remote { url: url.trim_end_matches('/').to_string(), credential, http, refused, peer })
     }
 
     /// The HQ this register is enrolled with, from its settings.
@@ -189,14 +216,16 @@ impl Remote {
         Remote::new(&url, Some(credential), &hq_trust(store)?)
     }
 
-    /// A peer register of the same store at `url`, authenticated with the store's peer
-    /// key (which HQ gave at enrollment).
+    /// A peer register of the same store at `https://host:port`. Both sides prove in the
+    /// TLS handshake that they hold the store's peer key (which HQ gave at enrollment), with
+    /// certificates derived from it now ([`crate::peer_tls`]); the key itself is never sent.
     pub fn peer_of(store: &Store, url: &str) -> Result<Remote, SyncError> {
-        check_url(url)?;
+        if !check_url(url)? {
+            return Err(TrustError::PlainPeer { url: url.to_string() }.into());
+        }
         let key = store.setting(key::PEER_KEY)?.ok_or(SyncError::NotEnrolled)?;
-        // Peers serve plain HTTP (loopback only, by the URL check) or sit behind a proxy
-        // with a public certificate; TLS between peers themselves is not built yet.
-        Remote::new(url, Some(key), &HqTrust::OsRoots)
+        let (tls, refused) = crate::peer_tls::client_config(&key)?;
+        Remote::with_tls(url, None, tls, Some(refused), true)
     }
 
     /// The remote's base URL.
@@ -231,6 +260,7 @@ impl Remote {
             .and_then(RefusedCertificate::take)
             .or_else(|| tls_failure(&e))
         {
+            Some(message) if self.peer => SyncError::NotAPeer { url: url.clone(), message },
             Some(message) => SyncError::Untrusted { url: url.clone(), message },
             None => SyncError::Offline { url: url.clone(), message: e.to_string() },
         };

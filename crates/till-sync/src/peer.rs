@@ -1,10 +1,13 @@
 //! A register serving its store's shared documents to the other registers of the store
 //! on the LAN (`till serve-peer`), with the same protocol as HQ, so stock agrees inside a
-//! store during a WAN outage. Peers authenticate with the store's peer key from HQ; they
-//! see only the store's shared documents, never a register's journal.
+//! store during a WAN outage. It serves HTTPS only, and a connection is accepted only
+//! when both sides prove in the TLS handshake that they hold the store's peer key from HQ
+//! ([`crate::peer_tls`]); the key itself never travels. Peers see only the store's shared
+//! documents, never a register's journal.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use automerge::sync::{Message, State, SyncDoc};
 use axum::Router;
@@ -13,15 +16,24 @@ use axum::extract::{DefaultBodyLimit, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use rustls::ServerConfig;
 use sha2::{Digest, Sha256};
 use till_docs::DocId;
 use till_protocol::{DOC_HEADER, DigestRequest, DigestResponse, ErrorBody, MAX_BODY, digest_of_heads, shared_in_store};
 use till_store::Store;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+/// How long a client may take to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
 struct Peer {
     store: Mutex<Store>,
     code: String,
-    key_hash: [u8; 32],
+    /// The TLS configuration for the peer key it was made from (by the key's SHA-256).
+    tls: Mutex<Option<([u8; 32], Arc<ServerConfig>)>>,
 }
 
 /// A refused request: its status and why.
@@ -44,12 +56,24 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
 }
 
 impl Peer {
-    fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
-        let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        match given {
-            Some(key) if Sha256::digest(key.as_bytes()).as_slice() == self.key_hash => Ok(()),
-            _ => Err(refuse(StatusCode::UNAUTHORIZED, "not a register of this store (peer key)")),
+    /// The TLS configuration for the store's peer key as it is now in the register's
+    /// settings (HQ changes it when it revokes a register), made again only when it changed.
+    fn tls_config(&self) -> Result<Arc<ServerConfig>, crate::SyncError> {
+        let key = {
+            // Reading one setting is sound even after a request panicked holding the lock.
+            let store = self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            store.setting(crate::client::PEER_KEY_SETTING)?.ok_or(crate::SyncError::NotEnrolled)?
+        };
+        let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let mut cached = self.tls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((h, config)) = cached.as_ref()
+            && *h == hash
+        {
+            return Ok(config.clone());
         }
+        let config = Arc::new(crate::peer_tls::server_config(&key)?);
+        *cached = Some((hash, config.clone()));
+        Ok(config)
     }
 
     fn shared(&self, id: &str) -> Result<DocId, Refusal> {
@@ -125,9 +149,8 @@ async fn blocking(work: impl FnOnce() -> Result<Response, Refusal> + Send + 'sta
     }
 }
 
-async fn digests(AxState(peer): AxState<Arc<Peer>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn digests(AxState(peer): AxState<Arc<Peer>>, body: Bytes) -> Response {
     let work = move || -> Result<Response, Refusal> {
-        peer.check(&headers)?;
         let req: DigestRequest =
             serde_json::from_slice(&body).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("request body: {e}")))?;
         Ok(axum::Json(peer.digests(&req)?).into_response())
@@ -137,7 +160,6 @@ async fn digests(AxState(peer): AxState<Arc<Peer>>, headers: HeaderMap, body: By
 
 async fn doc(AxState(peer): AxState<Arc<Peer>>, headers: HeaderMap, body: Bytes) -> Response {
     let work = move || -> Result<Response, Refusal> {
-        peer.check(&headers)?;
         let id = headers
             .get(DOC_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -151,26 +173,93 @@ async fn doc(AxState(peer): AxState<Arc<Peer>>, headers: HeaderMap, body: Bytes)
     blocking(work).await
 }
 
-/// Serves `store`'s shared documents on `listen` until the process ends; `ready` gets the
-/// bound address first. The store must be enrolled (the peer key comes from HQ).
+/// A TCP listener whose connections come out TLS-wrapped once the client proved the
+/// store's peer key; the configuration follows the peer key at each connection.
+struct PeerListener {
+    tcp: TcpListener,
+    peer: Arc<Peer>,
+    handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
+}
+
+/// One connection's handshake, with the TLS configuration of the peer key held now.
+async fn handshake(peer: Arc<Peer>, stream: TcpStream, addr: SocketAddr) -> Option<(TlsStream<TcpStream>, SocketAddr)> {
+    let config = match tokio::task::spawn_blocking(move || peer.tls_config()).await {
+        Ok(Ok(config)) => config,
+        Ok(Err(e)) => {
+            tracing::warn!(%addr, "no TLS identity to answer with: {e}");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(%addr, "no TLS identity to answer with: {e}");
+            return None;
+        }
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(config).accept(stream)).await {
+        Ok(Ok(tls)) => Some((tls, addr)),
+        Ok(Err(e)) => {
+            tracing::info!(%addr, "peer TLS handshake refused: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::info!(%addr, "peer TLS handshake timed out");
+            None
+        }
+    }
+}
+
+impl axum::serve::Listener for PeerListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            tokio::select! {
+                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
+                    if let Ok(Some(ready)) = done {
+                        return ready;
+                    }
+                }
+                accepted = self.tcp.accept() => match accepted {
+                    Ok((stream, addr)) => {
+                        self.handshakes.spawn(handshake(self.peer.clone(), stream, addr));
+                    }
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait rather than spin.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                },
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// Serves `store`'s shared documents over HTTPS on `listen` until the process ends; `ready`
+/// gets the bound address first. The store must be enrolled (the peer key comes from HQ).
 pub fn serve(store: Store, listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), crate::SyncError> {
-    let key = store.setting(crate::client::PEER_KEY_SETTING)?.ok_or(crate::SyncError::NotEnrolled)?;
     let code = store
         .replica_identity()
         .map(|i| i.store.clone())
         .ok_or_else(|| crate::SyncError::Protocol { url: listen.into(), message: "no replica identity".into() })?;
-    let peer = Arc::new(Peer { store: Mutex::new(store), code, key_hash: Sha256::digest(key.as_bytes()).into() });
+    let peer = Arc::new(Peer { store: Mutex::new(store), code, tls: Mutex::new(None) });
+    // Refused at start when not enrolled, rather than at the first connection.
+    peer.tls_config()?;
     let io = |e: std::io::Error| crate::SyncError::Offline { url: listen.to_string(), message: e.to_string() };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(io)?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
-        ready(listener.local_addr().map_err(io)?);
+        let tcp = tokio::net::TcpListener::bind(listen).await.map_err(io)?;
+        ready(tcp.local_addr().map_err(io)?);
         let app = Router::new()
             .route("/v1/health", get(|| async { "ok" }))
             .route("/v1/sync/digests", post(digests))
             .route("/v1/sync/doc", post(doc))
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .with_state(peer);
+            .with_state(peer.clone());
+        let listener = PeerListener { tcp, peer, handshakes: JoinSet::new() };
         axum::serve(listener, app).await.map_err(io)
     })
 }

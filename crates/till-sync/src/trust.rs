@@ -26,6 +26,15 @@ pub enum TrustError {
         /// The URL refused.
         url: String,
     },
+    /// A plain-HTTP URL for a peer register: peers speak only TLS.
+    #[error(
+        "refusing {url}: a peer register serves only https:// (both registers prove the store's peer key in the \
+         TLS handshake); use the https:// address `till serve-peer` printed"
+    )]
+    PlainPeer {
+        /// The URL refused.
+        url: String,
+    },
     /// The URL cannot be used at all.
     #[error("bad URL {url}: {message}")]
     BadUrl {
@@ -192,9 +201,9 @@ impl RefusedCertificate {
 
 /// A verifier that remembers why its inner verifier refused a certificate.
 #[derive(Debug)]
-struct Recording {
-    inner: Arc<dyn ServerCertVerifier>,
-    refused: RefusedCertificate,
+pub(crate) struct Recording {
+    pub(crate) inner: Arc<dyn ServerCertVerifier>,
+    pub(crate) refused: RefusedCertificate,
 }
 
 impl ServerCertVerifier for Recording {
@@ -362,7 +371,7 @@ pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> Option<String> 
 }
 
 /// A rustls error in words (rustls shows a verifier's own error by its debug form).
-fn describe(tls: &rustls::Error) -> String {
+pub(crate) fn describe(tls: &rustls::Error) -> String {
     match tls {
         rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => {
             format!("invalid peer certificate: {other}")
