@@ -10,6 +10,7 @@
 
 mod fields;
 mod pg;
+mod pg_tls;
 pub mod rows;
 pub mod schema;
 mod sqlite;

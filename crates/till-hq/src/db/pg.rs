@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 
+use super::pg_tls::{self, MakeRustls};
 use super::{Db, Row, Tx, Val, schema};
 use crate::error::HqError;
 
@@ -23,7 +24,10 @@ struct Conn {
 
 /// HQ's PostgreSQL database.
 pub struct PgDb {
-    url: String,
+    config: postgres::Config,
+    tls: MakeRustls,
+    /// The TLS mode and how the server's certificate is checked, for messages.
+    trust: String,
     idle: Mutex<Vec<Conn>>,
 }
 
@@ -37,9 +41,10 @@ impl From<postgres::Error> for HqError {
 }
 
 impl PgDb {
-    /// Connects to `url` and brings the schema up to date.
+    /// Connects to `url` (TLS as its `sslmode` says) and brings the schema up to date.
     pub fn open(url: &str) -> Result<PgDb, HqError> {
-        let db = PgDb { url: url.to_string(), idle: Mutex::new(Vec::new()) };
+        let target = pg_tls::target(url)?;
+        let db = PgDb { config: target.config, tls: target.tls, trust: target.trust, idle: Mutex::new(Vec::new()) };
         schema::migrate(&db, schema::POSTGRES)?;
         Ok(db)
     }
@@ -49,7 +54,11 @@ impl PgDb {
         if let Some(c) = idle.filter(|c| !c.client.is_closed()) {
             return Ok(c);
         }
-        Ok(Conn { client: Client::connect(&self.url, NoTls)?, prepared: HashMap::new() })
+        let client = self.config.connect(self.tls.clone()).map_err(|e| match pg_tls::tls_failure(&e) {
+            Some(tls) => HqError::Database(format!("TLS to PostgreSQL failed: {tls} ({})", self.trust)),
+            None => HqError::from(e),
+        })?;
+        Ok(Conn { client, prepared: HashMap::new() })
     }
 
     fn give_back(&self, conn: Conn) {
