@@ -137,3 +137,58 @@ fn a_thousand_connections_trickling_their_headers_neither_block_hq_nor_stay_open
     assert_eq!(closed, n, "every trickling connection was closed by HQ");
     assert_eq!(health(&hq), 200);
 }
+
+#[test]
+fn bad_credentials_in_a_crowd_never_open_more_database_connections_than_the_pool_holds() {
+    let Ok(base) = std::env::var("TILL_TEST_PG") else {
+        println!("skipped: no PostgreSQL (TILL_TEST_PG unset; ./test sets it)");
+        return;
+    };
+    let url = till_tests::hq::fresh_pg_database(&base, "edge_pool");
+    let hq = HqProcess::start(&url);
+    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    let open = move || -> usize {
+        let sql = format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}'");
+        let out = std::process::Command::new("psql").args([base.as_str(), "-Atc", &sql]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0)
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut most = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(open());
+            }
+            most
+        })
+    };
+    let crowd: Vec<_> = (0..300)
+        .map(|i| {
+            let addr = addr(&hq);
+            std::thread::spawn(move || {
+                let body = b"{\"docs\": {}}";
+                let mut conn = TcpStream::connect(addr).unwrap();
+                conn.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+                let head = format!(
+                    "POST /v1/sync/digests HTTP/1.1\r\nhost: hq\r\nauthorization: Bearer wrong-{i}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                conn.write_all(head.as_bytes()).unwrap();
+                conn.write_all(body).unwrap();
+                let mut answer = Vec::new();
+                let _ = conn.read_to_end(&mut answer);
+                String::from_utf8_lossy(&answer).split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok()).unwrap_or(0)
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = crowd.into_iter().map(|t| t.join().unwrap()).collect();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = watcher.join().unwrap();
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 401).count() > 0, "{statuses:?}");
+    // HQ's pool (MAX_OPEN = 32 in crates/till-hq/src/db/pg.rs) plus the watcher's psql.
+    println!("at most {most} connections open to the database");
+    assert!(most <= 32 + 1, "{most} connections open at once");
+    assert_eq!(health(&hq), 200);
+}

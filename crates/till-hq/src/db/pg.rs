@@ -1,9 +1,10 @@
-//! HQ on PostgreSQL: a small pool of connections; several HQ processes may serve the
-//! same database — per-register advisory locks keep their writes to one register's
-//! documents in order.
+//! HQ on PostgreSQL: a bounded pool of connections (a request waits a while for one,
+//! never opens one more); several HQ processes may serve the same database — per-register
+//! advisory locks keep their writes to one register's documents in order.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Statement};
@@ -14,6 +15,17 @@ use crate::error::HqError;
 
 /// Connections kept open for reuse.
 const POOL: usize = 16;
+/// Most connections one HQ process has open at once (PostgreSQL allows 100 by default,
+/// shared by every HQ process on the database).
+const MAX_OPEN: usize = 32;
+/// How long a request waits for a connection before HQ answers 503.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The connections: those idle, and how many are open in all.
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+}
 
 /// A connection and the statements prepared on it (each statement is parsed once per
 /// connection, not once per call: one round trip per call instead of two).
@@ -28,7 +40,9 @@ pub struct PgDb {
     tls: MakeRustls,
     /// The TLS mode and how the server's certificate is checked, for messages.
     trust: String,
-    idle: Mutex<Vec<Conn>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection comes back or closes.
+    freed: Condvar,
 }
 
 impl From<postgres::Error> for HqError {
@@ -44,29 +58,76 @@ impl PgDb {
     /// Connects to `url` (TLS as its `sslmode` says) and brings the schema up to date.
     pub fn open(url: &str) -> Result<PgDb, HqError> {
         let target = pg_tls::target(url)?;
-        let db = PgDb { config: target.config, tls: target.tls, trust: target.trust, idle: Mutex::new(Vec::new()) };
+        let db = PgDb {
+            config: target.config,
+            tls: target.tls,
+            trust: target.trust,
+            pool: Mutex::new(Pool { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+        };
         schema::migrate(&db, schema::POSTGRES)?;
         Ok(db)
     }
 
+    /// The pool, even after a thread panicked holding it (its counts stay right: they
+    /// change only in single statements).
+    fn pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// An idle connection, or a new one while fewer than [`MAX_OPEN`] are open; else waits
+    /// up to [`WAIT`] for one to come back.
     fn take(&self) -> Result<Conn, HqError> {
-        let idle = self.idle.lock().map_err(|_| HqError::Internal("pool lock poisoned".into()))?.pop();
-        if let Some(c) = idle.filter(|c| !c.client.is_closed()) {
-            return Ok(c);
+        let deadline = Instant::now() + WAIT;
+        let mut pool = self.pool();
+        loop {
+            while let Some(c) = pool.idle.pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                pool.open -= 1;
+            }
+            if pool.open < MAX_OPEN {
+                pool.open += 1;
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(HqError::Busy(format!(
+                    "all {MAX_OPEN} database connections are in use; try again shortly"
+                )));
+            }
+            pool = self.freed.wait_timeout(pool, left).unwrap_or_else(PoisonError::into_inner).0;
         }
-        let client = self.config.connect(self.tls.clone()).map_err(|e| match pg_tls::tls_failure(&e) {
-            Some(tls) => HqError::Database(format!("TLS to PostgreSQL failed: {tls} ({})", self.trust)),
-            None => HqError::from(e),
-        })?;
-        Ok(Conn { client, prepared: HashMap::new() })
+        drop(pool);
+        match self.config.connect(self.tls.clone()) {
+            Ok(client) => Ok(Conn { client, prepared: HashMap::new() }),
+            Err(e) => {
+                self.closed();
+                Err(match pg_tls::tls_failure(&e) {
+                    Some(tls) => HqError::Database(format!("TLS to PostgreSQL failed: {tls} ({})", self.trust)),
+                    None => HqError::from(e),
+                })
+            }
+        }
+    }
+
+    /// A connection that was counted is gone.
+    fn closed(&self) {
+        self.pool().open -= 1;
+        self.freed.notify_one();
     }
 
     fn give_back(&self, conn: Conn) {
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < POOL
-            && !conn.client.is_closed()
-        {
-            idle.push(conn);
+        let mut pool = self.pool();
+        if pool.idle.len() < POOL && !conn.client.is_closed() {
+            pool.idle.push(conn);
+            drop(pool);
+            self.freed.notify_one();
+        } else {
+            drop(pool);
+            drop(conn);
+            self.closed();
         }
     }
 }
@@ -138,17 +199,28 @@ impl Tx for PgTx<'_, '_> {
     }
 }
 
+/// A connection taken from the pool; it goes back when dropped, even by a panic.
+struct Lease<'a> {
+    db: &'a PgDb,
+    conn: Option<Conn>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.db.give_back(conn);
+        }
+    }
+}
+
 impl Db for PgDb {
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
-        let mut conn = self.take()?;
-        let result = (|| {
-            let mut tx = conn.client.transaction()?;
-            f(&mut PgTx { tx: &mut tx, prepared: &mut conn.prepared })?;
-            tx.commit()?;
-            Ok(())
-        })();
-        self.give_back(conn);
-        result
+        let mut lease = Lease { db: self, conn: Some(self.take()?) };
+        let conn = lease.conn.as_mut().ok_or_else(|| HqError::Internal("connection lease is empty".into()))?;
+        let mut tx = conn.client.transaction()?;
+        f(&mut PgTx { tx: &mut tx, prepared: &mut conn.prepared })?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn kind(&self) -> &'static str {
