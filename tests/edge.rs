@@ -192,3 +192,31 @@ fn bad_credentials_in_a_crowd_never_open_more_database_connections_than_the_pool
     assert!(most <= 32 + 1, "{most} connections open at once");
     assert_eq!(health(&hq), 200);
 }
+
+#[test]
+fn wrong_credentials_are_refused_while_a_writer_holds_the_database() {
+    let work = tempfile::tempdir().unwrap();
+    let url = database_url(work.path(), "edge_auth_read");
+    let Some(path) = url.strip_prefix("sqlite:").map(str::to_string) else {
+        println!("skipped: SQLite only (PostgreSQL never locks a reader out)");
+        return;
+    };
+    let hq = HqProcess::start(&url);
+    // Another process's long write: HQ's writers wait behind it (30 s busy timeout).
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE; UPDATE hq_meta SET value = value WHERE key = 'schema_version';").unwrap();
+    let mut conn = TcpStream::connect(addr(&hq)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let body = b"{\"docs\": {}}";
+    let head = format!(
+        "POST /v1/sync/digests HTTP/1.1\r\nhost: hq\r\nauthorization: Bearer wrong\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    // Answered from the reading connection, not after the writer's lock (20 s < 30 s).
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 401"), "{}", String::from_utf8_lossy(&answer));
+    writer.execute_batch("COMMIT").unwrap();
+}

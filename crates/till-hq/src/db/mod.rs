@@ -79,6 +79,11 @@ pub trait Tx {
 pub trait Db: Send + Sync {
     /// Runs `f` in one transaction, committed if it returns `Ok`, rolled back otherwise.
     fn transaction(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError>;
+    /// Runs `f` in a transaction that only reads, without waiting behind writers where
+    /// the database allows (SQLite's second connection); a write in it fails.
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
+        self.transaction(f)
+    }
     /// Which kind of database, for messages (`sqlite` or `postgres`).
     fn kind(&self) -> &'static str;
 }
@@ -87,6 +92,16 @@ pub trait Db: Send + Sync {
 pub fn with_tx<T>(db: &dyn Db, mut f: impl FnMut(&mut dyn Tx) -> Result<T, HqError>) -> Result<T, HqError> {
     let mut out = None;
     db.transaction(&mut |tx| {
+        out = Some(f(tx)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| HqError::Internal("transaction produced no value".into()))
+}
+
+/// Runs `f` in a read-only transaction ([`Db::read`]) and returns its value.
+pub fn with_read<T>(db: &dyn Db, mut f: impl FnMut(&mut dyn Tx) -> Result<T, HqError>) -> Result<T, HqError> {
+    let mut out = None;
+    db.read(&mut |tx| {
         out = Some(f(tx)?);
         Ok(())
     })?;

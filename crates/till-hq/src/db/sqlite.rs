@@ -12,6 +12,9 @@ use crate::error::HqError;
 /// HQ's SQLite database.
 pub struct SqliteDb {
     conn: Mutex<Connection>,
+    /// A second connection for reads that must not wait behind writers (WAL lets it read
+    /// while the other writes): authentication.
+    reader: Mutex<Connection>,
 }
 
 impl From<rusqlite::Error> for HqError {
@@ -46,7 +49,10 @@ impl SqliteDb {
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let db = SqliteDb { conn: Mutex::new(conn) };
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(std::time::Duration::from_secs(30))?;
+        reader.pragma_update(None, "query_only", true)?;
+        let db = SqliteDb { conn: Mutex::new(conn), reader: Mutex::new(reader) };
         schema::migrate(&db, schema::SQLITE)?;
         Ok(db)
     }
@@ -122,6 +128,14 @@ impl Db for SqliteDb {
         // is fine, so a poisoned lock is taken over rather than failing every later request.
         let mut conn = self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        f(&mut SqliteTx(&tx))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn read(&self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), HqError>) -> Result<(), HqError> {
+        let mut conn = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         f(&mut SqliteTx(&tx))?;
         tx.commit()?;
         Ok(())

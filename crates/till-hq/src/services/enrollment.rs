@@ -6,7 +6,7 @@ use super::{Hq, KeyFile};
 use crate::books::registers;
 pub use crate::books::registers::RegisterView;
 use crate::db::rows::RegisterRow;
-use crate::db::{Tx, Val, with_tx};
+use crate::db::{Tx, Val, with_read, with_tx};
 use crate::domain::sha256_hex;
 use crate::error::HqError;
 
@@ -140,7 +140,14 @@ impl Hq {
     /// retires the old one. Revoked, unknown and retired credentials are refused.
     pub fn authenticate(&self, credential: &str, now: jiff::Timestamp) -> Result<RegisterView, HqError> {
         let hash = sha256_hex(credential);
-        with_tx(self.db(), |tx| authenticate_in(tx, &hash, now))
+        // Looked up without the write lock: a crowd of wrong credentials never holds up
+        // the registers that sync. Only a register seen more than a minute ago, or using
+        // its next credential for the first time, writes.
+        let (found, write) = with_read(self.db(), |tx| look_up(tx, &hash, now))?;
+        if write {
+            return with_tx(self.db(), |tx| authenticate_in(tx, &hash, now));
+        }
+        Ok(found)
     }
 
     /// Records the register's next credential (see [`RotateRequest`]).
@@ -170,7 +177,19 @@ fn answer(tx: &mut dyn Tx, req: &EnrollRequest, keys: &KeyFile) -> Result<Enroll
     Ok(EnrollResponse { store: req.store.clone(), register: req.register.clone(), peer_key: key, pickup_key })
 }
 
-fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<RegisterView, HqError> {
+/// How long `registers.last_seen` may lag behind: at most one write per register a minute.
+const SEEN_EVERY_SECONDS: i64 = 60;
+
+/// The register whose credential hashes to `hash`, and whether authenticating it has to
+/// write (its next credential used, or `last_seen` older than a minute).
+fn look_up(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<(RegisterView, bool), HqError> {
+    let r = find_by_credential(tx, hash)?;
+    let seen = r.last_seen.parse::<jiff::Timestamp>().ok();
+    let stale = seen.is_none_or(|at| now.as_second() - at.as_second() >= SEEN_EVERY_SECONDS);
+    Ok((RegisterView::from(&r), r.next_hash == hash || stale))
+}
+
+fn find_by_credential(tx: &mut dyn Tx, hash: &str) -> Result<RegisterRow, HqError> {
     let unknown = || HqError::Unauthorized("unknown or revoked register credential".into());
     if hash.is_empty() {
         return Err(unknown());
@@ -183,7 +202,11 @@ fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<
         ),
         std::slice::from_ref(&h),
     )?;
-    let Some(r) = found.as_ref().map(RegisterRow::from_row).transpose()? else { return Err(unknown()) };
+    found.as_ref().map(RegisterRow::from_row).transpose()?.ok_or_else(unknown)
+}
+
+fn authenticate_in(tx: &mut dyn Tx, hash: &str, now: jiff::Timestamp) -> Result<RegisterView, HqError> {
+    let r = find_by_credential(tx, hash)?;
     if r.next_hash == hash {
         tx.exec(
             "UPDATE registers SET credential_hash = next_hash, next_hash = '' WHERE key = $1",
