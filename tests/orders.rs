@@ -210,6 +210,40 @@ fn an_unknown_sku_is_kept_on_the_order_and_raised_as_a_conflict() {
 }
 
 #[test]
+fn a_signed_order_replayed_under_a_cancel_topic_or_long_after_changes_nothing() {
+    let chain = Chain::start("webhook_intent");
+    chain.receive("UTR-01", "TOTE-1", "6");
+    let order = shopify_order(4010, &[("TOTE-1", 1)], AMSTERDAM, None);
+    assert_eq!(chain.deliver("orders/create", "intent-1", &body(&order)).0, 200);
+    assert_eq!(only_order(&chain)["status"], "routed");
+    // Someone who captured the signed create replays it under the cancel topic (the topic
+    // header is not signed): the body says nothing of a cancellation, so nothing changes.
+    let (status, answer) = chain.deliver("orders/cancelled", "intent-2", &body(&order));
+    assert_eq!(status, 200, "{answer}");
+    assert_ne!(answer["outcome"], "cancelled", "{answer}");
+    assert_eq!(only_order(&chain)["status"], "routed");
+    // A delivery Shopify triggered days ago is a replay: refused, nothing stored.
+    let bytes = body(&order);
+    let signature = sign(SECRET, &bytes);
+    let old = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(96)).to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("x-shopify-topic", "orders/updated"),
+        ("x-shopify-shop-domain", SHOP),
+        ("x-shopify-webhook-id", "intent-3"),
+        ("x-shopify-hmac-sha256", signature.as_str()),
+        ("x-shopify-triggered-at", old.as_str()),
+    ];
+    let (status, answer) = http(&chain.hq.url, "POST", "/webhooks/shopify", &headers, &bytes);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("stale"), "{}", String::from_utf8_lossy(&answer));
+    // The same, triggered now: taken.
+    let now = jiff::Timestamp::now().to_string();
+    let headers = [headers[0], headers[1], headers[2], ("x-shopify-webhook-id", "intent-4"), headers[4], ("x-shopify-triggered-at", now.as_str())];
+    assert_eq!(http(&chain.hq.url, "POST", "/webhooks/shopify", &headers, &bytes).0, 200);
+}
+
+#[test]
 fn cancelling_an_order_releases_its_reservation() {
     let chain = Chain::start("orders_cancel");
     chain.receive("UTR-01", "TOTE-1", "6");

@@ -33,6 +33,7 @@ pub(super) async fn shopify_webhook(
             webhook_id: header(&headers, "x-shopify-webhook-id").unwrap_or_default(),
             topic: header(&headers, "x-shopify-topic").unwrap_or_default(),
             shop_domain: header(&headers, "x-shopify-shop-domain").unwrap_or_default(),
+            triggered_at: header(&headers, "x-shopify-triggered-at"),
             body: &body,
         };
         let outcome = hq.shopify_webhook(&delivery, jiff::Timestamp::now())?;

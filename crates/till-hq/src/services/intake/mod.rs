@@ -112,10 +112,9 @@ impl IncomingDelivery {
 pub enum Intent {
     /// A new order (a repeat of one HQ holds changes nothing).
     Create,
-    /// A change to an order.
+    /// A change to an order (a cancellation is one: the order says `cancelled`, in the
+    /// body its webstore signed).
     Update,
-    /// The order was cancelled.
-    Cancel,
 }
 
 /// What a webstore's message did.
@@ -142,7 +141,7 @@ pub(crate) fn take(
     let id = format!("{}:{}", order.channel, order.external_id);
     let outcome = |text: &str| Ok(Outcome { order_id: id.clone(), outcome: text.to_string(), replayed: false });
     let Some(held) = orders::order(tx, &id)? else {
-        let cancelled = order.cancelled || intent == Intent::Cancel;
+        let cancelled = order.cancelled;
         let received = OrderStatus::Received;
         let status = if cancelled { transition(received, OrderEvent::Cancelled)? } else { received };
         tx.exec(
@@ -203,7 +202,7 @@ pub(crate) fn take(
             now.to_string().into(),
         ],
     )?;
-    if order.cancelled || intent == Intent::Cancel {
+    if order.cancelled {
         cancel(tx, &id, held.status, "cancelled by the webstore", now)?;
         fulfilment::publish(tx, actor, &id, "cancelled by the webstore", now)?;
         return outcome("cancelled");

@@ -226,9 +226,15 @@ pub struct Delivery<'a> {
     pub topic: &'a str,
     /// `X-Shopify-Shop-Domain`.
     pub shop_domain: &'a str,
+    /// `X-Shopify-Triggered-At` (RFC 3339), when Shopify made the delivery; may be absent.
+    pub triggered_at: Option<&'a str>,
     /// The raw body.
     pub body: &'a [u8],
 }
+
+/// Oldest delivery taken, by `X-Shopify-Triggered-At`: Shopify retries a failed delivery
+/// for up to 48 hours; anything older is a replay.
+const MAX_DELIVERY_AGE_SECONDS: i64 = 72 * 3600;
 
 impl Hq {
     /// Takes a verified Shopify webhook: the same webhook id twice does nothing the second
@@ -238,10 +244,23 @@ impl Hq {
         if delivery.webhook_id.is_empty() || delivery.webhook_id.len() > 200 {
             return Err(HqError::BadRequest("X-Shopify-Webhook-Id is missing or longer than 200 characters".into()));
         }
+        if let Some(at) = delivery.triggered_at {
+            let at: jiff::Timestamp = at.trim().parse().map_err(|e| {
+                HqError::BadRequest(format!("X-Shopify-Triggered-At '{}': {e}", at.chars().take(40).collect::<String>()))
+            })?;
+            if now.as_second() - at.as_second() > MAX_DELIVERY_AGE_SECONDS {
+                return Err(HqError::BadRequest(format!(
+                    "a stale delivery (triggered at {at}, more than {} hours ago) is refused; nothing was stored",
+                    MAX_DELIVERY_AGE_SECONDS / 3600
+                )));
+            }
+        }
+        // The topic header is not signed: what happens follows the signed body. A
+        // cancellation is a body with `cancelled_at`, under whatever topic (an
+        // `orders/create` body replayed under `orders/cancelled` is an update).
         let intent = match delivery.topic {
             "orders/create" => Some(Intent::Create),
-            "orders/updated" => Some(Intent::Update),
-            "orders/cancelled" => Some(Intent::Cancel),
+            "orders/updated" | "orders/cancelled" => Some(Intent::Update),
             _ => None,
         };
         let parsed = match intent {
