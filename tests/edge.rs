@@ -166,7 +166,11 @@ fn bad_credentials_in_a_crowd_never_open_more_database_connections_than_the_pool
     // A long lock on the registers table: every authentication blocks holding its
     // connection, so the crowd presses the pool as hard as it can.
     let locker = std::process::Command::new("psql")
-        .args([url.as_str(), "-qc", "BEGIN; LOCK TABLE registers IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;"])
+        .args([
+            url.as_str(),
+            "-qc",
+            "BEGIN; LOCK TABLE registers IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;",
+        ])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();

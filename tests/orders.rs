@@ -239,7 +239,14 @@ fn a_signed_order_replayed_under_a_cancel_topic_or_long_after_changes_nothing() 
     assert!(String::from_utf8_lossy(&answer).contains("stale"), "{}", String::from_utf8_lossy(&answer));
     // The same, triggered now: taken.
     let now = jiff::Timestamp::now().to_string();
-    let headers = [headers[0], headers[1], headers[2], ("x-shopify-webhook-id", "intent-4"), headers[4], ("x-shopify-triggered-at", now.as_str())];
+    let headers = [
+        headers[0],
+        headers[1],
+        headers[2],
+        ("x-shopify-webhook-id", "intent-4"),
+        headers[4],
+        ("x-shopify-triggered-at", now.as_str()),
+    ];
     assert_eq!(http(&chain.hq.url, "POST", "/webhooks/shopify", &headers, &bytes).0, 200);
 }
 

@@ -246,7 +246,10 @@ impl Hq {
         }
         if let Some(at) = delivery.triggered_at {
             let at: jiff::Timestamp = at.trim().parse().map_err(|e| {
-                HqError::BadRequest(format!("X-Shopify-Triggered-At '{}': {e}", at.chars().take(40).collect::<String>()))
+                HqError::BadRequest(format!(
+                    "X-Shopify-Triggered-At '{}': {e}",
+                    at.chars().take(40).collect::<String>()
+                ))
             })?;
             if now.as_second() - at.as_second() > MAX_DELIVERY_AGE_SECONDS {
                 return Err(HqError::BadRequest(format!(
