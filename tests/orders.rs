@@ -209,6 +209,60 @@ fn an_unknown_sku_is_kept_on_the_order_and_raised_as_a_conflict() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("order_line_unknown"));
 }
 
+/// Runs `sql` on HQ's database (SQLite or PostgreSQL), behind HQ's back.
+fn behind_hqs_back(db: &str, sql: &str) {
+    match db.strip_prefix("sqlite:") {
+        Some(path) => {
+            rusqlite::Connection::open(path).unwrap().execute_batch(sql).unwrap();
+        }
+        None => {
+            let out =
+                std::process::Command::new("psql").args([db, "-v", "ON_ERROR_STOP=1", "-qc", sql]).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+#[test]
+fn pruning_removes_only_what_is_past_retention_and_never_what_a_report_reads() {
+    let chain = Chain::start("retention");
+    chain.receive("UTR-01", "TOTE-1", "6");
+    let open = shopify_order(4020, &[("TOTE-1", 1)], AMSTERDAM, None);
+    assert_eq!(chain.deliver("orders/create", "keep-1", &body(&open)).0, 200);
+    let mut done = shopify_order(4021, &[("TOTE-1", 1), ("GHOST-9", 1)], AMSTERDAM, None);
+    assert_eq!(chain.deliver("orders/create", "old-1", &body(&done)).0, 200);
+    done["cancelled_at"] = json!("2026-03-14T11:00:00+01:00");
+    done["updated_at"] = json!("2026-03-14T11:00:00+01:00");
+    assert_eq!(chain.deliver("orders/cancelled", "old-2", &body(&done)).0, 200);
+    let ghost = chain.hq.admin_json(&["conflicts"])[0]["id"].as_str().unwrap().to_string();
+    chain.hq.admin_json(&["conflicts", "resolve", &ghost, "--note", "webstore SKU fixed"]);
+    let report = chain.hq.admin_json(&["report", "sales"]);
+    // Everything but the open order's delivery and history is made old.
+    behind_hqs_back(
+        &chain.hq.db,
+        "UPDATE webhook_deliveries SET received_at = '2020-01-01T00:00:00Z' WHERE webhook_id <> 'keep-1'; \
+         UPDATE order_events SET at = '2020-01-01T00:00:00Z' WHERE order_id = 'shopify:4021'; \
+         UPDATE conflicts SET resolved_at = '2020-01-01T00:00:00Z' WHERE resolved_at <> '';",
+    );
+
+    let out = chain.hq.admin(&["prune", "--days", "3"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("at least 7 days"));
+    let pruned = chain.hq.admin_json(&["prune", "--days", "30"]);
+    assert_eq!(pruned["webhook_deliveries"], 2, "{pruned}");
+    assert_eq!(pruned["resolved_conflicts"], 1, "{pruned}");
+    assert!(pruned["order_events"].as_u64().unwrap() >= 2, "{pruned}");
+    // The orders, their status and lines stay; the open order keeps its history and its
+    // delivery id (a repeat is still recognised); the reports read the same.
+    let cancelled = chain.hq.admin_json(&["order", "show", "shopify:4021"]);
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["lines"].as_array().unwrap().len(), 2);
+    let kept = chain.hq.admin_json(&["order", "show", "shopify:4020"]);
+    assert!(!kept["history"].as_array().unwrap().is_empty(), "{kept:#}");
+    assert_eq!(chain.deliver("orders/create", "keep-1", &body(&open)).1["replayed"], true);
+    assert_eq!(chain.hq.admin_json(&["report", "sales"]), report);
+    assert_eq!(chain.hq.admin_json(&["prune", "--days", "30"])["order_events"], 0, "nothing more to remove");
+}
+
 #[test]
 fn a_signed_order_replayed_under_a_cancel_topic_or_long_after_changes_nothing() {
     let chain = Chain::start("webhook_intent");

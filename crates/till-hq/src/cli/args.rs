@@ -48,6 +48,10 @@ pub enum Command {
         /// A file holding the bearer token of the generic order API (enables `POST /v1/orders`).
         #[arg(long)]
         orders_token_file: Option<std::path::PathBuf>,
+        /// Days of webhook deliveries, order-API requests, resolved conflicts and done
+        /// orders' history kept (`till-hq prune`, run at start and every six hours).
+        #[arg(long, default_value_t = 90)]
+        retain_days: u32,
     },
     /// Registers: enrollment tokens, revocation, listing.
     Register {
@@ -109,6 +113,14 @@ pub enum Command {
     Order {
         #[command(subcommand)]
         command: OrderCommand,
+    },
+    /// Remove what HQ keeps only for a while (webhook deliveries, order-API requests,
+    /// resolved conflicts, the history of done orders) older than `--days`; never a sale,
+    /// journal record, order, refund, stock or anything a report reads.
+    Prune {
+        /// Days kept (at least 7).
+        #[arg(long, default_value_t = 90)]
+        days: u32,
     },
     /// HQ's pickup-token keys.
     Keys {

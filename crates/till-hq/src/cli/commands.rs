@@ -32,7 +32,10 @@ pub fn run(cli: Cli) -> Result<()> {
             plain_http_behind_proxy,
             shopify_secret_file,
             orders_token_file,
+            retain_days,
         } => {
+            // A retention HQ would refuse is said now, not in six hours.
+            hq.prune(retain_days, now)?;
             let secrets = OrderSecrets {
                 shopify_secret: shopify_secret_file.map(|p| read_secret(&p, "--shopify-secret-file")).transpose()?,
                 orders_token: orders_token_file
@@ -49,7 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
             // The signing key is read (or made) before serving: a missing file on
             // PostgreSQL is said now, not at a register's first sync.
             hq.pickup_key()?;
-            serve(hq.with_secrets(secrets), &listen, transport)
+            serve(hq.with_secrets(secrets), &listen, transport, retain_days)
         }
         Command::Register { command } => register(&hq, command, &out, now),
         Command::Report { command } => report(&hq, command, &out),
@@ -65,6 +68,15 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Refunds { all } => {
             let list = hq.refunds(all)?;
             out.print(&list, || each(&list, "no refunds owed", output::refund))
+        }
+        Command::Prune { days } => {
+            let p = hq.prune(days, now)?;
+            out.print(&p, || {
+                vec![format!(
+                    "removed before {}: {} webhook deliveries, {} order-API requests, {} resolved conflicts, {} order history entries",
+                    p.before, p.webhook_deliveries, p.api_requests, p.resolved_conflicts, p.order_events
+                )]
+            })
         }
         Command::Keys { command } => {
             let history = match command {
@@ -109,7 +121,7 @@ enum Transport {
 
 /// Serves the HTTP API on `listen` until Ctrl-C or SIGTERM; the address it listens on is
 /// the first line printed (`listening on https://…` or `http://…`).
-fn serve(hq: Hq, listen: &str, transport: Transport) -> Result<()> {
+fn serve(hq: Hq, listen: &str, transport: Transport, retain_days: u32) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         if matches!(transport, Transport::PlainLoopback) {
@@ -126,6 +138,20 @@ fn serve(hq: Hq, listen: &str, transport: Transport) -> Result<()> {
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let hq = Arc::new(hq);
+        let pruning = hq.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+            every.tick().await; // the first prune ran before serving
+            loop {
+                every.tick().await;
+                let hq = pruning.clone();
+                match tokio::task::spawn_blocking(move || hq.prune(retain_days, jiff::Timestamp::now())).await {
+                    Ok(Ok(p)) => tracing::info!(?p, "pruned what is past retention"),
+                    Ok(Err(e)) => tracing::warn!("pruning failed: {e}"),
+                    Err(e) => tracing::warn!("pruning failed: {e}"),
+                }
+            }
+        });
         let scheme = if matches!(transport, Transport::Tls(_)) { "https" } else { "http" };
         tracing::info!(%addr, db = hq.db().kind(), "till-hq serving {scheme}");
         println!("listening on {scheme}://{addr}");

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod locations;
 pub mod orders;
 pub mod reports;
+pub mod retention;
 pub mod returns;
 pub mod routing;
 pub mod stock;
