@@ -92,13 +92,13 @@ impl Issuer {
 
     /// The public key registers verify with, as hex.
     pub fn public_key(&self) -> String {
-        hex(self.0.verifying_key().as_bytes())
+        hex::encode(self.0.verifying_key().as_bytes())
     }
 
     /// Its signature (hex) handing over to the key `next` (hex): registers holding this key
     /// accept `next` in its place only with this endorsement.
     pub fn endorse(&self, next: &str) -> String {
-        hex(&self.0.sign(&rotation_message(next)).to_bytes())
+        hex::encode(self.0.sign(&rotation_message(next)).to_bytes())
     }
 
     /// The token for `claims`.
@@ -107,17 +107,6 @@ impl Issuer {
         let sig = self.0.sign(&body);
         format!("{PREFIX}{}.{}", B64.encode(&body), B64.encode(sig.to_bytes()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()).collect()
 }
 
 /// What a key signs to hand over to its successor: a fixed label and the new key, so the
@@ -158,20 +147,15 @@ pub struct Verifier(VerifyingKey);
 impl Verifier {
     /// The verifier for HQ's public key in hex (64 digits).
     pub fn from_hex(key: &str) -> Result<Verifier, TokenError> {
-        let key = key.trim();
-        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(TokenError::BadKey("expected 64 hex digits".into()));
-        }
         let mut bytes = [0u8; 32];
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&key[2 * i..2 * i + 2], 16).map_err(|e| TokenError::BadKey(e.to_string()))?;
-        }
+        hex::decode_to_slice(key.trim(), &mut bytes)
+            .map_err(|_| TokenError::BadKey("expected 64 hex digits".into()))?;
         VerifyingKey::from_bytes(&bytes).map(Verifier).map_err(|e| TokenError::BadKey(e.to_string()))
     }
 
     /// Whether `endorsement` (hex) is this key's signature handing over to `next`.
     pub fn endorses(&self, next: &str, endorsement: &str) -> bool {
-        let Some(bytes) = unhex(endorsement) else { return false };
+        let Ok(bytes) = hex::decode(endorsement) else { return false };
         let Ok(sig) = Signature::from_slice(&bytes) else { return false };
         self.0.verify(&rotation_message(next), &sig).is_ok()
     }
@@ -259,7 +243,9 @@ mod tests {
         assert_eq!(follow_rotation(&p0, &pi, []), Err(RotationError::HeldKeyUnknown));
         // An endorsement is not a token signature and not reusable for another key.
         assert!(
-            k0.0.verifying_key().verify(pi.as_bytes(), &Signature::from_slice(&unhex(&e1).unwrap()).unwrap()).is_err()
+            k0.0.verifying_key()
+                .verify(pi.as_bytes(), &Signature::from_slice(&hex::decode(&e1).unwrap()).unwrap())
+                .is_err()
         );
         let reused = [(p0.as_str(), ""), (pi.as_str(), e1.as_str())];
         assert!(follow_rotation(&p0, &pi, reused).is_err());
