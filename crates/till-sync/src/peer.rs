@@ -42,7 +42,6 @@ struct Refusal(StatusCode, String);
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let code = match self.0 {
-            StatusCode::UNAUTHORIZED => "unauthorized",
             StatusCode::FORBIDDEN => "forbidden",
             s if s.is_server_error() => "internal",
             _ => "bad_request",
@@ -183,12 +182,11 @@ struct PeerListener {
 
 /// One connection's handshake, with the TLS configuration of the peer key held now.
 async fn handshake(peer: Arc<Peer>, stream: TcpStream, addr: SocketAddr) -> Option<(TlsStream<TcpStream>, SocketAddr)> {
-    let config = match tokio::task::spawn_blocking(move || peer.tls_config()).await {
-        Ok(Ok(config)) => config,
-        Ok(Err(e)) => {
-            tracing::warn!(%addr, "no TLS identity to answer with: {e}");
-            return None;
-        }
+    let config = tokio::task::spawn_blocking(move || peer.tls_config().map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let config = match config {
+        Ok(config) => config,
         Err(e) => {
             tracing::warn!(%addr, "no TLS identity to answer with: {e}");
             return None;
