@@ -95,6 +95,9 @@ pub(crate) fn returned(tx: &mut dyn Tx, id: &str) -> Result<BTreeMap<i64, Decima
     Ok(out)
 }
 
+/// Units per order line.
+type PerLine = BTreeMap<i64, Decimal>;
+
 /// A returned line of a booked sale that names an online order.
 pub(crate) struct OnlineReturn<'a> {
     /// The order id (`CHANNEL:ID`).
@@ -123,14 +126,25 @@ pub(crate) fn book(
 ) -> Result<(), HqError> {
     let mut orders = Vec::new();
     let mut excess = Vec::new();
+    // Per order: units fulfilled and returned so far (at any register, in any store), read
+    // once and kept up to date as this sale's lines are booked.
+    let mut counts: BTreeMap<&str, (PerLine, PerLine)> = BTreeMap::new();
     for l in lines {
         if tx.one("SELECT 1 FROM orders WHERE id = $1", &[l.order.into()])?.is_none() {
             continue;
         }
-        // Returned here and before (at any register, in any store) against what left.
+        let (fulfilled, back) = match counts.entry(l.order) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert((fulfilments::fulfilled(tx, l.order)?, returned(tx, l.order)?))
+            }
+        };
         let n = i64::from(l.n);
-        let fulfilled = fulfilments::fulfilled(tx, l.order)?.get(&n).copied().unwrap_or_default();
-        let before = returned(tx, l.order)?.get(&n).map(|q| q.abs()).unwrap_or_default();
+        let fulfilled = fulfilled.get(&n).copied().unwrap_or_default();
+        let before = back.get(&n).map(|q| q.abs()).unwrap_or_default();
+        // A register's quantity that overflows is an excess below, never a failed round.
+        let sum = back.entry(n).or_default();
+        *sum = sum.saturating_add(l.quantity);
         if before.checked_add(l.quantity.abs()).is_none_or(|total| total > fulfilled) {
             excess.push(format!(
                 "order {} line {}: {} back now, {before} returned before, {fulfilled} fulfilled",
