@@ -242,7 +242,10 @@ fn pruning_removes_only_what_is_past_retention_and_never_what_a_report_reads() {
         &chain.hq.db,
         "UPDATE webhook_deliveries SET received_at = '2020-01-01T00:00:00Z' WHERE webhook_id <> 'keep-1'; \
          UPDATE order_events SET at = '2020-01-01T00:00:00Z' WHERE order_id = 'shopify:4021'; \
-         UPDATE conflicts SET resolved_at = '2020-01-01T00:00:00Z' WHERE resolved_at <> '';",
+         UPDATE conflicts SET resolved_at = '2020-01-01T00:00:00Z' WHERE resolved_at <> ''; \
+         INSERT INTO order_lookups (at, register, via, asked, order_id) VALUES \
+           ('2020-01-01T00:00:00Z', 'AMS-01/R1', 'number+email', '#1', ''), \
+           ('2999-01-01T00:00:00Z', 'AMS-01/R1', 'code', '', 'shopify:4020');",
     );
 
     let out = chain.hq.admin(&["prune", "--days", "3"]);
@@ -251,6 +254,8 @@ fn pruning_removes_only_what_is_past_retention_and_never_what_a_report_reads() {
     assert_eq!(pruned["webhook_deliveries"], 2, "{pruned}");
     assert_eq!(pruned["resolved_conflicts"], 1, "{pruned}");
     assert!(pruned["order_events"].as_u64().unwrap() >= 2, "{pruned}");
+    assert_eq!(pruned["order_lookups"], 1, "{pruned}");
+    assert_eq!(chain.hq.admin_json(&["lookups"]).as_array().unwrap().len(), 1, "the recent lookup stays");
     // The orders, their status and lines stay; the open order keeps its history and its
     // delivery id (a repeat is still recognised); the reports read the same.
     let cancelled = chain.hq.admin_json(&["order", "show", "shopify:4021"]);

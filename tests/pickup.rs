@@ -11,7 +11,7 @@
 use serde_json::Value;
 use till_tests::TempRegister;
 use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
-use till_tests::pickup::{Wan, deliver_pickup, order, refused, register, sync, token};
+use till_tests::pickup::{Wan, deliver_pickup, deliver_pickup_with, order, refused, register, sync, token};
 use till_tests::{stderr, stdout};
 
 fn own(s: &str) -> String {
@@ -312,19 +312,40 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
     assert_eq!(order(&chain, &id)["status"], "fulfilled");
 
     // In Utrecht (which never saw the order): found at HQ, one tote back, refunded online.
-    let found = utr.json(&["boris", "find", "#7003"]);
+    // HQ answers only for the number with the customer's e-mail, or for the order's code.
+    let (code, text) = refused(&utr, &["boris", "find", "#7003"]);
+    assert!(text.contains("by its number together with the customer's e-mail, or by its code"), "{code}: {text}");
+    let (code, text) = refused(&utr, &["boris", "find", "#7003", "--email", "someone@example.com"]);
+    assert!(text.contains("no online order #7003 with that e-mail"), "{code}: {text}");
+    let found = utr.json(&["boris", "find", "#7003", "--email", "JON@example.com"]);
     assert_eq!(
         (found["source"].as_str(), found["lines"][0]["returnable"].as_str()),
         (Some("hq"), Some("2")),
         "{found:#}"
     );
-    let back =
-        utr.json(&["boris", "return", "#7003", "--line", "1:1", "--reason", "changed_mind", "--refund", "online"]);
+    let by_code = utr.json(&["boris", "find", "--code", &token]);
+    assert_eq!(by_code["id"], found["id"], "the order's code, shown in another store after pickup: {by_code:#}");
+    let back = utr.json(&[
+        "boris",
+        "return",
+        "#7003",
+        "--email",
+        "jon@example.com",
+        "--line",
+        "1:1",
+        "--reason",
+        "changed_mind",
+        "--refund",
+        "online",
+    ]);
     assert_eq!(back["kind"], "return", "{back:#}");
     assert_eq!(back["total"], "-19.95");
     assert_eq!(back["tenders"][0]["kind"], "online");
     assert_eq!(back["lines"][0]["returning"]["of_receipt"], "#7003");
-    let (code, text) = refused(&utr, &["boris", "return", "#7003", "--line", "1:2", "--reason", "changed_mind"]);
+    let (code, text) = refused(
+        &utr,
+        &["boris", "return", "#7003", "--email", "jon@example.com", "--line", "1:2", "--reason", "changed_mind"],
+    );
     assert_eq!(code, "return_refused", "{text}");
     assert!(text.contains("1 may come back"), "{text}");
     sync(&utr);
@@ -340,14 +361,95 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
 
     // In Amsterdam with the WAN down: its own copy of the order, refunded as store credit.
     wan.cut();
-    let found = ams.json(&["boris", "find", "7003"]);
+    let (_, text) = refused(&ams, &["boris", "find", "7003", "--email", "someone@example.com"]);
+    assert!(
+        text.contains("HQ cannot be reached, and this store fulfilled no online order 7003 with that e-mail"),
+        "{text}"
+    );
+    let found = ams.json(&["boris", "find", "7003", "--email", "jon@example.com"]);
     assert_eq!(found["source"], "store", "{found:#}");
-    let back = ams.json(&["boris", "return", "7003", "--line", "1:1", "--reason", "defective", "--refund", "credit"]);
+    assert_eq!(ams.json(&["boris", "find", "--code", &token])["id"], found["id"], "a code is checked offline too");
+    let back = ams.json(&[
+        "boris",
+        "return",
+        "7003",
+        "--email",
+        "jon@example.com",
+        "--line",
+        "1:1",
+        "--reason",
+        "defective",
+        "--refund",
+        "credit",
+    ]);
     assert_eq!(back["tenders"][0]["kind"], "store_credit", "{back:#}");
     wan.restore();
     sync(&ams);
-    let found = utr.json(&["boris", "find", "#7003"]);
+    let found = utr.json(&["boris", "find", "#7003", "--email", "jon@example.com"]);
     assert_eq!(found["lines"][0]["returnable"], "0", "both returns counted at HQ: {found:#}");
+    // Every lookup is logged with who asked; what found nothing too.
+    let log = chain.hq.admin_json(&["lookups", "--register", "UTR-01/R1"]);
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 6, "{log:#?}");
+    assert!(log.iter().any(|l| l["via"] == "number+email" && l["asked"] == "#7003" && l["order_id"] == ""), "{log:#?}");
+    assert!(log.iter().any(|l| l["via"] == "code" && l["order_id"] == id.as_str()), "{log:#?}");
+}
+
+#[test]
+fn an_online_refund_past_what_was_paid_online_is_held() {
+    let chain = Chain::start("pickup_boris_paid");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let ams = register(&chain, &wan, "AMS-01", "R1");
+    // Paid at the counter on collection: nothing was paid online.
+    let id = deliver_pickup_with(&chain, 7006, &[("TOTE-1", 1)], |o| o["financial_status"] = "pending".into());
+    let token = token(&chain, &id);
+    sync(&ams);
+    ams.json(&["pickup", "pick", "#7006", "--line", "1", "--qty", "1"]);
+    ams.json(&["pickup", "handover", &token, "--tender", "cash:19.95"]);
+    sync(&ams);
+    let back = ams.json(&[
+        "boris",
+        "return",
+        "#7006",
+        "--email",
+        "jon@example.com",
+        "--line",
+        "1:1",
+        "--reason",
+        "changed_mind",
+        "--refund",
+        "online",
+    ]);
+    assert_eq!(back["tenders"][0]["kind"], "online", "{back:#}");
+    sync(&ams);
+    assert!(chain.hq.admin_json(&["refunds"]).as_array().unwrap().is_empty(), "nothing owed");
+    let all = chain.hq.admin_json(&["refunds", "--all"]);
+    assert_eq!((all[0]["state"].as_str(), all[0]["amount"].as_str()), (Some("held"), Some("19.95")), "{all:#}");
+    let conflicts = chain.hq.admin_json(&["conflicts"]);
+    let excess = conflicts.as_array().unwrap().iter().find(|c| c["kind"] == "online_return_exceeds_fulfilled");
+    let detail = excess.expect("a conflict")["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("19.95 to the online tender, 0 refunded before, 0 paid online"), "{detail}");
+}
+
+#[test]
+fn order_lookups_for_returns_are_rate_limited_per_register() {
+    let chain = Chain::start("pickup_lookups");
+    let wan = Wan::up(&chain);
+    let utr = register(&chain, &wan, "UTR-01", "R1");
+    let other = register(&chain, &wan, "UTR-01", "R2");
+    let id = deliver_pickup(&chain, 7005, &[("TOTE-1", 1)]);
+    // Guessing e-mails: after the allowed misses, even the right one is refused for a while.
+    for n in 0..10 {
+        let (_, text) = refused(&utr, &["boris", "find", "#7005", "--email", &format!("guess{n}@example.com")]);
+        assert!(text.contains("no online order #7005 with that e-mail"), "{text}");
+    }
+    let (code, text) = refused(&utr, &["boris", "find", "#7005", "--email", "jon@example.com"]);
+    assert!(text.contains("HQ allows") && text.contains("try again later"), "{code}: {text}");
+    // Per register: another register of the store still finds it.
+    assert_eq!(other.json(&["boris", "find", "#7005", "--email", "jon@example.com"])["id"], id.as_str());
+    let log = chain.hq.admin_json(&["lookups"]);
+    assert_eq!(log.as_array().unwrap().len(), 11, "the refused one is not a lookup: {log:#}");
 }
 
 #[test]
@@ -369,8 +471,19 @@ fn two_offline_registers_taking_back_the_same_online_line_owe_one_refund_and_rai
     // The WAN and the LAN down: each register takes the one tote back, refunded online.
     wan.cut();
     for r in [&r1, &r2] {
-        let back =
-            r.json(&["boris", "return", "7004", "--line", "1:1", "--reason", "changed_mind", "--refund", "online"]);
+        let back = r.json(&[
+            "boris",
+            "return",
+            "7004",
+            "--email",
+            "jon@example.com",
+            "--line",
+            "1:1",
+            "--reason",
+            "changed_mind",
+            "--refund",
+            "online",
+        ]);
         assert_eq!(back["tenders"][0]["kind"], "online", "{back:#}");
     }
     wan.restore();

@@ -337,17 +337,39 @@ pub enum StaffCommand {
     List,
 }
 
+/// How a return names an online order: its number with the customer's e-mail, or its code.
+#[derive(Args)]
+pub struct OrderLookup {
+    /// Order number (#1001) or HQ's order id; needs --email.
+    #[arg(required_unless_present = "code")]
+    pub number: Option<String>,
+    /// The customer's e-mail, which must be the order's.
+    #[arg(long, requires = "number")]
+    pub email: Option<String>,
+    /// Instead of number and e-mail: the order's code as the customer shows it (TP1.…).
+    #[arg(long, conflicts_with_all = ["number", "email"])]
+    pub code: Option<String>,
+}
+
+impl OrderLookup {
+    /// The lookup as HQ and the register take it.
+    pub fn query(&self) -> till_register::FindOrder {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        till_register::FindOrder { number: text(&self.number), email: text(&self.email), code: text(&self.code) }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum BorisCommand {
     /// An online order with what may come back of each line (HQ, else this store's own).
     Find {
-        /// Order number (#1001), HQ's order id, or the customer's email.
-        order: String,
+        #[command(flatten)]
+        order: OrderLookup,
     },
     /// Take lines of an online order back and refund them.
     Return {
-        /// The order.
-        order: String,
+        #[command(flatten)]
+        order: OrderLookup,
         /// A line and how many units come back, LINE:QTY; repeat.
         #[arg(long = "line", value_name = "LINE:QTY", required = true)]
         lines: Vec<String>,

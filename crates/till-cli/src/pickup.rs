@@ -156,7 +156,7 @@ pub fn boris(cli: &Cli, dir: &Path, command: &BorisCommand) -> Result<()> {
     let mut reg = open(dir)?;
     match command {
         BorisCommand::Find { order } => {
-            let o = reg.find_online_order(order)?;
+            let o = reg.find_online_order(&order.query())?;
             print(cli, &OnlineOrderView::from(&o), || {
                 let mut text = format!("{} {} ({}, from {})\n", o.number, o.email, o.id, o.source);
                 for l in &o.lines {
@@ -185,7 +185,7 @@ pub fn boris(cli: &Cli, dir: &Path, command: &BorisCommand) -> Result<()> {
                 .collect::<Result<Vec<(u32, Decimal)>>>()?;
             let refund: OnlineRefund = refund.parse().map_err(|e: String| usage(format!("--refund {e}")))?;
             let disposition = if *damaged { Disposition::Damaged } else { Disposition::Restock };
-            let sale = reg.return_online(order, &picks, reason, disposition, refund, &mut auth)?;
+            let sale = reg.return_online(&order.query(), &picks, reason, disposition, refund, &mut auth)?;
             crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
         }
     }

@@ -28,6 +28,9 @@ pub enum HqError {
     /// The client was too slow to send its request.
     #[error("{0}")]
     Timeout(String),
+    /// This client asked too often; try again later.
+    #[error("{0}")]
+    TooMany(String),
     /// Every slot for work is taken; try again shortly.
     #[error("{0}")]
     Busy(String),
@@ -51,6 +54,7 @@ impl HqError {
             HqError::NotConfigured(_) => "not_configured",
             HqError::TooLarge(_) => "too_large",
             HqError::Timeout(_) => "timeout",
+            HqError::TooMany(_) => "too_many",
             HqError::Busy(_) => "busy",
             HqError::Database(_) => "database",
             HqError::Internal(_) => "internal",

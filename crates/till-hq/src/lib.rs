@@ -30,6 +30,7 @@ pub mod http;
 pub mod services;
 
 pub use books::conflicts::Conflict;
+pub use books::lookups::Lookup;
 pub use books::orders::{LineView, OrderView};
 pub use books::registers::RegisterView;
 pub use books::returns::Refund;
@@ -38,5 +39,4 @@ pub use services::catalog::Published;
 pub use services::intake::Outcome;
 pub use services::locations::{Availability, LocationSpec, LocationView};
 pub use services::reports::{BookedSale, RegisterSales};
-pub use services::returns::ReturnableOrder;
 pub use services::{Hq, KeyFile, OrderSecrets};

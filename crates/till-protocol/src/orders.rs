@@ -28,11 +28,21 @@ pub struct ChainStockRow {
     pub pickup: bool,
 }
 
-/// `POST /v1/orders/find` (authenticated): an online order for a return in store.
-#[derive(Debug, Serialize, Deserialize)]
+/// `POST /v1/orders/find` (authenticated): an online order for a return in store. HQ
+/// answers only for the order number together with the customer's e-mail, or for the
+/// order's code as the customer shows it (its pickup token), so a register credential
+/// cannot browse the chain's customers; every lookup is logged and rate-limited.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FindOrder {
-    /// Order number, HQ's order id, or the customer's email.
-    pub query: String,
+    /// The order number as the customer has it (`#1001` or `1001`), or HQ's order id.
+    #[serde(default)]
+    pub number: String,
+    /// The customer's e-mail, which must be the order's (compared without case).
+    #[serde(default)]
+    pub email: String,
+    /// Instead of number and e-mail: the order's code as scanned (its pickup token).
+    #[serde(default)]
+    pub code: String,
 }
 
 /// HQ's answer to [`FindOrder`].
@@ -45,15 +55,14 @@ pub struct FoundOrder {
     pub returned: BTreeMap<String, String>,
 }
 
-/// An online order's head and lines, as HQ lists it.
+/// An online order's head and lines: what a return needs, and nothing of the customer's
+/// (no e-mail, no delivery address).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FoundOrderHead {
     /// HQ's id (`CHANNEL:ID`).
     pub id: String,
     /// What the customer sees.
     pub number: String,
-    /// Customer email.
-    pub email: String,
     /// ISO 4217 code.
     pub currency: String,
     /// HQ's status.

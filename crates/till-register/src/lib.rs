@@ -57,7 +57,8 @@ pub use drawer::{Count, DrawerError, DrawerMove, zreport};
 pub use error::RegisterError;
 pub use journal::{ExportFormat, JournalError, JournalExport, JournalReport};
 pub use orders::{
-    AisleDelivery, AisleItem, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError, VerifiedPickup,
+    AisleDelivery, AisleItem, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError,
+    VerifiedPickup,
 };
 pub use outbox::{MailRound, OutboxError, PrintRound, ready_message};
 pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};

@@ -657,9 +657,10 @@ pub fn send_aisle_order(remote: &Remote, body: &str) -> Result<String, SyncError
     Ok(order["status"].as_str().unwrap_or_default().to_string())
 }
 
-/// An online order for a return in store (BORIS), from HQ.
-pub fn find_order(remote: &Remote, query: &str) -> Result<FoundOrder, SyncError> {
-    remote.post_json("/v1/orders/find", &FindOrder { query: query.to_string() }, &mut SyncReport::default())
+/// An online order for a return in store (BORIS), from HQ: by its number with the
+/// customer's e-mail, or by its code.
+pub fn find_order(remote: &Remote, query: &FindOrder) -> Result<FoundOrder, SyncError> {
+    remote.post_json("/v1/orders/find", query, &mut SyncReport::default())
 }
 
 /// HQ's open conflicts of the register's own store.

@@ -15,6 +15,7 @@ pub mod fulfilments;
 pub mod journal;
 pub mod keys;
 pub mod locations;
+pub mod lookups;
 pub mod orders;
 pub mod registers;
 pub mod reservations;

@@ -87,17 +87,6 @@ pub(crate) fn find_order(tx: &mut dyn Tx, text: &str) -> Result<String, HqError>
     }
 }
 
-/// The newest order of the customer with `email` (compared without case), if any.
-pub(crate) fn newest_of_customer(tx: &mut dyn Tx, email: &str) -> Result<Option<String>, HqError> {
-    match tx.one(
-        "SELECT id FROM orders WHERE lower(email) = lower($1) ORDER BY created_at DESC, id LIMIT 1",
-        &[email.into()],
-    )? {
-        Some(r) => Ok(Some(r.of("orders").text("id")?)),
-        None => Ok(None),
-    }
-}
-
 /// Order `id`'s row, if HQ holds it.
 pub(crate) fn order(tx: &mut dyn Tx, id: &str) -> Result<Option<OrderRow>, HqError> {
     let found = tx.one(&format!("SELECT {} FROM orders WHERE id = $1", OrderRow::COLUMNS), &[id.into()])?;

@@ -8,10 +8,10 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::conflicts::{ConflictKind, raise};
-use super::{add_to, events, fulfilments};
+use super::{add_to, events, fulfilments, orders};
 use crate::db::Tx;
 use crate::db::rows::{OrderReturnRow, RefundRow};
-use crate::error::HqError;
+use crate::error::{HqError, internal};
 
 /// A refund's state: owed, to be executed.
 pub(crate) const PENDING: &str = "pending";
@@ -178,6 +178,18 @@ pub(crate) fn book(
             orders.push(l.order);
         }
     }
+    if let Some(order) = orders.first()
+        && online_refund > Decimal::ZERO
+    {
+        // Never more back to the online tender than it paid, counting every refund owed or
+        // done for the order (from any store, any register).
+        let (paid, refunded) = (paid_online(tx, order)?, refunded_online(tx, order)?);
+        if refunded.checked_add(online_refund).is_none_or(|total| total > paid) {
+            excess.push(format!(
+                "order {order}: {online_refund} to the online tender, {refunded} refunded before, {paid} paid online"
+            ));
+        }
+    }
     if !excess.is_empty() {
         raise(
             tx,
@@ -186,7 +198,7 @@ pub(crate) fn book(
             store,
             register,
             &format!(
-                "return sale {sale_id} takes back more than was fulfilled: {}; its online refund of {online_refund} is held",
+                "return sale {sale_id} takes back more than was fulfilled or paid online: {}; its online refund of {online_refund} is held",
                 excess.join("; ")
             ),
             now,
@@ -195,7 +207,7 @@ pub(crate) fn book(
     if let Some(order) = orders.first()
         && online_refund > Decimal::ZERO
     {
-        // A return past what was fulfilled is held until a person resolves its conflict.
+        // A return past what was fulfilled or paid is held until a person resolves its conflict.
         let state = if excess.is_empty() { PENDING } else { HELD };
         tx.exec(
             "INSERT INTO order_refunds (sale_id, order_id, store, register, amount, state, reference, at) \
@@ -219,4 +231,34 @@ pub(crate) fn book(
         )?;
     }
     Ok(())
+}
+
+/// What order `id`'s customer paid online: its lines at their prices when it was paid on
+/// the webstore, nothing when it is paid at the counter (which the store refunds itself).
+/// Shipping is not held per order, so it is never refunded to the online tender from a store.
+fn paid_online(tx: &mut dyn Tx, id: &str) -> Result<Decimal, HqError> {
+    if orders::held(tx, id)?.paid_at == "counter" {
+        return Ok(Decimal::ZERO);
+    }
+    let mut total = Decimal::ZERO;
+    for l in orders::lines(tx, id)? {
+        let line = l
+            .price
+            .checked_mul(l.quantity)
+            .ok_or_else(|| internal(format!("order {id} line {}: amount overflows", l.n)))?;
+        total = total.checked_add(line).ok_or_else(|| internal(format!("order {id}: total overflows")))?;
+    }
+    Ok(total)
+}
+
+/// What HQ owes or paid back to order `id`'s online tender so far, whatever the state.
+fn refunded_online(tx: &mut dyn Tx, id: &str) -> Result<Decimal, HqError> {
+    let rows =
+        tx.query(&format!("SELECT {} FROM order_refunds WHERE order_id = $1", RefundRow::COLUMNS), &[id.into()])?;
+    let mut total = Decimal::ZERO;
+    for r in &rows {
+        let amount = RefundRow::from_row(r)?.amount;
+        total = total.checked_add(amount).ok_or_else(|| internal(format!("order {id}: refunds overflow")))?;
+    }
+    Ok(total)
 }

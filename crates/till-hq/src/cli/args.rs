@@ -101,6 +101,15 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// The log of registers' order lookups for returns: who saw which order, newest first.
+    Lookups {
+        /// Only this register (`STORE/REGISTER`).
+        #[arg(long)]
+        register: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Record that the webstore executed the refund of a store return.
     RefundDone {
         /// The return sale's id (from `till-hq refunds`).

@@ -69,12 +69,16 @@ pub fn run(cli: Cli) -> Result<()> {
             let list = hq.refunds(all)?;
             out.print(&list, || each(&list, "no refunds owed", output::refund))
         }
+        Command::Lookups { register, limit } => {
+            let list = hq.order_lookups(register.as_deref().unwrap_or(""), limit)?;
+            out.print(&list, || each(&list, "no order lookups logged", output::lookup))
+        }
         Command::Prune { days } => {
             let p = hq.prune(days, now)?;
             out.print(&p, || {
                 vec![format!(
-                    "removed before {}: {} webhook deliveries, {} order-API requests, {} resolved conflicts, {} order history entries",
-                    p.before, p.webhook_deliveries, p.api_requests, p.resolved_conflicts, p.order_events
+                    "removed before {}: {} webhook deliveries, {} order-API requests, {} resolved conflicts, {} order history entries, {} logged order lookups",
+                    p.before, p.webhook_deliveries, p.api_requests, p.resolved_conflicts, p.order_events, p.order_lookups
                 )]
             })
         }

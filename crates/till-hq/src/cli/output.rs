@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::{Value, json};
 use till_hq::db::rows::CatalogRow;
-use till_hq::{Availability, Conflict, LocationView, OrderView, Refund, RegisterSales, RegisterView};
+use till_hq::{Availability, Conflict, LocationView, Lookup, OrderView, Refund, RegisterSales, RegisterView};
 
 /// How a command's answer is printed.
 pub struct Output {
@@ -109,6 +109,12 @@ pub fn conflict(c: &Conflict) -> Vec<String> {
 /// A refund owed to an online tender.
 pub fn refund(r: &Refund) -> Vec<String> {
     vec![format!("{} {} {} at {}/{} [{}] {}", r.at, r.order_id, r.amount, r.store, r.register, r.state, r.sale_id)]
+}
+
+/// A logged order lookup.
+pub fn lookup(l: &Lookup) -> Vec<String> {
+    let order = if l.order_id.is_empty() { "(nothing found)" } else { &l.order_id };
+    vec![format!("{} {} {} '{}' → {order}", l.at, l.register, l.via, l.asked)]
 }
 
 /// A location as configured.

@@ -287,8 +287,23 @@ const V5_DOCS_BY_TIME: &str = r#"
 CREATE INDEX IF NOT EXISTS docs_store_updated ON docs (store, updated_at)
 "#;
 
+/// Version 6: the log of registers' order lookups for returns (an audit trail, and what the
+/// lookup's rate limit counts).
+const V6_LOOKUPS: &str = r#"
+CREATE TABLE IF NOT EXISTS order_lookups (
+    at       TEXT NOT NULL,
+    register TEXT NOT NULL,
+    via      TEXT NOT NULL,                    -- number+email | code
+    asked    TEXT NOT NULL,                    -- the number as asked ('' for a code)
+    order_id TEXT NOT NULL                     -- '' when nothing matched
+);
+CREATE INDEX IF NOT EXISTS order_lookups_register ON order_lookups (register, at);
+CREATE INDEX IF NOT EXISTS order_lookups_at ON order_lookups (at)
+"#;
+
 /// The steps after version 1, each with the version it makes.
-pub const MIGRATIONS: &[(i64, &str)] = &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME)];
+pub const MIGRATIONS: &[(i64, &str)] =
+    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -33,6 +33,7 @@ impl IntoResponse for HqError {
             HqError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             HqError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            HqError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             HqError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
             HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,7 +10,8 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use till_protocol::{
-    AnchorRequest, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, EnrollRequest, RotateRequest, THROUGH_HEADER,
+    AnchorRequest, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, EnrollRequest, FindOrder, RotateRequest,
+    THROUGH_HEADER,
 };
 
 use super::{blocking, json};
@@ -121,11 +122,14 @@ pub(super) async fn aisle_order(
 }
 
 /// BORIS: an online order a register is asked to take goods back from.
-pub(super) async fn find_order(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
+pub(super) async fn find_order(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    body: Bytes,
+) -> Result<Response, HqError> {
     blocking(move || {
-        let req: serde_json::Value = json(&body)?;
-        let query = req["query"].as_str().ok_or_else(|| HqError::BadRequest("expected {\"query\": TEXT}".into()))?;
-        Ok(axum::Json(hq.find_for_return(query)?).into_response())
+        let req: FindOrder = json(&body)?;
+        Ok(axum::Json(hq.find_for_return(&who, &req, jiff::Timestamp::now())?).into_response())
     })
     .await
 }

@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod ingest;
 pub mod intake;
 pub mod locations;
+pub mod lookup;
 pub mod orders;
 pub mod reports;
 pub mod retention;

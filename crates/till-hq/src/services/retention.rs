@@ -1,7 +1,7 @@
 //! Retention: what HQ keeps only for a while. Webhook deliveries and order-API requests
 //! (their ids guard against repeats; the stale check refuses deliveries older than three
 //! days), resolved conflicts, and the history of orders that are done (fulfilled or
-//! cancelled). Never a sale, a journal record, a register, an order or its lines, a
+//! cancelled), and the log of registers' order lookups. Never a sale, a journal record, a register, an order or its lines, a
 //! refund, stock, or anything a report reads.
 
 use serde::Serialize;
@@ -27,6 +27,8 @@ pub struct Pruned {
     pub resolved_conflicts: u64,
     /// History entries of orders that are done.
     pub order_events: u64,
+    /// Logged order lookups of registers.
+    pub order_lookups: u64,
 }
 
 impl Hq {
@@ -55,6 +57,7 @@ impl Hq {
                      AND order_id IN (SELECT id FROM orders WHERE status IN ('fulfilled', 'cancelled'))",
                     &[cut()],
                 )?,
+                order_lookups: tx.exec("DELETE FROM order_lookups WHERE at < $1", &[cut()])?,
             })
         })
     }

@@ -1,52 +1,13 @@
-//! Returns of online orders in store (BORIS) as HQ serves them: finding any online order
-//! by number, email or id, with what was fulfilled and returned of each line; and the
-//! refunds owed to online tenders, listed and marked done.
-
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+//! Returns of online orders in store (BORIS) as HQ serves them: the refunds owed to online
+//! tenders, listed and marked done. Finding an order for a return is `lookup`.
 
 use super::Hq;
 use crate::books::events;
-use crate::books::orders::{OrderView, find_order, newest_of_customer, view};
 use crate::books::returns::{self, Refund};
 use crate::db::with_tx;
 use crate::error::{HqError, internal};
 
-/// An online order as a register sees it for a return: each line with what left the
-/// chain and what came back.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReturnableOrder {
-    /// The order.
-    pub order: OrderView,
-    /// Per line number: units returned so far.
-    pub returned: BTreeMap<i64, String>,
-}
-
 impl Hq {
-    /// An online order by id, number, email (the newest of that customer's) or the
-    /// payload of its pickup token, with what was returned of each line.
-    pub fn find_for_return(&self, query: &str) -> Result<ReturnableOrder, HqError> {
-        let query = query.trim();
-        let id = with_tx(self.db(), |tx| {
-            if let Ok(id) = find_order(tx, query) {
-                return Ok(id);
-            }
-            let bare = query.trim_start_matches('#');
-            if let Ok(id) = find_order(tx, &format!("#{bare}")) {
-                return Ok(id);
-            }
-            newest_of_customer(tx, query)?
-                .ok_or_else(|| HqError::NotFound(format!("no online order '{query}' (number, id or email)")))
-        })?;
-        let order = with_tx(self.db(), |tx| view(tx, &id))?;
-        let returned = with_tx(self.db(), |tx| returns::returned(tx, &id))?;
-        Ok(ReturnableOrder {
-            order,
-            returned: returned.into_iter().map(|(n, q)| (n, q.normalize().to_string())).collect(),
-        })
-    }
-
     /// Refunds owed to online tenders (`pending` only, unless `all`).
     pub fn refunds(&self, all: bool) -> Result<Vec<Refund>, HqError> {
         with_tx(self.db(), |tx| returns::refunds(tx, all))

@@ -1,5 +1,6 @@
-//! BORIS — buy online, return in store. The register finds the online order (at HQ by
-//! number, email or id; offline, among the orders this store fulfilled), takes lines back
+//! BORIS — buy online, return in store. The register finds the online order by its number
+//! with the customer's e-mail, or by its code (the pickup token the customer shows) — at
+//! HQ, or offline among the orders this store fulfilled — takes lines back
 //! into stock here, and refunds as store credit, in cash, or to the online tender — which
 //! HQ lists for the webstore to execute once the return reaches it.
 //!
@@ -13,10 +14,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use till_domain::{Cart, Disposition, Money, OriginalLine, Quantity, RefundTarget, ReturnLine, SaleRecord, TenderKind};
 use till_sync::Remote;
+use till_token::Verifier;
 
 use super::ONLINE_TENDER;
 use super::{OrderError, hq_decimal};
 use crate::{Authority, Register, RegisterError, Settle};
+pub use till_protocol::FindOrder;
 
 /// An online order as far as a return needs it.
 #[derive(Debug, Clone)]
@@ -83,14 +86,23 @@ impl std::str::FromStr for OnlineRefund {
 }
 
 impl Register {
-    /// Finds an online order to take goods back from: HQ first (any store's or the DC's
-    /// orders); when HQ cannot be reached, this store's own orders (pickups and shipments
-    /// it fulfilled).
-    pub fn find_online_order(&mut self, text: &str) -> Result<OnlineOrder, RegisterError> {
+    /// Finds an online order to take goods back from, by its number with the customer's
+    /// e-mail or by its code: HQ first (any store's or the DC's orders); when HQ cannot be
+    /// reached, this store's own orders (pickups and shipments it fulfilled).
+    pub fn find_online_order(&mut self, query: &FindOrder) -> Result<OnlineOrder, RegisterError> {
+        let query = FindOrder {
+            number: query.number.trim().to_string(),
+            email: query.email.trim().to_string(),
+            code: query.code.trim().to_string(),
+        };
+        if query.code.is_empty() && (query.number.is_empty() || query.email.is_empty()) {
+            return Err(OrderError::LookupNeeds.into());
+        }
         let found = match Remote::hq_of(self.store()) {
-            Ok(remote) => match till_sync::client::find_order(&remote, text) {
+            Ok(remote) => match till_sync::client::find_order(&remote, &query) {
                 Ok(found) => Some(found),
-                Err(e) if e.is_offline() => {
+                // HQ refusing a register that asked too often is an answer, not an outage.
+                Err(e) if e.is_offline() && !matches!(e, till_sync::SyncError::Refused { status: 429, .. }) => {
                     tracing::info!("HQ out of reach ({e}); looking among this store's orders");
                     None
                 }
@@ -117,10 +129,11 @@ impl Register {
                     });
                 }
                 let h = f.order;
-                OnlineOrder { id: h.id, number: h.number, email: h.email, currency: h.currency, lines, source: "hq" }
+                let email = query.email.clone();
+                OnlineOrder { id: h.id, number: h.number, email, currency: h.currency, lines, source: "hq" }
             }
             None => {
-                let o = self.pickup_order(text)?;
+                let o = self.own_order(&query)?;
                 let lines = o
                     .lines
                     .iter()
@@ -153,7 +166,7 @@ impl Register {
     /// document, like any return.
     pub fn return_online(
         &mut self,
-        text: &str,
+        query: &FindOrder,
         picks: &[(u32, Decimal)],
         reason: &str,
         disposition: Disposition,
@@ -164,7 +177,7 @@ impl Register {
         if picks.is_empty() {
             return Err(OrderError::NoLines.into());
         }
-        let order = self.find_online_order(text)?;
+        let order = self.find_online_order(query)?;
         if order.currency != self.config.currency.code() {
             let (number, order, register) = (order.number, order.currency, self.config.currency.code().to_string());
             return Err(OrderError::RefundsIn { number, order, register }.into());
@@ -220,5 +233,31 @@ impl Register {
         let priced = self.price(&cart)?;
         let id = self.ids.sale_id();
         self.commit_document(id, &cart, priced, Settle::RefundTo(&targets), auth, Default::default())
+    }
+
+    /// Offline: this store's own order that `query` names — the number and the customer's
+    /// e-mail, or a code HQ signed (whatever its store and expiry: it proves the order).
+    fn own_order(&mut self, query: &FindOrder) -> Result<till_domain::pickup::PickupOrder, RegisterError> {
+        let orders = self.pickup_orders()?;
+        let found = if query.code.is_empty() {
+            let bare = query.number.trim_start_matches('#');
+            orders.into_iter().find(|o| {
+                (o.id == query.number || o.number.trim_start_matches('#') == bare)
+                    && !o.email.is_empty()
+                    && o.email.eq_ignore_ascii_case(&query.email)
+            })
+        } else {
+            let key = self.store.setting(till_sync::client::PICKUP_KEY_SETTING)?.ok_or(OrderError::NoPickupKey)?;
+            let claims = Verifier::from_hex(&key)?.signed(&query.code)?;
+            orders.into_iter().find(|o| o.id == claims.order && o.token_id == claims.token_id)
+        };
+        found.ok_or_else(|| {
+            let named = if query.code.is_empty() {
+                format!("{} with that e-mail", query.number)
+            } else {
+                "with that code".into()
+            };
+            OrderError::NotOwnOrder(named).into()
+        })
     }
 }

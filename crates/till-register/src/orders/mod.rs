@@ -6,7 +6,7 @@ mod boris;
 mod pickup;
 
 pub use aisle::{AisleDelivery, AisleItem};
-pub use boris::{OnlineLine, OnlineOrder, OnlineRefund};
+pub use boris::{FindOrder, OnlineLine, OnlineOrder, OnlineRefund};
 pub use pickup::{ONLINE_TENDER, VerifiedPickup};
 
 use rust_decimal::Decimal;
@@ -17,6 +17,15 @@ pub enum OrderError {
     /// No order at this store matches.
     #[error("no online order '{0}' at this store (orders arrive when the register syncs with HQ or a peer)")]
     NoSuchOrder(String),
+    /// A return's order lookup without what proves the customer has the order.
+    #[error(
+        "an online order is found for a return by its number together with the customer's e-mail, or by its code \
+         (the QR code the customer has)"
+    )]
+    LookupNeeds,
+    /// HQ out of reach and no order of this store matches a return's lookup.
+    #[error("HQ cannot be reached, and this store fulfilled no online order {0}")]
+    NotOwnOrder(String),
     /// Several orders match.
     #[error("'{text}' matches {} orders ({}); give the order number", .numbers.len(), .numbers.join(", "))]
     Ambiguous {
