@@ -56,7 +56,7 @@ fn start_hq(db: &str) -> (Arc<till_hq::Hq>, String) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let _ = till_hq::http::serve(served, listener).await;
+            let _ = till_hq::http::serve(served, listener, false).await;
         });
     });
     (hq, url)

@@ -1,7 +1,8 @@
 //! HQ at the edge, tried as an attacker would with real sockets against the real `till-hq`
 //! binary on loopback: a huge body to an unauthenticated route is refused before it is
 //! read, a sync document from nobody is refused before its body is read, and a crowd of
-//! connections trickling their headers neither keeps HQ from answering nor stays open.
+//! connections trickling their headers neither keeps HQ from answering nor stays open, and
+//! a client that keeps failing authentication is held back.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::io::{Read, Write};
@@ -198,6 +199,7 @@ fn bad_credentials_in_a_crowd_never_open_more_database_connections_than_the_pool
     let _ = { locker }.wait();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let most = watcher.join().unwrap();
+    // (Loopback is never held back by the failures: every one of them is 401 or 503.)
     assert!(statuses.iter().all(|s| *s == 401 || *s == 503), "{statuses:?}");
     assert!(statuses.iter().filter(|s| **s == 401).count() > 0, "{statuses:?}");
     // HQ's pool (MAX_OPEN = 32 in crates/till-hq/src/db/pg.rs), the locker's and the
@@ -234,4 +236,57 @@ fn wrong_credentials_are_refused_while_a_writer_holds_the_database() {
     // Answered from the reading connection, not after the writer's lock (20 s < 30 s).
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 401"), "{}", String::from_utf8_lossy(&answer));
     writer.execute_batch("COMMIT").unwrap();
+}
+
+/// Sends one request with `head`'s extra headers and `body` to `path`; returns the status
+/// and the whole answer.
+fn request(hq: &HqProcess, path: &str, extra: &str, body: &str) -> (u16, String) {
+    let mut conn = TcpStream::connect(addr(hq)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: hq\r\n{extra}content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(body.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    (answer.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0), answer)
+}
+
+#[test]
+fn a_client_that_keeps_failing_authentication_is_held_back_and_no_one_else_is() {
+    let work = tempfile::tempdir().unwrap();
+    // Behind a proxy on this machine: the client is the address the proxy forwards.
+    let hq = HqProcess::start_with(&database_url(work.path(), "edge_backoff"), &["--plain-http-behind-proxy"]);
+    let token = hq.token("AMS-01", "R1");
+    let credential = "c".repeat(64);
+    let enroll =
+        format!(r#"{{"token": "{token}", "store": "AMS-01", "register": "R1", "credential": "{credential}"}}"#);
+    let (status, answer) = request(&hq, "/v1/enroll", "x-forwarded-for: 198.51.100.1\r\n", &enroll);
+    assert_eq!(status, 200, "{answer}");
+    let clock = format!(r#"{{"clock": "{}", "docs": {{}}}}"#, jiff::Timestamp::now());
+    let digests = clock.as_str();
+    let from = |ip: &str, cred: &str| format!("x-forwarded-for: 10.0.0.9, {ip}\r\nauthorization: Bearer {cred}\r\n");
+
+    // An attacker guessing credentials: a burst of 401s, then 429 before any look-up.
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        statuses.push(request(&hq, "/v1/sync/digests", &from("203.0.113.7", &format!("guess-{i}")), digests).0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 30, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 10, "{statuses:?}");
+    let (status, answer) = request(&hq, "/v1/enroll", &from("203.0.113.7", "x"), &enroll);
+    assert_eq!(status, 429, "enrollment too: {answer}");
+    assert!(answer.to_lowercase().contains("retry-after:"), "{answer}");
+    assert!(answer.contains("too many failed authentications from 203.0.113.7"), "{answer}");
+    // The real register, from its own address, is not held back; nor is anyone on HQ's machine.
+    assert_eq!(request(&hq, "/v1/sync/digests", &from("198.51.100.1", &credential), digests).0, 200);
+    assert_eq!(request(&hq, "/v1/sync/digests", &format!("authorization: Bearer {credential}\r\n"), digests).0, 200);
+    assert_eq!(health(&hq), 200);
+    // The attacker's bucket refills: one more try after the refill time (10 s).
+    std::thread::sleep(Duration::from_secs(11));
+    assert_eq!(request(&hq, "/v1/sync/digests", &from("203.0.113.7", "guess-again"), digests).0, 401);
+    assert_eq!(request(&hq, "/v1/sync/digests", &from("203.0.113.7", "guess-more"), digests).0, 429);
 }

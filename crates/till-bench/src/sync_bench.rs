@@ -124,7 +124,7 @@ fn start_hq(db: &str) -> Result<(Arc<till_hq::Hq>, String)> {
         let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener)?;
-            till_hq::http::serve(served, listener).await
+            till_hq::http::serve(served, listener, false).await
         })?;
         Ok(())
     });

@@ -38,7 +38,8 @@ pub enum Command {
         #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
         tls_key: Option<std::path::PathBuf>,
         /// Serve plain HTTP on a non-loopback address because a TLS-terminating proxy is
-        /// in front (registers refuse plain http:// to anything but loopback).
+        /// in front (registers refuse plain http:// to anything but loopback). A client's
+        /// address is then the last in `X-Forwarded-For`, which the proxy must append.
         #[arg(long, conflicts_with = "tls_cert")]
         plain_http_behind_proxy: bool,
         /// A file holding the Shopify app's webhook signing secret (enables

@@ -165,7 +165,8 @@ fn serve(hq: Hq, listen: &str, transport: Transport, retain_days: u32) -> Result
             Transport::Tls(config) => {
                 till_hq::http::serve_tls(hq, till_hq::http::tls::TlsListener::new(listener, *config)).await?
             }
-            Transport::PlainLoopback | Transport::PlainBehindProxy => till_hq::http::serve(hq, listener).await?,
+            Transport::PlainLoopback => till_hq::http::serve(hq, listener, false).await?,
+            Transport::PlainBehindProxy => till_hq::http::serve(hq, listener, true).await?,
         }
         Ok(())
     })

@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::Semaphore;
 
+use super::backoff::Peer;
 use super::{authenticated, blocking};
 use crate::error::HqError;
 use crate::services::Hq;
@@ -68,14 +69,16 @@ pub(crate) async fn register(State(hq): State<Arc<Hq>>, mut request: Request, ne
 
 /// Serves `app` on `listener` until `shutdown` completes: at most [`MAX_CONNECTIONS`]
 /// connections, each closed if it does not send a request's headers within
-/// [`HEADER_TIMEOUT`]. Connections still open at shutdown get 10 s to finish.
+/// [`HEADER_TIMEOUT`]. Connections still open at shutdown get 10 s to finish. Each request
+/// carries its connection's [`Peer`] (`forwarded`: believe `X-Forwarded-For`).
 pub(crate) async fn serve<L>(
     mut listener: L,
     app: Router,
+    forwarded: bool,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()>
 where
-    L: axum::serve::Listener,
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
 {
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -85,11 +88,12 @@ where
             permit = connections.clone().acquire_owned() => permit.map_err(std::io::Error::other)?,
             () = &mut shutdown => break,
         };
-        let (io, _addr) = tokio::select! {
+        let (io, addr) = tokio::select! {
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let app = app.clone().layer(axum::Extension(Peer { addr, forwarded }));
+        let service = hyper_util::service::TowerToHyperService::new(app);
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(HEADER_TIMEOUT)

@@ -3,6 +3,7 @@
 //! `{code, message}` body. Wire types live in `till_protocol`; nothing here holds
 //! business logic. `registers` serves the registers, `webstores` the webstores' orders.
 
+mod backoff;
 pub mod edge;
 mod registers;
 pub mod tls;
@@ -64,11 +65,13 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/conflicts", post(registers::store_conflicts).layer(limit(edge::SMALL_BODY)))
         .route_layer(from_fn_with_state(hq.clone(), edge::register));
     Router::new()
-        .route("/v1/health", get(|| async { "ok" }))
         .route("/v1/enroll", post(registers::enroll).layer(limit(edge::SMALL_BODY)))
         .route("/v1/orders", post(webstores::api_order).layer(limit(edge::ORDER_BODY)))
         .route("/webhooks/shopify", post(webstores::shopify_webhook).layer(limit(edge::ORDER_BODY)))
         .merge(registers)
+        // Every credential, token and signature check counts its failures per client.
+        .layer(axum::middleware::from_fn(backoff::guard))
+        .route("/v1/health", get(|| async { "ok" }))
         // The limits above are the only ones: the extractors read what they let through.
         .layer(DefaultBodyLimit::disable())
         .with_state(hq)
@@ -109,14 +112,15 @@ pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Serves `hq` on `listener` until Ctrl-C or SIGTERM.
-pub async fn serve(hq: Arc<Hq>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    edge::serve(listener, router(hq), shutdown()).await
+/// Serves `hq` on `listener` until Ctrl-C or SIGTERM; `behind_proxy`: a client's address
+/// is the last one in `X-Forwarded-For` (for the back-off on failed authentication).
+pub async fn serve(hq: Arc<Hq>, listener: tokio::net::TcpListener, behind_proxy: bool) -> std::io::Result<()> {
+    edge::serve(listener, router(hq), behind_proxy, shutdown()).await
 }
 
 /// Serves `hq` over HTTPS on `listener` until Ctrl-C or SIGTERM.
 pub async fn serve_tls(hq: Arc<Hq>, listener: tls::TlsListener) -> std::io::Result<()> {
-    edge::serve(listener, router(hq), shutdown()).await
+    edge::serve(listener, router(hq), false, shutdown()).await
 }
 
 async fn shutdown() {
