@@ -248,6 +248,48 @@ fn the_worker_backs_off_while_hq_is_down_and_catches_up_when_it_returns() {
     assert_eq!(hq_sales(&hq).len(), 5, "the worker delivered every sale once HQ was back");
 }
 
+/// The system clock, except that its first reading on the sync worker's thread panics: a
+/// bug in the middle of a sync round.
+struct PanicsOnceInSync(std::sync::atomic::AtomicBool);
+
+impl till_register::Clock for PanicsOnceInSync {
+    fn now(&self) -> jiff::Timestamp {
+        let on_sync = std::thread::current().name() == Some("till-sync");
+        if on_sync && !self.0.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("a bug in the middle of a sync round");
+        }
+        jiff::Timestamp::now()
+    }
+}
+
+#[test]
+fn the_worker_survives_a_panicking_round_says_so_and_delivers_on_the_next() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "worker_panic"));
+    let till = TempRegister::selling_offline("AMS-01", "R1", 3, 43);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let timing = till_register::WorkerTiming {
+        interval: std::time::Duration::from_millis(200),
+        base: std::time::Duration::from_millis(100),
+        cap: std::time::Duration::from_millis(400),
+    };
+    let clock = std::sync::Arc::new(PanicsOnceInSync(std::sync::atomic::AtomicBool::new(false)));
+    let worker = till_register::SyncWorker::spawn(till.data_dir().to_path_buf(), clock, timing, move |e| {
+        let _ = tx.send(e);
+    })
+    .unwrap();
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the worker reports the failed round");
+    assert!(!first.online, "{first:?}");
+    let error = first.error.unwrap_or_default();
+    assert!(error.contains("failed unexpectedly (panic: a bug in the middle of a sync round)"), "{error}");
+    assert!(error.contains("the worker restarted it"), "{error}");
+    let next = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the worker carries on");
+    assert!(next.online, "{next:?}");
+    worker.stop();
+    assert_eq!(hq_sales(&hq).len(), 3, "the next round delivered every sale");
+}
+
 #[test]
 fn registers_of_a_store_agree_on_stock_over_the_lan_while_hq_is_down() {
     let work = tempfile::tempdir().unwrap();

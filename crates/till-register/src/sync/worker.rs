@@ -3,6 +3,7 @@
 //! exponentially with jitter (no busy loop, and a store's registers coming back together
 //! do not all knock at once); the first success returns it to the normal interval.
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -18,6 +19,15 @@ pub fn backoff(failures: u32, jitter: u64, base: Duration, cap: Duration) -> Dur
     let exp = base.saturating_mul(1u32.checked_shl(failures.min(31)).unwrap_or(u32::MAX));
     let ceiling = exp.min(cap).as_millis().max(2) as u64;
     Duration::from_millis(ceiling / 2 + jitter % (ceiling / 2 + 1))
+}
+
+/// What a panic said, as text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(s), _) => format!("panic: {s}"),
+        (_, Some(s)) => format!("panic: {s}"),
+        _ => "panic".to_string(),
+    }
 }
 
 /// What the worker reports after each round.
@@ -67,7 +77,7 @@ impl SyncWorker {
         timing: WorkerTiming,
         events: impl Fn(SyncEvent) + Send + 'static,
     ) -> Result<SyncWorker, RegisterError> {
-        let mut reg = Register::open(&dir, clock, Box::new(RandomIds))?;
+        let mut reg = Register::open(&dir, clock.clone(), Box::new(RandomIds))?;
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let nudged = Arc::new(AtomicBool::new(false));
         let (s, n) = (stop.clone(), nudged.clone());
@@ -77,14 +87,28 @@ impl SyncWorker {
             .spawn(move || {
                 let mut failures = 0u32;
                 loop {
-                    let result = reg.sync_once(None);
-                    let error = result.as_ref().err().map(|e| e.to_string());
-                    let wait = match &result {
-                        Ok(_) | Err(RegisterError::Sync(SyncError::NotEnrolled)) => {
+                    // A round that panics (a bug; input never should) is a failed round: the
+                    // worker says so, reopens the register and carries on.
+                    let round = std::panic::catch_unwind(AssertUnwindSafe(|| reg.sync_once(None)));
+                    let (online, error) = match &round {
+                        Ok(Ok(_)) => (true, None),
+                        Ok(Err(e)) => (false, Some(e.to_string())),
+                        Err(panic) => {
+                            let what = panic_text(panic.as_ref());
+                            tracing::error!(%what, "a sync round panicked; the worker restarts it on a fresh connection");
+                            match Register::open(&dir, clock.clone(), Box::new(RandomIds)) {
+                                Ok(fresh) => reg = fresh,
+                                Err(e) => tracing::error!(error = %e, "the register could not be reopened; retrying on the old connection"),
+                            }
+                            (false, Some(format!("the sync round failed unexpectedly ({what}); the worker restarted it")))
+                        }
+                    };
+                    let wait = match &round {
+                        Ok(Ok(_)) | Ok(Err(RegisterError::Sync(SyncError::NotEnrolled))) => {
                             failures = 0;
                             timing.interval
                         }
-                        Err(_) => {
+                        _ => {
                             failures = failures.saturating_add(1);
                             jitter = jitter.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                             backoff(failures - 1, jitter >> 11, timing.base, timing.cap)
@@ -92,7 +116,7 @@ impl SyncWorker {
                     };
                     let status = reg.sync_status().ok();
                     events(SyncEvent {
-                        online: result.is_ok(),
+                        online,
                         pending_sales: status.as_ref().map_or(0, |s| s.pending_sales),
                         oldest_pending_age_seconds: status.and_then(|s| s.oldest_pending_age_seconds),
                         error,
