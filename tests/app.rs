@@ -605,6 +605,61 @@ fn an_endless_aisle_order_for_pickup_at_another_store_is_queued_offline_and_rout
     screenshot(&app, "aisle-orders-1920x1080");
 }
 
+/// An endless-aisle order the real HQ refuses for good (placed from the CLI with a ship-to
+/// coordinate that is not a number, which the app's own form would not let through) shows
+/// in the app's aisle orders (F7) as refused, with HQ's reason and what to do — the
+/// customer has paid: re-place it, or refund the sale by its receipt. Re-place queues it
+/// again on screen.
+#[test]
+fn an_aisle_order_hq_refuses_shows_in_the_app_as_refused_with_the_reason_and_what_to_do() {
+    use till_tests::pickup::{Wan, register, sync};
+    const SHIFT: &str = "\u{E008}";
+    const F2: &str = "\u{E032}";
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let chain = till_tests::chain::Chain::start("app_aisle_refused");
+    chain.receive("UTR-01", "MUG-1", "4");
+    let wan = Wan::up(&chain);
+    let reg = register(&chain, &wan, "AMS-01", "R1");
+    let sale = reg.json(&[
+        "aisle",
+        "order",
+        "--item",
+        "MUG-1:1",
+        "--ship-to",
+        "3511AB,Utrecht,NL,north,east",
+        "--email",
+        "kees@example.com",
+        "--tender",
+        "cash:20",
+    ]);
+    sync(&reg);
+    let outbox = reg.json(&["aisle", "orders"]);
+    assert_eq!(outbox[0]["state"], "failed", "{outbox:#}");
+    let receipt = sale["receipt"].as_str().unwrap();
+
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    app.set_size(1024, 768);
+    sign_in(&app, "2", "5678");
+    app.chord(SHIFT, F2);
+    app.find("[data-testid=aisle]");
+    app.keys(F7);
+    let state = app.wait_text("[data-testid=aisle-order-row-state]", |t| !t.is_empty());
+    assert_eq!(state, "Refused by HQ");
+    let error = app.wait_text("[data-testid=aisle-order-error]", |t| !t.is_empty());
+    assert!(error.starts_with("HQ refused it (400):") && error.contains("delivery.latitude 'north'"), "{error}");
+    let help = app.wait_text("[data-testid=aisle-order-help]", |t| !t.is_empty());
+    assert!(help.contains("The customer has paid") && help.contains(&format!("receipt {receipt}")), "{help}");
+    let fits = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1024x768");
+    screenshot(&app, "aisle-order-refused");
+
+    app.click("[data-testid=aisle-order-replace]");
+    let state = app.wait_text("[data-testid=aisle-order-row-state]", |t| t.starts_with("Queued"));
+    assert!(state.starts_with("Queued"), "{state}");
+    assert_eq!(reg.json(&["aisle", "orders"])[0]["state"], "waiting");
+}
+
 /// Settings enrolls with HQ serving HTTPS under a CA the suite makes (rcgen), trusting it by
 /// a certificate pin: a wrong pin is refused on screen by its code (`untrusted_hq`) and
 /// changes nothing; the right one (colon form) enrolls, is kept, audited as the manager's,

@@ -38,6 +38,13 @@ fn pick_and_stage(reg: &TempRegister, number: &str, lines: u32) {
     assert_eq!(reg.json(&["pickup", "stage", number, "--bin", "B-2"])["status"], "ready");
 }
 
+/// Moves `reg`'s clock `seconds` on (the back-off between attempts is the register's time,
+/// passed in: nothing sleeps).
+fn later(reg: &mut TempRegister, seconds: i64) {
+    let now: jiff::Timestamp = reg.now.as_deref().unwrap().parse().unwrap();
+    reg.now = Some((now + jiff::SignedDuration::from_secs(seconds)).to_string());
+}
+
 fn header<'a>(message: &'a Value, name: &str) -> &'a str {
     message["headers"][name].as_str().unwrap_or_else(|| panic!("no {name} header: {message:#}"))
 }
@@ -49,7 +56,7 @@ fn the_ready_mail_reaches_the_smtp_server_and_waits_while_the_server_is_down() {
     chain.receive("AMS-01", "TOTE-1", "5");
     chain.receive("AMS-01", "MUG-1", "4");
     let wan = Wan::up(&chain);
-    let reg = register_with(&chain, &wan, "AMS-01", "R1", &mail_section(&server));
+    let mut reg = register_with(&chain, &wan, "AMS-01", "R1", &mail_section(&server));
     let id = deliver_pickup(&chain, 7101, &[("TOTE-1", 2), ("MUG-1", 1)]);
     sync(&reg);
 
@@ -113,13 +120,26 @@ fn the_ready_mail_reaches_the_smtp_server_and_waits_while_the_server_is_down() {
     // The counter keeps selling meanwhile.
     let sale = reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:50"]);
     assert!(sale["receipt"].is_string(), "{sale:#}");
+    // Backing off: not tried again for a minute after the failed attempt, then again.
+    let first_try: jiff::Timestamp = reg.now.as_deref().unwrap().parse().unwrap();
+    let next: jiff::Timestamp = waiting[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next.as_second() - first_try.as_second(), 60, "{waiting:#}");
+    let round = reg.json(&["mail", "work"]);
+    assert_eq!((round["sent"].as_u64(), round["waiting"].as_u64()), (Some(0), Some(1)), "{round:#}");
+    assert!(round["blocked"].is_null(), "nothing due yet, nothing tried: {round:#}");
+    assert_eq!(reg.json(&["mail", "jobs", "--waiting"])[0]["attempts"], 1);
+    later(&mut reg, 60);
     let round = reg.json(&["mail", "work"]);
     assert_eq!((round["sent"].as_u64(), round["waiting"].as_u64()), (Some(0), Some(1)), "{round:#}");
     assert!(round["blocked"].is_string(), "{round:#}");
+    let waiting = reg.json(&["mail", "jobs", "--waiting"]);
+    let next: jiff::Timestamp = waiting[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(next.as_second() - first_try.as_second(), 60 + 120, "the wait doubles: {waiting:#}");
     assert_eq!(server.messages().len(), 1);
 
-    // The server is back: the worker sends it.
+    // The server is back: the worker sends it once its wait is over.
     server.resume();
+    later(&mut reg, 120);
     let round = reg.json(&["mail", "work"]);
     assert_eq!((round["sent"].as_u64(), round["waiting"].as_u64()), (Some(1), Some(0)), "{round:#}");
     let got = server.messages();
@@ -188,4 +208,43 @@ fn no_email_no_mail_server_and_an_address_the_server_refuses_each_end_as_they_sh
     assert_eq!((round["sent"].as_u64(), round["waiting"].as_u64()), (Some(0), Some(0)), "{round:#}");
     assert_eq!(reg.json(&["mail", "jobs"])[0]["attempts"], 1, "a refused mail is not tried again");
     assert!(server.messages().is_empty());
+}
+
+/// A mail server away for good: the message is tried with a doubling wait between
+/// attempts, then failed after `mail.max_attempts` with the last reason, and no worker
+/// tries it again; `till mail jobs` shows it failed.
+#[test]
+fn a_mail_the_server_never_takes_is_failed_after_its_attempts_with_the_last_reason() {
+    let mut server = smtp();
+    let chain = Chain::start("mail_gives_up");
+    chain.receive("AMS-01", "TOTE-1", "5");
+    let wan = Wan::up(&chain);
+    let section = format!("{}max_attempts = 3\ngive_up_after_hours = 24\n", mail_section(&server));
+    let mut reg = register_with(&chain, &wan, "AMS-01", "R1", &section);
+    deliver_pickup(&chain, 7301, &[("TOTE-1", 1)]);
+    sync(&reg);
+    pick_and_stage(&reg, "#7301", 1);
+    server.stop();
+    let out = reg.till(&["pickup", "ready", "#7301"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    for (wait, attempts) in [(60, 2), (120, 3)] {
+        later(&mut reg, wait - 1);
+        reg.json(&["mail", "work"]);
+        assert_eq!(reg.json(&["mail", "jobs"])[0]["attempts"], attempts - 1, "still backing off");
+        later(&mut reg, 1);
+        reg.json(&["mail", "work"]);
+        assert_eq!(reg.json(&["mail", "jobs"])[0]["attempts"], attempts);
+    }
+    let jobs = reg.json(&["mail", "jobs"]);
+    assert_eq!((jobs[0]["state"].as_str(), jobs[0]["next_attempt_at"].as_str()), (Some("failed"), None), "{jobs:#}");
+    let reason = jobs[0]["last_error"].as_str().unwrap();
+    assert!(reason.starts_with("not sent after 3 attempt(s) over 3 min"), "{reason}");
+    assert!(reason.contains(&server.url()), "the last error is kept: {reason}");
+    let text = stdout(&reg.till(&["mail", "jobs"]));
+    assert!(text.contains("failed (3 attempt(s))"), "{text}");
+    later(&mut reg, 3600);
+    server.resume();
+    let round = reg.json(&["mail", "work"]);
+    assert_eq!((round["sent"].as_u64(), round["waiting"].as_u64()), (Some(0), Some(0)), "{round:#}");
+    assert!(server.messages().is_empty(), "a failed mail is not sent later");
 }

@@ -659,3 +659,49 @@ fn a_register_is_told_only_of_the_order_documents_changed_since_its_last_round()
     assert_eq!(round(&ams1).0, 1, "changed since the last round: listed");
     assert_eq!(ams1.json(&["pickup", "show", "8000"])["lines"][0]["picked"], "1");
 }
+
+/// An endless-aisle order HQ refuses for good (a ship-to coordinate that is not a number:
+/// the app's form checks it, the CLI passes it on) becomes `failed` with HQ's reason and is
+/// not sent again, while the rest of the outbox goes on; the customer has paid, so the
+/// order names the receipt a refund takes back, and re-placed with a corrected delivery it
+/// reaches HQ. Only a failed order can be re-placed.
+#[test]
+fn an_aisle_order_hq_refuses_is_failed_with_the_reason_and_can_be_re_placed() {
+    let chain = Chain::start("pickup_aisle_refused");
+    chain.receive("AMS-01", "MUG-1", "4");
+    let wan = Wan::up(&chain);
+    let utr = register(&chain, &wan, "UTR-01", "R1");
+    sync(&utr);
+    let order = |delivery: &[&str]| {
+        let mut args =
+            vec!["aisle", "order", "--item", "MUG-1:1", "--email", "kees@example.com", "--tender", "cash:20"];
+        args.extend_from_slice(delivery);
+        utr.json(&args)
+    };
+    let paid = order(&["--ship-to", "1011AB,Amsterdam,NL,north,east"]);
+    order(&["--pickup-at", "AMS-01"]);
+    sync(&utr);
+    let outbox = utr.json(&["aisle", "orders"]);
+    let rows = outbox.as_array().unwrap();
+    let failed = rows.iter().find(|o| o["state"] == "failed").unwrap_or_else(|| panic!("{outbox:#}"));
+    let reason = failed["last_error"].as_str().unwrap();
+    assert!(reason.starts_with("HQ refused it (400):") && reason.contains("delivery.latitude 'north'"), "{reason}");
+    assert_eq!(failed["receipt"], paid["receipt"], "the receipt a refund takes back: {failed:#}");
+    assert!(rows.iter().any(|o| o["state"] == "sent"), "the other order went on: {outbox:#}");
+    assert_eq!(chain.orders().len(), 1, "HQ holds only the order it took");
+    let id = failed["id"].as_str().unwrap().to_string();
+    sync(&utr);
+    let again = utr.json(&["aisle", "orders"]);
+    let same = again.as_array().unwrap().iter().find(|o| o["id"] == id.as_str()).unwrap();
+    assert_eq!((same["state"].as_str(), same["attempts"].as_i64()), (Some("failed"), Some(1)), "not sent again");
+
+    let placed = utr.json(&["aisle", "re-place", &id, "--ship-to", "1011AB,Amsterdam,NL"]);
+    assert_eq!((placed["state"].as_str(), placed["last_error"].as_str()), (Some("waiting"), None), "{placed:#}");
+    sync(&utr);
+    let orders = chain.orders();
+    assert_eq!(orders.len(), 2, "{orders:#?}");
+    assert!(orders.iter().any(|o| o["id"] == format!("aisle-UTR-01:{id}").as_str()), "{orders:#?}");
+    let (code, text) = refused(&utr, &["aisle", "re-place", &id]);
+    assert_eq!(code, "input");
+    assert!(text.contains("is sent, not failed"), "{text}");
+}

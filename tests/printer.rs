@@ -6,8 +6,12 @@
 //! drawer must have been kicked open.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use till_tests::TempRegister;
@@ -453,4 +457,213 @@ fn a_serial_scanner_delivers_a_gs1_code_that_the_register_reads() {
     assert_eq!(v["barcode"]["kind"], "gs1", "{v}");
     assert_eq!(v["barcode"]["elements"][0]["value"], "08712345000011");
     assert_eq!(v["barcode"]["elements"][2]["value"], "31", "{v}");
+}
+
+/// A TCP tap between the register and the emulated printer: it forwards both ways and
+/// keeps every byte the register sent, so a test can say what the printer received.
+struct Tap {
+    url: String,
+    sent: Arc<Mutex<Vec<u8>>>,
+    opened: Arc<AtomicUsize>,
+    closed: Arc<AtomicUsize>,
+}
+
+impl Tap {
+    /// A tap on a free loopback port in front of `upstream` (`tcp://HOST:PORT`).
+    fn start(upstream: &str) -> Tap {
+        let target = upstream.trim_start_matches("tcp://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("tcp://{}", listener.local_addr().unwrap());
+        let (sent, opened, closed) = (Arc::default(), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tap = Tap { url, sent, opened, closed };
+        let (sent, opened, closed) = (tap.sent.clone(), tap.opened.clone(), tap.closed.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                opened.fetch_add(1, Ordering::SeqCst);
+                let (mut from_register, mut to_printer) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (sent, closed) = (sent.clone(), closed.clone());
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match from_register.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                sent.lock().unwrap().extend_from_slice(&buf[..n]);
+                                if to_printer.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = to_printer.shutdown(Shutdown::Write);
+                    closed.fetch_add(1, Ordering::SeqCst);
+                });
+                let (mut from_printer, mut to_register) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_printer, &mut to_register);
+                    let _ = to_register.shutdown(Shutdown::Write);
+                });
+            }
+        });
+        tap
+    }
+
+    /// Every byte the register sent since the last call, once each connection it opened
+    /// has been closed by it (so nothing is still on its way).
+    fn take(&self) -> Vec<u8> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.closed.load(Ordering::SeqCst) < self.opened.load(Ordering::SeqCst) {
+            assert!(Instant::now() < deadline, "the register kept a printer connection open");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::mem::take(&mut *self.sent.lock().unwrap())
+    }
+}
+
+/// How many drawer kicks (ESC p) `bytes` hold.
+fn kicks(bytes: &[u8]) -> usize {
+    bytes.windows(2).filter(|w| *w == [0x1b, 0x70]).count()
+}
+
+/// Sets or clears (`action`) the emulated printer's paper-out fault.
+fn paper_out(printer: &Emulator, action: &str) {
+    let out = Command::new(&printer.bin)
+        .args(["fault", action, "front", "paper-out"])
+        .env("EMUPOS_API", &printer.api)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Issue #15's "paper out for two hours": three cash sales while the printer is out of
+/// paper, two hours (of the register's clock, passed in: nothing sleeps) with the paper
+/// still out, then paper back: the three receipts print, late, and the printer receives
+/// no drawer kick at all (the drawer never pops open unattended for sales long done); a
+/// fresh cash sale then kicks it as usual. Where the store drops stale receipts instead,
+/// the receipt is not printed but nothing is lost: it prints from the sale on demand.
+#[test]
+fn receipts_held_two_hours_by_a_paper_out_print_without_the_drawer_kick_or_are_dropped_and_reprintable() {
+    let printer = Emulator::start();
+    let tap = Tap::start(&printer.printer);
+    let mut reg = configured_register(
+        |demo| demo,
+        &format!("[printer]\nurl = \"{}\"\ncode_page = \"CP858\"\nkick_on_cash = true\n", tap.url),
+    );
+    let at = |minutes: i64| {
+        let t0: jiff::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
+        (t0 + jiff::SignedDuration::from_mins(minutes)).to_string()
+    };
+    paper_out(&printer, "set");
+    let mut numbers = Vec::new();
+    for minute in 0..3 {
+        reg.now = Some(at(minute));
+        let sale = reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+        numbers.push(sale["receipt"].as_str().unwrap().to_string());
+    }
+    reg.now = Some(at(120));
+    let round = reg.json(&["printer", "work"]);
+    assert_eq!((round["printed"].as_u64(), round["blocked"].as_str()), (Some(0), Some("paper out")), "{round}");
+    assert_eq!(printer.json(&["receipt", "list"]), serde_json::json!([]), "nothing printed in two hours");
+    tap.take();
+
+    paper_out(&printer, "clear");
+    reg.now = Some(at(121));
+    let round = reg.json(&["printer", "work"]);
+    assert_eq!(
+        (round["printed"].as_u64(), round["late"].as_u64(), round["waiting"].as_u64()),
+        (Some(3), Some(3), Some(0)),
+        "{round}"
+    );
+    let list = receipts(&printer, 3);
+    assert_eq!(list.len(), 3, "{list:?}");
+    let sent = tap.take();
+    assert!(!sent.is_empty());
+    assert_eq!(kicks(&sent), 0, "no ESC p reached the printer for the late receipts");
+    assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "closed");
+    let jobs = reg.json(&["printer", "jobs"]);
+    for job in jobs.as_array().unwrap() {
+        assert_eq!((job["state"].as_str(), job["stale"].as_bool()), (Some("printed"), Some(true)), "{jobs}");
+    }
+    for number in &numbers {
+        let printed = list.iter().any(|r| {
+            let id = r["id"].as_str().unwrap();
+            printer.json(&["receipt", "show", id])["text"].as_str().unwrap().contains(number.as_str())
+        });
+        assert!(printed, "receipt {number} printed");
+    }
+
+    // A sale now, printer ready: printed at once, and its cash opens the drawer.
+    let sale = reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    receipts(&printer, 4);
+    assert_eq!(kicks(&tap.take()), 1, "a fresh cash sale kicks the drawer");
+    assert_eq!(printer.json(&["devices"])[0]["state"]["drawer"], "open");
+    let job = &reg.json(&["printer", "jobs"])[0];
+    let seq: i64 = sale["receipt"].as_str().unwrap().rsplit_once('-').unwrap().1.parse().unwrap();
+    assert_eq!((job["sale_seq"].as_i64(), job["stale"].as_bool()), (Some(seq), Some(false)), "{job}");
+
+    // A store that drops stale receipts: not printed, marked dropped with the way out,
+    // and printed from the sale on demand (its original: it never printed before).
+    let dropping = Emulator::start();
+    let mut reg = configured_register(
+        |demo| demo,
+        &format!(
+            "[printer]\nurl = \"{}\"\nkick_on_cash = true\nstale_after_minutes = 30\nstale_receipts = \"drop\"\n",
+            dropping.printer
+        ),
+    );
+    paper_out(&dropping, "set");
+    reg.now = Some(at(0));
+    let sale = reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    let number = sale["receipt"].as_str().unwrap();
+    paper_out(&dropping, "clear");
+    reg.now = Some(at(120));
+    let round = reg.json(&["printer", "work"]);
+    assert_eq!((round["printed"].as_u64(), round["dropped"].as_u64()), (Some(0), Some(1)), "{round}");
+    let job = &reg.json(&["printer", "jobs"])[0];
+    assert_eq!(job["state"], "dropped", "{job}");
+    assert!(job["last_error"].as_str().unwrap().contains("till receipt print"), "{job}");
+    assert_eq!(dropping.json(&["receipt", "list"]), serde_json::json!([]), "nothing printed");
+    let round = reg.json(&["receipt", "print", number]);
+    assert_eq!(round["printed"], 1, "{round}");
+    receipts(&dropping, 1);
+    let text = dropping.json(&["receipt", "show"])["text"].as_str().unwrap().to_string();
+    assert!(text.contains(number) && !text.contains("DUPLICATE"), "printed from the sale, as the original: {text}");
+}
+
+/// Two print workers at once (the app's and a `till printer work`, here two processes on
+/// one register) over a dozen waiting receipts: each job is claimed by one of them, so
+/// every receipt prints exactly once.
+#[test]
+fn two_print_workers_racing_print_each_receipt_once() {
+    let printer = Emulator::start();
+    let reg = configured_register(|demo| demo, &format!("[printer]\nurl = \"{}\"\n", printer.printer));
+    paper_out(&printer, "set");
+    let numbers: Vec<String> = (0..12)
+        .map(|_| reg.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"])["receipt"].as_str().unwrap().into())
+        .collect();
+    paper_out(&printer, "clear");
+    let workers: Vec<Child> =
+        (0..2).map(|_| reg.command(&["--json", "printer", "work"]).stdout(Stdio::piped()).spawn().unwrap()).collect();
+    let mut printed = 0;
+    for worker in workers {
+        let out = worker.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let round: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        printed += round["printed"].as_u64().unwrap();
+    }
+    assert_eq!(printed, 12, "the two workers printed twelve between them");
+    let list = receipts(&printer, 12);
+    assert_eq!(list.len(), 12, "twelve receipts on paper, none twice: {list:?}");
+    let texts: Vec<String> = list
+        .iter()
+        .map(|r| printer.json(&["receipt", "show", r["id"].as_str().unwrap()])["text"].as_str().unwrap().to_string())
+        .collect();
+    for number in &numbers {
+        let times = texts.iter().filter(|t| t.contains(&format!("[barcode CODE128 {number}]"))).count();
+        assert_eq!(times, 1, "receipt {number} printed {times} times");
+    }
+    let jobs = reg.json(&["printer", "jobs"]);
+    assert!(jobs.as_array().unwrap().iter().all(|j| j["state"] == "printed"), "{jobs}");
 }

@@ -73,3 +73,16 @@ pub async fn aisle_orders(state: State<'_, AppState>, waiting: bool) -> Reply<Ve
         })
         .await
 }
+
+/// Places failed endless-aisle order `id` again (HQ refused it; the customer has paid), as
+/// it was: it goes with the next sync round. A signed-in staff member only. Answers the
+/// order as the outbox now holds it.
+#[tauri::command]
+pub async fn aisle_replace(state: State<'_, AppState>, id: String) -> Reply<AisleOrderView> {
+    state
+        .with(move |s| {
+            let (reg, _, auth) = s.acting(&[])?;
+            Ok(AisleOrderView::from(&reg.replace_aisle_order(&id, None, &auth)?))
+        })
+        .await
+}

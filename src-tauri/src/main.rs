@@ -150,6 +150,7 @@ fn main() -> Result<()> {
             aisle::aisle_quote,
             aisle::aisle_order,
             aisle::aisle_orders,
+            aisle::aisle_replace,
         ])
         .run(tauri::generate_context!())
         .context("the app stopped with an error")

@@ -173,14 +173,18 @@ pub struct PrintJobView {
     pub copy: u32,
     /// When it was queued.
     pub created_at: String,
-    /// `waiting`, `printed` or `skipped`.
+    /// `waiting`, `printed`, `skipped` or `dropped` (waited past
+    /// `printer.stale_after_minutes` and the store drops those: print it from the sale).
     pub state: String,
     /// Attempts so far.
     pub attempts: i64,
-    /// Why the last attempt did not print.
+    /// Why the last attempt did not print (or why it was dropped).
     pub last_error: Option<String>,
     /// When it printed.
     pub printed_at: Option<String>,
+    /// It waited past `printer.stale_after_minutes`: printed without its drawer kick, or
+    /// dropped.
+    pub stale: bool,
 }
 
 impl From<&till_register::PrintJob> for PrintJobView {
@@ -195,6 +199,7 @@ impl From<&till_register::PrintJob> for PrintJobView {
             attempts: j.attempts,
             last_error: j.last_error.clone(),
             printed_at: j.printed_at.clone(),
+            stale: j.stale,
         }
     }
 }

@@ -300,8 +300,10 @@ pub struct AisleOrderView {
     pub order: String,
     /// Its short number (`REGISTER-xxxxxxxx`).
     pub number: String,
-    /// The receipt number of the sale that paid for it.
+    /// The receipt sequence number of the sale that paid for it.
     pub sale_seq: Option<i64>,
+    /// That sale's receipt number (`REGISTER-000123`): what a refund takes back.
+    pub receipt: Option<String>,
     /// The customer's email.
     pub email: String,
     /// Where it goes.
@@ -310,11 +312,13 @@ pub struct AisleOrderView {
     pub body: String,
     /// When it was placed.
     pub created_at: String,
-    /// `waiting` (not at HQ yet) or `sent`.
+    /// `waiting` (not at HQ yet), `sent`, or `failed`: HQ refused it for good
+    /// (`last_error` says why); the customer has paid, so re-place it (`till aisle
+    /// re-place`) or refund its sale (a return of `receipt`).
     pub state: String,
     /// Delivery attempts so far.
     pub attempts: i64,
-    /// Why the last attempt failed.
+    /// Why the last attempt failed (a failed order: HQ's reason).
     pub last_error: Option<String>,
     /// When HQ took it.
     pub sent_at: Option<String>,
@@ -328,11 +332,16 @@ impl From<&till_register::OutboxOrder> for AisleOrderView {
         let body: serde_json::Value = serde_json::from_str(&o.body).unwrap_or_default();
         let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
         let d = &body["delivery"];
+        let number = text(&body["number"]).unwrap_or_default();
+        // The number is REGISTER-xxxxxxxx: the register that took it, whose receipt it is.
+        let receipt =
+            number.rsplit_once('-').zip(o.sale_seq).map(|((register, _), seq)| format!("{register}-{seq:06}"));
         AisleOrderView {
             id: o.id.clone(),
             order: format!("{}:{}", body["channel"].as_str().unwrap_or("aisle"), o.id),
-            number: text(&body["number"]).unwrap_or_default(),
+            number,
             sale_seq: o.sale_seq,
+            receipt,
             email: text(&body["email"]).unwrap_or_default(),
             delivery: AisleDeliveryView {
                 method: text(&d["method"]).unwrap_or_default(),
@@ -434,7 +443,8 @@ pub struct MailJobView {
     pub body: String,
     /// When it was queued.
     pub created_at: String,
-    /// `waiting`, `sent` or `failed`.
+    /// `waiting`, `sent` or `failed` (refused for good, or given up on after
+    /// `mail.max_attempts` attempts or `mail.give_up_after_hours`).
     pub state: String,
     /// Attempts so far.
     pub attempts: i64,
@@ -442,6 +452,8 @@ pub struct MailJobView {
     pub last_error: Option<String>,
     /// When it was sent.
     pub sent_at: Option<String>,
+    /// While waiting after a failed attempt: when the next attempt may be (RFC 3339).
+    pub next_attempt_at: Option<String>,
 }
 
 impl From<&till_register::MailJob> for MailJobView {
@@ -458,6 +470,10 @@ impl From<&till_register::MailJob> for MailJobView {
             attempts: j.attempts,
             last_error: j.last_error.clone(),
             sent_at: j.sent_at.clone(),
+            next_attempt_at: j
+                .next_attempt_at
+                .and_then(|t| jiff::Timestamp::from_second(t).ok())
+                .map(|t| t.to_string()),
         }
     }
 }
@@ -488,13 +504,24 @@ pub struct PrintRoundView {
     pub printed: u64,
     /// Jobs still waiting.
     pub waiting: u64,
+    /// Of the printed, those that had waited past `printer.stale_after_minutes`: printed
+    /// without their drawer kick.
+    pub late: u64,
+    /// Jobs that had waited too long and were dropped (`printer.stale_receipts = "drop"`).
+    pub dropped: u64,
     /// What stopped printing (`paper out`, `offline`…), if anything.
     pub blocked: Option<String>,
 }
 
 impl From<&till_register::PrintRound> for PrintRoundView {
     fn from(r: &till_register::PrintRound) -> Self {
-        PrintRoundView { printed: r.printed, waiting: r.waiting, blocked: r.blocked.clone() }
+        PrintRoundView {
+            printed: r.printed,
+            waiting: r.waiting,
+            late: r.late,
+            dropped: r.dropped,
+            blocked: r.blocked.clone(),
+        }
     }
 }
 

@@ -414,11 +414,26 @@ pub enum AisleCommand {
         #[arg(long = "tender", value_name = "KIND:AMOUNT", required = true)]
         tenders: Vec<String>,
     },
-    /// Orders placed here and whether HQ has taken them.
+    /// Orders placed here and whether HQ has taken them (`failed`: HQ refused one for
+    /// good; re-place it or refund its sale).
     Orders {
         /// Only those HQ has not taken yet.
         #[arg(long)]
         waiting: bool,
+    },
+    /// Place an order HQ refused again (the customer has paid): as it was, or with a
+    /// corrected delivery; it goes with the next sync. The other way out is a refund of its
+    /// sale (`till return RECEIPT`).
+    #[command(name = "re-place")]
+    Replace {
+        /// The order's id (as `till aisle orders` lists it).
+        order: String,
+        /// Collect at this store instead.
+        #[arg(long, conflicts_with = "ship_to")]
+        pickup_at: Option<String>,
+        /// Ship to ZIP,CITY,COUNTRY[,LAT,LON] instead.
+        #[arg(long)]
+        ship_to: Option<String>,
     },
 }
 

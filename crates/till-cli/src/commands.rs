@@ -31,7 +31,7 @@ fn signs_in(command: &Command) -> bool {
     match command {
         Command::Sale(_) | Command::Return(_) | Command::Exchange(_) | Command::Drawer(_) | Command::Stress(_) => true,
         Command::Boris(c) => matches!(c, BorisCommand::Return { .. }),
-        Command::Aisle(c) => matches!(c, AisleCommand::Order { .. }),
+        Command::Aisle(c) => matches!(c, AisleCommand::Order { .. } | AisleCommand::Replace { .. }),
         Command::Pickup(c) => matches!(
             c,
             PickupCommand::Pick { .. }
@@ -828,8 +828,15 @@ fn printer_target(reg: &till_register::Register, args: &PrinterArgs) -> Result<t
 /// One pass of the print worker, as the status line shows it.
 fn print_round(cli: &Cli, round: &till_register::PrintRound) -> Result<()> {
     print(cli, &PrintRoundView::from(round), || {
+        let mut late = String::new();
+        if round.late > 0 {
+            late += &format!(" ({} late: no drawer kick)", round.late);
+        }
+        if round.dropped > 0 {
+            late += &format!(", dropped {} (too old: print them from the sale)", round.dropped);
+        }
         format!(
-            "printed {}, waiting {}{}\n",
+            "printed {}{late}, waiting {}{}\n",
             round.printed,
             round.waiting,
             round.blocked.as_ref().map(|b| format!(" ({b})")).unwrap_or_default()

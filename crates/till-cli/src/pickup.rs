@@ -223,28 +223,8 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
         AisleCommand::Order { items, pickup_at, ship_to, email, tenders } => {
             let mut auth = authority(cli, &mut reg)?;
             let lines = items.iter().map(|i| line_qty("--item", i)).collect::<Result<Vec<_>>>()?;
-            let delivery = match (pickup_at, ship_to) {
-                (Some(location), _) => AisleDelivery::Pickup { location: location.clone() },
-                (None, Some(to)) => {
-                    let parts: Vec<&str> = to.split(',').map(str::trim).collect();
-                    match parts.as_slice() {
-                        [zip, city, cc] => AisleDelivery::Ship {
-                            coordinates: None,
-                            zip: zip.to_string(),
-                            city: city.to_string(),
-                            country_code: cc.to_string(),
-                        },
-                        [zip, city, cc, lat, lon] => AisleDelivery::Ship {
-                            coordinates: Some((lat.to_string(), lon.to_string())),
-                            zip: zip.to_string(),
-                            city: city.to_string(),
-                            country_code: cc.to_string(),
-                        },
-                        _ => return Err(usage(format!("--ship-to {to}: expected ZIP,CITY,COUNTRY[,LAT,LON]"))),
-                    }
-                }
-                (None, None) => return Err(usage("--pickup-at STORE or --ship-to ADDRESS".into())),
-            };
+            let delivery = delivery(pickup_at.as_deref(), ship_to.as_deref())?
+                .ok_or_else(|| usage("--pickup-at STORE or --ship-to ADDRESS".into()))?;
             let tenders = tenders
                 .iter()
                 .map(|t| reg.parse_tender(t).with_context(|| format!("--tender {t}")))
@@ -254,6 +234,14 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
                 crate::write_out(&format!("Order {id} placed; it goes to HQ with the next sync.\n"));
             }
             crate::commands::committed(cli, &mut reg, &sale, Copy::Original);
+        }
+        AisleCommand::Replace { order, pickup_at, ship_to } => {
+            let auth = authority(cli, &mut reg)?;
+            let delivery = delivery(pickup_at.as_deref(), ship_to.as_deref())?;
+            let placed = reg.replace_aisle_order(order, delivery.as_ref(), &auth)?;
+            print(cli, &AisleOrderView::from(&placed), || {
+                format!("Order {} queued again; it goes to HQ with the next sync.\n", placed.id)
+            });
         }
         AisleCommand::Orders { waiting } => {
             let orders = reg.aisle_orders(*waiting)?;
@@ -277,10 +265,41 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
     Ok(())
 }
 
+/// The delivery `--pickup-at` or `--ship-to ZIP,CITY,COUNTRY[,LAT,LON]` names (`None`:
+/// neither given).
+fn delivery(pickup_at: Option<&str>, ship_to: Option<&str>) -> Result<Option<AisleDelivery>> {
+    Ok(match (pickup_at, ship_to) {
+        (Some(location), _) => Some(AisleDelivery::Pickup { location: location.to_string() }),
+        (None, Some(to)) => {
+            let parts: Vec<&str> = to.split(',').map(str::trim).collect();
+            Some(match parts.as_slice() {
+                [zip, city, cc] => AisleDelivery::Ship {
+                    coordinates: None,
+                    zip: zip.to_string(),
+                    city: city.to_string(),
+                    country_code: cc.to_string(),
+                },
+                [zip, city, cc, lat, lon] => AisleDelivery::Ship {
+                    coordinates: Some((lat.to_string(), lon.to_string())),
+                    zip: zip.to_string(),
+                    city: city.to_string(),
+                    country_code: cc.to_string(),
+                },
+                _ => return Err(usage(format!("--ship-to {to}: expected ZIP,CITY,COUNTRY[,LAT,LON]"))),
+            })
+        }
+        (None, None) => None,
+    })
+}
+
 /// A message in the outbox, as a line of `till mail jobs`.
 pub fn mail_line(j: &till_register::MailJob) -> String {
+    let next = match (j.state.as_str(), j.next_attempt_at.and_then(|t| jiff::Timestamp::from_second(t).ok())) {
+        ("waiting", Some(t)) => format!(", next attempt {t}"),
+        _ => String::new(),
+    };
     format!(
-        "mail {} to {} {} ({} attempt(s)){}: {}\n",
+        "mail {} to {} {} ({} attempt(s){next}){}: {}\n",
         j.id,
         j.recipient,
         j.state,

@@ -5,7 +5,13 @@
 
 use std::time::{Duration, Instant};
 
+use till_store::{PruneBefore, Pruned};
+
 use crate::{MailRound, PrintRound, Register, RegisterError, SyncStatus, SyncWorker, WorkerTiming};
+
+/// The most rows of one outbox table a housekeeping pass deletes (a backlog goes over
+/// several passes, none of them long).
+pub const PRUNE_PER_PASS: u32 = 200;
 
 /// Which background work a front end runs, and when each part is next due.
 pub struct BackgroundWork {
@@ -66,10 +72,30 @@ impl Register {
     /// Housekeeping to run off the sale path — after a sale is handed over, or when idle:
     /// folds recent stock movements into the stock projection, compacts the replicated
     /// documents' stored changes, and checkpoints the SQLite write-ahead log, each only once
-    /// enough has accumulated, so no sale's commit has to.
+    /// enough has accumulated, so no sale's commit has to; then prunes the finished outbox
+    /// rows past their retention ([`Register::prune_outboxes`]).
     pub fn maintain(&mut self) -> Result<(), RegisterError> {
         self.store.maintain()?;
+        self.prune_outboxes()?;
         Ok(())
+    }
+
+    /// Deletes finished outbox rows past `[retention]` (printed reprints and skipped or
+    /// dropped print jobs, sent or failed mail and endless-aisle orders), at most
+    /// [`PRUNE_PER_PASS`] per table and pass, found through an index on when each
+    /// finished: nothing due costs one index probe per table. Never a printed original,
+    /// nothing waiting, nothing a report, the journal or a reprint reads.
+    pub fn prune_outboxes(&mut self) -> Result<Pruned, RegisterError> {
+        let now = self.now().as_second();
+        let days = |d: u32| now - i64::from(d) * 86_400;
+        let r = self.config.retention;
+        let before =
+            PruneBefore { print_jobs: days(r.print_jobs_days), mail: days(r.mail_days), orders: days(r.orders_days) };
+        let pruned = self.store.prune_outboxes(before, PRUNE_PER_PASS)?;
+        if pruned.total() > 0 {
+            tracing::debug!(?pruned, "outbox rows past their retention deleted");
+        }
+        Ok(pruned)
     }
 
     /// One pass of the background work `work` asks for. The print worker runs when a

@@ -17,8 +17,8 @@ use toml::Spanned;
 
 mod devices;
 mod mail;
-pub use devices::{DisplayConfig, PrinterConfig, ScaleConfig, ScannerConfig};
-pub use mail::{MailConfig, SmtpSecurity};
+pub use devices::{DisplayConfig, PrinterConfig, STALE_AFTER_MINUTES, ScaleConfig, ScannerConfig, StaleReceipts};
+pub use mail::{MAIL_GIVE_UP_AFTER_HOURS, MAIL_MAX_ATTEMPTS, MailConfig, SmtpSecurity};
 
 /// A configuration that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +64,36 @@ struct ConfigFile {
     display: Option<devices::DisplaySection>,
     scanner: Option<devices::ScannerSection>,
     mail: Option<mail::MailSection>,
+    #[serde(default)]
+    retention: RetentionSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RetentionSection {
+    print_jobs_days: Option<Spanned<u32>>,
+    mail_days: Option<Spanned<u32>>,
+    orders_days: Option<Spanned<u32>>,
+}
+
+/// How long the register keeps its finished outbox rows (`[retention]`), in days after
+/// each finished. Housekeeping deletes them past that; what a report, the journal or a
+/// reprint reads is never in these tables' prunable rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Printed reprints and skipped or dropped print jobs (`print_jobs_days`, default 30).
+    /// A printed original is kept: a later print of its receipt is a DUPLICATE.
+    pub print_jobs_days: u32,
+    /// Sent and failed mail (`mail_days`, default 90).
+    pub mail_days: u32,
+    /// Sent and failed endless-aisle orders (`orders_days`, default 180).
+    pub orders_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention { print_jobs_days: 30, mail_days: 90, orders_days: 180 }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -150,6 +180,8 @@ pub struct RegisterConfig {
     pub scanner: ScannerConfig,
     /// The SMTP server customer mail goes through, if one is configured.
     pub mail: Option<MailConfig>,
+    /// How long finished outbox rows are kept.
+    pub retention: Retention,
 }
 
 /// Amounts above which an action needs its permission.
@@ -341,7 +373,20 @@ impl RegisterConfig {
         let scanner =
             file.scanner.as_ref().map(|s| devices::scanner(s).map_err(&located)).transpose()?.unwrap_or_default();
         let mail = file.mail.as_ref().map(|m| mail::mail(m, &store).map_err(&located)).transpose()?;
+        let days = |d: &Option<Spanned<u32>>, field: &str, default: u32| match d {
+            None => Ok(default),
+            Some(d) if (1..=3650).contains(d.get_ref()) => Ok(*d.get_ref()),
+            Some(d) => Err(err(Some(d.span()), format!("retention.{field}: {} must be 1 to 3650 days", d.get_ref()))),
+        };
+        let defaults = Retention::default();
+        let r = &file.retention;
+        let retention = Retention {
+            print_jobs_days: days(&r.print_jobs_days, "print_jobs_days", defaults.print_jobs_days)?,
+            mail_days: days(&r.mail_days, "mail_days", defaults.mail_days)?,
+            orders_days: days(&r.orders_days, "orders_days", defaults.orders_days)?,
+        };
         Ok(RegisterConfig {
+            retention,
             mail,
             printer,
             scale,
@@ -472,6 +517,51 @@ reduced = "7"
         .unwrap();
         assert_eq!(c.scale.unwrap().tare_kg.to_string(), "0.015");
         assert_eq!((c.scanner.wedge.prefix.as_str(), c.scanner.wedge.suffix), ("~", '\t'));
+    }
+
+    #[test]
+    fn queue_lifecycles_and_retention_have_defaults_and_are_checked_where_written() {
+        let with = |extra: &str| RegisterConfig::parse(&format!("{GOOD}\n{extra}"), "store.toml");
+        let c = with(
+            "[printer]\nurl = \"tcp://p:9100\"\n[mail]\nsmtp = \"smtp://relay.lan\"\nfrom = \"shop@example.com\"\n",
+        )
+        .unwrap();
+        let p = c.printer.unwrap();
+        assert_eq!((p.stale_after_seconds, p.stale_receipts), (15 * 60, StaleReceipts::PrintWithoutKick));
+        let m = c.mail.unwrap();
+        assert_eq!((m.max_attempts, m.give_up_after_seconds), (10, 48 * 3600));
+        assert_eq!(c.retention, Retention { print_jobs_days: 30, mail_days: 90, orders_days: 180 });
+        let c = with(
+            "[printer]\nurl = \"tcp://p:9100\"\nstale_after_minutes = 5\nstale_receipts = \"drop\"\n\
+             [retention]\nprint_jobs_days = 7\nmail_days = 14\norders_days = 365\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.printer.as_ref().unwrap().stale_after_seconds, c.printer.unwrap().stale_receipts),
+            (300, StaleReceipts::Drop)
+        );
+        assert_eq!(c.retention, Retention { print_jobs_days: 7, mail_days: 14, orders_days: 365 });
+        let errors = [
+            ("[printer]\nurl = \"tcp://p:9100\"\nstale_after_minutes = 0\n", 17, "printer.stale_after_minutes: 0"),
+            ("[printer]\nurl = \"tcp://p:9100\"\nstale_receipts = \"kick\"\n", 17, "print_without_kick or drop"),
+            (
+                "[mail]\nsmtp = \"smtp://relay.lan\"\nfrom = \"shop@example.com\"\nmax_attempts = 0\n",
+                18,
+                "mail.max_attempts: 0",
+            ),
+            (
+                "[mail]\nsmtp = \"smtp://relay.lan\"\nfrom = \"shop@example.com\"\ngive_up_after_hours = 9999\n",
+                18,
+                "mail.give_up_after_hours: 9999",
+            ),
+            ("[retention]\nmail_days = 0\n", 16, "retention.mail_days: 0 must be 1 to 3650 days"),
+            ("[retention]\nsales_days = 10\n", 16, "unknown field `sales_days`"),
+        ];
+        for (extra, line, says) in errors {
+            let e = with(extra).unwrap_err();
+            assert_eq!(e.line, line, "{extra}: {e}");
+            assert!(e.message.contains(says), "{extra}: {e}");
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use till_domain::{Promotion, Role};
 use till_store::Store;
 
-pub use background::{BackgroundPass, BackgroundWork};
+pub use background::{BackgroundPass, BackgroundWork, PRUNE_PER_PASS};
 pub use catalog::{CatalogError, ImportProgress, ImportReport, Unsellable, parse_barcode_standalone};
 pub use checkout::{
     CheckoutError, ReturnPick, ReturnRequest, ScanEntry, Scanned, Settle, discount_text, parse_discount,
@@ -49,8 +49,8 @@ pub use checkout::{
 };
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{
-    ConfigError, DisplayConfig, MailConfig, PrinterConfig, RegisterConfig, ScaleConfig, ScannerConfig, SmtpSecurity,
-    Thresholds,
+    ConfigError, DisplayConfig, MAIL_GIVE_UP_AFTER_HOURS, MAIL_MAX_ATTEMPTS, MailConfig, PrinterConfig, RegisterConfig,
+    Retention, STALE_AFTER_MINUTES, ScaleConfig, ScannerConfig, SmtpSecurity, StaleReceipts, Thresholds,
 };
 pub use devices::DeviceError;
 pub use drawer::{Count, DrawerError, DrawerMove, zreport};
@@ -60,7 +60,9 @@ pub use orders::{
     AisleDelivery, AisleItem, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError,
     VerifiedPickup,
 };
-pub use outbox::{MailRound, OutboxError, PrintRound, ready_message};
+pub use outbox::{
+    BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS, MailRound, OutboxError, PrintRound, mail_backoff, ready_message,
+};
 pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};
 pub use sync::{
     Enrollment, HqTrust, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming, backoff,
@@ -70,7 +72,7 @@ pub use till_domain::RefundMethod;
 pub use till_printer::{PrinterStatus, Profile as PrinterProfile, profiles as printer_profiles};
 pub use till_receipt::Copy;
 pub use till_store::{
-    AuditEntry, COMPACT_AFTER, CashMovement, Durability, MailJob, OutboxOrder, ParkedCart, PrintJob, StaffRow,
+    AuditEntry, COMPACT_AFTER, CashMovement, Durability, MailJob, OutboxOrder, ParkedCart, PrintJob, Pruned, StaffRow,
     StoreError, StoreOptions,
 };
 pub use till_token::TokenError;

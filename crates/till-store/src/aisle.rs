@@ -39,11 +39,11 @@ pub struct OutboxOrder {
     pub body: String,
     /// When it was placed.
     pub created_at: String,
-    /// `waiting` or `sent`.
+    /// `waiting`, `sent`, or `failed` (HQ refused it for good: `last_error` says why).
     pub state: String,
     /// Delivery attempts so far.
     pub attempts: i64,
-    /// Why the last attempt failed.
+    /// Why the last attempt failed (for a `failed` order: HQ's reason).
     pub last_error: Option<String>,
     /// When HQ took it.
     pub sent_at: Option<String>,
@@ -52,13 +52,26 @@ pub struct OutboxOrder {
 }
 
 impl Store {
-    /// The outbox, oldest first (`waiting`: only orders HQ has not taken).
+    /// The outbox, oldest first (`waiting`: only orders HQ has not taken, through the
+    /// state index).
     pub fn outbox_orders(&self, waiting: bool) -> Result<Vec<OutboxOrder>> {
-        let mut stmt = self.conn.prepare_cached(
+        let filter =
+            if waiting { "WHERE state = 'waiting' ORDER BY created_at, id" } else { "ORDER BY created_at, id" };
+        self.select_orders(filter, params![])
+    }
+
+    /// Outbox order `id`.
+    pub fn outbox_order(&self, id: &str) -> Result<Option<OutboxOrder>> {
+        Ok(self.select_orders("WHERE id = ?1", params![id])?.pop())
+    }
+
+    fn select_orders(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<OutboxOrder>> {
+        let sql = format!(
             "SELECT id, sale_seq, body, created_at, state, attempts, last_error, sent_at, hq_status FROM order_outbox \
-             WHERE ?1 = 0 OR state = 'waiting' ORDER BY created_at, id",
-        )?;
-        let rows = stmt.query_map([waiting], |r| {
+             {filter}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(args, |r| {
             Ok(OutboxOrder {
                 id: r.get(0)?,
                 sale_seq: r.get(1)?,
@@ -74,14 +87,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Records that HQ took order `id` (answering `status`) at `at`.
-    pub fn order_sent(&self, id: &str, status: &str, at: &str) -> Result<()> {
+    /// Records that HQ took order `id` (answering `status`) at `at` (`now`: the same, in
+    /// unix seconds).
+    pub fn order_sent(&self, id: &str, status: &str, at: &str, now: i64) -> Result<()> {
         self.conn
             .prepare_cached(
                 "UPDATE order_outbox SET state = 'sent', sent_at = ?2, hq_status = ?3, attempts = attempts + 1, \
-                 last_error = NULL WHERE id = ?1",
+                 last_error = NULL, done_at = ?4 WHERE id = ?1",
             )?
-            .execute(params![id, at, status])?;
+            .execute(params![id, at, status, now])?;
         Ok(())
     }
 
@@ -91,6 +105,31 @@ impl Store {
             .prepare_cached("UPDATE order_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1")?
             .execute(params![id, error])?;
         Ok(())
+    }
+
+    /// Records that HQ refused order `id` for good at `now` (unix seconds), for `reason`:
+    /// it is `failed` and no longer sent.
+    pub fn order_failed(&self, id: &str, reason: &str, now: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE order_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, done_at = ?3 \
+                 WHERE id = ?1 AND state = 'waiting'",
+            )?
+            .execute(params![id, reason, now])?;
+        Ok(())
+    }
+
+    /// Queues failed order `id` again as `body` (the same order, or one with a corrected
+    /// delivery): it waits for the next sync round. False if it is not a failed order.
+    pub fn order_requeue(&self, id: &str, body: &str) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE order_outbox SET state = 'waiting', body = ?2, last_error = NULL, done_at = NULL \
+                 WHERE id = ?1 AND state = 'failed'",
+            )?
+            .execute(params![id, body])?;
+        Ok(changed == 1)
     }
 
     /// Replaces the chain stock snapshot with `rows` (location, SKU, available) taken at

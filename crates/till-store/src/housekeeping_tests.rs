@@ -1,5 +1,5 @@
-//! A sale's cost, and the housekeeping after it, must not grow with the register's
-//! history. Timing is not asserted (machines are noisy): the work SQLite does is counted
+//! A sale's cost, and the housekeeping after it (retention's pruning of the outboxes
+//! included), must not grow with the register's history. Timing is not asserted (machines are noisy): the work SQLite does is counted
 //! instead, as virtual-machine steps seen by a progress handler on the store's own
 //! connection, for a sale and the housekeeping pass after it, early and late in a long
 //! history of quiet days. The counters the pass finds due documents by are checked
@@ -15,7 +15,19 @@ use till_domain::{
     TaxClass, TaxPolicy, TaxRounding, Tender, TenderKind, Unit, price_cart, settle,
 };
 
-use crate::{COMPACT_AFTER, ReplicaIdentity, SaleCommit, Store};
+use crate::{COMPACT_AFTER, MailOutcome, NewMail, PrintOutcome, PruneBefore, ReplicaIdentity, SaleCommit, Store};
+
+/// A message about sale `n`, queued at `at`.
+fn mail_about(n: u64, at: &str) -> NewMail {
+    NewMail {
+        kind: "ready_for_pickup".into(),
+        reference: format!("order:{n}"),
+        recipient: "anna@example.com".into(),
+        subject: "Ready".into(),
+        body: "Ready.\n".into(),
+        created_at: at.into(),
+    }
+}
 
 /// A fresh store in `dir` replicating as register `register` of store S1 (UTC).
 fn store_in(dir: &std::path::Path, register: &str) -> Store {
@@ -116,8 +128,23 @@ fn a_sale_and_its_housekeeping_do_the_same_work_after_a_long_history() {
     for n in 1..=3_000u64 {
         let record = sale(at, n);
         let (committed, sale_work) = work(&mut store, |s| s.commit_sale(record, &PLAIN));
-        committed.unwrap();
-        let (kept, housekeeping_work) = work(&mut store, Store::maintain);
+        let seq = committed.unwrap().receipt.seq as i64;
+        // What leaves after the sale: its receipt printed, a reprint of it, a mail sent;
+        // all but the printed original become prunable a day later.
+        let now = at.as_second();
+        let stamp = at.to_string();
+        for copy in [0, 1] {
+            let job = store.queue_print(seq, copy, false, &stamp).unwrap();
+            store.record_print(job, PrintOutcome::Printed { at: &stamp, stale: false }, now).unwrap();
+        }
+        let mail = store.queue_mail(&mail_about(n, &stamp)).unwrap();
+        store.record_mail(mail, MailOutcome::Sent(&stamp), now).unwrap();
+        let day_ago = now - 86_400;
+        let before = PruneBefore { print_jobs: day_ago, mail: day_ago, orders: day_ago };
+        let (kept, housekeeping_work) = work(&mut store, |s| {
+            s.maintain()?;
+            s.prune_outboxes(before, 200)
+        });
         kept.unwrap();
         let window = if (300 - WINDOW..300).contains(&n) {
             Some(&mut early)
@@ -132,6 +159,14 @@ fn a_sale_and_its_housekeeping_do_the_same_work_after_a_long_history() {
         }
         at = at.checked_add(SignedDuration::from_hours(1)).unwrap();
     }
+    let held: (i64, i64) = store
+        .conn
+        .query_row("SELECT COUNT(*), SUM(copy = 0) FROM print_jobs", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(held.0 - held.1, 25, "a day of reprints is kept, the older pruned: {held:?}");
+    assert_eq!(held.1, 3_000, "every printed original is kept");
+    let mails: i64 = store.conn.query_row("SELECT COUNT(*) FROM mail_outbox", [], |r| r.get(0)).unwrap();
+    assert_eq!(mails, 25, "a day of sent mail");
     let (sale_early, sale_late) = (median(early.0), median(late.0));
     let (kept_early, kept_late) = (median(early.1), median(late.1));
     // Equal up to a tenth (a b-tree one level deeper, a longer WAL): the work must not
@@ -226,6 +261,7 @@ fn a_register_from_before_the_counters_counts_what_it_holds_when_opened() {
     // The file as schema version 5 left it: no counters, no indexes on them (and not
     // version 7's staff column).
     let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(crate::schema::BACK_TO_V7).unwrap();
     conn.execute_batch(
         "DROP INDEX sync_docs_compact_due; DROP INDEX sync_docs_last_seq; \
          ALTER TABLE sync_docs DROP COLUMN pending_changes; ALTER TABLE sync_docs DROP COLUMN pending_bytes; \

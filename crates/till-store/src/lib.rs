@@ -21,6 +21,7 @@ mod print_jobs;
 mod private;
 mod replica;
 mod reports;
+mod retention;
 mod returns;
 mod rules;
 mod sales;
@@ -50,7 +51,8 @@ pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
 pub use aisle::{OutboxOrder, StockAt};
 pub use mail::{MailJob, MailOutcome, NewMail};
 pub use parked::ParkedCart;
-pub use print_jobs::PrintJob;
+pub use print_jobs::{PrintJob, PrintOutcome};
+pub use retention::{PruneBefore, Pruned};
 pub use sales::{DocChange, SaleCommit};
 pub use session::CashSessionRow;
 pub use staff::StaffRow;

@@ -42,7 +42,8 @@ pub struct MailJob {
     pub body: String,
     /// When it was queued.
     pub created_at: String,
-    /// `waiting`, `sent` or `failed` (the server refused it for good).
+    /// `waiting`, `sent` or `failed` (the server refused it for good, or it was tried
+    /// too often or for too long).
     pub state: String,
     /// Attempts so far.
     pub attempts: i64,
@@ -50,6 +51,8 @@ pub struct MailJob {
     pub last_error: Option<String>,
     /// When it was sent.
     pub sent_at: Option<String>,
+    /// While waiting after a failed attempt: not tried again before this (unix seconds).
+    pub next_attempt_at: Option<i64>,
 }
 
 /// How one attempt to send a message ended.
@@ -57,9 +60,15 @@ pub struct MailJob {
 pub enum MailOutcome<'a> {
     /// The server took it, at this time.
     Sent(&'a str),
-    /// Not this time (server out of reach, a transient refusal): it stays waiting.
-    Retry(&'a str),
-    /// The server refused it for good (a 5xx reply): it is not tried again.
+    /// Not this time (server out of reach, a transient refusal): it stays waiting, and is
+    /// not tried again before `next_attempt_at` (unix seconds).
+    Retry {
+        /// Why not.
+        error: &'a str,
+        /// When it may be tried again.
+        next_attempt_at: i64,
+    },
+    /// Not sent, for good (a 5xx reply; too many attempts): it is not tried again.
     Failed(&'a str),
 }
 
@@ -101,6 +110,15 @@ impl Store {
         self.select_mail(filter, params![i64::from(limit)])
     }
 
+    /// The waiting messages due for an attempt at `now` (unix seconds: their back-off
+    /// has passed), oldest first.
+    pub fn mail_due(&self, now: i64, limit: u32) -> Result<Vec<MailJob>> {
+        self.select_mail(
+            "WHERE state = 'waiting' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id ASC LIMIT ?2",
+            params![now, i64::from(limit)],
+        )
+    }
+
     /// The messages about `reference` (an order's id), oldest first.
     pub fn mail_jobs_about(&self, reference: &str) -> Result<Vec<MailJob>> {
         self.select_mail("WHERE ref = ?1 ORDER BY id ASC", params![reference])
@@ -113,8 +131,8 @@ impl Store {
 
     fn select_mail(&self, filter: &str, args: impl rusqlite::Params) -> Result<Vec<MailJob>> {
         let sql = format!(
-            "SELECT id, kind, ref, recipient, subject, body, created_at, state, attempts, last_error, sent_at \
-             FROM mail_outbox {filter}"
+            "SELECT id, kind, ref, recipient, subject, body, created_at, state, attempts, last_error, sent_at, \
+             next_attempt_at FROM mail_outbox {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(args, |r| {
@@ -130,6 +148,7 @@ impl Store {
                 attempts: r.get(8)?,
                 last_error: r.get(9)?,
                 sent_at: r.get(10)?,
+                next_attempt_at: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -149,25 +168,33 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Records an attempt to send message `id` and releases its claim.
-    pub fn record_mail(&self, id: i64, outcome: MailOutcome<'_>) -> Result<()> {
-        let (sql, text) = match outcome {
-            MailOutcome::Sent(at) => (
-                "UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = ?2, \
-                 claimed_until = NULL WHERE id = ?1",
-                at,
-            ),
-            MailOutcome::Retry(error) => (
-                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, claimed_until = NULL WHERE id = ?1",
-                error,
-            ),
-            MailOutcome::Failed(error) => (
-                "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, \
-                 claimed_until = NULL WHERE id = ?1",
-                error,
-            ),
+    /// Records an attempt to send message `id` at `now` (unix seconds) and releases its
+    /// claim.
+    pub fn record_mail(&self, id: i64, outcome: MailOutcome<'_>, now: i64) -> Result<()> {
+        let mut stmt;
+        match outcome {
+            MailOutcome::Sent(at) => {
+                stmt = self.conn.prepare_cached(
+                    "UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, sent_at = ?2, \
+                     claimed_until = NULL, next_attempt_at = NULL, done_at = ?3 WHERE id = ?1",
+                )?;
+                stmt.execute(params![id, at, now])?
+            }
+            MailOutcome::Retry { error, next_attempt_at } => {
+                stmt = self.conn.prepare_cached(
+                    "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, claimed_until = NULL, \
+                     next_attempt_at = ?3 WHERE id = ?1",
+                )?;
+                stmt.execute(params![id, error, next_attempt_at])?
+            }
+            MailOutcome::Failed(error) => {
+                stmt = self.conn.prepare_cached(
+                    "UPDATE mail_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, \
+                     claimed_until = NULL, next_attempt_at = NULL, done_at = ?3 WHERE id = ?1",
+                )?;
+                stmt.execute(params![id, error, now])?
+            }
         };
-        self.conn.prepare_cached(sql)?.execute(params![id, text])?;
         Ok(())
     }
 }
@@ -199,16 +226,21 @@ mod tests {
         assert_eq!(waiting, vec![a, b], "oldest first");
         assert!(store.claim_mail(a, 100, 130).unwrap());
         assert!(!store.claim_mail(a, 110, 140).unwrap(), "held by the first worker");
-        store.record_mail(a, MailOutcome::Retry("Connection error: refused")).unwrap();
+        store
+            .record_mail(a, MailOutcome::Retry { error: "Connection error: refused", next_attempt_at: 160 }, 101)
+            .unwrap();
         let job = store.mail_job(a).unwrap().unwrap();
         assert_eq!((job.state.as_str(), job.attempts), ("waiting", 1));
         assert_eq!(job.last_error.as_deref(), Some("Connection error: refused"));
+        assert_eq!(job.next_attempt_at, Some(160));
+        let due = |now| store.mail_due(now, 10).unwrap().iter().map(|j| j.id).collect::<Vec<_>>();
+        assert_eq!((due(159), due(160)), (vec![b], vec![a, b]), "backing off until 160");
         assert!(store.claim_mail(a, 111, 141).unwrap(), "released by the attempt");
-        store.record_mail(a, MailOutcome::Sent("2026-11-27T10:16:00Z")).unwrap();
+        store.record_mail(a, MailOutcome::Sent("2026-11-27T10:16:00Z"), 112).unwrap();
         assert!(!store.claim_mail(a, 200, 230).unwrap(), "a sent mail is never sent again");
         assert!(store.claim_mail(b, 100, 130).unwrap());
         assert!(store.claim_mail(b, 131, 160).unwrap(), "a lapsed claim (a worker that died) is taken over");
-        store.record_mail(b, MailOutcome::Failed("permanent error (550): no such mailbox")).unwrap();
+        store.record_mail(b, MailOutcome::Failed("permanent error (550): no such mailbox"), 132).unwrap();
         assert!(store.mail_jobs(true, 10).unwrap().is_empty());
         let all = store.mail_jobs(false, 10).unwrap();
         assert_eq!(

@@ -447,7 +447,47 @@ CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
 -- `locked` now says "waiting after wrong PINs"; it no longer refuses by itself.
 ALTER TABLE staff ADD COLUMN last_failed_at TEXT;
 "#,
+    // v8: the outboxes get lifecycles (print_jobs.rs, mail.rs, aisle.rs, retention.rs).
+    r#"
+-- `done_at` (unix seconds): when a row became one that retention may delete; NULL while
+-- it is still live, and for what is kept for good (a printed original: a later print of
+-- that receipt is a DUPLICATE). Housekeeping prunes through the partial indexes on it, so
+-- a pass reads only rows past their retention, however long the history.
+
+-- Print jobs: a claim, so two workers never print one job; `stale` = 1 when the job was
+-- older than printer.stale_after_minutes when the printer came back (then it printed
+-- without its drawer kick, or was dropped: state 'dropped').
+ALTER TABLE print_jobs ADD COLUMN claimed_until INTEGER;
+ALTER TABLE print_jobs ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE print_jobs ADD COLUMN done_at INTEGER;
+UPDATE print_jobs SET done_at = COALESCE(unixepoch(printed_at), unixepoch(created_at), 0)
+ WHERE state <> 'waiting' AND NOT (state = 'printed' AND copy = 0);
+CREATE INDEX print_jobs_done ON print_jobs (done_at) WHERE done_at IS NOT NULL;
+
+-- Mail: the next attempt waits (exponential back-off); failed after too many attempts
+-- or too long.
+ALTER TABLE mail_outbox ADD COLUMN next_attempt_at INTEGER;
+ALTER TABLE mail_outbox ADD COLUMN done_at INTEGER;
+UPDATE mail_outbox SET done_at = COALESCE(unixepoch(sent_at), unixepoch(created_at), 0) WHERE state <> 'waiting';
+CREATE INDEX mail_outbox_done ON mail_outbox (done_at) WHERE done_at IS NOT NULL;
+
+-- Endless-aisle orders: 'failed' when HQ refused one for good (last_error: its reason).
+ALTER TABLE order_outbox ADD COLUMN done_at INTEGER;
+UPDATE order_outbox SET done_at = COALESCE(unixepoch(sent_at), unixepoch(created_at), 0) WHERE state <> 'waiting';
+CREATE INDEX order_outbox_done ON order_outbox (done_at) WHERE done_at IS NOT NULL;
+CREATE INDEX order_outbox_state ON order_outbox (state, created_at);
+"#,
 ];
+
+/// SQL that takes a file of this version back to version 7's shape (drops what version 8
+/// adds), for the tests that rebuild an older file.
+#[cfg(test)]
+pub(crate) const BACK_TO_V7: &str = "\
+    DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
+    DROP INDEX order_outbox_state; \
+    ALTER TABLE print_jobs DROP COLUMN claimed_until; ALTER TABLE print_jobs DROP COLUMN stale; \
+    ALTER TABLE print_jobs DROP COLUMN done_at; ALTER TABLE mail_outbox DROP COLUMN next_attempt_at; \
+    ALTER TABLE mail_outbox DROP COLUMN done_at; ALTER TABLE order_outbox DROP COLUMN done_at;";
 
 /// The schema version this build writes.
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -491,6 +531,7 @@ mod tests {
         drop(store);
         // The roles as schema version 6 kept them: no word on configure_sync.
         let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(super::BACK_TO_V7).unwrap();
         conn.execute_batch("ALTER TABLE staff DROP COLUMN last_failed_at; PRAGMA user_version = 6;").unwrap();
         drop(conn);
         let store = Store::open(&path).unwrap();

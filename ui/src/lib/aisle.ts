@@ -102,10 +102,20 @@ export function deliveryOf(form: DeliveryForm): AisleDelivery | null {
   return d;
 }
 
-/** An outbox order's state in words: queued, or sent (with HQ's status when it gave one). */
+/**
+ * An outbox order's state in words: queued, sent (with HQ's status when it gave one), or
+ * refused by HQ for good.
+ */
 export function orderStateText(o: AisleOrder | null): string {
   if (o?.state === 'sent') return o.hq_status ? t('aisle.sentStatus', { status: o.hq_status }) : t('aisle.sent');
+  if (o?.state === 'failed') return t('aisle.failed');
   return t('aisle.queued');
+}
+
+/** What to do about an order HQ refused: the customer has paid (null for any other state). */
+export function failedOrderHelp(o: AisleOrder | null): string | null {
+  if (o?.state !== 'failed') return null;
+  return t('aisle.failedHelp', { receipt: o.receipt ?? String(o.sale_seq ?? '') });
 }
 
 /** An outbox order's delivery in words. */

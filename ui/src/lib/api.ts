@@ -103,6 +103,7 @@ export const COMMANDS = {
   aisleQuote: 'aisle_quote',
   aisleOrder: 'aisle_order',
   aisleOrders: 'aisle_orders',
+  aisleReplace: 'aisle_replace',
 } as const;
 
 export const EVENTS = { status: 'status', scanner: 'scanner' } as const;
@@ -328,6 +329,8 @@ export const api = {
   aisleOrder: (args: AisleOrderArgs) => call<AisleOrderDone>('aisleOrder', defined({ ...args })),
   /** The endless-aisle orders placed here, newest first. */
   aisleOrders: (waiting = false) => call<AisleOrder[]>('aisleOrders', { waiting }),
+  /** Places an order HQ refused again, as it was; it goes with the next sync. */
+  aisleReplace: (id: string) => call<AisleOrder>('aisleReplace', { id }),
 };
 
 export type Api = typeof api;

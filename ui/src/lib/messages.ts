@@ -404,6 +404,10 @@ const en = {
   'aisle.state': 'State',
   'aisle.payAtCounter': 'Found it? Ask at the counter: a cashier orders it for you and you pay there.',
   'aisle.browse': 'Browse the whole chain',
+  'aisle.failed': 'Refused by HQ',
+  'aisle.failedHelp':
+    'The customer has paid. Re-place the order once the reason is fixed, or refund the sale (receipt {receipt}) in Returns.',
+  'aisle.replace': 'Re-place order',
 };
 
 export type MessageKey = keyof typeof en;
@@ -812,6 +816,10 @@ const nl: Record<MessageKey, string> = {
   'aisle.state': 'Status',
   'aisle.payAtCounter': 'Gevonden? Vraag het aan de kassa: een medewerker bestelt het voor je en daar reken je af.',
   'aisle.browse': 'Bekijk het hele assortiment',
+  'aisle.failed': 'Geweigerd door het hoofdkantoor',
+  'aisle.failedHelp':
+    'De klant heeft betaald. Plaats de bestelling opnieuw zodra de reden is verholpen, of betaal de verkoop (bon {receipt}) terug via Retouren.',
+  'aisle.replace': 'Opnieuw plaatsen',
 };
 
 export const messages = { en, nl } satisfies Record<string, Record<MessageKey, string>>;

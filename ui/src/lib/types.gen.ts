@@ -1599,9 +1599,13 @@ order: string,
  */
 number: string, 
 /**
- * The receipt number of the sale that paid for it.
+ * The receipt sequence number of the sale that paid for it.
  */
 sale_seq: number | null, 
+/**
+ * That sale's receipt number (`REGISTER-000123`): what a refund takes back.
+ */
+receipt: string | null, 
 /**
  * The customer's email.
  */
@@ -1619,7 +1623,9 @@ body: string,
  */
 created_at: string, 
 /**
- * `waiting` (not at HQ yet) or `sent`.
+ * `waiting` (not at HQ yet), `sent`, or `failed`: HQ refused it for good
+ * (`last_error` says why); the customer has paid, so re-place it (`till aisle
+ * re-place`) or refund its sale (a return of `receipt`).
  */
 state: string, 
 /**
@@ -1627,7 +1633,7 @@ state: string,
  */
 attempts: number, 
 /**
- * Why the last attempt failed.
+ * Why the last attempt failed (a failed order: HQ's reason).
  */
 last_error: string | null, 
 /**
@@ -1719,7 +1725,8 @@ ref: string, recipient: string, subject: string, body: string,
  */
 created_at: string, 
 /**
- * `waiting`, `sent` or `failed`.
+ * `waiting`, `sent` or `failed` (refused for good, or given up on after
+ * `mail.max_attempts` attempts or `mail.give_up_after_hours`).
  */
 state: string, 
 /**
@@ -1733,7 +1740,11 @@ last_error: string | null,
 /**
  * When it was sent.
  */
-sent_at: string | null, };
+sent_at: string | null, 
+/**
+ * While waiting after a failed attempt: when the next attempt may be (RFC 3339).
+ */
+next_attempt_at: string | null, };
 
 /**
  * One pass of the mail worker.
@@ -1768,6 +1779,15 @@ printed: number,
  * Jobs still waiting.
  */
 waiting: number, 
+/**
+ * Of the printed, those that had waited past `printer.stale_after_minutes`: printed
+ * without their drawer kick.
+ */
+late: number, 
+/**
+ * Jobs that had waited too long and were dropped (`printer.stale_receipts = "drop"`).
+ */
+dropped: number, 
 /**
  * What stopped printing (`paper out`, `offline`…), if anything.
  */

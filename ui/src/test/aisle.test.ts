@@ -28,6 +28,7 @@ function outbox(overrides: Partial<AisleOrder> = {}): AisleOrder {
     id: '0193a',
     number: 'R1-0000193a',
     sale_seq: 7,
+    receipt: 'R1-000007',
     email: 'kees@example.com',
     delivery: { method: 'pickup', location: 'UTR-01', zip: null, city: null, country_code: null },
     body: '{}',
@@ -160,6 +161,37 @@ test('placing an order: basket, pickup store from the stock data, email, cash, t
   expect(rows[0]).toHaveTextContent('R1-0000193a');
   expect(rows[0]).toHaveTextContent('Pickup at UTR-01');
   expect(rows[0]).toHaveTextContent('Sent to HQ (routed)');
+});
+
+test('an order HQ refused shows why and what to do, and re-places it on request', async () => {
+  let state: AisleOrder = outbox({
+    state: 'failed',
+    attempts: 1,
+    last_error: "HQ refused it (400): delivery.latitude 'north' is not a decimal",
+  });
+  const reg = fakeRegister({
+    aisle_orders: () => [state],
+    aisle_replace: ({ id }: { id: string }) => {
+      state = outbox({ id, attempts: 1 });
+      return state;
+    },
+  });
+  await openAisle();
+  await press('F7');
+  const list = await screen.findByTestId('aisle-orders');
+  const row = await within(list).findByTestId('aisle-order');
+  await waitFor(() => expect(within(row).getByTestId('aisle-order-row-state')).toHaveTextContent('Refused by HQ'));
+  expect(within(row).getByTestId('aisle-order-row-state')).toHaveClass('bad');
+  expect(within(row).getByTestId('aisle-order-error')).toHaveTextContent("delivery.latitude 'north'");
+  expect(within(row).getByTestId('aisle-order-help')).toHaveTextContent(
+    'The customer has paid. Re-place the order once the reason is fixed, or refund the sale (receipt R1-000007) in Returns.',
+  );
+  await fireEvent.click(within(row).getByTestId('aisle-order-replace'));
+  await waitFor(() => expect(reg.argsOf('aisle_replace')).toEqual([{ id: '0193a' }]));
+  await waitFor(() =>
+    expect(within(list).getByTestId('aisle-order-row-state')).toHaveTextContent('Queued: goes to HQ when online'),
+  );
+  expect(within(list).queryByTestId('aisle-order-replace')).toBeNull();
 });
 
 test('ship to: the address and optional coordinates go with the order', async () => {

@@ -20,6 +20,8 @@ pub(super) struct PrinterSection {
     drawer_pin: Option<Spanned<u8>>,
     drawer_open_level: Option<Spanned<String>>,
     logo: Option<String>,
+    stale_after_minutes: Option<Spanned<u32>>,
+    stale_receipts: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -65,7 +67,28 @@ pub struct PrinterConfig {
     pub drawer_open_high: bool,
     /// A logo printed above the header (PNG; relative to the data directory).
     pub logo: Option<String>,
+    /// A receipt queued longer ago than this when the printer can print it (after a paper-out
+    /// or an outage) is stale: `stale_receipts` says what happens to it. Seconds.
+    pub stale_after_seconds: i64,
+    /// What happens to a stale receipt.
+    pub stale_receipts: StaleReceipts,
 }
+
+/// What the print worker does with a receipt that waited longer than
+/// `printer.stale_after_minutes` (the customer has long gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StaleReceipts {
+    /// Print it, but without its drawer kick: the drawer never pops open unattended for
+    /// a sale long done (`print_without_kick`, the default).
+    #[default]
+    PrintWithoutKick,
+    /// Do not print it: it is marked dropped, and can be printed from the sale on demand
+    /// (`drop`).
+    Drop,
+}
+
+/// The default of `printer.stale_after_minutes`.
+pub const STALE_AFTER_MINUTES: u32 = 15;
 
 impl PrinterConfig {
     /// A printer named on the command line: `url`, and optionally its profile, code page and
@@ -169,7 +192,30 @@ pub(super) fn printer(p: &PrinterSection, receipt_width: u16) -> Result<PrinterC
         Some(l) if l.get_ref() == "low" => false,
         Some(l) => return Err((l.span(), format!("printer.drawer_open_level: '{}' is not high or low", l.get_ref()))),
     };
+    let stale_after_seconds = match &p.stale_after_minutes {
+        None => i64::from(STALE_AFTER_MINUTES) * 60,
+        Some(m) if *m.get_ref() == 0 || *m.get_ref() > 7 * 24 * 60 => {
+            return Err((
+                m.span(),
+                format!("printer.stale_after_minutes: {} must be 1 to 10080 (a week)", m.get_ref()),
+            ));
+        }
+        Some(m) => i64::from(*m.get_ref()) * 60,
+    };
+    let stale_receipts = match &p.stale_receipts {
+        None => StaleReceipts::default(),
+        Some(s) if s.get_ref() == "print_without_kick" => StaleReceipts::PrintWithoutKick,
+        Some(s) if s.get_ref() == "drop" => StaleReceipts::Drop,
+        Some(s) => {
+            return Err((
+                s.span(),
+                format!("printer.stale_receipts: '{}' is not print_without_kick or drop", s.get_ref()),
+            ));
+        }
+    };
     Ok(PrinterConfig {
+        stale_after_seconds,
+        stale_receipts,
         drawer_open_high,
         url,
         profile: profile_name,

@@ -16,7 +16,15 @@ pub(super) struct MailSection {
     password_file: Option<Spanned<String>>,
     store_name: Option<Spanned<String>>,
     store_address: Option<String>,
+    max_attempts: Option<Spanned<u32>>,
+    give_up_after_hours: Option<Spanned<u32>>,
 }
+
+/// The default of `mail.max_attempts`.
+pub const MAIL_MAX_ATTEMPTS: u32 = 10;
+
+/// The default of `mail.give_up_after_hours`.
+pub const MAIL_GIVE_UP_AFTER_HOURS: u32 = 48;
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +59,11 @@ pub struct MailConfig {
     pub store_name: String,
     /// The store's address in messages, if configured.
     pub store_address: Option<String>,
+    /// A message not sent after this many attempts is failed (`max_attempts`).
+    pub max_attempts: u32,
+    /// A message not sent this long after it was queued is failed at its next attempt
+    /// (`give_up_after_hours`), in seconds.
+    pub give_up_after_seconds: i64,
 }
 
 /// Splits `smtp://HOST[:PORT]` (or smtps, smtp+starttls) into its parts.
@@ -134,7 +147,21 @@ pub(super) fn mail(m: &MailSection, store: &str) -> Result<MailConfig, FieldErro
         Some(s) => s.get_ref().trim().to_string(),
         None => from.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| store.to_string()),
     };
+    let max_attempts = match &m.max_attempts {
+        None => MAIL_MAX_ATTEMPTS,
+        Some(n) if (1..=100).contains(n.get_ref()) => *n.get_ref(),
+        Some(n) => return Err((n.span(), format!("mail.max_attempts: {} must be 1 to 100", n.get_ref()))),
+    };
+    let give_up_after_seconds = match &m.give_up_after_hours {
+        None => i64::from(MAIL_GIVE_UP_AFTER_HOURS) * 3600,
+        Some(h) if (1..=24 * 30).contains(h.get_ref()) => i64::from(*h.get_ref()) * 3600,
+        Some(h) => {
+            return Err((h.span(), format!("mail.give_up_after_hours: {} must be 1 to 720 (30 days)", h.get_ref())));
+        }
+    };
     Ok(MailConfig {
+        max_attempts,
+        give_up_after_seconds,
         url,
         security,
         host,

@@ -11,7 +11,7 @@ use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::json;
 use till_domain::{Cart, Item, PricedCart, Quantity, SaleRecord, Tender, Unit};
 use till_store::{OutboxOrder, StockAt};
-use till_sync::Remote;
+use till_sync::{Remote, SyncError};
 
 use super::{OrderError, hq_decimal};
 use crate::checkout::{Carries, CheckoutError};
@@ -49,6 +49,36 @@ pub enum AisleDelivery {
         /// That store's location id.
         location: String,
     },
+}
+
+/// `delivery` as HQ's order API takes it.
+fn delivery_json(delivery: &AisleDelivery) -> serde_json::Value {
+    match delivery {
+        AisleDelivery::Pickup { location } => json!({"method": "pickup", "location": location}),
+        AisleDelivery::Ship { coordinates, zip, city, country_code } => {
+            let mut d = json!({"method": "ship", "zip": zip, "city": city, "country_code": country_code});
+            if let Some((lat, lon)) = coordinates {
+                d["latitude"] = json!(lat);
+                d["longitude"] = json!(lon);
+            }
+            d
+        }
+    }
+}
+
+/// Whether HQ's refusal is for good: a 4xx answer about the order itself (malformed,
+/// forbidden, conflicting, too large). An unauthenticated register (401), a timeout (408)
+/// or HQ asking to slow down (429) is not the order's fault: it stays waiting, like a
+/// server error or a network failure.
+fn refused_for_good(e: &SyncError) -> Option<(u16, &str)> {
+    match e {
+        SyncError::Refused { status, message, .. }
+            if (400..500).contains(status) && !matches!(status, 401 | 408 | 429) =>
+        {
+            Some((*status, message.as_str()))
+        }
+        _ => None,
+    }
 }
 
 impl Register {
@@ -116,17 +146,7 @@ impl Register {
                        "price": unit.to_string()})
             })
             .collect();
-        let delivery = match delivery {
-            AisleDelivery::Pickup { location } => json!({"method": "pickup", "location": location}),
-            AisleDelivery::Ship { coordinates, zip, city, country_code } => {
-                let mut d = json!({"method": "ship", "zip": zip, "city": city, "country_code": country_code});
-                if let Some((lat, lon)) = coordinates {
-                    d["latitude"] = json!(lat);
-                    d["longitude"] = json!(lon);
-                }
-                d
-            }
-        };
+        let delivery = delivery_json(delivery);
         let body = json!({
             "channel": channel,
             "id": id,
@@ -171,25 +191,66 @@ impl Register {
         Ok(self.store.outbox_orders(waiting)?)
     }
 
+    /// Places failed endless-aisle order `id` again (HQ refused it; the customer has paid):
+    /// the same order, or with `delivery` instead of the one HQ refused, queued for the
+    /// next sync round under the same id (HQ stored nothing of a refused order). The other
+    /// way out is to refund its sale (a return of its receipt). A signed-in staff member only.
+    pub fn replace_aisle_order(
+        &mut self,
+        id: &str,
+        delivery: Option<&AisleDelivery>,
+        auth: &Authority,
+    ) -> Result<OutboxOrder, RegisterError> {
+        auth.staff_code().ok_or(crate::staff::StaffError::NotSignedIn)?;
+        let id = id.rsplit_once(':').map_or(id, |(_, id)| id);
+        let order = self.store.outbox_order(id)?.ok_or_else(|| OrderError::NoAisleOrder(id.to_string()))?;
+        if order.state != "failed" {
+            return Err(OrderError::NotFailed { id: order.id, state: order.state }.into());
+        }
+        let mut body: serde_json::Value = serde_json::from_str(&order.body)
+            .map_err(|e| till_store::StoreError::Corrupt(format!("order_outbox {id}: body is not JSON ({e})")))?;
+        if let Some(delivery) = delivery {
+            if let AisleDelivery::Pickup { location } = delivery
+                && *location == self.config.store
+            {
+                return Err(OrderError::PickupHere(location.clone()).into());
+            }
+            body["delivery"] = delivery_json(delivery);
+        }
+        self.store.order_requeue(id, &body.to_string())?;
+        Ok(self.store.outbox_order(id)?.ok_or_else(|| OrderError::NoAisleOrder(id.to_string()))?)
+    }
+
     /// After a sync round with HQ: delivers the waiting endless-aisle orders (stopping at
-    /// the first network failure; a refusal is recorded on the order and the rest go on),
-    /// then refreshes the chain stock snapshot. Returns how many orders HQ took.
+    /// the first network failure). An order HQ refuses for good (a 4xx answer about the
+    /// order, [`refused_for_good`]) becomes `failed` with HQ's reason — the customer has
+    /// paid, so a person must re-place it or refund the sale; any other failure leaves it
+    /// waiting with the reason, and the rest go on. Then refreshes the chain stock
+    /// snapshot. Returns how many orders HQ took.
     pub(crate) fn aisle_round(&mut self, remote: &Remote) -> Result<u64, RegisterError> {
         let mut sent = 0;
         for order in self.store.outbox_orders(true)? {
             match till_sync::client::send_aisle_order(remote, &order.body) {
                 Ok(status) => {
-                    self.store.order_sent(&order.id, &status, &self.now().to_string())?;
+                    let now = self.now();
+                    self.store.order_sent(&order.id, &status, &now.to_string(), now.as_second())?;
                     sent += 1;
                 }
                 Err(e) if e.is_offline() => {
                     self.store.order_not_sent(&order.id, &e.to_string())?;
                     return Err(e.into());
                 }
-                Err(e) => {
-                    tracing::warn!(order = %order.id, error = %e, "HQ refused an endless-aisle order");
-                    self.store.order_not_sent(&order.id, &e.to_string())?;
-                }
+                Err(e) => match refused_for_good(&e) {
+                    Some((status, message)) => {
+                        tracing::warn!(order = %order.id, status, message, "HQ refused an endless-aisle order");
+                        let reason = format!("HQ refused it ({status}): {message}");
+                        self.store.order_failed(&order.id, &reason, self.now().as_second())?;
+                    }
+                    None => {
+                        tracing::warn!(order = %order.id, error = %e, "an endless-aisle order did not reach HQ");
+                        self.store.order_not_sent(&order.id, &e.to_string())?;
+                    }
+                },
             }
         }
         let snapshot = till_sync::client::fetch_chain_stock(remote)?;

@@ -114,6 +114,17 @@ pub enum OrderError {
         /// What came back already.
         returned: Decimal,
     },
+    /// No endless-aisle order with this id in the outbox.
+    #[error("no endless-aisle order '{0}' on this register (till aisle orders lists them)")]
+    NoAisleOrder(String),
+    /// An endless-aisle order that is not failed cannot be placed again.
+    #[error("endless-aisle order {id} is {state}, not failed: only an order HQ refused is placed again")]
+    NotFailed {
+        /// The order.
+        id: String,
+        /// Its state.
+        state: String,
+    },
     /// A value HQ sent that does not read.
     #[error("HQ's {what} '{text}': {reason}")]
     FromHq {

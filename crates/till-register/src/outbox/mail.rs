@@ -26,6 +26,20 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a worker holds a message it is sending (another worker leaves it alone).
 const CLAIM_SECONDS: i64 = 60;
 
+/// The wait after a message's first failed attempt; each further failure doubles it, up
+/// to [`BACKOFF_MAX_SECONDS`].
+pub const BACKOFF_FIRST_SECONDS: i64 = 60;
+
+/// The longest wait between two attempts at one message.
+pub const BACKOFF_MAX_SECONDS: i64 = 3600;
+
+/// The wait before the next attempt at a message that has failed `attempts` times (1, 2,
+/// 4, … minutes, at most an hour).
+pub fn mail_backoff(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+    BACKOFF_FIRST_SECONDS.saturating_mul(1 << doublings).min(BACKOFF_MAX_SECONDS)
+}
+
 /// The outbox kind of the "ready for pickup" notice.
 const READY_KIND: &str = "ready_for_pickup";
 
@@ -36,7 +50,8 @@ pub struct MailRound {
     pub sent: u64,
     /// Messages still waiting.
     pub waiting: u64,
-    /// Messages the server refused for good in this pass.
+    /// Messages failed in this pass: refused for good by the server, or given up on after
+    /// `mail.max_attempts` attempts or `mail.give_up_after_hours`.
     pub failed: u64,
     /// Why the pass stopped early (the server is out of reach), if it did.
     pub blocked: Option<String>,
@@ -133,24 +148,35 @@ impl Register {
         Ok(self.store.mail_jobs(waiting, 200)?)
     }
 
-    /// One pass of the mail worker over the waiting messages, oldest first. A server out
-    /// of reach (or a password file that cannot be read) leaves them waiting with the
-    /// reason; a transient refusal (4xx) leaves that message waiting; a permanent one
-    /// (5xx) marks it failed with the server's reason. Never touches a sale.
+    /// One pass of the mail worker over the waiting messages whose back-off has passed,
+    /// oldest first, each claimed first so two workers never send one message. A server
+    /// out of reach (or a password file that cannot be read) leaves them waiting with the
+    /// reason; a transient refusal (4xx) leaves that message waiting; either way the message
+    /// is not tried again before its back-off (1, 2, 4 … minutes, at most an hour) and is
+    /// failed once it has been tried `mail.max_attempts` times or is older than
+    /// `mail.give_up_after_hours`. A permanent refusal (5xx) fails it with the server's
+    /// reason. Never touches a sale.
     pub fn send_pending_mail(&self) -> Result<MailRound, RegisterError> {
         let config = self.mail_config()?;
-        let waiting = self.store.mail_jobs(true, 200)?;
-        let mut round = MailRound { waiting: waiting.len() as u64, ..MailRound::default() };
-        let Some(first) = waiting.first() else { return Ok(round) };
+        let due = self.store.mail_due(self.now().as_second(), 200)?;
+        let mut round = MailRound::default();
+        let Some(first) = due.first() else {
+            round.waiting = self.store.mail_jobs(true, 200)?.len() as u64;
+            return Ok(round);
+        };
         let transport = match self.smtp_transport(config) {
             Ok(t) => t,
             Err(reason) => {
-                self.store.record_mail(first.id, MailOutcome::Retry(&reason))?;
+                let now = self.now();
+                if self.store.claim_mail(first.id, now.as_second(), now.as_second() + CLAIM_SECONDS)? {
+                    round.failed += u64::from(self.retry_or_fail(config, first, &reason, now)?);
+                }
+                round.waiting = self.store.mail_jobs(true, 200)?.len() as u64;
                 round.blocked = Some(reason);
                 return Ok(round);
             }
         };
-        for job in &waiting {
+        for job in &due {
             let now = self.now();
             if !self.store.claim_mail(job.id, now.as_second(), now.as_second() + CLAIM_SECONDS)? {
                 continue; // another worker is sending it
@@ -158,27 +184,25 @@ impl Register {
             let message = match self.message(config, job, now) {
                 Ok(m) => m,
                 Err(reason) => {
-                    self.store.record_mail(job.id, MailOutcome::Failed(&reason))?;
+                    self.store.record_mail(job.id, MailOutcome::Failed(&reason), now.as_second())?;
                     round.failed += 1;
-                    round.waiting -= 1;
                     continue;
                 }
             };
             match transport.send(&message) {
                 Ok(_) => {
-                    self.store.record_mail(job.id, MailOutcome::Sent(&self.now().to_string()))?;
+                    let now = self.now();
+                    self.store.record_mail(job.id, MailOutcome::Sent(&now.to_string()), now.as_second())?;
                     round.sent += 1;
-                    round.waiting -= 1;
                 }
                 Err(e) if e.is_permanent() => {
                     let reason = format!("{} refused it: {e}", config.url);
-                    self.store.record_mail(job.id, MailOutcome::Failed(&reason))?;
+                    self.store.record_mail(job.id, MailOutcome::Failed(&reason), self.now().as_second())?;
                     round.failed += 1;
-                    round.waiting -= 1;
                 }
                 Err(e) => {
                     let reason = format!("{}: {e}", config.url);
-                    self.store.record_mail(job.id, MailOutcome::Retry(&reason))?;
+                    round.failed += u64::from(self.retry_or_fail(config, job, &reason, self.now())?);
                     if !e.is_transient() {
                         // Out of reach: the others would wait for the same timeout.
                         round.blocked = Some(reason);
@@ -187,7 +211,37 @@ impl Register {
                 }
             }
         }
+        round.waiting = self.store.mail_jobs(true, 200)?.len() as u64;
         Ok(round)
+    }
+
+    /// Records a failed attempt at `job` for `reason` at `now`: it waits for its back-off,
+    /// or, tried `mail.max_attempts` times or older than `mail.give_up_after_hours`, is
+    /// failed with the last reason. Returns whether it failed.
+    fn retry_or_fail(
+        &self,
+        config: &MailConfig,
+        job: &MailJob,
+        reason: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, RegisterError> {
+        let attempts = job.attempts + 1;
+        let queued = job.created_at.parse::<jiff::Timestamp>().map_or(now.as_second(), |t| t.as_second());
+        let age = now.as_second() - queued;
+        if attempts >= i64::from(config.max_attempts) || age >= config.give_up_after_seconds {
+            let why = format!(
+                "not sent after {attempts} attempt(s) over {} min (mail.max_attempts {}, mail.give_up_after_hours {}); \
+                 last: {reason}",
+                age.max(0) / 60,
+                config.max_attempts,
+                config.give_up_after_seconds / 3600
+            );
+            self.store.record_mail(job.id, MailOutcome::Failed(&why), now.as_second())?;
+            return Ok(true);
+        }
+        let next_attempt_at = now.as_second() + mail_backoff(attempts);
+        self.store.record_mail(job.id, MailOutcome::Retry { error: reason, next_attempt_at }, now.as_second())?;
+        Ok(false)
     }
 
     /// The SMTP connection settings of `config`: TLS as configured, a short timeout, and
@@ -244,6 +298,13 @@ mod tests {
     use till_domain::pickup::{Fulfilment, OrderLine, PaidAt, Pick, Substitute};
 
     use super::*;
+
+    #[test]
+    fn the_mail_back_off_doubles_from_a_minute_to_at_most_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(mail_backoff).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!((mail_backoff(0), mail_backoff(i64::MAX)), (60, 3600));
+    }
 
     #[test]
     fn the_ready_message_names_the_order_its_lines_the_store_and_the_pickup_code() {

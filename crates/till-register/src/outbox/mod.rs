@@ -5,7 +5,7 @@
 mod mail;
 mod print;
 
-pub use mail::{MailRound, ready_message};
+pub use mail::{BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS, MailRound, mail_backoff, ready_message};
 pub use print::PrintRound;
 
 /// What printing or mailing refuses or fails at.

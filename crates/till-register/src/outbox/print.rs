@@ -8,9 +8,14 @@ use std::sync::Arc;
 use till_domain::SaleRecord;
 use till_printer::{Logo, PrintOptions};
 use till_receipt::ReceiptLayout;
+use till_store::{PrintJob, PrintOutcome};
 
 use super::OutboxError;
-use crate::{Authority, Copy, PrinterConfig, Register, RegisterError};
+use crate::{Authority, Copy, PrinterConfig, Register, RegisterError, StaleReceipts};
+
+/// How long a worker holds a job it is printing (another worker leaves it alone); a claim
+/// of a worker that died lapses after it.
+const CLAIM_SECONDS: i64 = 60;
 
 impl Register {
     /// The configured receipt printer, or why there is none.
@@ -132,6 +137,11 @@ pub struct PrintRound {
     pub printed: u64,
     /// Jobs still waiting.
     pub waiting: u64,
+    /// Of the printed, those that had waited longer than `printer.stale_after_minutes`
+    /// and so printed without their drawer kick.
+    pub late: u64,
+    /// Jobs that had waited too long and were dropped (`printer.stale_receipts = "drop"`).
+    pub dropped: u64,
     /// What stopped printing, if anything (`paper out`, `cover open`, `offline`, …).
     pub blocked: Option<String>,
 }
@@ -155,7 +165,7 @@ impl Register {
     /// The customer wants no paper receipt for `sale` (or it goes by email): its waiting
     /// print job is dropped (a reprint stays possible).
     pub fn skip_receipt(&self, sale: &SaleRecord) -> Result<(), RegisterError> {
-        Ok(self.store().skip_print(sale.receipt.seq as i64)?)
+        Ok(self.store().skip_print(sale.receipt.seq as i64, self.now().as_second())?)
     }
 
     /// Print jobs, newest first (only waiting ones if `waiting`).
@@ -193,9 +203,10 @@ impl Register {
         let copy = self.next_copy(number, seq, kick, auth)?;
         let copy_kind = if copy == 0 { Copy::Original } else { Copy::Duplicate(copy) };
         let sent = self.print_receipt(number, copy_kind, printer, kick)?;
-        let at = self.now().to_string();
+        let now = self.now();
+        let at = now.to_string();
         let job = self.store().queue_print(seq, copy, kick, &at)?;
-        self.store().record_print(job, Ok(&at))?;
+        self.store().record_print(job, PrintOutcome::Printed { at: &at, stale: false }, now.as_second())?;
         Ok((copy, sent))
     }
 
@@ -228,11 +239,15 @@ impl Register {
     }
 
     /// One pass of the print worker: if the printer is ready, prints the waiting receipts
-    /// oldest first; if not, leaves them waiting with the reason. Never touches a sale.
+    /// oldest first, each claimed first so two workers never print one job; if not, leaves
+    /// them waiting with the reason. A receipt that waited longer than the printer's
+    /// `stale_after_minutes` prints without its drawer kick (a drawer never pops open
+    /// unattended for a sale long done) or, if the store drops those, is marked dropped
+    /// (its sale can print it again on demand). Never touches a sale.
     pub fn print_pending(&self) -> Result<PrintRound, RegisterError> {
         let printer = self.printer()?.clone();
         let waiting = self.store().print_jobs(true, 200)?;
-        let mut round = PrintRound { waiting: waiting.len() as u64, ..PrintRound::default() };
+        let mut round = PrintRound::default();
         let Some(first) = waiting.first() else { return Ok(round) };
         let ready = match till_printer::status(&printer.url) {
             Ok(s) if s.summary() == "ready" => None,
@@ -240,28 +255,62 @@ impl Register {
             Err(e) => Some(e.to_string()),
         };
         if let Some(reason) = ready {
-            self.store().record_print(first.id, Err(&reason))?;
+            let now = self.now().as_second();
+            if self.store().claim_print(first.id, now, now + CLAIM_SECONDS)? {
+                self.store().record_print(first.id, PrintOutcome::Retry(&reason), now)?;
+            }
+            round.waiting = waiting.len() as u64;
             round.blocked = Some(reason);
             return Ok(round);
         }
-        for job in waiting {
+        for job in &waiting {
+            let now = self.now();
+            if !self.store().claim_print(job.id, now.as_second(), now.as_second() + CLAIM_SECONDS)? {
+                continue; // another worker is printing it, or has printed it
+            }
+            let stale = self.is_stale(job, &printer, now);
+            if stale && printer.stale_receipts == StaleReceipts::Drop {
+                let reason = format!(
+                    "not printed: queued at {}, longer than printer.stale_after_minutes ({}) before the printer \
+                     could print it, and printer.stale_receipts = \"drop\"; print it from the sale if wanted \
+                     (till receipt print {})",
+                    job.created_at,
+                    printer.stale_after_seconds / 60,
+                    job.sale_seq
+                );
+                self.store().record_print(job.id, PrintOutcome::Dropped(&reason), now.as_second())?;
+                round.dropped += 1;
+                continue;
+            }
             let copy = if job.copy == 0 { Copy::Original } else { Copy::Duplicate(job.copy) };
+            let kick = job.kick && !stale;
             let sent = self
-                .receipt_escpos(&job.sale_seq.to_string(), copy, &printer, job.kick)
+                .receipt_escpos(&job.sale_seq.to_string(), copy, &printer, kick)
                 .and_then(|bytes| Ok(till_printer::send(&printer.url, &bytes).map_err(OutboxError::from)?));
+            let now = self.now();
             match sent {
                 Ok(()) => {
-                    self.store().record_print(job.id, Ok(&self.now().to_string()))?;
+                    let at = now.to_string();
+                    self.store().record_print(job.id, PrintOutcome::Printed { at: &at, stale }, now.as_second())?;
                     round.printed += 1;
-                    round.waiting -= 1;
+                    round.late += u64::from(stale);
                 }
                 Err(e) => {
-                    self.store().record_print(job.id, Err(&e.to_string()))?;
+                    self.store().record_print(job.id, PrintOutcome::Retry(&e.to_string()), now.as_second())?;
                     round.blocked = Some(e.to_string());
                     break;
                 }
             }
         }
+        round.waiting = self.store().print_jobs(true, 200)?.len() as u64;
         Ok(round)
+    }
+
+    /// Whether `job` waited longer than `printer`'s `stale_after_minutes` by `now` (a
+    /// queue time that cannot be read counts as stale: the kick is the risk).
+    fn is_stale(&self, job: &PrintJob, printer: &PrinterConfig, now: jiff::Timestamp) -> bool {
+        job.created_at
+            .parse::<jiff::Timestamp>()
+            .map_or(true, |queued| now.as_second() - queued.as_second() > printer.stale_after_seconds)
     }
 }
