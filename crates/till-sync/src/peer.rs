@@ -55,12 +55,22 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Refusal {
 }
 
 impl Peer {
+    /// The register's store, also after a request panicked holding it: every write to it is
+    /// one SQLite transaction, rolled back when the panic dropped it, so what is left is
+    /// sound — and a panic must not turn every later request into a 500.
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|poisoned| {
+            tracing::warn!("a peer request panicked earlier; serving on (its transaction was rolled back)");
+            self.store.clear_poison();
+            poisoned.into_inner()
+        })
+    }
+
     /// The TLS configuration for the store's peer key as it is now in the register's
     /// settings (HQ changes it when it revokes a register), made again only when it changed.
     fn tls_config(&self) -> Result<Arc<ServerConfig>, crate::SyncError> {
         let key = {
-            // Reading one setting is sound even after a request panicked holding the lock.
-            let store = self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let store = self.store();
             store.setting(crate::client::PEER_KEY_SETTING)?.ok_or(crate::SyncError::NotEnrolled)?
         };
         let hash: [u8; 32] = Sha256::digest(key.as_bytes()).into();
@@ -88,7 +98,7 @@ impl Peer {
         for id in req.docs.keys() {
             self.shared(id)?;
         }
-        let mut store = self.store.lock().map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned"))?;
+        let mut store = self.store();
         store.replicate_stock().map_err(internal)?;
         let mut out = DigestResponse::default();
         for (id, heads, _) in store.replicated_docs().map_err(internal)? {
@@ -104,7 +114,7 @@ impl Peer {
         let message =
             Message::decode(body).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("not a sync message: {e}")))?;
         let internal = |e: till_store::StoreError| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-        let mut store = self.store.lock().map_err(|_| refuse(StatusCode::INTERNAL_SERVER_ERROR, "poisoned"))?;
+        let mut store = self.store();
         let mut doc = store.doc_copy(&id).map_err(internal)?;
         let held = doc.fork();
         let before = doc.get_heads();
@@ -260,4 +270,29 @@ pub fn serve(store: Store, listen: &str, ready: impl FnOnce(SocketAddr)) -> Resu
         let listener = PeerListener { tcp, peer, handshakes: JoinSet::new() };
         axum::serve(listener, app).await.map_err(io)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_that_panicked_holding_the_store_does_not_refuse_every_later_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let peer = Arc::new(Peer {
+            store: Mutex::new(Store::create(&dir.path().join("till.sqlite")).unwrap()),
+            code: "AMS-01".into(),
+            tls: Mutex::new(None),
+        });
+        let panicking = peer.clone();
+        let _ = std::thread::spawn(move || {
+            let _held = panicking.store.lock().unwrap();
+            panic!("a bug in a request");
+        })
+        .join();
+        assert!(peer.store.is_poisoned());
+        let answer = peer.digests(&DigestRequest::default());
+        assert!(answer.is_ok(), "served on after the panic");
+        assert!(!peer.store.is_poisoned(), "and the lock is sound again");
+    }
 }
