@@ -447,6 +447,23 @@ CREATE INDEX sync_docs_last_seq ON sync_docs (last_seq);
 -- `locked` now says "waiting after wrong PINs"; it no longer refuses by itself.
 ALTER TABLE staff ADD COLUMN last_failed_at TEXT;
 "#,
+    // v8: replicated documents a sync round set aside (issue #15 §3).
+    r#"
+-- A document that failed its shape check (received, or this register's own copy), or that
+-- the other side refused: set aside per document and per side (`hq` or `peer`) so the
+-- round goes on with the others. `ours` and `theirs` are the two digests it failed at: the
+-- document is tried again once either changes (or a manager releases it).
+CREATE TABLE sync_quarantine (
+    doc    TEXT NOT NULL,
+    side   TEXT NOT NULL CHECK (side IN ('hq', 'peer')),
+    reason TEXT NOT NULL,
+    ours   TEXT NOT NULL,
+    theirs TEXT NOT NULL,
+    since  TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (doc, side)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this build writes.
