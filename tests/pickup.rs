@@ -592,7 +592,7 @@ fn a_refused_order_document_is_set_aside_while_its_sale_and_stock_reach_hq_and_t
     assert_eq!(status["quarantined"][0]["doc"], id.as_str(), "{status:#}");
     assert_eq!(status["last_error"], Value::Null);
     let text = stdout(&ams.till(&["sync", "status"]));
-    assert!(text.contains(&format!("set aside (hq side")) && text.contains(id.as_str()), "{text}");
+    assert!(text.contains("set aside (hq side") && text.contains(id.as_str()), "{text}");
     let again = ams.json(&["sync"]);
     assert_eq!(again["report"]["docs_exchanged"], 0, "{again:#}");
     assert_eq!(again["report"]["quarantined"][0]["doc"], id.as_str());
