@@ -478,6 +478,90 @@ fn an_enrolled_register_sending_hostile_records_raises_a_conflict_and_hq_keeps_s
     assert_eq!(hq_sales(&hq).len(), 5);
 }
 
+/// Whether HQ holds document `id` (it lists a digest for it), asked as the register `auth`.
+fn hq_holds(url: &str, auth: &str, id: &str) -> bool {
+    let request = serde_json::json!({ "clock": jiff::Timestamp::now().to_string(), "docs": { id: "" } });
+    let (status, body) =
+        http(url, "POST", "/v1/sync/digests", &[("authorization", auth)], request.to_string().as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    answer["docs"].get(id).is_some()
+}
+
+#[test]
+fn hq_refuses_an_order_document_without_its_order_and_a_stock_value_that_is_not_a_counter() {
+    use automerge::transaction::Transactable;
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "shapes"));
+    hq.receive("AMS-01", "TOTE-1", "5");
+    let till = TempRegister::selling_offline("AMS-01", "R1", 1, 91);
+    till.enroll(&hq.url, &hq.token("AMS-01", "R1"));
+    assert!(till.sync());
+    let auth = format!("Bearer {}", till.setting("sync.credential").unwrap());
+    let body_text = |body: &[u8]| String::from_utf8_lossy(body).to_string();
+
+    // An order document holding a register's progress but not HQ's order: once stored,
+    // since nothing HQ wrote was "changed".
+    let id = till_docs::DocId::order("AMS-01", "shopify:404").unwrap();
+    let mut doc = automerge::AutoCommit::new();
+    let picks = doc.put_object(automerge::ROOT, "picks", automerge::ObjType::Map).unwrap();
+    let pick = doc.put_object(&picks, "1", automerge::ObjType::Map).unwrap();
+    doc.put(&pick, "picked", "5").unwrap();
+    doc.commit();
+    let (status, body) = send_whole_doc(&hq.url, &auth, id.as_str(), &mut doc);
+    assert_eq!(status, 400, "{}", body_text(&body));
+    assert!(body_text(&body).contains(&format!("document {id}, order: missing")), "{}", body_text(&body));
+    assert!(!hq_holds(&hq.url, &auth, id.as_str()), "nothing stored");
+
+    // The store's stock as the register holds it, changed three ways a register may not.
+    let before = hq.admin_json(&["stock", "show", "--store", "AMS-01"]);
+    let held = || {
+        let conn = rusqlite::Connection::open(till.database()).unwrap();
+        let mut stock = automerge::AutoCommit::new();
+        let mut stmt = conn.prepare("SELECT bytes FROM sync_changes WHERE doc = 'stock/AMS-01' ORDER BY id").unwrap();
+        for bytes in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).unwrap() {
+            stock.load_incremental(&bytes.unwrap()).unwrap();
+        }
+        let floor = match automerge::ReadDoc::get(&stock, automerge::ROOT, "AMS-01-floor").unwrap() {
+            Some((_, obj)) => obj,
+            None => panic!("no floor in the register's stock"),
+        };
+        (stock, floor)
+    };
+    // A value that is not a counter.
+    let (mut stock, floor) = held();
+    stock.put(&floor, "TOTE-1", 1_000_000_000_i64).unwrap();
+    stock.commit();
+    let (status, body) = send_whole_doc(&hq.url, &auth, "stock/AMS-01", &mut stock);
+    assert_eq!(status, 400, "{}", body_text(&body));
+    assert!(
+        body_text(&body).contains("AMS-01-floor.TOTE-1: a counter was expected, found the integer 1000000000"),
+        "{}",
+        body_text(&body)
+    );
+    // A counter replaced by a new counter: the same keys, so the old check let it pass.
+    let (mut stock, floor) = held();
+    stock.put(&floor, "TOTE-1", automerge::ScalarValue::counter(1_000_000_000)).unwrap();
+    stock.commit();
+    let (status, body) = send_whole_doc(&hq.url, &auth, "stock/AMS-01", &mut stock);
+    assert_eq!(status, 400, "{}", body_text(&body));
+    assert!(body_text(&body).contains("puts a new counter (1000000000)"), "{}", body_text(&body));
+    // The location map replaced by one holding the same counter.
+    let (mut stock, _) = held();
+    let floor = stock.put_object(automerge::ROOT, "AMS-01-floor", automerge::ObjType::Map).unwrap();
+    stock.put(&floor, "TOTE-1", automerge::ScalarValue::counter(1_000_000_000)).unwrap();
+    stock.commit();
+    let (status, body) = send_whole_doc(&hq.url, &auth, "stock/AMS-01", &mut stock);
+    assert_eq!(status, 400, "{}", body_text(&body));
+    assert!(body_text(&body).contains("makes a Map"), "{}", body_text(&body));
+    assert_eq!(hq.admin_json(&["stock", "show", "--store", "AMS-01"]), before, "nothing stored");
+
+    // An honest increment still goes through.
+    sell(&till, "TOTE-1");
+    assert!(till.sync());
+    assert_ne!(hq.admin_json(&["stock", "show", "--store", "AMS-01"]), before);
+}
+
 #[test]
 fn a_broken_chain_a_manager_accepts_goes_on_from_the_registers_own_hash() {
     let work = tempfile::tempdir().unwrap();

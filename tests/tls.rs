@@ -501,3 +501,54 @@ fn a_peer_key_changed_by_a_revocation_is_followed_by_serving_peers_without_a_res
         let _ = s.wait();
     }
 }
+
+#[test]
+fn a_peer_answering_with_a_counter_overwrite_has_nothing_of_it_stored_and_is_named() {
+    use automerge::transaction::Transactable;
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "peer_overwrite"));
+    let tills = store_of(&hq, &[("AMS-01", "R1"), ("AMS-01", "R2")], 91);
+    let (r1, r2) = (&tills[0], &tills[1]);
+
+    // R2 is built to misbehave: its copy of the store's stock has TOTE-1's counter replaced
+    // by a new counter of 1,000 units (same keys: the old check let it pass).
+    let stock = till_docs::DocId::stock("AMS-01").unwrap();
+    r2.open()
+        .store_mut()
+        .change_doc(&stock, |doc| {
+            let floor = match automerge::ReadDoc::get(doc, automerge::ROOT, "AMS-01-floor")? {
+                Some((_, obj)) => obj,
+                None => panic!("no floor in R2's stock"),
+            };
+            doc.put(&floor, "TOTE-1", automerge::ScalarValue::counter(1_000_000_000))?;
+            Ok(())
+        })
+        .unwrap();
+    let stored = |t: &TempRegister| -> i64 {
+        let conn = rusqlite::Connection::open(t.database()).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM sync_changes WHERE doc = 'stock/AMS-01'", [], |r| r.get(0)).unwrap()
+    };
+    let before = stored(r1);
+
+    let (mut server, url) = r2.serve_peer();
+    let round = r1.json(&["sync", "--peer", &url]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let aside = &round["report"]["quarantined"];
+    assert_eq!(aside[0]["doc"], "stock/AMS-01", "{round:#}");
+    assert_eq!(aside[0]["side"], "peer");
+    let why = aside[0]["reason"].as_str().unwrap();
+    assert!(
+        why.contains("the peer sent changes that were not stored")
+            && why.contains("AMS-01-floor.TOTE-1")
+            && why.contains("puts a new counter (1000000000)"),
+        "{why}"
+    );
+    assert_eq!(stored(r1), before, "nothing stored");
+    assert_eq!(store_quantity(r1, "TOTE-1"), "10");
+    let status = r1.json(&["sync", "status"]);
+    assert_eq!(status["quarantined"][0]["side"], "peer", "{status:#}");
+    // HQ is another side: R1's round with HQ goes on and its stock stays HQ's.
+    assert!(r1.sync());
+    assert_eq!(store_quantity(r1, "TOTE-1"), "10");
+}

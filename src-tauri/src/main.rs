@@ -139,6 +139,7 @@ fn main() -> Result<()> {
             commands::audit_log,
             commands::exit_kiosk,
             pickup::pickup_orders,
+            pickup::pickup_unreadable,
             pickup::pickup_order,
             pickup::pickup_pick,
             pickup::pickup_stage,

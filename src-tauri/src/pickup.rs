@@ -5,7 +5,7 @@
 
 use tauri::State;
 use till_api::args::{HandLineArg, SubstituteArg, TenderArg, decimal, hand_lines};
-use till_api::{PickupOrderView, SaleDone, VerifiedView};
+use till_api::{PickupOrderView, SaleDone, UnreadableOrderView, VerifiedView};
 
 use crate::commands::{Reply, receipt_prints, sale_done};
 use crate::state::AppState;
@@ -14,6 +14,12 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn pickup_orders(state: State<'_, AppState>) -> Reply<Vec<PickupOrderView>> {
     state.with(|s| Ok(s.register()?.pickup_orders()?.iter().map(PickupOrderView::from).collect())).await
+}
+
+/// The order documents left out of the list because they do not read as orders, and why.
+#[tauri::command]
+pub async fn pickup_unreadable(state: State<'_, AppState>) -> Reply<Vec<UnreadableOrderView>> {
+    state.with(|s| Ok(s.register()?.pickup_list()?.unreadable.iter().map(UnreadableOrderView::from).collect())).await
 }
 
 /// The order `text` names: its number (`#1001`), HQ's id, or the customer's email.

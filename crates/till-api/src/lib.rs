@@ -41,7 +41,7 @@ pub use error::{ErrorDetails, ErrorView, HandoverAt};
 pub use orders::{
     AisleDeliveryView, AisleItemView, AisleOrderDone, AisleOrderView, AisleStockView, HandoverLineView, HandoverView,
     MailJobView, MailRoundView, NoticeView, OnlineLineView, OnlineOrderView, OrderLineView, PickupOrderView,
-    PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, VerifiedView,
+    PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, UnreadableOrderView, VerifiedView,
 };
 pub use sale::{
     ParkedCartView, ParkedView, ReceiptLineView, ReceiptView, ReturningView, SaleDone, SaleLineAdjustmentView,
@@ -49,7 +49,7 @@ pub use sale::{
 };
 pub use session::{KeyEvent, OperatorView, SessionView, WedgeView};
 pub use staff::{AuditView, RoleView, StaffListView, StaffView};
-pub use sync::{ConflictView, StatusView, SyncStatusView};
+pub use sync::{ConflictView, QuarantinedView, StatusView, SyncStatusView};
 
 use serde::Serialize;
 use ts_rs::TS;

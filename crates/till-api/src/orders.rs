@@ -74,6 +74,21 @@ pub struct ShipmentView {
     pub tracking: String,
 }
 
+/// An order document left out of the pickup list (it does not read as an order), and why.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UnreadableOrderView {
+    /// The document's id (`order/STORE/KEY`).
+    pub doc: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl From<&till_register::UnreadableOrder> for UnreadableOrderView {
+    fn from(u: &till_register::UnreadableOrder) -> Self {
+        UnreadableOrderView { doc: u.doc.clone(), reason: u.reason.clone() }
+    }
+}
+
 /// An online order as this store fulfils it.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PickupOrderView {

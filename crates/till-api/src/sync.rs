@@ -31,6 +31,35 @@ pub struct SyncStatusView {
     pub catalog_version: Option<String>,
     /// The last refused change of HQ's pickup key (the link to HQ may be intercepted).
     pub pickup_key_alert: Option<String>,
+    /// Documents a sync round set aside (quarantined), and why; every other one syncs.
+    pub quarantined: Vec<QuarantinedView>,
+}
+
+/// A replicated document a sync round set aside, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct QuarantinedView {
+    /// The document's id (`order/STORE/KEY`, `stock/STORE`, `journal/STORE/REGISTER/DAY`).
+    pub doc: String,
+    /// The side it failed with: `hq` or `peer`.
+    pub side: String,
+    /// Why: the document, where in it, what is wrong.
+    pub reason: String,
+    /// When it was first set aside.
+    pub since: String,
+    /// When it last failed.
+    pub at: String,
+}
+
+impl From<&till_register::SetAside> for QuarantinedView {
+    fn from(q: &till_register::SetAside) -> Self {
+        QuarantinedView {
+            doc: q.doc.clone(),
+            side: q.side.clone(),
+            reason: q.reason.clone(),
+            since: q.since.clone(),
+            at: q.at.clone(),
+        }
+    }
 }
 
 impl From<&SyncStatus> for SyncStatusView {
@@ -47,6 +76,7 @@ impl From<&SyncStatus> for SyncStatusView {
             oldest_pending_age_seconds: s.oldest_pending_age_seconds,
             catalog_version: s.catalog_version.clone(),
             pickup_key_alert: s.pickup_key_alert.clone(),
+            quarantined: s.quarantined.iter().map(QuarantinedView::from).collect(),
         }
     }
 }

@@ -55,14 +55,25 @@ pub fn run(cli: &Cli, dir: &Path, command: &PickupCommand) -> Result<()> {
     let show = |o: &PickupOrder| print(cli, &PickupOrderView::from(o), || order_text(o));
     match command {
         PickupCommand::List => {
-            let orders = reg.pickup_orders()?;
+            let list = reg.pickup_list()?;
+            let orders = &list.orders;
             print(cli, &orders.iter().map(PickupOrderView::from).collect::<Vec<_>>(), || {
-                if orders.is_empty() {
+                let mut out: String = if orders.is_empty() {
                     "no online orders at this store\n".into()
                 } else {
                     orders.iter().map(order_text).collect()
+                };
+                for u in &list.unreadable {
+                    out += &format!("left out (does not read as an order): {}\n  {}\n", u.doc, u.reason);
                 }
+                out
             });
+            // The JSON list holds orders only: what was left out is said on stderr.
+            if cli.json {
+                for u in &list.unreadable {
+                    eprintln!("left out (does not read as an order): {}: {}", u.doc, u.reason);
+                }
+            }
         }
         PickupCommand::Show { order } => show(&reg.pickup_order(order)?),
         PickupCommand::Pick { order, line, qty, substitute, price, consent } => {

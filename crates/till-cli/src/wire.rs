@@ -23,6 +23,9 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
         out.push_str(&format!(" (oldest {at}, {} min ago)", age / 60));
     }
     out.push('\n');
+    for q in &s.quarantined {
+        out.push_str(&format!("set aside ({} side, since {}): {}\n  {}\n", q.side, q.since, q.doc, q.reason));
+    }
     out
 }
 

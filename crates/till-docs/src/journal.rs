@@ -221,12 +221,37 @@ impl JournalDoc {
     }
 }
 
+/// The record number key `k` names: 1 to 2^63 - 1, zero-padded to 12 digits.
+fn record_seq(k: &str) -> Option<u64> {
+    k.parse::<u64>().ok().filter(|n| *n > 0 && *n <= i64::MAX as u64 && key(*n) == k)
+}
+
+/// Whether `k` is a record's key (see [`record_seq`]).
+pub(crate) fn is_record_key(k: &str) -> bool {
+    record_seq(k).is_some()
+}
+
+/// Splits a record's text into its fields, refusing one without [`FIELDS`] fields or a
+/// well-formed check; the reason in words.
+fn split_text(text: &str) -> std::result::Result<[&str; FIELDS], String> {
+    let parts: Vec<&str> = text.splitn(FIELDS, SEP).collect();
+    let Ok(parts) = <[&str; FIELDS]>::try_from(parts.as_slice()) else {
+        return Err(format!("{} fields where a record has {FIELDS}", parts.len()));
+    };
+    if !is_check(parts[5]) {
+        return Err(format!("the check is not {CHECK_LEN} to 64 lowercase hex digits"));
+    }
+    Ok(parts)
+}
+
+/// Checks a record's text (see [`split_text`]).
+pub(crate) fn check_text(text: &str) -> std::result::Result<(), String> {
+    split_text(text).map(|_| ())
+}
+
 fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
     let bad = |reason: String| DocError::BadRecord { doc: name.to_string(), key: k.to_string(), reason };
-    let seq = k
-        .parse::<u64>()
-        .ok()
-        .filter(|n| *n > 0 && *n <= i64::MAX as u64 && key(*n) == k)
+    let seq = record_seq(k)
         .ok_or_else(|| bad("the key is not a record number from 1 to 2^63 - 1, zero-padded to 12 digits".into()))?;
     let text = match doc.get(ROOT, k)? {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
@@ -245,13 +270,7 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
         }
         _ => return Err(bad("not a text".into())),
     };
-    let parts: Vec<&str> = text.splitn(FIELDS, SEP).collect();
-    let [kind, reference, at, amount, grand_total, check, prev_hash, payload] = parts[..] else {
-        return Err(bad(format!("{} fields where a record has {FIELDS}", parts.len())));
-    };
-    if !is_check(check) {
-        return Err(bad(format!("the check is not {CHECK_LEN} to 64 lowercase hex digits")));
-    }
+    let [kind, reference, at, amount, grand_total, check, prev_hash, payload] = split_text(&text).map_err(bad)?;
     Ok(StoredRecord {
         seq,
         kind: kind.into(),

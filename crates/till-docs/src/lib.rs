@@ -17,6 +17,7 @@ mod digest;
 mod id;
 mod journal;
 mod order;
+mod shape;
 mod stock;
 
 pub use automerge::{ActorId, AutoCommit, Change, ChangeHash};
@@ -24,6 +25,10 @@ pub use digest::{digest, heads_from_text, heads_to_text};
 pub use id::{DocId, DocKind};
 pub use journal::{CHECK_LEN, GENESIS, JournalDoc, RecordFields, StoredRecord, is_record_hash};
 pub use order::{OrderDoc, order_key};
+pub use shape::{
+    MAX_COUNTERS, MAX_LOCATIONS, MAX_ORDER_ENTRIES, MAX_ORDER_FIELD, MAX_RECORD, MAX_RECORDS, MAX_STOCK_KEY,
+    ShapeError, validate,
+};
 pub use stock::StockDoc;
 
 /// What went wrong reading or writing a replicated document.
@@ -50,6 +55,9 @@ pub enum DocError {
         /// What is wrong.
         reason: String,
     },
+    /// A document whose shape is not its kind's, or a change its writer may not make.
+    #[error(transparent)]
+    Shape(#[from] ShapeError),
 }
 
 /// Result of document operations.

@@ -2,10 +2,21 @@
 //! HQ creates each counter (with the stock it knows); registers and stock-takes only
 //! increment, so every replica's value converges to initial + receipts − sales + returns.
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use std::collections::HashMap;
 
-use crate::Result;
+use automerge::legacy::{Key, ObjectId, OpType};
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, Change, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::{Result, ShapeError};
+
+/// A put value in words (counters say so: a counter put over a counter replaces it).
+fn describe(value: &ScalarValue) -> String {
+    match value {
+        ScalarValue::Counter(c) => format!("a new counter ({})", i64::from(c)),
+        other => format!("the value {other}"),
+    }
+}
 
 /// Reading and changing inventory counters.
 pub struct StockDoc;
@@ -56,14 +67,83 @@ impl StockDoc {
         })
     }
 
-    /// Whether `after` only incremented counters that `before` already had: no counter
-    /// created, removed or overwritten — all a register (or a peer) may do.
-    pub fn only_increments(before: &AutoCommit, after: &AutoCommit) -> Result<bool> {
-        let keys = |doc: &AutoCommit| -> Result<Vec<(String, String)>> {
-            Ok(StockDoc::all(doc)?.into_iter().map(|(l, s, _)| (l, s)).collect())
-        };
-        let locations = |doc: &AutoCommit| doc.keys(ROOT).count();
-        Ok(keys(before)? == keys(after)? && locations(before) == locations(after))
+    /// Checks the operations of `changes` — changes received for document `name` that
+    /// `held` (the copy before them) does not have — against what a register or a peer may
+    /// do: every operation increments a counter `held` already has, at a location it
+    /// already has. A counter made, overwritten (even by a new counter) or deleted, a
+    /// location made or replaced, anything put anywhere: refused, naming the change and
+    /// what it did. HQ's own changes (it creates counters) are not checked this way.
+    pub fn check_increments(held: &AutoCommit, changes: &[Change], name: &str) -> std::result::Result<(), ShapeError> {
+        let bad = |path: String, reason: String| ShapeError { doc: name.to_string(), path, reason };
+        // The locations held, by the id of their map.
+        let mut locations: HashMap<String, (String, ObjId)> = HashMap::new();
+        for location in held.keys(ROOT).collect::<Vec<_>>() {
+            if let Some(obj) = location_obj(held, &location).map_err(|e| bad(location.clone(), e.to_string()))? {
+                locations.insert(obj.to_string(), (location, obj));
+            }
+        }
+        for change in changes {
+            let hash = change.hash().to_string();
+            let short = &hash[..hash.len().min(12)];
+            for op in change.decode().operations {
+                let what = match (&op.action, &op.key) {
+                    (OpType::Increment(_), Key::Map(sku)) => {
+                        let target = match &op.obj {
+                            ObjectId::Id(id) => locations.get(&id.to_string()),
+                            ObjectId::Root => None,
+                        };
+                        let Some((location, obj)) = target else {
+                            return Err(bad(
+                                format!("change {short}"),
+                                format!("increments '{sku}' in an object that is not a location HQ created"),
+                            ));
+                        };
+                        let path = format!("{location}.{sku}");
+                        let held_counters: Vec<String> = held
+                            .get_all(obj, sku.as_str())
+                            .map_err(|e| bad(path.clone(), e.to_string()))?
+                            .into_iter()
+                            .filter(
+                                |(v, _)| matches!(v, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Counter(_))),
+                            )
+                            .map(|(_, id)| id.to_string())
+                            .collect();
+                        let preds: Vec<String> = op.pred.iter().map(ToString::to_string).collect();
+                        if held_counters.is_empty()
+                            || preds.is_empty()
+                            || !preds.iter().all(|p| held_counters.contains(p))
+                        {
+                            return Err(bad(
+                                path,
+                                format!("change {short} increments a counter HQ has not created (or not this one)"),
+                            ));
+                        }
+                        continue;
+                    }
+                    (OpType::Increment(_), Key::Seq(_)) => "increments an element of a list".to_string(),
+                    (OpType::Make(kind), _) => format!("makes a {kind:?}"),
+                    (OpType::Delete, _) => "deletes".to_string(),
+                    (OpType::Put(value), _) => format!("puts {}", describe(value)),
+                    (OpType::MarkBegin(_) | OpType::MarkEnd(_), _) => "marks text".to_string(),
+                };
+                let at = match &op.key {
+                    Key::Map(k) => k.to_string(),
+                    Key::Seq(_) => "a list element".to_string(),
+                };
+                let in_obj = match &op.obj {
+                    ObjectId::Root => String::new(),
+                    ObjectId::Id(id) => match locations.get(&id.to_string()) {
+                        Some((location, _)) => format!("{location}."),
+                        None => format!("{id}."),
+                    },
+                };
+                return Err(bad(
+                    format!("{in_obj}{at}"),
+                    format!("change {short} {what}: a register or peer may only increment the counters HQ created"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every counter as `(location, sku, value)`, sorted.
@@ -105,18 +185,62 @@ mod tests {
         hq.merge(&mut r2).unwrap();
         assert_eq!(StockDoc::value(&hq, "floor", "SKU-1").unwrap(), Some(5_000_000));
         assert_eq!(StockDoc::all(&hq).unwrap(), vec![("floor".into(), "SKU-1".into(), 5_000_000)]);
-        assert!(StockDoc::only_increments(&r1, &hq).unwrap());
+    }
 
-        // Creating or overwriting a counter is not an increment.
-        let mut rogue = load(&hq.save(), &ActorId::random()).unwrap();
-        assert!(StockDoc::create(&mut rogue, "floor", "SKU-9", 1).unwrap());
-        assert!(!StockDoc::only_increments(&hq, &rogue).unwrap());
-        let mut rogue = load(&hq.save(), &ActorId::random()).unwrap();
-        let floor = match rogue.get(ROOT, "floor").unwrap() {
-            Some((_, id)) => id,
-            None => unreachable!(),
+    /// HQ's copy with one counter, and a register's copy loaded from it.
+    fn held_and_copy() -> (AutoCommit, AutoCommit) {
+        let mut hq = load(&[], &ActorId::random()).unwrap();
+        StockDoc::create(&mut hq, "floor", "SKU-1", 10_000_000).unwrap();
+        commit(&mut hq).unwrap();
+        let copy = load(&hq.save(), &ActorId::random()).unwrap();
+        (hq, copy)
+    }
+
+    /// What `change` did to a copy of HQ's document, checked as a register's changes.
+    fn checked(change: impl FnOnce(&mut AutoCommit)) -> std::result::Result<(), ShapeError> {
+        let (mut held, mut copy) = held_and_copy();
+        change(&mut copy);
+        commit(&mut copy);
+        let new = copy.get_changes(&held.get_heads());
+        StockDoc::check_increments(&held, &new, "stock/AMS")
+    }
+
+    fn floor(doc: &AutoCommit) -> ObjId {
+        location_obj(doc, "floor").unwrap().unwrap()
+    }
+
+    #[test]
+    fn only_increments_of_counters_hq_created_pass_the_operations_check() {
+        checked(|d| {
+            StockDoc::increment(d, "floor", "SKU-1", -2_000_000).unwrap();
+        })
+        .unwrap();
+        checked(|_| {}).unwrap();
+        let refused = |why: &str, path: &str, change: &dyn Fn(&mut AutoCommit)| {
+            let err = checked(change).unwrap_err();
+            assert_eq!(err.doc, "stock/AMS");
+            assert!(err.path == path && err.reason.contains(why), "{why}: {err}");
         };
-        rogue.put(&floor, "SKU-1", 1_000_000_i64).unwrap();
-        assert!(!StockDoc::only_increments(&hq, &rogue).unwrap());
+        refused("puts a new counter (1)", "floor.SKU-9", &|d| {
+            StockDoc::create(d, "floor", "SKU-9", 1).unwrap();
+        });
+        // A counter replaced by a new counter keeps the key set: the old check let it pass.
+        refused("puts a new counter (99000000)", "floor.SKU-1", &|d| {
+            let f = floor(d);
+            d.put(&f, "SKU-1", ScalarValue::counter(99_000_000)).unwrap();
+        });
+        refused("puts the value 1000000", "floor.SKU-1", &|d| {
+            let f = floor(d);
+            d.put(&f, "SKU-1", 1_000_000_i64).unwrap();
+        });
+        refused("deletes", "floor.SKU-1", &|d| {
+            let f = floor(d);
+            d.delete(&f, "SKU-1").unwrap();
+        });
+        // The location map replaced by another with the same counter: same keys, new objects.
+        refused("makes a Map", "floor", &|d| {
+            let f = d.put_object(ROOT, "floor", ObjType::Map).unwrap();
+            d.put(&f, "SKU-1", ScalarValue::counter(10_000_000)).unwrap();
+        });
     }
 }

@@ -57,15 +57,16 @@ pub use drawer::{Count, DrawerError, DrawerMove, zreport};
 pub use error::RegisterError;
 pub use journal::{ExportFormat, JournalError, JournalExport, JournalReport};
 pub use orders::{
-    AisleDelivery, AisleItem, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError,
-    VerifiedPickup,
+    AisleDelivery, AisleItem, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError, PickupList,
+    UnreadableOrder, VerifiedPickup,
 };
 pub use outbox::{
     BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS, MailRound, OutboxError, PrintRound, mail_backoff, ready_message,
 };
 pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};
 pub use sync::{
-    Enrollment, HqTrust, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming, backoff,
+    Enrollment, HqTrust, SetAside, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming,
+    backoff,
 };
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_domain::RefundMethod;

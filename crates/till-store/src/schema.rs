@@ -477,12 +477,30 @@ UPDATE order_outbox SET done_at = COALESCE(unixepoch(sent_at), unixepoch(created
 CREATE INDEX order_outbox_done ON order_outbox (done_at) WHERE done_at IS NOT NULL;
 CREATE INDEX order_outbox_state ON order_outbox (state, created_at);
 "#,
+    // v9: replicated documents a sync round set aside (issue #15 §3).
+    r#"
+-- A document that failed its shape check (received, or this register's own copy), or that
+-- the other side refused: set aside per document and per side (`hq` or `peer`) so the
+-- round goes on with the others. `ours` and `theirs` are the two digests it failed at: the
+-- document is tried again once either changes (or a manager releases it).
+CREATE TABLE sync_quarantine (
+    doc    TEXT NOT NULL,
+    side   TEXT NOT NULL CHECK (side IN ('hq', 'peer')),
+    reason TEXT NOT NULL,
+    ours   TEXT NOT NULL,
+    theirs TEXT NOT NULL,
+    since  TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    PRIMARY KEY (doc, side)
+) WITHOUT ROWID;
+"#,
 ];
 
-/// SQL that takes a file of this version back to version 7's shape (drops what version 8
-/// adds), for the tests that rebuild an older file.
+/// SQL that takes a file of this version back to version 7's shape (drops what versions 8
+/// and 9 add), for the tests that rebuild an older file.
 #[cfg(test)]
 pub(crate) const BACK_TO_V7: &str = "\
+    DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \
     ALTER TABLE print_jobs DROP COLUMN claimed_until; ALTER TABLE print_jobs DROP COLUMN stale; \

@@ -8,13 +8,13 @@ use std::time::Duration;
 use automerge::sync::{ChunkList, Message, MessageVersion, State, SyncDoc};
 use serde::Serialize;
 use sha2::Digest as _;
-use till_docs::{DocId, heads_to_text};
+use till_docs::{AutoCommit, Change, ChangeHash, DocId, DocKind, OrderDoc, StockDoc, heads_to_text};
 use till_protocol::{
     AnchorRequest, CatalogInfo, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest,
     EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict, THROUGH_HEADER, digest_of_heads,
     shared_in_store,
 };
-use till_store::{AuditEntry, Store, StoreError};
+use till_store::{AuditEntry, QuarantinedDoc, Store, StoreError};
 
 use crate::trust::{HqTrust, RefusedCertificate, TrustError, check_url, tls_failure, trusting_nobody};
 
@@ -120,6 +120,15 @@ pub enum SyncError {
         /// What TLS said.
         message: String,
     },
+    /// A document failed its shape check, as received (nothing of it was stored) or as this
+    /// register holds it; the round sets it aside and goes on with the others.
+    #[error("document {doc} set aside: {reason}")]
+    BadDocument {
+        /// The document.
+        doc: String,
+        /// What is wrong, and whose copy.
+        reason: String,
+    },
     /// The store's peer TLS identity could not be made.
     #[error(transparent)]
     PeerTls(#[from] crate::peer_tls::PeerTlsError),
@@ -159,6 +168,47 @@ pub struct SyncReport {
     /// Why a pickup key HQ's answer offered was refused (see `pickup_key`), if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pickup_key_refused: Option<String>,
+    /// Documents this round set aside, or left aside (unchanged on both sides since they
+    /// failed); every other document went on.
+    pub quarantined: Vec<SetAside>,
+}
+
+/// A replicated document set aside by a sync round (quarantined), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetAside {
+    /// The document's id.
+    pub doc: String,
+    /// Which side it failed with: `hq` or `peer`.
+    pub side: String,
+    /// Why, in words.
+    pub reason: String,
+    /// When it was first set aside.
+    pub since: String,
+    /// When it last failed.
+    pub at: String,
+}
+
+impl From<&QuarantinedDoc> for SetAside {
+    fn from(q: &QuarantinedDoc) -> Self {
+        SetAside {
+            doc: q.doc.clone(),
+            side: q.side.clone(),
+            reason: q.reason.clone(),
+            since: q.since.clone(),
+            at: q.at.clone(),
+        }
+    }
+}
+
+/// Whether `e`, met exchanging one document, concerns that document alone (its shape, or
+/// the other side refusing it), so the round sets it aside and goes on; anything else
+/// (the network, a revoked credential, this register's database) ends the round.
+fn concerns_the_document(e: &SyncError) -> bool {
+    match e {
+        SyncError::BadDocument { .. } | SyncError::Protocol { .. } => true,
+        SyncError::Refused { status, .. } => matches!(status, 400 | 403 | 409 | 413 | 422),
+        _ => false,
+    }
 }
 
 /// How long (in HQ's seconds) a register goes by "order documents changed since my last
@@ -438,6 +488,16 @@ enum Scope {
     Peer,
 }
 
+impl Scope {
+    /// The side a document set aside in this round is recorded for.
+    fn side(self) -> &'static str {
+        match self {
+            Scope::Hq => "hq",
+            Scope::Peer => "peer",
+        }
+    }
+}
+
 fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope) -> Result<SyncReport, SyncError> {
     let me = identity(store)?;
     // A rotation interrupted earlier is finished first, and the round then uses the new
@@ -524,6 +584,10 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     let mut ids: Vec<&String> = asked.chain(theirs.docs.keys()).collect();
     ids.sort();
     ids.dedup();
+    // Documents set aside earlier with this side: tried again once either copy changed.
+    let side = scope.side();
+    let aside: BTreeMap<String, QuarantinedDoc> =
+        store.quarantined_docs()?.into_iter().filter(|q| q.side == side).map(|q| (q.doc.clone(), q)).collect();
     for id in ids {
         let (ours, heads) = mine.get(id).map(|(d, h)| (d.as_str(), h.as_deref().unwrap_or(""))).unwrap_or(("", ""));
         let their = theirs.docs.get(id).map(String::as_str).unwrap_or("");
@@ -535,11 +599,33 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
             if scope == Scope::Hq && !heads.is_empty() {
                 store.set_acked(&doc_id, heads)?;
             }
+            if aside.contains_key(id) {
+                store.release_doc(&doc_id, side)?;
+            }
+            continue;
+        }
+        if let Some(q) = aside.get(id)
+            && q.ours == ours
+            && q.theirs == their
+        {
+            tracing::debug!(doc = %doc_id, "left aside: unchanged on both sides since it failed");
+            report.quarantined.push(SetAside::from(q));
             continue;
         }
         tracing::debug!(doc = %doc_id, ours, their, "exchanging a document that differs");
-        if let Some(through) = exchange(store, remote, &doc_id, scope, &mut report)? {
-            report.hq_through = report.hq_through.max(through);
+        match exchange(store, remote, &doc_id, scope, &mut report) {
+            Ok(through) => {
+                if let Some(through) = through {
+                    report.hq_through = report.hq_through.max(through);
+                }
+                if aside.contains_key(id) {
+                    store.release_doc(&doc_id, side)?;
+                }
+            }
+            Err(e) if concerns_the_document(&e) => {
+                set_aside(store, &doc_id, side, &e, (ours, their), now, &mut report)?
+            }
+            Err(e) => return Err(e),
         }
         report.docs_exchanged += 1;
     }
@@ -550,11 +636,91 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     };
     let before = heads(store)?;
     store.replicate_stock()?;
-    if heads(store)? != before {
-        exchange(store, remote, &stock, scope, &mut report)?;
+    let after = heads(store)?;
+    if after != before && !report.quarantined.iter().any(|q| q.doc == stock.as_str()) {
+        match exchange(store, remote, &stock, scope, &mut report) {
+            Ok(_) => {}
+            Err(e) if concerns_the_document(&e) => {
+                let their = theirs.docs.get(stock.as_str()).map(String::as_str).unwrap_or("");
+                set_aside(store, &stock, side, &e, (&digest_of_heads(&after), their), now, &mut report)?;
+            }
+            Err(e) => return Err(e),
+        }
         report.docs_exchanged += 1;
     }
     Ok(report)
+}
+
+/// Sets document `id` aside for `side` after `e`, at the digests `(ours, theirs)` it failed
+/// at, and says so in the report and the log.
+fn set_aside(
+    store: &Store,
+    id: &DocId,
+    side: &str,
+    e: &SyncError,
+    (ours, theirs): (&str, &str),
+    now: jiff::Timestamp,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let reason = match e {
+        SyncError::BadDocument { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    };
+    tracing::warn!(doc = %id, side, %reason, "document set aside; the round goes on with the others");
+    let now = now.to_string();
+    let q = QuarantinedDoc {
+        doc: id.to_string(),
+        side: side.to_string(),
+        reason,
+        ours: ours.to_string(),
+        theirs: theirs.to_string(),
+        since: now.clone(),
+        at: now,
+    };
+    store.quarantine_doc(&q)?;
+    let held = store.quarantined_docs()?.into_iter().find(|h| h.doc == q.doc && h.side == q.side).unwrap_or(q);
+    report.quarantined.retain(|r| !(r.doc == held.doc && r.side == held.side));
+    report.quarantined.push(SetAside::from(&held));
+    Ok(())
+}
+
+/// Checks what the other side sent for document `id` before any of it is stored: the whole
+/// document in its kind's shape and, from a peer, what its changes do (only increments of
+/// the counters HQ created; HQ's part of an order unchanged). `before` are the heads the
+/// register held.
+fn check_received(
+    doc: &mut AutoCommit,
+    before: &[ChangeHash],
+    received: &[Change],
+    id: &DocId,
+    scope: Scope,
+) -> Result<(), SyncError> {
+    let from = match scope {
+        Scope::Hq => "HQ",
+        Scope::Peer => "the peer",
+    };
+    let bad = |reason: String| SyncError::BadDocument {
+        doc: id.to_string(),
+        reason: format!("{from} sent changes that were not stored: {reason}"),
+    };
+    till_docs::validate(doc, id).map_err(|e| bad(e.to_string()))?;
+    if scope == Scope::Hq {
+        return Ok(());
+    }
+    let held = doc.fork_at(before).map_err(|e| bad(e.to_string()))?;
+    match id.kind() {
+        DocKind::Stock { .. } => {
+            StockDoc::check_increments(&held, received, id.as_str()).map_err(|e| bad(e.to_string()))?;
+        }
+        DocKind::Order { .. } => {
+            let fresh = OrderDoc::read(&held, id.as_str()).map_err(|e| bad(e.to_string()))?.is_none();
+            if !fresh && !OrderDoc::hq_part_unchanged(&held, doc, id.as_str()).map_err(|e| bad(e.to_string()))? {
+                return Err(bad("a peer may not change what HQ wrote (the order and its lines)".into()));
+            }
+        }
+        DocKind::Journal { .. } => return Err(bad("a peer never sends a register's journal".into())),
+    }
+    Ok(())
 }
 
 /// Sends HQ this register's full hash of journal record `seq`, which HQ asked for to go on
@@ -593,6 +759,14 @@ fn exchange(
     report: &mut SyncReport,
 ) -> Result<Option<u64>, SyncError> {
     let mut doc = store.doc_copy(id)?;
+    // This register's own copy, in its kind's shape before it is offered (a document that
+    // holds nothing yet has no shape to check).
+    if !doc.get_heads().is_empty() {
+        till_docs::validate(&doc, id).map_err(|e| SyncError::BadDocument {
+            doc: id.to_string(),
+            reason: format!("this register's copy: {e}"),
+        })?;
+    }
     let mut state = State::new();
     let mut through = None;
     for exchanges in 0..MAX_EXCHANGES {
@@ -621,6 +795,7 @@ fn exchange(
         doc.sync().receive_sync_message(&mut state, reply).map_err(|e| remote.protocol(e))?;
         let received = doc.get_changes(&before);
         if !received.is_empty() {
+            check_received(&mut doc, &before, &received, id, scope)?;
             store.store_received(id, received)?;
         }
     }
@@ -694,6 +869,9 @@ pub struct SyncStatus {
     /// The last refused change of HQ's pickup key (someone may be intercepting the link),
     /// until HQ hands over a key properly.
     pub pickup_key_alert: Option<String>,
+    /// Documents set aside by a sync round (quarantined), and why; every other document
+    /// syncs. Each is tried again once either side's copy changes, or when released.
+    pub quarantined: Vec<SetAside>,
 }
 
 /// The register's sync status at `now`.
@@ -719,5 +897,6 @@ pub fn status(store: &Store, now: jiff::Timestamp) -> Result<SyncStatus, SyncErr
         oldest_pending_age_seconds: age,
         catalog_version: store.setting(CATALOG_VERSION_SETTING)?,
         pickup_key_alert: store.setting(crate::pickup_key::ALERT_SETTING)?,
+        quarantined: store.quarantined_docs()?.iter().map(SetAside::from).collect(),
     })
 }

@@ -13,7 +13,7 @@ pub mod pickup_key;
 pub mod trust;
 
 pub use client::{
-    Remote, SyncError, SyncReport, SyncStatus, enroll, enrolled_with, fetch_catalog, hq_trust, rotate, status,
-    sync_once, sync_peer,
+    Remote, SetAside, SyncError, SyncReport, SyncStatus, enroll, enrolled_with, fetch_catalog, hq_trust, rotate,
+    status, sync_once, sync_peer,
 };
 pub use trust::{HqTrust, TrustError};

@@ -125,6 +125,8 @@ impl Peer {
         let received = doc.get_changes(&before);
         if !received.is_empty() {
             let bad = |e: till_docs::DocError| refuse(StatusCode::BAD_REQUEST, e.to_string());
+            // The whole document in its kind's shape, and what the peer's changes do.
+            till_docs::validate(&doc, &id).map_err(|e| bad(e.into()))?;
             match id.kind() {
                 // An order HQ published reaches a register from HQ or from a peer that
                 // had it first; once held, HQ's part (what to fulfil) may not change here.
@@ -134,14 +136,7 @@ impl Peer {
                         return Err(refuse(StatusCode::BAD_REQUEST, format!("{id}: a peer may not change HQ's part")));
                     }
                 }
-                _ => {
-                    if !till_docs::StockDoc::only_increments(&held, &doc).map_err(bad)? {
-                        return Err(refuse(
-                            StatusCode::BAD_REQUEST,
-                            format!("{id}: a peer may only increment counters"),
-                        ));
-                    }
-                }
+                _ => till_docs::StockDoc::check_increments(&held, &received, id.as_str()).map_err(|e| bad(e.into()))?,
             }
             store.store_received(&id, received).map_err(internal)?;
         }

@@ -36,6 +36,7 @@ import type {
   OrderLineView,
   ParkedCartView,
   PickupOrderView,
+  QuarantinedView,
   PrinterSummaryView,
   ReceiptLineView,
   ReceiptView,
@@ -46,6 +47,7 @@ import type {
   StatusView,
   SubstituteView,
   SyncStatusView,
+  UnreadableOrderView,
   TenderArg,
   TenderPreviewView,
   TrustArg,
@@ -93,6 +95,7 @@ export const COMMANDS = {
   exitKiosk: 'exit_kiosk',
   pickupOrders: 'pickup_orders',
   pickupOrder: 'pickup_order',
+  pickupUnreadable: 'pickup_unreadable',
   pickupPick: 'pickup_pick',
   pickupStage: 'pickup_stage',
   pickupCheckIn: 'pickup_check_in',
@@ -140,12 +143,14 @@ export type Status = StatusView;
 export type TrustChoice = TrustArg;
 export type SyncStatus = SyncStatusView;
 export type StoreConflict = ConflictView;
+export type Quarantined = QuarantinedView;
 export type PrinterStatus = PrinterSummaryView;
 export type AuditEntry = AuditView;
 export type PickupStatus = PickupOrderView['status'];
 export type OrderLine = OrderLineView;
 export type Handover = HandoverView;
 export type PickupOrder = PickupOrderView;
+export type UnreadableOrder = UnreadableOrderView;
 export type HandoverLine = HandoverLineView;
 export type VerifiedPickup = VerifiedView;
 export type HandLine = HandLineArg;
@@ -307,6 +312,8 @@ export const api = {
 
   pickupOrders: () => call<PickupOrder[]>('pickupOrders'),
   pickupOrder: (text: string) => call<PickupOrder>('pickupOrder', { text }),
+  /** Order documents left out of the list (they do not read as orders), and why. */
+  pickupUnreadable: () => call<UnreadableOrder[]>('pickupUnreadable'),
   pickupPick: (args: PickArgs) => call<PickupOrder>('pickupPick', defined({ ...args })),
   pickupStage: (order: string, bin: string) => call<PickupOrder>('pickupStage', { order, bin }),
   pickupCheckIn: (order: string, spot: string) => call<PickupOrder>('pickupCheckIn', { order, spot }),

@@ -1224,6 +1224,31 @@ approver: string | null,
 detail: string, };
 
 /**
+ * A replicated document a sync round set aside, and why.
+ */
+export type QuarantinedView = { 
+/**
+ * The document's id (`order/STORE/KEY`, `stock/STORE`, `journal/STORE/REGISTER/DAY`).
+ */
+doc: string, 
+/**
+ * The side it failed with: `hq` or `peer`.
+ */
+side: string, 
+/**
+ * Why: the document, where in it, what is wrong.
+ */
+reason: string, 
+/**
+ * When it was first set aside.
+ */
+since: string, 
+/**
+ * When it last failed.
+ */
+at: string, };
+
+/**
  * The register's sync status.
  */
 export type SyncStatusView = { 
@@ -1270,7 +1295,11 @@ catalog_version: string | null,
 /**
  * The last refused change of HQ's pickup key (the link to HQ may be intercepted).
  */
-pickup_key_alert: string | null, };
+pickup_key_alert: string | null, 
+/**
+ * Documents a sync round set aside (quarantined), and why; every other one syncs.
+ */
+quarantined: Array<QuarantinedView>, };
 
 /**
  * One of HQ's open conflicts of this store.
@@ -1471,6 +1500,19 @@ lines: Array<OrderLineView>,
  * Every handover, from every register.
  */
 handovers: Array<HandoverView>, };
+
+/**
+ * An order document left out of the pickup list (it does not read as an order), and why.
+ */
+export type UnreadableOrderView = { 
+/**
+ * The document's id (`order/STORE/KEY`).
+ */
+doc: string, 
+/**
+ * What is wrong with it.
+ */
+reason: string, };
 
 /**
  * A line a handover gives the customer.

@@ -20,6 +20,7 @@ const status = (over: Record<string, unknown> = {}) => ({
   oldest_pending_age_seconds: 600,
   catalog_version: '4',
   pickup_key_alert: null,
+  quarantined: [],
   ...over,
 });
 
@@ -116,4 +117,30 @@ test('a refused change of HQ pickup key is shown on the Sync tab', async () => {
   const alert = await screen.findByTestId('sync-key-alert');
   expect(alert).toHaveTextContent('the register kept its key');
   expect(screen.getByText('Pickup key change refused')).toBeTruthy();
+});
+
+test('the Sync tab names each document a round set aside, with whom and why', async () => {
+  fakeRegister({
+    session: () => session({ operator: manager }),
+    x_report: xReport,
+    sync_status: () =>
+      status({
+        quarantined: [
+          {
+            doc: 'order/AMS-01/o1234',
+            side: 'hq',
+            reason: "this register's copy: document order/AMS-01/o1234, note: not a part of an order document",
+            since: '2026-03-02T09:10:00Z',
+            at: '2026-03-02T09:15:00Z',
+          },
+        ],
+      }),
+    hq_conflicts: () => [],
+  });
+  await openSyncTab();
+  const rows = await screen.findAllByTestId('sync-quarantined-doc');
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toHaveTextContent('order/AMS-01/o1234');
+  expect(rows[0]).toHaveTextContent('not a part of an order document');
+  expect(screen.getByTestId('sync')).toHaveTextContent('Documents set aside');
 });

@@ -463,3 +463,18 @@ test('Enter in the find box asks the register for an order and opens it; Esc in 
   await typeKeys(find, '{Escape}');
   expect(await screen.findByTestId('sell')).toBeInTheDocument();
 });
+
+test('an order document that does not read is named above the queue; the other orders list', async () => {
+  register({
+    pickup_orders: () => [order({ id: 'shopify:2', number: '#1002', status: 'new' })],
+    pickup_unreadable: () => [
+      { doc: 'order/AMS-01/o99', reason: 'document order/AMS-01/o99, order: missing: an order document holds HQ\'s order' },
+    ],
+  });
+  render(App);
+  await openPickup();
+  const named = await screen.findByTestId('unreadable-order');
+  expect(named).toHaveTextContent('Left out (does not read as an order): order/AMS-01/o99');
+  expect(named).toHaveTextContent("order: missing");
+  expect(screen.getAllByTestId('pickup-order')).toHaveLength(1);
+});

@@ -168,6 +168,8 @@ impl Hq {
             let mut journal = false;
             let mut short = None;
             if after != before {
+                // The whole document in its kind's shape, before anything of it is used.
+                till_docs::validate(&doc, &id).map_err(|e| HqError::BadRequest(e.to_string()))?;
                 let mut new_max = max_seq;
                 match id.kind() {
                     DocKind::Journal { .. } => {
@@ -181,12 +183,11 @@ impl Hq {
                         journal::stage(tx, &who.key, id.as_str(), &records, now)?;
                     }
                     DocKind::Stock { store } => {
+                        // What the register's changes do, operation by operation.
                         let held = till_docs::load(&bytes, &self.actor).map_err(internal)?;
-                        if !StockDoc::only_increments(&held, &doc).map_err(internal)? {
-                            return Err(HqError::BadRequest(format!(
-                                "{id}: a register may only increment the counters HQ created"
-                            )));
-                        }
+                        let received = doc.get_changes(&before);
+                        StockDoc::check_increments(&held, &received, id.as_str())
+                            .map_err(|e| HqError::BadRequest(e.to_string()))?;
                         stock::below_zero(tx, &doc, &store, now)?
                     }
                     DocKind::Order { .. } => {

@@ -7,7 +7,7 @@ mod pickup;
 
 pub use aisle::{AisleDelivery, AisleItem};
 pub use boris::{FindOrder, OnlineLine, OnlineOrder, OnlineRefund};
-pub use pickup::{ONLINE_TENDER, VerifiedPickup};
+pub use pickup::{ONLINE_TENDER, PickupList, UnreadableOrder, VerifiedPickup};
 
 use rust_decimal::Decimal;
 

@@ -37,22 +37,59 @@ pub struct VerifiedPickup {
     pub lines: Vec<HandoverLine>,
 }
 
+/// The store's online orders, and the order documents that could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct PickupList {
+    /// Every order that reads, by number.
+    pub orders: Vec<PickupOrder>,
+    /// Order documents left out: malformed (received before they were checked, or altered).
+    pub unreadable: Vec<UnreadableOrder>,
+}
+
+/// An order document left out of the pickup list, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableOrder {
+    /// The document's id (`order/STORE/KEY`).
+    pub doc: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
 fn staff(auth: &Authority) -> Result<String, RegisterError> {
     Ok(auth.staff_code().map(str::to_string).ok_or(StaffError::NotSignedIn)?)
 }
 
 impl Register {
-    /// Every online order this store has (from HQ, directly or through a peer), oldest
-    /// document first.
+    /// Every online order this store has (from HQ, directly or through a peer), by number.
+    /// An order document that does not read is left out (see [`Register::pickup_list`]).
     pub fn pickup_orders(&mut self) -> Result<Vec<PickupOrder>, RegisterError> {
-        let mut out = Vec::new();
+        Ok(self.pickup_list()?.orders)
+    }
+
+    /// Every online order this store has, by number, and the order documents that do not
+    /// have an order's shape (named, with why): one malformed document never hides the
+    /// others.
+    pub fn pickup_list(&mut self) -> Result<PickupList, RegisterError> {
+        let mut list = PickupList::default();
         for id in self.order_docs()? {
-            if let Some(order) = self.read_order(&id)? {
-                out.push(order);
+            let mut doc = self.store.doc_copy(&id)?;
+            if doc.get_heads().is_empty() {
+                continue;
+            }
+            let read = till_docs::validate(&doc, &id)
+                .map_err(till_docs::DocError::from)
+                .and_then(|()| OrderDoc::read(&doc, id.as_str()));
+            match read {
+                Ok(Some(order)) => list.orders.push(order),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(doc = %id, error = %e, "an order document that does not read is left out");
+                    list.unreadable.push(UnreadableOrder { doc: id.to_string(), reason: e.to_string() });
+                }
             }
         }
-        out.sort_by(|a, b| a.number.cmp(&b.number));
-        Ok(out)
+        list.orders.sort_by(|a, b| a.number.cmp(&b.number));
+        Ok(list)
     }
 
     fn order_docs(&self) -> Result<Vec<DocId>, RegisterError> {

@@ -3,7 +3,7 @@
 
 mod worker;
 
-pub use till_sync::{HqTrust, SyncError, SyncReport, SyncStatus, TrustError};
+pub use till_sync::{HqTrust, SetAside, SyncError, SyncReport, SyncStatus, TrustError};
 pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
 
 use rust_decimal::Decimal;
