@@ -290,3 +290,65 @@ fn a_client_that_keeps_failing_authentication_is_held_back_and_no_one_else_is() 
     assert_eq!(request(&hq, "/v1/sync/digests", &from("203.0.113.7", "guess-again"), digests).0, 401);
     assert_eq!(request(&hq, "/v1/sync/digests", &from("203.0.113.7", "guess-more"), digests).0, 429);
 }
+
+#[test]
+fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_deadline() {
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "edge_body_deadline"));
+    let mut conn = TcpStream::connect(addr(&hq)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    conn.write_all(
+        b"POST /v1/enroll HTTP/1.1\r\nhost: hq\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n",
+    )
+    .unwrap();
+    // A byte every 5 s keeps the connection busy but never finishes the body: the deadline
+    // (120 s from the first byte asked for) is not pushed back by each byte.
+    let start = Instant::now();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while start.elapsed() < Duration::from_secs(200) {
+        let _ = conn.write_all(b" ");
+        match conn.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                answer.extend_from_slice(&buf[..n]);
+                break;
+            }
+            Err(_) => std::thread::sleep(Duration::from_secs(5)),
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?} after {:?}", start.elapsed());
+    assert!(answer.contains("did not arrive within 120s"), "{answer}");
+    assert_eq!(health(&hq), 200);
+}
+
+#[test]
+fn a_registers_last_seen_is_not_written_by_every_request() {
+    let work = tempfile::tempdir().unwrap();
+    let url = database_url(work.path(), "edge_last_seen");
+    let Some(path) = url.strip_prefix("sqlite:").map(str::to_string) else {
+        println!("skipped: reads the SQLite file");
+        return;
+    };
+    let hq = HqProcess::start(&url);
+    let token = hq.token("AMS-01", "R1");
+    let credential = "d".repeat(64);
+    let enroll =
+        format!(r#"{{"token": "{token}", "store": "AMS-01", "register": "R1", "credential": "{credential}"}}"#);
+    assert_eq!(request(&hq, "/v1/enroll", "", &enroll).0, 200);
+    let seen = || -> String {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.query_row("SELECT last_seen FROM registers WHERE key = 'AMS-01/R1'", [], |r| r.get(0)).unwrap()
+    };
+    let digests = format!(r#"{{"clock": "{}", "docs": {{}}}}"#, jiff::Timestamp::now());
+    let auth = format!("authorization: Bearer {credential}\r\n");
+    assert_eq!(request(&hq, "/v1/sync/digests", &auth, &digests).0, 200);
+    let first = seen();
+    assert!(!first.is_empty(), "the first request is seen");
+    std::thread::sleep(Duration::from_millis(1100));
+    for _ in 0..5 {
+        assert_eq!(request(&hq, "/v1/sync/digests", &auth, &digests).0, 200);
+    }
+    assert_eq!(seen(), first, "written at most once a minute, not by each request");
+}
