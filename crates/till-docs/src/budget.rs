@@ -301,7 +301,7 @@ impl<'a> Reader<'a> {
     /// A LEB128 count, then that many change hashes.
     fn hashes(&mut self, field: &str) -> Result<(), BudgetError> {
         let n = self.uleb(field)?;
-        self.take(n.checked_mul(HASH_LEN).unwrap_or(u64::MAX), field)?;
+        self.take(n.saturating_mul(HASH_LEN), field)?;
         Ok(())
     }
 }
