@@ -66,6 +66,11 @@ impl HqProcess {
         HqProcess { db: db.to_string(), url, serve_args: serve_args.iter().map(|a| a.to_string()).collect(), child }
     }
 
+    /// Its process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills it with SIGKILL, whatever it is doing.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -39,9 +39,24 @@ pub fn identity_files(identity: &PeerIdentity, dir: &Path, name: &str) -> Client
 /// and, if `pin` is given, accepting only a server whose public key has that SHA-256
 /// (base64), without any CA check (`-k`).
 pub fn curl(url: &str, path: &str, body: Option<&[u8]>, client: Option<&ClientFiles>, pin: Option<&str>) -> CurlAnswer {
+    curl_with(url, path, body, client, pin, &[])
+}
+
+/// [`curl`] with more request headers (`"name: value"`).
+pub fn curl_with(
+    url: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    client: Option<&ClientFiles>,
+    pin: Option<&str>,
+    headers: &[&str],
+) -> CurlAnswer {
     let out_file = tempfile::NamedTempFile::new().unwrap();
     let mut cmd = Command::new("curl");
     cmd.args(["-sS", "-k", "--max-time", "20", "-o"]).arg(out_file.path()).args(["-w", "%{http_code}"]);
+    for header in headers {
+        cmd.arg("-H").arg(header);
+    }
     if let Some(pin) = pin {
         cmd.arg("--pinnedpubkey").arg(format!("sha256//{pin}"));
     }
@@ -72,4 +87,21 @@ pub fn curl_peer(url: &str, peer_key: Option<&str>, path: &str, body: &[u8], dir
         None => curl(url, path, Some(body), None, None),
     };
     (answer.status, answer.body)
+}
+
+/// A sync message for document `doc` to a peer, as a register of the store holding
+/// `peer_key` sends it (mutual TLS); status and body.
+pub fn curl_peer_doc(url: &str, peer_key: &str, doc: &str, body: &[u8], dir: &Path) -> (Option<u16>, Vec<u8>) {
+    let client = identity_files(&PeerIdentity::derive(peer_key, Side::Client).unwrap(), dir, "peer-client");
+    let pin = PeerIdentity::derive(peer_key, Side::Server).unwrap().public_key_sha256_base64();
+    let header = format!("x-till-doc: {doc}");
+    let answer = curl_with(url, "/v1/sync/doc", Some(body), Some(&client), Some(&pin), &[&header]);
+    (answer.status, answer.body)
+}
+
+/// The peer's `/v1/health`, over mutual TLS with the store's `peer_key`: its status.
+pub fn peer_health(url: &str, peer_key: &str, dir: &Path) -> Option<u16> {
+    let client = identity_files(&PeerIdentity::derive(peer_key, Side::Client).unwrap(), dir, "peer-client");
+    let pin = PeerIdentity::derive(peer_key, Side::Server).unwrap().public_key_sha256_base64();
+    curl(url, "/v1/health", None, Some(&client), Some(&pin)).status
 }

@@ -13,6 +13,7 @@
 //! - `order/STORE/KEY` — one online order as one store fulfils it: HQ writes what to
 //!   fulfil, the store's registers what they picked, staged and handed over.
 
+pub mod budget;
 mod digest;
 mod id;
 mod journal;

@@ -790,6 +790,8 @@ fn exchange(
         if let Some(t) = headers.get(THROUGH_HEADER).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()) {
             through = Some(t);
         }
+        // HQ or a peer may be hostile too: within budget before Automerge inflates anything.
+        till_docs::budget::check_message(&bytes).map_err(|e| remote.protocol(format!("sync message for {id}: {e}")))?;
         let reply = Message::decode(&bytes).map_err(|e| remote.protocol(format!("sync message for {id}: {e}")))?;
         let before = doc.get_heads();
         doc.sync().receive_sync_message(&mut state, reply).map_err(|e| remote.protocol(e))?;

@@ -43,6 +43,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let code = match self.0 {
             StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::PAYLOAD_TOO_LARGE => "too_large",
             s if s.is_server_error() => "internal",
             _ => "bad_request",
         };
@@ -111,6 +112,11 @@ impl Peer {
 
     fn doc(&self, id: &str, body: &[u8]) -> Result<Option<Vec<u8>>, Refusal> {
         let id = self.shared(id)?;
+        // Within budget before Automerge inflates or builds anything (till_docs::budget).
+        till_docs::budget::check_message(body).map_err(|e| {
+            let status = if e.is_malformed() { StatusCode::BAD_REQUEST } else { StatusCode::PAYLOAD_TOO_LARGE };
+            refuse(status, e.to_string())
+        })?;
         let message =
             Message::decode(body).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("not a sync message: {e}")))?;
         let internal = |e: till_store::StoreError| refuse(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());

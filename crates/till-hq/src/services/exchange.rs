@@ -35,6 +35,12 @@ fn may_access(who: &RegisterView, id: &DocId) -> bool {
     register_may_sync(&who.store, &who.register, id)
 }
 
+/// A message or document refused by `till_docs::budget`: 400 when it is malformed, 413
+/// when it is over a budget; the text names the budget and the figures.
+fn over_budget(e: till_docs::budget::BudgetError) -> HqError {
+    if e.is_malformed() { HqError::BadRequest(e.to_string()) } else { HqError::TooLarge(e.to_string()) }
+}
+
 fn parse_id(id: &str) -> Result<DocId, HqError> {
     DocId::parse(id).map_err(|e| HqError::BadRequest(e.to_string()))
 }
@@ -138,6 +144,8 @@ impl Hq {
         if !may_access(who, &id) {
             return Err(HqError::Forbidden(format!("register {} may not sync document {id}", who.key)));
         }
+        // Within budget before Automerge inflates or builds anything (till_docs::budget).
+        till_docs::budget::check_message(body).map_err(over_budget)?;
         let message = Message::decode(body).map_err(|e| HqError::BadRequest(format!("not a sync message: {e}")))?;
         with_tx(self.db(), |tx| {
             // A register's journal is materialized by one transaction at a time (several HQ
@@ -202,6 +210,9 @@ impl Hq {
                         short = fulfilment::store_progress(tx, &id, &held, &doc, now)?;
                     }
                 }
+                // No larger than its kind may be, and never more than one message could carry
+                // whole to a register that holds none of it.
+                till_docs::budget::check_stored(&id, &doc.save_nocompress()).map_err(over_budget)?;
                 docs::save(tx, &id, &mut doc, new_max as i64, now)?;
                 // A ship order short-picked at a store goes elsewhere — after the store's
                 // copy is saved, so the withdrawal is written on top of it.
