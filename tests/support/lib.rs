@@ -47,8 +47,11 @@ pub fn till_app_bin() -> PathBuf {
 }
 
 /// target/<profile>/`name`, after one build of the whole workspace's binaries per test
-/// process, features unified as `cargo test --workspace` unifies them: after ./test's one
-/// build it is a no-op, where a `-p` build would compile Tauri and its dependencies again.
+/// process, features unified as `cargo test` unifies them: with `--tests`, as ./test's one
+/// build and every `cargo test` run do (dev-dependencies switch features on), so it is a
+/// no-op after them. A build of the binaries alone resolves other features and recompiled
+/// the TLS crates and everything above them (~45 s and more), back and forth with every
+/// `cargo test` after it; a `-p` build would compile Tauri again.
 fn built_bin(name: &str) -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let dir = BUILT.get_or_init(|| {
@@ -56,7 +59,7 @@ fn built_bin(name: &str) -> PathBuf {
         // target/<profile>/deps/<test>-<hash> → target/<profile>
         let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
         let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "--workspace", "--bins"]).current_dir(repo());
+        build.args(["build", "--quiet", "--workspace", "--bins", "--tests"]).current_dir(repo());
         if dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
         }
