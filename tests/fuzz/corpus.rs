@@ -17,8 +17,8 @@ pub const MAX_INPUT: usize = 64 * 1024;
 
 /// The proptest configuration of a target: `default` cases (CI's budget), or
 /// `TILL_FUZZ_CASES` (then `PROPTEST_CASES`) when set; a fixed seed unless
-/// `PROPTEST_RNG_SEED` names another. Failures are saved beside the target's source
-/// (`tests/fuzz/<target>.proptest-regressions`) and replayed first on every later run.
+/// `PROPTEST_RNG_SEED` names another. No failure files are written: a finding becomes a
+/// regular test (and its input a seed file), as the project's other property tests do.
 pub fn config(default: u32) -> Config {
     let from_env = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<u32>().ok());
     let cases = from_env("TILL_FUZZ_CASES").or_else(|| from_env("PROPTEST_CASES")).unwrap_or(default);
@@ -27,8 +27,20 @@ pub fn config(default: u32) -> Config {
         cases,
         rng_seed: RngSeed::Fixed(seed),
         max_shrink_iters: 2_000,
-        // A case that panics is a finding; its shrunk form is what the report shows.
+        failure_persistence: None,
         ..Config::default()
+    }
+}
+
+/// Runs `test` on `default` cases (see [`config`]) of `strategy`; a failure panics with
+/// the shrunk case. For targets that set up something costly once (a register, HQ).
+pub fn run<S: Strategy>(default: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let mut runner = proptest::test_runner::TestRunner::new(config(default));
+    if let Err(e) = runner.run(&strategy, test) {
+        panic!("{e}");
     }
 }
 

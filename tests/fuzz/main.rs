@@ -17,3 +17,4 @@
 mod config;
 mod corpus;
 mod import;
+mod typed;
