@@ -83,6 +83,11 @@ pub enum Edit {
     Overwrite(Index, Index),
 }
 
+/// 1 to `max` byte edits, for a target that makes its valid input itself.
+pub fn edits(max: usize) -> impl Strategy<Value = Vec<Edit>> {
+    prop::collection::vec(edit(), 1..=max)
+}
+
 fn edit() -> impl Strategy<Value = Edit> {
     let interesting = prop_oneof![
         Just(0u8),

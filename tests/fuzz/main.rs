@@ -17,4 +17,5 @@
 mod config;
 mod corpus;
 mod import;
+mod token;
 mod typed;
