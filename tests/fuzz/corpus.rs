@@ -142,7 +142,7 @@ pub fn apply(mut input: Vec<u8>, edits: &[Edit], seeds: &[Vec<u8>], dict: &[&[u8
                     input.splice(p..p, piece.iter().copied());
                 }
             }
-            Edit::Splice(i, s, f, n) => {
+            Edit::Splice(i, s, f, n) if !seeds.is_empty() => {
                 let from = &seeds[s.index(seeds.len())];
                 if !from.is_empty() {
                     let start = f.index(from.len());

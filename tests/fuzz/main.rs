@@ -17,5 +17,6 @@
 mod config;
 mod corpus;
 mod import;
+mod intake;
 mod token;
 mod typed;
