@@ -16,6 +16,7 @@
 
 mod config;
 mod corpus;
+mod docs;
 mod import;
 mod intake;
 mod token;
