@@ -16,6 +16,7 @@
 
 mod config;
 mod corpus;
+mod devices;
 mod docs;
 mod import;
 mod intake;
