@@ -14,6 +14,7 @@
 //! other ones. See docs/fuzzing.md.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod barcodes;
 mod config;
 mod corpus;
 mod devices;
