@@ -23,7 +23,7 @@ fn codes() -> Vec<Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(1024))]
+    #![proptest_config(corpus::config(4096))]
 
     #[test]
     fn mutated_codes_read_or_say_why(input in corpus::mutated(codes(), dict()), region in prop_oneof![Just(None), Just(Some("SE".to_string())), Just(Some("DE".to_string()))]) {
@@ -50,7 +50,6 @@ fn the_seeds_read() {
     let today = jiff::civil::Date::constant(2026, 11, 27);
     for code in codes() {
         let text = String::from_utf8(code).unwrap();
-        parse(&text, &ParseOptions { rcn_region: None, today })
-            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        parse(&text, &ParseOptions { rcn_region: None, today }).unwrap_or_else(|e| panic!("{text:?}: {e}"));
     }
 }

@@ -136,7 +136,7 @@ fn check_url(url: &str) {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(256))]
+    #![proptest_config(corpus::config(2048))]
 
     #[test]
     fn store_toml_any_text(input in "\\PC{0,400}") {

@@ -42,7 +42,7 @@ fn dict() -> &'static [&'static [u8]] {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(512))]
+    #![proptest_config(corpus::config(2048))]
 
     #[test]
     fn scale_replies(reply in prop_oneof![corpus::bytes(24), corpus::mutated(scale_seeds(), dict())]) {

@@ -353,7 +353,7 @@ fn message_seeds() -> Vec<Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(256))]
+    #![proptest_config(corpus::config(1024))]
 
     #[test]
     fn documents_from_any_bytes(input in prop_oneof![

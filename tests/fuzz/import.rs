@@ -183,7 +183,7 @@ fn dict() -> &'static [&'static [u8]] {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(256))]
+    #![proptest_config(corpus::config(2048))]
 
     #[test]
     fn shopify_csv_any_bytes(input in corpus::bytes(4096)) {

@@ -85,7 +85,7 @@ fn shopify_webhook_bodies() {
         Just("2025-01-01T00:00:00Z".to_string()),
         "\\PC{0,30}"
     ]);
-    corpus::run(300, (bodies("shopify-webhook"), topic, triggered), |(body, topic, triggered)| {
+    corpus::run(600, (bodies("shopify-webhook"), topic, triggered), |(body, topic, triggered)| {
         let id = format!("fuzz-{}", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let delivery = Delivery {
             webhook_id: &id,
@@ -112,7 +112,7 @@ fn shopify_webhook_bodies() {
 fn order_api_bodies() {
     let (_dir, hq) = hq();
     let n = std::sync::atomic::AtomicU64::new(0);
-    corpus::run(300, bodies("order-api"), |body| {
+    corpus::run(600, bodies("order-api"), |body| {
         let key = format!("fuzz-{}", n.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         match hq.api_order(&key, &body, now()) {
             // (Replayed already when an earlier case made an order with the same id.)
@@ -134,7 +134,7 @@ fn sign(secret: &[u8], body: &[u8]) -> String {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(256))]
+    #![proptest_config(corpus::config(1024))]
 
     #[test]
     fn webhook_signatures(

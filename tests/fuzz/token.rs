@@ -35,7 +35,7 @@ fn dict() -> &'static [&'static [u8]] {
 }
 
 proptest! {
-    #![proptest_config(corpus::config(256))]
+    #![proptest_config(corpus::config(1024))]
 
     #[test]
     fn signed_claims_verify_back(c in claims(), before in 1i64..1_000_000) {

@@ -74,7 +74,7 @@ fn tenders_discounts_counts_and_receipt_codes() {
             .prop_map(|(k, a, r)| format!("{k}:{a}{r}").into_bytes()),
         corpus::bytes(40),
     ];
-    corpus::run(512, tender_text, |input| {
+    corpus::run(2048, tender_text, |input| {
         let text = corpus::lossy(&input);
         match reg.parse_tender(&text) {
             Ok(t) => {
@@ -123,7 +123,7 @@ fn tenders_discounts_counts_and_receipt_codes() {
         prop_oneof![("[a-z]{1,8}", amount_text()).prop_map(|(t, a)| format!("{t}={a}")), "\\PC{0,12}"],
         0..3,
     );
-    corpus::run(512, (corpus::mutated(counts, dict()), others), |(cash, others)| {
+    corpus::run(2048, (corpus::mutated(counts, dict()), others), |(cash, others)| {
         let cash = corpus::lossy(&cash);
         match reg.parse_count(&cash, &others) {
             Ok(count) => prop_assert_eq!(count.others.len(), others.len()),
@@ -139,18 +139,22 @@ fn tenders_discounts_counts_and_receipt_codes() {
     prop_assert_eq_found(&reg, &auth, &sale.receipt_code(), &sale);
     prop_assert_eq_found(&reg, &auth, &sale.receipt.to_string(), &sale);
     let codes = samples(&[&sale.receipt_code(), &sale.receipt.to_string(), "till:UTR-01/R2-000001", "R1-000001"]);
-    corpus::run(512, prop_oneof![corpus::mutated(codes, dict()), "\\PC{0,30}".prop_map(String::into_bytes)], |input| {
-        let text = corpus::lossy(&input);
-        match reg.find_receipt(&auth, &text) {
-            Ok(found) => prop_assert_eq!(found.receipt, sale.receipt.clone()),
-            Err(e) => {
-                message_of(&e);
+    corpus::run(
+        2048,
+        prop_oneof![corpus::mutated(codes, dict()), "\\PC{0,30}".prop_map(String::into_bytes)],
+        |input| {
+            let text = corpus::lossy(&input);
+            match reg.find_receipt(&auth, &text) {
+                Ok(found) => prop_assert_eq!(found.receipt, sale.receipt.clone()),
+                Err(e) => {
+                    message_of(&e);
+                }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 
-    corpus::run(1024, amount_text(), |text| {
+    corpus::run(4096, amount_text(), |text| {
         match currency.parse_amount(&text) {
             Ok(m) => prop_assert_eq!(currency.parse_amount(&m.to_string()).unwrap(), m),
             Err(e) => {
@@ -185,7 +189,7 @@ fn scan_entries() {
         ("[0-9.]{0,6}", "[*x ]{0,2}", "[A-Z0-9.-]{0,14}").prop_map(|(a, s, b)| format!("{a}{s}{b}").into_bytes()),
         corpus::bytes(32),
     ];
-    corpus::run(2048, typed, |input| {
+    corpus::run(8192, typed, |input| {
         let text = corpus::lossy(&input);
         match parse_scan_entry(&text) {
             Ok(entry) => {
