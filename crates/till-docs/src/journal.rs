@@ -261,13 +261,7 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
         // The first layout (before one text per record): a map of named fields, its hash
         // in full, the previous hash on every record. Read so that records written before
         // an upgrade still reach HQ.
-        Some((Value::Object(ObjType::Map), obj)) => {
-            let mut fields = Vec::with_capacity(FIELDS);
-            for field in ["kind", "ref", "at", "amount", "grand_total", "hash", "prev_hash", "payload"] {
-                fields.push(map_text(doc, &obj, field)?.ok_or_else(|| bad(format!("{field} is missing or not text")))?);
-            }
-            fields.join(&SEP.to_string())
-        }
+        Some((Value::Object(ObjType::Map), obj)) => map_record_text(doc, &obj)?.map_err(bad)?,
         _ => return Err(bad("not a text".into())),
     };
     let [kind, reference, at, amount, grand_total, check, prev_hash, payload] = split_text(&text).map_err(bad)?;
@@ -282,6 +276,23 @@ fn read_record(doc: &AutoCommit, k: &str, name: &str) -> Result<StoredRecord> {
         prev_hash: prev_hash.into(),
         check: check.into(),
     })
+}
+
+/// A record of the first layout (map `obj` of named fields) as the text of the one-text
+/// layout, or the reason it is not one: a field missing or not text, or a field before the
+/// payload holding the separator (its fields would shift when the text is split).
+pub(crate) fn map_record_text(doc: &AutoCommit, obj: &automerge::ObjId) -> Result<std::result::Result<String, String>> {
+    let mut fields = Vec::with_capacity(FIELDS);
+    for field in ["kind", "ref", "at", "amount", "grand_total", "hash", "prev_hash", "payload"] {
+        let Some(text) = map_text(doc, obj, field)? else {
+            return Ok(Err(format!("{field} is missing or not text")));
+        };
+        if field != "payload" && text.contains(SEP) {
+            return Ok(Err(format!("{field} holds U+001F, which separates a record's fields")));
+        }
+        fields.push(text);
+    }
+    Ok(Ok(fields.join(&SEP.to_string())))
 }
 
 /// The text field `field` of map `obj`, if it is one.

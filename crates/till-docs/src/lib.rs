@@ -30,7 +30,7 @@ pub use shape::{
     MAX_COUNTERS, MAX_LOCATIONS, MAX_ORDER_ENTRIES, MAX_ORDER_FIELD, MAX_RECORD, MAX_RECORDS, MAX_STOCK_KEY,
     ShapeError, validate,
 };
-pub use stock::StockDoc;
+pub use stock::{MAX_COUNTER, MAX_INCREMENT, StockDoc};
 
 /// What went wrong reading or writing a replicated document.
 #[derive(Debug, thiserror::Error)]

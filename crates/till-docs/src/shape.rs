@@ -246,6 +246,11 @@ impl<'a> Walk<'a> {
                             }
                             self.text(&obj, &field, &field_path, Text::Any, MAX_RECORD)?;
                         }
+                        // And it reads as a record: every field there, the fields apart.
+                        let text = crate::journal::map_record_text(self.doc, &obj)
+                            .map_err(|e| self.bad(&path, e.to_string()))?
+                            .map_err(|reason| self.bad(&path, reason))?;
+                        crate::journal::check_text(&text).map_err(|reason| self.bad(&path, reason))?;
                     }
                     _ => return Err(self.bad(&path, format!("a text was expected, found {}", kind_of(&value)))),
                 }
@@ -578,5 +583,45 @@ mod tests {
         let legacy = bad.put_object(ROOT, "000000000002", ObjType::Map).unwrap();
         bad.put(&legacy, "colour", "red").unwrap();
         refused(&bad, name, "000000000002.colour", "not a field of a journal record");
+    }
+
+    /// Found by the fuzzer (tests/fuzz/docs.rs): a record of the first layout that passed
+    /// the check but that no reader could read — an empty map, a missing field, a field
+    /// before the payload holding the separator (its fields would shift when read).
+    #[test]
+    fn a_first_layout_record_passes_only_when_it_reads() {
+        let name = "journal/AMS/R1/2026-11-27";
+        let hash = "a".repeat(64);
+        let full = [
+            ("seq", "1"),
+            ("kind", "sale"),
+            ("ref", "s1"),
+            ("at", "2026-11-27T10:00:00Z"),
+            ("amount", "1.00"),
+            ("grand_total", "1.00"),
+            ("hash", hash.as_str()),
+            ("prev_hash", GENESIS),
+            ("payload", "{}"),
+        ];
+        let legacy = |fields: &[(&str, &str)]| {
+            let mut doc = AutoCommit::new();
+            let record = doc.put_object(ROOT, "000000000001", ObjType::Map).unwrap();
+            for (k, v) in fields {
+                doc.put(&record, *k, *v).unwrap();
+            }
+            doc
+        };
+        let doc = legacy(&full);
+        validate(&doc, &id(name)).unwrap();
+        assert_eq!(JournalDoc::records_after(&doc, 0, name).unwrap()[0].check, hash);
+
+        refused(&legacy(&[]), name, "000000000001", "kind is missing");
+        refused(&legacy(&full[..8]), name, "000000000001", "payload is missing");
+        let mut shifted = full;
+        shifted[1] = ("kind", "sale\u{1f}x");
+        refused(&legacy(&shifted), name, "000000000001", "kind holds U+001F");
+        let mut bad_hash = full;
+        bad_hash[6] = ("hash", "not hex");
+        refused(&legacy(&bad_hash), name, "000000000001", "the check is not");
     }
 }

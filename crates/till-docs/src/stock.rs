@@ -21,6 +21,12 @@ fn describe(value: &ScalarValue) -> String {
 /// Reading and changing inventory counters.
 pub struct StockDoc;
 
+/// Most units one increment from a register or peer may add to or take from a counter.
+pub const MAX_INCREMENT: i64 = 1_000_000_000;
+
+/// Furthest a counter may go from zero by increments from registers and peers.
+pub const MAX_COUNTER: i64 = 1_000_000_000_000_000;
+
 fn location_obj(doc: &AutoCommit, location: &str) -> Result<Option<ObjId>> {
     Ok(match doc.get(ROOT, location)? {
         Some((Value::Object(ObjType::Map), id)) => Some(id),
@@ -82,12 +88,14 @@ impl StockDoc {
                 locations.insert(obj.to_string(), (location, obj));
             }
         }
+        // Each counter's value with the increments checked so far.
+        let mut totals: HashMap<String, i64> = HashMap::new();
         for change in changes {
             let hash = change.hash().to_string();
             let short = &hash[..hash.len().min(12)];
             for op in change.decode().operations {
                 let what = match (&op.action, &op.key) {
-                    (OpType::Increment(_), Key::Map(sku)) => {
+                    (OpType::Increment(by), Key::Map(sku)) => {
                         let target = match &op.obj {
                             ObjectId::Id(id) => locations.get(&id.to_string()),
                             ObjectId::Root => None,
@@ -118,6 +126,26 @@ impl StockDoc {
                                 format!("change {short} increments a counter HQ has not created (or not this one)"),
                             ));
                         }
+                        // Bounded, so no sum of increments overflows a counter (Automerge adds
+                        // them unchecked when the value is read).
+                        if by.unsigned_abs() > MAX_INCREMENT.unsigned_abs() {
+                            return Err(bad(
+                                path,
+                                format!("change {short} increments by {by}: at most {MAX_INCREMENT} units either way"),
+                            ));
+                        }
+                        let total = totals
+                            .entry(path.clone())
+                            .or_insert_with(|| StockDoc::value(held, location, sku).ok().flatten().unwrap_or(0));
+                        *total = total
+                            .checked_add(*by)
+                            .filter(|t| t.unsigned_abs() <= MAX_COUNTER.unsigned_abs())
+                            .ok_or_else(|| {
+                                bad(
+                                    path.clone(),
+                                    format!("change {short} takes the counter beyond {MAX_COUNTER} units either way"),
+                                )
+                            })?;
                         continue;
                     }
                     (OpType::Increment(_), Key::Seq(_)) => "increments an element of a list".to_string(),
@@ -207,6 +235,40 @@ mod tests {
 
     fn floor(doc: &AutoCommit) -> ObjId {
         location_obj(doc, "floor").unwrap().unwrap()
+    }
+
+    /// Found by the fuzzer (tests/fuzz/docs.rs): increments that add up past i64 made
+    /// Automerge overflow when the counter was read (a panic in a debug build, a wrapped
+    /// count in a release build). A register's increment is bounded, and so is the sum.
+    #[test]
+    fn an_increment_that_could_overflow_a_counter_is_refused() {
+        let refused = checked(|d| {
+            StockDoc::increment(d, "floor", "SKU-1", i64::MAX - 20_000_000).unwrap();
+        })
+        .unwrap_err();
+        assert_eq!(refused.path, "floor.SKU-1");
+        assert!(refused.reason.contains("at most 1000000000 units either way"), "{refused}");
+        checked(|d| {
+            StockDoc::increment(d, "floor", "SKU-1", -MAX_INCREMENT).unwrap();
+        })
+        .unwrap();
+        // Many bounded increments in one batch may not add up past the bound either.
+        let (mut held, mut copy) = held_and_copy();
+        for _ in 0..3 {
+            StockDoc::increment(&mut copy, "floor", "SKU-1", MAX_INCREMENT).unwrap();
+            commit(&mut copy);
+        }
+        let new = copy.get_changes(&held.get_heads());
+        StockDoc::check_increments(&held, &new, "stock/AMS").unwrap();
+        let mut big = load(&[], &ActorId::random()).unwrap();
+        StockDoc::create(&mut big, "floor", "SKU-1", MAX_COUNTER - 1).unwrap();
+        commit(&mut big).unwrap();
+        let mut copy = load(&big.save(), &ActorId::random()).unwrap();
+        StockDoc::increment(&mut copy, "floor", "SKU-1", 2).unwrap();
+        commit(&mut copy);
+        let heads = big.get_heads();
+        let err = StockDoc::check_increments(&big, &copy.get_changes(&heads), "stock/AMS").unwrap_err();
+        assert!(err.reason.contains("beyond"), "{err}");
     }
 
     #[test]
