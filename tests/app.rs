@@ -249,9 +249,24 @@ fn a_pickup_order_from_hq_is_picked_staged_and_handed_over_to_the_customers_scan
     let (status, answer) = chain.deliver("orders/create", "wh-app-7001", &body(&order));
     assert_eq!(status, 200, "{answer}");
     let token = chain.hq.admin_json(&["order", "token", "shopify:7001"])["token"].as_str().unwrap().to_string();
+    // A second order whose copy on this register gets doctored (a root key no order has):
+    // the sync round sets it aside, and the Pickup screen names it and lists the rest.
+    let other = shopify_order(7002, &[("MUG-1", 1)], AMSTERDAM, Some("Amsterdam Centraal"));
+    assert_eq!(chain.deliver("orders/create", "wh-app-7002", &body(&other)).0, 200);
     let out = reg.till(&["sync"]);
     assert!(out.status.success(), "sync: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(reg.json(&["pickup", "show", "#7001"])["status"], "new");
+    let doctored = till_docs::DocId::order("AMS-01", "shopify:7002").unwrap();
+    reg.open()
+        .store_mut()
+        .change_doc(&doctored, |doc| {
+            automerge::transaction::Transactable::put(doc, automerge::ROOT, "note", "free mug")
+                .map_err(till_docs::DocError::from)?;
+            Ok(())
+        })
+        .unwrap();
+    let round = reg.json(&["sync"]);
+    assert_eq!(round["report"]["quarantined"][0]["doc"], doctored.as_str(), "{round:#}");
 
     let driver = Driver::start();
     let app = launch(&driver, &reg, &[]);
@@ -260,6 +275,9 @@ fn a_pickup_order_from_hq_is_picked_staged_and_handed_over_to_the_customers_scan
     app.keys(F11);
     app.find("[data-testid=pickup]");
     app.wait_text("[data-testid=pickup-order]", |t| t.contains("#7001"));
+    let left_out = app.wait_text("[data-testid=unreadable-order]", |t| !t.is_empty());
+    assert!(left_out.contains(doctored.as_str()), "{left_out}");
+    assert_eq!(app.count("[data-testid=pickup-order]"), 1, "every readable order listed, the doctored one left out");
     app.click("[data-testid=pickup-order]");
     app.find("[data-testid=order-detail]");
 
@@ -652,7 +670,8 @@ fn an_aisle_order_hq_refuses_shows_in_the_app_as_refused_with_the_reason_and_wha
     assert!(help.contains("The customer has paid") && help.contains(&format!("receipt {receipt}")), "{help}");
     let fits = "return document.documentElement.scrollWidth <= document.documentElement.clientWidth";
     assert_eq!(app.script(fits), serde_json::json!(true), "no horizontal scrolling at 1024x768");
-    screenshot(&app, "aisle-order-refused");
+    // No screenshot here: WebKitWebDriver drops the connection taking one of this screen
+    // under Xvfb on this machine (every other screen's works); the assertions above read it.
 
     app.click("[data-testid=aisle-order-replace]");
     let state = app.wait_text("[data-testid=aisle-order-row-state]", |t| t.starts_with("Queued"));
