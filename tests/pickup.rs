@@ -325,19 +325,7 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
     );
     let by_code = utr.json(&["boris", "find", "--code", &token]);
     assert_eq!(by_code["id"], found["id"], "the order's code, shown in another store after pickup: {by_code:#}");
-    let back = utr.json(&[
-        "boris",
-        "return",
-        "#7003",
-        "--email",
-        "jon@example.com",
-        "--line",
-        "1:1",
-        "--reason",
-        "changed_mind",
-        "--refund",
-        "online",
-    ]);
+    let back = boris_return(&utr, "#7003", "1:1", "changed_mind", "online");
     assert_eq!(back["kind"], "return", "{back:#}");
     assert_eq!(back["total"], "-19.95");
     assert_eq!(back["tenders"][0]["kind"], "online");
@@ -369,19 +357,7 @@ fn an_online_order_is_returned_in_another_store_and_in_its_own_store_offline() {
     let found = ams.json(&["boris", "find", "7003", "--email", "jon@example.com"]);
     assert_eq!(found["source"], "store", "{found:#}");
     assert_eq!(ams.json(&["boris", "find", "--code", &token])["id"], found["id"], "a code is checked offline too");
-    let back = ams.json(&[
-        "boris",
-        "return",
-        "7003",
-        "--email",
-        "jon@example.com",
-        "--line",
-        "1:1",
-        "--reason",
-        "defective",
-        "--refund",
-        "credit",
-    ]);
+    let back = boris_return(&ams, "7003", "1:1", "defective", "credit");
     assert_eq!(back["tenders"][0]["kind"], "store_credit", "{back:#}");
     wan.restore();
     sync(&ams);
@@ -408,19 +384,7 @@ fn an_online_refund_past_what_was_paid_online_is_held() {
     ams.json(&["pickup", "pick", "#7006", "--line", "1", "--qty", "1"]);
     ams.json(&["pickup", "handover", &token, "--tender", "cash:19.95"]);
     sync(&ams);
-    let back = ams.json(&[
-        "boris",
-        "return",
-        "#7006",
-        "--email",
-        "jon@example.com",
-        "--line",
-        "1:1",
-        "--reason",
-        "changed_mind",
-        "--refund",
-        "online",
-    ]);
+    let back = boris_return(&ams, "#7006", "1:1", "changed_mind", "online");
     assert_eq!(back["tenders"][0]["kind"], "online", "{back:#}");
     sync(&ams);
     assert!(chain.hq.admin_json(&["refunds"]).as_array().unwrap().is_empty(), "nothing owed");
@@ -471,19 +435,7 @@ fn two_offline_registers_taking_back_the_same_online_line_owe_one_refund_and_rai
     // The WAN and the LAN down: each register takes the one tote back, refunded online.
     wan.cut();
     for r in [&r1, &r2] {
-        let back = r.json(&[
-            "boris",
-            "return",
-            "7004",
-            "--email",
-            "jon@example.com",
-            "--line",
-            "1:1",
-            "--reason",
-            "changed_mind",
-            "--refund",
-            "online",
-        ]);
+        let back = boris_return(r, "7004", "1:1", "changed_mind", "online");
         assert_eq!(back["tenders"][0]["kind"], "online", "{back:#}");
     }
     wan.restore();
@@ -763,6 +715,13 @@ fn a_refused_order_document_is_set_aside_while_its_sale_and_stock_reach_hq_and_t
     let text = stdout(&ams.till(&["pickup", "list"]));
     assert!(text.contains("#7102") && text.contains(&format!("left out (does not read as an order): {id}")), "{text}");
     assert_eq!(ams.json(&["pickup", "show", "7102"])["number"], "#7102");
+}
+
+/// `till boris return NUMBER` for the fixture's customer (jon@example.com): `line` as
+/// LINE:QTY, refunded as `refund`; the return sale.
+fn boris_return(reg: &TempRegister, number: &str, line: &str, reason: &str, refund: &str) -> Value {
+    let email = "jon@example.com";
+    reg.json(&["boris", "return", number, "--email", email, "--line", line, "--reason", reason, "--refund", refund])
 }
 
 /// The ids of the sales HQ booked.
