@@ -60,6 +60,15 @@ fn built_bin(name: &str) -> PathBuf {
         let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
         let mut build = Command::new(env!("CARGO"));
         build.args(["build", "--quiet", "--workspace", "--bins", "--tests"]).current_dir(repo());
+        // What cargo sets for this test process is not the build's: `ring`'s build script
+        // reruns when CARGO_MANIFEST_DIR differs, and everything TLS-based after it (~45 s),
+        // then again in the next `cargo test`.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("CARGO_MANIFEST_") || key.starts_with("CARGO_PKG_") || key == "CARGO_CRATE_NAME" {
+                build.env_remove(&*key);
+            }
+        }
         if dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
         }
