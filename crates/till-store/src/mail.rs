@@ -158,14 +158,17 @@ impl Store {
     /// worker (the app's, a `till mail work`) holds it past `now`: two workers never send
     /// one message at the same time. A claim ends with [`Store::record_mail`], or lapses.
     pub fn claim_mail(&self, id: i64, now: i64, until: i64) -> Result<bool> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE mail_outbox SET claimed_until = ?3 \
-             WHERE id = ?1 AND state = 'waiting' AND (claimed_until IS NULL OR claimed_until <= ?2)",
-            )?
-            .execute(params![id, now, until])?;
-        Ok(changed == 1)
+        self.claim("mail_outbox", id, now, until)
+    }
+
+    /// Claims waiting row `id` of outbox `table` (`print_jobs`, `mail_outbox`) until `until`,
+    /// unless a claim on it lasts past `now`: whether this worker got it.
+    pub(crate) fn claim(&self, table: &'static str, id: i64, now: i64, until: i64) -> Result<bool> {
+        let sql = format!(
+            "UPDATE {table} SET claimed_until = ?3 \
+             WHERE id = ?1 AND state = 'waiting' AND (claimed_until IS NULL OR claimed_until <= ?2)"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.execute(params![id, now, until])? == 1)
     }
 
     /// Records an attempt to send message `id` at `now` (unix seconds) and releases its

@@ -115,14 +115,7 @@ impl Store {
     /// worker holds it past `now`: two workers never print one job. A claim ends with
     /// [`Store::record_print`], or lapses (a worker that died).
     pub fn claim_print(&self, id: i64, now: i64, until: i64) -> Result<bool> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE print_jobs SET claimed_until = ?3 \
-                 WHERE id = ?1 AND state = 'waiting' AND (claimed_until IS NULL OR claimed_until <= ?2)",
-            )?
-            .execute(params![id, now, until])?;
-        Ok(changed == 1)
+        self.claim("print_jobs", id, now, until)
     }
 
     /// Records an attempt at job `id` at `now` (unix seconds) and releases its claim. A
