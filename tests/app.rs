@@ -15,6 +15,7 @@ use till_tests::chain::{AMSTERDAM, Chain, body, shopify_order};
 use till_tests::webdriver::{Driver, Session};
 
 const ENTER: &str = "\u{E007}";
+const F2: &str = "\u{E032}";
 const F3: &str = "\u{E033}";
 const F4: &str = "\u{E034}";
 const F5: &str = "\u{E035}";
@@ -784,4 +785,171 @@ fn settings_enrolls_with_an_https_hq_pinned_by_its_certificate() {
     app.wait_text("[data-testid=sync-key-alert]", |t| t.contains("the register kept its key"));
     drop(app);
     assert!(reg.sync(), "sync over HTTPS: {}", String::from_utf8_lossy(&reg.till(&["sync"]).stderr));
+}
+
+// The Returns screen (#16 §3): everything the register's returns can do, checked in the
+// register's own records.
+
+/// Sets the reason of the `n`th line's reason select (0-based) on the Returns screen.
+fn return_reason(app: &Session, n: usize, reason: &str) {
+    let set = format!(
+        "const s = document.querySelectorAll('[data-testid=return-reason]')[{n}]; s.value = '{reason}'; \
+         s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value;"
+    );
+    assert_eq!(app.script(&set), serde_json::json!(reason));
+}
+
+/// Ticks the `n`th receipt line (1-based) on the Returns screen.
+fn pick_line(app: &Session, n: usize) {
+    app.click(&format!("[data-testid=return-line]:nth-child({n}) [data-testid=return-pick]"));
+}
+
+/// Finds `sale`'s receipt on the Returns screen (F9) by its printed code.
+fn open_receipt(app: &Session, sale: &serde_json::Value) {
+    app.keys(F9);
+    app.type_fast("[data-testid=receipt-input]", &format!("{}{ENTER}", sale["receipt_code"].as_str().unwrap()));
+    app.find("[data-testid=return-line]");
+}
+
+/// What the register quoted, once it says `settlement`.
+fn quoted(app: &Session, settlement: &str) -> String {
+    let css = format!("[data-testid=quote-total][data-settlement={settlement}]");
+    app.find(&css);
+    app.text(&css)
+}
+
+#[test]
+fn returns_screen_an_exchange_takes_a_tee_back_and_sells_a_hoodie_the_difference_paid_in_cash() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let reg = TempRegister::demo_with_staff();
+    let sale = reg.json(&["sale", "--scan", "TEE-S-BLK", "--tender", "cash:20"]);
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    sign_in(&app, "2", "5678");
+
+    open_receipt(&app, &sale);
+    pick_line(&app, 1);
+    return_reason(&app, 0, "wrong_size");
+    quoted(&app, "refund");
+    app.keys(F2);
+    app.type_fast("[data-testid=exchange-input]", &format!("HOOD-M{ENTER}"));
+    let due = quoted(&app, "pay");
+    assert!(due.contains("30"), "49.95 - 19.95: {due}");
+    app.keys(F12);
+    let done = app.wait_text("[data-testid=refund-done]", |t| t.contains("R1-000002"));
+    screenshot(&app, "return-exchange-done");
+
+    let doc = reg.json(&["receipt", "show", "2"]);
+    assert_eq!(doc["kind"], "exchange", "{doc}");
+    let lines = doc["lines"].as_array().unwrap();
+    assert_eq!((lines[0]["sku"].as_str(), lines[1]["sku"].as_str()), (Some("TEE-S-BLK"), Some("HOOD-M")), "{doc}");
+    assert_eq!(lines[0]["returning"]["reason"], "wrong_size", "{doc}");
+    assert_eq!(lines[0]["returning"]["of_receipt"], "R1-000001", "{doc}");
+    assert!(lines[1]["returning"].is_null(), "{doc}");
+    assert_eq!(doc["total"], "30.00", "{doc}");
+    assert_eq!(doc["tenders"][0]["kind"], "cash", "{doc}");
+    assert!(done.contains("Exchange"), "{done}");
+    assert!(reg.till(&["journal", "verify"]).status.success());
+}
+
+#[test]
+fn returns_screen_a_no_receipt_return_by_a_cashier_is_approved_and_refunded_to_store_credit() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let reg = TempRegister::demo_with_staff();
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    sign_in(&app, "2", "5678");
+
+    app.keys(F9);
+    app.find("[data-testid=receipt-input]");
+    app.keys(F4);
+    app.type_fast("[data-testid=item-input]", &format!("TOTE-1{ENTER}"));
+    let owed = quoted(&app, "refund");
+    assert!(owed.contains("12"), "{owed}");
+    // Without a receipt the store refunds to store credit only: the screen offers that alone.
+    assert_eq!(app.count("[data-testid=refund-methods] input[type=radio]"), 1);
+    app.find("[data-testid=refund-method-credit]");
+    app.keys(F12);
+    approve(&app);
+    app.wait_text("[data-testid=refund-done]", |t| t.contains("R1-000001"));
+    screenshot(&app, "return-no-receipt-credit");
+
+    let doc = reg.json(&["receipt", "show", "1"]);
+    assert_eq!(doc["kind"], "return", "{doc}");
+    assert!(doc["lines"][0]["returning"]["of_receipt"].is_null(), "{doc}");
+    assert_eq!(doc["tenders"][0]["kind"], "store_credit", "{doc}");
+    let code = doc["tenders"][0]["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with("SC-"), "{doc}");
+    let credit = reg.json(&["credit", &code]);
+    assert_eq!(credit["balance"], "12.50", "{credit}");
+    assert!(reg.till(&["journal", "verify"]).status.success());
+}
+
+#[test]
+fn returns_screen_two_lines_with_their_own_reasons_only_the_changed_mind_one_pays_the_restocking_fee() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    // Bags come back with a restocking fee too, so both lines are in fee categories.
+    let reg = TempRegister::demo_with_staff_edit(|demo| {
+        demo.replace(
+            r#"restocking_fee_percent = { Kitchen = "10" }"#,
+            r#"restocking_fee_percent = { Kitchen = "10", Bags = "10" }"#,
+        )
+    });
+    let sale = reg.json(&["sale", "--scan", "CUPS-SET", "--scan", "TOTE-1", "--tender", "cash:40"]);
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    sign_in(&app, "1", "1234");
+
+    open_receipt(&app, &sale);
+    pick_line(&app, 1);
+    pick_line(&app, 2);
+    return_reason(&app, 0, "changed_mind");
+    return_reason(&app, 1, "defective");
+    app.wait_text("[data-testid=quote-total][data-settlement=refund]", |t| t.contains("34"));
+    app.keys(F12);
+    app.wait_text("[data-testid=refund-done]", |t| t.contains("R1-000002"));
+
+    let doc = reg.json(&["receipt", "show", "2"]);
+    assert_eq!(doc["kind"], "return", "{doc}");
+    let lines = doc["lines"].as_array().unwrap();
+    let by_sku = |sku: &str| lines.iter().find(|l| l["sku"] == sku).unwrap_or_else(|| panic!("{sku}: {doc}"));
+    let (cups, tote) = (by_sku("CUPS-SET"), by_sku("TOTE-1"));
+    assert_eq!(
+        (&cups["returning"]["reason"], &tote["returning"]["reason"]),
+        (&"changed_mind".into(), &"defective".into())
+    );
+    assert_eq!(cups["returning"]["fee_percent"], "10", "{doc}");
+    assert_eq!(tote["returning"]["fee_percent"], "0", "{doc}");
+    let fees = |l: &serde_json::Value| {
+        l["adjustments"].as_array().unwrap().iter().filter(|a| a["source"] == "restocking_fee").count()
+    };
+    assert_eq!((fees(cups), fees(tote)), (1, 0), "{doc}");
+    // 24.00 less its 10 % fee, and 12.50 whole.
+    assert_eq!(doc["total"], "-34.10", "{doc}");
+}
+
+#[test]
+fn returns_screen_a_card_sale_refunded_in_cash_when_the_cashier_picks_cash() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let reg = TempRegister::demo_with_staff();
+    let sale = reg.json(&["sale", "--scan", "NOTE-A5", "--tender", "card:9.99"]);
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    sign_in(&app, "2", "5678");
+
+    open_receipt(&app, &sale);
+    pick_line(&app, 1);
+    quoted(&app, "refund");
+    assert_eq!(app.count("[data-testid=refund-methods] input[type=radio]"), 3, "original, cash, credit");
+    app.click("[data-testid=refund-method-cash]");
+    app.keys(F12);
+    app.wait_text("[data-testid=refund-done]", |t| t.contains("R1-000002"));
+
+    let doc = reg.json(&["receipt", "show", "2"]);
+    assert_eq!(doc["kind"], "return", "{doc}");
+    let tenders = doc["tenders"].as_array().unwrap();
+    assert_eq!(tenders.len(), 1, "{doc}");
+    assert_eq!((tenders[0]["kind"].as_str(), tenders[0]["amount"].as_str()), (Some("cash"), Some("-9.99")), "{doc}");
+    let x = reg.json(&["report", "x"]);
+    assert!(x.to_string().contains("-9.99"), "the drawer pays it out: {x}");
 }

@@ -205,3 +205,51 @@ fn an_order_discount_is_refunded_as_it_was_spread() {
     }
     assert_eq!(refunded, sale.settlement.collected().unwrap().amount());
 }
+
+/// Goods back for a [`till_register::ReturnDocument`].
+fn goods(pick: ReturnPick, reason: &str, disposition: Disposition) -> till_register::ReturnedGoods {
+    till_register::ReturnedGoods { pick, reason: reason.into(), disposition }
+}
+
+#[test]
+fn a_return_document_keeps_each_lines_reason_quotes_the_refund_methods_and_commits_once_per_key() {
+    let mut shop = shop(|c| c.replace(r#"{ Kitchen = "10" }"#, r#"{ Kitchen = "10", Bags = "10" }"#));
+    let sale = shop.sell(&["CUPS-SET", "TOTE-1"], &[cash(dec!(40))]);
+    let doc = till_register::ReturnDocument {
+        receipt: Some(sale.receipt.to_string()),
+        goods: vec![
+            goods(ReturnPick::Line(1, None), "changed_mind", Disposition::Restock),
+            goods(ReturnPick::Line(2, None), "defective", Disposition::Damaged),
+        ],
+        override_note: None,
+        new_items: vec![],
+    };
+    let quote = shop.reg.quote_return(&shop.boss, &doc).unwrap();
+    assert_eq!(quote.settlement, till_domain::ExchangeSettlement::Refund);
+    assert_eq!(quote.refund_methods, [RefundMethod::Original, RefundMethod::Cash, RefundMethod::StoreCredit]);
+    // 24.00 less a 10 % fee (changed mind), 12.50 whole (defective: the shop's fault).
+    assert_eq!(quote.priced.total.amount(), dec!(-34.10));
+
+    let key = "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+    let back = shop.reg.complete_return(Some(key), &doc, &[], RefundMethod::Cash, &mut shop.boss).unwrap();
+    let returning: Vec<_> = back.cart.lines.iter().filter_map(|l| l.returning.as_ref()).collect();
+    let seen: Vec<_> = returning.iter().map(|r| (r.reason.as_str(), r.fee_percent, r.disposition)).collect();
+    assert_eq!(seen, [("changed_mind", dec!(10), Disposition::Restock), ("defective", dec!(0), Disposition::Damaged)]);
+    assert_eq!(payments(&back), [("cash".into(), dec!(-34.10))]);
+    // The same key again (an answer lost on its way): the same document, nothing twice.
+    let again = shop.reg.complete_return(Some(key), &doc, &[], RefundMethod::Cash, &mut shop.boss).unwrap();
+    assert_eq!(again.id, back.id);
+
+    // Without a receipt the rules allow store credit only; an exchange quotes what is due.
+    let no_receipt = till_register::ReturnDocument {
+        receipt: None,
+        goods: vec![goods(ReturnPick::Item("TOTE-1".into(), dec!(1)), "changed_mind", Disposition::Restock)],
+        override_note: None,
+        new_items: vec!["HOOD-M".into()],
+    };
+    let quote = shop.reg.quote_return(&shop.boss, &no_receipt).unwrap();
+    assert_eq!(quote.refund_methods, [RefundMethod::StoreCredit]);
+    assert_eq!(quote.settlement, till_domain::ExchangeSettlement::Pay);
+    let nobody = Authority::setup();
+    assert!(shop.reg.quote_return(&nobody, &no_receipt).is_err(), "a quote needs someone signed in");
+}

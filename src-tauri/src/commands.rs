@@ -5,9 +5,9 @@
 use tauri::State;
 use till_barcode::{WedgeDetector, WedgeEvent};
 use till_domain::{Cart, SaleRecord};
-use till_register::{Copy, Register, ReturnPick, ReturnRequest, Settle};
+use till_register::{Copy, Register, Settle};
 
-use till_api::args::{KeyArg, ReturnLineArg, TenderArg, TrustArg, decimal};
+use till_api::args::{KeyArg, TenderArg, TrustArg, decimal};
 use till_api::{
     AuditView, CartView, CashMovementView, ConflictView, DrawerOpened, ItemView, KeyEvent, OperatorView,
     ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView, SyncStatusView,
@@ -428,40 +428,6 @@ pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<Rec
             let sale = reg.find_receipt(&auth, &text)?;
             let left = reg.returnable(&sale)?;
             Ok(ReceiptView::new(&sale, &left, reg.receipt_text(&sale, Copy::Original)))
-        })
-        .await
-}
-
-/// Takes back lines of a receipt, refunded to the original tenders.
-#[tauri::command]
-pub async fn return_items(
-    state: State<'_, AppState>,
-    receipt: String,
-    lines: Vec<ReturnLineArg>,
-    approvals: Vec<String>,
-) -> Reply<SaleDone> {
-    state
-        .with(move |s| {
-            let Some(reason) = lines.first().map(|l| l.reason.clone()) else {
-                return Err(input("pick the lines to take back"));
-            };
-            let picks = lines
-                .iter()
-                .map(|l| Ok(ReturnPick::Line(l.line, Some(decimal(&l.quantity.0, "quantity")?))))
-                .collect::<Reply<Vec<_>>>()?;
-            let (reg, _, mut auth) = s.acting(&approvals)?;
-            let mut cart = Cart::new();
-            let request = ReturnRequest {
-                receipt: Some(receipt),
-                picks,
-                reason,
-                disposition: till_domain::Disposition::Restock,
-                override_note: None,
-            };
-            reg.add_return(&mut cart, &request)?;
-            let sale = reg.complete_sale(&cart, Settle::Refund(till_register::RefundMethod::Original), &mut auth)?;
-            let text = reg.receipt_text(&sale, Copy::Original);
-            Ok(SaleDone::new(&sale, text, reg.config().printer.is_some()))
         })
         .await
 }

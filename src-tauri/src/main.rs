@@ -16,6 +16,7 @@ mod commands;
 mod demo;
 mod error;
 mod pickup;
+mod returns;
 mod state;
 
 use std::path::PathBuf;
@@ -124,7 +125,8 @@ fn main() -> Result<()> {
             commands::resume,
             commands::cancel_cart,
             commands::find_receipt,
-            commands::return_items,
+            returns::quote_return,
+            returns::complete_return,
             commands::return_reasons,
             commands::x_report,
             commands::z_report,

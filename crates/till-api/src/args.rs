@@ -37,6 +37,10 @@ pub struct ReturnLineArg {
     pub quantity: Dec,
     /// The reason code.
     pub reason: String,
+    /// Written off as damaged instead of back to stock.
+    #[serde(default)]
+    #[ts(optional)]
+    pub damaged: Option<bool>,
 }
 
 /// A substitute as the screen sends it.

@@ -242,6 +242,16 @@ impl ReturnRules {
         Ok(())
     }
 
+    /// The refund methods the rules allow, in the order a screen offers them: to the
+    /// original tenders (only with a receipt), cash, store credit.
+    pub fn refund_methods(&self, without_receipt: bool) -> Vec<RefundMethod> {
+        [RefundMethod::Original, RefundMethod::Cash, RefundMethod::StoreCredit]
+            .into_iter()
+            .filter(|m| !(without_receipt && *m == RefundMethod::Original))
+            .filter(|m| self.check_refund_method(without_receipt, *m).is_ok())
+            .collect()
+    }
+
     /// Since when "the lowest recent price" of a no-receipt return looks, at `now`.
     pub fn no_receipt_price_since(&self, now: Timestamp) -> Timestamp {
         now.checked_sub(SignedDuration::from_hours(24 * i64::from(self.no_receipt_price_days))).unwrap_or(now)
@@ -322,6 +332,16 @@ mod tests {
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn refund_methods_offered_follow_the_receipt_and_the_no_receipt_rule() {
+        use RefundMethod::{Cash, Original, StoreCredit};
+        let mut rules = ReturnRules::default();
+        assert_eq!(rules.refund_methods(false), [Original, Cash, StoreCredit]);
+        assert_eq!(rules.refund_methods(true), [StoreCredit]);
+        rules.no_receipt_refund = NoReceiptRefund::Any;
+        assert_eq!(rules.refund_methods(true), [Cash, StoreCredit], "no original tender without a receipt");
     }
 
     #[test]

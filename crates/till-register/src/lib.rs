@@ -44,8 +44,8 @@ use till_store::Store;
 pub use background::{BackgroundPass, BackgroundWork, PRUNE_PER_PASS};
 pub use catalog::{CatalogError, ImportProgress, ImportReport, Unsellable, parse_barcode_standalone};
 pub use checkout::{
-    CheckoutError, ReturnPick, ReturnRequest, ScanEntry, Scanned, Settle, discount_text, parse_discount,
-    parse_scan_entry,
+    CheckoutError, ReturnDocument, ReturnPick, ReturnQuote, ReturnRequest, ReturnedGoods, ScanEntry, Scanned, Settle,
+    discount_text, parse_discount, parse_scan_entry,
 };
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{

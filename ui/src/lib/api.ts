@@ -40,7 +40,10 @@ import type {
   PrinterSummaryView,
   ReceiptLineView,
   ReceiptView,
+  ReturnDocArg,
+  ReturnItemArg,
   ReturnLineArg,
+  ReturnQuoteView,
   SaleDone,
   ScanView,
   SessionView,
@@ -79,7 +82,8 @@ export const COMMANDS = {
   resume: 'resume',
   cancelCart: 'cancel_cart',
   findReceipt: 'find_receipt',
-  returnItems: 'return_items',
+  quoteReturn: 'quote_return',
+  completeReturn: 'complete_return',
   returnReasons: 'return_reasons',
   xReport: 'x_report',
   zReport: 'z_report',
@@ -135,6 +139,12 @@ export type Item = ItemView;
 export type ParkedCart = ParkedCartView;
 export type ReceiptLine = ReceiptLineView;
 export type ReturnLine = ReturnLineArg;
+export type ReturnItem = ReturnItemArg;
+/** A whole return or exchange as the Returns screen holds it. */
+export type ReturnDoc = ReturnDocArg;
+export type ReturnQuote = ReturnQuoteView;
+/** Where a refund goes (the register's spelling). */
+export type RefundMethod = 'original' | 'cash' | 'credit';
 export type XReport = XReportReply;
 export type ZReport = ZReportReply;
 export type CashMovement = CashMovementView;
@@ -166,6 +176,16 @@ export interface Tender extends TenderArg {
 }
 
 export type ReceiptChoice = 'print' | 'email' | 'none';
+
+/** A return or exchange to commit: `tenders` pay what an exchange leaves due, `refund` says
+ * where what is owed goes. `key` as for a payment. */
+export interface ReturnArgs {
+  key: string;
+  doc: ReturnDoc;
+  tenders: Tender[];
+  refund: RefundMethod;
+  approvals: string[];
+}
 
 export interface PayArgs {
   /** The payment's idempotency key: the same for every try of one payment, so a retry
@@ -286,8 +306,9 @@ export const api = {
   cancelCart: (approvals?: string[]) => call<CartView>('cancelCart', defined({ approvals })),
 
   findReceipt: (text: string) => call<ReceiptView>('findReceipt', { text }),
-  returnItems: (receipt: string, lines: ReturnLine[], approvals: string[]) =>
-    call<SaleDone>('returnItems', { receipt, lines, approvals }),
+  /** What a return or exchange comes to now, as the register quotes it. */
+  quoteReturn: (doc: ReturnDoc) => call<ReturnQuote>('quoteReturn', { doc }),
+  completeReturn: (args: ReturnArgs) => call<SaleDone>('completeReturn', { ...args }),
   returnReasons: () => call<string[]>('returnReasons'),
 
   xReport: () => call<XReport>('xReport'),

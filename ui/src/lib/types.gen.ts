@@ -257,7 +257,57 @@ quantity: Decimal,
 /**
  * The reason code.
  */
-reason: string, };
+reason: string, 
+/**
+ * Written off as damaged instead of back to stock.
+ */
+damaged?: boolean, };
+
+/**
+ * Goods back without a receipt, as the screen sends them.
+ */
+export type ReturnItemArg = { 
+/**
+ * Barcode or SKU.
+ */
+code: string, 
+/**
+ * How many (pieces or kg).
+ */
+quantity: Decimal, 
+/**
+ * The reason code.
+ */
+reason: string, 
+/**
+ * Written off as damaged instead of back to stock.
+ */
+damaged?: boolean, };
+
+/**
+ * A whole return or exchange as the screen sends it.
+ */
+export type ReturnDocArg = { 
+/**
+ * The receipt (number or printed code); `null` without one.
+ */
+receipt: string | null, 
+/**
+ * Receipt lines back (with a receipt).
+ */
+lines: Array<ReturnLineArg>, 
+/**
+ * Items back (without a receipt).
+ */
+items: Array<ReturnItemArg>, 
+/**
+ * A manager's note overriding the return rules.
+ */
+override_note?: string, 
+/**
+ * An exchange's new goods as typed or scanned (`CODE`, `CODE*QTY`).
+ */
+new_items: Array<string>, };
 
 /**
  * A substitute as the screen sends it.
@@ -865,6 +915,29 @@ at: string, total: Decimal, lines: Array<ReceiptLineView>,
  * The receipt as text.
  */
 text: string, };
+
+/**
+ * What a return or exchange comes to now, as the register quotes it.
+ */
+export type ReturnQuoteView = { 
+/**
+ * The document priced: the goods back first (negative), then the new goods.
+ */
+cart: CartView, 
+/**
+ * `refund` (the customer is owed `-total`), `pay` (the customer pays `total`) or
+ * `even`.
+ */
+settlement: 'refund' | 'pay' | 'even', 
+/**
+ * The refund methods the rules allow here (`original`, `cash`, `credit`), in the
+ * order to offer them.
+ */
+refund_methods: Array<string>, 
+/**
+ * What the cashier should be told about the new goods (an expired item).
+ */
+warnings: Array<string>, };
 
 /**
  * A parked cart as listed.

@@ -4,11 +4,13 @@
 
 mod entry;
 mod parked;
+mod return_document;
 mod returns;
 mod sale;
 
 pub use entry::{ScanEntry, parse_scan_entry};
 pub use parked::{discount_text, parse_discount};
+pub use return_document::{ReturnDocument, ReturnQuote, ReturnedGoods};
 pub use returns::{ReturnPick, ReturnRequest};
 pub(crate) use sale::Carries;
 pub use sale::Settle;

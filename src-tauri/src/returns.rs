@@ -1,0 +1,55 @@
+//! The Returns screen's commands: a return or exchange quoted as the screen holds it, then
+//! committed. Each is one call of the register's return API
+//! ([`till_register::ReturnDocument`]); every rule (what may come back, the restocking fee,
+//! which refund methods are allowed, what needs a manager) is the register's. The receipt
+//! lookup is `find_receipt` in [`crate::commands`].
+
+use tauri::State;
+use till_api::args::TenderArg;
+use till_api::{ReturnDocArg, ReturnQuoteView, SaleDone};
+use till_register::RefundMethod;
+
+use crate::commands::{Reply, input, receipt_prints, sale_done};
+use crate::state::AppState;
+
+/// What the return or exchange `doc` comes to now: priced, which way it settles, and the
+/// refund methods allowed.
+#[tauri::command]
+pub async fn quote_return(state: State<'_, AppState>, doc: ReturnDocArg) -> Reply<ReturnQuoteView> {
+    state
+        .with(move |s| {
+            let auth = s.authority();
+            let reg = s.register()?;
+            let quote = reg.quote_return(&auth, &doc.document()?)?;
+            Ok(ReturnQuoteView::new(&quote, reg.config().currency.code()))
+        })
+        .await
+}
+
+/// Commits the return or exchange `doc`: `tenders` pay what an exchange leaves due, what is
+/// owed goes back by `refund` (`original`, `cash`, `credit`; `original` when absent).
+/// Approvals: manager `CODE:PIN`s for what needs one (the register says which with a
+/// `permission` error). `key` is the idempotency key the screen keeps until it sees the
+/// answer: a retry returns the document committed the first time.
+#[tauri::command]
+pub async fn complete_return(
+    state: State<'_, AppState>,
+    key: String,
+    doc: ReturnDocArg,
+    tenders: Vec<TenderArg>,
+    refund: Option<String>,
+    approvals: Vec<String>,
+    receipt: Option<String>,
+) -> Reply<SaleDone> {
+    state
+        .with(move |s| {
+            let print = receipt_prints(receipt.as_deref())?;
+            let refund: RefundMethod = refund.as_deref().unwrap_or("original").parse().map_err(input)?;
+            let doc = doc.document()?;
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            let tenders = till_api::args::tenders(reg, &tenders)?;
+            let sale = reg.complete_return(Some(&key), &doc, &tenders, refund, &mut auth)?;
+            Ok(sale_done(reg, &sale, print))
+        })
+        .await
+}
