@@ -127,6 +127,8 @@ fn main() -> Result<()> {
             commands::find_receipt,
             returns::quote_return,
             returns::complete_return,
+            returns::boris_find,
+            returns::boris_return,
             commands::return_reasons,
             commands::x_report,
             commands::z_report,

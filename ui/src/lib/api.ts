@@ -32,6 +32,7 @@ import type {
   ItemView,
   KeyArg,
   KeyEvent,
+  OnlineOrderView,
   OperatorView,
   OrderLineView,
   ParkedCartView,
@@ -84,6 +85,8 @@ export const COMMANDS = {
   findReceipt: 'find_receipt',
   quoteReturn: 'quote_return',
   completeReturn: 'complete_return',
+  borisFind: 'boris_find',
+  borisReturn: 'boris_return',
   returnReasons: 'return_reasons',
   xReport: 'x_report',
   zReport: 'z_report',
@@ -143,6 +146,23 @@ export type ReturnItem = ReturnItemArg;
 /** A whole return or exchange as the Returns screen holds it. */
 export type ReturnDoc = ReturnDocArg;
 export type ReturnQuote = ReturnQuoteView;
+/** An online order found for a return in store (BORIS). */
+export type OnlineOrder = OnlineOrderView;
+/** An online order named by its number with the customer's e-mail, or by its code. */
+export interface OrderQuery {
+  number?: string;
+  email?: string;
+  code?: string;
+}
+/** A return of an online order: one reason for the document, refunded `online` (HQ lists
+ * it for the webstore), as store `credit`, or in `cash`. */
+export interface BorisReturnArgs extends OrderQuery {
+  lines: HandLineArg[];
+  reason: string;
+  damaged: boolean;
+  refund: 'online' | 'credit' | 'cash';
+  approvals: string[];
+}
 /** Where a refund goes (the register's spelling). */
 export type RefundMethod = 'original' | 'cash' | 'credit';
 export type XReport = XReportReply;
@@ -309,6 +329,8 @@ export const api = {
   /** What a return or exchange comes to now, as the register quotes it. */
   quoteReturn: (doc: ReturnDoc) => call<ReturnQuote>('quoteReturn', { doc }),
   completeReturn: (args: ReturnArgs) => call<SaleDone>('completeReturn', { ...args }),
+  borisFind: (query: OrderQuery) => call<OnlineOrder>('borisFind', defined({ ...query })),
+  borisReturn: (args: BorisReturnArgs) => call<SaleDone>('borisReturn', defined({ ...args })),
   returnReasons: () => call<string[]>('returnReasons'),
 
   xReport: () => call<XReport>('xReport'),

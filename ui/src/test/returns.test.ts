@@ -186,6 +186,67 @@ test('an exchange: new items scanned on the Returns screen, the difference paid 
   });
 });
 
+test('BORIS: an online order found by number and e-mail, lines taken back with one reason, refunded online', async () => {
+  const reg = fakeRegister({
+    boris_find: () => ({
+      id: 'shopify:5001',
+      number: '#1001',
+      email: 'anna@example.com',
+      source: 'hq',
+      lines: [
+        { n: 1, sku: 'TEE-S-BLK', title: 'Tee S black', price: '19.95', fulfilled: '2', returned: '0', returnable: '2' },
+        { n: 2, sku: 'TOTE-1', title: 'Tote', price: '12.50', fulfilled: '1', returned: '1', returnable: '0' },
+      ],
+    }),
+    boris_return: () => done('-19.95'),
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F9');
+  await screen.findByTestId('receipt-input');
+  await press('F4');
+  await press('F4'); // receipt → without receipt → online order
+  const number = await screen.findByTestId('boris-number');
+  await waitFor(() => expect(number).toHaveFocus());
+  await typeKeys(number, '#1001');
+  await typeKeys(screen.getByTestId('boris-email'), 'anna@example.com{Enter}');
+  const rows = await screen.findAllByTestId('boris-line');
+  expect(reg.argsOf('boris_find')).toEqual([{ number: '#1001', email: 'anna@example.com' }]);
+  expect(within(rows[1]).getByTestId('boris-pick')).toBeDisabled();
+  await fireEvent.click(within(rows[0]).getByTestId('boris-pick'));
+  await fireEvent.input(within(rows[0]).getByRole('textbox'), { target: { value: '1' } });
+  await fireEvent.change(screen.getByTestId('boris-reason'), { target: { value: 'wrong size' } });
+  await press('F12');
+
+  expect(await screen.findByTestId('refund-done')).toHaveTextContent('R1-000043');
+  expect(reg.argsOf('boris_return')).toEqual([
+    {
+      number: '#1001',
+      email: 'anna@example.com',
+      lines: [{ line: 1, quantity: '1' }],
+      reason: 'wrong size',
+      damaged: false,
+      refund: 'online',
+      approvals: [],
+    },
+  ]);
+});
+
+test('BORIS: an order the register cannot find shows its message', async () => {
+  fakeRegister({
+    boris_find: () => {
+      throw { code: 'order', message: 'No order of this store with that code' };
+    },
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F9');
+  await screen.findByTestId('receipt-input');
+  await fireEvent.click(screen.getByTestId('mode-online'));
+  await typeKeys(await screen.findByTestId('boris-code'), 'v1.abc{Enter}');
+  expect(await screen.findByTestId('boris-error')).toHaveTextContent('No order of this store with that code');
+});
+
 test('a receipt that is not found shows the register message', async () => {
   fakeRegister({
     find_receipt: () => {
