@@ -31,7 +31,8 @@ pub async fn quote_return(state: State<'_, AppState>, doc: ReturnDocArg) -> Repl
 /// owed goes back by `refund` (`original`, `cash`, `credit`; `original` when absent).
 /// Approvals: manager `CODE:PIN`s for what needs one (the register says which with a
 /// `permission` error). `key` is the idempotency key the screen keeps until it sees the
-/// answer: a retry returns the document committed the first time.
+/// answer: a retry returns the document committed the first time. `receipt`: `print` (the
+/// default) or `none`, as for `pay`.
 #[tauri::command]
 pub async fn complete_return(
     state: State<'_, AppState>,
