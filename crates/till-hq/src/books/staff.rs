@@ -232,6 +232,11 @@ pub(crate) fn roles(tx: &mut dyn Tx) -> Result<Vec<Role>, HqError> {
         .collect()
 }
 
+/// Whether any role was set at HQ (else registers keep their own roles).
+pub(crate) fn roles_set(tx: &mut dyn Tx) -> Result<bool, HqError> {
+    Ok(!tx.query("SELECT name FROM staff_roles LIMIT 1", &[])?.is_empty())
+}
+
 /// Creates or replaces `role` (writing the defaults first, the first time).
 pub(crate) fn put_role(tx: &mut dyn Tx, role: &Role) -> Result<(), HqError> {
     let held = tx.query("SELECT name FROM staff_roles", &[])?;

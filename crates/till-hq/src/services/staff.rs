@@ -317,8 +317,13 @@ impl Hq {
                     staff::reset(tx, &e.code, micros(at))?;
                 }
             }
+            let everyone = staff::everyone(tx)?;
+            // A chain that has not set up staff at HQ leaves its registers' staff alone.
+            if everyone.is_empty() && !staff::roles_set(tx)? {
+                return Ok(RosterResponse { roster: None, taken: taken.clone() });
+            }
             let mut staff_rows = Vec::new();
-            for row in staff::everyone(tx)?.into_iter().filter(|r| r.works_at(&who.store)) {
+            for row in everyone.into_iter().filter(|r| r.works_at(&who.store)) {
                 let (failed_pins, last) = staff::wrong_pins(tx, &row.code, row.reset_us)?;
                 let last_failed_at = last
                     .map(|us| jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()))
