@@ -172,7 +172,9 @@ impl Hq {
                 pin_hash: pin_hash.clone(),
                 stores: new.stores.stored(),
                 active: true,
-                reset_us: micros(now),
+                // No wrong PIN of theirs can come before they exist: a register's clock
+                // behind HQ's must not make the first ones not count.
+                reset_us: 0,
             };
             staff::insert(tx, &row, &at)?;
             staff::log(tx, &at, &row.code, &format!("added {} as {} at {}", row.name, row.role, row.stores))?;
@@ -294,7 +296,6 @@ impl Hq {
         if req.events.len() > 10_000 {
             return Err(HqError::TooLarge("at most 10000 staff events per request".into()));
         }
-        let pepper = self.pin_pepper().load()?;
         with_tx(self.db(), |tx| {
             let mut taken = Vec::with_capacity(req.events.len());
             for e in &req.events {
@@ -343,6 +344,8 @@ impl Hq {
                 .iter()
                 .map(|r| RosterRole { name: r.name.clone(), permissions: permission_texts(r) })
                 .collect();
+            // Read only once HQ has staff: an HQ that manages none needs no pepper file.
+            let pepper = self.pin_pepper().load()?;
             let mut roster = Roster { version: String::new(), pepper: hex::encode(&pepper), staff: staff_rows, roles };
             roster.version = digest(&roster);
             let roster = (roster.version != req.held).then_some(roster);
