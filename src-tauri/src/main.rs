@@ -16,6 +16,7 @@ mod commands;
 mod demo;
 mod error;
 mod pickup;
+mod staff;
 mod state;
 
 use std::path::PathBuf;
@@ -147,6 +148,8 @@ fn main() -> Result<()> {
             pickup::pickup_verify,
             pickup::pickup_hand_over,
             pickup::pickup_ship,
+            staff::staff_list,
+            staff::staff_change,
             aisle::aisle_search,
             aisle::aisle_quote,
             aisle::aisle_order,
