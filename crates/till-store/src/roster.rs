@@ -165,3 +165,78 @@ impl Store {
         Ok(applied)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::StaffRow;
+
+    fn person(code: &str, name: &str, active: bool, failed: u32) -> RosterEntry {
+        RosterEntry {
+            code: code.into(),
+            name: name.into(),
+            role: "cashier".into(),
+            pin_hash: "$argon2id$hq".into(),
+            active,
+            failed_pins: failed,
+            last_failed_at: (failed > 0).then(|| "2026-11-27T10:00:00Z".to_string()),
+        }
+    }
+
+    #[test]
+    fn a_roster_replaces_a_local_code_names_it_and_stops_people_it_no_longer_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("R1.sqlite")).unwrap();
+        let roles = Role::defaults();
+        for role in &roles {
+            store.put_role(role, None).unwrap();
+        }
+        let audit = AuditEntry { action: "manage_staff".into(), staff: None, approver: None, detail: "add".into() };
+        let local = |code: &str, name: &str| StaffRow {
+            code: code.into(),
+            name: name.into(),
+            role: "manager".into(),
+            pin_hash: "$argon2id$local".into(),
+            failed_pins: 0,
+            locked: false,
+            active: true,
+            last_failed_at: None,
+            from_hq: false,
+        };
+        store.add_staff(&local("1", "Maria"), "2026-11-27T09:00:00Z", &audit).unwrap();
+        store.add_staff(&local("7", "Mo"), "2026-11-27T09:00:00Z", &audit).unwrap();
+        let at = "2026-11-27T10:00:00Z";
+
+        let first = [person("1", "Marco", true, 0), person("2001", "Carla", true, 5)];
+        let applied = store.apply_roster(&[], Some(("v1", &roles, &first)), at).unwrap();
+        assert_eq!(applied.replaced, ["1 Maria (manager)"]);
+        assert_eq!((applied.people, applied.inactive), (2, 0));
+        let marco = store.staff("1").unwrap().unwrap();
+        assert_eq!((marco.name.as_str(), marco.from_hq, marco.role.as_str()), ("Marco", true, "cashier"));
+        let carla = store.staff("2001").unwrap().unwrap();
+        assert!(carla.locked && carla.failed_pins == 5, "HQ's merged lock state: {carla:?}");
+        assert!(!store.staff("7").unwrap().unwrap().from_hq, "a local code HQ does not have stays local");
+        assert!(store.role_from_hq("cashier").unwrap());
+        assert_eq!(store.setting(ROSTER_VERSION).unwrap().as_deref(), Some("v1"));
+
+        // Her wrong PIN here waits for HQ; a local person's does not.
+        let wrong = AuditEntry { action: "pin_failed".into(), staff: None, approver: None, detail: "".into() };
+        store.record_wrong_pin("2001", 5, at, &wrong).unwrap();
+        store.record_wrong_pin("7", 5, at, &wrong).unwrap();
+        let events = store.pending_staff_events(10).unwrap();
+        assert_eq!(
+            events.iter().map(|e| (e.code.as_str(), e.kind.as_str())).collect::<Vec<_>>(),
+            [("2001", "wrong_pin")]
+        );
+
+        // The next roster no longer lists Marco (moved away) and has Carla removed; HQ took
+        // the event.
+        let second = [person("2001", "Carla", false, 0)];
+        let applied = store.apply_roster(&[events[0].id.clone()], Some(("v2", &roles, &second)), at).unwrap();
+        assert_eq!((applied.people, applied.inactive, applied.replaced.len()), (1, 2, 0));
+        assert!(!store.staff("1").unwrap().unwrap().active && !store.staff("2001").unwrap().unwrap().active);
+        assert!(store.staff("7").unwrap().unwrap().active);
+        assert!(store.pending_staff_events(10).unwrap().is_empty());
+    }
+}
