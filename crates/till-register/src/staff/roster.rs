@@ -119,7 +119,7 @@ impl Register {
 
 /// Bytes from hex; `None` for anything else or fewer than 16 bytes.
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() < 32 {
+    if !text.len().is_multiple_of(2) || text.len() < 32 {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
