@@ -68,6 +68,10 @@ impl Register {
             None => {
                 let remote = Remote::hq_of(self.store())?;
                 let mut report = till_sync::sync_once(self.store_mut(), &remote, now)?;
+                // The round may have finished an interrupted credential rotation, retiring
+                // the credential `remote` was made with: the rest of the round uses the
+                // one it holds now.
+                let remote = Remote::hq_of(self.store())?;
                 for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }
