@@ -214,3 +214,17 @@ fn a_lockout_at_one_register_reaches_the_other_through_hq_and_an_unlock_comes_ba
     let e = refused(sign_in(&r1, "2001:2468"), "Carla after R1's round");
     assert!(e.contains("staff 2001 has left"), "{e}");
 }
+
+#[test]
+fn a_session_of_someone_removed_meanwhile_ends_at_their_next_sensitive_action() {
+    let till = TempRegister::demo_with_staff();
+    let mut reg = till.open();
+    let (_, mut auth) = reg.sign_in_authority("2", "5678").unwrap();
+    reg.authorize(&mut auth, till_domain::Action::VoidLine, "a line".into()).unwrap();
+    // Meanwhile (another process: the CLI here, a sync round taking HQ's roster in the
+    // app) the cashier is removed.
+    ok(till.till(&["staff", "remove", "2", "--staff", "1:1234"]), "remove");
+    let e = reg.authorize(&mut auth, till_domain::Action::VoidLine, "a line".into()).unwrap_err();
+    assert_eq!(e.code(), "sign_in");
+    assert!(e.to_string().contains("staff 2 has left (removed)"), "{e}");
+}

@@ -163,6 +163,46 @@ pub(crate) fn everyone(tx: &mut dyn Tx) -> Result<Vec<StaffRow>, HqError> {
     tx.query(&format!("SELECT {COLUMNS} FROM staff ORDER BY code"), &[])?.iter().map(staff_of).collect()
 }
 
+/// Whether HQ has any staff at all.
+pub(crate) fn any(tx: &mut dyn Tx) -> Result<bool, HqError> {
+    Ok(!tx.query("SELECT code FROM staff LIMIT 1", &[])?.is_empty())
+}
+
+/// Everyone who may work at `store` (removed ones included), by code.
+pub(crate) fn at_store(tx: &mut dyn Tx, store: &str) -> Result<Vec<StaffRow>, HqError> {
+    tx.query(
+        &format!(
+            "SELECT {COLUMNS} FROM staff WHERE stores = 'all' OR (',' || stores || ',') LIKE ('%,' || $1 || ',%') \
+             ORDER BY code"
+        ),
+        &[store.into()],
+    )?
+    .iter()
+    .map(staff_of)
+    .filter(|r| r.as_ref().map_or(true, |r| r.works_at(store)))
+    .collect()
+}
+
+/// For each person who may work at `store` with wrong PINs after their last reset: how
+/// many, and when the last was (Unix microseconds). One query for the whole store.
+pub(crate) fn wrong_pins_at(tx: &mut dyn Tx, store: &str) -> Result<BTreeMap<String, (u32, Option<i64>)>, HqError> {
+    let rows = tx.query(
+        "SELECT e.code AS code, count(*) AS n, max(e.at_us) AS last FROM staff_events e \
+         JOIN staff s ON s.code = e.code \
+         WHERE e.kind = 'wrong_pin' AND e.at_us > s.reset_us \
+         AND (s.stores = 'all' OR (',' || s.stores || ',') LIKE ('%,' || $1 || ',%')) \
+         GROUP BY e.code",
+        &[store.into()],
+    )?;
+    let mut out = BTreeMap::new();
+    for r in &rows {
+        let f = r.of("staff_events");
+        let n = u32::try_from(f.count("n")?).unwrap_or(u32::MAX);
+        out.insert(f.text("code")?, (n, Some(f.int("last")?)));
+    }
+    Ok(out)
+}
+
 /// Adds `row` (its code must be free).
 pub(crate) fn insert(tx: &mut dyn Tx, row: &StaffRow, at: &str) -> Result<(), HqError> {
     tx.exec(

@@ -296,36 +296,46 @@ impl Hq {
         if req.events.len() > 10_000 {
             return Err(HqError::TooLarge("at most 10000 staff events per request".into()));
         }
-        with_tx(self.db(), |tx| {
-            let mut taken = Vec::with_capacity(req.events.len());
-            for e in &req.events {
-                let at: jiff::Timestamp =
-                    e.at.parse()
-                        .map_err(|err| HqError::BadRequest(format!("staff event {}: time '{}': {err}", e.id, e.at)))?;
-                if !matches!(e.kind.as_str(), "wrong_pin" | "right_pin" | "unlock") {
-                    return Err(HqError::BadRequest(format!(
-                        "staff event {}: kind '{}' (wrong_pin, right_pin or unlock)",
-                        e.id, e.kind
-                    )));
-                }
-                taken.push(e.id.clone());
-                // Only HQ's people, and only where they may work, count.
-                let Some(person) = staff::person(tx, &e.code)? else { continue };
-                if !person.works_at(&who.store) {
-                    continue;
-                }
-                if staff::take_event(tx, &e.id, &who.key, &e.code, &e.kind, micros(at))? && e.kind != "wrong_pin" {
-                    staff::reset(tx, &e.code, micros(at))?;
-                }
+        let mut taken = Vec::with_capacity(req.events.len());
+        let mut checked = Vec::with_capacity(req.events.len());
+        for e in &req.events {
+            let at: jiff::Timestamp =
+                e.at.parse()
+                    .map_err(|err| HqError::BadRequest(format!("staff event {}: time '{}': {err}", e.id, e.at)))?;
+            if !matches!(e.kind.as_str(), "wrong_pin" | "right_pin" | "unlock") {
+                return Err(HqError::BadRequest(format!(
+                    "staff event {}: kind '{}' (wrong_pin, right_pin or unlock)",
+                    e.id, e.kind
+                )));
             }
-            let everyone = staff::everyone(tx)?;
+            taken.push(e.id.clone());
+            checked.push((e, micros(at)));
+        }
+        // The write lock only when there is something to write: most rounds have no event.
+        if !checked.is_empty() {
+            with_tx(self.db(), |tx| {
+                for (e, at_us) in &checked {
+                    // Only HQ's people, and only where they may work, count.
+                    let Some(person) = staff::person(tx, &e.code)? else { continue };
+                    if !person.works_at(&who.store) {
+                        continue;
+                    }
+                    if staff::take_event(tx, &e.id, &who.key, &e.code, &e.kind, *at_us)? && e.kind != "wrong_pin" {
+                        staff::reset(tx, &e.code, *at_us)?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        let roster = with_read(self.db(), |tx| {
             // A chain that has not set up staff at HQ leaves its registers' staff alone.
-            if everyone.is_empty() && !staff::roles_set(tx)? {
-                return Ok(RosterResponse { roster: None, taken: taken.clone() });
+            if !staff::any(tx)? && !staff::roles_set(tx)? {
+                return Ok(None);
             }
+            let wrong = staff::wrong_pins_at(tx, &who.store)?;
             let mut staff_rows = Vec::new();
-            for row in everyone.into_iter().filter(|r| r.works_at(&who.store)) {
-                let (failed_pins, last) = staff::wrong_pins(tx, &row.code, row.reset_us)?;
+            for row in staff::at_store(tx, &who.store)? {
+                let (failed_pins, last) = wrong.get(&row.code).copied().unwrap_or((0, None));
                 let last_failed_at = last
                     .map(|us| jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()))
                     .transpose()
@@ -344,13 +354,17 @@ impl Hq {
                 .iter()
                 .map(|r| RosterRole { name: r.name.clone(), permissions: permission_texts(r) })
                 .collect();
-            // Read only once HQ has staff: an HQ that manages none needs no pepper file.
-            let pepper = self.pin_pepper().load()?;
-            let mut roster = Roster { version: String::new(), pepper: hex::encode(&pepper), staff: staff_rows, roles };
-            roster.version = digest(&roster);
-            let roster = (roster.version != req.held).then_some(roster);
-            Ok(RosterResponse { roster, taken: taken.clone() })
-        })
+            Ok(Some((staff_rows, roles)))
+        })?;
+        let Some((staff_rows, roles)) = roster else {
+            return Ok(RosterResponse { roster: None, taken });
+        };
+        // Read only once HQ has staff: an HQ that manages none needs no pepper file.
+        let pepper = self.pin_pepper().load()?;
+        let mut roster = Roster { version: String::new(), pepper: hex::encode(&pepper), staff: staff_rows, roles };
+        roster.version = digest(&roster);
+        let roster = (roster.version != req.held).then_some(roster);
+        Ok(RosterResponse { roster, taken })
     }
 }
 
