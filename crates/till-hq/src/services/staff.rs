@@ -377,3 +377,73 @@ fn digest(roster: &Roster) -> String {
     let bytes = serde_json::to_vec(&copy).unwrap_or_default();
     hex::encode(&sha2::Sha256::digest(&bytes)[..16])
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use till_protocol::StaffEvent;
+
+    use super::*;
+
+    fn register(store: &str, name: &str) -> RegisterView {
+        RegisterView {
+            key: format!("{store}/{name}"),
+            store: store.into(),
+            register: name.into(),
+            enrolled: true,
+            revoked: false,
+            through_seq: 0,
+            last_seen: String::new(),
+            halted: String::new(),
+            awaiting_hash_of: None,
+        }
+    }
+
+    fn event(id: &str, kind: &str, at: &str) -> StaffEvent {
+        StaffEvent { id: id.into(), code: "2001".into(), kind: kind.into(), at: at.into() }
+    }
+
+    #[test]
+    fn events_count_once_a_reset_clears_what_came_before_and_the_roster_comes_only_when_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let hq = Hq::open(&format!("sqlite:{}", dir.path().join("hq.sqlite").display())).unwrap();
+        let r1 = register("AMS-01", "R1");
+        let none = hq.staff_roster(&r1, &RosterRequest::default()).unwrap();
+        assert!(none.roster.is_none(), "no staff at HQ: registers keep their own");
+        let now: jiff::Timestamp = "2026-11-27T10:00:00Z".parse().unwrap();
+        let new = NewChainStaff {
+            code: "2001",
+            name: "Carla",
+            role: "cashier",
+            pin: "2468",
+            stores: Stores::parse("AMS-01").unwrap(),
+        };
+        hq.staff_add(&new, now).unwrap();
+        let first = hq.staff_roster(&r1, &RosterRequest::default()).unwrap().roster.unwrap();
+        assert_eq!(first.staff.len(), 1);
+        assert!(first.staff[0].pin_hash.contains("keyid="), "{}", first.staff[0].pin_hash);
+        let held = RosterRequest { held: first.version.clone(), events: vec![] };
+        assert!(hq.staff_roster(&r1, &held).unwrap().roster.is_none(), "unchanged: nothing sent");
+        // Another store's register does not get her.
+        let utrecht = hq.staff_roster(&register("UTR-01", "R1"), &RosterRequest::default()).unwrap();
+        assert!(utrecht.roster.unwrap().staff.is_empty());
+
+        // Three wrong PINs, the same request twice (a lost answer): counted once.
+        let wrong: Vec<StaffEvent> =
+            (1..=3).map(|n| event(&format!("w{n}"), "wrong_pin", &format!("2026-11-27T10:0{n}:00Z"))).collect();
+        let request = RosterRequest { held: first.version.clone(), events: wrong };
+        let answer = hq.staff_roster(&r1, &request).unwrap();
+        assert_eq!(answer.taken, ["w1", "w2", "w3"]);
+        let again = hq.staff_roster(&r1, &request).unwrap().roster.unwrap();
+        assert_eq!(again.staff[0].failed_pins, 3);
+        assert_eq!(again.staff[0].last_failed_at.as_deref(), Some("2026-11-27T10:03:00Z"));
+        // An unlock between the second and third clears the first two only.
+        let unlock = RosterRequest { held: String::new(), events: vec![event("u1", "unlock", "2026-11-27T10:02:30Z")] };
+        let after = hq.staff_roster(&r1, &unlock).unwrap().roster.unwrap();
+        assert_eq!(after.staff[0].failed_pins, 1);
+        // Bad events are refused, naming the event.
+        let bad = RosterRequest { held: String::new(), events: vec![event("b1", "guess", "2026-11-27T10:00:00Z")] };
+        let e = hq.staff_roster(&r1, &bad).unwrap_err();
+        assert!(e.to_string().contains("staff event b1: kind 'guess'"), "{e}");
+    }
+}
