@@ -1005,3 +1005,67 @@ fn returns_screen_an_online_order_picked_up_here_comes_back_boris_refunded_onlin
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && said.contains("returns a sale that is not stored"), "{said}");
 }
+
+#[test]
+fn the_staff_tab_shows_who_comes_from_hq_and_refuses_changing_them_with_the_registers_message() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    use till_tests::hq::{HqProcess, database_url};
+    // HQ adds a cashier for Amsterdam; the register (its own manager 1 and cashier 2) is
+    // enrolled and synced with the `till` CLI before the app starts. Real clock: HQ checks
+    // the register's clock.
+    let work = tempfile::tempdir().unwrap();
+    let hq = HqProcess::start(&database_url(work.path(), "app_staff"));
+    let mut reg = TempRegister::demo_with_staff();
+    reg.now = None;
+    let token = hq.token("AMS-01", "R1");
+    let out = reg.till(&["enroll", "--staff", "1:1234", "--hq", &hq.url, "--token", &token]);
+    assert!(out.status.success(), "enroll: {}", String::from_utf8_lossy(&out.stderr));
+    let pin = work.path().join("carla.pin");
+    std::fs::write(&pin, "2468\n").unwrap();
+    let out = hq.admin(&[
+        "staff",
+        "add",
+        "--code",
+        "2001",
+        "--name",
+        "Carla Cashier",
+        "--role",
+        "cashier",
+        "--stores",
+        "AMS-01",
+        "--pin-file",
+        pin.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "staff add: {}", String::from_utf8_lossy(&out.stderr));
+    let out = reg.till(&["sync"]);
+    assert!(out.status.success(), "sync: {}", String::from_utf8_lossy(&out.stderr));
+
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    // HQ's cashier signs in from the register's synced copy.
+    sign_in(&app, "2001", "2468");
+    app.click("[data-testid=lock]");
+    sign_in(&app, "1", "1234");
+    app.keys(F10);
+    app.find("[data-testid=manager]");
+    app.keys("t");
+    app.find("[data-testid=staff]");
+    let source =
+        |code: &str| app.text(&format!("[data-testid=staff-row][data-code='{code}'] [data-testid=staff-source]"));
+    assert_eq!(source("2001"), "HQ");
+    assert_eq!(source("2"), "This register");
+    // Removing HQ's cashier here is refused with the register's message.
+    app.click("[data-testid=staff-row][data-code='2001'] [data-testid=staff-remove]");
+    let said = app.wait_text("[role=alert]", |t| t.contains("managed by HQ"));
+    assert!(said.contains("staff 2001 is managed by HQ") && said.contains(&hq.url), "{said}");
+    screenshot(&app, "staff-hq-refused");
+    // The register's own cashier is removed here.
+    app.click("[data-testid=staff-row][data-code='2'] [data-testid=staff-remove]");
+    let state = app.wait_text("[data-testid=staff-row][data-code='2']", |t| t.contains("Left"));
+    assert!(state.contains("Left"), "{state}");
+    let listed = reg.json(&["staff", "list", "--staff", "1:1234"]);
+    let staff = listed["staff"].as_array().unwrap();
+    let of = |code: &str| staff.iter().find(|s| s["code"] == code).unwrap().clone();
+    assert_eq!((of("2001")["active"].as_bool(), of("2001")["source"].as_str()), (Some(true), Some("hq")));
+    assert_eq!((of("2")["active"].as_bool(), of("2")["source"].as_str()), (Some(false), Some("local")));
+}

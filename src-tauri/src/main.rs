@@ -17,6 +17,7 @@ mod demo;
 mod error;
 mod pickup;
 mod returns;
+mod staff;
 mod state;
 
 use std::path::PathBuf;
@@ -151,6 +152,8 @@ fn main() -> Result<()> {
             pickup::pickup_verify,
             pickup::pickup_hand_over,
             pickup::pickup_ship,
+            staff::staff_list,
+            staff::staff_change,
             aisle::aisle_search,
             aisle::aisle_quote,
             aisle::aisle_order,

@@ -132,6 +132,7 @@ pub fn hq_command(db: &str) -> Command {
     command.arg("--db").arg(db);
     if !db.starts_with("sqlite:") {
         command.env("TILL_HQ_PICKUP_KEY", pg_key_file(db));
+        command.env("TILL_HQ_PIN_PEPPER", pg_key_file(db).with_extension("pin-pepper"));
     }
     command
 }

@@ -16,6 +16,8 @@ pub struct StaffView {
     pub locked: bool,
     /// Still with the store.
     pub active: bool,
+    /// Where they come from: `hq` (HQ's roster; changed only at HQ) or `local` (made here).
+    pub source: String,
 }
 
 /// A role and what it may do about each sensitive action.
@@ -60,6 +62,7 @@ impl StaffListView {
                     role: s.role.clone(),
                     locked: s.locked,
                     active: s.active,
+                    source: if s.from_hq { "hq" } else { "local" }.to_string(),
                 })
                 .collect(),
             roles: roles.iter().map(RoleView::from).collect(),

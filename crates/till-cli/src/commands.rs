@@ -393,7 +393,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                 None => {
                     let report = reg.sync_once(peer.as_deref())?;
                     let s = reg.sync_status()?;
-                    let text = format!(
+                    let mut text = format!(
                         "synced: {} document(s) exchanged in {} request(s), {} bytes sent, {} received; HQ holds records through {}\n{}",
                         report.docs_exchanged,
                         report.requests,
@@ -402,6 +402,9 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                         report.hq_through,
                         wire::sync_status_text(&s)
                     );
+                    if let Some(staff) = &report.staff {
+                        text.push_str(&format!("{staff}\n"));
+                    }
                     print(cli, &cli_api::SyncRound { report, status: SyncStatusView::from(&s) }, || text);
                 }
             }
@@ -784,7 +787,8 @@ fn list_staff(cli: &Cli, reg: &Register) -> Result<()> {
                 } else {
                     ""
                 };
-                out.push_str(&format!("{:<8} {:<24} {}{state}\n", s.code, s.name, s.role));
+                let from = if s.from_hq { " (from HQ)" } else { "" };
+                out.push_str(&format!("{:<8} {:<24} {}{state}{from}\n", s.code, s.name, s.role));
             }
             out.push('\n');
             out.push_str(&format!("{:<26}", "action"));

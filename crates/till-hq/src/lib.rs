@@ -39,4 +39,5 @@ pub use services::catalog::Published;
 pub use services::intake::Outcome;
 pub use services::locations::{Availability, LocationSpec, LocationView};
 pub use services::reports::{BookedSale, RegisterSales};
-pub use services::{Hq, KeyFile, OrderSecrets};
+pub use services::staff::{ChainStaffChange, ChainStaffList, ChainStaffView, NewChainStaff, Stores};
+pub use services::{Hq, KeyFile, OrderSecrets, PepperFile};

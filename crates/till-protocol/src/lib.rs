@@ -21,6 +21,7 @@ mod catalog;
 mod enroll;
 mod orders;
 mod scope;
+mod staff;
 mod sync;
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ pub use catalog::{CatalogInfo, CatalogRequest};
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use scope::{register_may_sync, shared_in_store};
+pub use staff::{Roster, RosterPerson, RosterRequest, RosterResponse, RosterRole, StaffEvent};
 pub use sync::{
     AnchorRequest, DOC_HEADER, DigestRequest, DigestResponse, MAX_DIGEST_DOCS, PickupKeyStep, THROUGH_HEADER,
     digest_of_heads,

@@ -494,12 +494,28 @@ CREATE TABLE sync_quarantine (
     PRIMARY KEY (doc, side)
 ) WITHOUT ROWID;
 "#,
+    // v10: the chain's staff from HQ (issue #16 §2).
+    r#"
+-- Where a staff member or role comes from: 'local' (made here) or 'hq' (the roster HQ sends
+-- in the sync round; an enrolled register refuses to edit those itself).
+ALTER TABLE staff ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE roles ADD COLUMN origin TEXT NOT NULL DEFAULT 'local';
+-- What happened at this register's sign-in to HQ's staff (wrong_pin, right_pin, unlock),
+-- until HQ confirms it took them: HQ merges them into the lock state every register gets.
+CREATE TABLE staff_events (
+    id   TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('wrong_pin', 'right_pin', 'unlock')),
+    at   TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// SQL that takes a file of this version back to version 7's shape (drops what versions 8
-/// and 9 add), for the tests that rebuild an older file.
+/// and later add), for the tests that rebuild an older file.
 #[cfg(test)]
 pub(crate) const BACK_TO_V7: &str = "\
+    DROP TABLE staff_events; ALTER TABLE staff DROP COLUMN origin; ALTER TABLE roles DROP COLUMN origin; \
     DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \

@@ -29,9 +29,11 @@ pub struct StaffRow {
     pub last_failed_at: Option<String>,
     /// False for staff who left.
     pub active: bool,
+    /// From HQ's roster (an enrolled register does not edit them itself), not made here.
+    pub from_hq: bool,
 }
 
-fn encode_role(permissions: &BTreeMap<Action, Permission>) -> String {
+pub(crate) fn encode_role(permissions: &BTreeMap<Action, Permission>) -> String {
     let map: serde_json::Map<String, serde_json::Value> =
         permissions.iter().map(|(a, p)| (a.as_str().to_string(), p.as_str().into())).collect();
     serde_json::Value::Object(map).to_string()
@@ -57,10 +59,11 @@ fn read_staff(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffRow> {
         locked: r.get(5)?,
         active: r.get(6)?,
         last_failed_at: r.get(7)?,
+        from_hq: r.get(8)?,
     })
 }
 
-const STAFF_COLUMNS: &str = "code, name, role, pin_hash, failed_pins, locked, active, last_failed_at";
+const STAFF_COLUMNS: &str = "code, name, role, pin_hash, failed_pins, locked, active, last_failed_at, origin = 'hq'";
 
 impl Store {
     /// Every role.
@@ -178,18 +181,37 @@ impl Store {
             params![code, lock_after, at],
         )?;
         let failed: u32 = tx.query_row("SELECT failed_pins FROM staff WHERE code = ?1", [code], |r| r.get(0))?;
+        record_event(&tx, code, "wrong_pin", at)?;
         journal::append_audit(&tx, audit, at)?;
         self.replica.seal(&tx)?;
         tx.commit()?;
         Ok(failed)
     }
 
-    /// A right PIN: clears the count of wrong ones and any wait.
-    pub fn clear_wrong_pins(&self, code: &str) -> Result<()> {
+    /// A right PIN at `at`: clears the count of wrong ones and any wait (for one of HQ's
+    /// staff, at every register once HQ has heard of it).
+    pub fn clear_wrong_pins(&self, code: &str, at: &str) -> Result<()> {
         self.conn.execute(
             "UPDATE staff SET failed_pins = 0, locked = 0, last_failed_at = NULL WHERE code = ?1 AND failed_pins != 0",
             [code],
         )?;
+        record_event(&self.conn, code, "right_pin", at)?;
+        Ok(())
+    }
+
+    /// A manager here unlocks one of HQ's staff: cleared here now, and at every register
+    /// of their stores once HQ has heard of it; with its audit record.
+    pub fn unlock_staff(&mut self, code: &str, at: &str, audit: &AuditEntry) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed =
+            tx.execute("UPDATE staff SET failed_pins = 0, locked = 0, last_failed_at = NULL WHERE code = ?1", [code])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no staff {code}")));
+        }
+        record_event(&tx, code, "unlock", at)?;
+        journal::append_audit(&tx, audit, at)?;
+        self.replica.seal(&tx)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -199,4 +221,14 @@ impl Store {
         self.conn.execute("UPDATE staff SET pin_hash = ?2 WHERE code = ?1", params![code, hash])?;
         Ok(())
     }
+}
+
+/// Queues `kind` at `at` for HQ if `code` is one of HQ's staff (local staff stay local).
+fn record_event(conn: &rusqlite::Connection, code: &str, kind: &str, at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO staff_events (id, code, kind, at) \
+         SELECT lower(hex(randomblob(16))), code, ?2, ?3 FROM staff WHERE code = ?1 AND origin = 'hq'",
+        params![code, kind, at],
+    )?;
+    Ok(())
 }

@@ -171,6 +171,9 @@ pub struct SyncReport {
     /// Documents this round set aside, or left aside (unchanged on both sides since they
     /// failed); every other document went on.
     pub quarantined: Vec<SetAside>,
+    /// What HQ's staff roster changed here this round, in words (the register fills it in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
 }
 
 /// A replicated document set aside by a sync round (quarantined), and why.
@@ -838,6 +841,15 @@ pub fn send_aisle_order(remote: &Remote, body: &str) -> Result<String, SyncError
 /// customer's e-mail, or by its code.
 pub fn find_order(remote: &Remote, query: &FindOrder) -> Result<FoundOrder, SyncError> {
     remote.post_json("/v1/orders/find", query, &mut SyncReport::default())
+}
+
+/// The register's sign-in events of HQ's staff in, its store's staff roster out (when it
+/// differs from the one the register holds).
+pub fn staff_roster(
+    remote: &Remote,
+    request: &till_protocol::RosterRequest,
+) -> Result<till_protocol::RosterResponse, SyncError> {
+    remote.post_json("/v1/staff/roster", request, &mut SyncReport::default())
 }
 
 /// HQ's open conflicts of the register's own store.

@@ -18,6 +18,7 @@ import type {
   AisleStockView,
   AdjustmentView,
   AuditView,
+  StaffListView,
   CartLineView,
   CartView,
   CashMovementView,
@@ -97,6 +98,8 @@ export const COMMANDS = {
   printerTest: 'printer_test',
   printerStatus: 'printer_status',
   auditLog: 'audit_log',
+  staffList: 'staff_list',
+  staffChange: 'staff_change',
   syncStatus: 'sync_status',
   hqConflicts: 'hq_conflicts',
   exitKiosk: 'exit_kiosk',
@@ -176,6 +179,9 @@ export type StoreConflict = ConflictView;
 export type Quarantined = QuarantinedView;
 export type PrinterStatus = PrinterSummaryView;
 export type AuditEntry = AuditView;
+export type StaffList = StaffListView;
+/** What the Staff tab changes about someone. */
+export type StaffChangeKind = 'unlock' | 'remove' | 'role' | 'pin';
 export type PickupStatus = PickupOrderView['status'];
 export type OrderLine = OrderLineView;
 export type Handover = HandoverView;
@@ -347,6 +353,10 @@ export const api = {
   printerTest: () => call<void>('printerTest'),
   printerStatus: () => call<PrinterStatus>('printerStatus'),
   auditLog: (limit: number) => call<AuditEntry[]>('auditLog', { limit }),
+  staffList: () => call<StaffList>('staffList'),
+  /** Changes staff member `code` (`value`: the role or PIN); HQ's people are refused. */
+  staffChange: (code: string, change: StaffChangeKind, value?: string, approvals: string[] = []) =>
+    call<StaffList>('staffChange', defined({ code, change, value, approvals })),
   syncStatus: () => call<SyncStatus>('syncStatus'),
   /** HQ's open conflicts of this store; `offline` when HQ is out of reach. */
   hqConflicts: () => call<StoreConflict[]>('hqConflicts'),

@@ -1251,7 +1251,11 @@ locked: boolean,
 /**
  * Still with the store.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Where they come from: `hq` (HQ's roster; changed only at HQ) or `local` (made here).
+ */
+source: string, };
 
 /**
  * A role and what it may do about each sensitive action.

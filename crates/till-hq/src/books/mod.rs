@@ -21,6 +21,7 @@ pub mod registers;
 pub mod reservations;
 pub mod returns;
 pub mod sales;
+pub mod staff;
 pub mod stock;
 
 use std::collections::BTreeMap;

@@ -16,6 +16,11 @@ pub struct Cli {
     /// database is given the same file).
     #[arg(long, env = "TILL_HQ_PICKUP_KEY", value_name = "FILE", global = true)]
     pub pickup_key: Option<std::path::PathBuf>,
+    /// The chain's PIN pepper (a private file HQ makes on first use; default
+    /// `PATH.pin-pepper` beside a SQLite database; on PostgreSQL every HQ process of the
+    /// database is given the same file). HQ's PIN hashes verify only with it.
+    #[arg(long, env = "TILL_HQ_PIN_PEPPER", value_name = "FILE", global = true)]
+    pub pin_pepper: Option<std::path::PathBuf>,
     /// Print JSON (decimals as strings) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -136,6 +141,12 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// The chain's staff, roles and PINs: registers of each store take them at their next
+    /// sync and sign people in from that copy offline.
+    Staff {
+        #[command(subcommand)]
+        command: crate::cli::staff::StaffCommand,
     },
 }
 

@@ -22,6 +22,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(path) => hq.with_pickup_key(KeyFile::at(path)),
         None => hq,
     };
+    let hq = match &cli.pin_pepper {
+        Some(path) => hq.with_pin_pepper(till_hq::PepperFile::at(path)),
+        None => hq,
+    };
     let out = Output::new(cli.json);
     let now = jiff::Timestamp::now();
     match cli.command {
@@ -96,6 +100,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     .collect()
             })
         }
+        Command::Staff { command } => super::staff::run(&hq, command, &out, now),
         Command::RefundDone { sale, reference } => {
             let r = hq.refund_done(&sale, &reference, now)?;
             out.print(&r, || {

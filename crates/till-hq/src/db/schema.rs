@@ -301,9 +301,44 @@ CREATE INDEX IF NOT EXISTS order_lookups_register ON order_lookups (register, at
 CREATE INDEX IF NOT EXISTS order_lookups_at ON order_lookups (at)
 "#;
 
+/// Version 7: the chain's staff and roles (#16 §2). PIN hashes are Argon2id peppered with
+/// the chain's pepper, which lives in a file outside the database. `stores` is `all` or a
+/// comma-separated list of store codes. A staff member's lock state is not a column:
+/// `staff_events` holds the wrong PINs registers reported since the last reset (an unlock,
+/// a right PIN or a new PIN, `reset_us`), and the count is theirs.
+const V7_STAFF: &str = r#"
+CREATE TABLE IF NOT EXISTS staff (
+    code       TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    pin_hash   TEXT NOT NULL,
+    stores     TEXT NOT NULL,
+    active     INTEGER NOT NULL DEFAULT 1,
+    reset_us   INTEGER NOT NULL DEFAULT 0,          -- last unlock, right PIN or new PIN (Unix microseconds)
+    changed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS staff_roles (
+    name        TEXT PRIMARY KEY,
+    permissions TEXT NOT NULL                       -- JSON: action -> allowed | denied | approval
+);
+CREATE TABLE IF NOT EXISTS staff_events (
+    id       TEXT PRIMARY KEY,                      -- the register's id: a repeat is kept once
+    register TEXT NOT NULL,
+    code     TEXT NOT NULL,
+    kind     TEXT NOT NULL,                         -- wrong_pin | right_pin | unlock
+    at_us    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staff_events_code ON staff_events (code, at_us);
+CREATE TABLE IF NOT EXISTS staff_log (
+    at     TEXT NOT NULL,
+    code   TEXT NOT NULL,                           -- a staff code, or ROLE:NAME
+    detail TEXT NOT NULL
+)
+"#;
+
 /// The steps after version 1, each with the version it makes.
 pub const MIGRATIONS: &[(i64, &str)] =
-    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS)];
+    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -20,9 +20,11 @@ pub mod reports;
 pub mod retention;
 pub mod returns;
 pub mod routing;
+pub mod staff;
 pub mod stock;
 
 pub use crate::books::keys::KeyFile;
+pub use crate::books::staff::PepperFile;
 use crate::db::{self, Db};
 use crate::error::HqError;
 
@@ -53,6 +55,7 @@ pub struct Hq {
     actor: automerge::ActorId,
     secrets: OrderSecrets,
     pickup_key: KeyFile,
+    pin_pepper: PepperFile,
 }
 
 impl Hq {
@@ -64,6 +67,7 @@ impl Hq {
             actor: automerge::ActorId::random(),
             secrets: OrderSecrets::default(),
             pickup_key: KeyFile::default_for(url),
+            pin_pepper: PepperFile::default_for(url),
         })
     }
 
@@ -71,6 +75,17 @@ impl Hq {
     pub fn with_pickup_key(mut self, file: KeyFile) -> Hq {
         self.pickup_key = file;
         self
+    }
+
+    /// The same HQ, the chain's PIN pepper in `file`.
+    pub fn with_pin_pepper(mut self, file: PepperFile) -> Hq {
+        self.pin_pepper = file;
+        self
+    }
+
+    /// Where the chain's PIN pepper is.
+    pub(crate) fn pin_pepper(&self) -> &PepperFile {
+        &self.pin_pepper
     }
 
     /// Where the pickup-token signing key is.

@@ -19,6 +19,10 @@ use till_store::{AuditEntry, StaffRow};
 
 use crate::{Register, RegisterError};
 
+mod roster;
+
+pub use roster::CHAIN_PEPPER_FILE;
+
 /// Wrong PINs in a row after which each try waits (30 s, doubling, at most an hour).
 pub const LOCK_AFTER: u32 = BACK_OFF_AFTER;
 
@@ -93,6 +97,19 @@ pub enum StaffError {
     /// The first staff member of a register must be a manager.
     #[error("the first staff member must be a manager")]
     FirstMustBeManager,
+    /// A staff member who left (removed here or at HQ): they can no longer sign in.
+    #[error("staff {0} has left (removed) and can no longer sign in; a manager can tell you more")]
+    Left(String),
+    /// An edit of one of HQ's staff or roles on an enrolled register.
+    #[error(
+        "{what} is managed by HQ ({hq}): change it there (`till-hq staff …`); this register takes it at its next sync"
+    )]
+    OwnedByHq {
+        /// What (`staff 1001`, `role cashier`).
+        what: String,
+        /// HQ's URL.
+        hq: String,
+    },
     /// A change after which nobody active could manage staff.
     #[error(
         "refused: afterwards no active staff member could manage staff; give someone else a role that may (e.g. manager) first"
@@ -110,7 +127,9 @@ impl StaffError {
             | StaffError::NoCredentials
             | StaffError::NotSignedIn
             | StaffError::KioskNeedsStaff
-            | StaffError::NoStaffYet(_) => "sign_in",
+            | StaffError::NoStaffYet(_)
+            | StaffError::Left(_) => "sign_in",
+            StaffError::OwnedByHq { .. } => "hq_owned",
             _ => "input",
         }
     }
@@ -208,13 +227,19 @@ fn hash_pin(pin: &str, pepper: &[u8]) -> Result<String, RegisterError> {
 }
 
 /// Whether `pin` matches `hash`, and if so whether the hash should be made again (made
-/// without the pepper, or with other parameters than today's).
-fn pin_matches(pin: &str, hash: &str, pepper: &[u8]) -> Option<bool> {
+/// without the pepper, or with other parameters than today's). A hash HQ made
+/// (`keyid=chain1`) verifies with the chain's pepper, `chain_pepper` (read only then).
+fn pin_matches(pin: &str, hash: &str, pepper: &[u8], chain_pepper: impl FnOnce() -> Option<Vec<u8>>) -> Option<bool> {
     let parsed = PasswordHash::new(hash).ok()?;
     let params = Params::try_from(&parsed).ok()?;
     let peppered = params.keyid() == PEPPER_ID;
     let argon = if peppered {
         Argon2::new_with_secret(pepper, Algorithm::Argon2id, Version::V0x13, params.clone()).ok()?
+    } else if params.keyid() == roster::CHAIN_PEPPER_ID {
+        let chain = chain_pepper()?;
+        let argon = Argon2::new_with_secret(&chain, Algorithm::Argon2id, Version::V0x13, params.clone()).ok()?;
+        argon.verify_password(pin.as_bytes(), &parsed).ok()?;
+        return Some(false);
     } else {
         Argon2::default()
     };
@@ -279,8 +304,10 @@ impl Register {
     pub fn sign_in(&mut self, code: &str, pin: &str) -> Result<Operator, RegisterError> {
         let now = self.clock.now();
         let at = now.to_string();
-        let row =
-            self.store.staff(code)?.filter(|s| s.active).ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
+        let row = self.store.staff(code)?.ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
+        if !row.active {
+            return Err(StaffError::Left(code.to_string()).into());
+        }
         let last_failed = row
             .last_failed_at
             .as_deref()
@@ -290,7 +317,8 @@ impl Register {
         if let Some(until) = next_pin_try(row.failed_pins, last_failed, now) {
             return Err(StaffError::Locked { code: code.to_string(), failed: row.failed_pins, until }.into());
         }
-        let Some(rehash) = pin_matches(pin, &row.pin_hash, &self.pepper) else {
+        let dir = self.data_dir();
+        let Some(rehash) = pin_matches(pin, &row.pin_hash, &self.pepper, || roster::load_chain_pepper(&dir)) else {
             let audit = AuditEntry {
                 action: "pin_failed".into(),
                 staff: Some(code.to_string()),
@@ -302,8 +330,9 @@ impl Register {
             let wait_seconds = pin_wait(failed).as_secs().unsigned_abs();
             return Err(StaffError::WrongPin { code: code.to_string(), left, wait_seconds }.into());
         };
-        self.store.clear_wrong_pins(code)?;
-        if rehash {
+        self.store.clear_wrong_pins(code, &at)?;
+        // HQ's hashes are HQ's to make again.
+        if rehash && !row.from_hq {
             self.store.rehash_pin(code, &hash_pin(pin, &self.pepper)?)?;
         }
         let role = self
@@ -415,6 +444,11 @@ impl Register {
         let Some(operator) = &auth.operator else {
             return Err(StaffError::NoStaffYet(action).into());
         };
+        // A session opened before they were removed (here, or at HQ and synced since)
+        // ends at their next sensitive action.
+        if !self.store.staff(&operator.code)?.is_some_and(|s| s.active) {
+            return Err(StaffError::Left(operator.code.clone()).into());
+        }
         let entry = |approver: Option<String>| AuditEntry {
             action: action.as_str().to_string(),
             staff: Some(operator.code.clone()),
@@ -461,6 +495,9 @@ impl Register {
         }
         check_pin(staff.pin)?;
         self.check_role(staff.role)?;
+        if self.store.staff(code)?.is_some_and(|s| s.from_hq) {
+            return Err(self.owned_by_hq(format!("staff {code}"))?);
+        }
         let detail = format!("added staff {code} ({}) as {}", staff.name, staff.role);
         let audit = if self.in_setup()? {
             if staff.role != "manager" {
@@ -479,6 +516,7 @@ impl Register {
             locked: false,
             active: true,
             last_failed_at: None,
+            from_hq: false,
         };
         Ok(self.store.add_staff(&row, &self.clock.now().to_string(), &audit)?)
     }
@@ -491,6 +529,15 @@ impl Register {
         change: StaffChange<'_>,
     ) -> Result<(), RegisterError> {
         let mut row = self.store.staff(code)?.ok_or_else(|| StaffError::UnknownStaff(code.to_string()))?;
+        if row.from_hq {
+            // A lockout is this register's to lift (HQ and the store's other registers
+            // hear of it at the next round); everything else about HQ's staff is HQ's.
+            if !matches!(change, StaffChange::Unlock) {
+                return Err(self.owned_by_hq(format!("staff {code}"))?);
+            }
+            let audit = self.authorize(auth, Action::ManageStaff, format!("staff {code} unlocked"))?;
+            return Ok(self.store.unlock_staff(code, &self.clock.now().to_string(), &audit)?);
+        }
         let detail = match change {
             StaffChange::Role(role) => {
                 self.check_role(role)?;
@@ -548,6 +595,17 @@ impl Register {
         Err(StaffError::LastManager.into())
     }
 
+    /// The refusal of a local edit of something HQ manages, naming HQ.
+    fn owned_by_hq(&self, what: String) -> Result<RegisterError, RegisterError> {
+        let hq = till_sync::enrolled_with(self.store())?.unwrap_or_else(|| "the HQ this register synced with".into());
+        Ok(StaffError::OwnedByHq { what, hq }.into())
+    }
+
+    /// The register's data directory (where its PIN peppers are).
+    fn data_dir(&self) -> std::path::PathBuf {
+        self.store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default()
+    }
+
     /// Refuses a role the register does not have, naming the ones it has.
     fn check_role(&self, role: &str) -> Result<(), RegisterError> {
         if self.store.role(role)?.is_some() {
@@ -564,6 +622,9 @@ impl Register {
         name: &str,
         changes: &[(Action, Permission)],
     ) -> Result<Role, RegisterError> {
+        if self.store.role_from_hq(name)? {
+            return Err(self.owned_by_hq(format!("role {name}"))?);
+        }
         let mut role =
             self.store.role(name)?.unwrap_or(Role { name: name.to_string(), permissions: Default::default() });
         for &(action, permission) in changes {

@@ -67,10 +67,16 @@ impl Register {
             }
             None => {
                 let remote = Remote::hq_of(self.store())?;
-                let report = till_sync::sync_once(self.store_mut(), &remote, now)?;
+                let mut report = till_sync::sync_once(self.store_mut(), &remote, now)?;
+                // The round may have finished an interrupted credential rotation, retiring
+                // the credential `remote` was made with: the rest of the round uses the
+                // one it holds now.
+                let remote = Remote::hq_of(self.store())?;
                 for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }
+                // HQ's staff: removals, new PINs and lockouts take effect here now.
+                report.staff = self.staff_round(&remote)?;
                 // The journal and documents are safe at HQ by now; an order or snapshot
                 // that fails stays for the next round (the outbox says why).
                 if let Err(e) = self.aisle_round(&remote) {
