@@ -38,5 +38,6 @@ pub use error::HqError;
 pub use services::catalog::Published;
 pub use services::intake::Outcome;
 pub use services::locations::{Availability, LocationSpec, LocationView};
+pub use services::receipts::ReturnsScope;
 pub use services::reports::{BookedSale, RegisterSales};
 pub use services::{Hq, KeyFile, OrderSecrets};

@@ -331,7 +331,7 @@ impl Remote {
         Ok(Some((bytes, headers)))
     }
 
-    fn post_json<T: Serialize, R: serde::de::DeserializeOwned>(
+    pub(crate) fn post_json<T: Serialize, R: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &T,
@@ -344,7 +344,7 @@ impl Remote {
         serde_json::from_slice(&reply).map_err(|e| self.protocol(e))
     }
 
-    fn protocol(&self, message: impl std::fmt::Display) -> SyncError {
+    pub(crate) fn protocol(&self, message: impl std::fmt::Display) -> SyncError {
         SyncError::Protocol { url: self.url.clone(), message: message.to_string() }
     }
 }
@@ -838,6 +838,14 @@ pub fn send_aisle_order(remote: &Remote, body: &str) -> Result<String, SyncError
 /// customer's e-mail, or by its code.
 pub fn find_order(remote: &Remote, query: &FindOrder) -> Result<FoundOrder, SyncError> {
     remote.post_json("/v1/orders/find", query, &mut SyncReport::default())
+}
+
+/// A sale of the chain from HQ, by its receipt number or code, for a return (#16 §3).
+pub fn find_receipt(
+    remote: &Remote,
+    query: &till_protocol::FindReceipt,
+) -> Result<till_protocol::FoundReceipt, SyncError> {
+    remote.post_json("/v1/receipts/find", query, &mut SyncReport::default())
 }
 
 /// HQ's open conflicts of the register's own store.
