@@ -22,6 +22,7 @@ pub mod cli;
 mod drawer;
 mod error;
 mod orders;
+mod receipts;
 mod sale;
 mod session;
 mod staff;
@@ -43,6 +44,7 @@ pub use orders::{
     MailJobView, MailRoundView, NoticeView, OnlineLineView, OnlineOrderView, OrderLineView, PickupOrderView,
     PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, UnreadableOrderView, VerifiedView,
 };
+pub use receipts::FoundReceiptView;
 pub use sale::{
     ParkedCartView, ParkedView, ReceiptLineView, ReceiptView, ReturningView, SaleDone, SaleLineAdjustmentView,
     SaleLineView, SaleView, TenderPreviewView, TenderView,

@@ -71,6 +71,7 @@ pub fn generate() -> String {
         TenderPreviewView,
         ReceiptLineView,
         ReceiptView,
+        FoundReceiptView,
         ParkedView,
         ParkedCartView,
         TaxView,

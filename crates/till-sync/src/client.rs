@@ -171,6 +171,13 @@ pub struct SyncReport {
     /// Documents this round set aside, or left aside (unchanged on both sides since they
     /// failed); every other document went on.
     pub quarantined: Vec<SetAside>,
+    /// Copies of a store peer's sales added in a peer round (for returns of its receipts).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub peer_sales: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A replicated document set aside by a sync round (quarantined), and why.
