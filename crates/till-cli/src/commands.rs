@@ -44,6 +44,7 @@ fn signs_in(command: &Command) -> bool {
         Command::Report(_) => true,
         Command::Receipt(ReceiptCommand::Show { .. }) => true,
         Command::Receipt(ReceiptCommand::Print { .. }) => true,
+        Command::Receipt(ReceiptCommand::Find { .. }) => true,
         _ => false,
     }
 }
