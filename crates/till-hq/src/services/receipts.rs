@@ -135,22 +135,23 @@ impl Hq {
                     order_id: sale_id,
                 },
             )?;
+            // Refused after the transaction commits: the refusal is logged too.
             if !allowed {
-                return Err(HqError::Forbidden(format!(
+                return Ok(Err(HqError::Forbidden(format!(
                     "receipt {number} is from store {store}: this chain takes returns only in the store of purchase \
                      (till-hq returns-scope chain allows every store)"
-                )));
+                ))));
             }
-            let Some(found) = found else { return Ok(None) };
+            let Some(found) = found else { return Ok(Ok(None)) };
             let returns = sale_returns::returns_of(tx, &found.id, MAX_RETURNS_SENT)?;
-            Ok(Some(FoundReceipt {
+            Ok(Ok(Some(FoundReceipt {
                 store: found.store,
                 register: found.register,
                 receipt: found.receipt,
                 sale: found.payload,
                 returns,
-            }))
-        })?;
+            })))
+        })??;
         found.ok_or_else(|| HqError::NotFound(format!("no receipt {number} of store {store} has reached HQ")))
     }
 
