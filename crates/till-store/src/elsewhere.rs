@@ -462,7 +462,7 @@ mod tests {
         let n = parse_receipt_number("R1-000042").unwrap();
         assert_eq!((n.register.as_str(), n.seq), ("R1", 42));
         assert_eq!(parse_receipt_number("POS-A-7").unwrap().register, "POS-A");
-        for junk in ["", "R1", "-1", "R1-", "R1-4x", "R1--1"] {
+        for junk in ["", "R1", "-1", "R1-", "R1-4x", "R1-+1"] {
             assert!(parse_receipt_number(junk).is_none(), "{junk}");
         }
     }
