@@ -467,6 +467,95 @@ mod tests {
         }
     }
 
+    use crate::{ReplicaIdentity, SaleCommit};
+    use rust_decimal_macros::dec;
+    use till_domain::{
+        Cart, Item, Money, PriceBasis, PricingContext, RoundingMode, TaxPolicy, TaxRounding, Tender, Unit, price_cart,
+        settle,
+    };
+
+    fn register(dir: &std::path::Path, register: &str) -> Store {
+        let mut store = Store::create(&dir.join(format!("{register}.sqlite"))).unwrap();
+        let timezone = jiff::tz::TimeZone::UTC;
+        store.replicate_as(ReplicaIdentity { store: "S1".into(), register: register.into(), timezone }).unwrap();
+        store
+    }
+
+    /// Two pieces of a tee paid by card and cash, with a staff code and a cash session.
+    fn sale(register: &str, n: u64) -> SaleRecord {
+        let at: jiff::Timestamp = "2026-11-27T10:15:00Z".parse().unwrap();
+        let item = Item {
+            sku: "TEE-M".into(),
+            name: "Tee M".into(),
+            category: Some("Tees".into()),
+            price: Money::new(dec!(19.95)),
+            price_source: PriceSource::Base,
+            cost: Some(Money::new(dec!(7.10))),
+            unit: Unit::Each,
+            tax_class: TaxClass { name: "standard".into(), rate: dec!(21) },
+            components: vec![],
+        };
+        let mut cart = Cart::new();
+        cart.add(item, Quantity::new(dec!(2), Unit::Each).unwrap()).unwrap();
+        let policy = TaxPolicy {
+            basis: PriceBasis::TaxInclusive,
+            rounding: TaxRounding::PerLine,
+            mode: RoundingMode::HalfUp,
+            minor_units: 2,
+        };
+        let priced = price_cart(&cart, &PricingContext { policy, promotions: &[], now: at }).unwrap();
+        let card = CardDetails { brand: "VISA".into(), last4: "4242".into(), reference: "T-1".into() };
+        let tenders = [
+            Tender { kind: TenderKind::Card(card), amount: Money::new(dec!(30)) },
+            Tender { kind: TenderKind::Cash, amount: Money::new(dec!(10)) },
+        ];
+        let settlement = settle(priced.total, &tenders, None, 2).unwrap();
+        SaleRecord {
+            id: format!("00000000-0000-4000-8000-{n:012}"),
+            receipt: ReceiptNumber { register: register.into(), seq: 0 },
+            store: "S1".into(),
+            at,
+            business_date: at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+            currency: "EUR".into(),
+            cart: priced,
+            settlement,
+            coupons: vec![],
+            staff: Some("7".into()),
+            session: Some(1),
+            catalog: None,
+        }
+    }
+
+    const PLAIN: SaleCommit<'static> =
+        SaleCommit { location: Some("STORE"), resumed_from: None, audit: &[], doc_change: None, order: None };
+
+    #[test]
+    fn a_peers_sales_are_copied_and_read_back_as_sold_without_staff_or_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r1 = register(dir.path(), "R1");
+        let sold = r1.commit_sale(sale("R1", 1), &PLAIN).unwrap();
+        let since: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let served = r1.sales_for_peers(0, since, 10).unwrap();
+        assert_eq!(served.len(), 1);
+        assert!(!served[0].payload.contains("\"staff\":\"7\""), "no staff code: {}", served[0].payload);
+        // What HQ holds (the journal's payload) reads back as the sale as it was stored.
+        let journalled = crate::sale_payload(&sold).unwrap();
+        assert_eq!(sale_from_payload(&journalled, "HQ").unwrap(), sold);
+        let mut r2 = register(dir.path(), "R2");
+        assert_eq!(r2.keep_peer_sales("S1", "R1", &served, since).unwrap(), 1);
+        assert_eq!(r2.keep_peer_sales("S1", "R1", &served, since).unwrap(), 0, "kept once");
+        let copy = r2.peer_sale("R1", sold.receipt.seq).unwrap().unwrap();
+        assert_eq!(copy, SaleRecord { staff: None, session: None, ..sold.clone() });
+        assert_eq!(r2.peer_sale_watermarks().unwrap().get("R1"), Some(&sold.receipt.seq));
+        // A peer answering with another register's (or store's) sale: nothing kept.
+        let err = r2.keep_peer_sales("S1", "R3", &served, since).unwrap_err().to_string();
+        assert!(err.contains("came as R3's receipt"), "{err}");
+        // Past the window, the copy is dropped.
+        let later: jiff::Timestamp = "2027-06-01T00:00:00Z".parse().unwrap();
+        r2.keep_peer_sales("S1", "R1", &[], later).unwrap();
+        assert_eq!(r2.peer_sale_count().unwrap(), 0);
+    }
+
     #[test]
     fn a_hostile_payload_is_refused_with_where_it_came_from() {
         let err = sale_from_payload("{\"id\": 1}", "HQ").unwrap_err();
