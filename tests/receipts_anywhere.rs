@@ -123,3 +123,43 @@ fn hq_answers_receipt_lookups_only_to_a_register_and_bounds_hostile_input() {
     let log = chain.hq.admin_json(&["lookups"]);
     assert_eq!(log.as_array().unwrap().len(), 1, "only the well-formed lookup is logged: {log:#}");
 }
+
+#[test]
+fn a_peer_serves_its_recent_sales_only_to_its_store_and_bounds_what_it_reads() {
+    let chain = Chain::start("receipts_peer");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let sale = r1.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    let (mut server, peer) = r1.serve_peer();
+    let work = tempfile::tempdir().unwrap();
+    let ask = br#"{"since":"2020-01-01T00:00:00Z"}"#;
+    let (status, _) = till_tests::peer::curl_peer(&peer, None, "/v1/peer/sales", ask, work.path());
+    assert_eq!(status, None, "no TLS handshake without the store's peer key");
+    let key = r1.setting("sync.peer_key").unwrap();
+    let (status, body) = till_tests::peer::curl_peer(&peer, Some(&key), "/v1/peer/sales", ask, work.path());
+    assert_eq!(status, Some(200));
+    let answer: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((answer["store"].as_str(), answer["register"].as_str()), (Some("AMS-01"), Some("R1")));
+    let payload = answer["sales"][0]["payload"].as_str().unwrap();
+    assert!(payload.contains(sale["id"].as_str().unwrap()) && payload.contains("\"staff\":null"), "{payload}");
+    // After what the asker holds: nothing more.
+    let after = br#"{"since":"2020-01-01T00:00:00Z","after":{"R1":1}}"#;
+    let (_, body) = till_tests::peer::curl_peer(&peer, Some(&key), "/v1/peer/sales", after, work.path());
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["sales"], serde_json::json!([]));
+    // Junk: refused with a short message.
+    let junk = format!(r#"{{"since":"{}"}}"#, "9".repeat(10_000));
+    let (status, body) = till_tests::peer::curl_peer(&peer, Some(&key), "/v1/peer/sales", junk.as_bytes(), work.path());
+    assert_eq!(status, Some(400));
+    assert!(body.len() < 300, "bounded: {}", String::from_utf8_lossy(&body));
+    // A register of another store is not a peer: its round (and the copy) is refused.
+    let other = register(&chain, &wan, "UTR-01", "R1");
+    assert!(!other.command(&["sync", "--peer", &peer]).output().unwrap().status.success());
+    // R2 copies it; the receipt is then found there with the WAN down.
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    assert!(r2.command(&["sync", "--peer", &peer]).output().unwrap().status.success());
+    let _ = server.kill();
+    let _ = server.wait();
+    wan.cut();
+    let found = r2.json(&["receipt", "find", sale["receipt"].as_str().unwrap()]);
+    assert_eq!(found["source"], "peer", "{found:#}");
+}
