@@ -163,3 +163,26 @@ fn a_peer_serves_its_recent_sales_only_to_its_store_and_bounds_what_it_reads() {
     let found = r2.json(&["receipt", "find", sale["receipt"].as_str().unwrap()]);
     assert_eq!(found["source"], "peer", "{found:#}");
 }
+
+#[test]
+fn a_sale_paid_partly_with_store_credit_is_refunded_elsewhere_in_cash_or_credit_only() {
+    let chain = Chain::start("receipts_tenders");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    // R1 issues store credit (a return of its own sale), then a sale paid with it and cash.
+    let first = r1.json(&["sale", "--scan", "MUG-1", "--tender", "cash:20"]);
+    let receipt = first["receipt"].as_str().unwrap();
+    let credit = r1.json(&["return", "--receipt", receipt, "--line", "1", "--refund", "credit"]);
+    let code = credit["tenders"][0]["code"].as_str().unwrap().to_string();
+    let tender = format!("credit:12.50:{code}");
+    let sale = r1.json(&["sale", "--scan", "TOTE-1", "--tender", &tender, "--tender", "cash:10"]);
+    let receipt = sale["receipt"].as_str().unwrap().to_string();
+    till_tests::pickup::sync(&r1);
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    let (code_, text) = refused(&r2, &["return", "--receipt", &receipt, "--line", "1"]);
+    assert_eq!(code_, "original_tender_elsewhere", "{text}");
+    assert!(text.contains("only register R1 can refund") && text.contains("--refund cash"), "{text}");
+    let back = r2.json(&["return", "--receipt", &receipt, "--line", "1", "--refund", "cash"]);
+    assert_eq!(back["tenders"][0]["kind"], "cash", "{back:#}");
+    assert_eq!(back["tenders"][0]["amount"], "-19.95", "{back:#}");
+}
