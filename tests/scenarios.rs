@@ -20,6 +20,8 @@
 //! - `@hq ARGS…` runs `till-hq --db DB ARGS` (in the folder), shown as `$ till-hq ARGS`.
 //! - `@sync [NAME]` runs `till sync` for register NAME (default: the current one).
 //! - `@offline` / `@online` cut and restore the WAN between the stores and HQ.
+//! - `@peer serve NAME` starts `till serve-peer` for register NAME on loopback (its store's
+//!   LAN), its URL as `$PEER_NAME`; `@peer stop NAME` switches it off.
 //! - `@order FILE.json` posts FILE to HQ's order API as a webstore does;
 //!   `@webhook TOPIC FILE.json` delivers it as a Shopify webhook, signed as Shopify signs.
 //!   Either shows `HTTP STATUS: order ID STATUS` (or HQ's error).
@@ -31,7 +33,8 @@
 //! is masked (`till_tests::scenario::mask`): a data directory as `$DATA`, a captured value
 //! as `$NAME`, store-credit codes; with an HQ or the real clock also dates and times,
 //! UUIDs, ports, ages and a sync round's requests and bytes. Run with `UPDATE_EXPECT=1` to rewrite the
-//! transcripts after a deliberate change, then review the diff.
+//! transcripts after a deliberate change, then review the diff; `SCENARIO=NAME` runs only
+//! folder NAME.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
@@ -74,7 +77,11 @@ fn compare(dir: &Path) -> Option<String> {
 /// on processes, and CI has two cores.
 #[test]
 fn scenarios() {
-    let dirs = folders(&repo().join("tests/scenarios"));
+    let mut dirs = folders(&repo().join("tests/scenarios"));
+    // `SCENARIO=NAME` runs only that folder (while writing one).
+    if let Ok(only) = std::env::var("SCENARIO") {
+        dirs.retain(|d| d.file_name().is_some_and(|n| n.to_string_lossy() == only));
+    }
     assert!(!dirs.is_empty(), "no scenarios under tests/scenarios");
     let queue = std::sync::Mutex::new(dirs.iter());
     let next = || -> Option<&PathBuf> { queue.lock().unwrap().next() };

@@ -23,6 +23,7 @@ mod drawer;
 mod error;
 mod orders;
 mod returns;
+mod receipts;
 mod sale;
 mod session;
 mod staff;
@@ -45,6 +46,7 @@ pub use orders::{
     PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, UnreadableOrderView, VerifiedView,
 };
 pub use returns::{ReturnDocArg, ReturnItemArg, ReturnQuoteView};
+pub use receipts::FoundReceiptView;
 pub use sale::{
     ParkedCartView, ParkedView, ReceiptLineView, ReceiptView, ReturningView, SaleDone, SaleLineAdjustmentView,
     SaleLineView, SaleView, TenderPreviewView, TenderView,

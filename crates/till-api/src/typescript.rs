@@ -74,6 +74,7 @@ pub fn generate() -> String {
         ReceiptLineView,
         ReceiptView,
         ReturnQuoteView,
+        FoundReceiptView,
         ParkedView,
         ParkedCartView,
         TaxView,

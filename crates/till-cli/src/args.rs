@@ -210,6 +210,14 @@ pub enum ReceiptCommand {
         #[arg(long)]
         duplicate: bool,
     },
+    /// Find a receipt for a return wherever it was rung, and say where it was found:
+    /// this register (local), its copy of a store peer's sales (peer), or HQ (hq); with
+    /// what is left to return of each line, counting returns made anywhere.
+    Find {
+        /// Receipt number (R1-000042, or 42 for this register's), or the code scanned off
+        /// the receipt (till:STORE/R1-000042).
+        number: String,
+    },
     /// Print a receipt on an ESC/POS printer, in its code page (never raw UTF-8). On the
     /// configured printer it goes through the print queue; a receipt printed before is a
     /// reprint, marked DUPLICATE and counted (a permission).

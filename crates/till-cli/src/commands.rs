@@ -44,6 +44,7 @@ fn signs_in(command: &Command) -> bool {
         Command::Report(_) => true,
         Command::Receipt(ReceiptCommand::Show { .. }) => true,
         Command::Receipt(ReceiptCommand::Print { .. }) => true,
+        Command::Receipt(ReceiptCommand::Find { .. }) => true,
         _ => false,
     }
 }
@@ -208,6 +209,33 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             let (sale, copy) =
                 if *duplicate { reg.reprint(&found.receipt.to_string(), &mut auth)? } else { (found, Copy::Original) };
             print(cli, &SaleView::from(&sale), || reg.receipt_text(&sale, copy));
+        }
+        Command::Receipt(ReceiptCommand::Find { number }) => {
+            let mut reg = open(&dir)?;
+            let auth = authority(cli, &mut reg)?;
+            let found = reg.find_receipt_anywhere(&auth, number)?;
+            let left = reg.returnable(&found.sale)?;
+            let view = till_api::FoundReceiptView::new(&found, &left, reg.receipt_text(&found.sale, Copy::Original));
+            print(cli, &view, || {
+                let mut text = format!(
+                    "receipt {} of store {} register {}, found {}\n",
+                    found.sale.receipt,
+                    found.sale.store,
+                    found.sale.receipt.register,
+                    match found.source {
+                        till_register::ReceiptSource::Local => "here",
+                        till_register::ReceiptSource::Peer => "in this register's copy of the store peer's sales",
+                        till_register::ReceiptSource::Hq => "at HQ",
+                    }
+                );
+                for l in &view.found.lines {
+                    text.push_str(&format!(
+                        "  line {}: {} {} x{} {}, {} left to return\n",
+                        l.line, l.sku, l.name, l.quantity.0, l.total.0, l.returnable.0
+                    ));
+                }
+                text
+            });
         }
         Command::Stock { sku } => {
             let mut reg = open(&dir)?;
@@ -405,6 +433,14 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
                     if let Some(staff) = &report.staff {
                         text.push_str(&format!("{staff}\n"));
                     }
+                    let text = if report.peer_sales > 0 {
+                        format!(
+                            "{text}copied {} of the peer's recent sales (for returns of its receipts here)\n",
+                            report.peer_sales
+                        )
+                    } else {
+                        text
+                    };
                     print(cli, &cli_api::SyncRound { report, status: SyncStatusView::from(&s) }, || text);
                 }
             }

@@ -70,6 +70,9 @@ pub struct ReturnRules {
     pub no_receipt_refund: NoReceiptRefund,
     /// How far back "the lowest recent price" of a no-receipt return looks.
     pub no_receipt_price_days: u32,
+    /// Days of its store peers' sales a register keeps copies of, so their receipts are
+    /// returned here with the WAN down.
+    pub peer_sales_days: u32,
 }
 
 impl Default for ReturnRules {
@@ -83,6 +86,7 @@ impl Default for ReturnRules {
             reasons: vec!["changed_mind".into(), "defective".into(), "wrong_size".into(), "not_as_described".into()],
             no_receipt_refund: NoReceiptRefund::StoreCreditOnly,
             no_receipt_price_days: 90,
+            peer_sales_days: 90,
         }
     }
 }
@@ -250,6 +254,11 @@ impl ReturnRules {
             .filter(|m| !(without_receipt && *m == RefundMethod::Original))
             .filter(|m| self.check_refund_method(without_receipt, *m).is_ok())
             .collect()
+    }
+
+    /// Since when a register keeps copies of its store peers' sales, at `now`.
+    pub fn peer_sales_since(&self, now: Timestamp) -> Timestamp {
+        now.checked_sub(SignedDuration::from_hours(24 * i64::from(self.peer_sales_days))).unwrap_or(now)
     }
 
     /// Since when "the lowest recent price" of a no-receipt return looks, at `now`.

@@ -38,6 +38,7 @@ pub use error::HqError;
 pub use services::catalog::Published;
 pub use services::intake::Outcome;
 pub use services::locations::{Availability, LocationSpec, LocationView};
+pub use services::receipts::ReturnsScope;
 pub use services::reports::{BookedSale, RegisterSales};
 pub use services::staff::{ChainStaffChange, ChainStaffList, ChainStaffView, NewChainStaff, Stores};
 pub use services::{Hq, KeyFile, OrderSecrets, PepperFile};

@@ -20,6 +20,7 @@
 mod catalog;
 mod enroll;
 mod orders;
+mod receipts;
 mod scope;
 mod staff;
 mod sync;
@@ -29,6 +30,10 @@ use serde::{Deserialize, Serialize};
 pub use catalog::{CatalogInfo, CatalogRequest};
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
+pub use receipts::{
+    FindReceipt, FoundReceipt, MAX_RECEIPT_TEXT, MAX_RETURNS_SENT, PEER_SALES_PAGE, PeerSale, PeerSales,
+    PeerSalesRequest,
+};
 pub use scope::{register_may_sync, shared_in_store};
 pub use staff::{Roster, RosterPerson, RosterRequest, RosterResponse, RosterRole, StaffEvent};
 pub use sync::{

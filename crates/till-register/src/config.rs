@@ -110,6 +110,7 @@ struct ReturnsSection {
     reasons: Option<Vec<String>>,
     no_receipt_refund: Option<Spanned<String>>,
     no_receipt_price_days: Option<u32>,
+    peer_sales_days: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -355,6 +356,7 @@ impl RegisterConfig {
             reasons,
             no_receipt_refund,
             no_receipt_price_days: r.no_receipt_price_days.unwrap_or(defaults.no_receipt_price_days),
+            peer_sales_days: r.peer_sales_days.unwrap_or(defaults.peer_sales_days),
         };
         let denominations = match &file.denominations {
             Some(list) => Denominations::parse(list.get_ref())

@@ -44,8 +44,8 @@ use till_store::Store;
 pub use background::{BackgroundPass, BackgroundWork, PRUNE_PER_PASS};
 pub use catalog::{CatalogError, ImportProgress, ImportReport, Unsellable, parse_barcode_standalone};
 pub use checkout::{
-    CheckoutError, ReturnDocument, ReturnPick, ReturnQuote, ReturnRequest, ReturnedGoods, ScanEntry, Scanned, Settle,
-    discount_text, parse_discount, parse_scan_entry,
+    CheckoutError, FoundSale, ReceiptSource, ReturnDocument, ReturnPick, ReturnQuote, ReturnRequest, ReturnedGoods, ScanEntry, Scanned,
+    Settle, discount_text, parse_discount, parse_scan_entry,
 };
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{
@@ -98,6 +98,8 @@ pub struct Register {
     display: std::cell::RefCell<Option<Box<dyn till_devices::CustomerDisplay>>>,
     /// The secret mixed into every PIN hash, kept outside the database.
     pepper: Vec<u8>,
+    /// Sales rung elsewhere found for returns in this process, by id ([`FoundSale`]).
+    found_sales: std::cell::RefCell<std::collections::BTreeMap<String, checkout::FoundSale>>,
 }
 
 /// The platform's data directory for a register (`~/.local/share/till` on Linux), for
@@ -191,6 +193,7 @@ impl Register {
             logo: std::cell::RefCell::new(None),
             display: std::cell::RefCell::new(None),
             pepper,
+            found_sales: std::cell::RefCell::new(std::collections::BTreeMap::new()),
         })
     }
 

@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_import;
 mod codec;
 mod credit;
+mod elsewhere;
 mod housekeeping;
 mod journal;
 mod mail;
@@ -40,6 +41,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
+pub use elsewhere::{MAX_PAYLOAD, PayloadError, PeerCopyError, SaleForPeer, parse_receipt_number, sale_from_payload};
 pub use housekeeping::Housekeeping;
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
 pub use payload::CashMovement;

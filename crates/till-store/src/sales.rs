@@ -196,7 +196,7 @@ impl Store {
             "SELECT l.line_no, l.sku, l.name, l.category, l.quantity, l.unit, l.list_price, l.price_source, \
              l.override_price, l.override_reason, l.gross, l.total, l.tax_class, l.tax_rate, l.cost, l.returned, \
              l.return_of_seq, l.return_of_line, o.id, o.register, l.return_reason, l.disposition, l.refund, \
-             l.fee_percent, l.override_note \
+             l.fee_percent, l.override_note, l.return_of_receipt, l.return_of_sale \
              FROM sale_lines l LEFT JOIN sales o ON o.seq = l.return_of_seq WHERE l.sale_seq = ?1 ORDER BY l.line_no",
         )?;
         let mut rows = stmt.query([seq])?;
@@ -316,13 +316,19 @@ impl Store {
     }
 }
 
-/// The return details of a sale line row (columns 15–24 of `load_sale`'s query).
+/// The return details of a sale line row (columns 15–26 of `load_sale`'s query). A line
+/// that names its original's receipt itself (written since schema version 11: the original
+/// may be another register's sale) is read as written; an older one by its original here.
 fn read_return(r: &rusqlite::Row<'_>, at: &dyn Fn(&str) -> String) -> Result<Option<ReturnLine>> {
     if !r.get::<_, bool>(15)? {
         return Ok(None);
     }
-    let original = match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?) {
-        (Some(seq), Some(line)) => {
+    let named = (r.get::<_, Option<String>>(25)?, r.get::<_, Option<String>>(26)?);
+    let original = match (r.get::<_, Option<i64>>(16)?, r.get::<_, Option<i64>>(17)?, named) {
+        (Some(seq), Some(line), (Some(receipt), Some(sale_id))) => {
+            Some(OriginalLine { sale_id, receipt, seq: seq as u64, line: line as u32 })
+        }
+        (Some(seq), Some(line), _) => {
             let id: Option<String> = r.get(18)?;
             let register: Option<String> = r.get(19)?;
             let (Some(sale_id), Some(register)) = (id, register) else {
@@ -385,9 +391,10 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         tx.prepare_cached(
             "INSERT INTO sale_lines (sale_seq, line_no, sku, name, category, quantity, unit, list_price, price_source, \
              override_price, override_reason, gross, total, tax_class, tax_rate, cost, returned, return_of_seq, \
-             return_of_line, return_reason, disposition, refund, fee_percent, override_note, return_of_sale) \
+             return_of_line, return_reason, disposition, refund, fee_percent, override_note, return_of_sale, \
+             return_of_receipt) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-             ?23, ?24, ?25)",
+             ?23, ?24, ?25, ?26)",
         )?
         .execute(params![
             seq,
@@ -415,6 +422,7 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
             r.map(|r| r.fee_percent.to_string()),
             r.and_then(|r| r.override_note.as_deref()),
             original.map(|o| o.sale_id.as_str()),
+            original.map(|o| o.receipt.as_str()),
         ])?;
         for (i, a) in line.adjustments.iter().enumerate() {
             let (kind, promotion) = match &a.kind {

@@ -509,6 +509,35 @@ CREATE TABLE staff_events (
     at   TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // v11: returns of sales rung at other registers (issue #16 §3).
+    r#"
+-- A return line names its original's receipt itself: the original may be another
+-- register's sale (found at HQ or in a store peer's copy), not a row of `sales` here.
+ALTER TABLE sale_lines ADD COLUMN return_of_receipt TEXT;
+
+-- Copies of the store peers' recent sales and returns (a configured window), replicated
+-- over the LAN so their receipts are returned here with the WAN down and the peer off.
+-- `payload` is the sale's canonical JSON without staff and cash session.
+CREATE TABLE peer_sales (
+    id       TEXT PRIMARY KEY,
+    register TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    receipt  TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    payload  TEXT NOT NULL,
+    UNIQUE (register, seq)
+) STRICT;
+-- What each copied return takes back, so the over-return check counts the peers' returns.
+CREATE TABLE peer_return_lines (
+    sale_id  TEXT NOT NULL REFERENCES peer_sales (id),
+    line     INTEGER NOT NULL,
+    of_sale  TEXT NOT NULL,
+    of_line  INTEGER NOT NULL,
+    quantity TEXT NOT NULL,
+    PRIMARY KEY (sale_id, line)
+) STRICT;
+CREATE INDEX peer_return_lines_of ON peer_return_lines (of_sale, of_line);
+"#,
 ];
 
 /// SQL that takes a file of this version back to version 7's shape (drops what versions 8
@@ -516,6 +545,8 @@ CREATE TABLE staff_events (
 #[cfg(test)]
 pub(crate) const BACK_TO_V7: &str = "\
     DROP TABLE staff_events; ALTER TABLE staff DROP COLUMN origin; ALTER TABLE roles DROP COLUMN origin; \
+    DROP TABLE peer_return_lines; DROP TABLE peer_sales; \
+    ALTER TABLE sale_lines DROP COLUMN return_of_receipt; \
     DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \

@@ -174,6 +174,13 @@ pub struct SyncReport {
     /// What HQ's staff roster changed here this round, in words (the register fills it in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staff: Option<String>,
+    /// Copies of a store peer's sales added in a peer round (for returns of its receipts).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub peer_sales: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A replicated document set aside by a sync round (quarantined), and why.
@@ -334,7 +341,7 @@ impl Remote {
         Ok(Some((bytes, headers)))
     }
 
-    fn post_json<T: Serialize, R: serde::de::DeserializeOwned>(
+    pub(crate) fn post_json<T: Serialize, R: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &T,
@@ -347,7 +354,7 @@ impl Remote {
         serde_json::from_slice(&reply).map_err(|e| self.protocol(e))
     }
 
-    fn protocol(&self, message: impl std::fmt::Display) -> SyncError {
+    pub(crate) fn protocol(&self, message: impl std::fmt::Display) -> SyncError {
         SyncError::Protocol { url: self.url.clone(), message: message.to_string() }
     }
 }
@@ -850,6 +857,14 @@ pub fn staff_roster(
     request: &till_protocol::RosterRequest,
 ) -> Result<till_protocol::RosterResponse, SyncError> {
     remote.post_json("/v1/staff/roster", request, &mut SyncReport::default())
+}
+
+/// A sale of the chain from HQ, by its receipt number or code, for a return (#16 §3).
+pub fn find_receipt(
+    remote: &Remote,
+    query: &till_protocol::FindReceipt,
+) -> Result<till_protocol::FoundReceipt, SyncError> {
+    remote.post_json("/v1/receipts/find", query, &mut SyncReport::default())
 }
 
 /// HQ's open conflicts of the register's own store.

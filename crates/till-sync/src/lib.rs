@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod peer;
+pub mod peer_sales;
 pub mod peer_tls;
 pub mod pickup_key;
 pub mod trust;

@@ -3,7 +3,8 @@
 //! store during a WAN outage. It serves HTTPS only, and a connection is accepted only
 //! when both sides prove in the TLS handshake that they hold the store's peer key from HQ
 //! ([`crate::peer_tls`]); the key itself never travels. Peers see only the store's shared
-//! documents, never a register's journal.
+//! documents, never a register's journal; and its own recent sales, without staff or
+//! cash session, for the asker's copy ([`crate::peer_sales`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -183,6 +184,18 @@ async fn doc(AxState(peer): AxState<Arc<Peer>>, headers: HeaderMap, body: Bytes)
     blocking(work).await
 }
 
+/// A store peer's recent sales, for the asker's copy (see [`crate::peer_sales`]).
+async fn sales(AxState(peer): AxState<Arc<Peer>>, body: Bytes) -> Response {
+    let work = move || -> Result<Response, Refusal> {
+        let req: till_protocol::PeerSalesRequest =
+            serde_json::from_slice(&body).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("request body: {e}")))?;
+        let store = peer.store();
+        let answer = crate::peer_sales::answer(&store, &req).map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
+        Ok(axum::Json(answer).into_response())
+    };
+    blocking(work).await
+}
+
 /// A TCP listener whose connections come out TLS-wrapped once the client proved the
 /// store's peer key; the configuration follows the peer key at each connection.
 struct PeerListener {
@@ -266,6 +279,7 @@ pub fn serve(store: Store, listen: &str, ready: impl FnOnce(SocketAddr)) -> Resu
             .route("/v1/health", get(|| async { "ok" }))
             .route("/v1/sync/digests", post(digests))
             .route("/v1/sync/doc", post(doc))
+            .route("/v1/peer/sales", post(sales))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(peer.clone());
         let listener = PeerListener { tcp, peer, handshakes: JoinSet::new() };

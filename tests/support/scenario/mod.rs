@@ -60,6 +60,16 @@ struct Headquarters {
     wan: Wan,
 }
 
+/// A register's `till serve-peer`, stopped when dropped (`@peer stop`, or the scenario's end).
+struct PeerServer(std::process::Child);
+
+impl Drop for PeerServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A scenario being run: its actors, its clock, and the transcript so far.
 struct Scenario<'a> {
     folder: &'a Path,
@@ -71,6 +81,8 @@ struct Scenario<'a> {
     registers: BTreeMap<String, TempRegister>,
     current: String,
     hq: Option<Headquarters>,
+    /// `till serve-peer` of the registers serving their store's LAN, by register name.
+    peers: BTreeMap<String, PeerServer>,
     masks: Masks,
     transcript: String,
     /// The line of `commands` being run, for errors.
@@ -86,6 +98,7 @@ impl Scenario<'_> {
             registers: BTreeMap::new(),
             current: String::new(),
             hq: None,
+            peers: BTreeMap::new(),
             masks: Masks::default(),
             transcript: String::new(),
             line: 0,
@@ -155,6 +168,12 @@ impl Scenario<'_> {
             ("@online", []) => self.headquarters().wan.restore(),
             ("@order", [file]) => return Some(self.post_order(file)),
             ("@webhook", [topic, file]) => return Some(self.post_webhook(topic, file)),
+            ("@peer", ["serve", name]) => self.serve_peer(name),
+            ("@peer", ["stop", name]) => {
+                if self.peers.remove(*name).is_none() {
+                    self.fail(&format!("register {name} is not serving its peers"));
+                }
+            }
             _ => self.fail(&format!("unknown directive, or not its arguments: {text} (see tests/scenarios/README.md)")),
         }
         None
@@ -209,6 +228,21 @@ impl Scenario<'_> {
         let out = reg.command(args).current_dir(folder).env("NO_COLOR", "1").output().unwrap();
         self.masks.data_dir = Some(dir);
         Ran::of(out)
+    }
+
+    /// `@peer serve NAME`: `till serve-peer` for register NAME on loopback, its URL as
+    /// `$PEER_NAME`.
+    fn serve_peer(&mut self, name: &str) {
+        if self.peers.contains_key(name) {
+            self.fail(&format!("register {name} serves its peers already"));
+        }
+        let now = self.now.clone();
+        let reg = self.register(name);
+        reg.now = now;
+        let (child, url) = reg.serve_peer();
+        self.masks.vars.retain(|(n, _)| *n != format!("PEER_{name}"));
+        self.masks.vars.push((format!("PEER_{name}"), url));
+        self.peers.insert(name.to_string(), PeerServer(child));
     }
 
     fn headquarters(&self) -> &Headquarters {

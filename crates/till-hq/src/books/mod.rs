@@ -20,6 +20,7 @@ pub mod orders;
 pub mod registers;
 pub mod reservations;
 pub mod returns;
+pub mod sale_returns;
 pub mod sales;
 pub mod staff;
 pub mod stock;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use till_docs::StoredRecord;
 
 use super::conflicts::{ConflictKind, raise};
-use super::{catalog, returns};
+use super::{catalog, returns, sale_returns};
 use crate::db::rows::SaleRow;
 use crate::db::{Tx, Val, insert_rows};
 use crate::domain::sha256_hex;
@@ -179,6 +179,18 @@ pub(crate) fn book(
         }
         insert_rows(tx, "INSERT INTO sale_tenders (sale_id, n, tender, amount)", 4, &params)?;
     }
+    // Returns of sales, whichever register rang them (#16 §3): counted against the sale.
+    let taken_back: Vec<sale_returns::TakenBack<'_>> = p
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let r = l.returning.as_ref()?;
+            let of_sale = r.get("of_sale")?.as_str().filter(|id| !id.contains(':'))?;
+            let of_line = u32::try_from(r.get("of_line")?.as_u64()?).ok()?;
+            Some(sale_returns::TakenBack { line: l.line, of_sale, of_line, quantity: l.quantity? })
+        })
+        .collect();
+    sale_returns::book(tx, &p.id, key, record.seq, &taken_back)?;
     // Returns of online orders (BORIS): the line names the order instead of a sale.
     let online: Vec<returns::OnlineReturn<'_>> = p
         .lines

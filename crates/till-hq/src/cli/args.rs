@@ -116,6 +116,12 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
+    /// Where registers find receipts for returns: `store` (the store of purchase only, the
+    /// default) or `chain` (every store's receipts). Without a value, shows it.
+    ReturnsScope {
+        /// `store` or `chain`.
+        scope: Option<String>,
+    },
     /// Record that the webstore executed the refund of a store return.
     RefundDone {
         /// The return sale's id (from `till-hq refunds`).

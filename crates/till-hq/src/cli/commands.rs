@@ -77,6 +77,20 @@ pub fn run(cli: Cli) -> Result<()> {
             let list = hq.order_lookups(register.as_deref().unwrap_or(""), limit)?;
             out.print(&list, || each(&list, "no order lookups logged", output::lookup))
         }
+        Command::ReturnsScope { scope } => {
+            if let Some(scope) = scope {
+                hq.set_returns_scope(scope.parse()?)?;
+            }
+            let scope = hq.returns_scope()?;
+            let text = match scope {
+                till_hq::ReturnsScope::Store => {
+                    "returns scope: store (a receipt is returned in the store that sold it)"
+                }
+                till_hq::ReturnsScope::Chain => "returns scope: chain (a receipt is returned in any store)",
+            };
+            out.print_line(&json!({ "returns_scope": scope.as_str() }), || vec![text.to_string()]);
+            Ok(())
+        }
         Command::Prune { days } => {
             let p = hq.prune(days, now)?;
             out.print(&p, || {

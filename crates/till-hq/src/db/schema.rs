@@ -336,9 +336,27 @@ CREATE TABLE IF NOT EXISTS staff_log (
 )
 "#;
 
+/// Version 8: receipts good at every register (#16 §3): sales found by store and receipt
+/// number, and each return line booked against the sale it takes back from, whichever
+/// register rang either.
+const V8_RECEIPTS: &str = r#"
+CREATE INDEX IF NOT EXISTS sales_receipt ON sales (store, receipt);
+CREATE TABLE IF NOT EXISTS sale_returns (
+    return_id    TEXT NOT NULL,             -- the return (or exchange) document's sale id
+    line         INTEGER NOT NULL,          -- its line
+    of_sale      TEXT NOT NULL,             -- the sale taken back from
+    of_line      INTEGER NOT NULL,
+    quantity     TEXT NOT NULL,
+    register_key TEXT NOT NULL,             -- where the return's journal record is
+    seq          INTEGER NOT NULL,
+    PRIMARY KEY (return_id, line)
+);
+CREATE INDEX IF NOT EXISTS sale_returns_of ON sale_returns (of_sale)
+"#;
+
 /// The steps after version 1, each with the version it makes.
 pub const MIGRATIONS: &[(i64, &str)] =
-    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF)];
+    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF), (8, V8_RECEIPTS)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -63,6 +63,7 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/aisle/stock", post(registers::aisle_stock).layer(limit(edge::SMALL_BODY)))
         .route("/v1/aisle/orders", post(registers::aisle_order).layer(limit(edge::ORDER_BODY)))
         .route("/v1/orders/find", post(registers::find_order).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/receipts/find", post(registers::find_receipt).layer(limit(edge::SMALL_BODY)))
         .route("/v1/conflicts", post(registers::store_conflicts).layer(limit(edge::SMALL_BODY)))
         .route("/v1/staff/roster", post(staff::roster).layer(limit(edge::DIGEST_BODY)))
         .route_layer(from_fn_with_state(hq.clone(), edge::register));

@@ -134,6 +134,19 @@ pub(super) async fn find_order(
     .await
 }
 
+/// A receipt of the chain a register is asked to take goods back from (#16 §3).
+pub(super) async fn find_receipt(
+    State(hq): State<Arc<Hq>>,
+    Extension(who): Extension<RegisterView>,
+    body: Bytes,
+) -> Result<Response, HqError> {
+    blocking(move || {
+        let req: till_protocol::FindReceipt = json(&body)?;
+        Ok(axum::Json(hq.find_receipt(&who, &req, jiff::Timestamp::now())?).into_response())
+    })
+    .await
+}
+
 /// The open conflicts of the asking register's own store.
 pub(super) async fn store_conflicts(
     State(hq): State<Arc<Hq>>,

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod locations;
 pub mod lookup;
 pub mod orders;
+pub mod receipts;
 pub mod reports;
 pub mod retention;
 pub mod returns;

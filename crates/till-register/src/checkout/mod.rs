@@ -2,12 +2,14 @@
 //! coupons, pricing, the completed document (sale, return, exchange) committed durably,
 //! parked carts, receipts, and store credit.
 
+mod elsewhere;
 mod entry;
 mod parked;
 mod return_document;
 mod returns;
 mod sale;
 
+pub use elsewhere::{FoundSale, ReceiptSource};
 pub use entry::{ScanEntry, parse_scan_entry};
 pub use parked::{discount_text, parse_discount};
 pub use return_document::{ReturnDocument, ReturnQuote, ReturnedGoods};
@@ -63,24 +65,36 @@ pub enum CheckoutError {
     /// No such receipt on this register.
     #[error("no receipt {0} on this register")]
     ReceiptNotFound(String),
-    /// A receipt another register of this store rang.
-    #[error(
-        "receipt {number} was rung on register {register}: take the return there (returns of another register's sales are not built yet)"
-    )]
-    OtherRegister {
-        /// The receipt number.
-        number: String,
-        /// The register that rang it.
-        register: String,
-    },
-    /// A receipt from another store.
-    #[error("receipt {number} is from store {store}: take the return there (returns across stores are not built yet)")]
-    OtherStore {
+    /// A receipt rung at another register (of this store, or of another store) that
+    /// cannot be found where it may be: HQ, or this register's copies of its store peers'
+    /// sales.
+    #[error("receipt {number} was rung on register {register} of store {store}: {why}")]
+    Elsewhere {
         /// The receipt number.
         number: String,
         /// The store that rang it.
         store: String,
+        /// The register that rang it.
+        register: String,
+        /// Why it cannot be taken back here, and what would help.
+        why: String,
     },
+    /// A refund to the original tenders of a sale rung elsewhere, paid partly with a tender
+    /// only its own register can refund (store credit, a custom tender).
+    #[error(
+        "receipt {receipt} was paid partly with {tender}, which only register {register} can refund: refund as cash or store credit here (--refund cash or --refund credit)"
+    )]
+    OriginalTenderElsewhere {
+        /// The receipt.
+        receipt: String,
+        /// The tender (`store credit`, or a custom tender's name).
+        tender: String,
+        /// The register that rang the sale.
+        register: String,
+    },
+    /// Anything else about finding a receipt elsewhere (an answer that cannot be read).
+    #[error("{0}")]
+    ReceiptUnreadable(String),
     /// A line the receipt does not have, or one that returned goods itself.
     #[error("receipt {receipt} has no line {line} that can be returned")]
     NoSuchLine {
@@ -125,9 +139,8 @@ impl CheckoutError {
         match self {
             CheckoutError::EmptyCart => "empty_cart",
             CheckoutError::UnknownCoupon(_) => "unknown_coupon",
-            CheckoutError::ReceiptNotFound(_)
-            | CheckoutError::OtherRegister { .. }
-            | CheckoutError::OtherStore { .. } => "receipt_not_found",
+            CheckoutError::ReceiptNotFound(_) | CheckoutError::Elsewhere { .. } => "receipt_not_found",
+            CheckoutError::OriginalTenderElsewhere { .. } => "original_tender_elsewhere",
             CheckoutError::ReturnRefused { .. } => "return_refused",
             _ => "input",
         }

@@ -38,42 +38,24 @@ pub struct ReturnRequest {
 
 impl Register {
     /// Finds a sale by receipt number or by the code printed on its receipt, for someone
-    /// signed in (a receipt names what a customer bought and how they paid).
+    /// signed in (a receipt names what a customer bought and how they paid): rung here, or
+    /// elsewhere (see [`Register::find_receipt_anywhere`], which also says where).
     pub fn find_receipt(&self, auth: &Authority, text: &str) -> Result<SaleRecord, RegisterError> {
-        self.signed_in(auth)?;
-        self.receipt_by_text(text)
+        Ok(self.find_receipt_anywhere(auth, text)?.sale)
     }
 
-    /// [`Register::find_receipt`] for the register's own use (a return names its receipt).
-    pub(crate) fn receipt_by_text(&self, text: &str) -> Result<SaleRecord, RegisterError> {
-        let text = text.trim();
-        let number = match text.strip_prefix("till:") {
-            Some(code) => {
-                let (store, number) = code.split_once('/').ok_or_else(|| {
-                    RegisterError::Input(format!("'{text}' is not a receipt code (till:STORE/RECEIPT)"))
-                })?;
-                if store != self.config.store {
-                    return Err(CheckoutError::OtherStore { number: number.into(), store: store.into() }.into());
-                }
-                number
-            }
-            None => text,
-        };
-        if let Some((register, _)) = number.rsplit_once('-')
-            && register != self.config.register
-        {
-            return Err(CheckoutError::OtherRegister { number: number.into(), register: register.into() }.into());
-        }
-        self.receipt(number)
-    }
-
-    /// What is left to return of each line of `sale`: (line, sold less returned so far).
+    /// What is left to return of each line of `sale`: (line, sold less returned so far,
+    /// here and elsewhere).
     pub fn returnable(&self, sale: &SaleRecord) -> Result<Vec<(u32, Decimal)>, RegisterError> {
+        let found = self.original_sale(&sale.id, &self.receipt_name(sale))?;
         sale.cart
             .lines
             .iter()
             .filter(|l| l.returning.is_none())
-            .map(|l| Ok((l.id.0, l.quantity.value() - self.store.returned_quantity(&sale.id, l.id.0)?)))
+            .map(|l| {
+                let returned = self.store.returned_quantity(&sale.id, l.id.0)? + found.returned_elsewhere(l.id.0);
+                Ok((l.id.0, l.quantity.value() - returned))
+            })
             .collect()
     }
 
@@ -93,7 +75,8 @@ impl Register {
         {
             return Err(CheckoutError::OverrideNeedsNote.into());
         }
-        let original = request.receipt.as_deref().map(|r| self.receipt_by_text(r)).transpose()?;
+        let found = request.receipt.as_deref().map(|r| self.locate_receipt(r)).transpose()?;
+        let original = found.as_ref().map(|f| &f.sale);
         let cart_original = cart
             .active_lines()
             .filter_map(|l| l.returning.as_ref())
@@ -106,7 +89,7 @@ impl Register {
         }
         let now = self.clock.now();
         for pick in &request.picks {
-            let (item, quantity, refund, original_line, sold_at) = match (pick, &original) {
+            let (item, quantity, refund, original_line, sold_at) = match (pick, original) {
                 (ReturnPick::Line(no, qty), Some(sale)) => {
                     let line =
                         sale.cart.lines.iter().find(|l| l.id.0 == *no && l.returning.is_none()).ok_or_else(|| {
@@ -118,14 +101,15 @@ impl Register {
                         .filter(|(o, _)| o.sale_id == sale.id && o.line == *no)
                         .map(|(_, q)| q.value())
                         .sum();
-                    let returned = self.store.returned_quantity(&sale.id, *no)? + in_cart;
+                    let elsewhere = found.as_ref().map_or(Decimal::ZERO, |f| f.returned_elsewhere(*no));
+                    let returned = self.store.returned_quantity(&sale.id, *no)? + elsewhere + in_cart;
                     let mode = self.config.policy.mode;
                     let minor = self.config.currency.minor_units();
                     let planned = plan_line_return(&sale.receipt.to_string(), line, returned, *qty, mode, minor)?;
                     let components = self.store.variant_by_sku(&line.sku)?.map(|v| v.components).unwrap_or_default();
                     let original = OriginalLine {
                         sale_id: sale.id.clone(),
-                        receipt: sale.receipt.to_string(),
+                        receipt: self.receipt_name(sale),
                         seq: sale.receipt.seq,
                         line: *no,
                     };

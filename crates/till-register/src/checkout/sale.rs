@@ -81,16 +81,20 @@ impl Register {
         method: RefundMethod,
     ) -> Result<(Vec<RefundTarget>, Option<Money>), RegisterError> {
         let returning = || cart.active_lines().filter_map(|l| l.returning.as_ref());
-        let receipt = returning().find_map(|r| r.original.as_ref()).map(|o| o.receipt.clone());
+        let named = returning().find_map(|r| r.original.as_ref()).cloned();
         let without_receipt = returning().any(|r| r.original.is_none());
         self.config.returns.check_refund_method(without_receipt, method)?;
-        // Returns of a sale are looked up by its id: refunds of it rung on another
-        // register count once that register's sales are here.
-        let original = match &receipt {
-            Some(receipt) => {
-                let sale = self.receipt_by_text(receipt)?;
-                let refunded = self.store.refunds_of(&sale.id)?;
-                Some((sale, refunded))
+        // Returns of a sale are looked up by its id: refunds of it paid out here, and at
+        // other registers as HQ or the store peers' copies know them (#16 §3).
+        let original = match &named {
+            Some(o) => {
+                let found = self.original_sale(&o.sale_id, &o.receipt)?;
+                if method == RefundMethod::Original {
+                    self.check_original_tenders(&found)?;
+                }
+                let mut refunded = self.store.refunds_of(&found.sale.id)?;
+                refunded.extend(found.refunds_elsewhere());
+                Some((found.sale, refunded))
             }
             None => None,
         };

@@ -63,7 +63,15 @@ impl Register {
         Ok(match peer {
             Some(url) => {
                 let remote = Remote::peer_of(self.store(), url)?;
-                till_sync::sync_peer(self.store_mut(), &remote, now)?
+                let mut report = till_sync::sync_peer(self.store_mut(), &remote, now)?;
+                // The peer's recent sales, copied for returns of its receipts here (#16 §3).
+                let since = self.config.returns.peer_sales_since(now);
+                let mut pulled = SyncReport::default();
+                report.peer_sales = till_sync::peer_sales::pull(self.store_mut(), &remote, since, &mut pulled)?;
+                report.requests += pulled.requests;
+                report.bytes_sent += pulled.bytes_sent;
+                report.bytes_received += pulled.bytes_received;
+                report
             }
             None => {
                 let remote = Remote::hq_of(self.store())?;
