@@ -940,6 +940,32 @@ refund_methods: Array<string>,
 warnings: Array<string>, };
 
 /**
+ * A receipt found here, in a store peer's copy, or at HQ, with what is left to return.
+ */
+export type FoundReceiptView = { 
+/**
+ * Where it was found: this register (`local`), this register's copy of a store peer's
+ * sales (`peer`, over the LAN), or HQ's books (`hq`).
+ */
+source: 'local' | 'peer' | 'hq', 
+/**
+ * The store that rang it.
+ */
+store: string, 
+/**
+ * The register that rang it.
+ */
+register: string, 
+/**
+ * Its id (a UUID).
+ */
+sale_id: string, 
+/**
+ * The receipt, with what is left to return per line (returns made anywhere counted).
+ */
+found: ReceiptView, };
+
+/**
  * A parked cart as listed.
  */
 export type ParkedView = { id: number, 
