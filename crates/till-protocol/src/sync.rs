@@ -39,6 +39,9 @@ pub struct DigestRequest {
     /// them). `None` lists them all.
     #[serde(default)]
     pub orders_since: Option<i64>,
+    /// The highest HQ configuration version the register holds (0: none).
+    #[serde(default)]
+    pub config_version: u64,
 }
 
 /// The server's answer to [`DigestRequest`].
@@ -74,6 +77,12 @@ pub struct DigestResponse {
     /// sends it back as [`DigestRequest::orders_since`] once the round has completed.
     #[serde(default)]
     pub as_of: i64,
+    /// The store's configuration versions newer than the register's
+    /// [`DigestRequest::config_version`], oldest first, composed for that register, each
+    /// with the time it takes effect (possibly later: a register offline then still
+    /// switches on time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<crate::ConfigVersionInfo>,
 }
 
 /// One of HQ's pickup keys in their history.

@@ -11,6 +11,7 @@ mod aisle;
 mod catalog;
 mod catalog_import;
 mod codec;
+mod config_versions;
 mod credit;
 mod housekeeping;
 mod journal;
@@ -39,6 +40,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
+pub use config_versions::ConfigVersionRow;
 pub use housekeeping::Housekeeping;
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};
 pub use payload::CashMovement;

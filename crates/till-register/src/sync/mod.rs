@@ -68,6 +68,9 @@ impl Register {
             None => {
                 let remote = Remote::hq_of(self.store())?;
                 let report = till_sync::sync_once(self.store_mut(), &remote, now)?;
+                // Configuration versions are kept (or set aside) before anything else:
+                // a catalog or order failing below does not lose them.
+                self.take_configs(&report.configs)?;
                 for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }

@@ -1,0 +1,283 @@
+//! The configuration versions a register holds and which one is in force.
+//!
+//! A register starts on `local-1`, the text given to `till init`. Not enrolled, a manager
+//! edits it (`till config set KEY=VALUE…`, [`Action::ConfigureStore`], journalled): each
+//! edit is the next local version, in force at once. Enrolled, HQ owns the configuration:
+//! its versions (`hq-N`) arrive in the sync round before they take effect, are validated
+//! here (one that does not validate is set aside, named in the sync status, never
+//! applied), and the register switches to the latest one whose effective time has passed —
+//! when it opens, in `maintain`, and at the start of a sale ([`Register::apply_due_config`]),
+//! never while a cart is being rung up. Offline too: the versions are already here.
+//! Local edits of an enrolled register are refused, naming the keys and where HQ sets them.
+
+use till_domain::Action;
+use till_store::ConfigVersionRow;
+
+use crate::config::{Edit, EditError, KeyScope, RegisterConfig, edit};
+use crate::{Authority, Register, RegisterError};
+
+/// Setting holding the text in force.
+pub(crate) const CONFIG_TEXT: &str = "config";
+/// Setting holding the label of the version in force (`local-N`, `hq-N`).
+pub(crate) const CONFIG_VERSION: &str = till_sync::client::CONFIG_VERSION_SETTING;
+/// Setting holding when the version in force took effect.
+const CONFIG_SINCE: &str = "config.since";
+
+/// A configuration edit the register refuses.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigEditError {
+    /// An edit that cannot be applied (names the key).
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    /// The register is enrolled: HQ owns these keys.
+    #[error(
+        "this register is enrolled with HQ ({hq}), which owns its configuration: {keys} cannot be changed here; \
+         change {where_}"
+    )]
+    OwnedByHq {
+        /// HQ's URL.
+        hq: String,
+        /// The keys refused.
+        keys: String,
+        /// The HQ command that changes them.
+        where_: String,
+    },
+    /// Nothing to change.
+    #[error("no KEY=VALUE given (e.g. tax_classes.standard=9)")]
+    Nothing,
+}
+
+impl ConfigEditError {
+    /// The stable code the CLI prints and the app reacts to.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigEditError::OwnedByHq { .. } => "owned_by_hq",
+            _ => "input",
+        }
+    }
+}
+
+/// A version held that is not in force yet (HQ's, effective later).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PendingVersion {
+    /// `hq-N`.
+    pub version: String,
+    /// When it takes effect.
+    pub effective: String,
+    /// Why it was made.
+    pub reason: String,
+}
+
+/// The configuration in force and what is held besides (`till config show`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigView {
+    /// The version in force: `local-N` or `hq-N`.
+    pub version: String,
+    /// Where it came from: `local` or `hq`.
+    pub source: String,
+    /// When it took effect (empty: since the register was created, before versions).
+    pub effective: String,
+    /// Who made it.
+    pub made_by: String,
+    /// Why.
+    pub reason: String,
+    /// Whether the register is enrolled (then HQ owns the configuration).
+    pub enrolled: bool,
+    /// The text in force.
+    pub text: String,
+    /// Its values as dotted `key = value` pairs.
+    pub values: Vec<(String, String)>,
+    /// Versions held that take effect later.
+    pub pending: Vec<PendingVersion>,
+    /// HQ versions set aside here, and why.
+    pub set_aside: Vec<String>,
+}
+
+fn label(row: &ConfigVersionRow) -> String {
+    format!("{}-{}", row.source, row.version)
+}
+
+fn effective_at(row: &ConfigVersionRow) -> Option<jiff::Timestamp> {
+    row.effective.parse().ok()
+}
+
+impl Register {
+    /// The configuration version in force (`local-N` or `hq-N`).
+    pub fn config_version(&self) -> Option<&str> {
+        self.config_version.as_deref()
+    }
+
+    /// The version that should be in force at `now`: among HQ's usable versions whose
+    /// effective time has passed, the latest; when there is none, the latest local one.
+    fn due_config(&self, now: jiff::Timestamp) -> Result<Option<ConfigVersionRow>, RegisterError> {
+        let rows = self.store.config_versions()?;
+        let due = |source: &str| {
+            rows.iter()
+                .filter(|r| r.source == source && r.problem.is_empty())
+                .filter(|r| r.effective.is_empty() || effective_at(r).is_some_and(|at| at <= now))
+                .max_by_key(|r| (effective_at(r), r.version))
+                .cloned()
+        };
+        Ok(due("hq").or_else(|| due("local")))
+    }
+
+    /// Switches to the configuration version due now if it is not the one in force
+    /// (at the start of a sale — never with a cart open — when the register opens, and in
+    /// `maintain`). Returns the version switched to, if it switched.
+    pub fn apply_due_config(&mut self) -> Result<Option<String>, RegisterError> {
+        let Some(row) = self.due_config(self.now())? else { return Ok(None) };
+        let name = label(&row);
+        if self.config_version.as_deref() == Some(name.as_str()) {
+            return Ok(None);
+        }
+        let config = RegisterConfig::parse(&row.text, &format!("configuration {name}"))?;
+        if config.store != self.config.store || config.register != self.config.register {
+            return Err(RegisterError::Input(format!(
+                "configuration {name} is for {}/{}, not this register ({}/{})",
+                config.store, config.register, self.config.store, self.config.register
+            )));
+        }
+        let settings =
+            [(CONFIG_TEXT, row.text.as_str()), (CONFIG_VERSION, name.as_str()), (CONFIG_SINCE, row.effective.as_str())];
+        self.store.put_config_version(&row, &settings, None)?;
+        tracing::info!(version = %name, effective = %row.effective, "configuration switched");
+        self.config = config;
+        self.config_version = Some(name.clone());
+        Ok(Some(name))
+    }
+
+    /// The configuration in force, where it came from, and the versions waiting.
+    pub fn config_show(&self) -> Result<ConfigView, RegisterError> {
+        let rows = self.store.config_versions()?;
+        let name = self.config_version.clone().unwrap_or_else(|| "local-1".to_string());
+        let current = rows.iter().find(|r| label(r) == name);
+        let text = self.store.setting(CONFIG_TEXT)?.unwrap_or_default();
+        let now = self.now();
+        let in_force_at = current.and_then(effective_at);
+        let pending = rows
+            .iter()
+            .filter(|r| r.source == "hq" && r.problem.is_empty())
+            .filter(|r| effective_at(r).is_some_and(|at| at > now && in_force_at.is_none_or(|c| at >= c)))
+            .map(|r| PendingVersion { version: label(r), effective: r.effective.clone(), reason: r.reason.clone() })
+            .collect();
+        Ok(ConfigView {
+            source: current.map_or_else(|| "local".to_string(), |r| r.source.clone()),
+            effective: current.map(|r| r.effective.clone()).unwrap_or_default(),
+            made_by: current.map(|r| r.made_by.clone()).unwrap_or_default(),
+            reason: current.map(|r| r.reason.clone()).unwrap_or_default(),
+            enrolled: till_sync::enrolled_with(&self.store)?.is_some(),
+            values: edit::flatten(&text).map_err(|e| RegisterError::corrupt("the configuration in force", e))?,
+            text,
+            version: name,
+            pending,
+            set_aside: rows
+                .iter()
+                .filter(|r| !r.problem.is_empty())
+                .map(|r| format!("{}: {}", label(r), r.problem))
+                .collect(),
+        })
+    }
+
+    /// Changes the store's configuration here (`till config set KEY=VALUE…`): the edits
+    /// are applied to the text in force, the result validated as a whole, and kept as the
+    /// next local version, in force now; journalled as a `configure_store` audit record
+    /// naming the version and the edits. Refused on an enrolled register (HQ owns the
+    /// configuration: the error names the keys and the HQ command).
+    pub fn config_set(
+        &mut self,
+        auth: &mut Authority,
+        edits: &[String],
+        reason: &str,
+    ) -> Result<ConfigView, RegisterError> {
+        if edits.is_empty() {
+            return Err(ConfigEditError::Nothing.into());
+        }
+        let edits: Vec<Edit> =
+            edits.iter().map(|e| Edit::parse(e)).collect::<Result<_, _>>().map_err(ConfigEditError::from)?;
+        if let Some(e) = edits.iter().find(|e| e.scope() == KeyScope::Identity) {
+            return Err(ConfigEditError::Edit(EditError::Identity(e.key.clone())).into());
+        }
+        if let Some(hq) = till_sync::enrolled_with(&self.store)? {
+            let keys: Vec<&str> = edits.iter().map(|e| e.key.as_str()).collect();
+            let store = &self.config.store;
+            let device = edits.iter().any(|e| e.scope() == KeyScope::Register);
+            let where_ = if device {
+                format!(
+                    "at HQ: till-hq config set --store {store} --register {} KEY=VALUE… --by NAME",
+                    self.config.register
+                )
+            } else {
+                format!("at HQ: till-hq config set --store {store} KEY=VALUE… --by NAME")
+            };
+            return Err(ConfigEditError::OwnedByHq { hq, keys: keys.join(", "), where_ }.into());
+        }
+        let text = self.store.setting(CONFIG_TEXT)?.unwrap_or_default();
+        let new_text = edit::apply(&text, &edits).map_err(ConfigEditError::from)?;
+        let version = self.store.latest_config_version("local")? + 1;
+        let name = format!("local-{version}");
+        let config = RegisterConfig::parse(&new_text, "till config set")?;
+        let changes: Vec<String> = edits.iter().map(|e| format!("{}={}", e.key, e.value)).collect();
+        let mut detail = format!("configuration {name}: {}", changes.join(", "));
+        if !reason.trim().is_empty() {
+            detail.push_str(&format!(" ({})", reason.trim()));
+        }
+        let audit = self.authorize(auth, Action::ConfigureStore, detail)?;
+        let now = self.now().to_string();
+        let row = ConfigVersionRow {
+            source: "local".into(),
+            version,
+            text: new_text.clone(),
+            effective: now.clone(),
+            made_by: audit.staff.clone().unwrap_or_default(),
+            made_at: now.clone(),
+            reason: reason.trim().to_string(),
+            problem: String::new(),
+        };
+        let settings =
+            [(CONFIG_TEXT, new_text.as_str()), (CONFIG_VERSION, name.as_str()), (CONFIG_SINCE, now.as_str())];
+        self.store.put_config_version(&row, &settings, Some((&audit, &now)))?;
+        self.config = config;
+        self.config_version = Some(name);
+        self.config_show()
+    }
+
+    /// Keeps HQ's configuration versions from a sync round: each is validated here (the
+    /// whole text, and that it is this register's); one that does not validate is kept
+    /// set aside with why. Then switches if one is due. Returns the versions set aside.
+    pub(crate) fn take_configs(
+        &mut self,
+        infos: &[till_protocol::ConfigVersionInfo],
+    ) -> Result<Vec<String>, RegisterError> {
+        let mut aside = Vec::new();
+        for info in infos {
+            let name = format!("hq-{}", info.version);
+            let problem = match RegisterConfig::parse(&info.text, &format!("HQ configuration {name}")) {
+                Err(e) => e.to_string(),
+                Ok(c) if c.store != self.config.store || c.register != self.config.register => {
+                    format!("it is for {}/{}, not {}/{}", c.store, c.register, self.config.store, self.config.register)
+                }
+                Ok(_) if info.effective.parse::<jiff::Timestamp>().is_err() => {
+                    format!("its effective time '{}' is not RFC 3339", info.effective)
+                }
+                Ok(_) => String::new(),
+            };
+            if !problem.is_empty() {
+                tracing::warn!(version = %name, %problem, "HQ configuration set aside");
+                aside.push(format!("{name}: {problem}"));
+            }
+            let row = ConfigVersionRow {
+                source: "hq".into(),
+                version: i64::try_from(info.version).unwrap_or(i64::MAX),
+                text: info.text.clone(),
+                effective: info.effective.clone(),
+                made_by: info.made_by.clone(),
+                made_at: info.made_at.clone(),
+                reason: info.reason.clone(),
+                problem,
+            };
+            self.store.put_config_version(&row, &[], None)?;
+        }
+        self.apply_due_config()?;
+        Ok(aside)
+    }
+}
