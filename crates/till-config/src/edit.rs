@@ -11,7 +11,7 @@
 //! TOML, else the value as text. The edited text is then validated as a whole by
 //! [`crate::RegisterConfig::parse`]; nothing here judges a value's meaning.
 
-use toml_edit::{DocumentMut, Item, Table, Value};
+use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
 /// The sections that belong to one register (its devices); everything else but the
 /// identity belongs to the store.
@@ -128,11 +128,12 @@ fn set(root: &mut Table, edit: &Edit) -> Result<(), EditError> {
     }
     let parts: Vec<&str> = edit.key.split('.').map(str::trim).collect();
     let (last, sections) = parts.split_last().ok_or_else(|| EditError::BadKey(edit.key.clone()))?;
-    let mut table = root;
+    let mut table: &mut dyn TableLike = root;
     for part in sections {
-        let item = table.entry(part).or_insert_with(|| Item::Table(Table::new()));
+        let item = table.entry(part).or_insert(Item::Table(Table::new()));
+        // A section written `[returns]` or inline (`category_window_days = { Coffee = 14 }`).
         table = item
-            .as_table_mut()
+            .as_table_like_mut()
             .ok_or_else(|| EditError::NotASection { key: edit.key.clone(), part: (*part).to_string() })?;
     }
     let value = value_for(table.get(last).and_then(Item::as_value), edit)?;
@@ -295,6 +296,12 @@ url = "tcp://p:9100"
         assert!(out.starts_with("# Harbour & Co\n"), "{out}");
         let out = edit(TEXT, &[r#"receipt.header=["Harbour & Co", "Amsterdam"]"#]).unwrap();
         assert!(out.contains(r#"header = ["Harbour & Co", "Amsterdam"]"#), "{out}");
+        let inline = format!("{TEXT}\n[returns]\ncategory_window_days = {{ Coffee = 14 }}\n");
+        let out =
+            edit(&inline, &["returns.category_window_days.Coffee=7", "returns.category_window_days.Tea=10"]).unwrap();
+        let values = flatten(&out).unwrap();
+        assert!(out.contains("category_window_days = { Coffee = 7"), "an inline table stays inline:\n{out}");
+        assert!(values.contains(&("returns.category_window_days.Tea".into(), "10".into())), "{values:?}");
         let out = edit(TEXT, &["tax_classes.zero=0", "returns.window_days=30", "currency=\"USD\""]).unwrap();
         assert!(out.contains("zero = \"0\""), "a new rate is text like the others:\n{out}");
         assert!(out.contains("[returns]\nwindow_days = 30\n"), "a new section:\n{out}");

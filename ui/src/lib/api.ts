@@ -47,6 +47,7 @@ import type {
   StatusView,
   SubstituteView,
   SyncStatusView,
+  ConfigStateView,
   UnreadableOrderView,
   TenderArg,
   TenderPreviewView,
@@ -91,6 +92,8 @@ export const COMMANDS = {
   printerStatus: 'printer_status',
   auditLog: 'audit_log',
   syncStatus: 'sync_status',
+  configShow: 'config_show',
+  configSet: 'config_set',
   hqConflicts: 'hq_conflicts',
   exitKiosk: 'exit_kiosk',
   pickupOrders: 'pickup_orders',
@@ -142,6 +145,7 @@ export type Status = StatusView;
 /** How HQ's certificate is trusted at enrollment. */
 export type TrustChoice = TrustArg;
 export type SyncStatus = SyncStatusView;
+export type ConfigState = ConfigStateView;
 export type StoreConflict = ConflictView;
 export type Quarantined = QuarantinedView;
 export type PrinterStatus = PrinterSummaryView;
@@ -305,6 +309,11 @@ export const api = {
   printerStatus: () => call<PrinterStatus>('printerStatus'),
   auditLog: (limit: number) => call<AuditEntry[]>('auditLog', { limit }),
   syncStatus: () => call<SyncStatus>('syncStatus'),
+  /** The store configuration in force: version, source (local or hq), since when, values. */
+  configShow: () => call<ConfigState>('configShow'),
+  /** Local edits (`KEY=VALUE` each) as the next local version; `owned_by_hq` when enrolled. */
+  configSet: (edits: string[], reason: string, approvals: string[]) =>
+    call<ConfigState>('configSet', { edits, reason, approvals }),
   /** HQ's open conflicts of this store; `offline` when HQ is out of reach. */
   hqConflicts: () => call<StoreConflict[]>('hqConflicts'),
   /** Leaves kiosk mode (the app closes); needs a manager's approval. */
