@@ -281,3 +281,63 @@ impl Register {
         Ok(aside)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use till_protocol::ConfigVersionInfo;
+
+    use crate::{FixedClock, Register, SeededIds};
+
+    const TEXT: &str = "store = \"S1\"\nregister = \"R1\"\ncurrency = \"EUR\"\nprices_include_tax = true\n\
+                        tax_rounding = \"line\"\nrounding_mode = \"half_up\"\ndefault_tax_class = \"standard\"\n\
+                        [tax_classes]\nstandard = \"21\"\n";
+
+    fn open(dir: &std::path::Path, at: jiff::Timestamp) -> Register {
+        Register::open(dir, Arc::new(FixedClock::new(at)), Box::new(SeededIds::new(7))).unwrap()
+    }
+
+    fn info(version: u64, text: &str, effective: jiff::Timestamp) -> ConfigVersionInfo {
+        ConfigVersionInfo {
+            version,
+            text: text.to_string(),
+            effective: effective.to_string(),
+            made_by: "alice".into(),
+            made_at: effective.to_string(),
+            reason: format!("v{version}"),
+        }
+    }
+
+    #[test]
+    fn hq_versions_that_do_not_validate_are_set_aside_and_the_others_switch_on_time() {
+        let dir = tempfile::tempdir().unwrap();
+        Register::init(dir.path(), TEXT, "store.toml").unwrap();
+        let t0: jiff::Timestamp = "2027-01-01T10:00:00Z".parse().unwrap();
+        let later = t0 + jiff::SignedDuration::from_hours(1);
+        let mut reg = open(dir.path(), t0);
+        assert_eq!(reg.config_version(), Some("local-1"));
+        let aside = reg
+            .take_configs(&[
+                info(1, &TEXT.replace("\"21\"", "\"21%\""), t0),
+                info(2, &TEXT.replace("\"21\"", "\"9\""), later),
+                info(3, &TEXT.replace("R1", "R2"), later),
+            ])
+            .unwrap();
+        assert_eq!(aside.len(), 2, "{aside:?}");
+        assert!(aside[0].starts_with("hq-1: HQ configuration hq-1:9: tax_classes.standard: '21%'"), "{aside:?}");
+        assert_eq!(aside[1], "hq-3: it is for S1/R2, not S1/R1");
+        // Nothing due yet: still on its own configuration, the VAT change waiting.
+        let shown = reg.config_show().unwrap();
+        assert_eq!(shown.version, "local-1");
+        assert_eq!(shown.pending.iter().map(|p| p.version.as_str()).collect::<Vec<_>>(), ["hq-2"]);
+        assert_eq!(shown.set_aside.len(), 2);
+        assert_eq!(reg.sync_status().unwrap().config_set_aside.len(), 2, "said in the sync status");
+        drop(reg);
+        // Opened after the effective time (offline: nothing asked of HQ): on hq-2.
+        let reg = open(dir.path(), later);
+        assert_eq!(reg.config_version(), Some("hq-2"));
+        assert_eq!(reg.config().tax_class("standard").unwrap().rate.to_string(), "9");
+    }
+}
