@@ -69,6 +69,9 @@ pub struct ConfigChange<'a> {
     pub reason: &'a str,
 }
 
+/// A version's content: the store's keys and each register's device sections.
+type Content = (String, BTreeMap<String, String>);
+
 const COLUMNS: &str = "store, version, text, overrides, effective, made_by, made_at, reason";
 
 fn from_row(row: &Row) -> Result<StoreConfigVersion, HqError> {
@@ -147,7 +150,7 @@ impl Hq {
         &self,
         change: &ConfigChange<'_>,
         source: &str,
-        make: &dyn Fn(Option<&StoreConfigVersion>) -> Result<(String, BTreeMap<String, String>), HqError>,
+        make: &dyn Fn(Option<&StoreConfigVersion>) -> Result<Content, HqError>,
         now: jiff::Timestamp,
     ) -> Result<StoreConfigVersion, HqError> {
         let effective = change.effective.unwrap_or(now);
