@@ -59,6 +59,21 @@ impl crate::Store {
         )?)
     }
 
+    /// Sets version `source`-`version` aside with why (it no longer validates here).
+    pub fn set_config_problem(&self, source: &str, version: i64, problem: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE config_versions SET problem = ?3 WHERE source = ?1 AND version = ?2",
+            rusqlite::params![source, version, problem],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets every HQ version held (the register was enrolled anew: the next HQ numbers
+    /// its versions its own way, and sends them all).
+    pub fn forget_hq_config_versions(&self) -> Result<usize> {
+        Ok(self.conn.execute("DELETE FROM config_versions WHERE source = 'hq'", [])?)
+    }
+
     /// Keeps `row` (a version already held is left as it is); with `settings`, writes
     /// those settings too (the text in force and its label, for a version that takes
     /// effect now), and with `audit`, journals who did it — all in one transaction.

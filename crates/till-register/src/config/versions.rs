@@ -130,20 +130,35 @@ impl Register {
         if self.config_version.as_deref() == Some(name.as_str()) {
             return Ok(None);
         }
-        let config = RegisterConfig::parse(&row.text, &format!("configuration {name}"))?;
-        if config.store != self.config.store || config.register != self.config.register {
-            return Err(RegisterError::Input(format!(
-                "configuration {name} is for {}/{}, not this register ({}/{})",
-                config.store, config.register, self.config.store, self.config.register
-            )));
-        }
+        // Validated when it arrived; a version this build no longer accepts is set aside
+        // (said in the sync status) and the register stays on the one it has.
+        let problem = match RegisterConfig::parse(&row.text, &format!("configuration {name}")) {
+            Err(e) => Some(e.to_string()),
+            Ok(c) if c.store != self.config.store || c.register != self.config.register => Some(format!(
+                "it is for {}/{}, not {}/{}",
+                c.store, c.register, self.config.store, self.config.register
+            )),
+            Ok(c) => {
+                self.switch_to(&row, &name, c)?;
+                return Ok(Some(name));
+            }
+        };
+        let problem = problem.unwrap_or_default();
+        tracing::warn!(version = %name, %problem, "configuration set aside");
+        self.store.set_config_problem(&row.source, row.version, &problem)?;
+        // The next one due, if any (each set aside is gone from the candidates).
+        self.apply_due_config()
+    }
+
+    /// Puts version `row` in force (its text, label and since when), already parsed.
+    fn switch_to(&mut self, row: &ConfigVersionRow, name: &str, config: RegisterConfig) -> Result<(), RegisterError> {
         let settings =
-            [(CONFIG_TEXT, row.text.as_str()), (CONFIG_VERSION, name.as_str()), (CONFIG_SINCE, row.effective.as_str())];
-        self.store.put_config_version(&row, &settings, None)?;
+            [(CONFIG_TEXT, row.text.as_str()), (CONFIG_VERSION, name), (CONFIG_SINCE, row.effective.as_str())];
+        self.store.put_config_version(row, &settings, None)?;
         tracing::info!(version = %name, effective = %row.effective, "configuration switched");
         self.config = config;
-        self.config_version = Some(name.clone());
-        Ok(Some(name))
+        self.config_version = Some(name.to_string());
+        Ok(())
     }
 
     /// The configuration in force, where it came from, and the versions waiting.
@@ -241,6 +256,36 @@ impl Register {
         self.config_show()
     }
 
+    /// At (re-)enrollment: HQ's versions held are forgotten (the HQ enrolled with numbers
+    /// its own and sends them all at the next round). A register on an HQ version keeps
+    /// its text as the next local version until the new HQ's versions arrive.
+    pub(crate) fn forget_hq_configs(&mut self) -> Result<(), RegisterError> {
+        if self.config_version.as_deref().is_some_and(|v| v.starts_with("hq-")) {
+            let text = self.store.setting(CONFIG_TEXT)?.unwrap_or_default();
+            let version = self.store.latest_config_version("local")? + 1;
+            let name = format!("local-{version}");
+            let now = self.now().to_string();
+            let row = ConfigVersionRow {
+                source: "local".into(),
+                version,
+                text,
+                effective: now.clone(),
+                made_by: String::new(),
+                made_at: now.clone(),
+                reason: format!("kept from {} at enrollment", self.config_version.as_deref().unwrap_or("HQ")),
+                problem: String::new(),
+            };
+            self.store.put_config_version(
+                &row,
+                &[(CONFIG_VERSION, name.as_str()), (CONFIG_SINCE, now.as_str())],
+                None,
+            )?;
+            self.config_version = Some(name);
+        }
+        self.store.forget_hq_config_versions()?;
+        Ok(())
+    }
+
     /// Keeps HQ's configuration versions from a sync round: each is validated here (the
     /// whole text, and that it is this register's); one that does not validate is kept
     /// set aside with why. Then switches if one is due. Returns the versions set aside.
@@ -336,8 +381,37 @@ mod tests {
         assert_eq!(reg.sync_status().unwrap().config_set_aside.len(), 2, "said in the sync status");
         drop(reg);
         // Opened after the effective time (offline: nothing asked of HQ): on hq-2.
-        let reg = open(dir.path(), later);
+        let mut reg = open(dir.path(), later);
         assert_eq!(reg.config_version(), Some("hq-2"));
+        assert_eq!(reg.config().tax_class("standard").unwrap().rate.to_string(), "9");
+
+        // Enrolled anew: the old HQ's versions are forgotten (the next HQ sends its own
+        // from 1); the text in force stays, as the next local version.
+        reg.forget_hq_configs().unwrap();
+        assert_eq!(reg.config_version(), Some("local-2"));
+        assert_eq!(reg.store().latest_config_version("hq").unwrap(), 0);
+        let shown = reg.config_show().unwrap();
+        assert_eq!((shown.reason.as_str(), shown.set_aside.len()), ("kept from hq-2 at enrollment", 0));
+        // A version held as usable that this build does not accept (stored by an older
+        // one): set aside when it comes due, said, and the register stays where it is.
+        let row = till_store::ConfigVersionRow {
+            source: "hq".into(),
+            version: 5,
+            text: TEXT.replace("currency = \"EUR\"", "currency = \"XXX\""),
+            effective: t0.to_string(),
+            made_by: "alice".into(),
+            made_at: t0.to_string(),
+            reason: String::new(),
+            problem: String::new(),
+        };
+        reg.store_mut().put_config_version(&row, &[], None).unwrap();
+        assert_eq!(reg.apply_due_config().unwrap(), None);
+        assert_eq!(reg.config_version(), Some("local-2"));
+        let aside = reg.config_show().unwrap().set_aside;
+        assert!(aside.len() == 1 && aside[0].starts_with("hq-5: configuration hq-5:3: currency"), "{aside:?}");
+        drop(reg);
+        let reg = open(dir.path(), later);
+        assert_eq!(reg.config_version(), Some("local-2"));
         assert_eq!(reg.config().tax_class("standard").unwrap().rate.to_string(), "9");
     }
 }

@@ -53,6 +53,7 @@ impl Register {
         till_sync::enroll(self.store_mut(), request.url, request.token, &request.trust, audit)?;
         // Enrollment forgot the catalog version (it was the other HQ's numbering).
         self.catalog_version = None;
+        self.forget_hq_configs()?;
         Ok(())
     }
 
