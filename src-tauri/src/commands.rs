@@ -649,10 +649,16 @@ pub async fn exit_kiosk(app: tauri::AppHandle, state: State<'_, AppState>, appro
 }
 
 /// The store configuration in force: its version (`local-N`, `hq-N`), where it came from,
-/// since when, versions waiting, and the values.
+/// since when, versions waiting, and the values. With no cart open, a version due by now
+/// takes effect first (as at the start of a sale).
 #[tauri::command]
 pub async fn config_show(state: State<'_, AppState>) -> Reply<ConfigStateView> {
-    state.with(|s| Ok(ConfigStateView::from(&s.register()?.config_show()?))).await
+    state
+        .with(|s| {
+            start_of_sale(s)?;
+            Ok(ConfigStateView::from(&s.register()?.config_show()?))
+        })
+        .await
 }
 
 /// Changes store keys here (`KEY=VALUE` each; `configure_store`, journalled): the next
