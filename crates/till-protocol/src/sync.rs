@@ -129,9 +129,11 @@ mod tests {
             serde_json::from_str(r#"{"docs": {"stock/AMS-01": "ab"}, "through_seq": 7}"#).unwrap();
         assert_eq!(answer.through_seq, 7);
         assert!(answer.catalogs.is_empty() && answer.peer_key.is_none() && answer.anchor_wanted.is_none());
+        assert!(answer.configs.is_empty());
         let text = serde_json::to_string(&DigestResponse::default()).unwrap();
         assert!(!text.contains("anchor_wanted"), "left out when not wanted: {text}");
+        assert!(!text.contains("configs"), "left out when there are none: {text}");
         let request: DigestRequest = serde_json::from_str(r#"{"clock": "", "docs": {}}"#).unwrap();
-        assert_eq!((request.catalog_version, request.orders_since), (0, None));
+        assert_eq!((request.catalog_version, request.orders_since, request.config_version), (0, None, 0));
     }
 }
