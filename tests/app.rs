@@ -1068,3 +1068,65 @@ fn the_staff_tab_shows_who_comes_from_hq_and_refuses_changing_them_with_the_regi
     assert_eq!((of("2001")["active"].as_bool(), of("2001")["source"].as_str()), (Some(true), Some("hq")));
     assert_eq!((of("2")["active"].as_bool(), of("2")["source"].as_str()), (Some(false), Some("local")));
 }
+
+#[test]
+fn settings_shows_the_configuration_version_and_a_manager_edits_it_until_the_register_is_enrolled() {
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    let reg = TempRegister::demo_with_staff();
+    let driver = Driver::start();
+    let app = launch(&driver, &reg, &[]);
+    app.set_size(1024, 768);
+    sign_in(&app, "1", "1234"); // the manager: configure_store
+    app.keys(F3);
+    app.wait_text("[data-testid=config-version]", |t| t == "local-1");
+    assert_eq!(app.text("[data-testid=config-source]"), "edited at this register");
+    assert_eq!(app.text("[data-testid=config-since]"), "the register was created");
+
+    // A bad value is refused, naming the key; nothing is kept.
+    app.type_fast("[data-testid=config-edits]", "receipt.width=wide");
+    app.click("[data-testid=config-save]");
+    let refused = app.wait_text("[data-testid=config-error]", |t| !t.is_empty());
+    assert_eq!(refused, "receipt.width: 'wide' is not a whole number");
+    assert_eq!(reg.setting("config.version").as_deref(), Some("local-1"), "nothing kept");
+
+    // A new footer: the next local version, in force now, journalled as configure_store.
+    let clear = "const e = document.querySelector('[data-testid=config-edits]'); e.value = ''; \
+                 e.dispatchEvent(new Event('input', { bubbles: true })); return true";
+    app.script(clear);
+    app.type_fast("[data-testid=config-edits]", r#"receipt.footer=["Dank je wel!"]"#);
+    app.type_fast("[data-testid=config-reason]", "Dutch footer");
+    app.click("[data-testid=config-save]");
+    app.wait_text("[data-testid=notice]", |t| t.contains("Configuration local-2 in force"));
+    assert_eq!(app.text("[data-testid=config-version]"), "local-2");
+    assert!(reg.setting("config").unwrap().contains(r#"footer = ["Dank je wel!"]"#));
+    let conn = rusqlite::Connection::open(reg.database()).unwrap();
+    let (staff, detail): (String, String) = conn
+        .query_row(
+            "SELECT json_extract(payload, '$.staff'), json_extract(payload, '$.detail') FROM journal \
+             WHERE kind = 'audit' AND ref = 'configure_store'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(staff, "1");
+    assert_eq!(detail, r#"configuration local-2: receipt.footer=["Dank je wel!"] (Dutch footer)"#);
+    screenshot(&app, "settings-configuration");
+
+    // Enrolled (as `till enroll` leaves it): HQ owns the configuration; the edit is refused
+    // with the service's words, naming the key and the HQ command.
+    conn.execute_batch(
+        "INSERT INTO settings (key, value) VALUES ('sync.hq_url', 'https://hq.example:7878'), \
+         ('sync.credential', 'x')",
+    )
+    .unwrap();
+    app.type_fast("[data-testid=config-edits]", "tax_classes.standard=9");
+    app.click("[data-testid=config-save]");
+    let refused = app.wait_text("[data-testid=config-error]", |t| t.contains("enrolled"));
+    assert_eq!(
+        refused,
+        "this register is enrolled with HQ (https://hq.example:7878), which owns its configuration: \
+         tax_classes.standard cannot be changed here; change at HQ: till-hq config set --store AMS-01 KEY=VALUE… \
+         --by NAME"
+    );
+    assert_eq!(reg.setting("config.version").as_deref(), Some("local-2"));
+}

@@ -273,7 +273,7 @@ fn a_sale_slipped_in_without_a_journal_record_is_detected() {
     tamper(
         &reg,
         "INSERT INTO sales SELECT 4, 'forged', register, store, at, business_date, currency, prices_include_tax, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff, catalog FROM sales WHERE seq = 1;",
+         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff, catalog, config_version FROM sales WHERE seq = 1;",
     );
     let v = verify_fails(&reg);
     assert_eq!(v["problem"]["reason"], "sale forged (receipt sequence 4) has no journal record");

@@ -170,6 +170,7 @@ fn perform(shop: &mut Shop, action: Action, auth: &mut Authority) -> Result<(), 
             let request = Enrollment { url: &hq.url, token: &token, trust: HqTrust::OsRoots, re_enroll: true };
             reg.enroll(auth, &request)
         }
+        Action::ConfigureStore => reg.config_set(auth, &["receipt.width=48".to_string()], "wider paper").map(drop),
         Action::ViewExpected => unreachable!("read, not performed: its own test below"),
     }
 }

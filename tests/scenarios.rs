@@ -25,6 +25,10 @@
 //! - `@order FILE.json` posts FILE to HQ's order API as a webstore does;
 //!   `@webhook TOPIC FILE.json` delivers it as a Shopify webhook, signed as Shopify signs.
 //!   Either shows `HTTP STATUS: order ID STATUS` (or HQ's error).
+//! - `{real+N}` / `{real-N}` in a line (N a whole number of `s`, `m`, `h` or `d`) is the
+//!   real clock plus or minus N when the line runs (RFC 3339, to the second): an effective
+//!   time relative to HQ's clock (`--effective {real+1h}`), or `@now {real+2h}` to pin the
+//!   registers' clock past it without waiting.
 //! - A command ending in `> NAME` captures the last line of its output as `$NAME` for the
 //!   lines after it (`> NAME "TEXT"`: the first word of the first line containing TEXT).
 //!

@@ -9,9 +9,9 @@ use till_register::{Copy, Register, Settle};
 
 use till_api::args::{KeyArg, TenderArg, TrustArg, decimal};
 use till_api::{
-    AuditView, CartView, CashMovementView, ConflictView, DrawerOpened, ItemView, KeyEvent, OperatorView,
-    ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView, SyncStatusView,
-    TenderPreviewView, WedgeView, XReportReply, ZReportReply,
+    AuditView, CartView, CashMovementView, ConfigStateView, ConflictView, DrawerOpened, ItemView, KeyEvent,
+    OperatorView, ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView,
+    SyncStatusView, TenderPreviewView, WedgeView, XReportReply, ZReportReply,
 };
 
 use crate::error::AppError;
@@ -168,6 +168,7 @@ pub async fn scan(
             } else {
                 (code, given)
             };
+            start_of_sale(s)?;
             let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
             let scanned = reg.scan_code(&mut s.cart, &code, quantity)?;
             let priced = reg.price(&s.cart)?;
@@ -178,6 +179,18 @@ pub async fn scan(
             Ok(ScanView { cart, warnings: scanned.warnings })
         })
         .await
+}
+
+/// The start of a sale (the first item into an empty cart): a configuration version due
+/// by now takes effect here — never while a cart is open.
+fn start_of_sale(s: &mut Session) -> Result<(), AppError> {
+    if s.cart.is_empty()
+        && let Some(reg) = s.register.as_mut()
+        && let Some(version) = reg.apply_due_config()?
+    {
+        tracing::info!(%version, "configuration switched at the start of a sale");
+    }
+    Ok(())
 }
 
 /// Tells a keyboard-wedge scanner from typing in a burst of keys (the store's scanner
@@ -231,6 +244,7 @@ pub async fn add_item(state: State<'_, AppState>, sku: String, quantity: Option<
     state
         .with(move |s| {
             let quantity = quantity.as_deref().map(|q| decimal(q, "quantity")).transpose()?;
+            start_of_sale(s)?;
             let reg = s.register.as_ref().ok_or_else(|| AppError::new("needs_setup", "no register"))?;
             reg.scan(&mut s.cart, &sku, quantity)?;
             cart_view(s)
@@ -598,4 +612,38 @@ pub async fn exit_kiosk(app: tauri::AppHandle, state: State<'_, AppState>, appro
         .await?;
     app.exit(0);
     Ok(())
+}
+
+/// The store configuration in force: its version (`local-N`, `hq-N`), where it came from,
+/// since when, versions waiting, and the values. With no cart open, a version due by now
+/// takes effect first (as at the start of a sale).
+#[tauri::command]
+pub async fn config_show(state: State<'_, AppState>) -> Reply<ConfigStateView> {
+    state
+        .with(|s| {
+            start_of_sale(s)?;
+            Ok(ConfigStateView::from(&s.register()?.config_show()?))
+        })
+        .await
+}
+
+/// Changes store keys here (`KEY=VALUE` each; `configure_store`, journalled): the next
+/// local version, in force at once. Refused on an enrolled register (`owned_by_hq`: HQ
+/// owns the configuration), and while a cart is open (never mid-sale).
+#[tauri::command]
+pub async fn config_set(
+    state: State<'_, AppState>,
+    edits: Vec<String>,
+    reason: String,
+    approvals: Vec<String>,
+) -> Reply<ConfigStateView> {
+    state
+        .with(move |s| {
+            if !s.cart.is_empty() {
+                return Err(AppError::new("cart_open", "finish or park the sale on screen first"));
+            }
+            let (reg, _, mut auth) = s.acting(&approvals)?;
+            Ok(ConfigStateView::from(&reg.config_set(&mut auth, &edits, &reason)?))
+        })
+        .await
 }

@@ -138,6 +138,8 @@ fn main() -> Result<()> {
             commands::drawer_count,
             commands::status,
             commands::sync_status,
+            commands::config_show,
+            commands::config_set,
             commands::hq_conflicts,
             commands::printer_test,
             commands::printer_status,

@@ -19,6 +19,7 @@ pub mod args;
 mod cart;
 mod catalog;
 pub mod cli;
+mod config;
 mod drawer;
 mod error;
 mod orders;
@@ -35,6 +36,7 @@ pub use cart::{AdjustmentView, CartLineView, CartView, ScanView};
 pub use catalog::{
     ComponentView, ImportView, ItemView, JournalProblemView, JournalView, RejectedRowView, RowWarningView,
 };
+pub use config::{ConfigStateView, ConfigValueView, PendingConfigView};
 pub use drawer::{
     BalanceView, CashMovementView, DrawerOpened, DrawerView, ExpectedView, HourTotal, ReceiptRange, TaxView,
     TenderTotalView, XReportReply, XReportView, ZReportReply,

@@ -136,6 +136,9 @@ pub struct SaleView {
     pub staff: Option<String>,
     /// Its cash session (`null` for a training sale).
     pub session: Option<u64>,
+    /// The configuration version its prices and tax were computed under (`local-N`,
+    /// `hq-N`; `null` on documents from before versions were kept).
+    pub config_version: Option<String>,
 }
 
 impl From<&SaleRecord> for SaleView {
@@ -223,6 +226,7 @@ impl From<&SaleRecord> for SaleView {
             coupons: s.coupons.clone(),
             staff: s.staff.clone(),
             session: s.session,
+            config_version: s.config.clone(),
         }
     }
 }

@@ -29,6 +29,10 @@ pub struct SyncStatusView {
     pub oldest_pending_age_seconds: Option<i64>,
     /// The HQ catalog version the register sells on (`null`: its own catalog).
     pub catalog_version: Option<String>,
+    /// The configuration version in force (`local-N`, `hq-N`).
+    pub config_version: Option<String>,
+    /// HQ configuration versions set aside here (they do not validate), and why.
+    pub config_set_aside: Vec<String>,
     /// The last refused change of HQ's pickup key (the link to HQ may be intercepted).
     pub pickup_key_alert: Option<String>,
     /// Documents a sync round set aside (quarantined), and why; every other one syncs.
@@ -75,6 +79,8 @@ impl From<&SyncStatus> for SyncStatusView {
             oldest_pending_at: s.oldest_pending_at.clone(),
             oldest_pending_age_seconds: s.oldest_pending_age_seconds,
             catalog_version: s.catalog_version.clone(),
+            config_version: s.config_version.clone(),
+            config_set_aside: s.config_set_aside.clone(),
             pickup_key_alert: s.pickup_key_alert.clone(),
             quarantined: s.quarantined.iter().map(QuarantinedView::from).collect(),
         }

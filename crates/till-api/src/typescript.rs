@@ -117,6 +117,9 @@ pub fn generate() -> String {
         MailRoundView,
         PrintRoundView,
         PrinterSummaryView,
+        ConfigValueView,
+        PendingConfigView,
+        ConfigStateView,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -42,6 +42,10 @@ pub enum Command {
     /// Catalog maintenance.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// The store configuration: the version in force and where it came from; local edits
+    /// on a register not enrolled with HQ.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Show the item a barcode or SKU rings up as.
     Lookup {
         /// Barcode or SKU.
@@ -146,6 +150,23 @@ pub enum Command {
     /// Tools for the crash harness (not for use at the counter).
     #[command(subcommand, hide = true)]
     Stress(StressCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// The configuration in force: its version (`local-N` or `hq-N`), source, since when,
+    /// versions waiting to take effect, and the text (`--json`: the values too).
+    Show,
+    /// Change the configuration here (`configure_store`; journalled): each call is a new
+    /// local version, in force at once. An enrolled register refuses (HQ owns it).
+    Set {
+        /// Changes, e.g. tax_classes.standard=9 'receipt.header=["Harbour & Co"]'.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        edits: Vec<String>,
+        /// Why (kept with the version and in the audit record).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]

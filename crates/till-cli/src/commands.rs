@@ -19,9 +19,10 @@ use till_register::{
 };
 
 use crate::args::{
-    AisleCommand, BarcodeCommand, BorisCommand, CartArgs, CatalogCommand, Cli, Command, DrawerCommand, ExchangeArgs,
-    JournalCommand, MailCommand, PickupCommand, PrinterArgs, PrinterCommand, ReceiptCommand, ReportCommand, ReturnArgs,
-    ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand, StaffCommand, StressCommand, SyncArgs, SyncCommand,
+    AisleCommand, BarcodeCommand, BorisCommand, CartArgs, CatalogCommand, Cli, Command, ConfigCommand, DrawerCommand,
+    ExchangeArgs, JournalCommand, MailCommand, PickupCommand, PrinterArgs, PrinterCommand, ReceiptCommand,
+    ReportCommand, ReturnArgs, ReturnPicks, SaleArgs, ScaleCommand, ScannerCommand, StaffCommand, StressCommand,
+    SyncArgs, SyncCommand,
 };
 use crate::{authority, data_dir, open, print, usage, wire, write_out};
 
@@ -41,6 +42,7 @@ fn signs_in(command: &Command) -> bool {
                 | PickupCommand::Ship { .. }
         ),
         Command::Staff(c) => !matches!(c, StaffCommand::List),
+        Command::Config(c) => matches!(c, ConfigCommand::Set { .. }),
         Command::Report(_) => true,
         Command::Receipt(ReceiptCommand::Show { .. }) => true,
         Command::Receipt(ReceiptCommand::Print { .. }) => true,
@@ -119,6 +121,17 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Boris(command) => crate::pickup::boris(cli, &dir, command)?,
         Command::Aisle(command) => crate::pickup::aisle(cli, &dir, command)?,
         Command::Staff(command) => staff(cli, &dir, command)?,
+        Command::Config(ConfigCommand::Show) => {
+            let reg = open(&dir)?;
+            let view = till_api::ConfigStateView::from(&reg.config_show()?);
+            print(cli, &view, || wire::config_text(&view));
+        }
+        Command::Config(ConfigCommand::Set { edits, reason }) => {
+            let mut reg = open(&dir)?;
+            let mut auth = authority(cli, &mut reg)?;
+            let view = till_api::ConfigStateView::from(&reg.config_set(&mut auth, edits, reason)?);
+            print(cli, &view, || format!("Configuration {} in force from {}\n", view.version, view.effective));
+        }
         Command::Journal(JournalCommand::Verify) => {
             let reg = open(&dir)?;
             let report = reg.verify_journal()?;

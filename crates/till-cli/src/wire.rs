@@ -18,6 +18,12 @@ pub fn sync_status_text(s: &till_register::SyncStatus) -> String {
     if let Some(v) = &s.catalog_version {
         out.push_str(&format!("catalog: HQ version {v}\n"));
     }
+    if let Some(v) = s.config_version.as_deref().and_then(|v| v.strip_prefix("hq-")) {
+        out.push_str(&format!("configuration: HQ version {v}\n"));
+    }
+    for aside in &s.config_set_aside {
+        out.push_str(&format!("configuration set aside: {aside}\n"));
+    }
     out.push_str(&format!("sales not yet at HQ: {}", s.pending_sales));
     if let (Some(at), Some(age)) = (&s.oldest_pending_at, s.oldest_pending_age_seconds) {
         out.push_str(&format!(" (oldest {at}, {} min ago)", age / 60));
@@ -100,5 +106,36 @@ pub fn barcode_text(b: &till_register::Barcode) -> String {
             out.push_str(&format!("text{}: {text}\n", symbology.map(|s| format!(" ({s})")).unwrap_or_default()));
         }
     }
+    out
+}
+
+/// The configuration in force, in words, then its text (`till config show`).
+pub fn config_text(c: &till_api::ConfigStateView) -> String {
+    let since = if c.effective.is_empty() {
+        "since the register was created".to_string()
+    } else {
+        format!("since {}", c.effective)
+    };
+    let from = if c.source == "hq" { "from HQ" } else { "edited at this register" };
+    let mut out = format!("configuration {} ({from}), in force {since}", c.version);
+    if !c.made_by.is_empty() {
+        out.push_str(&format!(", by {}", c.made_by));
+    }
+    if !c.reason.is_empty() {
+        out.push_str(&format!(": {}", c.reason));
+    }
+    out.push('\n');
+    if c.enrolled {
+        out.push_str("enrolled with HQ: HQ owns this configuration (till-hq config set)\n");
+    }
+    for p in &c.pending {
+        let why = if p.reason.is_empty() { String::new() } else { format!(": {}", p.reason) };
+        out.push_str(&format!("waiting: {} takes effect at {}{why}\n", p.version, p.effective));
+    }
+    for aside in &c.set_aside {
+        out.push_str(&format!("set aside: {aside}\n"));
+    }
+    out.push('\n');
+    out.push_str(&c.text);
     out
 }

@@ -45,11 +45,14 @@ pub enum Action {
     /// See what the drawer should hold now (the X report's "expected now"): a blind count
     /// means nothing to someone who read it first.
     ViewExpected,
+    /// Change the store's configuration at the register (`till config set`, Settings),
+    /// when it is not enrolled with an HQ (which then owns the configuration).
+    ConfigureStore,
 }
 
 impl Action {
     /// Every action, for tables and defaults.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::VoidLine,
         Action::VoidSale,
         Action::DiscountAboveThreshold,
@@ -64,6 +67,7 @@ impl Action {
         Action::ManageStaff,
         Action::ConfigureSync,
         Action::ViewExpected,
+        Action::ConfigureStore,
     ];
 
     /// The spelling used in configuration, the CLI and audit records.
@@ -83,6 +87,7 @@ impl Action {
             Action::ManageStaff => "manage_staff",
             Action::ConfigureSync => "configure_sync",
             Action::ViewExpected => "view_expected",
+            Action::ConfigureStore => "configure_store",
         }
     }
 }
@@ -190,6 +195,7 @@ impl Role {
             (ManageStaff, Denied),
             (ConfigureSync, Denied),
             (ViewExpected, Denied),
+            (ConfigureStore, Denied),
         ];
         let role = |name: &str, f: &dyn Fn(Action, Permission) -> Permission| Role {
             name: name.to_string(),
@@ -197,7 +203,9 @@ impl Role {
         };
         vec![
             role("cashier", &|_, p| p),
-            role("supervisor", &|a, _| if matches!(a, ManageStaff | ConfigureSync) { Denied } else { Allowed }),
+            role("supervisor", &|a, _| {
+                if matches!(a, ManageStaff | ConfigureSync | ConfigureStore) { Denied } else { Allowed }
+            }),
             role("manager", &|_, _| Allowed),
         ]
     }

@@ -51,6 +51,9 @@ pub struct SaleRecord {
     /// imported itself). A register offline keeps selling on the version it has; this
     /// says which one, so HQ can tell a price that changed meanwhile.
     pub catalog: Option<String>,
+    /// The configuration version its prices and tax were computed under (`local-N` or
+    /// `hq-N`; `None` on records from before versions were kept).
+    pub config: Option<String>,
 }
 
 /// What a document does: sell, take back, or both.

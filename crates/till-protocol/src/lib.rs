@@ -18,6 +18,7 @@
 //! JSON carries control messages; sync messages are Automerge's own binary encoding.
 
 mod catalog;
+mod config;
 mod enroll;
 mod orders;
 mod receipts;
@@ -28,6 +29,7 @@ mod sync;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{CatalogInfo, CatalogRequest};
+pub use config::ConfigVersionInfo;
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use receipts::{

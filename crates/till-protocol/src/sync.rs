@@ -39,6 +39,9 @@ pub struct DigestRequest {
     /// them). `None` lists them all.
     #[serde(default)]
     pub orders_since: Option<i64>,
+    /// The highest HQ configuration version the register holds (0: none).
+    #[serde(default)]
+    pub config_version: u64,
 }
 
 /// The server's answer to [`DigestRequest`].
@@ -74,6 +77,12 @@ pub struct DigestResponse {
     /// sends it back as [`DigestRequest::orders_since`] once the round has completed.
     #[serde(default)]
     pub as_of: i64,
+    /// The store's configuration versions newer than the register's
+    /// [`DigestRequest::config_version`], oldest first, composed for that register, each
+    /// with the time it takes effect (possibly later: a register offline then still
+    /// switches on time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<crate::ConfigVersionInfo>,
 }
 
 /// One of HQ's pickup keys in their history.
@@ -120,9 +129,11 @@ mod tests {
             serde_json::from_str(r#"{"docs": {"stock/AMS-01": "ab"}, "through_seq": 7}"#).unwrap();
         assert_eq!(answer.through_seq, 7);
         assert!(answer.catalogs.is_empty() && answer.peer_key.is_none() && answer.anchor_wanted.is_none());
+        assert!(answer.configs.is_empty());
         let text = serde_json::to_string(&DigestResponse::default()).unwrap();
         assert!(!text.contains("anchor_wanted"), "left out when not wanted: {text}");
+        assert!(!text.contains("configs"), "left out when there are none: {text}");
         let request: DigestRequest = serde_json::from_str(r#"{"clock": "", "docs": {}}"#).unwrap();
-        assert_eq!((request.catalog_version, request.orders_since), (0, None));
+        assert_eq!((request.catalog_version, request.orders_since, request.config_version), (0, None, 0));
     }
 }

@@ -87,6 +87,7 @@ fn record(seq: u64, time: &str, cart: PricedCart, settlement: Settlement, coupon
         staff: Some("2".into()),
         session: Some(1),
         catalog: None,
+        config: None,
     }
 }
 

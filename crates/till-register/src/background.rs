@@ -76,6 +76,7 @@ impl Register {
     /// rows past their retention ([`Register::prune_outboxes`]).
     pub fn maintain(&mut self) -> Result<(), RegisterError> {
         self.store.maintain()?;
+        self.apply_due_config()?;
         self.prune_outboxes()?;
         Ok(())
     }

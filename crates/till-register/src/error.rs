@@ -27,6 +27,9 @@ pub enum RegisterError {
     /// The configuration is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A configuration edit was refused.
+    #[error(transparent)]
+    ConfigEdit(#[from] crate::config::ConfigEditError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -131,6 +134,7 @@ impl RegisterError {
     pub fn code(&self) -> &'static str {
         match self {
             RegisterError::Config(_) => "config",
+            RegisterError::ConfigEdit(e) => e.code(),
             RegisterError::Store(StoreError::DiskFull(_)) | RegisterError::LowDisk { .. } => "disk_full",
             RegisterError::Store(StoreError::DiskIo(_)) => "disk_io",
             RegisterError::Store(_) | RegisterError::Corrupt { .. } => "store",

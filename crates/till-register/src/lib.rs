@@ -49,8 +49,9 @@ pub use checkout::{
 };
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{
-    ConfigError, DisplayConfig, MAIL_GIVE_UP_AFTER_HOURS, MAIL_MAX_ATTEMPTS, MailConfig, PrinterConfig, RegisterConfig,
-    Retention, STALE_AFTER_MINUTES, ScaleConfig, ScannerConfig, SmtpSecurity, StaleReceipts, Thresholds,
+    ConfigEditError, ConfigError, ConfigView, DisplayConfig, MAIL_GIVE_UP_AFTER_HOURS, MAIL_MAX_ATTEMPTS, MailConfig,
+    PendingVersion, PrinterConfig, RegisterConfig, Retention, STALE_AFTER_MINUTES, ScaleConfig, ScannerConfig,
+    SmtpSecurity, StaleReceipts, Thresholds,
 };
 pub use devices::DeviceError;
 pub use drawer::{Count, DrawerError, DrawerMove, zreport};
@@ -90,6 +91,8 @@ pub struct Register {
     ids: Box<dyn IdSource>,
     /// The HQ catalog version in use (from settings; `None` for a local catalog).
     catalog_version: Option<String>,
+    /// The configuration version in force (`local-N`, `hq-N`; see [`config::versions`]).
+    config_version: Option<String>,
     /// The data directory (relative device files such as the logo are found in it).
     dir: PathBuf,
     /// The receipt logo as last decoded: its file, the width it was scaled to, the image.
@@ -148,7 +151,21 @@ impl Register {
         private_dir(dir)?;
         let path = dir.join(DATABASE_FILE);
         let mut store = Store::create(&path)?;
-        store.set_setting(CONFIG_KEY, config_text)?;
+        let row = till_store::ConfigVersionRow {
+            source: "local".into(),
+            version: 1,
+            text: config_text.to_string(),
+            effective: String::new(),
+            made_by: String::new(),
+            made_at: String::new(),
+            reason: "the configuration given to till init".into(),
+            problem: String::new(),
+        };
+        store.put_config_version(
+            &row,
+            &[(CONFIG_KEY, config_text), (config::versions::CONFIG_VERSION, "local-1")],
+            None,
+        )?;
         for role in Role::defaults() {
             store.put_role(&role, None)?;
         }
@@ -182,19 +199,24 @@ impl Register {
         })?;
         let catalog_version = store.setting(sync::CATALOG_VERSION)?;
         let pepper = staff::load_pepper(dir)?;
-        Ok(Register {
+        let config_version = Some(store.setting(config::versions::CONFIG_VERSION)?.unwrap_or_else(|| "local-1".into()));
+        let mut register = Register {
             store,
             config,
             promotions,
             clock,
             ids,
             catalog_version,
+            config_version,
             dir: dir.to_path_buf(),
             logo: std::cell::RefCell::new(None),
             display: std::cell::RefCell::new(None),
             pepper,
             found_sales: std::cell::RefCell::new(std::collections::BTreeMap::new()),
-        })
+        };
+        // A version that took effect while the register was closed is in force from now.
+        register.apply_due_config()?;
+        Ok(register)
     }
 
     /// The register's store, for a service that takes it over (the peer server).

@@ -85,6 +85,7 @@ fn sale(at: Timestamp, n: u64) -> SaleRecord {
         staff: None,
         session: None,
         catalog: None,
+        config: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod aisle;
 mod catalog;
 mod catalog_import;
 mod codec;
+mod config_versions;
 mod credit;
 mod elsewhere;
 mod housekeeping;
@@ -41,6 +42,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
 pub use catalog_import::{CatalogWriter, ImportMode};
+pub use config_versions::ConfigVersionRow;
 pub use elsewhere::{MAX_PAYLOAD, PayloadError, PeerCopyError, SaleForPeer, parse_receipt_number, sale_from_payload};
 pub use housekeeping::Housekeeping;
 pub use journal::{AuditEntry, JournalProblem, JournalRecord, JournalReport};

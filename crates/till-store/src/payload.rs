@@ -47,6 +47,9 @@ struct SalePayload<'a> {
     /// Only when the prices came from an HQ catalog (older payloads stay byte for byte).
     #[serde(skip_serializing_if = "Option::is_none")]
     catalog: Option<&'a str>,
+    /// The configuration version (absent on records from before versions were kept).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_version: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -216,6 +219,7 @@ pub(crate) fn sale(sale: &SaleRecord) -> Result<String> {
         staff: sale.staff.as_deref(),
         session: sale.session,
         catalog: sale.catalog.as_deref(),
+        config_version: sale.config.as_deref(),
     };
     serde_json::to_string(&payload).map_err(|e| crate::StoreError::Corrupt(format!("sale {}: {e}", sale.id)))
 }

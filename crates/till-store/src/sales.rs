@@ -140,12 +140,13 @@ impl Store {
             session: Option<i64>,
             staff: Option<String>,
             catalog: Option<String>,
+            config: Option<String>,
         }
         let head = c
             .prepare_cached(
                 "SELECT id, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-                 discount_total, tax_total, total, cash_rounding, change, coupons, session_id, staff, catalog \
-                 FROM sales WHERE seq = ?1",
+                 discount_total, tax_total, total, cash_rounding, change, coupons, session_id, staff, catalog, \
+                 config_version FROM sales WHERE seq = ?1",
             )?
             .query_row([seq], |r| {
                 Ok(Head {
@@ -161,6 +162,7 @@ impl Store {
                     session: r.get(14)?,
                     staff: r.get(15)?,
                     catalog: r.get(16)?,
+                    config: r.get(17)?,
                 })
             })
             .optional()?
@@ -312,6 +314,7 @@ impl Store {
             staff: head.staff,
             session: head.session.map(|s| s as u64),
             catalog: head.catalog,
+            config: head.config,
         })
     }
 }
@@ -360,8 +363,8 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
     let s = &sale.settlement;
     tx.prepare_cached(
         "INSERT INTO sales (id, seq, register, store, at, business_date, currency, prices_include_tax, subtotal, \
-         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff, catalog) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         discount_total, tax_total, total, cash_rounding, change, coupons, kind, session_id, staff, catalog, \
+         config_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         sale.id,
@@ -383,6 +386,7 @@ fn insert_sale(tx: &Transaction<'_>, sale: &SaleRecord, seq: i64) -> Result<()> 
         sale.session.map(|s| s as i64),
         sale.staff,
         sale.catalog,
+        sale.config,
     ])?;
     for line in &cart.lines {
         let source = line.price_source.to_string();

@@ -538,6 +538,29 @@ CREATE TABLE peer_return_lines (
 ) STRICT;
 CREATE INDEX peer_return_lines_of ON peer_return_lines (of_sale, of_line);
 "#,
+    // v12: configuration versions, local and HQ's (issue #16 §1).
+    r#"
+-- Every configuration the register has held or been sent: its own edits (`local`, version 1
+-- the text given to `till init`) and HQ's versions for its store (`hq`, HQ's numbering),
+-- each in force from `effective` (RFC 3339; '' for "since before versions were kept").
+-- The text in force is also the `config` setting; `problem` says why a version HQ sent
+-- does not validate here ('' when it does): such a version is never applied.
+CREATE TABLE config_versions (
+    source    TEXT NOT NULL CHECK (source IN ('local', 'hq')),
+    version   INTEGER NOT NULL,
+    text      TEXT NOT NULL,
+    effective TEXT NOT NULL,
+    made_by   TEXT NOT NULL,
+    made_at   TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    problem   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (source, version)
+) STRICT;
+INSERT INTO config_versions (source, version, text, effective, made_by, made_at, reason)
+    SELECT 'local', 1, value, '', '', '', 'the configuration given to till init' FROM settings WHERE key = 'config';
+-- The configuration version a sale's prices and tax were computed under (`local-N`/`hq-N`).
+ALTER TABLE sales ADD COLUMN config_version TEXT;
+"#,
 ];
 
 /// SQL that takes a file of this version back to version 7's shape (drops what versions 8
@@ -547,6 +570,7 @@ pub(crate) const BACK_TO_V7: &str = "\
     DROP TABLE staff_events; ALTER TABLE staff DROP COLUMN origin; ALTER TABLE roles DROP COLUMN origin; \
     DROP TABLE peer_return_lines; DROP TABLE peer_sales; \
     ALTER TABLE sale_lines DROP COLUMN return_of_receipt; \
+    DROP TABLE config_versions; ALTER TABLE sales DROP COLUMN config_version; \
     DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \

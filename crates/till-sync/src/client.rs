@@ -21,6 +21,9 @@ use crate::trust::{HqTrust, RefusedCertificate, TrustError, check_url, tls_failu
 /// Setting holding the HQ catalog version the register sells on.
 pub const CATALOG_VERSION_SETTING: &str = "catalog.version";
 
+/// Setting holding the label of the configuration version in force (`local-N`, `hq-N`).
+pub const CONFIG_VERSION_SETTING: &str = "config.version";
+
 /// Setting holding the store's peer key (from HQ, at enrollment).
 pub const PEER_KEY_SETTING: &str = key::PEER_KEY;
 
@@ -160,6 +163,10 @@ pub struct SyncReport {
     pub hq_through: u64,
     /// Catalog versions in force at HQ the register has not imported, oldest first.
     pub catalogs: Vec<CatalogInfo>,
+    /// Store configuration versions HQ holds that the register did not, oldest first (the
+    /// register keeps and validates them; see `till_register`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<till_protocol::ConfigVersionInfo>,
     /// HQ's clock when it answered the round's digests (Unix seconds; 0 from a peer).
     pub hq_as_of: i64,
     /// Whether HQ was asked for all of the store's order documents, not only those changed
@@ -556,7 +563,8 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
             _ => None,
         };
         report.all_orders = orders_since.is_none();
-        let request = DigestRequest { clock: now.to_string(), docs, catalog_version, orders_since };
+        let config_version = u64::try_from(store.latest_config_version("hq")?).unwrap_or(0);
+        let request = DigestRequest { clock: now.to_string(), docs, catalog_version, orders_since, config_version };
         let theirs: DigestResponse = remote.post_json("/v1/sync/digests", &request, report)?;
         Ok((mine, theirs))
     };
@@ -572,6 +580,7 @@ fn round(store: &mut Store, remote: &Remote, now: jiff::Timestamp, scope: Scope)
     report.hq_through = theirs.through_seq;
     report.hq_as_of = theirs.as_of;
     report.catalogs = theirs.catalogs.clone();
+    report.configs = std::mem::take(&mut theirs.configs);
     if scope == Scope::Hq
         && let Some(key) = &theirs.peer_key
         && store.setting(key::PEER_KEY)?.as_deref() != Some(key.as_str())
@@ -895,6 +904,11 @@ pub struct SyncStatus {
     pub oldest_pending_age_seconds: Option<i64>,
     /// The HQ catalog version the register sells on (`None`: its own catalog).
     pub catalog_version: Option<String>,
+    /// The configuration version in force (`local-N` or `hq-N`).
+    pub config_version: Option<String>,
+    /// HQ configuration versions that do not validate at this register, and why: set
+    /// aside, never applied (the register stays on the version it has).
+    pub config_set_aside: Vec<String>,
     /// The last refused change of HQ's pickup key (someone may be intercepting the link),
     /// until HQ hands over a key properly.
     pub pickup_key_alert: Option<String>,
@@ -925,6 +939,13 @@ pub fn status(store: &Store, now: jiff::Timestamp) -> Result<SyncStatus, SyncErr
         oldest_pending_at: oldest,
         oldest_pending_age_seconds: age,
         catalog_version: store.setting(CATALOG_VERSION_SETTING)?,
+        config_version: store.setting(CONFIG_VERSION_SETTING)?,
+        config_set_aside: store
+            .config_versions()?
+            .into_iter()
+            .filter(|v| !v.problem.is_empty())
+            .map(|v| format!("{}-{}: {}", v.source, v.version, v.problem))
+            .collect(),
         pickup_key_alert: store.setting(crate::pickup_key::ALERT_SETTING)?,
         quarantined: store.quarantined_docs()?.iter().map(SetAside::from).collect(),
     })

@@ -19,7 +19,7 @@ use crate::pickup::Wan;
 use crate::proxy::http;
 use crate::{NOW, TempRegister, till_hq_bin};
 use mask::Masks;
-use words::{Capture, split, substitute};
+use words::{Capture, real_times, split, substitute};
 
 /// Runs the scenario in `folder` and returns its transcript.
 pub fn run(folder: &Path) -> String {
@@ -117,7 +117,7 @@ impl Scenario<'_> {
 
     fn step(&mut self, text: &str) {
         let (words, capture) = Capture::split_off(split(text));
-        let words: Vec<String> = words.iter().map(|w| substitute(w, &self.masks.vars)).collect();
+        let words: Vec<String> = words.iter().map(|w| real_times(&substitute(w, &self.masks.vars))).collect();
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
         let ran = match args.split_first() {
             Some((directive, rest)) if directive.starts_with('@') => self.directive(text, directive, rest),

@@ -75,3 +75,40 @@ pub fn substitute(word: &str, vars: &[(String, String)]) -> String {
     by_length.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
     by_length.iter().fold(word.to_string(), |w, (name, value)| w.replace(&format!("${name}"), value))
 }
+
+/// `word` with each `{real+N}` / `{real-N}` (N a whole number of `s`, `m`, `h` or `d`)
+/// replaced by the real clock plus or minus N, in RFC 3339 to the second: a time relative
+/// to HQ's (real) clock — an effective time an hour ahead, or `@now {real+2h}` to pin the
+/// registers' clock past it without waiting. Resolved when the line runs.
+pub fn real_times(word: &str) -> String {
+    let mut out = String::new();
+    let mut rest = word;
+    while let Some(start) = rest.find("{real") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find('}') else { break };
+        let spec = &after[5..end];
+        let seconds = (|| {
+            let (sign, n) = match spec.split_at_checked(1)? {
+                ("+", n) => (1, n),
+                ("-", n) => (-1, n),
+                _ => return None,
+            };
+            let (digits, unit) = n.split_at_checked(n.len().checked_sub(1)?)?;
+            let per = match unit {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
+                _ => return None,
+            };
+            Some(sign * digits.parse::<i64>().ok()? * per)
+        })()
+        .unwrap_or_else(|| panic!("{{real{spec}}}: write {{real+N}} or {{real-N}} with N in s, m, h or d"));
+        let at = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + seconds).unwrap();
+        out.push_str(&at.to_string());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}

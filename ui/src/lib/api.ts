@@ -52,6 +52,7 @@ import type {
   StatusView,
   SubstituteView,
   SyncStatusView,
+  ConfigStateView,
   UnreadableOrderView,
   TenderArg,
   TenderPreviewView,
@@ -101,6 +102,8 @@ export const COMMANDS = {
   staffList: 'staff_list',
   staffChange: 'staff_change',
   syncStatus: 'sync_status',
+  configShow: 'config_show',
+  configSet: 'config_set',
   hqConflicts: 'hq_conflicts',
   exitKiosk: 'exit_kiosk',
   pickupOrders: 'pickup_orders',
@@ -175,6 +178,7 @@ export type Status = StatusView;
 /** How HQ's certificate is trusted at enrollment. */
 export type TrustChoice = TrustArg;
 export type SyncStatus = SyncStatusView;
+export type ConfigState = ConfigStateView;
 export type StoreConflict = ConflictView;
 export type Quarantined = QuarantinedView;
 export type PrinterStatus = PrinterSummaryView;
@@ -358,6 +362,11 @@ export const api = {
   staffChange: (code: string, change: StaffChangeKind, value?: string, approvals: string[] = []) =>
     call<StaffList>('staffChange', defined({ code, change, value, approvals })),
   syncStatus: () => call<SyncStatus>('syncStatus'),
+  /** The store configuration in force: version, source (local or hq), since when, values. */
+  configShow: () => call<ConfigState>('configShow'),
+  /** Local edits (`KEY=VALUE` each) as the next local version; `owned_by_hq` when enrolled. */
+  configSet: (edits: string[], reason: string, approvals: string[]) =>
+    call<ConfigState>('configSet', { edits, reason, approvals }),
   /** HQ's open conflicts of this store; `offline` when HQ is out of reach. */
   hqConflicts: () => call<StoreConflict[]>('hqConflicts'),
   /** Leaves kiosk mode (the app closes); needs a manager's approval. */

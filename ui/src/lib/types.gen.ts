@@ -833,7 +833,12 @@ staff: string | null,
 /**
  * Its cash session (`null` for a training sale).
  */
-session: number | null, };
+session: number | null, 
+/**
+ * The configuration version its prices and tax were computed under (`local-N`,
+ * `hq-N`; `null` on documents from before versions were kept).
+ */
+config_version: string | null, };
 
 /**
  * What the screen hears when a document committed: enough for the change-due screen, and
@@ -1396,6 +1401,14 @@ oldest_pending_age_seconds: number | null,
  */
 catalog_version: string | null, 
 /**
+ * The configuration version in force (`local-N`, `hq-N`).
+ */
+config_version: string | null, 
+/**
+ * HQ configuration versions set aside here (they do not validate), and why.
+ */
+config_set_aside: Array<string>, 
+/**
  * The last refused change of HQ's pickup key (the link to HQ may be intercepted).
  */
 pickup_key_alert: string | null, 
@@ -1950,3 +1963,66 @@ summary: string,
  * Whether the cash drawer is open.
  */
 drawer_open: boolean, };
+
+/**
+ * One `key = value` of the configuration in force.
+ */
+export type ConfigValueView = { 
+/**
+ * Dotted key (`tax_classes.standard`).
+ */
+key: string, 
+/**
+ * The value as TOML writes it (`"21"`, `42`, `["Harbour & Co"]`).
+ */
+value: string, };
+
+/**
+ * A configuration version held that takes effect later.
+ */
+export type PendingConfigView = { 
+/**
+ * `hq-N`.
+ */
+version: string, 
+/**
+ * When it takes effect (RFC 3339).
+ */
+effective: string, reason: string, };
+
+/**
+ * The configuration in force: its version, where it came from, since when, its values.
+ */
+export type ConfigStateView = { 
+/**
+ * `local-N` (edited at this register) or `hq-N` (HQ's version N).
+ */
+version: string, 
+/**
+ * `local` or `hq`.
+ */
+source: string, 
+/**
+ * When it took effect (empty: since the register was created).
+ */
+effective: string, 
+/**
+ * Who made it (a staff code, or HQ's `--by`).
+ */
+made_by: string, reason: string, 
+/**
+ * Enrolled with an HQ: HQ owns the configuration and local edits are refused.
+ */
+enrolled: boolean, 
+/**
+ * The whole text in force (`store.toml`).
+ */
+text: string, values: Array<ConfigValueView>, 
+/**
+ * HQ versions held that take effect later (they switch on time, offline too).
+ */
+pending: Array<PendingConfigView>, 
+/**
+ * HQ versions that do not validate here, and why (never applied).
+ */
+set_aside: Array<string>, };

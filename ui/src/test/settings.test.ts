@@ -202,3 +202,50 @@ test('enroll: a register enrolled after all (already_enrolled) asks for the conf
   await fireEvent.click(within(confirm).getByRole('button', { name: 'Enroll again' }));
   await waitFor(() => expect(reg.argsOf('enroll').map((a) => a.reEnroll)).toEqual([undefined, true]));
 });
+
+const localConfig = {
+  version: 'local-1',
+  source: 'local',
+  effective: '',
+  made_by: '',
+  reason: 'the configuration given to till init',
+  enrolled: false,
+  text: 'store = "AMS-01"\n',
+  values: [{ key: 'store', value: '"AMS-01"' }],
+  pending: [],
+  set_aside: [],
+};
+
+test('store configuration: the version in force, an edit as the next version, refusals in the service words', async () => {
+  const reg = fakeRegister({
+    printer_status: () => ({ summary: 'ok', drawer_open: false }),
+    config_show: () => localConfig,
+    config_set: ({ edits }: { edits: string[] }) => {
+      if (edits.includes('tax_classes.standard=9')) {
+        throw { code: 'owned_by_hq', message: 'this register is enrolled with HQ (https://hq), which owns its configuration' };
+      }
+      return { ...localConfig, version: 'local-2', effective: '2026-11-27T10:15:00Z', made_by: '1' };
+    },
+  });
+  render(App);
+  await screen.findByTestId('scan-input');
+  await press('F3');
+  expect(await screen.findByTestId('config-version')).toHaveTextContent('local-1');
+  expect(screen.getByTestId('config-source')).toHaveTextContent('edited at this register');
+  expect(screen.getByTestId('config-since')).toHaveTextContent('the register was created');
+
+  await fireEvent.input(screen.getByTestId('config-edits'), {
+    target: { value: 'receipt.width=48\n\nreturns.window_days=14\n' },
+  });
+  await fireEvent.input(screen.getByTestId('config-reason'), { target: { value: 'new paper' } });
+  await fireEvent.click(screen.getByTestId('config-save'));
+  expect(await screen.findByTestId('notice')).toHaveTextContent('Configuration local-2 in force');
+  expect(screen.getByTestId('config-version')).toHaveTextContent('local-2');
+  expect(reg.argsOf('config_set')).toEqual([
+    { edits: ['receipt.width=48', 'returns.window_days=14'], reason: 'new paper', approvals: [] },
+  ]);
+
+  await fireEvent.input(screen.getByTestId('config-edits'), { target: { value: 'tax_classes.standard=9' } });
+  await fireEvent.click(screen.getByTestId('config-save'));
+  expect(await screen.findByTestId('config-error')).toHaveTextContent('enrolled with HQ');
+});

@@ -82,6 +82,12 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Store configurations: versions with an effective time, who, when and why; registers
+    /// receive them when they sync and switch at the effective time, offline too.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Inventory counters (HQ creates them; registers only increment).
     Stock {
         #[command(subcommand)]
@@ -337,6 +343,70 @@ pub enum CatalogCommand {
     },
     /// Published versions, newest first.
     List,
+}
+
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// The version in force (now, or at --at): its number, effective time, who, why, and
+    /// the text (with --register, that register's whole configuration).
+    Show {
+        #[arg(long)]
+        store: String,
+        /// One register's configuration: the store's keys with its device sections.
+        #[arg(long)]
+        register: Option<String>,
+        /// The version in force at this time (RFC 3339) [default: now].
+        #[arg(long)]
+        at: Option<jiff::Timestamp>,
+    },
+    /// Change keys of the latest version: the next version (validated as a register would).
+    /// Device keys (printer, scale, display, scanner) need --register; the others are the
+    /// store's and take none.
+    Set {
+        #[arg(long)]
+        store: String,
+        /// The register whose device sections change.
+        #[arg(long)]
+        register: Option<String>,
+        /// Changes, e.g. tax_classes.standard=9 'receipt.header=["Harbour & Co"]'.
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        edits: Vec<String>,
+        /// When it takes effect (RFC 3339) [default: now]; not before the latest version's.
+        #[arg(long)]
+        effective: Option<jiff::Timestamp>,
+        /// Who makes the change.
+        #[arg(long)]
+        by: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Take a whole store.toml as the next version (validated with the register's rules;
+    /// errors name the file, line and field). Its register id and device sections are taken
+    /// only with --register (as that register's).
+    Import {
+        #[arg(long)]
+        store: String,
+        /// The file.
+        file: std::path::PathBuf,
+        /// Take the file's device sections as this register's.
+        #[arg(long)]
+        register: Option<String>,
+        /// When it takes effect (RFC 3339) [default: now].
+        #[arg(long)]
+        effective: Option<jiff::Timestamp>,
+        /// Who makes the change.
+        #[arg(long)]
+        by: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Every version of the store's configuration, newest first.
+    History {
+        #[arg(long)]
+        store: String,
+    },
 }
 
 #[derive(Subcommand)]

@@ -10,8 +10,8 @@ use till_hq::domain::routing::Site;
 use till_hq::{Hq, KeyFile, LocationSpec, OrderSecrets};
 
 use super::args::{
-    CatalogCommand, Cli, Command, ConflictCommand, KeysCommand, LocationCommand, OrderCommand, RegisterCommand,
-    ReportCommand, StockCommand,
+    CatalogCommand, Cli, Command, ConfigCommand, ConflictCommand, KeysCommand, LocationCommand, OrderCommand,
+    RegisterCommand, ReportCommand, StockCommand,
 };
 use super::output::{self, Output, each};
 
@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report { command } => report(&hq, command, &out),
         Command::Conflicts { all, command } => conflicts(&hq, all, command, &out, now),
         Command::Catalog { command } => catalog(&hq, command, &out, now),
+        Command::Config { command } => config(&hq, command, &out, now),
         Command::Stock { command } => stock(&hq, command, &out, now),
         Command::Location { command } => location(&hq, command, &out, now),
         Command::Orders { status } => {
@@ -333,4 +334,56 @@ fn order(hq: &Hq, command: OrderCommand, out: &Output, now: jiff::Timestamp) -> 
         OrderCommand::Reject { order, location, reason } => hq.reroute(&order, &reason, Some(&location), now)?,
     };
     out.print(&o, || output::order(&o))
+}
+
+fn config(hq: &Hq, command: ConfigCommand, out: &Output, now: jiff::Timestamp) -> Result<()> {
+    use till_hq::services::config::{ConfigChange, StoreConfigVersion};
+    let head = |v: &StoreConfigVersion| {
+        let reason = if v.reason.is_empty() { String::new() } else { format!(": {}", v.reason) };
+        format!(
+            "{} version {}, in effect from {}, by {} at {}{reason}",
+            v.store, v.version, v.effective, v.made_by, v.made_at
+        )
+    };
+    let saved = |v: &StoreConfigVersion| {
+        let json = json!({"store": v.store, "version": v.version, "effective": v.effective, "made_by": v.made_by,
+            "made_at": v.made_at, "reason": v.reason});
+        out.print_line(&json, || vec![format!("saved {}", head(v))]);
+        Ok(())
+    };
+    match command {
+        ConfigCommand::Show { store, register, at } => {
+            let Some(v) = hq.config_at(&store, at.unwrap_or(now))? else {
+                anyhow::bail!("store {store} has no configuration at HQ in force then (till-hq config import)");
+            };
+            let text = match &register {
+                Some(r) => v.for_register(r)?,
+                None => v.text.clone(),
+            };
+            let json = json!({"store": v.store, "register": register, "version": v.version, "effective": v.effective,
+                "made_by": v.made_by, "made_at": v.made_at, "reason": v.reason, "text": text,
+                "overrides": v.overrides});
+            out.print(&json, || {
+                let mut lines = vec![head(&v), String::new()];
+                lines.extend(text.lines().map(str::to_string));
+                lines
+            })
+        }
+        ConfigCommand::Set { store, register, edits, effective, by, reason } => {
+            let change =
+                ConfigChange { store: &store, register: register.as_deref(), effective, by: &by, reason: &reason };
+            saved(&hq.config_set(&change, &edits, now)?)
+        }
+        ConfigCommand::Import { store, file, register, effective, by, reason } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.display().to_string();
+            let change =
+                ConfigChange { store: &store, register: register.as_deref(), effective, by: &by, reason: &reason };
+            saved(&hq.config_import(&change, &name, &text, now)?)
+        }
+        ConfigCommand::History { store } => {
+            let list = hq.config_history(&store)?;
+            out.print(&list, || each(&list, &format!("no configuration for {store} at HQ"), |v| vec![head(v)]))
+        }
+    }
 }

@@ -354,9 +354,28 @@ CREATE TABLE IF NOT EXISTS sale_returns (
 CREATE INDEX IF NOT EXISTS sale_returns_of ON sale_returns (of_sale)
 "#;
 
+/// Version 9: store configurations (issue #16 §1): each store's numbered versions, each a whole
+/// snapshot (the store's keys; each register's device sections as JSON) with the time it
+/// takes effect and who made it, when and why.
+const V9_STORE_CONFIGS: &str = r#"
+CREATE TABLE IF NOT EXISTS store_configs (
+    store        TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    overrides    TEXT NOT NULL,
+    effective    TEXT NOT NULL,
+    effective_ns INTEGER NOT NULL,
+    made_by      TEXT NOT NULL,
+    made_at      TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    PRIMARY KEY (store, version)
+)
+"#;
+
 /// The steps after version 1, each with the version it makes.
 pub const MIGRATIONS: &[(i64, &str)] =
-    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF), (8, V8_RECEIPTS)];
+    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF),
+      (8, V8_RECEIPTS), (9, V9_STORE_CONFIGS)];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -116,6 +116,7 @@ impl Hq {
             out.through_seq = through(tx, &who.key)?;
             out.anchor_wanted = who.awaiting_hash_of;
             out.catalogs = catalog::in_force_after(tx, now, req.catalog_version)?;
+            out.configs = super::config::configs_after(tx, &who.store, &who.register, req.config_version)?;
             out.peer_key = registers::peer_key(tx, &who.store)?;
             Ok(out)
         })

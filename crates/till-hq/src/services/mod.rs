@@ -7,6 +7,7 @@
 //! Services use the books and the database below them, never the HTTP layer above.
 
 pub mod catalog;
+pub mod config;
 pub mod conflicts;
 pub mod enrollment;
 pub mod exchange;

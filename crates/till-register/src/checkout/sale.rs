@@ -262,6 +262,7 @@ impl Register {
             staff: auth.staff_code().map(str::to_string),
             session,
             catalog: self.catalog_version.clone(),
+            config: self.config_version.clone(),
         }
     }
 

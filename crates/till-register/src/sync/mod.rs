@@ -53,6 +53,7 @@ impl Register {
         till_sync::enroll(self.store_mut(), request.url, request.token, &request.trust, audit)?;
         // Enrollment forgot the catalog version (it was the other HQ's numbering).
         self.catalog_version = None;
+        self.forget_hq_configs()?;
         Ok(())
     }
 
@@ -80,6 +81,9 @@ impl Register {
                 // the credential `remote` was made with: the rest of the round uses the
                 // one it holds now.
                 let remote = Remote::hq_of(self.store())?;
+                // Configuration versions are kept (or set aside) before anything else:
+                // a catalog or order failing below does not lose them.
+                self.take_configs(&report.configs)?;
                 for info in &report.catalogs {
                     self.take_catalog(&remote, info)?;
                 }
