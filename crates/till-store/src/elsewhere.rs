@@ -59,6 +59,8 @@ struct SaleIn {
     session: Option<u64>,
     #[serde(default)]
     catalog: Option<String>,
+    #[serde(default)]
+    config_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -260,6 +262,7 @@ pub fn sale_from_payload(text: &str, source: &str) -> Result<SaleRecord, Payload
         staff: s.staff,
         session: s.session,
         catalog: s.catalog,
+        config: s.config_version,
     })
 }
 
@@ -523,6 +526,7 @@ mod tests {
             staff: Some("7".into()),
             session: Some(1),
             catalog: None,
+            config: Some("hq-2".into()),
         }
     }
 
