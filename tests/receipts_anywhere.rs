@@ -186,3 +186,65 @@ fn a_sale_paid_partly_with_store_credit_is_refunded_elsewhere_in_cash_or_credit_
     assert_eq!(back["tenders"][0]["kind"], "cash", "{back:#}");
     assert_eq!(back["tenders"][0]["amount"], "-19.95", "{back:#}");
 }
+
+#[test]
+fn the_sync_worker_copies_its_store_peers_sales_by_itself_with_the_wan_down() {
+    use std::io::{BufRead, BufReader};
+    let chain = Chain::start("receipts_peer_worker");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let sale = r1.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    let (mut server, peer) = r1.serve_peer();
+    let r2 =
+        till_tests::pickup::register_with(&chain, &wan, "AMS-01", "R2", &format!("[peers]\nurls = [\"{peer}\"]\n"));
+    // HQ out of reach: the worker's HQ round fails, its round with the peer does not.
+    wan.cut();
+    let mut watch = r2
+        .command(&["sync", "--watch", "--every", "1", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let round: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert_eq!((round["online"].as_bool(), round["peers_reached"].as_u64()), (Some(false), Some(1)), "{round}");
+    assert_eq!(round["peers_failed"], serde_json::json!([]), "{round}");
+    // The seller switched off too: the copy is what R2 returns against.
+    let _ = server.kill();
+    let _ = server.wait();
+    let found = r2.json(&["receipt", "find", sale["receipt"].as_str().unwrap()]);
+    assert_eq!(found["source"], "peer", "{found:#}");
+}
+
+#[test]
+fn the_background_work_serves_the_store_peers_on_the_configured_address() {
+    use std::sync::Arc;
+    use till_register::{BackgroundWork, FixedClock, RandomIds, Register};
+    let chain = Chain::start("receipts_peer_server");
+    let wan = Wan::up(&chain);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("[peers]\nlisten = \"127.0.0.1:{port}\"\n");
+    let r1 = till_tests::pickup::register_with(&chain, &wan, "AMS-01", "R1", &listen);
+    let sale = r1.json(&["sale", "--scan", "TOTE-1", "--tender", "cash:20"]);
+    // What the app's background task runs: once enrolled, the peer server starts.
+    let clock = Arc::new(FixedClock::new(jiff::Timestamp::now()));
+    let mut reg = Register::open(r1.data_dir(), clock, Box::new(RandomIds)).unwrap();
+    let mut work = BackgroundWork::all();
+    let _ = reg.background_pass(&mut work);
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+    let peer = format!("https://127.0.0.1:{port}");
+    // The server binds on its own thread: a few tries while it comes up.
+    let synced = (0..50).any(|_| {
+        let ok = r2.command(&["sync", "--peer", &peer]).output().unwrap().status.success();
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ok
+    });
+    assert!(synced, "R2 could not sync with R1's background peer server at {peer}");
+    wan.cut();
+    let found = r2.json(&["receipt", "find", sale["receipt"].as_str().unwrap()]);
+    assert_eq!(found["source"], "peer", "{found:#}");
+}

@@ -215,6 +215,10 @@ pub struct SyncEventView {
     pub oldest_pending_age_seconds: Option<i64>,
     /// Why the round failed.
     pub error: Option<String>,
+    /// Store peers synced with this round.
+    pub peers_reached: usize,
+    /// `URL: why` for each store peer that was not.
+    pub peers_failed: Vec<String>,
     /// Milliseconds until the next round.
     pub next_in_ms: u64,
 }
@@ -226,6 +230,8 @@ impl From<&till_register::SyncEvent> for SyncEventView {
             pending_sales: e.pending_sales,
             oldest_pending_age_seconds: e.oldest_pending_age_seconds,
             error: e.error.clone(),
+            peers_reached: e.peers.reached,
+            peers_failed: e.peers.failed.clone(),
             next_in_ms: u64::try_from(e.next_in.as_millis()).unwrap_or(u64::MAX),
         }
     }

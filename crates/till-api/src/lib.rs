@@ -23,8 +23,8 @@ mod config;
 mod drawer;
 mod error;
 mod orders;
-mod returns;
 mod receipts;
+mod returns;
 mod sale;
 mod session;
 mod staff;
@@ -47,8 +47,8 @@ pub use orders::{
     MailJobView, MailRoundView, NoticeView, OnlineLineView, OnlineOrderView, OrderLineView, PickupOrderView,
     PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, UnreadableOrderView, VerifiedView,
 };
-pub use returns::{ReturnDocArg, ReturnItemArg, ReturnQuoteView};
 pub use receipts::FoundReceiptView;
+pub use returns::{ReturnDocArg, ReturnItemArg, ReturnQuoteView};
 pub use sale::{
     ParkedCartView, ParkedView, ReceiptLineView, ReceiptView, ReturningView, SaleDone, SaleLineAdjustmentView,
     SaleLineView, SaleView, TenderPreviewView, TenderView,

@@ -488,8 +488,13 @@ fn watch(cli: &Cli, dir: &Path, every: u64) -> Result<()> {
         let line = if json {
             serde_json::to_string(&cli_api::SyncEventView::from(&e)).unwrap_or_default()
         } else {
+            let peers = match (e.peers.reached, e.peers.failed.len()) {
+                (0, 0) => String::new(),
+                (n, 0) => format!("; {n} store peer(s) synced"),
+                (n, _) => format!("; {n} store peer(s) synced, not {}", e.peers.failed.join("; ")),
+            };
             format!(
-                "{} — {} sale(s) not yet at HQ; next round in {} ms{}",
+                "{} — {} sale(s) not yet at HQ{peers}; next round in {} ms{}",
                 if e.online { "online" } else { "OFFLINE" },
                 e.pending_sales,
                 e.next_in.as_millis(),

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Where a bad device setting is: the field's span and what is wrong.
-pub(super) type FieldError = (std::ops::Range<usize>, String);
+pub(crate) type FieldError = (std::ops::Range<usize>, String);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

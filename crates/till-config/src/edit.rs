@@ -15,7 +15,7 @@ use toml_edit::{DocumentMut, Item, Table, TableLike, Value};
 
 /// The sections that belong to one register (its devices); everything else but the
 /// identity belongs to the store.
-pub const REGISTER_SECTIONS: &[&str] = &["printer", "scale", "display", "scanner"];
+pub const REGISTER_SECTIONS: &[&str] = &["printer", "scale", "display", "scanner", "peers"];
 
 /// Keys that name who the configuration is for: never edited, never copied between
 /// registers.

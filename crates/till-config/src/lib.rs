@@ -22,9 +22,11 @@ use toml::Spanned;
 mod devices;
 pub mod edit;
 mod mail;
+mod peers;
 pub use devices::{DisplayConfig, PrinterConfig, STALE_AFTER_MINUTES, ScaleConfig, ScannerConfig, StaleReceipts};
 pub use edit::{Edit, EditError, KeyScope};
 pub use mail::{MAIL_GIVE_UP_AFTER_HOURS, MAIL_MAX_ATTEMPTS, MailConfig, SmtpSecurity};
+pub use peers::{MAX_PEERS, PeersConfig};
 
 /// A configuration that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +74,8 @@ struct ConfigFile {
     mail: Option<mail::MailSection>,
     #[serde(default)]
     retention: RetentionSection,
+    #[serde(default)]
+    peers: peers::PeersSection,
 }
 
 #[derive(Deserialize, Default)]
@@ -189,6 +193,8 @@ pub struct RegisterConfig {
     pub mail: Option<MailConfig>,
     /// How long finished outbox rows are kept.
     pub retention: Retention,
+    /// The store peers this register serves and syncs with on the LAN.
+    pub peers: PeersConfig,
 }
 
 /// Amounts above which an action needs its permission.
@@ -393,7 +399,9 @@ impl RegisterConfig {
             mail_days: days(&r.mail_days, "mail_days", defaults.mail_days)?,
             orders_days: days(&r.orders_days, "orders_days", defaults.orders_days)?,
         };
+        let peers = peers::peers(&file.peers).map_err(&located)?;
         Ok(RegisterConfig {
+            peers,
             retention,
             mail,
             printer,
@@ -525,6 +533,29 @@ reduced = "7"
         .unwrap();
         assert_eq!(c.scale.unwrap().tare_kg.to_string(), "0.015");
         assert_eq!((c.scanner.wedge.prefix.as_str(), c.scanner.wedge.suffix), ("~", '\t'));
+    }
+
+    #[test]
+    fn peers_are_off_by_default_and_checked_where_written() {
+        let with = |extra: &str| RegisterConfig::parse(&format!("{GOOD}\n{extra}"), "store.toml");
+        assert_eq!(with("").unwrap().peers, PeersConfig::default());
+        let c =
+            with("[peers]\nlisten = \"0.0.0.0:7879\"\nurls = [\"https://r2.lan:7879/\", \"https://10.0.0.3:7879\"]\n")
+                .unwrap();
+        assert_eq!(c.peers.listen, Some("0.0.0.0:7879".parse().unwrap()));
+        assert_eq!(c.peers.urls, ["https://r2.lan:7879", "https://10.0.0.3:7879"]);
+        for (extra, says) in [
+            ("[peers]\nlisten = \"r2.lan\"\n", "peers.listen: 'r2.lan' is not an address and port"),
+            ("[peers]\nurls = [\"http://r2.lan:7879\"]\n", "peers.urls: 'http://r2.lan:7879' is not a peer's"),
+            ("[peers]\nurls = [\"https://\"]\n", "is not a peer's https://host:port"),
+            ("[peers]\nport = 7879\n", "unknown field `port`"),
+        ] {
+            let e = with(extra).unwrap_err();
+            assert!(e.message.contains(says) && e.line > 1, "{extra}: {e}");
+        }
+        let many: Vec<String> = (0..=MAX_PEERS).map(|i| format!("\"https://r{i}.lan:7879\"")).collect();
+        let e = with(&format!("[peers]\nurls = [{}]\n", many.join(", "))).unwrap_err();
+        assert!(e.message.contains("at most 16 peers"), "{e}");
     }
 
     #[test]

@@ -20,13 +20,16 @@ pub struct BackgroundWork {
     mail_every: Option<Duration>,
     mail_due: Instant,
     sync: Option<Option<SyncWorker>>,
+    /// `Some(started)` when the peer server is wanted (with the sync worker).
+    peer_server: Option<bool>,
 }
 
 impl BackgroundWork {
     /// Everything, as the desktop app runs it: housekeeping, the print worker while
     /// receipts wait, the mail worker every ten seconds when mail is configured (a server
     /// out of reach costs a connect timeout), and the sync worker once the register is
-    /// enrolled, nudged while sales wait for HQ.
+    /// enrolled, nudged while sales wait for HQ (it also syncs with `[peers] urls`); and,
+    /// once enrolled, the server for the store peers when `[peers] listen` is set.
     pub fn all() -> BackgroundWork {
         BackgroundWork {
             housekeeping: true,
@@ -34,12 +37,20 @@ impl BackgroundWork {
             mail_every: Some(Duration::from_secs(10)),
             mail_due: Instant::now(),
             sync: Some(None),
+            peer_server: Some(false),
         }
     }
 
     /// The print worker alone (`till printer work`): every pass prints what waits.
     pub fn printing() -> BackgroundWork {
-        BackgroundWork { housekeeping: false, print: true, mail_every: None, mail_due: Instant::now(), sync: None }
+        BackgroundWork {
+            housekeeping: false,
+            print: true,
+            mail_every: None,
+            mail_due: Instant::now(),
+            sync: None,
+            peer_server: None,
+        }
     }
 
     /// The mail worker alone (`till mail work`): every pass sends what waits.
@@ -50,6 +61,7 @@ impl BackgroundWork {
             mail_every: Some(Duration::ZERO),
             mail_due: Instant::now(),
             sync: None,
+            peer_server: None,
         }
     }
 }
@@ -125,6 +137,9 @@ impl Register {
                 if worker.is_none() && s.enrolled {
                     *worker = self.start_sync_worker();
                 }
+                if work.peer_server == Some(false) && s.enrolled {
+                    work.peer_server = Some(self.start_peer_server());
+                }
                 if let Some(w) = worker
                     && s.pending_sales > 0
                 {
@@ -147,5 +162,23 @@ impl Register {
             tracing::debug!(?event, "sync round")
         });
         spawned.map_err(|e| tracing::warn!(error = %e, "the sync worker did not start")).ok()
+    }
+
+    /// Serves the store peers on `[peers] listen` (what `till serve-peer` does) on its own
+    /// thread and connection until the process ends; whether it is started (nothing to
+    /// start when no address is configured). A configuration version changing the address
+    /// takes effect when the app next starts.
+    fn start_peer_server(&self) -> bool {
+        let Some(listen) = self.config.peers.listen else { return true };
+        let (dir, clock) = (self.dir.clone(), self.clock.clone());
+        let serve = move || {
+            let served = Register::open(&dir, clock, Box::new(crate::RandomIds))
+                .and_then(|reg| reg.serve_peer(&listen.to_string(), |at| tracing::info!(%at, "serving store peers")));
+            if let Err(e) = served {
+                tracing::error!(error = %e, %listen, "the store peer server stopped");
+            }
+        };
+        let spawned = std::thread::Builder::new().name("till-peer-server".into()).spawn(serve);
+        spawned.map_err(|e| tracing::warn!(error = %e, "the store peer server did not start")).is_ok()
     }
 }

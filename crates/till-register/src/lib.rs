@@ -44,8 +44,8 @@ use till_store::Store;
 pub use background::{BackgroundPass, BackgroundWork, PRUNE_PER_PASS};
 pub use catalog::{CatalogError, ImportProgress, ImportReport, Unsellable, parse_barcode_standalone};
 pub use checkout::{
-    CheckoutError, FoundSale, ReceiptSource, ReturnDocument, ReturnPick, ReturnQuote, ReturnRequest, ReturnedGoods, ScanEntry, Scanned,
-    Settle, discount_text, parse_discount, parse_scan_entry,
+    CheckoutError, FoundSale, ReceiptSource, ReturnDocument, ReturnPick, ReturnQuote, ReturnRequest, ReturnedGoods,
+    ScanEntry, Scanned, Settle, discount_text, parse_discount, parse_scan_entry,
 };
 pub use clock::{Clock, FixedClock, IdSource, RandomIds, SeededIds, SystemClock};
 pub use config::{
@@ -66,8 +66,8 @@ pub use outbox::{
 };
 pub use staff::{Authority, LOCK_AFTER, NewStaff, Operator, PEPPER_FILE, StaffChange, StaffError, split_credentials};
 pub use sync::{
-    Enrollment, HqTrust, SetAside, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError, WorkerTiming,
-    backoff,
+    Enrollment, HqTrust, PeerRounds, SetAside, SyncError, SyncEvent, SyncReport, SyncStatus, SyncWorker, TrustError,
+    WorkerTiming, backoff,
 };
 pub use till_barcode::{Barcode, BarcodeError};
 pub use till_domain::RefundMethod;

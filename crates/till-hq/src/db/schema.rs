@@ -373,9 +373,16 @@ CREATE TABLE IF NOT EXISTS store_configs (
 "#;
 
 /// The steps after version 1, each with the version it makes.
-pub const MIGRATIONS: &[(i64, &str)] =
-    &[(2, V2_ORDERS), (3, V3_PICKUP), (4, V4_ANCHOR), (5, V5_DOCS_BY_TIME), (6, V6_LOOKUPS), (7, V7_STAFF),
-      (8, V8_RECEIPTS), (9, V9_STORE_CONFIGS)];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (2, V2_ORDERS),
+    (3, V3_PICKUP),
+    (4, V4_ANCHOR),
+    (5, V5_DOCS_BY_TIME),
+    (6, V6_LOOKUPS),
+    (7, V7_STAFF),
+    (8, V8_RECEIPTS),
+    (9, V9_STORE_CONFIGS),
+];
 
 /// The schema version this HQ writes.
 pub fn current_version() -> i64 {

@@ -4,7 +4,7 @@
 mod worker;
 
 pub use till_sync::{HqTrust, SetAside, SyncError, SyncReport, SyncStatus, TrustError};
-pub use worker::{SyncEvent, SyncWorker, WorkerTiming, backoff};
+pub use worker::{PeerRounds, SyncEvent, SyncWorker, WorkerTiming, backoff};
 
 use rust_decimal::Decimal;
 use till_sync::Remote;

@@ -41,8 +41,39 @@ pub struct SyncEvent {
     pub oldest_pending_age_seconds: Option<i64>,
     /// Why the round failed.
     pub error: Option<String>,
+    /// The store peers (`[peers] urls`) the round reached, and why each other one failed.
+    pub peers: PeerRounds,
     /// How long the worker waits before the next round.
     pub next_in: Duration,
+}
+
+/// How a round with the register's store peers went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerRounds {
+    /// Peers synced with.
+    pub reached: usize,
+    /// `URL: why` for each peer that was not.
+    pub failed: Vec<String>,
+}
+
+/// One round with each of the register's store peers (`[peers] urls`), after HQ's and
+/// whatever became of it: with the WAN down the LAN is what carries the store's stock,
+/// orders and recent sales between its registers. A register not enrolled has no peer key
+/// and no peers to reach.
+fn sync_peers(reg: &mut Register) -> PeerRounds {
+    let mut rounds = PeerRounds::default();
+    for url in reg.config().peers.urls.clone() {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| reg.sync_once(Some(&url)))) {
+            Ok(Ok(_)) => rounds.reached += 1,
+            Ok(Err(RegisterError::Sync(SyncError::NotEnrolled))) => return PeerRounds::default(),
+            Ok(Err(e)) => rounds.failed.push(format!("{url}: {e}")),
+            Err(panic) => rounds.failed.push(format!("{url}: {}", panic_text(panic.as_ref()))),
+        }
+    }
+    for failure in &rounds.failed {
+        tracing::warn!(%failure, "store peer round failed");
+    }
+    rounds
 }
 
 /// Timing of the worker.
@@ -114,12 +145,14 @@ impl SyncWorker {
                             backoff(failures - 1, jitter >> 11, timing.base, timing.cap)
                         }
                     };
+                    let peers = sync_peers(&mut reg);
                     let status = reg.sync_status().ok();
                     events(SyncEvent {
                         online,
                         pending_sales: status.as_ref().map_or(0, |s| s.pending_sales),
                         oldest_pending_age_seconds: status.and_then(|s| s.oldest_pending_age_seconds),
                         error,
+                        peers,
                         next_in: wait,
                     });
                     let (lock, cvar) = &*s;
