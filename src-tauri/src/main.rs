@@ -148,6 +148,7 @@ fn main() -> Result<()> {
             pickup::pickup_hand_over,
             pickup::pickup_ship,
             aisle::aisle_search,
+            aisle::aisle_refresh,
             aisle::aisle_quote,
             aisle::aisle_order,
             aisle::aisle_orders,

@@ -104,6 +104,7 @@ pub fn generate() -> String {
         VerifiedView,
         AisleStockView,
         AisleItemView,
+        AisleRefreshView,
         AisleDeliveryView,
         AisleOrderView,
         AisleOrderDone,

@@ -18,6 +18,7 @@
 //! JSON carries control messages; sync messages are Automerge's own binary encoding.
 
 mod catalog;
+mod chain_stock;
 mod enroll;
 mod orders;
 mod scope;
@@ -26,6 +27,7 @@ mod sync;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{CatalogInfo, CatalogRequest};
+pub use chain_stock::{ChainStockChanges, ChainStockSince};
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use scope::{register_may_sync, shared_in_store};

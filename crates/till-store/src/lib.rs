@@ -49,7 +49,7 @@ pub use replica::{COMPACT_AFTER, ReplicaIdentity};
 pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
-pub use aisle::{OutboxOrder, StockAt};
+pub use aisle::{ChainStockPage, ChainStockWatermark, OutboxOrder, StockAt};
 pub use mail::{MailJob, MailOutcome, NewMail};
 pub use parked::ParkedCart;
 pub use print_jobs::{PrintJob, PrintOutcome};

@@ -494,12 +494,20 @@ CREATE TABLE sync_quarantine (
     PRIMARY KEY (doc, side)
 ) WITHOUT ROWID;
 "#,
+    // v10: the chain's stock fetched as changes since a watermark (issue #16 §4).
+    r#"
+-- The HQ epoch each row came in under: a fetch from 0 (the first, or after HQ started a
+-- new numbering) drops the rows of other epochs once its last page is in. The watermark
+-- itself is in settings (aisle.chain_stock_epoch, aisle.chain_stock_since).
+ALTER TABLE chain_stock ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// SQL that takes a file of this version back to version 7's shape (drops what versions 8
-/// and 9 add), for the tests that rebuild an older file.
+/// to 10 add), for the tests that rebuild an older file.
 #[cfg(test)]
 pub(crate) const BACK_TO_V7: &str = "\
+    ALTER TABLE chain_stock DROP COLUMN epoch; \
     DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \
