@@ -16,7 +16,11 @@ const CHAIN_STOCK_EPOCH: &str = "aisle.chain_stock_epoch";
 const CHAIN_STOCK_SINCE: &str = "aisle.chain_stock_since";
 /// Setting: when a refresh last finished (unix seconds).
 const CHAIN_STOCK_REFRESHED: &str = "aisle.chain_stock_refreshed";
-/// Setting: the epoch of a fetch from 0 in progress (rows of other epochs go at its end).
+/// Setting: the generation of the rows (HQ's epoch and when the fetch from 0 that started
+/// it began): each fetch from 0 starts a new one.
+const CHAIN_STOCK_GENERATION: &str = "aisle.chain_stock_generation";
+/// Setting: the generation of a fetch from 0 in progress (rows of other generations go at
+/// its end).
 const CHAIN_STOCK_SWEEP: &str = "aisle.chain_stock_sweep";
 
 /// Where a register stands in HQ's chain stock.
@@ -28,7 +32,7 @@ pub struct ChainStockWatermark {
     pub since: u64,
     /// When a refresh last finished (unix seconds).
     pub refreshed_at: Option<i64>,
-    /// A fetch from 0 in this epoch is under way (its rows of other epochs go at its end).
+    /// A fetch from 0 is under way (the rows it does not bring go at its end).
     pub sweeping: bool,
 }
 
@@ -43,8 +47,9 @@ pub struct ChainStockPage<'a> {
     pub next: u64,
     /// When HQ answered (RFC 3339).
     pub at: &'a str,
-    /// The page belongs to a fetch from 0.
-    pub from_zero: bool,
+    /// The page is the first of a fetch from 0: the rows start a new generation, and
+    /// the rows of older ones go once the fetch is in ([`Store::sweep_chain_stock`]).
+    pub fresh: bool,
 }
 
 /// One location's stock of a SKU in HQ's chain snapshot.
@@ -184,17 +189,22 @@ impl Store {
         };
         let since = number(CHAIN_STOCK_SINCE)?.unwrap_or(0).max(0) as u64;
         let refreshed_at = number(CHAIN_STOCK_REFRESHED)?;
-        let sweeping = self.setting(CHAIN_STOCK_SWEEP)?.is_some_and(|e| e == epoch);
+        let sweeping = self.setting(CHAIN_STOCK_SWEEP)?.is_some();
         Ok(ChainStockWatermark { epoch, since, refreshed_at, sweeping })
     }
 
     /// Applies one page of HQ's chain stock changes in its own short write transaction:
     /// each row upserted (a row at 0 deleted), then the watermark moved to `epoch`/`next`
-    /// and the snapshot time to `at`. `from_zero`: the page belongs to a fetch from 0, so
-    /// once its last page is in, rows of other epochs go ([`Store::sweep_chain_stock`]).
-    /// A sale waits behind at most one page.
+    /// and the snapshot time to `at`. A sale waits behind at most one page.
     pub fn apply_chain_stock_page(&mut self, page: &ChainStockPage<'_>) -> Result<()> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let generation = if page.fresh {
+            format!("{}@{}", page.epoch, page.at)
+        } else {
+            tx.query_row("SELECT value FROM settings WHERE key = ?1", [CHAIN_STOCK_GENERATION], |r| r.get(0))
+                .optional()?
+                .unwrap_or_default()
+        };
         {
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO chain_stock (location, sku, available, pickup, epoch) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -206,7 +216,7 @@ impl Store {
                 if r.available.is_zero() {
                     delete.execute(params![r.sku, r.location])?;
                 } else {
-                    upsert.execute(params![r.location, r.sku, r.available.to_string(), r.pickup, page.epoch])?;
+                    upsert.execute(params![r.location, r.sku, r.available.to_string(), r.pickup, generation])?;
                 }
             }
             let mut set = tx.prepare_cached(
@@ -215,8 +225,9 @@ impl Store {
             set.execute([CHAIN_STOCK_EPOCH, page.epoch])?;
             set.execute([CHAIN_STOCK_SINCE, &page.next.to_string()])?;
             set.execute([CHAIN_STOCK_AT, page.at])?;
-            if page.from_zero {
-                set.execute([CHAIN_STOCK_SWEEP, page.epoch])?;
+            if page.fresh {
+                set.execute([CHAIN_STOCK_GENERATION, &generation])?;
+                set.execute([CHAIN_STOCK_SWEEP, &generation])?;
             }
         }
         tx.commit()?;
@@ -224,17 +235,17 @@ impl Store {
     }
 
     /// After the last page of a refresh at `now` (unix seconds): if it was a fetch from 0,
-    /// deletes the rows of epochs other than `epoch` — what the fetch did not bring — at
-    /// most `chunk` rows per write transaction; then records the refresh as finished.
-    /// Returns how many rows went.
-    pub fn sweep_chain_stock(&mut self, epoch: &str, now: i64, chunk: usize) -> Result<u64> {
+    /// deletes the rows of older generations — what the fetch did not bring — at most
+    /// `chunk` rows per write transaction; then records the refresh as finished. Returns
+    /// how many rows went.
+    pub fn sweep_chain_stock(&mut self, now: i64, chunk: usize) -> Result<u64> {
         let mut gone = 0;
-        if self.setting(CHAIN_STOCK_SWEEP)?.is_some_and(|e| e == epoch) {
+        if let Some(generation) = self.setting(CHAIN_STOCK_SWEEP)? {
             loop {
                 let n = self.conn.execute(
                     "DELETE FROM chain_stock WHERE (sku, location) IN \
                      (SELECT sku, location FROM chain_stock WHERE epoch <> ?1 LIMIT ?2)",
-                    params![epoch, chunk.max(1) as i64],
+                    params![generation, chunk.max(1) as i64],
                 )?;
                 gone += n as u64;
                 if n < chunk.max(1) {

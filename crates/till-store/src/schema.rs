@@ -496,9 +496,10 @@ CREATE TABLE sync_quarantine (
 "#,
     // v10: the chain's stock fetched as changes since a watermark (issue #16 §4).
     r#"
--- The HQ epoch each row came in under: a fetch from 0 (the first, or after HQ started a
--- new numbering) drops the rows of other epochs once its last page is in. The watermark
--- itself is in settings (aisle.chain_stock_epoch, aisle.chain_stock_since).
+-- The generation each row came in under (HQ's epoch and when the fetch from 0 that began
+-- it started): a fetch from 0 (the first, or after HQ started a new numbering) drops the
+-- rows of older generations once its last page is in. The watermark itself is in
+-- settings (aisle.chain_stock_epoch, aisle.chain_stock_since).
 ALTER TABLE chain_stock ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
 "#,
 ];

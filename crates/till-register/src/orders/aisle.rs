@@ -282,17 +282,20 @@ impl Register {
     /// applies it page by page, each page in its own short write transaction (a sale
     /// waits behind one page at most, never behind the whole refresh). A watermark HQ does
     /// not know (an HQ reset, a new numbering) makes HQ start from 0: the rows that fetch
-    /// does not bring are dropped at its end, a chunk per transaction.
+    /// does not bring (an older generation) are dropped at its end, a chunk per
+    /// transaction. An interrupted fetch from 0 goes on from its watermark next time and
+    /// still drops them at its end.
     pub fn refresh_chain_stock(&mut self, remote: &Remote) -> Result<ChainStockRefresh, RegisterError> {
         let mark = self.store.chain_stock_watermark()?;
         let (mut epoch, mut since) = (mark.epoch, mark.since);
-        let mut from_zero = since == 0 || mark.sweeping;
+        // A new fetch from 0 starts a new generation of rows (one interrupted goes on).
+        let mut fresh = since == 0 && !mark.sweeping;
         let mut refresh = ChainStockRefresh::default();
         loop {
             let ask = till_protocol::ChainStockSince { epoch: epoch.clone(), since, limit: CHAIN_STOCK_PAGE };
             let page = till_sync::client::fetch_chain_stock_changes(remote, &ask)?;
             if page.reset {
-                from_zero = true;
+                fresh = true;
                 refresh.reset = true;
             }
             let mut rows = Vec::with_capacity(page.rows.len());
@@ -305,8 +308,9 @@ impl Register {
                 epoch: &page.epoch,
                 next: page.next,
                 at: &page.at,
-                from_zero,
+                fresh,
             })?;
+            fresh = false;
             refresh.pages += 1;
             refresh.rows += rows.len() as u64;
             epoch = page.epoch;
@@ -315,7 +319,7 @@ impl Register {
                 break;
             }
         }
-        refresh.dropped = self.store.sweep_chain_stock(&epoch, self.now().as_second(), CHAIN_STOCK_PAGE as usize)?;
+        refresh.dropped = self.store.sweep_chain_stock(self.now().as_second(), CHAIN_STOCK_PAGE as usize)?;
         refresh.watermark = since;
         Ok(refresh)
     }
