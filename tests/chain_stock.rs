@@ -279,3 +279,56 @@ fn a_sale_commits_while_a_chain_stock_refresh_waits_between_its_pages() {
         .unwrap();
     assert_eq!(rows, vec![("DC-01".to_string(), "5".to_string())]);
 }
+
+/// A JSONL catalog of `n` products (SKU `BULK-i`, priced `price`).
+fn catalog(dir: &std::path::Path, n: usize, price: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("catalog-{n}-{price}.jsonl"));
+    let lines: Vec<String> = (0..n)
+        .map(|i| {
+            json!({"type": "product", "handle": format!("bulk-{i}"), "title": format!("Bulk item {i}"),
+                   "variants": [{"sku": format!("BULK-{i}"), "price": price}]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+#[test]
+fn a_catalog_import_into_a_catalog_with_rows_commits_in_chunks_and_a_sale_goes_between_them() {
+    use std::sync::Arc;
+    use till_register::{Authority, RandomIds, Register, Settle, SystemClock};
+    let (dir, mut importer) = till_tests::demo_register(|c| c, Arc::new(SystemClock), Box::new(RandomIds));
+    let file = catalog(dir.path(), 3000, "2.00");
+    // Another connection to the same register, as the app's sale screen has.
+    let mut seller = Register::open(dir.path(), Arc::new(SystemClock), Box::new(RandomIds)).unwrap();
+    let mut sold = Vec::new();
+    let report = importer
+        .import_catalog(&file, &mut |p| {
+            let _ = p;
+            if sold.is_empty() {
+                // After the first batch, between two chunks of the import: the sale takes
+                // the lock and commits while the rest of the file waits.
+                assert!(seller.lookup("BULK-2999").is_err(), "the import is under way");
+                let mut cart = till_domain::Cart::new();
+                seller.scan(&mut cart, "TOTE-1", None).unwrap();
+                let tender = till_tests::cash(rust_decimal::Decimal::from(20));
+                sold.push(seller.complete_sale(&cart, Settle::Tenders(&[tender]), &mut Authority::setup()).unwrap());
+            }
+        })
+        .unwrap();
+    assert!(!report.bulk, "the demo catalog was there");
+    assert!(report.chunks >= 3000 / 256, "chunks of 256 rows: {} chunks", report.chunks);
+    assert_eq!(sold.len(), 1, "the sale went between two chunks");
+    assert_eq!(importer.lookup("BULK-2999").unwrap().price.amount().to_string(), "2.00");
+    assert_eq!(importer.store().sale_count().unwrap(), 1);
+
+    // A file that breaks at its end imports nothing, chunks or not: it is read through first.
+    let broken = catalog(dir.path(), 3000, "3.00");
+    let mut bytes = std::fs::read(&broken).unwrap();
+    bytes.extend_from_slice(b"\n\xff\xfe\n");
+    std::fs::write(&broken, bytes).unwrap();
+    let e = importer.import_catalog(&broken, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("line 3001"), "{e}");
+    assert_eq!(importer.lookup("BULK-0").unwrap().price.amount().to_string(), "2.00", "nothing of it was written");
+}

@@ -251,6 +251,8 @@ impl Store {
                 if n < chunk.max(1) {
                     break;
                 }
+                // A sale waiting for the lock (it polls every millisecond) goes first.
+                std::thread::sleep(std::time::Duration::from_millis(2));
             }
             self.conn.execute("DELETE FROM settings WHERE key = ?1", [CHAIN_STOCK_SWEEP])?;
         }
