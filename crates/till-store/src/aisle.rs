@@ -241,14 +241,28 @@ impl Store {
     pub fn sweep_chain_stock(&mut self, now: i64, chunk: usize) -> Result<u64> {
         let mut gone = 0;
         if let Some(generation) = self.setting(CHAIN_STOCK_SWEEP)? {
+            let chunk = chunk.max(1);
             loop {
-                let n = self.conn.execute(
-                    "DELETE FROM chain_stock WHERE (sku, location) IN \
-                     (SELECT sku, location FROM chain_stock WHERE epoch <> ?1 LIMIT ?2)",
-                    params![generation, chunk.max(1) as i64],
-                )?;
-                gone += n as u64;
-                if n < chunk.max(1) {
+                // Found outside any write transaction (WAL: a read waits for no one), then
+                // deleted in a short one.
+                let stale: Vec<(String, String)> = self
+                    .conn
+                    .prepare_cached("SELECT sku, location FROM chain_stock WHERE epoch <> ?1 LIMIT ?2")?
+                    .query_map(params![generation, chunk as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                if !stale.is_empty() {
+                    let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    {
+                        let mut delete = tx.prepare_cached(
+                            "DELETE FROM chain_stock WHERE sku = ?1 AND location = ?2 AND epoch <> ?3",
+                        )?;
+                        for (sku, location) in &stale {
+                            gone += delete.execute(params![sku, location, generation])? as u64;
+                        }
+                    }
+                    tx.commit()?;
+                }
+                if stale.len() < chunk {
                     break;
                 }
                 // A sale waiting for the lock (it polls every millisecond) goes first.
