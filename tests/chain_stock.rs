@@ -318,7 +318,7 @@ fn a_catalog_import_into_a_catalog_with_rows_commits_in_chunks_and_a_sale_goes_b
         })
         .unwrap();
     assert!(!report.bulk, "the demo catalog was there");
-    assert!(report.chunks >= 3000 / 256, "chunks of 256 rows: {} chunks", report.chunks);
+    assert!(report.chunks >= 3000 / 128, "chunks of 128 rows: {} chunks", report.chunks);
     assert_eq!(sold.len(), 1, "the sale went between two chunks");
     assert_eq!(importer.lookup("BULK-2999").unwrap().price.amount().to_string(), "2.00");
     assert_eq!(importer.store().sale_count().unwrap(), 1);

@@ -34,7 +34,7 @@ pub enum ImportMode {
 const IMPORT_CACHE: i64 = -65_536;
 
 /// Rows (products, prices, promotions) an incremental import writes per transaction.
-pub const CHUNK_ROWS: usize = 256;
+pub const CHUNK_ROWS: usize = 128;
 
 /// Pause after each chunk's commit, so a sale waiting for the write lock (polling every
 /// millisecond, see `Store::configure`) takes it before the next chunk does.

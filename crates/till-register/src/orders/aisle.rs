@@ -326,7 +326,7 @@ impl Register {
 }
 
 /// Rows a register asks for per page of chain stock changes (one write transaction each).
-pub const CHAIN_STOCK_PAGE: u64 = 1_000;
+pub const CHAIN_STOCK_PAGE: u64 = 500;
 
 /// What a chain stock refresh did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
