@@ -181,7 +181,7 @@ fn load(regs: Vec<Register>, args: &Args, url: &str, fetch: Fetch) -> Result<(Sa
                 let (mut round_times, mut fetch_times) = (Vec::new(), Vec::new());
                 barrier.wait();
                 for n in 0..rounds {
-                    if (n + i as u64) % 2 == 0 {
+                    if (n + i as u64).is_multiple_of(2) {
                         sell(&mut reg, SOLD[(n as usize + i) % SOLD.len()])?;
                     }
                     let t = Instant::now();
@@ -190,7 +190,7 @@ fn load(regs: Vec<Register>, args: &Args, url: &str, fetch: Fetch) -> Result<(Sa
                     }
                     match fetch {
                         Fetch::Snapshot => fetch_times.push(post(&url, "/v1/aisle/stock", &credential, "{}")?.1),
-                        Fetch::Changes if (n + 1) % every == 0 => {
+                        Fetch::Changes if (n + 1).is_multiple_of(every) => {
                             let t = Instant::now();
                             reg.aisle_refresh()?;
                             fetch_times.push(t.elapsed());
@@ -282,8 +282,8 @@ fn main() -> Result<()> {
     // register fetched after every round before).
     let credential = regs[0].store().setting("sync.credential")?.context("no credential")?;
     let mut idle = Vec::new();
-    for n in 0..20 {
-        if n % 2 == 0 {
+    for n in 0..20_usize {
+        if n.is_multiple_of(2) {
             sell(&mut regs[0], SOLD[n % SOLD.len()])?;
         }
         let t = Instant::now();
