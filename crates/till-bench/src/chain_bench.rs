@@ -166,6 +166,10 @@ enum Fetch {
     Changes,
 }
 
+/// What one register's thread brings back: round times, fetch times, failed fetches, and
+/// the register.
+type Outcome = (Vec<Duration>, Vec<Duration>, Vec<String>, Register);
+
 /// Every register at once: `rounds` rounds back to back, a sale every other round, and
 /// the chain stock fetched as `fetch` says. Round and fetch times, and the registers back.
 fn load(regs: Vec<Register>, args: &Args, url: &str, fetch: Fetch) -> Result<(Samples, Samples, Vec<Register>)> {
@@ -176,7 +180,7 @@ fn load(regs: Vec<Register>, args: &Args, url: &str, fetch: Fetch) -> Result<(Sa
         .map(|(i, mut reg)| {
             let barrier = barrier.clone();
             let (rounds, every, url) = (args.rounds, args.refresh_every.max(1), url.to_string());
-            std::thread::spawn(move || -> Result<(Vec<Duration>, Vec<Duration>, Vec<String>, Register)> {
+            std::thread::spawn(move || -> Result<Outcome> {
                 let credential = reg.store().setting("sync.credential")?.context("no credential")?;
                 let (mut round_times, mut fetch_times, mut failed) = (Vec::new(), Vec::new(), Vec::new());
                 barrier.wait();
