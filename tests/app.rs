@@ -543,7 +543,8 @@ fn perf_scan_to_paint_cold_start_and_memory() {
 
 /// Endless aisle against a real HQ: the mug is in stock only in Utrecht; the Amsterdam
 /// register (enrolled and synced by the CLI before the app starts, so it holds HQ's catalog
-/// and the chain stock snapshot) finds it with its stock and age, orders it for pickup in
+/// and the chain stock snapshot; Utrecht receives more after that, which the screen fetches
+/// from HQ when it opens) finds it with its stock and age, orders it for pickup in
 /// Utrecht while the WAN is down (queued on screen and in the outbox), and after the WAN is
 /// back and a sync the screen says it went to HQ, which routed it to Utrecht.
 #[test]
@@ -557,6 +558,9 @@ fn an_endless_aisle_order_for_pickup_at_another_store_is_queued_offline_and_rout
     let wan = Wan::up(&chain);
     let reg = register(&chain, &wan, "AMS-01", "R1"); // enrolled, then one `till sync`
     sync(&reg);
+    // Goods in at Utrecht after the register's last refresh: opening the Aisle screen asks
+    // HQ what changed, so the screen shows them without waiting for a sync round.
+    chain.receive("UTR-01", "MUG-1", "2");
     let driver = Driver::start();
     let app = launch(&driver, &reg, &[]);
     app.set_size(1024, 768);
@@ -565,8 +569,9 @@ fn an_endless_aisle_order_for_pickup_at_another_store_is_queued_offline_and_rout
     app.chord(SHIFT, F2);
     app.find("[data-testid=aisle]");
     app.type_slowly("[data-testid=aisle-search]", "stoneware", Duration::from_millis(60));
-    let result = app.wait_text("[data-testid=aisle-result]", |t| t.contains("Stoneware Mug"));
-    assert!(result.contains("UTR-01: 3"), "Utrecht's stock: {result}");
+    let result =
+        app.wait_text("[data-testid=aisle-result]", |t| t.contains("Stoneware Mug") && t.contains("UTR-01: 5"));
+    assert!(result.contains("UTR-01: 5"), "Utrecht's stock, 3 + 2 fetched when the screen opened: {result}");
     let fresh = app.wait_text("[data-testid=aisle-freshness]", |t| !t.is_empty());
     assert!(fresh.starts_with("Stock as of") && fresh.ends_with("ago)"), "{fresh}");
     let warned = "return document.querySelector('[data-testid=aisle-freshness]').classList.contains('warn')";

@@ -5,7 +5,7 @@
 
 use tauri::State;
 use till_api::args::{AisleLineArg, DeliveryArg, TenderArg, basket};
-use till_api::{AisleItemView, AisleOrderDone, AisleOrderView, CartView};
+use till_api::{AisleItemView, AisleOrderDone, AisleOrderView, AisleRefreshView, CartView};
 
 use crate::commands::{Reply, receipt_prints, sale_done};
 use crate::state::AppState;
@@ -19,6 +19,23 @@ pub async fn aisle_search(state: State<'_, AppState>, text: String, limit: usize
             Ok(s.register()?.aisle_search(&text, limit.clamp(1, 100))?.iter().map(AisleItemView::from).collect())
         })
         .await
+}
+
+/// Asks HQ what changed in the chain's stock since this register's watermark (the Aisle
+/// screen calls it when it opens), on its own blocking thread and its own database
+/// connection: the session stays free, and a sale meanwhile waits behind one page's write
+/// transaction at most. Offline or not enrolled: an error the screen ignores (it shows the
+/// snapshot it has, with its age).
+#[tauri::command]
+pub async fn aisle_refresh(state: State<'_, AppState>) -> Reply<AisleRefreshView> {
+    let dir = state.dir.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let clock = till_register::clock_from_env()?;
+        let mut reg = till_register::Register::open(&dir, clock, Box::new(till_register::RandomIds))?;
+        Ok(AisleRefreshView::from(&reg.aisle_refresh()?))
+    })
+    .await
+    .map_err(|e| crate::error::AppError::new("internal", e.to_string()))?
 }
 
 /// What an order for `lines` would charge now, priced by the register (nothing stored).

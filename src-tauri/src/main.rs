@@ -157,6 +157,7 @@ fn main() -> Result<()> {
             staff::staff_list,
             staff::staff_change,
             aisle::aisle_search,
+            aisle::aisle_refresh,
             aisle::aisle_quote,
             aisle::aisle_order,
             aisle::aisle_orders,

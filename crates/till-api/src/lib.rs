@@ -43,9 +43,10 @@ pub use drawer::{
 };
 pub use error::{ErrorDetails, ErrorView, HandoverAt};
 pub use orders::{
-    AisleDeliveryView, AisleItemView, AisleOrderDone, AisleOrderView, AisleStockView, HandoverLineView, HandoverView,
-    MailJobView, MailRoundView, NoticeView, OnlineLineView, OnlineOrderView, OrderLineView, PickupOrderView,
-    PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView, UnreadableOrderView, VerifiedView,
+    AisleDeliveryView, AisleItemView, AisleOrderDone, AisleOrderView, AisleRefreshView, AisleStockView,
+    HandoverLineView, HandoverView, MailJobView, MailRoundView, NoticeView, OnlineLineView, OnlineOrderView,
+    OrderLineView, PickupOrderView, PrintRoundView, PrinterSummaryView, ShipmentView, SubstituteView,
+    UnreadableOrderView, VerifiedView,
 };
 pub use receipts::FoundReceiptView;
 pub use returns::{ReturnDocArg, ReturnItemArg, ReturnQuoteView};

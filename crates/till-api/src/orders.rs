@@ -291,6 +291,26 @@ impl From<&till_register::AisleItem> for AisleItemView {
     }
 }
 
+/// What opening the Aisle screen's refresh of the chain stock did (HQ's changes since the
+/// register's watermark, applied a page per transaction).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AisleRefreshView {
+    /// Pages fetched.
+    #[ts(type = "number")]
+    pub pages: u64,
+    /// Rows changed.
+    #[ts(type = "number")]
+    pub rows: u64,
+    /// HQ did not know the register's watermark: a full fetch.
+    pub reset: bool,
+}
+
+impl From<&till_register::ChainStockRefresh> for AisleRefreshView {
+    fn from(r: &till_register::ChainStockRefresh) -> Self {
+        AisleRefreshView { pages: r.pages, rows: r.rows, reset: r.reset }
+    }
+}
+
 /// Where an endless-aisle order goes, as its body says.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AisleDeliveryView {

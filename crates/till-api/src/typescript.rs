@@ -108,6 +108,7 @@ pub fn generate() -> String {
         VerifiedView,
         AisleStockView,
         AisleItemView,
+        AisleRefreshView,
         AisleDeliveryView,
         AisleOrderView,
         AisleOrderDone,

@@ -443,6 +443,9 @@ pub enum AisleCommand {
         #[arg(long = "tender", value_name = "KIND:AMOUNT", required = true)]
         tenders: Vec<String>,
     },
+    /// Ask HQ now what changed in the chain's stock (sync rounds do it every
+    /// `[aisle] stock_refresh_minutes`).
+    Refresh,
     /// Orders placed here and whether HQ has taken them (`failed`: HQ refused one for
     /// good; re-place it or refund its sale).
     Orders {

@@ -254,6 +254,20 @@ pub fn aisle(cli: &Cli, dir: &Path, command: &AisleCommand) -> Result<()> {
                 format!("Order {} queued again; it goes to HQ with the next sync.\n", placed.id)
             });
         }
+        AisleCommand::Refresh => {
+            let r = reg.aisle_refresh()?;
+            let view = serde_json::json!({
+                "pages": r.pages, "rows": r.rows, "reset": r.reset, "dropped": r.dropped, "watermark": r.watermark,
+            });
+            print(cli, &view, || {
+                format!(
+                    "Chain stock refreshed: {} changed row(s) in {} page(s){}.\n",
+                    r.rows,
+                    r.pages,
+                    if r.reset { format!(", a full fetch ({} old row(s) dropped)", r.dropped) } else { String::new() }
+                )
+            });
+        }
         AisleCommand::Orders { waiting } => {
             let orders = reg.aisle_orders(*waiting)?;
             print(cli, &orders.iter().map(AisleOrderView::from).collect::<Vec<_>>(), || {

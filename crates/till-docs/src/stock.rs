@@ -2,7 +2,7 @@
 //! HQ creates each counter (with the stock it knows); registers and stock-takes only
 //! increment, so every replica's value converges to initial + receipts − sales + returns.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use automerge::legacy::{Key, ObjectId, OpType};
 use automerge::transaction::Transactable;
@@ -174,6 +174,39 @@ impl StockDoc {
         Ok(())
     }
 
+    /// The SKUs whose counters `changes` touch (made, incremented, overwritten or
+    /// deleted), or `None` when a change touches a location itself (made, replaced,
+    /// deleted): then any SKU may have changed.
+    pub fn touched_skus(changes: &[Change]) -> Option<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for change in changes {
+            for op in change.decode().operations {
+                match (&op.obj, &op.key) {
+                    (ObjectId::Id(_), Key::Map(sku)) => {
+                        out.insert(sku.to_string());
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The units of `sku` in every location of the document whose name `sellable` accepts
+    /// (summed; `0` when it has no counter there).
+    pub fn sum(doc: &AutoCommit, sku: &str, sellable: impl Fn(&str) -> bool) -> Result<i64> {
+        let mut total: i64 = 0;
+        for location in doc.keys(ROOT).collect::<Vec<_>>() {
+            if !sellable(&location) {
+                continue;
+            }
+            if let Some(v) = StockDoc::value(doc, &location, sku)? {
+                total = total.saturating_add(v);
+            }
+        }
+        Ok(total)
+    }
+
     /// Every counter as `(location, sku, value)`, sorted.
     pub fn all(doc: &AutoCommit) -> Result<Vec<(String, String, i64)>> {
         let mut out = Vec::new();
@@ -213,6 +246,25 @@ mod tests {
         hq.merge(&mut r2).unwrap();
         assert_eq!(StockDoc::value(&hq, "floor", "SKU-1").unwrap(), Some(5_000_000));
         assert_eq!(StockDoc::all(&hq).unwrap(), vec![("floor".into(), "SKU-1".into(), 5_000_000)]);
+    }
+
+    #[test]
+    fn touched_skus_names_the_counters_changed_and_gives_up_on_a_new_location() {
+        let mut hq = load(&[], &ActorId::random()).unwrap();
+        StockDoc::create(&mut hq, "floor", "SKU-1", 1).unwrap();
+        StockDoc::create(&mut hq, "floor", "SKU-2", 1).unwrap();
+        commit(&mut hq).unwrap();
+        let before = hq.get_heads();
+        StockDoc::increment(&mut hq, "floor", "SKU-2", 5).unwrap();
+        commit(&mut hq).unwrap();
+        let changes = hq.get_changes(&before);
+        assert_eq!(StockDoc::touched_skus(&changes).unwrap().into_iter().collect::<Vec<_>>(), vec!["SKU-2"]);
+        let before = hq.get_heads();
+        StockDoc::create(&mut hq, "backroom", "SKU-1", 4).unwrap();
+        commit(&mut hq).unwrap();
+        assert_eq!(StockDoc::touched_skus(&hq.get_changes(&before)), None);
+        assert_eq!(StockDoc::sum(&hq, "SKU-1", |_| true).unwrap(), 5);
+        assert_eq!(StockDoc::sum(&hq, "SKU-1", |l| l != "backroom").unwrap(), 1);
     }
 
     /// HQ's copy with one counter, and a register's copy loaded from it.

@@ -19,6 +19,7 @@
 
 mod catalog;
 mod config;
+mod chain_stock;
 mod enroll;
 mod orders;
 mod receipts;
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 pub use catalog::{CatalogInfo, CatalogRequest};
 pub use config::ConfigVersionInfo;
+pub use chain_stock::{ChainStockChanges, ChainStockSince};
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use receipts::{

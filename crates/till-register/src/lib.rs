@@ -58,8 +58,8 @@ pub use drawer::{Count, DrawerError, DrawerMove, zreport};
 pub use error::RegisterError;
 pub use journal::{ExportFormat, JournalError, JournalExport, JournalReport};
 pub use orders::{
-    AisleDelivery, AisleItem, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder, OnlineRefund, OrderError, PickupList,
-    UnreadableOrder, VerifiedPickup,
+    AisleDelivery, AisleItem, CHAIN_STOCK_PAGE, ChainStockRefresh, FindOrder, ONLINE_TENDER, OnlineLine, OnlineOrder,
+    OnlineRefund, OrderError, PickupList, UnreadableOrder, VerifiedPickup,
 };
 pub use outbox::{
     BACKOFF_FIRST_SECONDS, BACKOFF_MAX_SECONDS, MailRound, OutboxError, PrintRound, mail_backoff, ready_message,

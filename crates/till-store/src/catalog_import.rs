@@ -1,13 +1,19 @@
-//! Writing a catalog import: everything in one transaction, committed together or not
-//! at all.
+//! Writing a catalog import.
 //!
-//! Into an empty catalog the import is a bulk load: unique and secondary indexes are
-//! dropped and built once at the end, barcodes are inserted in key order at the end, the
-//! full-text index is filled with one `INSERT … SELECT`, and foreign-key checks are off
-//! (every key written comes from this transaction). Into a catalog with rows, each
-//! product replaces its stored version through the indexes. Either way a database error
-//! aborts the whole import: the reader has already refused bad rows by line, so what is
-//! left to fail is the disk, and a half import is worse than none.
+//! Into an empty catalog the import is a bulk load in one transaction: unique and
+//! secondary indexes are dropped and built once at the end, barcodes are inserted in key
+//! order at the end, the full-text index is filled with one `INSERT … SELECT`, and
+//! foreign-key checks are off (every key written comes from this transaction). Nothing
+//! sells from an empty catalog, so no sale waits behind it.
+//!
+//! Into a catalog with rows — a register that sells while HQ's new catalog arrives — each
+//! product replaces its stored version through the indexes, in chunks of [`CHUNK_ROWS`]
+//! rows, each its own transaction ([`CatalogWriter::checkpoint`]), with a short pause
+//! between chunks: a sale's commit waits for one chunk at most, never for the whole file.
+//! A database error stops the import where it is: the chunks before it are in (each row
+//! replaces its stored version whole, so a row is never half written), and importing the
+//! file again — which a register does for HQ's catalog until its version is recorded,
+//! after the last chunk — finishes it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use till_domain::{PriceListEntry, Product, Promotion, Variant};
@@ -27,6 +33,13 @@ pub enum ImportMode {
 /// inserts into the key indexes otherwise spill dirty pages to the WAL and read them back.
 const IMPORT_CACHE: i64 = -65_536;
 
+/// Rows (products, prices, promotions) an incremental import writes per transaction.
+pub const CHUNK_ROWS: usize = 128;
+
+/// Pause after each chunk's commit, so a sale waiting for the write lock (polling every
+/// millisecond, see `Store::configure`) takes it before the next chunk does.
+const BREATHER: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Indexes a bulk load drops and rebuilds.
 const BULK_INDEXES: &str = "
     CREATE UNIQUE INDEX products_handle ON products (handle);
@@ -41,11 +54,21 @@ pub struct CatalogWriter<'s> {
     barcodes: Vec<(String, i64)>,
     /// Bulk mode: the indexes have been built (rows written after this go through them).
     indexed: bool,
+    /// Rows written since the last commit.
+    pending: usize,
+    /// Chunks committed before the last.
+    chunks: u64,
     finished: bool,
 }
 
 impl Store {
-    /// Starts a catalog import; holds the write lock until commit or drop.
+    /// Whether the catalog has any item (an import into it then commits in chunks).
+    pub fn catalog_has_rows(&self) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM variants)", [], |r| r.get(0))?)
+    }
+
+    /// Starts a catalog import; holds the write lock until commit or drop (an incremental
+    /// import: until each chunk's commit, see [`CatalogWriter::checkpoint`]).
     pub fn catalog_writer(&mut self) -> Result<CatalogWriter<'_>> {
         let conn = &self.conn;
         let empty =
@@ -56,8 +79,15 @@ impl Store {
             conn.pragma_update(None, "foreign_keys", false)?;
         }
         conn.pragma_update(None, "cache_size", IMPORT_CACHE)?;
-        let mut writer =
-            CatalogWriter { conn, mode: ImportMode::Incremental, barcodes: Vec::new(), indexed: false, finished: true };
+        let mut writer = CatalogWriter {
+            conn,
+            mode: ImportMode::Incremental,
+            barcodes: Vec::new(),
+            indexed: false,
+            pending: 0,
+            chunks: 0,
+            finished: true,
+        };
         conn.execute_batch("BEGIN IMMEDIATE")?;
         writer.finished = false;
         if bulk && !empty()? {
@@ -100,6 +130,8 @@ impl CatalogWriter<'_> {
     /// Inserts or replaces a product and its variants. Returns notes worth showing (a
     /// barcode that moved from another SKU).
     pub fn put_product(&mut self, product: &Product) -> Result<Vec<String>> {
+        self.resume()?;
+        self.pending += 1;
         let c = self.conn;
         const INSERT: &str = "INSERT INTO products (handle, title, category, vendor, active, final_sale, return_days) \
                               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -212,6 +244,8 @@ impl CatalogWriter<'_> {
 
     /// Inserts or replaces a price-list entry (keyed by list, SKU and start).
     pub fn put_price(&mut self, e: &PriceListEntry) -> Result<()> {
+        self.resume()?;
+        self.pending += 1;
         self.conn
             .prepare_cached(
                 "INSERT INTO price_list_entries (list, sku, channel, region, price, effective_from, effective_to) \
@@ -232,6 +266,8 @@ impl CatalogWriter<'_> {
 
     /// Inserts or replaces a promotion.
     pub fn put_promotion(&mut self, p: &Promotion) -> Result<()> {
+        self.resume()?;
+        self.pending += 1;
         self.conn
             .prepare_cached(
                 "INSERT INTO promotions (id, name, rule, coupon, starts, ends, priority) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
@@ -269,8 +305,43 @@ impl CatalogWriter<'_> {
         Ok(())
     }
 
+    /// An incremental import with [`CHUNK_ROWS`] rows written since its last commit (or,
+    /// with `now`, any) commits them; the next write pauses briefly and opens the next
+    /// chunk's transaction, so until then the write lock is free: a sale waits for one
+    /// chunk at most. A bulk load goes on (one transaction). True when it committed.
+    pub fn checkpoint(&mut self, now: bool) -> Result<bool> {
+        if self.mode != ImportMode::Incremental || self.finished || self.pending == 0 {
+            return Ok(false);
+        }
+        if self.pending < CHUNK_ROWS && !now {
+            return Ok(false);
+        }
+        self.conn.execute_batch("COMMIT")?;
+        self.finished = true;
+        self.pending = 0;
+        self.chunks += 1;
+        Ok(true)
+    }
+
+    /// Opens the next chunk's transaction after a checkpoint (after a short pause, so a
+    /// sale waiting for the lock takes it first).
+    fn resume(&mut self) -> Result<()> {
+        if self.finished {
+            std::thread::sleep(BREATHER);
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.finished = false;
+        }
+        Ok(())
+    }
+
+    /// Chunks committed so far by [`CatalogWriter::checkpoint`].
+    pub fn chunks(&self) -> u64 {
+        self.chunks
+    }
+
     /// True when `sku` is in the catalog (stored before, or written by this import).
     pub fn has_sku(&mut self, sku: &str) -> Result<bool> {
+        self.resume()?;
         self.build_indexes()?;
         Ok(self
             .conn
@@ -278,9 +349,12 @@ impl CatalogWriter<'_> {
             .query_row([sku], |r| r.get(0))?)
     }
 
-    /// Commits the whole import (in bulk mode, after building indexes and the search
-    /// index).
+    /// Commits the import's last chunk (a bulk load: the whole import, after building
+    /// indexes and the search index).
     pub fn commit(mut self) -> Result<()> {
+        if self.finished {
+            return Ok(()); // the last chunk is in already
+        }
         let c = self.conn;
         if self.mode == ImportMode::Bulk {
             self.build_indexes()?;

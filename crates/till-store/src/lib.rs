@@ -41,7 +41,7 @@ use rusqlite::wal::CheckpointMode;
 use rusqlite::{Connection, OpenFlags};
 
 pub use catalog::{SearchHit, StoredVariant, fts_query};
-pub use catalog_import::{CatalogWriter, ImportMode};
+pub use catalog_import::{CHUNK_ROWS, CatalogWriter, ImportMode};
 pub use config_versions::ConfigVersionRow;
 pub use elsewhere::{MAX_PAYLOAD, PayloadError, PeerCopyError, SaleForPeer, parse_receipt_number, sale_from_payload};
 pub use housekeeping::Housekeeping;
@@ -54,7 +54,7 @@ pub use replica::{COMPACT_AFTER, ReplicaIdentity};
 pub fn sale_payload(sale: &till_domain::SaleRecord) -> Result<String> {
     payload::sale(sale)
 }
-pub use aisle::{OutboxOrder, StockAt};
+pub use aisle::{ChainStockPage, ChainStockWatermark, OutboxOrder, StockAt};
 pub use mail::{MailJob, MailOutcome, NewMail};
 pub use parked::ParkedCart;
 pub use print_jobs::{PrintJob, PrintOutcome};
@@ -185,6 +185,18 @@ pub const CHECKPOINT_PAGES: i32 = 4096;
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Waits for another connection's write transaction in 1 ms steps, up to [`BUSY_TIMEOUT`].
+/// SQLite's own wait backs off to 100 ms steps, so a sale behind a chunked catalog import
+/// or a chain stock refresh would sleep through the gaps between their transactions; in
+/// 1 ms steps it takes the first gap.
+fn wait_for_writer(attempts: i32) -> bool {
+    if u128::from(attempts.unsigned_abs()) >= BUSY_TIMEOUT.as_millis() {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
 impl Store {
     /// Creates a new register database at `path`; refuses to touch an existing file.
     pub fn create(path: &Path) -> Result<Store> {
@@ -216,8 +228,8 @@ impl Store {
         Store::configure(conn, path, options)
     }
 
-    fn configure(conn: Connection, path: &Path, options: &StoreOptions) -> Result<Store> {
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+    fn configure(mut conn: Connection, path: &Path, options: &StoreOptions) -> Result<Store> {
+        conn.busy_handler(Some(wait_for_writer))?;
         let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Corrupt(format!("{}: could not switch to WAL (got {mode})", path.display())));

@@ -561,6 +561,14 @@ INSERT INTO config_versions (source, version, text, effective, made_by, made_at,
 -- The configuration version a sale's prices and tax were computed under (`local-N`/`hq-N`).
 ALTER TABLE sales ADD COLUMN config_version TEXT;
 "#,
+    // v13: the chain's stock fetched as changes since a watermark (issue #16 §4).
+    r#"
+-- The generation each row came in under (HQ's epoch and when the fetch from 0 that began
+-- it started): a fetch from 0 (the first, or after HQ started a new numbering) drops the
+-- rows of older generations once its last page is in. The watermark itself is in
+-- settings (aisle.chain_stock_epoch, aisle.chain_stock_since).
+ALTER TABLE chain_stock ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+"#,
 ];
 
 /// SQL that takes a file of this version back to version 7's shape (drops what versions 8
@@ -571,6 +579,7 @@ pub(crate) const BACK_TO_V7: &str = "\
     DROP TABLE peer_return_lines; DROP TABLE peer_sales; \
     ALTER TABLE sale_lines DROP COLUMN return_of_receipt; \
     DROP TABLE config_versions; ALTER TABLE sales DROP COLUMN config_version; \
+    ALTER TABLE chain_stock DROP COLUMN epoch; \
     DROP TABLE sync_quarantine; \
     DROP INDEX print_jobs_done; DROP INDEX mail_outbox_done; DROP INDEX order_outbox_done; \
     DROP INDEX order_outbox_state; \

@@ -10,9 +10,9 @@ use serde::Serialize;
 use sha2::Digest as _;
 use till_docs::{AutoCommit, Change, ChangeHash, DocId, DocKind, OrderDoc, StockDoc, heads_to_text};
 use till_protocol::{
-    AnchorRequest, CatalogInfo, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, DigestResponse, EnrollRequest,
-    EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict, THROUGH_HEADER, digest_of_heads,
-    shared_in_store,
+    AnchorRequest, CatalogInfo, CatalogRequest, ChainStockChanges, ChainStockSince, DOC_HEADER, DigestRequest,
+    DigestResponse, EnrollRequest, EnrollResponse, ErrorBody, FindOrder, FoundOrder, RotateRequest, StoreConflict,
+    THROUGH_HEADER, digest_of_heads, shared_in_store,
 };
 use till_store::{AuditEntry, QuarantinedDoc, Store, StoreError};
 
@@ -840,9 +840,9 @@ pub fn fetch_catalog(remote: &Remote, info: &CatalogInfo) -> Result<Vec<u8>, Syn
     Ok(bytes)
 }
 
-/// The chain's stock for endless aisle, from HQ.
-pub fn fetch_chain_stock(remote: &Remote) -> Result<ChainStock, SyncError> {
-    remote.post_json("/v1/aisle/stock", &serde_json::json!({}), &mut SyncReport::default())
+/// One page of the chain's stock rows changed after the register's watermark, from HQ.
+pub fn fetch_chain_stock_changes(remote: &Remote, since: &ChainStockSince) -> Result<ChainStockChanges, SyncError> {
+    remote.post_json("/v1/aisle/stock/changes", since, &mut SyncReport::default())
 }
 
 /// Delivers an endless-aisle order (the order API body) to HQ; HQ's status for it. A

@@ -13,6 +13,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // into types.gen.ts; the names below are the screens' names for them.
 import type {
   AisleItemView,
+  AisleRefreshView,
   AisleOrderDone,
   AisleOrderView,
   AisleStockView,
@@ -116,6 +117,7 @@ export const COMMANDS = {
   pickupHandOver: 'pickup_hand_over',
   pickupShip: 'pickup_ship',
   aisleSearch: 'aisle_search',
+  aisleRefresh: 'aisle_refresh',
   aisleQuote: 'aisle_quote',
   aisleOrder: 'aisle_order',
   aisleOrders: 'aisle_orders',
@@ -392,6 +394,8 @@ export const api = {
 
   /** The chain's catalog with each location's stock (HQ's last snapshot, and its age). */
   aisleSearch: (text: string, limit: number) => call<AisleItem[]>('aisleSearch', { text, limit }),
+  /** Asks HQ now what changed in the chain's stock (the Aisle screen, when it opens). */
+  aisleRefresh: () => call<AisleRefreshView>('aisleRefresh', {}),
   /** What an endless-aisle order for `lines` would charge now (nothing is stored). */
   aisleQuote: (lines: AisleLine[]) => call<CartView>('aisleQuote', { lines }),
   /** Places and pays an endless-aisle order; it waits in the outbox until a sync takes it to HQ. */

@@ -1716,6 +1716,24 @@ snapshot_at: string | null,
 age_seconds: number | null, };
 
 /**
+ * What opening the Aisle screen's refresh of the chain stock did (HQ's changes since the
+ * register's watermark, applied a page per transaction).
+ */
+export type AisleRefreshView = { 
+/**
+ * Pages fetched.
+ */
+pages: number, 
+/**
+ * Rows changed.
+ */
+rows: number, 
+/**
+ * HQ did not know the register's watermark: a full fetch.
+ */
+reset: boolean, };
+
+/**
  * Where an endless-aisle order goes, as its body says.
  */
 export type AisleDeliveryView = { 

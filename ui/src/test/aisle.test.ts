@@ -66,6 +66,51 @@ test('⇧F2 opens the aisle; results show the price and stock per location, with
   expect(reg.argsOf('aisle_search')).toEqual([{ text: 'mug', limit: 20 }]);
 });
 
+test('opening the aisle asks HQ for the chain stock changes, and asks the results again when rows came', async () => {
+  let available = '3';
+  const reg = fakeRegister({
+    aisle_search: () => [mug({ stock: [{ location: 'UTR-01', available, pickup: true }] })],
+    aisle_orders: () => [],
+    aisle_refresh: () => new Promise(() => {}), // still under way while the cashier types
+  });
+  const search = await openAisle();
+  expect(reg.commands()).toContain('aisle_refresh');
+  await typeKeys(search, 'mug');
+  const stock = await screen.findByTestId('aisle-stock');
+  expect(stock).toHaveTextContent('UTR-01: 3');
+});
+
+test('a refresh that brings changed rows asks the results on screen again', async () => {
+  let available = '3';
+  let done: (v: unknown) => void = () => {};
+  const again = fakeRegister({
+    aisle_search: () => [mug({ stock: [{ location: 'UTR-01', available, pickup: true }] })],
+    aisle_orders: () => [],
+    aisle_refresh: () => new Promise((resolve) => (done = resolve)),
+  });
+  const box = await openAisle();
+  await typeKeys(box, 'mug');
+  await screen.findByTestId('aisle-result');
+  available = '5';
+  done({ pages: 1, rows: 1, reset: false });
+  await waitFor(() => expect(screen.getByTestId('aisle-stock')).toHaveTextContent('UTR-01: 5'));
+  expect(again.argsOf('aisle_search').length).toBe(2);
+});
+
+test('a refresh that fails (offline, not enrolled) leaves the snapshot on screen and says nothing more', async () => {
+  fakeRegister({
+    aisle_search: () => [mug()],
+    aisle_orders: () => [],
+    aisle_refresh: () => {
+      throw { code: 'offline', message: 'HQ is out of reach' };
+    },
+  });
+  const search = await openAisle();
+  await typeKeys(search, 'mug');
+  expect(await screen.findByTestId('aisle-result')).toHaveTextContent('Stoneware Mug');
+  expect(screen.queryByRole('alert')).toBeNull();
+});
+
 test('a snapshot older than 15 minutes, or none at all, is a warning that stock may have changed', async () => {
   let age: number | null = 45 * 60;
   fakeRegister({

@@ -1,7 +1,7 @@
 //! HQ's copies of the replicated documents (`docs`): loaded and saved whole, each with its
 //! heads, the digest registers compare, and the journal's highest record staged from it.
 
-use till_docs::{ActorId, AutoCommit, DocId, digest, heads_to_text};
+use till_docs::{ActorId, AutoCommit, DocId, DocKind, digest, heads_to_text};
 
 use crate::db::Tx;
 use crate::error::HqError;
@@ -17,7 +17,8 @@ pub(crate) fn load(tx: &mut dyn Tx, actor: &ActorId, id: &DocId) -> Result<AutoC
 }
 
 /// Saves document `id` whole, with its heads and digest; `max_seq` is the last journal
-/// record staged from it (0 for other documents).
+/// record staged from it (0 for other documents). A stock document's changes reach the
+/// materialised chain stock ([`super::chain_stock::doc_saved`]) in the same transaction.
 pub(crate) fn save(
     tx: &mut dyn Tx,
     id: &DocId,
@@ -26,6 +27,13 @@ pub(crate) fn save(
     now: jiff::Timestamp,
 ) -> Result<(), HqError> {
     let heads = doc.get_heads();
+    let old_heads = match id.kind() {
+        DocKind::Stock { .. } => tx
+            .one("SELECT heads FROM docs WHERE id = $1", &[id.as_str().into()])?
+            .map(|r| r.of("docs").text("heads"))
+            .transpose()?,
+        _ => None,
+    };
     tx.exec(
         "INSERT INTO docs (id, store, bytes, heads, digest, max_seq, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads, digest = excluded.digest, \
@@ -40,6 +48,9 @@ pub(crate) fn save(
             now.to_string().into(),
         ],
     )?;
+    if let DocKind::Stock { .. } = id.kind() {
+        super::chain_stock::doc_saved(tx, id, doc, old_heads.as_deref())?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! HTTP layer.
 
 pub mod catalog;
+pub mod chain_stock;
 pub mod conflicts;
 pub mod docs;
 pub mod events;

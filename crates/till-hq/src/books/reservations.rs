@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::add_to;
+use super::{add_to, chain_stock};
 use crate::db::Tx;
 use crate::db::rows::ReservationRow;
 use crate::error::HqError;
@@ -27,6 +27,15 @@ pub(crate) fn reserved(tx: &mut dyn Tx, location: &str) -> Result<BTreeMap<Strin
 /// Ends the order's active reservations (`released` gives the stock back; `fulfilled`
 /// means it left with the customer and the store's counters now say so).
 pub(crate) fn end(tx: &mut dyn Tx, id: &str, state: &str, reason: &str, now: jiff::Timestamp) -> Result<(), HqError> {
+    let ending = tx.query(
+        "SELECT DISTINCT location, sku FROM reservations WHERE order_id = $1 AND state = 'active' \
+         ORDER BY location, sku",
+        &[id.into()],
+    )?;
+    for r in &ending {
+        let f = r.of("reservations");
+        chain_stock::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
+    }
     tx.exec(
         "UPDATE reservations SET state = $2, ended_at = $3, reason = $4 WHERE order_id = $1 AND state = 'active'",
         &[id.into(), state.into(), now.to_string().into(), reason.into()],
@@ -60,11 +69,19 @@ pub(crate) fn reserve(
             now.to_string().into(),
         ],
     )?;
-    Ok(())
+    chain_stock::reservation_changed(tx, location, sku)
 }
 
 /// Ends line `n`'s active reservation of order `id` as fulfilled (every unit of it left).
 pub(crate) fn fulfil_line(tx: &mut dyn Tx, id: &str, n: i64, now: jiff::Timestamp) -> Result<(), HqError> {
+    let ending = tx.query(
+        "SELECT location, sku FROM reservations WHERE order_id = $1 AND n = $2 AND state = 'active'",
+        &[id.into(), n.into()],
+    )?;
+    for r in &ending {
+        let f = r.of("reservations");
+        chain_stock::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
+    }
     tx.exec(
         "UPDATE reservations SET state = 'fulfilled', ended_at = $3, reason = 'left the store' \
          WHERE order_id = $1 AND n = $2 AND state = 'active'",

@@ -38,6 +38,34 @@ pub(crate) fn receive(
     Ok(Decimal::new(value, 6).normalize())
 }
 
+/// Records goods received at a store location, many SKUs in one change of the store's
+/// document (a delivery, an opening stock count): as [`receive`] for each `(sku,
+/// quantity)`. Returns how many counters it created.
+pub(crate) fn receive_many(
+    tx: &mut dyn Tx,
+    actor: &ActorId,
+    store: &str,
+    location: &str,
+    lines: &[(String, Decimal)],
+    now: jiff::Timestamp,
+) -> Result<u64, HqError> {
+    let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;
+    tx.lock(id.as_str())?;
+    let mut doc = docs::load(tx, actor, &id)?;
+    let mut created = 0;
+    for (sku, quantity) in lines {
+        let micro = to_micro(*quantity)?;
+        if StockDoc::create(&mut doc, location, sku, micro).map_err(internal)? {
+            created += 1;
+        } else {
+            StockDoc::increment(&mut doc, location, sku, micro).map_err(internal)?;
+        }
+    }
+    till_docs::commit(&mut doc);
+    docs::save(tx, &id, &mut doc, 0, now)?;
+    Ok(created)
+}
+
 /// Every counter of a stock document: location, SKU, quantity.
 pub(crate) fn counters(doc: &AutoCommit) -> Result<Vec<(String, String, Decimal)>, HqError> {
     Ok(StockDoc::all(doc)

@@ -372,6 +372,32 @@ CREATE TABLE IF NOT EXISTS store_configs (
 )
 "#;
 
+/// Version 10: the chain's stock, materialised (`books::chain_stock`): per location and SKU
+/// the sellable units of its stock document, what an order may take, and the sequence
+/// number of its last change, so registers fetch only what changed since their watermark.
+/// `dirty` counts changes not yet folded into `available` (the next read folds them).
+const V10_CHAIN_STOCK: &str = r#"
+CREATE TABLE IF NOT EXISTS chain_stock (
+    location    TEXT NOT NULL,
+    sku         TEXT NOT NULL,
+    on_hand     TEXT NOT NULL,                 -- sellable units (not damaged) in stock/LOCATION
+    available   TEXT NOT NULL,                 -- on hand - reserved - safety buffer, never below 0
+    pickup      INTEGER NOT NULL,
+    dirty       INTEGER NOT NULL,              -- changes not folded in yet (0 none)
+    changed_seq INTEGER NOT NULL,              -- 0 never served
+    PRIMARY KEY (location, sku)
+);
+CREATE INDEX IF NOT EXISTS chain_stock_changed ON chain_stock (changed_seq);
+CREATE INDEX IF NOT EXISTS chain_stock_dirty ON chain_stock (dirty) WHERE dirty > 0;
+CREATE TABLE IF NOT EXISTS chain_stock_meta (
+    id    INTEGER PRIMARY KEY,
+    seq   INTEGER NOT NULL,                    -- the last changed_seq handed out
+    epoch TEXT NOT NULL,                       -- names this table's numbering
+    built INTEGER NOT NULL                     -- 1 once every stock document was read in
+);
+INSERT INTO chain_stock_meta (id, seq, epoch, built) VALUES (1, 0, '', 0) ON CONFLICT (id) DO NOTHING
+"#;
+
 /// The steps after version 1, each with the version it makes.
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (2, V2_ORDERS),
@@ -382,6 +408,7 @@ pub const MIGRATIONS: &[(i64, &str)] = &[
     (7, V7_STAFF),
     (8, V8_RECEIPTS),
     (9, V9_STORE_CONFIGS),
+    (10, V10_CHAIN_STOCK),
 ];
 
 /// The schema version this HQ writes.

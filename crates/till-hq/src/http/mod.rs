@@ -61,6 +61,7 @@ pub fn router(hq: Arc<Hq>) -> Router {
         .route("/v1/sync/anchor", post(registers::anchor).layer(limit(edge::SMALL_BODY)))
         .route("/v1/catalog", post(registers::catalog).layer(limit(edge::SMALL_BODY)))
         .route("/v1/aisle/stock", post(registers::aisle_stock).layer(limit(edge::SMALL_BODY)))
+        .route("/v1/aisle/stock/changes", post(registers::aisle_stock_changes).layer(limit(edge::SMALL_BODY)))
         .route("/v1/aisle/orders", post(registers::aisle_order).layer(limit(edge::ORDER_BODY)))
         .route("/v1/orders/find", post(registers::find_order).layer(limit(edge::SMALL_BODY)))
         .route("/v1/receipts/find", post(registers::find_receipt).layer(limit(edge::SMALL_BODY)))

@@ -10,8 +10,8 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use till_protocol::{
-    AnchorRequest, CatalogRequest, ChainStock, DOC_HEADER, DigestRequest, EnrollRequest, FindOrder, RotateRequest,
-    THROUGH_HEADER,
+    AnchorRequest, CatalogRequest, ChainStock, ChainStockSince, DOC_HEADER, DigestRequest, EnrollRequest, FindOrder,
+    RotateRequest, THROUGH_HEADER,
 };
 
 use super::{blocking, json};
@@ -103,6 +103,15 @@ pub(super) async fn aisle_stock(State(hq): State<Arc<Hq>>) -> Result<Response, H
     blocking(move || {
         let stock = ChainStock { at: jiff::Timestamp::now().to_string(), rows: hq.chain_stock()? };
         Ok(axum::Json(stock).into_response())
+    })
+    .await
+}
+
+/// The chain's stock rows changed after a register's watermark, one page.
+pub(super) async fn aisle_stock_changes(State(hq): State<Arc<Hq>>, body: Bytes) -> Result<Response, HqError> {
+    blocking(move || {
+        let req: ChainStockSince = json(&body)?;
+        Ok(axum::Json(hq.chain_stock_changes(&req, jiff::Timestamp::now())?).into_response())
     })
     .await
 }

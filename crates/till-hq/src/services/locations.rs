@@ -4,12 +4,12 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 use till_docs::{ActorId, DocId};
-use till_protocol::ChainStockRow;
+use till_protocol::{ChainStockChanges, ChainStockRow, ChainStockSince};
 
 use super::Hq;
-use crate::books::{locations, reservations, stock};
+use crate::books::{chain_stock, locations, reservations, stock};
 use crate::db::rows::LocationRow;
-use crate::db::{Tx, with_tx};
+use crate::db::{Tx, with_read, with_tx};
 use crate::domain::routing::Site;
 use crate::error::{HqError, internal};
 
@@ -127,6 +127,7 @@ impl Hq {
                     now.to_string().into(),
                 ],
             )?;
+            chain_stock::location_changed(tx, &spec.id)?;
             Ok(())
         })?;
         self.locations()?
@@ -162,23 +163,30 @@ impl Hq {
     }
 
     /// The chain's stock for endless aisle: every location's available units of every SKU
-    /// it has any of.
+    /// it has any of (the materialised table, brought up to date first).
     pub fn chain_stock(&self) -> Result<Vec<ChainStockRow>, HqError> {
-        with_tx(self.db(), |tx| {
-            let mut out = Vec::new();
-            for site in locations::sites(tx)? {
-                for s in stock_at(tx, &self.actor, &site)? {
-                    if s.available > Decimal::ZERO {
-                        out.push(ChainStockRow {
-                            location: site.id.clone(),
-                            sku: s.sku,
-                            available: s.available.normalize().to_string(),
-                            pickup: site.pickup,
-                        });
-                    }
-                }
-            }
-            Ok(out)
+        chain_stock::fold(self.db(), &self.actor, jiff::Timestamp::now())?;
+        with_read(self.db(), chain_stock::snapshot)
+    }
+
+    /// The chain's stock rows changed after `since` of `epoch`, one page of at most
+    /// `limit` rows (0: the default page), brought up to date first; `now` names the
+    /// epoch when the table is first built.
+    pub fn chain_stock_changes(
+        &self,
+        since: &ChainStockSince,
+        now: jiff::Timestamp,
+    ) -> Result<ChainStockChanges, HqError> {
+        chain_stock::fold(self.db(), &self.actor, now)?;
+        let limit = if since.limit == 0 { chain_stock::DEFAULT_PAGE } else { since.limit };
+        let page = with_read(self.db(), |tx| chain_stock::changes(tx, since.since, &since.epoch, limit))?;
+        Ok(ChainStockChanges {
+            at: now.to_string(),
+            epoch: page.epoch,
+            reset: page.reset,
+            rows: page.rows,
+            next: page.next,
+            more: page.more,
         })
     }
 }

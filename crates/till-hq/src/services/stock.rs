@@ -23,6 +23,19 @@ impl Hq {
         with_tx(self.db(), |tx| stock::receive(tx, &self.actor, store, location, sku, quantity, now))
     }
 
+    /// Records goods received at a store location for many SKUs at once (one change of the
+    /// store's stock document): creates each SKU's counter or adds to it. Returns how many
+    /// counters it created.
+    pub fn receive_stock_many(
+        &self,
+        store: &str,
+        location: &str,
+        lines: &[(String, Decimal)],
+        now: jiff::Timestamp,
+    ) -> Result<u64, HqError> {
+        with_tx(self.db(), |tx| stock::receive_many(tx, &self.actor, store, location, lines, now))
+    }
+
     /// Every counter of a store: location, SKU, quantity.
     pub fn stock(&self, store: &str) -> Result<Vec<(String, String, Decimal)>, HqError> {
         let id = DocId::stock(store).map_err(|e| HqError::BadRequest(e.to_string()))?;

@@ -35,6 +35,9 @@ pub struct ImportReport {
     pub skipped: u64,
     /// Whether the catalog was empty (bulk load) before.
     pub bulk: bool,
+    /// Transactions the import committed: 1 for a bulk load, one per chunk of
+    /// `till_store::CHUNK_ROWS` rows into a catalog with rows.
+    pub chunks: u64,
 }
 
 /// Progress of a running import.
@@ -118,6 +121,21 @@ impl Register {
             exempt_tax_class: self.config.exempt_tax_class.clone(),
             minor_units: self.config.currency.minor_units(),
         };
+        // Into a catalog with rows the import commits in chunks (a sale waits for one at
+        // most): the file is read through once first, so a file that cannot be read to its
+        // end imports nothing.
+        if self.store.catalog_has_rows()? {
+            let again = File::open(path).map_err(io)?;
+            let (batches, reader) = read_in_background(again, format, options.clone(), Arc::new(AtomicU64::new(0)));
+            for batch in &batches {
+                for entry in batch {
+                    entry?;
+                }
+            }
+            if reader.join().is_err() {
+                return Err(RegisterError::Input(format!("reading {} failed unexpectedly", path.display())));
+            }
+        }
         let read = Arc::new(AtomicU64::new(0));
         let (batches, reader) = read_in_background(file, format, options, read.clone());
 
@@ -151,7 +169,10 @@ impl Register {
                     Entry::Warning(w) => report.warnings.push(w),
                     Entry::Skipped { .. } => report.skipped += 1,
                 }
+                writer.checkpoint(false)?;
             }
+            // Between batches the lock is free (an incremental import): a sale goes first.
+            writer.checkpoint(true)?;
             progress(ImportProgress { bytes_read: read.load(Ordering::Relaxed), bytes_total });
         }
         if reader.join().is_err() {
@@ -181,8 +202,11 @@ impl Register {
             if let Some(&(_, first)) = kept.first() {
                 product.variants = kept.into_iter().map(|(v, _)| v).collect();
                 put_product(&mut writer, &product, first, &mut report)?;
+                writer.checkpoint(false)?;
             }
         }
+        writer.checkpoint(true)?;
+        report.chunks = writer.chunks().max(1);
         writer.commit()?;
         progress(ImportProgress { bytes_read: bytes_total, bytes_total });
         report.rejected.sort_by_key(|e| e.line);

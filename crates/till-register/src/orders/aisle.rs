@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::json;
 use till_domain::{Cart, Item, PricedCart, Quantity, SaleRecord, Tender, Unit};
-use till_store::{OutboxOrder, StockAt};
+use till_store::{ChainStockPage, OutboxOrder, StockAt};
 use till_sync::{Remote, SyncError};
 
 use super::{OrderError, hq_decimal};
@@ -225,8 +225,9 @@ impl Register {
     /// the first network failure). An order HQ refuses for good (a 4xx answer about the
     /// order, [`refused_for_good`]) becomes `failed` with HQ's reason — the customer has
     /// paid, so a person must re-place it or refund the sale; any other failure leaves it
-    /// waiting with the reason, and the rest go on. Then refreshes the chain stock
-    /// snapshot. Returns how many orders HQ took.
+    /// waiting with the reason, and the rest go on. Then refreshes the chain stock when
+    /// it is due (`[aisle] stock_refresh_minutes` since the last refresh, or never
+    /// fetched). Returns how many orders HQ took.
     pub(crate) fn aisle_round(&mut self, remote: &Remote) -> Result<u64, RegisterError> {
         let mut sent = 0;
         for order in self.store.outbox_orders(true)? {
@@ -253,13 +254,91 @@ impl Register {
                 },
             }
         }
-        let snapshot = till_sync::client::fetch_chain_stock(remote)?;
-        let mut rows = Vec::with_capacity(snapshot.rows.len());
-        for r in snapshot.rows {
-            let available = hq_decimal(&format!("chain stock {}@{}", r.sku, r.location), &r.available)?;
-            rows.push(StockAt { location: r.location, sku: r.sku, available, pickup: r.pickup });
+        if self.chain_stock_due()? {
+            self.refresh_chain_stock(remote)?;
         }
-        self.store.replace_chain_stock(&rows, &snapshot.at)?;
         Ok(sent)
     }
+
+    /// Whether the chain stock is due for a refresh after a sync round: never fetched, or
+    /// the configured minutes passed since the last refresh finished.
+    fn chain_stock_due(&self) -> Result<bool, RegisterError> {
+        let mark = self.store.chain_stock_watermark()?;
+        let every = i64::from(self.config.stock_refresh_minutes) * 60;
+        Ok(match mark.refreshed_at {
+            None => true,
+            Some(at) => self.now().as_second() - at >= every || mark.sweeping,
+        })
+    }
+
+    /// Refreshes the chain stock from this register's HQ now (the Aisle screen opening,
+    /// `till aisle refresh`): see [`Register::refresh_chain_stock`].
+    pub fn aisle_refresh(&mut self) -> Result<ChainStockRefresh, RegisterError> {
+        let remote = Remote::hq_of(self.store())?;
+        self.refresh_chain_stock(&remote)
+    }
+
+    /// Asks HQ what changed in the chain's stock since this register's watermark and
+    /// applies it page by page, each page in its own short write transaction (a sale
+    /// waits behind one page at most, never behind the whole refresh). A watermark HQ does
+    /// not know (an HQ reset, a new numbering) makes HQ start from 0: the rows that fetch
+    /// does not bring (an older generation) are dropped at its end, a chunk per
+    /// transaction. An interrupted fetch from 0 goes on from its watermark next time and
+    /// still drops them at its end.
+    pub fn refresh_chain_stock(&mut self, remote: &Remote) -> Result<ChainStockRefresh, RegisterError> {
+        let mark = self.store.chain_stock_watermark()?;
+        let (mut epoch, mut since) = (mark.epoch, mark.since);
+        // A new fetch from 0 starts a new generation of rows (one interrupted goes on).
+        let mut fresh = since == 0 && !mark.sweeping;
+        let mut refresh = ChainStockRefresh::default();
+        loop {
+            let ask = till_protocol::ChainStockSince { epoch: epoch.clone(), since, limit: CHAIN_STOCK_PAGE };
+            let page = till_sync::client::fetch_chain_stock_changes(remote, &ask)?;
+            if page.reset {
+                fresh = true;
+                refresh.reset = true;
+            }
+            let mut rows = Vec::with_capacity(page.rows.len());
+            for r in page.rows {
+                let available = hq_decimal(&format!("chain stock {}@{}", r.sku, r.location), &r.available)?;
+                rows.push(StockAt { location: r.location, sku: r.sku, available, pickup: r.pickup });
+            }
+            self.store.apply_chain_stock_page(&ChainStockPage {
+                rows: &rows,
+                epoch: &page.epoch,
+                next: page.next,
+                at: &page.at,
+                fresh,
+            })?;
+            fresh = false;
+            refresh.pages += 1;
+            refresh.rows += rows.len() as u64;
+            epoch = page.epoch;
+            since = page.next;
+            if !page.more {
+                break;
+            }
+        }
+        refresh.dropped = self.store.sweep_chain_stock(self.now().as_second(), CHAIN_STOCK_PAGE as usize)?;
+        refresh.watermark = since;
+        Ok(refresh)
+    }
+}
+
+/// Rows a register asks for per page of chain stock changes (one write transaction each).
+pub const CHAIN_STOCK_PAGE: u64 = 500;
+
+/// What a chain stock refresh did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainStockRefresh {
+    /// Pages fetched (each applied in its own transaction).
+    pub pages: u64,
+    /// Rows applied.
+    pub rows: u64,
+    /// HQ did not know the watermark and started from 0.
+    pub reset: bool,
+    /// Rows dropped at the end of a fetch from 0 (not in HQ's current epoch).
+    pub dropped: u64,
+    /// The watermark now.
+    pub watermark: u64,
 }

@@ -5,7 +5,7 @@ mod aisle;
 mod boris;
 mod pickup;
 
-pub use aisle::{AisleDelivery, AisleItem};
+pub use aisle::{AisleDelivery, AisleItem, CHAIN_STOCK_PAGE, ChainStockRefresh};
 pub use boris::{FindOrder, OnlineLine, OnlineOrder, OnlineRefund};
 pub use pickup::{ONLINE_TENDER, PickupList, UnreadableOrder, VerifiedPickup};
 
