@@ -76,7 +76,20 @@ struct ConfigFile {
     retention: RetentionSection,
     #[serde(default)]
     peers: peers::PeersSection,
+    #[serde(default)]
+    aisle: AisleSection,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AisleSection {
+    stock_refresh_minutes: Option<Spanned<u32>>,
+}
+
+/// How often an enrolled register asks HQ what changed in the chain's stock (`[aisle]
+/// stock_refresh_minutes`, 1 to 1440, default 5), after a sync round; opening the Aisle
+/// screen (or `till aisle refresh`) asks at once.
+pub const DEFAULT_STOCK_REFRESH_MINUTES: u32 = 5;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -195,6 +208,8 @@ pub struct RegisterConfig {
     pub retention: Retention,
     /// The store peers this register serves and syncs with on the LAN.
     pub peers: PeersConfig,
+    /// Minutes between chain-stock refreshes after sync rounds ([`DEFAULT_STOCK_REFRESH_MINUTES`]).
+    pub stock_refresh_minutes: u32,
 }
 
 /// Amounts above which an action needs its permission.
@@ -400,8 +415,19 @@ impl RegisterConfig {
             orders_days: days(&r.orders_days, "orders_days", defaults.orders_days)?,
         };
         let peers = peers::peers(&file.peers).map_err(&located)?;
+        let stock_refresh_minutes = match &file.aisle.stock_refresh_minutes {
+            None => DEFAULT_STOCK_REFRESH_MINUTES,
+            Some(m) if (1..=1440).contains(m.get_ref()) => *m.get_ref(),
+            Some(m) => {
+                return Err(err(
+                    Some(m.span()),
+                    format!("aisle.stock_refresh_minutes: {} must be 1 to 1440 minutes", m.get_ref()),
+                ));
+            }
+        };
         Ok(RegisterConfig {
             peers,
+            stock_refresh_minutes,
             retention,
             mail,
             printer,
@@ -570,6 +596,8 @@ reduced = "7"
         let m = c.mail.unwrap();
         assert_eq!((m.max_attempts, m.give_up_after_seconds), (10, 48 * 3600));
         assert_eq!(c.retention, Retention { print_jobs_days: 30, mail_days: 90, orders_days: 180 });
+        assert_eq!(c.stock_refresh_minutes, DEFAULT_STOCK_REFRESH_MINUTES);
+        assert_eq!(with("[aisle]\nstock_refresh_minutes = 60\n").unwrap().stock_refresh_minutes, 60);
         let c = with(
             "[printer]\nurl = \"tcp://p:9100\"\nstale_after_minutes = 5\nstale_receipts = \"drop\"\n\
              [retention]\nprint_jobs_days = 7\nmail_days = 14\norders_days = 365\n",
@@ -594,6 +622,7 @@ reduced = "7"
                 "mail.give_up_after_hours: 9999",
             ),
             ("[retention]\nmail_days = 0\n", 16, "retention.mail_days: 0 must be 1 to 3650 days"),
+            ("[aisle]\nstock_refresh_minutes = 0\n", 16, "aisle.stock_refresh_minutes: 0 must be 1 to 1440 minutes"),
             ("[retention]\nsales_days = 10\n", 16, "unknown field `sales_days`"),
         ];
         for (extra, line, says) in errors {

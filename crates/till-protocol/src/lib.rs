@@ -18,8 +18,8 @@
 //! JSON carries control messages; sync messages are Automerge's own binary encoding.
 
 mod catalog;
-mod config;
 mod chain_stock;
+mod config;
 mod enroll;
 mod orders;
 mod receipts;
@@ -30,8 +30,8 @@ mod sync;
 use serde::{Deserialize, Serialize};
 
 pub use catalog::{CatalogInfo, CatalogRequest};
-pub use config::ConfigVersionInfo;
 pub use chain_stock::{ChainStockChanges, ChainStockSince};
+pub use config::ConfigVersionInfo;
 pub use enroll::{EnrollRequest, EnrollResponse, RotateRequest};
 pub use orders::{ChainStock, ChainStockRow, FindOrder, FoundLine, FoundOrder, FoundOrderHead, StoreConflict};
 pub use receipts::{
