@@ -18,7 +18,7 @@ pub(crate) fn load(tx: &mut dyn Tx, actor: &ActorId, id: &DocId) -> Result<AutoC
 
 /// Saves document `id` whole, with its heads and digest; `max_seq` is the last journal
 /// record staged from it (0 for other documents). A stock document's changes reach the
-/// materialised chain stock ([`super::chain_stock::doc_saved`]) in the same transaction.
+/// materialised chain stock ([`super::chain_stock_marks::doc_saved`]) in the same transaction.
 pub(crate) fn save(
     tx: &mut dyn Tx,
     id: &DocId,
@@ -49,7 +49,7 @@ pub(crate) fn save(
         ],
     )?;
     if let DocKind::Stock { .. } = id.kind() {
-        super::chain_stock::doc_saved(tx, id, doc, old_heads.as_deref())?;
+        super::chain_stock_marks::doc_saved(tx, id, doc, old_heads.as_deref())?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod chain_stock;
+pub mod chain_stock_marks;
 pub mod conflicts;
 pub mod docs;
 pub mod events;

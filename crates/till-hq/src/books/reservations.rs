@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::{add_to, chain_stock};
+use super::{add_to, chain_stock_marks};
 use crate::db::Tx;
 use crate::db::rows::ReservationRow;
 use crate::error::HqError;
@@ -34,7 +34,7 @@ pub(crate) fn end(tx: &mut dyn Tx, id: &str, state: &str, reason: &str, now: jif
     )?;
     for r in &ending {
         let f = r.of("reservations");
-        chain_stock::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
+        chain_stock_marks::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
     }
     tx.exec(
         "UPDATE reservations SET state = $2, ended_at = $3, reason = $4 WHERE order_id = $1 AND state = 'active'",
@@ -69,7 +69,7 @@ pub(crate) fn reserve(
             now.to_string().into(),
         ],
     )?;
-    chain_stock::reservation_changed(tx, location, sku)
+    chain_stock_marks::reservation_changed(tx, location, sku)
 }
 
 /// Ends line `n`'s active reservation of order `id` as fulfilled (every unit of it left).
@@ -80,7 +80,7 @@ pub(crate) fn fulfil_line(tx: &mut dyn Tx, id: &str, n: i64, now: jiff::Timestam
     )?;
     for r in &ending {
         let f = r.of("reservations");
-        chain_stock::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
+        chain_stock_marks::reservation_changed(tx, &f.text("location")?, &f.text("sku")?)?;
     }
     tx.exec(
         "UPDATE reservations SET state = 'fulfilled', ended_at = $3, reason = 'left the store' \

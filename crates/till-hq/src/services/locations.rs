@@ -7,7 +7,7 @@ use till_docs::{ActorId, DocId};
 use till_protocol::{ChainStockChanges, ChainStockRow, ChainStockSince};
 
 use super::Hq;
-use crate::books::{chain_stock, locations, reservations, stock};
+use crate::books::{chain_stock, chain_stock_marks, locations, reservations, stock};
 use crate::db::rows::LocationRow;
 use crate::db::{Tx, with_read, with_tx};
 use crate::domain::routing::Site;
@@ -127,7 +127,7 @@ impl Hq {
                     now.to_string().into(),
                 ],
             )?;
-            chain_stock::location_changed(tx, &spec.id)?;
+            chain_stock_marks::location_changed(tx, &spec.id)?;
             Ok(())
         })?;
         self.locations()?
