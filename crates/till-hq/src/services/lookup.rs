@@ -44,24 +44,8 @@ impl Hq {
                 "an online order is found by its number together with the customer's e-mail, or by its code".into(),
             ));
         };
-        let ago = |minutes: i64| {
-            now.checked_sub(jiff::SignedDuration::from_mins(minutes))
-                .map(|t| t.to_string())
-                .map_err(crate::error::internal)
-        };
-        let (misses_since, hour_since) = (ago(MISS_WINDOW_MINUTES)?, ago(60)?);
         let found = with_tx(self.db(), |tx| {
-            let (_, misses) = lookups::since(tx, &who.key, &misses_since)?;
-            let (in_hour, _) = lookups::since(tx, &who.key, &hour_since)?;
-            if misses >= MAX_MISSES || in_hour >= MAX_PER_HOUR {
-                tracing::warn!(register = %who.key, misses, in_hour, "order lookups refused: too many");
-                return Err(HqError::TooMany(format!(
-                    "register {} made {in_hour} order lookups in the last hour ({misses} that found nothing in \
-                     {MISS_WINDOW_MINUTES} minutes); HQ allows {MAX_PER_HOUR} an hour and {MAX_MISSES} misses: \
-                     try again later",
-                    who.key
-                )));
-            }
+            within_budget(tx, who, now, "order lookups")?;
             let id = if via == "code" {
                 let keys: Vec<String> = self.key_file().load(tx)?.history.into_iter().map(|step| step.key).collect();
                 by_code(tx, &keys, code)?
@@ -91,6 +75,32 @@ impl Hq {
     pub fn order_lookups(&self, register: &str, limit: u32) -> Result<Vec<Lookup>, HqError> {
         with_tx(self.db(), |tx| lookups::list(tx, register, limit))
     }
+}
+
+/// Refuses (429) a lookup by register `who` past its budget: [`MAX_MISSES`] lookups that
+/// found nothing in [`MISS_WINDOW_MINUTES`], or [`MAX_PER_HOUR`] of any kind (order and
+/// receipt lookups share the log and the budget; `what` names them in the refusal).
+pub(super) fn within_budget(
+    tx: &mut dyn Tx,
+    who: &RegisterView,
+    now: jiff::Timestamp,
+    what: &str,
+) -> Result<(), HqError> {
+    let ago = |minutes: i64| {
+        now.checked_sub(jiff::SignedDuration::from_mins(minutes)).map(|t| t.to_string()).map_err(crate::error::internal)
+    };
+    let (_, misses) = lookups::since(tx, &who.key, &ago(MISS_WINDOW_MINUTES)?)?;
+    let (in_hour, _) = lookups::since(tx, &who.key, &ago(60)?)?;
+    if misses >= MAX_MISSES || in_hour >= MAX_PER_HOUR {
+        tracing::warn!(register = %who.key, misses, in_hour, "{what} refused: too many");
+        return Err(HqError::TooMany(format!(
+            "register {} made {in_hour} {what} in the last hour ({misses} that found nothing in \
+             {MISS_WINDOW_MINUTES} minutes); HQ allows {MAX_PER_HOUR} an hour and {MAX_MISSES} misses: \
+             try again later",
+            who.key
+        )));
+    }
+    Ok(())
 }
 
 /// The order whose number (with or without `#`) or id is `number` and whose e-mail is

@@ -15,7 +15,7 @@ use serde::Serialize;
 use till_protocol::{FindReceipt, FoundReceipt, MAX_RECEIPT_TEXT, MAX_RETURNS_SENT};
 
 use super::Hq;
-use super::lookup::{MAX_MISSES, MAX_PER_HOUR, MISS_WINDOW_MINUTES};
+use super::lookup::within_budget;
 use crate::books::lookups::{self, Lookup};
 use crate::books::registers::RegisterView;
 use crate::books::sale_returns;
@@ -102,24 +102,8 @@ impl Hq {
         let text = req.receipt.trim();
         let (store, number) = parse(text)?;
         let store = store.unwrap_or(&who.store);
-        let ago = |minutes: i64| {
-            now.checked_sub(jiff::SignedDuration::from_mins(minutes))
-                .map(|t| t.to_string())
-                .map_err(crate::error::internal)
-        };
-        let (misses_since, hour_since) = (ago(MISS_WINDOW_MINUTES)?, ago(60)?);
         let found = with_tx(self.db(), |tx| {
-            let (_, misses) = lookups::since(tx, &who.key, &misses_since)?;
-            let (in_hour, _) = lookups::since(tx, &who.key, &hour_since)?;
-            if misses >= MAX_MISSES || in_hour >= MAX_PER_HOUR {
-                tracing::warn!(register = %who.key, misses, in_hour, "receipt lookups refused: too many");
-                return Err(HqError::TooMany(format!(
-                    "register {} made {in_hour} lookups in the last hour ({misses} that found nothing in \
-                     {MISS_WINDOW_MINUTES} minutes); HQ allows {MAX_PER_HOUR} an hour and {MAX_MISSES} misses: \
-                     try again later",
-                    who.key
-                )));
-            }
+            within_budget(tx, who, now, "lookups")?;
             let allowed = store == who.store || scope_in(tx)? == ReturnsScope::Chain;
             let found = if allowed { sale_returns::find(tx, store, number)? } else { None };
             let asked = format!("{store}/{number}");
