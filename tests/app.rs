@@ -40,7 +40,11 @@ fn launch(driver: &Driver, reg: &TempRegister, args: &[&str]) -> Session {
     all.extend_from_slice(args);
     let app = driver.launch(&till_tests::till_app_bin(), &all);
     let deadline = Instant::now() + Duration::from_secs(30);
-    while app.title() != "Till — AMS-01 / R1" {
+    let title = match (reg.store.as_str(), reg.register.as_str()) {
+        ("", _) | (_, "") => "Till — AMS-01 / R1".to_string(),
+        (store, register) => format!("Till — {store} / {register}"),
+    };
+    while app.title() != title {
         assert!(Instant::now() < deadline, "title: {}", app.title());
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -1008,6 +1012,44 @@ fn returns_screen_an_online_order_picked_up_here_comes_back_boris_refunded_onlin
     let out = reg.till(&["receipt", "show", number]);
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && shown.contains("#7201"), "{shown}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn returns_screen_takes_back_a_sale_rung_at_another_register_found_at_hq_and_says_so() {
+    use till_tests::pickup::{Wan, register, sync};
+    let _one = ONE_APP.lock().unwrap_or_else(|e| e.into_inner());
+    // R1 of Amsterdam sells two totes and syncs; the app runs as R2 of the same store
+    // (both enrolled through the WAN, on the real clock).
+    let chain = Chain::start("app_receipt_hq");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let sale = r1.json(&["sale", "--scan", "TOTE-1*2", "--tender", "cash:50"]);
+    sync(&r1);
+    let r2 = register(&chain, &wan, "AMS-01", "R2");
+
+    let driver = Driver::start();
+    let app = launch(&driver, &r2, &[]);
+    sign_in(&app, "2", "5678");
+    open_receipt(&app, &sale);
+    let said = app.wait_text("[data-testid=receipt-source]", |t| !t.is_empty());
+    assert_eq!(said, "Rung at register R1 of store AMS-01; found at HQ, returns made anywhere counted");
+    pick_line(&app, 1);
+    quoted(&app, "refund");
+    app.click("[data-testid=refund-method-cash]");
+    app.keys(F12);
+    app.wait_text("[data-testid=refund-done]", |t| t.contains("R2-"));
+    screenshot(&app, "return-found-at-hq");
+    drop(app);
+
+    // R2's return names R1's sale: once at HQ, nothing of that line is left, asked from R1.
+    sync(&r2);
+    let receipt = sale["receipt"].as_str().unwrap();
+    let found = r1.json(&["receipt", "find", receipt, "--staff", "2:5678"]);
+    assert_eq!(found["source"], "local", "{found:#}");
+    assert_eq!(found["found"]["lines"][0]["returnable"], "0", "{found:#}");
+    let again = r1.till(&["return", "--receipt", receipt, "--line", "1:1", "--refund", "cash"]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success() && said.contains("returned"), "R1 refuses the line R2 took back: {said}");
 }
 
 #[test]

@@ -9,8 +9,8 @@ use till_register::{Copy, Register, Settle};
 
 use till_api::args::{KeyArg, TenderArg, TrustArg, decimal};
 use till_api::{
-    AuditView, CartView, CashMovementView, ConfigStateView, ConflictView, DrawerOpened, ItemView, KeyEvent,
-    OperatorView, ParkedCartView, PrinterSummaryView, ReceiptView, SaleDone, ScanView, SessionView, StatusView,
+    AuditView, CartView, CashMovementView, ConfigStateView, ConflictView, DrawerOpened, FoundReceiptView, ItemView,
+    KeyEvent, OperatorView, ParkedCartView, PrinterSummaryView, SaleDone, ScanView, SessionView, StatusView,
     SyncStatusView, TenderPreviewView, WedgeView, XReportReply, ZReportReply,
 };
 
@@ -432,16 +432,17 @@ pub async fn cancel_cart(state: State<'_, AppState>, approvals: Option<Vec<Strin
         .await
 }
 
-/// A receipt found by number or scanned code, with what is left to return per line.
+/// A receipt found by number or scanned code — here, in a store peer's copy or at HQ, and
+/// where — with what is left to return per line (returns made anywhere counted).
 #[tauri::command]
-pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<ReceiptView> {
+pub async fn find_receipt(state: State<'_, AppState>, text: String) -> Reply<FoundReceiptView> {
     state
         .with(move |s| {
             let auth = s.authority();
             let reg = s.register()?;
-            let sale = reg.find_receipt(&auth, &text)?;
-            let left = reg.returnable(&sale)?;
-            Ok(ReceiptView::new(&sale, &left, reg.receipt_text(&sale, Copy::Original)))
+            let found = reg.find_receipt_anywhere(&auth, &text)?;
+            let left = reg.returnable(&found.sale)?;
+            Ok(FoundReceiptView::new(&found, &left, reg.receipt_text(&found.sale, Copy::Original)))
         })
         .await
 }

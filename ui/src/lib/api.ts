@@ -41,6 +41,7 @@ import type {
   PickupOrderView,
   QuarantinedView,
   PrinterSummaryView,
+  FoundReceiptView,
   ReceiptLineView,
   ReceiptView,
   ReturnDocArg,
@@ -133,6 +134,7 @@ export type {
   CartView,
   Decimal,
   ErrorDetails,
+  FoundReceiptView,
   ReceiptView,
   SaleDone,
   SubstituteView,
@@ -337,7 +339,7 @@ export const api = {
   resume: (id: number) => call<CartView>('resume', { id }),
   cancelCart: (approvals?: string[]) => call<CartView>('cancelCart', defined({ approvals })),
 
-  findReceipt: (text: string) => call<ReceiptView>('findReceipt', { text }),
+  findReceipt: (text: string) => call<FoundReceiptView>('findReceipt', { text }),
   /** What a return or exchange comes to now, as the register quotes it. */
   quoteReturn: (doc: ReturnDoc) => call<ReturnQuote>('quoteReturn', { doc }),
   completeReturn: (args: ReturnArgs) => call<SaleDone>('completeReturn', { ...args }),

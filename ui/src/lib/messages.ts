@@ -236,6 +236,8 @@ const en = {
 
   'returns.title': 'Returns',
   'returns.find': 'Scan the receipt or type its number',
+  'returns.foundAtHq': 'Rung at register {register} of store {store}; found at HQ, returns made anywhere counted',
+  'returns.foundAtPeer': 'Rung at register {register} of store {store}; found in this register\'s copy of that register\'s recent sales (over the store\'s LAN)',
   'returns.return': 'Return',
   'returns.item': 'Item',
   'returns.sold': 'Sold',
@@ -714,6 +716,8 @@ const nl: Record<MessageKey, string> = {
 
   'returns.title': 'Retour',
   'returns.find': 'Scan de bon of typ het bonnummer',
+  'returns.foundAtHq': 'Afgerekend op kassa {register} van winkel {store}; gevonden bij HQ, retouren overal meegeteld',
+  'returns.foundAtPeer': 'Afgerekend op kassa {register} van winkel {store}; gevonden in de kopie van haar recente verkopen op deze kassa (via het winkelnetwerk)',
   'returns.return': 'Retour',
   'returns.item': 'Artikel',
   'returns.sold': 'Verkocht',

@@ -18,6 +18,15 @@ const receipt = () => ({
   ],
 });
 
+/** `find_receipt`'s answer: the receipt, and where it was found (here, unless `source`). */
+const found = (source: 'local' | 'peer' | 'hq' = 'local') => ({
+  source,
+  store: 'AMS-01',
+  register: 'R1',
+  sale_id: '6f1c0b8e-0000-4000-8000-000000000042',
+  found: receipt(),
+});
+
 const quote = (total: string, settlement: ReturnQuote['settlement'], methods: string[]): ReturnQuote => ({
   cart: cart([line({ total })], total),
   settlement,
@@ -39,7 +48,7 @@ async function openReceipt() {
 
 test('F9: a receipted return sends a reason and damaged flag per line, refunded as the register allows', async () => {
   const reg = fakeRegister({
-    find_receipt: () => receipt(),
+    find_receipt: () => found(),
     quote_return: ({ doc }: { doc: ReturnDoc }) =>
       doc.lines.length === 2 ? quote('-20.69', 'refund', ['original', 'cash', 'credit']) : quote('-1.29', 'refund', ['original', 'cash', 'credit']),
     complete_return: () => done('-20.69'),
@@ -132,7 +141,7 @@ test('a no-receipt return asks for the approval the register wants, then refunds
 
 test('a return the rules refuse shows the register message; an override note sends it again', async () => {
   const reg = fakeRegister({
-    find_receipt: () => receipt(),
+    find_receipt: () => found(),
     quote_return: ({ doc }: { doc: ReturnDoc }) => {
       if (!doc.override_note) throw { code: 'return_refused', message: 'Tee S black: outside the 30-day window' };
       return quote('-20.00', 'refund', ['original', 'cash', 'credit']);
@@ -158,7 +167,7 @@ test('a return the rules refuse shows the register message; an override note sen
 
 test('an exchange: new items scanned on the Returns screen, the difference paid as the register quotes it', async () => {
   const reg = fakeRegister({
-    find_receipt: () => receipt(),
+    find_receipt: () => found(),
     quote_return: ({ doc }: { doc: ReturnDoc }) =>
       doc.new_items.length ? quote('4.50', 'pay', ['original', 'cash', 'credit']) : quote('-20.00', 'refund', ['original']),
     complete_return: () => ({ ...done('4.50'), change: '0.50' }),
@@ -258,4 +267,16 @@ test('a receipt that is not found shows the register message', async () => {
   await press('F9');
   await typeKeys(await screen.findByTestId('receipt-input'), 'R9-000001{Enter}');
   expect(await screen.findByRole('alert')).toHaveTextContent('No receipt R9-000001 on this register');
+});
+
+test('a receipt rung at another register says where it was found, and one rung here says nothing', async () => {
+  fakeRegister({ find_receipt: ({ text }: { text: string }) => found(text.includes('R1') ? 'hq' : 'local') });
+  const rows = await openReceipt();
+  expect(rows).toHaveLength(3);
+  expect(screen.getByTestId('receipt-source')).toHaveTextContent(
+    'Rung at register R1 of store AMS-01; found at HQ, returns made anywhere counted',
+  );
+  await typeKeys(screen.getByTestId('receipt-input'), '42{Enter}');
+  await waitFor(() => expect(screen.queryByTestId('receipt-source')).toBeNull());
+  expect(await screen.findAllByTestId('return-line')).toHaveLength(3);
 });

@@ -9,7 +9,10 @@
 //! does not prove a purchase to a store that is not allowed to see it. Every lookup is
 //! logged in the order-lookup log (`till-hq lookups`, via `receipt`) and counts toward the
 //! same per-register rate limit as order lookups: a register credential must not be a way
-//! to page through the chain's sales.
+//! to page through the chain's sales. A register asking about a sale it rang itself (for
+//! the returns of it made at other registers) is answered without either: it learns
+//! nothing of anyone else's, and a return desk must not run out of lookups on its own
+//! receipts.
 
 use serde::Serialize;
 use till_protocol::{FindReceipt, FoundReceipt, MAX_RECEIPT_TEXT, MAX_RETURNS_SENT};
@@ -63,6 +66,20 @@ fn scope_in(tx: &mut dyn Tx) -> Result<ReturnsScope, HqError> {
     }
 }
 
+/// HQ's answer for a sale found (or not): the sale as its register journalled it and the
+/// returns booked against it anywhere.
+fn answer(tx: &mut dyn Tx, found: Option<sale_returns::Found>) -> Result<Option<FoundReceipt>, HqError> {
+    let Some(found) = found else { return Ok(None) };
+    let returns = sale_returns::returns_of(tx, &found.id, MAX_RETURNS_SENT)?;
+    Ok(Some(FoundReceipt {
+        store: found.store,
+        register: found.register,
+        receipt: found.receipt,
+        sale: found.payload,
+        returns,
+    }))
+}
+
 /// A receipt as asked: its store (`None`: the asking register's) and number.
 fn parse(text: &str) -> Result<(Option<&str>, &str), HqError> {
     let bad =
@@ -102,7 +119,14 @@ impl Hq {
         let text = req.receipt.trim();
         let (store, number) = parse(text)?;
         let store = store.unwrap_or(&who.store);
+        // A register asking about a sale it rang itself (for the returns of it made at other
+        // registers) learns nothing of anyone else's: no budget, nothing logged.
+        let own = store == who.store && number.rsplit_once('-').is_some_and(|(register, _)| register == who.register);
         let found = with_tx(self.db(), |tx| {
+            if own {
+                let found = sale_returns::find(tx, store, number)?;
+                return answer(tx, found).map(Ok);
+            }
             within_budget(tx, who, now, "lookups")?;
             let allowed = store == who.store || scope_in(tx)? == ReturnsScope::Chain;
             let found = if allowed { sale_returns::find(tx, store, number)? } else { None };
@@ -126,15 +150,7 @@ impl Hq {
                      (till-hq returns-scope chain allows every store)"
                 ))));
             }
-            let Some(found) = found else { return Ok(Ok(None)) };
-            let returns = sale_returns::returns_of(tx, &found.id, MAX_RETURNS_SENT)?;
-            Ok(Ok(Some(FoundReceipt {
-                store: found.store,
-                register: found.register,
-                receipt: found.receipt,
-                sale: found.payload,
-                returns,
-            })))
+            answer(tx, found).map(Ok)
         })??;
         found.ok_or_else(|| HqError::NotFound(format!("no receipt {number} of store {store} has reached HQ")))
     }

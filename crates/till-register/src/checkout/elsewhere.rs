@@ -102,8 +102,7 @@ impl Register {
             None => return Err(RegisterError::Input(format!("'{text}' is not a receipt number (R1-000042)"))),
         };
         if here {
-            let sale = self.receipt(number)?;
-            return self.found(sale, ReceiptSource::Local, Vec::new());
+            return self.found_here(self.receipt(number)?);
         }
         let Some(n) = parsed else { return Err(CheckoutError::ReceiptNotFound(number.into()).into()) };
         if let Some(f) = self.found_sales.borrow().values().find(|f| f.sale.store == store && f.sale.receipt == n) {
@@ -143,10 +142,7 @@ impl Register {
                     ))
                     .into());
                 }
-                let mut returns = Vec::with_capacity(answer.returns.len());
-                for r in &answer.returns {
-                    returns.push(sale_from_payload(r, "HQ").map_err(unreadable)?);
-                }
+                let returns = read_returns(&answer.returns)?;
                 self.found(sale, ReceiptSource::Hq, returns)?
             }
             (Err(_), Some(sale)) => self.found(sale, ReceiptSource::Peer, Vec::new())?,
@@ -172,6 +168,33 @@ impl Register {
         }
         self.found_sales.borrow_mut().insert(found.sale.id.clone(), found.clone());
         Ok(found)
+    }
+
+    /// This register's own `sale`, with the returns of it made at other registers (HQ's
+    /// books and the peers' copies), kept for the rest of the lookup's work.
+    fn found_here(&self, sale: SaleRecord) -> Result<FoundSale, RegisterError> {
+        let booked = self.returns_booked_at_hq(&sale)?;
+        let found = self.found(sale, ReceiptSource::Local, booked)?;
+        self.found_sales.borrow_mut().insert(found.sale.id.clone(), found.clone());
+        Ok(found)
+    }
+
+    /// The returns of this register's own `sale` made at other registers, as HQ booked them:
+    /// asked whenever the register is enrolled (HQ answers a register about its own sales
+    /// without counting the lookup). Out of reach or refused, the answer is none and the
+    /// peers' copies are what counts, as offline; a return HQ sends that cannot be read is
+    /// an error (counting it as nothing could pay a line out twice).
+    fn returns_booked_at_hq(&self, sale: &SaleRecord) -> Result<Vec<SaleRecord>, RegisterError> {
+        let Ok(remote) = Remote::hq_of(self.store()) else { return Ok(Vec::new()) };
+        let query = FindReceipt { receipt: sale.receipt.to_string() };
+        let answer = match till_sync::client::find_receipt(&remote, &query) {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::info!(receipt = %sale.receipt, error = %e, "returns of it elsewhere not asked of HQ");
+                return Ok(Vec::new());
+            }
+        };
+        read_returns(&answer.returns)
     }
 
     /// `sale` found at `source`, with the returns of it made elsewhere that `more` and the
@@ -202,7 +225,7 @@ impl Register {
             return Ok(f.clone());
         }
         if let Some(sale) = self.store.sale_by_id(sale_id)? {
-            return self.found(sale, ReceiptSource::Local, Vec::new());
+            return self.found_here(sale);
         }
         self.locate_receipt(receipt)
     }
@@ -239,4 +262,10 @@ impl Register {
             format!("till:{}/{}", sale.store, sale.receipt)
         }
     }
+}
+
+/// The returns HQ sent with a sale, read; one that cannot be read is an error.
+fn read_returns(payloads: &[String]) -> Result<Vec<SaleRecord>, RegisterError> {
+    let unreadable = |e: till_store::PayloadError| CheckoutError::ReceiptUnreadable(e.to_string());
+    payloads.iter().map(|r| sale_from_payload(r, "HQ").map_err(|e| unreadable(e).into())).collect()
 }
