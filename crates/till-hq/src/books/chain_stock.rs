@@ -91,6 +91,14 @@ fn needs_fold(tx: &mut dyn Tx) -> Result<bool, HqError> {
     Ok(!built || tx.one("SELECT 1 AS one FROM chain_stock WHERE dirty > 0 LIMIT 1", &[])?.is_some())
 }
 
+/// The name of a numbering begun at `now`: its time in milliseconds after a letter. A bare
+/// run of 13 digits would be stored and sent as one, and one time in ten it passes the Luhn
+/// check — a card number to a scan of the register's files and HQ's traffic
+/// (tests/card_numbers.rs), which must find none.
+fn epoch_name(now: jiff::Timestamp) -> String {
+    format!("e{}", now.as_millisecond())
+}
+
 /// Folds the dirty rows into `available` and numbers the rows whose answer changed (the
 /// first time, after reading every stock document in). Its own transaction; skipped when
 /// nothing is dirty. `now` names a new epoch.
@@ -103,7 +111,7 @@ pub(crate) fn fold(db: &dyn Db, actor: &ActorId, now: jiff::Timestamp) -> Result
         let (mut seq, mut epoch, built) = meta(tx)?;
         if !built {
             build(tx, actor)?;
-            epoch = format!("{}", now.as_millisecond());
+            epoch = epoch_name(now);
         }
         let sites: BTreeMap<String, Site> = locations::sites(tx)?.into_iter().map(|s| (s.id.clone(), s)).collect();
         let rows = tx.query(
@@ -212,4 +220,18 @@ pub(crate) fn snapshot(tx: &mut dyn Tx) -> Result<Vec<ChainStockRow>, HqError> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_epoch_name_is_never_a_bare_run_of_digits() {
+        // 2026-12-08T01:23:41.786Z: 1796693021786 passes the Luhn check.
+        let at = jiff::Timestamp::from_millisecond(1_796_693_021_786).unwrap();
+        assert_eq!(epoch_name(at), "e1796693021786");
+        assert!(epoch_name(jiff::Timestamp::UNIX_EPOCH).starts_with('e'));
+    }
 }
