@@ -228,3 +228,45 @@ fn a_session_of_someone_removed_meanwhile_ends_at_their_next_sensitive_action() 
     assert_eq!(e.code(), "sign_in");
     assert!(e.to_string().contains("staff 2 has left (removed)"), "{e}");
 }
+
+#[test]
+fn hq_takes_roster_rounds_only_from_a_register_and_bounds_hostile_events() {
+    use serde_json::Value;
+    use till_tests::chain::Chain;
+    use till_tests::pickup::{Wan, register};
+    use till_tests::proxy::http;
+    let chain = Chain::start("roster_hostile");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let url = chain.hq.url.clone();
+    let json = ("content-type", "application/json");
+    let post = |headers: &[(&str, &str)], body: &[u8]| -> (u16, Value) {
+        let (status, answer) = http(&url, "POST", "/v1/staff/roster", headers, body);
+        (status, serde_json::from_slice(&answer).unwrap_or(Value::Null))
+    };
+    assert_eq!(post(&[json], br#"{"held":""}"#).0, 401, "no credential");
+    let bearer = format!("Bearer {}", r1.setting("sync.credential").unwrap());
+    let auth = ("authorization", bearer.as_str());
+    assert_eq!(post(&[json, auth], br#"{"held":""}"#).0, 200);
+    let event = |id: &str, code: &str, kind: &str, at: &str| {
+        format!(r#"{{"held":"","events":[{{"id":"{id}","code":"{code}","kind":"{kind}","at":"{at}"}}]}}"#)
+    };
+    let at = "2026-12-01T10:00:00Z";
+    let long = "x".repeat(10_000);
+    let many = format!(
+        r#"{{"held":"","events":[{}]}}"#,
+        vec![r#"{"id":"a","code":"1","kind":"unlock","at":"2026-12-01T10:00:00Z"}"#; 10_001].join(",")
+    );
+    for (body, wanted) in [
+        (event(&long, "1", "unlock", at), 400),
+        (event("e1", &long, "unlock", at), 400),
+        (event("e1", "1", "reboot", at), 400),
+        (event("e1", "1", "unlock", "yesterday"), 400),
+        (many, 413),
+        ("not json".to_string(), 400),
+    ] {
+        let (status, answer) = post(&[json, auth], body.as_bytes());
+        assert_eq!(status, wanted, "{answer:#}");
+        assert!(answer["message"].as_str().unwrap_or_default().len() < 300, "bounded: {answer:#}");
+    }
+}

@@ -299,6 +299,13 @@ impl Hq {
         let mut taken = Vec::with_capacity(req.events.len());
         let mut checked = Vec::with_capacity(req.events.len());
         for e in &req.events {
+            // Bounded before anything is echoed or stored: ids are UUIDs, codes short.
+            let fits = |s: &str| (1..=64).contains(&s.len());
+            if !fits(&e.id) || !fits(&e.code) || e.at.len() > 64 {
+                return Err(HqError::BadRequest(
+                    "a staff event's id and code are 1 to 64 bytes, its time at most 64".into(),
+                ));
+            }
             let at: jiff::Timestamp =
                 e.at.parse()
                     .map_err(|err| HqError::BadRequest(format!("staff event {}: time '{}': {err}", e.id, e.at)))?;
