@@ -332,3 +332,30 @@ fn a_catalog_import_into_a_catalog_with_rows_commits_in_chunks_and_a_sale_goes_b
     assert!(e.to_string().contains("line 3001"), "{e}");
     assert_eq!(importer.lookup("BULK-0").unwrap().price.amount().to_string(), "2.00", "nothing of it was written");
 }
+
+#[test]
+fn hq_serves_stock_changes_only_to_a_register_and_bounds_hostile_asks() {
+    let chain = Chain::start("chain_stock_hostile");
+    let wan = Wan::up(&chain);
+    let r1 = register(&chain, &wan, "AMS-01", "R1");
+    let post = |headers: &[(&str, &str)], body: &[u8]| {
+        let (status, answer) = http(&chain.hq.url, "POST", "/v1/aisle/stock/changes", headers, body);
+        (status, serde_json::from_slice::<Value>(&answer).unwrap_or(Value::Null))
+    };
+    let json = ("content-type", "application/json");
+    assert_eq!(post(&[json], br#"{"epoch":"","since":0}"#).0, 401, "no credential");
+    let bearer = format!("Bearer {}", r1.setting("sync.credential").unwrap());
+    let auth = ("authorization", bearer.as_str());
+    let huge = format!(r#"{{"epoch":"{}","since":0}}"#, "e".repeat(1 << 20));
+    for (body, wanted) in
+        [(huge.into_bytes(), 413), (b"not json".to_vec(), 400), (br#"{"epoch":"","since":-1}"#.to_vec(), 400)]
+    {
+        let (status, answer) = post(&[json, auth], &body);
+        assert_eq!(status, wanted, "{answer:#}");
+        assert!(answer["message"].as_str().unwrap_or_default().len() < 300, "bounded: {answer:#}");
+    }
+    // A limit past the cap is served as the cap, never more.
+    let (status, answer) = post(&[json, auth], br#"{"epoch":"","since":0,"limit":1000000000}"#);
+    assert_eq!(status, 200, "{answer:#}");
+    assert!(answer["rows"].as_array().unwrap().len() <= 10_000);
+}

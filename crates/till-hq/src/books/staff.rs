@@ -203,21 +203,26 @@ pub(crate) fn wrong_pins_at(tx: &mut dyn Tx, store: &str) -> Result<BTreeMap<Str
     Ok(out)
 }
 
+/// `row`'s columns in the order [`insert`] and [`update`] bind them ($1 the code).
+fn columns(row: &StaffRow, at: &str) -> [crate::db::Val; 8] {
+    [
+        (&row.code).into(),
+        (&row.name).into(),
+        (&row.role).into(),
+        (&row.pin_hash).into(),
+        (&row.stores).into(),
+        i64::from(row.active).into(),
+        row.reset_us.into(),
+        at.into(),
+    ]
+}
+
 /// Adds `row` (its code must be free).
 pub(crate) fn insert(tx: &mut dyn Tx, row: &StaffRow, at: &str) -> Result<(), HqError> {
     tx.exec(
         "INSERT INTO staff (code, name, role, pin_hash, stores, active, reset_us, changed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            (&row.code).into(),
-            (&row.name).into(),
-            (&row.role).into(),
-            (&row.pin_hash).into(),
-            (&row.stores).into(),
-            i64::from(row.active).into(),
-            row.reset_us.into(),
-            at.into(),
-        ],
+        &columns(row, at),
     )?;
     Ok(())
 }
@@ -227,16 +232,7 @@ pub(crate) fn update(tx: &mut dyn Tx, row: &StaffRow, at: &str) -> Result<(), Hq
     tx.exec(
         "UPDATE staff SET name = $2, role = $3, pin_hash = $4, stores = $5, active = $6, reset_us = $7, \
          changed_at = $8 WHERE code = $1",
-        &[
-            (&row.code).into(),
-            (&row.name).into(),
-            (&row.role).into(),
-            (&row.pin_hash).into(),
-            (&row.stores).into(),
-            i64::from(row.active).into(),
-            row.reset_us.into(),
-            at.into(),
-        ],
+        &columns(row, at),
     )?;
     Ok(())
 }
